@@ -1,0 +1,245 @@
+// Package gateway is the heart of roomgate: it decides what a message means
+// and what to do about it, and runs the loop that does it.
+//
+// It reaches storage and mail only through the small interfaces defined in
+// this file (Store, Tx, Source, Sender). The db package implements Store and
+// Tx, the mailbox package implements Source and Sender. gateway never imports
+// either of them.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// BookingStatus is the state of one booked slot.
+type BookingStatus string
+
+// Booking states. Only accepted bookings occupy the account.
+const (
+	StatusAccepted  BookingStatus = "accepted"
+	StatusDeclined  BookingStatus = "declined"
+	StatusCancelled BookingStatus = "cancelled"
+)
+
+// Booking is one slot asked of a room: a whole single event, or one
+// occurrence of a recurring series. It is keyed by (UID, RecurrenceID).
+type Booking struct {
+	ID int64
+	// UID is the iCalendar UID, byte for byte as the organizer sent it.
+	UID string
+	// RecurrenceID is "" for a single event; for an occurrence of a series it
+	// is the occurrence's original start as a UTC instant in the form
+	// 20060102T150405Z (see RecurrenceKey).
+	RecurrenceID  string
+	Room          string // room address (lower case), as configured
+	Organizer     string // organizer address, lower case, without mailto:
+	OrganizerName string
+	Summary       string
+	Start, End    time.Time // UTC
+	Sequence      int
+	DTStamp       time.Time
+	Status        BookingStatus
+	Reason        string // why it was declined or cancelled
+	MessageID     string // Message-ID of the mail that last decided it
+	Lang          string // language of the organizer's mails
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// RecurrenceKey formats an occurrence's original start as a Booking.RecurrenceID.
+func RecurrenceKey(t time.Time) string {
+	return t.UTC().Format("20060102T150405Z")
+}
+
+// Kind says what a message is. Its values appear in `roomgate process` output
+// and in the audit log.
+type Kind string
+
+// Message kinds.
+const (
+	KindRequest       Kind = "request"
+	KindCancel        Kind = "cancel"
+	KindReply         Kind = "reply"
+	KindPublish       Kind = "publish"
+	KindOtherCalendar Kind = "other-calendar"
+	KindZoomCode      Kind = "zoom-code"
+	KindZoomAlert     Kind = "zoom-alert"
+	KindZoomRecording Kind = "zoom-recording"
+	KindMail          Kind = "mail"
+)
+
+// Action says what roomgate did about a message.
+type Action string
+
+// Actions.
+const (
+	ActionAccepted  Action = "accepted"
+	ActionDeclined  Action = "declined"
+	ActionCancelled Action = "cancelled"
+	ActionRelayed   Action = "relayed"
+	ActionIgnored   Action = "ignored"
+	ActionRejected  Action = "rejected"
+)
+
+// Folder is where a handled message is filed.
+type Folder string
+
+// Folders, mapped to configured mailbox names by the Source.
+const (
+	FolderProcessed Folder = "processed"
+	FolderRejected  Folder = "rejected"
+	FolderOther     Folder = "other"
+)
+
+// ProcessedMessage records that a message was decided, so it is never
+// decided twice. Key is the hex SHA-256 of the raw message bytes.
+type ProcessedMessage struct {
+	Key       string
+	MessageID string
+	Kind      Kind
+	Action    Action
+	UID       string
+	Reason    string
+	Folder    Folder
+	At        time.Time
+}
+
+// AuditEntry is one line of the decision log.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	MessageKey string
+	MessageID  string
+	Kind       Kind
+	Action     Action
+	UID        string
+	Organizer  string
+	Room       string
+	Start, End time.Time // zero when not applicable
+	Reason     string
+}
+
+// OutboxStatus is the delivery state of a queued mail.
+type OutboxStatus string
+
+// Outbox states.
+const (
+	OutboxPending OutboxStatus = "pending"
+	OutboxSent    OutboxStatus = "sent"
+	OutboxFailed  OutboxStatus = "failed" // permanent failure, not retried
+)
+
+// OutboxMail is a mail waiting to be sent, written in the same transaction
+// as the decision that produced it.
+type OutboxMail struct {
+	ID          int64
+	MessageKey  string // the message this answers
+	UID         string // iCalendar UID it concerns, "" if none
+	From        string // envelope sender
+	To          []string
+	Raw         []byte // the exact bytes to send (CRLF line ends)
+	Status      OutboxStatus
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	CreatedAt   time.Time
+	SentAt      time.Time
+}
+
+// Store is the persistent state roomgate needs. Implementations must be safe
+// for concurrent use.
+type Store interface {
+	// Update runs fn in one read-write transaction. Transactions that decide
+	// bookings are serialized (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
+	// advisory lock taken at the start), so a capacity check and the booking
+	// it allows cannot interleave with another. If fn returns an error the
+	// transaction is rolled back and the error returned.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Message returns the record of an already processed message, or
+	// (nil, nil) when the key is unknown.
+	Message(ctx context.Context, key string) (*ProcessedMessage, error)
+	// DueOutbox returns up to limit pending mails whose NextAttempt is at or
+	// before now, oldest first.
+	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error)
+	// OutboxSent marks a mail sent.
+	OutboxSent(ctx context.Context, id int64, at time.Time) error
+	// OutboxRetry records a failed attempt: Attempts+1, NextAttempt=next,
+	// LastError=errText. If permanent, Status becomes OutboxFailed.
+	OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, permanent bool) error
+	// Ping checks that the database is reachable.
+	Ping(ctx context.Context) error
+}
+
+// Tx is the view of the store inside one transaction.
+type Tx interface {
+	// Message is Store.Message inside the transaction.
+	Message(ctx context.Context, key string) (*ProcessedMessage, error)
+	// RecordMessage stores that a message was processed. It fails with
+	// ErrDuplicate if the key is already recorded.
+	RecordMessage(ctx context.Context, m ProcessedMessage) error
+	// BookingsByUID returns every booking of that UID (all occurrences,
+	// any status), ordered by RecurrenceID.
+	BookingsByUID(ctx context.Context, uid string) ([]Booking, error)
+	// Overlapping returns the accepted bookings with Start < to and
+	// End > from, ordered by Start. It must use an index on Start (the
+	// caller guarantees bookings are never longer than the policy's
+	// maximum, so an implementation may bound the scan with
+	// Start > from - maxLen, see SetMaxBookingLength).
+	Overlapping(ctx context.Context, from, to time.Time) ([]Booking, error)
+	// SaveBooking inserts or updates the booking keyed by (UID,
+	// RecurrenceID) and sets b.ID.
+	SaveBooking(ctx context.Context, b *Booking) error
+	// Enqueue adds a mail to the outbox and sets m.ID.
+	Enqueue(ctx context.Context, m *OutboxMail) error
+	// RepliesSince counts outbox mails for that UID created at or after since.
+	RepliesSince(ctx context.Context, uid string, since time.Time) (int, error)
+	// Audit appends an entry to the decision log.
+	Audit(ctx context.Context, e AuditEntry) error
+}
+
+// ErrDuplicate is returned by Tx.RecordMessage when the message was already
+// recorded (by this or another instance).
+var ErrDuplicate = errors.New("message already processed")
+
+// Incoming is one message read from the mailbox.
+type Incoming struct {
+	// Ref identifies the message in its source for logs and for File,
+	// e.g. "INBOX/1700000000/42" (mailbox/UIDVALIDITY/UID).
+	Ref         string
+	UIDValidity uint32
+	UID         uint32
+	// Raw holds the whole message, or only its header when Truncated.
+	Raw []byte
+	// Size is the full size of the message in octets.
+	Size int64
+	// Truncated is set when the message was larger than the configured
+	// maximum and only its header was fetched.
+	Truncated bool
+}
+
+// Source delivers the messages of the shared mailbox and files them once
+// handled. mailbox.IMAP implements it.
+type Source interface {
+	// Next blocks until at least one message not yet delivered is in the
+	// inbox (IDLE, or polling when the server lacks IDLE), then returns
+	// them in UID order. It reconnects by itself after a drop, with
+	// backoff, and returns only when it has messages or ctx is done.
+	Next(ctx context.Context) ([]Incoming, error)
+	// File moves a handled message to the folder (MOVE, or COPY and UID
+	// EXPUNGE) and records it as done so it is not delivered again.
+	File(ctx context.Context, m Incoming, f Folder) error
+}
+
+// Sender hands a mail to the submission server. mailbox.SMTP implements it.
+type Sender interface {
+	Send(ctx context.Context, from string, to []string, raw []byte) error
+}
+
+// PermanentError is implemented by Sender errors that will not go away by
+// retrying (an SMTP 5xx answer, say).
+type PermanentError interface {
+	error
+	Permanent() bool
+}

@@ -1,0 +1,61 @@
+package gateway
+
+import "time"
+
+// Template names rendered for mails to people. The templates package holds
+// one text template (and optionally one HTML template) per name and language.
+const (
+	TmplAccept  = "accept"  // invitation accepted: room details and hosting steps
+	TmplDecline = "decline" // invitation declined: reason, conflicts, suggestions
+)
+
+// Reason codes carried by a decision. Templates turn them into sentences in
+// the member's language; Reason.Text is the English text for logs and audit.
+const (
+	ReasonConflict       = "conflict"        // the account is busy then
+	ReasonNotOrganizer   = "not-organizer"   // organizer not allowed to book
+	ReasonPast           = "past"            // the slot has already started
+	ReasonTooLong        = "too-long"        // longer than policy.max_duration
+	ReasonBeyondWindow   = "beyond-window"   // later than booking_window_days
+	ReasonInvalidTime    = "invalid-time"    // end not after start, etc.
+	ReasonSeriesDisabled = "series-disabled" // recurring series not allowed
+	ReasonTooManyDates   = "too-many-dates"  // the series has too many occurrences
+)
+
+// Slot is a time range shown to a person, already in the display zone.
+type Slot struct {
+	Start, End time.Time
+}
+
+// RoomView is what a mail may show of a room. Passcode and join link are
+// only filled for accepted bookings.
+type RoomView struct {
+	Name      string
+	Address   string
+	JoinURL   string
+	MeetingID string
+	Passcode  string
+}
+
+// MailView is the data given to every mail template.
+type MailView struct {
+	Lang          string // "fr" or "en"
+	Summary       string // the meeting's title as the member wrote it
+	OrganizerName string // CN of the organizer, or "" when absent
+	Organizer     string // organizer address
+	Room          RoomView
+	HostKey       string // only for accept
+	When          Slot   // the slot asked for (display zone)
+	TimeZone      string // display zone name, e.g. "Europe/Paris"
+	Reason        string // one of the Reason* codes, for declines
+	Conflicts     []Slot // busy bookings that overlap the asked slot
+	Suggestions   []Slot // free slots of the same length
+	MaxDuration   time.Duration
+	WindowDays    int
+	// LeadMinutes is how many minutes early the host should arrive.
+	LeadMinutes int
+	// RecordingHours is how long cloud recordings are kept: 24.
+	RecordingHours int
+	// Contact is the facilitators' contact text from the config, may be "".
+	Contact string
+}
