@@ -59,3 +59,16 @@ type MailView struct {
 	// Contact is the facilitators' contact text from the config, may be "".
 	Contact string
 }
+
+// Rendered is a mail text produced from a template.
+type Rendered struct {
+	Subject string
+	Text    string // text/plain body
+	HTML    string // text/html body, "" when the template has none
+}
+
+// Renderer turns a template name and its data into a mail text in one
+// language. The templates package implements it.
+type Renderer interface {
+	Render(lang, name string, data any) (Rendered, error)
+}
