@@ -58,6 +58,13 @@ type MailView struct {
 	RecordingHours int
 	// Contact is the facilitators' contact text from the config, may be "".
 	Contact string
+
+	// Series is set for a recurring meeting. Dates counts the dates
+	// decided (inside the booking window), Declined lists the dates the
+	// room cannot take, with their reasons; the others are booked.
+	Series   bool
+	Dates    int
+	Declined []DateDecision
 }
 
 // Rendered is a mail text produced from a template.
@@ -71,4 +78,13 @@ type Rendered struct {
 // language. The templates package implements it.
 type Renderer interface {
 	Render(lang, name string, data any) (Rendered, error)
+}
+
+// DateDecision is one declined date of a recurring series, as a mail
+// lists it.
+type DateDecision struct {
+	When       Slot
+	Reason     string // one of the Reason* codes
+	Conflicts  []Slot // bookings in the way, for ReasonConflict
+	Suggestion *Slot  // the nearest free slot of the same length, if any
 }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"roomgate/db"
+	"roomgate/gateway"
+	"roomgate/mailbox"
+	"roomgate/templates"
+)
+
+// app is roomgate wired from a configuration: the store, the templates and
+// the gateway. The mailbox is connected separately, by the commands that
+// need it.
+type app struct {
+	cfg   *Config
+	log   *slog.Logger
+	store *db.Store
+	gw    *gateway.Gateway
+}
+
+// openApp opens the database (applying migrations), parses the templates
+// and builds the gateway. now may be nil for the real clock.
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	tmpl, err := templates.Load(cfg.TemplatesDir)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	store, err := db.Open(ctx, db.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	store.SetMaxBookingLength(cfg.Policy.MaxDuration.Duration)
+	opt := cfg.gatewayOptions()
+	opt.Store, opt.Renderer, opt.Logger, opt.Now = store, tmpl, log, now
+	gw, err := gateway.New(opt)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, store: store, gw: gw}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// folders maps the gateway's folders to the configured mailbox names.
+func (c *Config) folders() map[gateway.Folder]string {
+	return map[gateway.Folder]string{
+		gateway.FolderProcessed: c.IMAP.ProcessedFolder,
+		gateway.FolderRejected:  c.IMAP.RejectedFolder,
+		gateway.FolderOther:     c.IMAP.OtherFolder,
+	}
+}
+
+// newIMAP returns the mailbox source described by the configuration.
+func (a *app) newIMAP(onConnect func(bool)) (*mailbox.IMAP, error) {
+	c := a.cfg.IMAP
+	return mailbox.NewIMAP(mailbox.IMAPOptions{
+		Address: c.Address, Security: c.Security, Username: c.Username, Password: c.Password,
+		Inbox: c.Inbox, Folders: a.cfg.folders(), MaxMessageSize: int64(a.cfg.MaxMessageSize),
+		PollInterval: c.PollInterval.Duration, State: a.store, Logger: a.log, OnConnect: onConnect,
+	})
+}
+
+// newSMTP returns the sender described by the configuration.
+func (c *Config) newSMTP(log *slog.Logger) (*mailbox.SMTP, error) {
+	s := c.SMTP
+	return mailbox.NewSMTP(mailbox.SMTPOptions{Address: s.Address, Security: s.Security,
+		Username: s.Username, Password: s.Password, HeloName: s.HeloName, Logger: log})
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"roomgate/db"
+	"roomgate/templates"
+)
+
+func runCheck(args []string) error {
+	fs := newFlagSet("check")
+	path := fs.String("config", "roomgate.toml", "configuration `file`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*path)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("config      ok  %s (%d room(s), language %s, zone %s)\n", *path, len(cfg.Rooms), cfg.Language, cfg.Timezone)
+	log := newLogger("error", cfg.LogFormat)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	failed := 0
+	step := func(name string, f func() error) {
+		if err := f(); err != nil {
+			failed++
+			fmt.Printf("%-11s FAIL %v\n", name, err)
+			return
+		}
+		fmt.Printf("%-11s ok\n", name)
+	}
+	step("templates", func() error { _, err := templates.Load(cfg.TemplatesDir); return err })
+	var store *db.Store
+	step("database", func() error {
+		store, err = db.Open(ctx, db.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN, Logger: log})
+		if err != nil {
+			return err
+		}
+		return store.Ping(ctx)
+	})
+	if store != nil {
+		defer store.Close()
+		step("imap", func() error {
+			a := &app{cfg: cfg, log: log, store: store}
+			src, err := a.newIMAP(nil)
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			return src.Check(ctx)
+		})
+	}
+	step("smtp", func() error {
+		s, err := cfg.newSMTP(log)
+		if err != nil {
+			return err
+		}
+		return s.Check(ctx)
+	})
+	if failed > 0 {
+		fmt.Fprintf(os.Stderr, "%d check(s) failed\n", failed)
+		return fmt.Errorf("%d check(s) failed", failed)
+	}
+	return nil
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"roomgate/gateway"
+)
+
+// Config is the TOML configuration file. README.md and
+// roomgate.example.toml document every key.
+type Config struct {
+	Language       string   `toml:"language"`
+	Timezone       string   `toml:"timezone"`
+	TemplatesDir   string   `toml:"templates_dir"`
+	Contact        string   `toml:"contact"`
+	MaxMessageSize ByteSize `toml:"max_message_size"`
+	LogLevel       string   `toml:"log_level"`
+	LogFormat      string   `toml:"log_format"`
+
+	Database DatabaseConfig `toml:"database"`
+	IMAP     IMAPConfig     `toml:"imap"`
+	SMTP     SMTPConfig     `toml:"smtp"`
+	Account  AccountConfig  `toml:"account"`
+	Policy   PolicyConfig   `toml:"policy"`
+	Rooms    []RoomConfig   `toml:"rooms"`
+
+	location *time.Location
+}
+
+// DatabaseConfig is the [database] section.
+type DatabaseConfig struct {
+	Driver string `toml:"driver"`
+	DSN    string `toml:"dsn"`
+}
+
+// IMAPConfig is the [imap] section.
+type IMAPConfig struct {
+	Address         string   `toml:"address"`
+	Security        string   `toml:"security"`
+	Username        string   `toml:"username"`
+	Password        string   `toml:"password"`
+	PasswordFile    string   `toml:"password_file"`
+	Inbox           string   `toml:"inbox"`
+	ProcessedFolder string   `toml:"processed_folder"`
+	RejectedFolder  string   `toml:"rejected_folder"`
+	OtherFolder     string   `toml:"other_folder"`
+	PollInterval    Duration `toml:"poll_interval"`
+}
+
+// SMTPConfig is the [smtp] section.
+type SMTPConfig struct {
+	Address      string `toml:"address"`
+	Security     string `toml:"security"`
+	Username     string `toml:"username"`
+	Password     string `toml:"password"`
+	PasswordFile string `toml:"password_file"`
+	HeloName     string `toml:"helo_name"`
+}
+
+// AccountConfig is the [account] section.
+type AccountConfig struct {
+	HostKey            string `toml:"host_key"`
+	HostKeyFile        string `toml:"host_key_file"`
+	ConcurrentMeetings int    `toml:"concurrent_meetings"`
+}
+
+// PolicyConfig is the [policy] section.
+type PolicyConfig struct {
+	Organizers           []string `toml:"organizers"`
+	MaxDuration          Duration `toml:"max_duration"`
+	BookingWindowDays    int      `toml:"booking_window_days"`
+	Buffer               Duration `toml:"buffer"`
+	Suggestions          int      `toml:"suggestions"`
+	DayStart             string   `toml:"day_start"`
+	DayEnd               string   `toml:"day_end"`
+	AllowSeries          *bool    `toml:"allow_series"`
+	SeriesMaxBusy        *int     `toml:"series_max_busy"`
+	SeriesMaxBusyPercent *int     `toml:"series_max_busy_percent"`
+	MaxOccurrences       int      `toml:"max_occurrences"`
+	RepliesPerHour       int      `toml:"replies_per_hour"`
+	ArriveEarly          Duration `toml:"arrive_early"`
+}
+
+// RoomConfig is one [[rooms]] entry.
+type RoomConfig struct {
+	Name      string `toml:"name"`
+	Address   string `toml:"address"`
+	JoinURL   string `toml:"join_url"`
+	MeetingID string `toml:"meeting_id"`
+	Passcode  string `toml:"passcode"`
+}
+
+// Duration is a time.Duration written as "10m" or "8h" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration; "0" is accepted.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (write e.g. \"10m\", \"8h\")", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// ByteSize is a size written as "10MB", "512KB" or a number of octets.
+type ByteSize int64
+
+// UnmarshalText parses sizes with an optional KB, MB or GB suffix (powers of 1024).
+func (s *ByteSize) UnmarshalText(b []byte) error {
+	t := strings.ToUpper(strings.TrimSpace(string(b)))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscan(t, &n); err != nil || n < 0 {
+		return fmt.Errorf("invalid size %q (write e.g. \"10MB\")", b)
+	}
+	*s = ByteSize(n * mult)
+	return nil
+}
+
+// LoadConfig reads, completes with defaults and validates a configuration
+// file. Secrets given by file or environment are read here.
+func LoadConfig(path string) (*Config, error) {
+	var c Config
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+	}
+	c.setDefaults()
+	if err := c.readSecrets(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+func (c *Config) setDefaults() {
+	def := func(s *string, v string) {
+		if strings.TrimSpace(*s) == "" {
+			*s = v
+		}
+	}
+	def(&c.Language, "fr")
+	def(&c.Timezone, "Europe/Paris")
+	def(&c.LogLevel, "info")
+	def(&c.LogFormat, "text")
+	def(&c.Database.Driver, "sqlite")
+	def(&c.Database.DSN, "roomgate.db")
+	def(&c.IMAP.Security, "tls")
+	def(&c.IMAP.Inbox, "INBOX")
+	def(&c.IMAP.ProcessedFolder, "roomgate/Processed")
+	def(&c.IMAP.RejectedFolder, "roomgate/Rejected")
+	def(&c.IMAP.OtherFolder, "roomgate/Other")
+	def(&c.SMTP.Security, "starttls")
+	def(&c.Policy.DayStart, "08:00")
+	def(&c.Policy.DayEnd, "20:00")
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = 10 << 20
+	}
+	if c.IMAP.PollInterval.Duration == 0 {
+		c.IMAP.PollInterval.Duration = 30 * time.Second
+	}
+	if c.Account.ConcurrentMeetings == 0 {
+		c.Account.ConcurrentMeetings = 1
+	}
+	p := &c.Policy
+	if p.MaxDuration.Duration == 0 {
+		p.MaxDuration.Duration = 8 * time.Hour
+	}
+	if p.BookingWindowDays == 0 {
+		p.BookingWindowDays = 180
+	}
+	if p.Suggestions == 0 {
+		p.Suggestions = 3
+	}
+	if p.AllowSeries == nil {
+		p.AllowSeries = ptr(true)
+	}
+	if p.SeriesMaxBusy == nil {
+		p.SeriesMaxBusy = ptr(8)
+	}
+	if p.SeriesMaxBusyPercent == nil {
+		p.SeriesMaxBusyPercent = ptr(50)
+	}
+	if p.MaxOccurrences == 0 {
+		p.MaxOccurrences = 500
+	}
+	if p.RepliesPerHour == 0 {
+		p.RepliesPerHour = 5
+	}
+	if p.ArriveEarly.Duration == 0 {
+		p.ArriveEarly.Duration = 5 * time.Minute
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// readSecrets fills passwords and the host key from their files or from
+// the environment when they are not written in the file itself.
+func (c *Config) readSecrets() error {
+	var errs []error
+	get := func(val *string, file, env, key string) {
+		switch {
+		case *val != "":
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_file: %w", key, err))
+				return
+			}
+			*val = strings.TrimSpace(string(b))
+		default:
+			*val = os.Getenv(env)
+		}
+	}
+	get(&c.IMAP.Password, c.IMAP.PasswordFile, "ROOMGATE_IMAP_PASSWORD", "imap.password")
+	get(&c.SMTP.Password, c.SMTP.PasswordFile, "ROOMGATE_SMTP_PASSWORD", "smtp.password")
+	get(&c.Account.HostKey, c.Account.HostKeyFile, "ROOMGATE_HOST_KEY", "account.host_key")
+	return errors.Join(errs...)
+}
+
+// validate checks every key and reports all problems at once.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Language != "fr" && c.Language != "en" {
+		bad("language: %q is not fr or en", c.Language)
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		bad("timezone: unknown zone %q", c.Timezone)
+	}
+	c.location = loc
+	if c.Database.Driver != "sqlite" && c.Database.Driver != "postgres" {
+		bad("database.driver: %q is not sqlite or postgres", c.Database.Driver)
+	}
+	c.validateServer("imap", c.IMAP.Address, c.IMAP.Security, bad)
+	c.validateServer("smtp", c.SMTP.Address, c.SMTP.Security, bad)
+	if c.IMAP.Username == "" {
+		bad("imap.username is required")
+	}
+	if c.IMAP.Password == "" {
+		bad("imap.password is required (password, password_file or ROOMGATE_IMAP_PASSWORD)")
+	}
+	if c.SMTP.Username != "" && c.SMTP.Password == "" {
+		bad("smtp.password is required with smtp.username (password, password_file or ROOMGATE_SMTP_PASSWORD)")
+	}
+	if c.Account.ConcurrentMeetings < 1 {
+		bad("account.concurrent_meetings must be at least 1")
+	}
+	c.validatePolicy(bad)
+	c.validateRooms(bad)
+	return errors.Join(errs...)
+}
+
+func (c *Config) validateServer(section, addr, security string, bad func(string, ...any)) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		bad("%s.address: %q must be host:port", section, addr)
+		return
+	}
+	switch security {
+	case "tls", "starttls":
+	case "insecure":
+		if !isLoopback(host) {
+			bad("%s.security: insecure is only allowed for a loopback address, not %q", section, host)
+		}
+	default:
+		bad("%s.security: %q is not tls, starttls or insecure", section, security)
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Config) validatePolicy(bad func(string, ...any)) {
+	p := c.Policy
+	if len(p.Organizers) == 0 {
+		bad("policy.organizers: list who may book (addresses or @domains)")
+	}
+	for _, o := range p.Organizers {
+		if !strings.Contains(o, "@") {
+			bad("policy.organizers: %q is neither an address nor an @domain", o)
+		}
+	}
+	if p.MaxDuration.Duration <= 0 || p.BookingWindowDays <= 0 || p.Buffer.Duration < 0 {
+		bad("policy: max_duration and booking_window_days must be positive, buffer not negative")
+	}
+	if _, err := clockOffset(p.DayStart); err != nil {
+		bad("policy.day_start: %v", err)
+	}
+	if _, err := clockOffset(p.DayEnd); err != nil {
+		bad("policy.day_end: %v", err)
+	}
+	if *p.SeriesMaxBusy < 0 || *p.SeriesMaxBusyPercent < 0 || *p.SeriesMaxBusyPercent > 100 {
+		bad("policy: series_max_busy must be >= 0 and series_max_busy_percent within 0–100")
+	}
+}
+
+func (c *Config) validateRooms(bad func(string, ...any)) {
+	if len(c.Rooms) == 0 {
+		bad("rooms: configure at least one [[rooms]]")
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Rooms {
+		if r.Name == "" {
+			bad("rooms[%d].name is required", i)
+		}
+		if a, err := mail.ParseAddress(r.Address); err != nil || a.Address != r.Address {
+			bad("rooms[%d].address: %q is not a plain e-mail address", i, r.Address)
+		}
+		if seen[strings.ToLower(r.Address)] {
+			bad("rooms[%d].address: %q is used twice", i, r.Address)
+		}
+		seen[strings.ToLower(r.Address)] = true
+		if !strings.HasPrefix(r.JoinURL, "https://") {
+			bad("rooms[%d].join_url must be an https:// link", i)
+		}
+	}
+}
+
+// clockOffset parses "HH:MM" as an offset from midnight.
+func clockOffset(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not HH:MM", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// gatewayOptions turns the configuration into the gateway's options.
+func (c *Config) gatewayOptions() gateway.Options {
+	p := c.Policy
+	ds, _ := clockOffset(p.DayStart)
+	de, _ := clockOffset(p.DayEnd)
+	o := gateway.Options{
+		HostKey: c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings,
+		Lang: c.Language, Location: c.location, MaxMessageSize: int64(c.MaxMessageSize),
+		RepliesPerHour: p.RepliesPerHour, LeadMinutes: int(p.ArriveEarly.Minutes()), Contact: c.Contact,
+		Policy: gateway.Policy{
+			Organizers: p.Organizers, MaxDuration: p.MaxDuration.Duration,
+			BookingWindow: time.Duration(p.BookingWindowDays) * 24 * time.Hour, Buffer: p.Buffer.Duration,
+			Suggestions: p.Suggestions, DayStart: ds, DayEnd: de, AllowSeries: *p.AllowSeries,
+			SeriesMaxBusy: *p.SeriesMaxBusy, SeriesMaxBusyPercent: *p.SeriesMaxBusyPercent,
+			MaxOccurrences: p.MaxOccurrences,
+		},
+	}
+	for _, r := range c.Rooms {
+		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,
+			MeetingID: r.MeetingID, Passcode: r.Passcode})
+	}
+	return o
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"roomgate/gateway"
+)
+
+// shutdownGrace bounds how long a stop waits for the message in hand and
+// the last outbox flush.
+const shutdownGrace = 30 * time.Second
+
+func runServe(args []string) error {
+	fs := newFlagSet("serve")
+	path := fs.String("config", "roomgate.toml", "configuration `file`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*path)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, cfg.LogFormat)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	for {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- serveOnce(ctx, cfg) }()
+		select {
+		case err := <-done:
+			cancel()
+			return err
+		case s := <-stop:
+			log.Info("stopping: finishing the message in hand and flushing the outbox", "signal", s.String())
+			cancel()
+			return waitStopped(done)
+		case <-hup:
+			next, err := LoadConfig(*path)
+			if err != nil {
+				log.Error("reload refused: the running configuration stays", "err", err)
+				cancel()
+				if err := waitStopped(done); err != nil {
+					return err
+				}
+				continue
+			}
+			log.Info("reloading the configuration", "file", *path)
+			cancel()
+			if err := waitStopped(done); err != nil {
+				return err
+			}
+			cfg = next
+		}
+	}
+}
+
+// waitStopped waits for a stopping daemon, at most shutdownGrace.
+func waitStopped(done <-chan error) error {
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(shutdownGrace):
+		return errors.New("did not stop within 30s")
+	}
+}
+
+// serveOnce runs the daemon with one configuration until ctx is done.
+func serveOnce(ctx context.Context, cfg *Config) error {
+	log := newLogger(cfg.LogLevel, cfg.LogFormat)
+	a, err := openApp(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	src, err := a.newIMAP(nil)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	sender, err := cfg.newSMTP(log)
+	if err != nil {
+		return err
+	}
+	log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "rooms", len(cfg.Rooms),
+		"database", cfg.Database.Driver)
+	var wg sync.WaitGroup
+	var outErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		outErr = a.gw.RunOutbox(ctx, sender, gateway.OutboxOptions{})
+	}()
+	runErr := a.gw.Run(ctx, src)
+	wg.Wait()
+	log.Info("roomgate stopped")
+	return errors.Join(runErr, outErr)
+}

@@ -1,0 +1,78 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"roomgate/gateway"
+)
+
+// Message returns the record of an already processed message, or (nil, nil)
+// when the key is unknown.
+func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	return message(ctx, s.r, key)
+}
+
+// Message is Store.Message inside the transaction.
+func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	return message(ctx, t.db, key)
+}
+
+func message(ctx context.Context, db bun.IDB, key string) (*gateway.ProcessedMessage, error) {
+	var r messageRow
+	err := db.NewSelect().Model(&r).Where("key = ?", key).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get processed message: %w", err)
+	}
+	return r.message(), nil
+}
+
+// RecordMessage stores that a message was processed. It fails with
+// gateway.ErrDuplicate if the key is already recorded. The insert does
+// nothing on conflict instead of failing, so the transaction stays usable
+// (a failed statement would abort a PostgreSQL transaction). A zero m.At is
+// recorded as now.
+func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) error {
+	if m.At.IsZero() {
+		m.At = time.Now()
+	}
+	res, err := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("record message: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("record message: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("record message %s: %w", m.Key, gateway.ErrDuplicate)
+	}
+	return nil
+}
+
+// CountMessages returns how many processed messages there are per action
+// (accepted, declined, ignored…).
+func (s *Store) CountMessages(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Action string `bun:"action"`
+		N      int    `bun:"n"`
+	}
+	err := s.r.NewSelect().Model((*messageRow)(nil)).
+		Column("action").ColumnExpr("COUNT(*) AS n").Group("action").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("count messages: %w", err)
+	}
+	counts := make(map[string]int, len(rows))
+	for _, r := range rows {
+		counts[r.Action] = r.N
+	}
+	return counts, nil
+}

@@ -1,0 +1,120 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"roomgate/gateway"
+)
+
+// Enqueue adds a mail to the outbox and sets m.ID. Defaults are filled in
+// and copied to m: Status pending, CreatedAt now, NextAttempt CreatedAt (due
+// at once).
+func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
+	if m.Status == "" {
+		m.Status = gateway.OutboxPending
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = time.Now().UTC()
+	}
+	if m.NextAttempt.IsZero() {
+		m.NextAttempt = m.CreatedAt
+	}
+	r := toOutboxRow(m)
+	if err := t.db.NewInsert().Model(r).ExcludeColumn("id").Returning("id").Scan(ctx); err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	m.ID = r.ID
+	return nil
+}
+
+// RepliesSince counts outbox mails for that UID created at or after since.
+func (t *tx) RepliesSince(ctx context.Context, uid string, since time.Time) (int, error) {
+	n, err := t.db.NewSelect().Model((*outboxRow)(nil)).
+		Where("uid = ?", uid).
+		Where("created_at >= ?", utc(since)).
+		Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count replies: %w", err)
+	}
+	return int(n), nil
+}
+
+// DueOutbox returns up to limit pending mails whose NextAttempt is at or
+// before now, oldest (first enqueued) first. A limit of 0 or less means no
+// limit.
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]gateway.OutboxMail, error) {
+	var rows []outboxRow
+	q := s.r.NewSelect().Model(&rows).
+		Where("status = ?", string(gateway.OutboxPending)).
+		Where("next_attempt <= ?", utc(now)).
+		Order("id")
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("due outbox: %w", err)
+	}
+	return mails(rows), nil
+}
+
+// OutboxSent marks a mail sent at the given time and counts the attempt.
+// It fails with ErrNotFound if there is no such mail.
+func (s *Store) OutboxSent(ctx context.Context, id int64, at time.Time) error {
+	res, err := s.w.NewUpdate().Model((*outboxRow)(nil)).
+		Set("status = ?", string(gateway.OutboxSent)).
+		Set("sent_at = ?", utc(at)).
+		Set("attempts = attempts + 1").
+		Where("id = ?", id).
+		Exec(ctx)
+	return checkUpdated(res, err, "mark outbox mail sent", id)
+}
+
+// OutboxRetry records a failed attempt: Attempts+1, NextAttempt=next,
+// LastError=errText. If permanent, Status becomes failed. It fails with
+// ErrNotFound if there is no such mail.
+func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, permanent bool) error {
+	q := s.w.NewUpdate().Model((*outboxRow)(nil)).
+		Set("attempts = attempts + 1").
+		Set("next_attempt = ?", utc(next)).
+		Set("last_error = ?", errText).
+		Where("id = ?", id)
+	if permanent {
+		q = q.Set("status = ?", string(gateway.OutboxFailed))
+	}
+	res, err := q.Exec(ctx)
+	return checkUpdated(res, err, "record outbox failure", id)
+}
+
+func checkUpdated(res sql.Result, err error, what string, id int64) error {
+	if err != nil {
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
+	}
+	return nil
+}
+
+// ListOutbox returns up to limit mails with the given status (any status
+// if empty), newest first. A limit of 0 or less means no limit.
+func (s *Store) ListOutbox(ctx context.Context, status gateway.OutboxStatus, limit int) ([]gateway.OutboxMail, error) {
+	var rows []outboxRow
+	q := s.r.NewSelect().Model(&rows).Order("id DESC")
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return mails(rows), nil
+}

@@ -1,0 +1,220 @@
+// Package db keeps roomgate's state in SQLite or PostgreSQL: bookings,
+// processed messages, the outbox, the audit log and the IMAP position.
+//
+// Store implements gateway.Store. The schema is created and upgraded by
+// Open from embedded, append-only migrations that are the same for both
+// databases. The ORM (bun) stays inside this package: callers see only
+// gateway types and plain Go values.
+//
+// Instants are stored as UTC with microsecond precision and returned in UTC.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
+
+	"roomgate/gateway"
+)
+
+// Driver names accepted in Options.Driver.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// DefaultMaxBookingLength is the longest booking Overlapping assumes unless
+// SetMaxBookingLength says otherwise.
+const DefaultMaxBookingLength = 31 * 24 * time.Hour
+
+// lockKey is the PostgreSQL advisory lock taken by every Update (and by
+// migrations): one key per database, since a database serves one account.
+// It is "roomgate" in ASCII.
+const lockKey int64 = 0x726f6f6d67617465
+
+// ErrNotFound is returned when an operation names a row that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Options configure Open. The only required field is DSN.
+type Options struct {
+	// Driver is DriverSQLite (the default when empty) or DriverPostgres.
+	Driver string
+	// DSN is, for SQLite, a file path, ":memory:" or a "file:" URI; the
+	// pragmas roomgate needs are added to it. For PostgreSQL it is a libpq
+	// URL or keyword/value string; without an sslmode (in the DSN or
+	// PGSSLMODE) a non-local server must present a verifiable certificate.
+	DSN string
+	// Logger receives migration notices. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is roomgate's database. It is safe for concurrent use.
+type Store struct {
+	driver string
+	// w runs every write. For SQLite it holds one connection, so writers
+	// queue in the pool rather than on SQLite's lock; r serves reads
+	// concurrently (WAL). For PostgreSQL and in-memory SQLite, r == w.
+	w, r   *bun.DB
+	log    *slog.Logger
+	maxLen atomic.Int64
+}
+
+var _ gateway.Store = (*Store)(nil)
+
+// Open connects to the database, configures it and applies pending
+// migrations.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	s := &Store{driver: opt.Driver, log: opt.Logger}
+	if s.driver == "" {
+		s.driver = DriverSQLite
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.maxLen.Store(int64(DefaultMaxBookingLength))
+	var err error
+	switch s.driver {
+	case DriverSQLite:
+		err = s.openSQLite(opt.DSN)
+	case DriverPostgres:
+		err = s.openPostgres(opt.DSN)
+	default:
+		return nil, fmt.Errorf("open database: unknown driver %q", opt.Driver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(dsn string) error {
+	p, err := sqliteParams(dsn)
+	if err != nil {
+		return err
+	}
+	w, err := sql.Open(sqliteshim.ShimName, p.write)
+	if err != nil {
+		return err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s.w = bun.NewDB(w, sqlitedialect.New())
+	if p.memory {
+		s.r = s.w
+		return nil
+	}
+	r, err := sql.Open(sqliteshim.ShimName, p.read)
+	if err != nil {
+		_ = w.Close()
+		return err
+	}
+	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	s.r = bun.NewDB(r, sqlitedialect.New())
+	return nil
+}
+
+func (s *Store) openPostgres(dsn string) error {
+	cfg, err := postgresConfig(dsn)
+	if err != nil {
+		return err
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(10)
+	sqldb.SetMaxIdleConns(4)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	s.w = bun.NewDB(sqldb, pgdialect.New())
+	s.r = s.w
+	return nil
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// SetMaxBookingLength sets the longest booking the caller ever stores as
+// accepted (DefaultMaxBookingLength until set). Overlapping only looks at
+// bookings starting less than d before its window, so it stays an index
+// range scan. d must not be shorter than any accepted booking.
+func (s *Store) SetMaxBookingLength(d time.Duration) {
+	s.maxLen.Store(int64(d))
+}
+
+// Update runs fn in one read-write transaction, serialized with every other
+// Update on the same database, also from other processes: SQLite begins it
+// IMMEDIATE, PostgreSQL takes an advisory lock first. fn must use only the
+// Tx it is given, not the Store. If fn returns an error or panics, the
+// transaction is rolled back.
+func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
+	return s.inTx(ctx, func(btx bun.Tx) error {
+		return fn(&tx{s: s, db: btx})
+	})
+}
+
+// inTx runs fn in a serialized write transaction.
+func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
+	btx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = btx.Rollback()
+		}
+	}()
+	if s.driver == DriverPostgres {
+		if _, err := btx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", lockKey); err != nil {
+			return fmt.Errorf("take advisory lock: %w", err)
+		}
+	}
+	if err := fn(btx); err != nil {
+		return err
+	}
+	done = true
+	if err := btx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// tx is the gateway.Tx of one Update.
+type tx struct {
+	s  *Store
+	db bun.Tx
+}
+
+var _ gateway.Tx = (*tx)(nil)

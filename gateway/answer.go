@@ -1,0 +1,87 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"roomgate/ical"
+)
+
+// iTIP request statuses written in replies (RFC 5546 §3.6).
+const (
+	statusSuccess  = "2.0;Success"
+	statusConflict = "4.1;Event conflict. Date-time is busy."
+)
+
+// replyItem answers one component for the room.
+func (g *Gateway) replyItem(inv *invitation, ev *ical.Event, v verdict) ical.ReplyItem {
+	att := ev.Attendee(func(addr string) bool { return g.opt.roomFor(addr) != nil })
+	if att == nil {
+		att = inv.attendee
+	}
+	it := ical.ReplyItem{Event: ev, Attendee: att, PartStat: "DECLINED"}
+	switch {
+	case v.accepted:
+		it.PartStat, it.RequestStatus = "ACCEPTED", statusSuccess
+	case v.reason == ReasonConflict:
+		it.RequestStatus = statusConflict
+	}
+	if !v.accepted {
+		it.Comment = v.text
+	}
+	return it
+}
+
+// answer queues the iTIP REPLY with the member's mail, unless this meeting
+// already got too many replies in the last hour (a loop guard).
+func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, v verdict, items []ical.ReplyItem) (Outcome, error) {
+	now := g.opt.Now()
+	n, err := tx.RepliesSince(ctx, inv.uid, now.Add(-time.Hour))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("count replies: %w", err)
+	}
+	if n >= g.opt.RepliesPerHour {
+		out.Reason += fmt.Sprintf(" (no reply sent: %d replies for this meeting in the last hour)", n)
+		return out, nil
+	}
+	view := g.mailView(inv, v, items[0].Event)
+	name := TmplDecline
+	if v.accepted {
+		name = TmplAccept
+	}
+	text, err := g.opt.Renderer.Render(g.opt.Lang, name, view)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("render %s mail: %w", name, err)
+	}
+	cal := ical.BuildReply(a.cal, items, now, g.opt.ProdID)
+	from := mailAddr{Name: inv.room.Name, Addr: inv.attendee.Address()}
+	to := mailAddr{Name: inv.organizerName, Addr: inv.organizer}
+	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
+		References: a.env.References, Date: now})
+	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC()}
+	if err := tx.Enqueue(ctx, &m); err != nil {
+		return Outcome{}, fmt.Errorf("queue reply: %w", err)
+	}
+	out.Queued++
+	return out, nil
+}
+
+// mailView gathers what the member's mail shows. Room details and the host
+// key are only given for accepted bookings.
+func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event) MailView {
+	loc := g.opt.Location
+	mv := MailView{Lang: g.opt.Lang, Summary: ev.Summary, OrganizerName: inv.organizerName, Organizer: inv.organizer,
+		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{ev.Start.In(loc), ev.End.In(loc)},
+		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
+		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact}
+	for _, b := range v.conflicts {
+		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
+	}
+	if v.accepted {
+		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode = inv.room.JoinURL, inv.room.MeetingID, inv.room.Passcode
+		mv.HostKey = g.opt.HostKey
+	}
+	return mv
+}

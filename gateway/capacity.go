@@ -1,0 +1,140 @@
+package gateway
+
+import (
+	"sort"
+	"time"
+)
+
+// interval is a half-open time range [start, end).
+type interval struct{ start, end time.Time }
+
+// conflicts returns the bookings that stand in the way of [s, e): those
+// that overlap it once the buffer is kept free around each of them. The
+// slot is busy when, at some instant, at least capacity of them are under
+// way at once (buffers included). Bookings of the UID being decided are
+// skipped: a reschedule never conflicts with the slot it replaces.
+func conflicts(existing []Booking, uid string, s, e time.Time, buffer time.Duration, capacity int) (busy bool, in []Booking) {
+	var spans []interval
+	for _, b := range existing {
+		if b.Status != StatusAccepted || (uid != "" && b.UID == uid) {
+			continue
+		}
+		bs, be := b.Start.Add(-buffer), b.End.Add(buffer)
+		if bs.Before(e) && be.After(s) {
+			in = append(in, b)
+			spans = append(spans, interval{maxTime(bs, s), minTime(be, e)})
+		}
+	}
+	return maxConcurrent(spans) >= capacity, in
+}
+
+// maxConcurrent returns the largest number of spans that cover one instant.
+func maxConcurrent(spans []interval) int {
+	if len(spans) <= 1 {
+		return len(spans)
+	}
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	edges := make([]edge, 0, 2*len(spans))
+	for _, sp := range spans {
+		edges = append(edges, edge{sp.start, +1}, edge{sp.end, -1})
+	}
+	// Ends sort before starts at the same instant: [a,b) and [b,c) touch
+	// without overlapping.
+	sort.Slice(edges, func(i, j int) bool {
+		if !edges[i].at.Equal(edges[j].at) {
+			return edges[i].at.Before(edges[j].at)
+		}
+		return edges[i].delta < edges[j].delta
+	})
+	cur, best := 0, 0
+	for _, ed := range edges {
+		cur += ed.delta
+		if cur > best {
+			best = cur
+		}
+	}
+	return best
+}
+
+// suggestStep is the grid on which free slots are proposed.
+const suggestStep = 15 * time.Minute
+
+// suggestHorizon is how far after the asked slot free slots are searched.
+const suggestHorizon = 14 * 24 * time.Hour
+
+// freeSlots proposes up to n free slots of length d starting after from,
+// inside the policy's day hours (widened to the asked slot's own hours),
+// never before now and never past the booking window. existing must hold
+// every accepted booking from `from` to from+suggestHorizon.
+func (g *Gateway) freeSlots(existing []Booking, uid string, asked interval) []Slot {
+	p, loc := g.opt.Policy, g.opt.Location
+	d := asked.end.Sub(asked.start)
+	now := g.opt.Now()
+	dayStart, dayEnd := p.DayStart, p.DayEnd
+	if o := sinceMidnight(asked.start.In(loc)); o < dayStart {
+		dayStart = o
+	}
+	if o := sinceMidnight(asked.end.In(loc)); o > dayEnd || o == 0 {
+		if o == 0 {
+			o = 24 * time.Hour
+		}
+		dayEnd = o
+	}
+	limit := minTime(asked.start.Add(suggestHorizon), now.Add(p.BookingWindow))
+	var out []Slot
+	for t := roundUp(asked.start.Add(suggestStep), suggestStep); t.Before(limit) && len(out) < p.Suggestions; t = t.Add(suggestStep) {
+		end := t.Add(d)
+		if t.Before(now) || !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
+			continue
+		}
+		if busy, _ := conflicts(existing, uid, t, end, p.Buffer, g.opt.Concurrent); busy {
+			continue
+		}
+		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
+		t = end.Add(-suggestStep) // the next proposal starts where this one ends
+	}
+	return out
+}
+
+// withinDay reports whether [s, e) lies on one local day between the day
+// bounds.
+func withinDay(s, e time.Time, dayStart, dayEnd time.Duration) bool {
+	if s.YearDay() != e.Add(-time.Nanosecond).YearDay() {
+		return false
+	}
+	se := sinceMidnight(e)
+	if se == 0 {
+		se = 24 * time.Hour
+	}
+	return sinceMidnight(s) >= dayStart && se <= dayEnd
+}
+
+func sinceMidnight(t time.Time) time.Duration {
+	y, m, d := t.Date()
+	return t.Sub(time.Date(y, m, d, 0, 0, 0, 0, t.Location()))
+}
+
+func roundUp(t time.Time, step time.Duration) time.Time {
+	r := t.Truncate(step)
+	if r.Before(t) {
+		r = r.Add(step)
+	}
+	return r
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

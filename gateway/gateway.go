@@ -1,0 +1,155 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Gateway decides what each message means and what to do about it.
+type Gateway struct {
+	opt Options
+	log *slog.Logger
+	// kick wakes the outbox dispatcher after a decision queued mail.
+	kick chan struct{}
+}
+
+// New returns a Gateway. See Options for the required fields.
+func New(opt Options) (*Gateway, error) {
+	o, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}, nil
+}
+
+// Outcome is what happened to one message. Its JSON form is the line
+// `roomgate process` prints.
+type Outcome struct {
+	Kind   Kind   `json:"kind"`
+	Action Action `json:"action"`
+	UID    string `json:"uid"`
+	Reason string `json:"reason"`
+	// Folder is where the message is to be filed.
+	Folder Folder `json:"-"`
+	// Queued counts the mails queued in the outbox.
+	Queued int `json:"-"`
+
+	room       string    // for the audit log
+	start, end time.Time // the slot decided, zero when none
+}
+
+// Handle decides one message and records the decision, with any reply,
+// in one transaction. A message already decided (same bytes) is not
+// decided again: its recorded outcome is returned with Action ignored.
+// An error means the decision could not be recorded (database down): the
+// message must stay in the inbox to be handled later. Bad input is not an
+// error: it yields Action rejected and the rejected folder.
+func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err error) {
+	start := time.Now()
+	a := g.analyze(in)
+	if prev, err := g.opt.Store.Message(ctx, a.key); err != nil {
+		return Outcome{}, fmt.Errorf("look up message: %w", err)
+	} else if prev != nil {
+		return alreadyDone(prev), nil
+	}
+	err = g.opt.Store.Update(ctx, func(tx Tx) error {
+		if prev, err := tx.Message(ctx, a.key); err != nil {
+			return err
+		} else if prev != nil {
+			out = alreadyDone(prev)
+			return nil
+		}
+		out, err = g.decide(ctx, tx, &a)
+		if err != nil {
+			return err
+		}
+		return g.record(ctx, tx, &a, out)
+	})
+	if errors.Is(err, ErrDuplicate) {
+		if prev, err2 := g.opt.Store.Message(ctx, a.key); err2 == nil && prev != nil {
+			return alreadyDone(prev), nil
+		}
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("record decision: %w", err)
+	}
+	g.logOutcome(in, &a, out, time.Since(start))
+	if out.Queued > 0 {
+		g.Kick()
+	}
+	return out, nil
+}
+
+func alreadyDone(p *ProcessedMessage) Outcome {
+	return Outcome{Kind: p.Kind, Action: ActionIgnored, UID: p.UID, Folder: p.Folder,
+		Reason: fmt.Sprintf("already processed on %s: %s", p.At.UTC().Format(time.RFC3339), p.Action)}
+}
+
+// decide dispatches on the kind of message.
+func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
+	if a.rejection != nil {
+		return Outcome{Kind: a.kind, Action: ActionRejected, Reason: a.rejection.Error(), Folder: FolderRejected}, nil
+	}
+	switch a.kind {
+	case KindRequest:
+		return g.handleRequest(ctx, tx, a)
+	case KindCancel:
+		return g.handleCancel(ctx, tx, a)
+	case KindMail:
+		return Outcome{Kind: KindMail, Action: ActionIgnored, Reason: "not an invitation", Folder: FolderOther}, nil
+	}
+	return Outcome{Kind: a.kind, Action: ActionIgnored, UID: firstUID(a), Folder: FolderProcessed,
+		Reason: fmt.Sprintf("iTIP method %q needs no answer", a.cal.Method)}, nil
+}
+
+func firstUID(a *analysis) string {
+	if a.cal != nil && len(a.cal.Events) > 0 {
+		return a.cal.Events[0].UID
+	}
+	return ""
+}
+
+// record writes the message record and, unless a more precise audit entry
+// was written by the decision, an audit entry.
+func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome) error {
+	now := g.opt.Now().UTC()
+	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: a.key, MessageID: a.env.MessageID,
+		Kind: out.Kind, Action: out.Action, UID: out.UID, Organizer: organizerOf(a), Room: out.room,
+		Start: out.start, End: out.end, Reason: out.Reason}); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return tx.RecordMessage(ctx, ProcessedMessage{Key: a.key, MessageID: a.env.MessageID, Kind: out.Kind,
+		Action: out.Action, UID: out.UID, Reason: out.Reason, Folder: out.Folder, At: now})
+}
+
+func organizerOf(a *analysis) string {
+	if a.cal != nil {
+		for _, e := range a.cal.Events {
+			if e.Organizer != nil {
+				return e.Organizer.Address()
+			}
+		}
+	}
+	return a.env.From
+}
+
+func (g *Gateway) logOutcome(in Incoming, a *analysis, out Outcome, took time.Duration) {
+	attrs := []any{"ref", in.Ref, "message_id", a.env.MessageID, "kind", out.Kind, "action", out.Action,
+		"uid", out.UID, "organizer", organizerOf(a), "reason", out.Reason, "took", took}
+	if out.Action == ActionRejected {
+		g.log.Warn("message rejected", attrs...)
+		return
+	}
+	g.log.Info("message handled", attrs...)
+}
+
+// Kick wakes the outbox dispatcher.
+func (g *Gateway) Kick() {
+	select {
+	case g.kick <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,182 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+)
+
+// handleTimeout bounds the work on one message, which goes on after a
+// shutdown has begun so the message in hand is finished.
+const handleTimeout = 2 * time.Minute
+
+// Run reads messages from src, decides each, and files it, until ctx is
+// done. On shutdown the message in hand is finished and filed. When the
+// database cannot record a decision, the message is left in the inbox and
+// tried again after a pause.
+func (g *Gateway) Run(ctx context.Context, src Source) error {
+	pause := time.Second
+	for ctx.Err() == nil {
+		batch, err := src.Next(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		if err != nil {
+			g.log.Error("reading the mailbox failed", "err", err)
+			sleep(ctx, pause)
+			continue
+		}
+		if failed := g.handleBatch(ctx, src, batch); failed {
+			sleep(ctx, pause)
+			pause = min(pause*2, time.Minute)
+		} else {
+			pause = time.Second
+		}
+	}
+	return nil
+}
+
+// handleBatch handles and files messages in order. It stops at the first
+// message whose decision could not be recorded and reports it.
+func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (failed bool) {
+	for _, in := range batch {
+		if ctx.Err() != nil {
+			return false
+		}
+		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+		out, err := g.HandleSafe(work, in)
+		if err != nil {
+			cancel()
+			g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "err", err)
+			return true
+		}
+		if err := src.File(work, in, out.Folder); err != nil {
+			g.log.Error("message decided but not filed; it will be filed after reconnecting", "ref", in.Ref, "folder", out.Folder, "err", err)
+		}
+		cancel()
+	}
+	return false
+}
+
+// HandleSafe is Handle with a guard: a panic while deciding is logged with
+// its stack, and the message is recorded as rejected so it is kept, filed
+// and never retried in a loop.
+func (g *Gateway) HandleSafe(ctx context.Context, in Incoming) (out Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.log.Error("panic while handling a message", "ref", in.Ref, "panic", r, "stack", string(debug.Stack()))
+			out, err = g.recordFailure(ctx, in, fmt.Sprintf("internal error while handling the message: %v", r))
+		}
+	}()
+	return g.Handle(ctx, in)
+}
+
+// recordFailure records a message as rejected after an internal failure.
+func (g *Gateway) recordFailure(ctx context.Context, in Incoming, reason string) (Outcome, error) {
+	a := analysis{key: messageKey(in.Raw), kind: KindMail}
+	a.env, _ = readEnvelope(in.Raw)
+	out := Outcome{Kind: KindMail, Action: ActionRejected, Reason: reason, Folder: FolderRejected}
+	err := g.opt.Store.Update(ctx, func(tx Tx) error { return g.record(ctx, tx, &a, out) })
+	if err != nil && !errors.Is(err, ErrDuplicate) {
+		return Outcome{}, err
+	}
+	return out, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// OutboxOptions tunes the dispatcher.
+type OutboxOptions struct {
+	// Interval between checks for mails due again (default 5 s).
+	Interval time.Duration
+	// MaxAttempts before a mail is marked failed (default 30, about three
+	// days with the backoff below).
+	MaxAttempts int
+	// FlushTimeout bounds the last flush at shutdown (default 10 s).
+	FlushTimeout time.Duration
+}
+
+// RunOutbox sends queued mails through s until ctx is done, then tries
+// once more to send what is due, within FlushTimeout.
+func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) error {
+	if opt.Interval <= 0 {
+		opt.Interval = 5 * time.Second
+	}
+	if opt.FlushTimeout <= 0 {
+		opt.FlushTimeout = 10 * time.Second
+	}
+	t := time.NewTicker(opt.Interval)
+	defer t.Stop()
+	for {
+		if _, err := g.FlushOutbox(ctx, s, opt.MaxAttempts); err != nil && ctx.Err() == nil {
+			g.log.Error("outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opt.FlushTimeout)
+			defer cancel()
+			_, err := g.FlushOutbox(fctx, s, opt.MaxAttempts)
+			return err
+		case <-g.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// FlushOutbox sends every mail that is due, oldest first, and returns how
+// many were sent. It stops at the first temporary failure: the server is
+// most likely down, and the mail is retried later with backoff.
+func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, maxAttempts int) (int, error) {
+	if maxAttempts <= 0 {
+		maxAttempts = 30
+	}
+	sent := 0
+	for {
+		due, err := g.opt.Store.DueOutbox(ctx, g.opt.Now(), 50)
+		if err != nil || len(due) == 0 {
+			return sent, err
+		}
+		for _, m := range due {
+			delivered, goOn, err := g.sendOne(ctx, s, m, maxAttempts)
+			if delivered {
+				sent++
+			}
+			if err != nil || !goOn {
+				return sent, err
+			}
+		}
+	}
+}
+
+// sendOne sends one mail and records the result. goOn is false after a
+// temporary failure: the next mails would most likely fail too.
+func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, maxAttempts int) (delivered, goOn bool, err error) {
+	serr := s.Send(ctx, m.From, m.To, m.Raw)
+	if serr == nil {
+		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To)
+		return true, true, g.opt.Store.OutboxSent(ctx, m.ID, g.opt.Now().UTC())
+	}
+	var pe PermanentError
+	permanent := (errors.As(serr, &pe) && pe.Permanent()) || m.Attempts+1 >= maxAttempts
+	next := g.opt.Now().Add(retryDelay(m.Attempts + 1)).UTC()
+	g.log.Warn("mail not sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "attempt", m.Attempts+1,
+		"permanent", permanent, "next_attempt", next, "err", serr)
+	return false, permanent, g.opt.Store.OutboxRetry(ctx, m.ID, next, serr.Error(), permanent)
+}
+
+// retryDelay is an exponential backoff from 15 s to 2 h, with jitter.
+func retryDelay(attempt int) time.Duration {
+	d := 15 * time.Second << min(attempt-1, 9)
+	d = min(d, 2*time.Hour)
+	return d + time.Duration(rand.Int64N(int64(d/5)+1))
+}

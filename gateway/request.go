@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"roomgate/ical"
+)
+
+// invitation is a REQUEST reduced to what the decision needs: the UID's
+// components, the room invited and who organizes it.
+type invitation struct {
+	uid           string
+	events        []*ical.Event // every component of that UID, master first
+	master        *ical.Event   // the single event or series master; nil for naked occurrences
+	room          *Room
+	attendee      *ical.Property // the room's ATTENDEE line
+	organizer     string
+	organizerName string
+}
+
+// readInvitation finds, in a REQUEST, the UID that invites one of the rooms.
+// It returns (nil, nil) when no room is an attendee.
+func (g *Gateway) readInvitation(cal *ical.Calendar) (*invitation, error) {
+	for _, ev := range cal.Events {
+		var room *Room
+		att := ev.Attendee(func(addr string) bool {
+			room = g.opt.roomFor(addr)
+			return room != nil
+		})
+		if att == nil {
+			continue
+		}
+		inv := &invitation{uid: ev.UID, room: room, attendee: att}
+		for _, e := range cal.Events {
+			if e.UID != ev.UID {
+				continue
+			}
+			if e.RecurrenceID == nil && inv.master == nil {
+				inv.master = e
+				inv.events = append([]*ical.Event{e}, inv.events...)
+			} else {
+				inv.events = append(inv.events, e)
+			}
+		}
+		if ev.Organizer == nil || ev.Organizer.Address() == "" {
+			return nil, fmt.Errorf("invitation %q has no ORGANIZER", ev.UID)
+		}
+		inv.organizer = ev.Organizer.Address()
+		inv.organizerName = ev.Organizer.CommonName()
+		return inv, nil
+	}
+	return nil, nil
+}
+
+// verdict is the outcome of checking one slot against the policy and the
+// account's bookings.
+type verdict struct {
+	accepted    bool
+	reason      string // Reason* code when declined
+	text        string // English explanation for logs and audit
+	conflicts   []Booking
+	suggestions []Slot
+}
+
+// checkPolicy applies the booking rules that do not depend on other
+// bookings. It returns ok or a declining verdict.
+func (g *Gateway) checkPolicy(inv *invitation, s, e time.Time) (verdict, bool) {
+	p, now := g.opt.Policy, g.opt.Now()
+	switch {
+	case !p.AllowedOrganizer(inv.organizer):
+		return verdict{reason: ReasonNotOrganizer, text: fmt.Sprintf("organizer %s may not book this room", inv.organizer)}, false
+	case !e.After(s):
+		return verdict{reason: ReasonInvalidTime, text: "the meeting ends before it starts"}, false
+	case s.Before(now):
+		return verdict{reason: ReasonPast, text: "the meeting starts in the past"}, false
+	case s.After(now.Add(p.BookingWindow)):
+		return verdict{reason: ReasonBeyondWindow, text: fmt.Sprintf("the meeting starts more than %d days ahead", windowDays(p))}, false
+	case e.Sub(s) > p.MaxDuration:
+		return verdict{reason: ReasonTooLong, text: fmt.Sprintf("the meeting lasts %s, longer than the maximum %s", e.Sub(s), p.MaxDuration)}, false
+	}
+	return verdict{}, true
+}
+
+// checkSlot decides one slot: the policy first, then the account's
+// capacity, and proposes free slots when it is busy.
+func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e time.Time) (verdict, error) {
+	if v, ok := g.checkPolicy(inv, s, e); !ok {
+		return v, nil
+	}
+	buf := g.opt.Policy.Buffer
+	near, err := tx.Overlapping(ctx, s.Add(-buf), e.Add(buf))
+	if err != nil {
+		return verdict{}, fmt.Errorf("read bookings: %w", err)
+	}
+	busy, in := conflicts(near, inv.uid, s, e, buf, g.opt.Concurrent)
+	if !busy {
+		return verdict{accepted: true, text: "the account is free"}, nil
+	}
+	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
+	ahead, err := tx.Overlapping(ctx, s, s.Add(suggestHorizon+g.opt.Policy.MaxDuration))
+	if err != nil {
+		return verdict{}, fmt.Errorf("read bookings: %w", err)
+	}
+	v.suggestions = g.freeSlots(append(near, ahead...), inv.uid, interval{s, e})
+	return v, nil
+}
+
+func conflictText(in []Booking, loc *time.Location) string {
+	t := "the account is already hosting a meeting then"
+	for i, b := range in {
+		sep := ": "
+		if i > 0 {
+			sep = ", "
+		}
+		t += sep + b.Start.In(loc).Format("2006-01-02 15:04") + "–" + b.End.In(loc).Format("15:04")
+	}
+	return t
+}
+
+func windowDays(p Policy) int { return int(p.BookingWindow / (24 * time.Hour)) }
+
+// newer reports whether version (seq, stamp) comes after (oseq, ostamp):
+// SEQUENCE first, then DTSTAMP (RFC 5546 §2.1.5).
+func newer(seq int, stamp time.Time, oseq int, ostamp time.Time) bool {
+	if seq != oseq {
+		return seq > oseq
+	}
+	return stamp.After(ostamp)
+}

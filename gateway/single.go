@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+
+	"roomgate/ical"
+)
+
+// handleRequest answers an iTIP REQUEST (RFC 5546 §3.2.2).
+func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
+	inv, err := g.readInvitation(a.cal)
+	if err != nil {
+		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: firstUID(a), Reason: err.Error(), Folder: FolderRejected}, nil
+	}
+	if inv == nil {
+		return g.roomNotInvited(ctx, tx, a)
+	}
+	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, room: inv.room.Address}
+	if g.mustNotAnswer(inv.organizer) {
+		out.Action, out.Reason = ActionIgnored, fmt.Sprintf("organizer %s never gets automatic replies", inv.organizer)
+		return out, nil
+	}
+	if inv.master == nil || inv.master.IsRecurring() || len(inv.events) > 1 {
+		return g.handleSeries(ctx, tx, a, inv)
+	}
+	ev := inv.master
+	out.start, out.end = ev.Start, ev.End
+	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read bookings: %w", err)
+	}
+	prev := findBooking(existing, "")
+	if prev != nil {
+		if prev.Organizer != inv.organizer {
+			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, prev.Organizer, inv.organizer)
+			return out, nil
+		}
+		if newer(prev.Sequence, prev.DTStamp, ev.Sequence, ev.DTStamp) {
+			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("stale version (SEQUENCE %d, already have %d)", ev.Sequence, prev.Sequence)
+			return out, nil
+		}
+		if prev.Sequence == ev.Sequence && prev.Status != StatusCancelled && prev.Start.Equal(ev.Start) && prev.End.Equal(ev.End) {
+			return g.minorUpdate(ctx, tx, a, inv, prev, out)
+		}
+	}
+	v, err := g.checkSlot(ctx, tx, inv, ev.Start, ev.End)
+	if err != nil {
+		return Outcome{}, err
+	}
+	b := g.newBooking(a, inv, ev, "", v)
+	if prev != nil {
+		b.ID, b.CreatedAt = prev.ID, prev.CreatedAt
+	}
+	if err := tx.SaveBooking(ctx, &b); err != nil {
+		return Outcome{}, fmt.Errorf("save booking: %w", err)
+	}
+	out.Action, out.Reason = actionOf(v), v.text
+	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
+	return g.answer(ctx, tx, a, inv, out, v, items)
+}
+
+// minorUpdate answers a re-sent or slightly changed invitation (same
+// SEQUENCE, same slot) with the answer already given, without deciding
+// again (RFC 5546 §2.1.5).
+func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invitation, prev *Booking, out Outcome) (Outcome, error) {
+	ev := inv.master
+	b := *prev
+	b.Summary, b.DTStamp, b.MessageID, b.UpdatedAt = ev.Summary, ev.DTStamp, a.env.MessageID, g.opt.Now().UTC()
+	if err := tx.SaveBooking(ctx, &b); err != nil {
+		return Outcome{}, fmt.Errorf("save booking: %w", err)
+	}
+	v := verdict{accepted: prev.Status == StatusAccepted, reason: ReasonConflict, text: "minor update: " + prev.Reason}
+	if v.accepted {
+		v.reason, v.text = "", "minor update of an accepted booking"
+	}
+	out.Action, out.Reason = actionOf(v), v.text
+	return g.answer(ctx, tx, a, inv, out, v, []ical.ReplyItem{g.replyItem(inv, ev, v)})
+}
+
+// roomNotInvited handles a REQUEST that names no room: when it updates a
+// meeting the room had booked, the room was removed, so its slots are
+// freed. Nothing is sent either way.
+func (g *Gateway) roomNotInvited(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
+	out := Outcome{Kind: KindRequest, Action: ActionIgnored, UID: firstUID(a), Folder: FolderProcessed,
+		Reason: "no configured room is an attendee"}
+	ev := a.cal.Events[0]
+	if ev.Organizer == nil {
+		return out, nil
+	}
+	existing, err := tx.BookingsByUID(ctx, ev.UID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read bookings: %w", err)
+	}
+	n, err := g.cancelBookings(ctx, tx, a, existing, ev, nil, "the room was removed from the meeting")
+	if err != nil || n == 0 {
+		return out, err
+	}
+	out.Action, out.Reason = ActionCancelled, fmt.Sprintf("room removed from the meeting: %d booking(s) freed", n)
+	return out, nil
+}
+
+func actionOf(v verdict) Action {
+	if v.accepted {
+		return ActionAccepted
+	}
+	return ActionDeclined
+}
+
+func findBooking(bs []Booking, rid string) *Booking {
+	for i := range bs {
+		if bs[i].RecurrenceID == rid {
+			return &bs[i]
+		}
+	}
+	return nil
+}
+
+// newBooking builds the booking row for one decided slot.
+func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid string, v verdict) Booking {
+	now := g.opt.Now().UTC()
+	st := StatusDeclined
+	if v.accepted {
+		st = StatusAccepted
+	}
+	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
+		OrganizerName: inv.organizerName, Summary: ev.Summary, Start: ev.Start.UTC(), End: ev.End.UTC(),
+		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: v.text, MessageID: a.env.MessageID,
+		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now}
+}

@@ -1,0 +1,239 @@
+package ical
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ReplyItem is one component of an iTIP REPLY (RFC 5546 §3.2.3).
+type ReplyItem struct {
+	// Event is the component answered: a master, a single event, or an
+	// occurrence (override) from the request.
+	Event *Event
+	// Attendee is the room's own ATTENDEE line from the request. It is
+	// copied with only PARTSTAT changed and RSVP dropped.
+	Attendee *Property
+	// PartStat is "ACCEPTED", "DECLINED" or "TENTATIVE".
+	PartStat string
+	// RecurrenceID optionally answers one occurrence of a master that has
+	// no override component in the request (e.g. one busy date of a
+	// series). It is written as RECURRENCE-ID with its parameters and value
+	// unchanged; build it with Event.RecurrenceIDFor so it has the master
+	// DTSTART's value type and TZID (RFC 5545 §3.8.4.4).
+	RecurrenceID *Property
+	// Comment is an optional COMMENT, plain text (escaped when written).
+	Comment string
+	// RequestStatus is an optional REQUEST-STATUS value, e.g. "2.0;Success"
+	// or "4.0;Busy" (RFC 5545 §3.8.8.3).
+	RequestStatus string
+}
+
+// BuildReply returns a complete VCALENDAR with METHOD:REPLY, VERSION:2.0,
+// PRODID prodID, a copy of every VTIMEZONE of req whose TZID the reply uses,
+// and one VEVENT per item (RFC 5546 §3.2.3): UID byte for byte, DTSTAMP now
+// in UTC, SEQUENCE (always, even 0), ORGANIZER copied exactly, exactly one
+// ATTENDEE, RECURRENCE-ID only for an occurrence, DTSTART, DTEND or
+// DURATION as in the request, SUMMARY, COMMENT and REQUEST-STATUS. No
+// VALARM, no other attendees. Lines end in CRLF and are folded at 75 octets
+// (RFC 5545 §3.1). Items without Event or Attendee are skipped.
+func BuildReply(req *Calendar, items []ReplyItem, now time.Time, prodID string) []byte {
+	var body, tz strings.Builder
+	used := map[string]bool{}
+	for _, it := range items {
+		if it.Event == nil || it.Attendee == nil {
+			continue
+		}
+		for _, p := range replyEvent(it, now) {
+			if id := p.Param("TZID"); id != "" {
+				used[id] = true
+			}
+			body.WriteString(FoldLine(p.String()))
+		}
+	}
+	if req != nil {
+		for _, c := range req.Timezones {
+			if p := c.Prop("TZID"); p != nil && used[p.Value] {
+				writeComponent(&tz, c, 0)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\n")
+	b.WriteString(FoldLine("PRODID:" + noControl(prodID)))
+	b.WriteString("VERSION:2.0\r\nMETHOD:REPLY\r\n")
+	b.WriteString(tz.String())
+	b.WriteString(body.String())
+	b.WriteString("END:VCALENDAR\r\n")
+	return []byte(b.String())
+}
+
+// replyEvent lists the lines of one reply VEVENT.
+func replyEvent(it ReplyItem, now time.Time) []*Property {
+	e := it.Event
+	out := []*Property{{Name: "BEGIN", Value: "VEVENT"}}
+	if p := e.Prop("UID"); p != nil {
+		out = append(out, p)
+	}
+	out = append(out,
+		&Property{Name: "DTSTAMP", Value: now.UTC().Format("20060102T150405Z")},
+		&Property{Name: "SEQUENCE", Value: strconv.Itoa(e.Sequence)})
+	if e.Organizer != nil {
+		out = append(out, e.Organizer)
+	}
+	out = append(out, replyAttendee(it.Attendee, it.PartStat))
+	out = append(out, replyTimes(it)...)
+	if p := e.Prop("SUMMARY"); p != nil {
+		out = append(out, p)
+	}
+	if it.Comment != "" {
+		out = append(out, &Property{Name: "COMMENT", Value: escapeText(it.Comment)})
+	}
+	if it.RequestStatus != "" {
+		out = append(out, &Property{Name: "REQUEST-STATUS", Value: noControl(it.RequestStatus)})
+	}
+	return append(out, &Property{Name: "END", Value: "VEVENT"})
+}
+
+// replyAttendee copies the room's ATTENDEE with PARTSTAT set and RSVP
+// dropped (RFC 5546 §3.2.3).
+func replyAttendee(a *Property, partStat string) *Property {
+	out := &Property{Name: a.Name, Value: a.Value}
+	ps := Param{Name: "PARTSTAT", Values: []string{strings.ToUpper(noControl(partStat))}}
+	set := false
+	for _, q := range a.Params {
+		switch q.Name {
+		case "RSVP":
+			continue
+		case "PARTSTAT":
+			if !set {
+				out.Params = append(out.Params, ps)
+				set = true
+			}
+			continue
+		}
+		out.Params = append(out.Params, q)
+	}
+	if !set {
+		out.Params = append(out.Params, ps)
+	}
+	return out
+}
+
+// replyTimes returns RECURRENCE-ID, DTSTART and DTEND or DURATION. For an
+// occurrence named by ReplyItem.RecurrenceID, DTSTART is the occurrence's
+// start in the same form and the length is given as DURATION.
+func replyTimes(it ReplyItem) []*Property {
+	e := it.Event
+	if it.RecurrenceID != nil {
+		rid := *it.RecurrenceID
+		if rid.Name != "RECURRENCE-ID" {
+			rid.Name, rid.raw = "RECURRENCE-ID", ""
+		}
+		start := &Property{Name: "DTSTART", Value: rid.Value}
+		for _, q := range rid.Params {
+			if q.Name != "RANGE" {
+				start.Params = append(start.Params, q)
+			}
+		}
+		dur := &Property{Name: "DURATION", Value: formatDuration(e.duration)}
+		return []*Property{&rid, start, dur}
+	}
+	var out []*Property
+	if e.RecurrenceID != nil {
+		out = append(out, e.RecurrenceID.Prop)
+	}
+	for _, name := range []string{"DTSTART", "DTEND", "DURATION"} {
+		if p := e.Prop(name); p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// formatDuration writes a DURATION value (RFC 5545 §3.3.6).
+func formatDuration(d duration) string {
+	var b strings.Builder
+	if d.neg {
+		b.WriteByte('-')
+	}
+	b.WriteByte('P')
+	if d.days != 0 {
+		b.WriteString(strconv.Itoa(d.days) + "D")
+	}
+	if d.secs != 0 || d.days == 0 {
+		b.WriteByte('T')
+		h, m, s := d.secs/3600, d.secs/60%60, d.secs%60
+		if h != 0 {
+			b.WriteString(strconv.FormatInt(h, 10) + "H")
+		}
+		if m != 0 {
+			b.WriteString(strconv.FormatInt(m, 10) + "M")
+		}
+		if s != 0 || d.secs == 0 {
+			b.WriteString(strconv.FormatInt(s, 10) + "S")
+		}
+	}
+	return b.String()
+}
+
+// writeComponent copies a component line by line, nested at most
+// maxDepth deep.
+func writeComponent(b *strings.Builder, c *Component, depth int) {
+	if depth >= maxDepth {
+		return
+	}
+	b.WriteString(FoldLine("BEGIN:" + c.Name))
+	for _, p := range c.Props {
+		b.WriteString(FoldLine(p.String()))
+	}
+	for _, ch := range c.Children {
+		writeComponent(b, ch, depth+1)
+	}
+	b.WriteString(FoldLine("END:" + c.Name))
+}
+
+// noControl drops control characters other than tab, which cannot appear in
+// a content line (RFC 5545 §3.1). It works on bytes so that text that is
+// not valid UTF-8 passes unchanged.
+func noControl(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if !isControl(rune(s[i])) {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func isControl(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) }
+
+// FoldLine returns one content line folded per RFC 5545 §3.1 and ending in
+// CRLF: no line is longer than 75 octets, continuation lines start with a
+// space, and a UTF-8 character is never split. Control characters other
+// than tab are removed.
+func FoldLine(line string) string {
+	line = noControl(line)
+	var b strings.Builder
+	limit := 75
+	for len(line) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		if cut == 0 { // not UTF-8: cut anywhere rather than loop
+			cut = limit
+		}
+		b.WriteString(line[:cut])
+		b.WriteString("\r\n ")
+		line = line[cut:]
+		limit = 74
+	}
+	b.WriteString(line)
+	b.WriteString("\r\n")
+	return b.String()
+}

@@ -1,0 +1,252 @@
+package mailbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+
+	"roomgate/gateway"
+)
+
+// testDeliverAndFile: mail there before the start and mail arriving while
+// idle come in UID order, unread, and end in the right folders.
+func testDeliverAndFile(e *env) {
+	e.append("one")
+	e.append("two")
+	var ups []bool
+	var mu sync.Mutex
+	m := e.client(func(o *IMAPOptions) {
+		o.OnConnect = func(up bool) { mu.Lock(); ups = append(ups, up); mu.Unlock() }
+	})
+	msgs := e.next(m, "one", "two")
+	for _, in := range msgs {
+		if in.Truncated || in.Size != int64(len(in.Raw)) || in.UIDValidity == 0 {
+			e.t.Fatalf("message %s: truncated=%v size=%d len=%d uidvalidity=%d",
+				in.Ref, in.Truncated, in.Size, len(in.Raw), in.UIDValidity)
+		}
+	}
+	e.file(m, msgs[0], gateway.FolderProcessed)
+	e.file(m, msgs[1], gateway.FolderRejected)
+	e.appendLater(200*time.Millisecond, "three")
+	third := e.next(m, "three")
+	e.file(m, third[0], gateway.FolderOther)
+
+	e.expectFolder("INBOX")
+	e.expectFolder("roomgate/Processed", "one")
+	e.expectFolder("roomgate/Rejected", "two")
+	e.expectFolder("roomgate/Other", "three")
+	for _, flags := range e.srv.Flags(e.t, "roomgate/Processed") {
+		if slices.Contains(flags, imap.FlagSeen) {
+			e.t.Fatalf("filed message has flags %v: fetching set \\Seen", flags)
+		}
+	}
+	if got := e.state.get("INBOX"); got != [2]uint32{third[0].UIDValidity, third[0].UID} {
+		e.t.Fatalf("state = %v, want [%d %d]", got, third[0].UIDValidity, third[0].UID)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(ups, []bool{true}) {
+		e.t.Fatalf("OnConnect calls = %v, want [true]", ups)
+	}
+}
+
+// testFoldersCreated: Check creates the folders with their parent.
+func testFoldersCreated(e *env) {
+	m := e.client(nil)
+	if err := m.Check(context.Background()); err != nil {
+		e.t.Fatalf("Check: %v", err)
+	}
+	got := e.srv.Mailboxes(e.t)
+	want := []string{"INBOX", "roomgate", "roomgate/Other", "roomgate/Processed", "roomgate/Rejected"}
+	if !slices.Equal(got, want) {
+		e.t.Fatalf("mailboxes = %q, want %q", got, want)
+	}
+	// A second run finds them and creates nothing.
+	if err := m.Check(context.Background()); err != nil {
+		e.t.Fatalf("second Check: %v", err)
+	}
+}
+
+// testRestart: a new source on the same state neither re-delivers filed
+// mail nor skips any; unfiled mail is delivered again.
+func testRestart(e *env) {
+	e.append("one")
+	e.append("two")
+	e.append("three")
+	m := e.client(nil)
+	msgs := e.next(m, "one", "two", "three")
+	e.file(m, msgs[0], gateway.FolderProcessed)
+	e.file(m, msgs[2], gateway.FolderProcessed) // "two" decided but not filed
+	m.Close()
+
+	m2 := e.client(nil)
+	again := e.next(m2, "two")
+	e.file(m2, again[0], gateway.FolderRejected)
+	e.append("four")
+	e.next(m2, "four")
+	e.expectFolder("roomgate/Processed", "one", "three")
+	e.expectFolder("roomgate/Rejected", "two")
+}
+
+// testUIDValidityChanged: a stored UIDVALIDITY that differs restarts the
+// last UID at 0 and every message is delivered.
+func testUIDValidityChanged(e *env) {
+	e.append("one")
+	if err := e.state.SaveMailboxState(context.Background(), "INBOX", 1<<31, 1<<30); err != nil {
+		e.t.Fatal(err)
+	}
+	m := e.client(nil)
+	msgs := e.next(m, "one")
+	if got := e.state.get("INBOX"); got != [2]uint32{msgs[0].UIDValidity, 0} {
+		e.t.Fatalf("state after select = %v, want [%d 0]", got, msgs[0].UIDValidity)
+	}
+	e.file(m, msgs[0], gateway.FolderProcessed)
+	if got := e.state.get("INBOX"); got != [2]uint32{msgs[0].UIDValidity, msgs[0].UID} {
+		e.t.Fatalf("state after file = %v, want [%d %d]", got, msgs[0].UIDValidity, msgs[0].UID)
+	}
+}
+
+// testDropWhileIdle: the connection drops while Next waits; Next
+// reconnects and returns the next message.
+func testDropWhileIdle(e *env) {
+	var mu sync.Mutex
+	var ups []bool
+	m := e.client(func(o *IMAPOptions) {
+		o.OnConnect = func(up bool) { mu.Lock(); ups = append(ups, up); mu.Unlock() }
+	})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		e.srv.DropConnections()
+	}()
+	e.appendLater(600*time.Millisecond, "after-drop")
+	e.next(m, "after-drop")
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(ups[:min(len(ups), 3)], []bool{true, false, true}) {
+		e.t.Fatalf("OnConnect calls = %v, want [true false true ...]", ups)
+	}
+}
+
+// testFileAfterDrop: File fails when the connection is gone, the message
+// stays in the inbox and Next delivers it again.
+func testFileAfterDrop(e *env) {
+	e.append("one")
+	m := e.client(nil)
+	msgs := e.next(m, "one")
+	e.srv.DropConnections()
+	time.Sleep(100 * time.Millisecond)
+	if err := m.File(context.Background(), msgs[0], gateway.FolderProcessed); err == nil {
+		e.t.Fatal("File after drop succeeded")
+	}
+	again := e.next(m, "one")
+	e.file(m, again[0], gateway.FolderProcessed)
+	e.expectFolder("INBOX")
+	e.expectFolder("roomgate/Processed", "one")
+}
+
+// testOversize: a message over MaxMessageSize comes with its header only.
+func testOversize(e *env) {
+	big := testMessage("big", 4000)
+	e.srv.Append(e.t, "INBOX", big)
+	e.append("small")
+	m := e.client(func(o *IMAPOptions) { o.MaxMessageSize = 1000 })
+	msgs := e.next(m, "big", "small")
+	header := big[:bytes.Index(big, []byte("\r\n\r\n"))+4]
+	if !msgs[0].Truncated || !bytes.Equal(msgs[0].Raw, header) || msgs[0].Size != int64(len(big)) {
+		e.t.Fatalf("big: truncated=%v size=%d raw=%q", msgs[0].Truncated, msgs[0].Size, msgs[0].Raw)
+	}
+	if msgs[1].Truncated || !bytes.Equal(msgs[1].Raw, testMessage("small", 0)) {
+		e.t.Fatalf("small: truncated=%v raw=%q", msgs[1].Truncated, msgs[1].Raw)
+	}
+}
+
+// testCancelAndClose: Next returns on ctx cancellation and after Close.
+func testCancelAndClose(e *env) {
+	m := e.client(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := m.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		e.t.Fatalf("Next after timeout: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		e.t.Fatalf("Next took %v to see the deadline", d)
+	}
+	// Still usable after a cancelled wait.
+	e.append("one")
+	e.next(m, "one")
+
+	go func() { time.Sleep(200 * time.Millisecond); m.Close() }()
+	if _, err := m.Next(context.Background()); !errors.Is(err, ErrClosed) {
+		e.t.Fatalf("Next after Close: %v", err)
+	}
+	if err := m.File(context.Background(), gateway.Incoming{}, gateway.FolderOther); !errors.Is(err, ErrClosed) {
+		e.t.Fatalf("File after Close: %v", err)
+	}
+}
+
+// TestNewIMAPOptions checks option validation.
+func TestNewIMAPOptions(t *testing.T) {
+	good := func() IMAPOptions {
+		return IMAPOptions{
+			Address: "imap.example.org:993", Security: SecurityTLS, Username: "room",
+			Folders: testFolders, State: newFakeState(),
+		}
+	}
+	tests := []struct {
+		name string
+		edit func(*IMAPOptions)
+		ok   bool
+	}{
+		{"tls", func(*IMAPOptions) {}, true},
+		{"starttls", func(o *IMAPOptions) { o.Security = SecurityStartTLS }, true},
+		{"insecure-loopback", func(o *IMAPOptions) { o.Security, o.Address = SecurityInsecure, "127.0.0.1:143" }, true},
+		{"insecure-localhost", func(o *IMAPOptions) { o.Security, o.Address = SecurityInsecure, "localhost:143" }, true},
+		{"insecure-ipv6-loopback", func(o *IMAPOptions) { o.Security, o.Address = SecurityInsecure, "[::1]:143" }, true},
+		{"insecure-remote", func(o *IMAPOptions) { o.Security = SecurityInsecure }, false},
+		{"unknown-security", func(o *IMAPOptions) { o.Security = "ssl" }, false},
+		{"no-port", func(o *IMAPOptions) { o.Address = "imap.example.org" }, false},
+		{"no-user", func(o *IMAPOptions) { o.Username = "" }, false},
+		{"no-state", func(o *IMAPOptions) { o.State = nil }, false},
+		{"missing-folder", func(o *IMAPOptions) {
+			o.Folders = map[gateway.Folder]string{gateway.FolderProcessed: "P", gateway.FolderRejected: "R"}
+		}, false},
+		{"wildcard-folder", func(o *IMAPOptions) {
+			o.Folders = map[gateway.Folder]string{gateway.FolderProcessed: "P*", gateway.FolderRejected: "R", gateway.FolderOther: "O"}
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opt := good()
+			tt.edit(&opt)
+			_, err := NewIMAP(opt)
+			if (err == nil) != tt.ok {
+				t.Fatalf("NewIMAP error = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestRetryDelay checks the backoff: doubling from 1s, capped at 1 min,
+// with at most 25% jitter.
+func TestRetryDelay(t *testing.T) {
+	m := &IMAP{backoff: time.Second, maxWait: time.Minute}
+	tests := []struct {
+		attempt int
+		max     time.Duration
+	}{{1, time.Second}, {2, 2 * time.Second}, {3, 4 * time.Second}, {7, time.Minute}, {50, time.Minute}}
+	for _, tt := range tests {
+		for range 20 {
+			d := m.retryDelay(tt.attempt)
+			if d > tt.max || d < tt.max*3/4 {
+				t.Fatalf("attempt %d: delay %v, want in [%v, %v]", tt.attempt, d, tt.max*3/4, tt.max)
+			}
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package mailtest
+
+import (
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+)
+
+// IMAPServerOptions configures NewIMAPServerWith.
+type IMAPServerOptions struct {
+	Username, Password string
+	// NoMove leaves MOVE (RFC 6851) out of the capabilities, so clients
+	// must COPY, STORE \Deleted and EXPUNGE.
+	NoMove bool
+	// NoUIDPlus also leaves UIDPLUS (RFC 4315) out: no UID EXPUNGE.
+	NoUIDPlus bool
+}
+
+// IMAPServer is an IMAP server for tests: in memory (NewIMAPServer) or a
+// real Dovecot behind a proxy (NewDovecot). Its user has an INBOX.
+type IMAPServer struct {
+	addr               string
+	username, password string
+	mem                *imapserver.Server // nil for Dovecot
+	conns              *connSet
+	close              func()
+}
+
+// NewIMAPServer starts an in-memory IMAP4rev1 server with MOVE, UIDPLUS
+// and IDLE on 127.0.0.1:0, with one user and plain-text LOGIN allowed.
+func NewIMAPServer(t testing.TB, username, password string) *IMAPServer {
+	return NewIMAPServerWith(t, IMAPServerOptions{Username: username, Password: password})
+}
+
+// NewIMAPServerWith starts an in-memory server as NewIMAPServer does, with
+// the capabilities chosen by opt.
+func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
+	t.Helper()
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser(opt.Username, opt.Password)
+	if err := user.Create("INBOX", nil); err != nil {
+		t.Fatalf("mailtest: create INBOX: %v", err)
+	}
+	mem.AddUser(user)
+	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapNamespace: {}}
+	if !opt.NoMove {
+		caps[imap.CapMove] = struct{}{}
+	}
+	if !opt.NoUIDPlus {
+		caps[imap.CapUIDPlus] = struct{}{}
+	}
+	logger := newTestLogger(t)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         caps,
+		Logger:       logger,
+		InsecureAuth: true,
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	s := &IMAPServer{
+		addr:     ln.Addr().String(),
+		username: opt.Username,
+		password: opt.Password,
+		mem:      srv,
+		conns:    newConnSet(),
+	}
+	go serve(func() { _ = srv.Serve(trackListener{ln, s.conns}) })
+	var once sync.Once
+	s.close = func() {
+		once.Do(func() {
+			_ = srv.Close()
+			s.conns.closeAll()
+			logger.stop()
+		})
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Addr returns the server's host:port.
+func (s *IMAPServer) Addr() string { return s.addr }
+
+// Username returns the test user's name.
+func (s *IMAPServer) Username() string { return s.username }
+
+// Password returns the test user's password.
+func (s *IMAPServer) Password() string { return s.password }
+
+// DropConnections closes every open client connection, as a server
+// restart or a network failure would.
+func (s *IMAPServer) DropConnections() { s.conns.closeAll() }
+
+// Close stops the server and closes its connections.
+func (s *IMAPServer) Close() { s.close() }
+
+// Append adds raw to mailbox, which must exist.
+func (s *IMAPServer) Append(t testing.TB, mailbox string, raw []byte) {
+	t.Helper()
+	c := s.dial(t)
+	defer c.logout()
+	cmd := c.Append(mailbox, int64(len(raw)), nil)
+	if _, err := cmd.Write(raw); err != nil {
+		t.Fatalf("mailtest: append to %s: %v", mailbox, err)
+	}
+	if err := cmd.Close(); err != nil {
+		t.Fatalf("mailtest: append to %s: %v", mailbox, err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		t.Fatalf("mailtest: append to %s: %v", mailbox, err)
+	}
+}
+
+// List returns the messages of mailbox in UID order, or nil when the
+// mailbox is empty or does not exist.
+func (s *IMAPServer) List(t testing.TB, mailbox string) [][]byte {
+	t.Helper()
+	c := s.dial(t)
+	defer c.logout()
+	return c.messages(t, mailbox)
+}
+
+// Flags returns the flags of each message of mailbox, in UID order.
+func (s *IMAPServer) Flags(t testing.TB, mailbox string) [][]imap.Flag {
+	t.Helper()
+	c := s.dial(t)
+	defer c.logout()
+	return c.flags(t, mailbox)
+}
+
+// Mailboxes returns the names of all mailboxes, sorted.
+func (s *IMAPServer) Mailboxes(t testing.TB) []string {
+	t.Helper()
+	c := s.dial(t)
+	defer c.logout()
+	return c.mailboxes(t)
+}

@@ -1,0 +1,287 @@
+// Package templates holds roomgate's mail templates, in French and English,
+// embedded in the binary and parsed once by Load.
+//
+// Each template name has, per language, a text file mail/<lang>/<name>.txt
+// (text/template) and optionally an HTML file mail/<lang>/<name>.html
+// (html/template). The text file defines the subject line with
+// {{define "subject"}}…{{end}}; the rest of it is the text/plain body. The
+// HTML file is the text/html body. Both get a gateway.MailView as data.
+//
+// The functions available in templates speak the language of their file:
+//
+//	date     time.Time     "mardi 1 décembre 2026" / "Tuesday 1 December 2026"
+//	clock    time.Time     "10:00"
+//	slot     gateway.Slot  "mardi 1 décembre 2026, 10:00–11:00"
+//	duration time.Duration "1 h 30" / "1 h 30 min", "8 h", "45 min"
+//
+// An operator may replace any embedded file by a file with the same relative
+// path under an override directory (see Load).
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"unicode/utf8"
+
+	"roomgate/gateway"
+)
+
+// files holds the embedded templates, mail/<lang>/<name>.{txt,html}.
+//
+//go:embed mail
+var files embed.FS
+
+// Errors returned by Render, wrapped with the offending value.
+var (
+	ErrUnknownLang     = errors.New("unknown language")
+	ErrUnknownTemplate = errors.New("unknown template")
+)
+
+// subjectName is the template that a text file defines for the subject line.
+const subjectName = "subject"
+
+// Set is the parsed templates of every language. It is safe for concurrent
+// use.
+type Set struct {
+	langs map[string]map[string]*pair // lang -> name -> templates
+	names []string                    // sorted
+}
+
+// pair is one template name in one language.
+type pair struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template // nil when there is no HTML part
+}
+
+// Load parses the embedded templates once. When overrideDir is not "", a file
+// there with the same relative path (e.g. mail/fr/accept.txt) replaces the
+// embedded one. Load fails, naming the file, when a file does not parse, when
+// a text file defines no subject, when an override file under mail/ matches
+// no embedded file, or when a name lacks its text file in some language.
+func Load(overrideDir string) (*Set, error) {
+	paths, err := embeddedPaths()
+	if err != nil {
+		return nil, err
+	}
+	if overrideDir != "" {
+		if err := checkOverrides(overrideDir, paths); err != nil {
+			return nil, err
+		}
+	}
+	s := &Set{langs: make(map[string]map[string]*pair)}
+	for _, p := range paths {
+		if err := s.add(overrideDir, p); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.complete(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// embeddedPaths lists the embedded template files, sorted.
+func embeddedPaths() ([]string, error) {
+	var paths []string
+	err := fs.WalkDir(files, "mail", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if _, _, _, ok := splitPath(p); !ok {
+			return fmt.Errorf("embedded file %s: not mail/<lang>/<name>.txt or .html", p)
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	return paths, nil
+}
+
+// splitPath splits "mail/<lang>/<name>.<ext>" for a known lang and ext.
+func splitPath(p string) (lang, name, ext string, ok bool) {
+	parts := strings.Split(p, "/")
+	if len(parts) != 3 || parts[0] != "mail" {
+		return "", "", "", false
+	}
+	lang, ext = parts[1], path.Ext(parts[2])
+	name = strings.TrimSuffix(parts[2], ext)
+	_, known := locales[lang]
+	return lang, name, ext, known && name != "" && (ext == ".txt" || ext == ".html")
+}
+
+// checkOverrides refuses a template file under overrideDir/mail that would
+// replace nothing (a misspelt name would otherwise be silently ignored).
+func checkOverrides(dir string, embedded []string) error {
+	root := filepath.Join(dir, "mail")
+	if _, err := os.Stat(root); err != nil {
+		return fmt.Errorf("templates: override directory: %w", err)
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("templates: override directory: %w", err)
+		}
+		ext := filepath.Ext(p)
+		if d.IsDir() || (ext != ".txt" && ext != ".html") {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return fmt.Errorf("templates: override %s: %w", p, err)
+		}
+		if !slices.Contains(embedded, filepath.ToSlash(rel)) {
+			return fmt.Errorf("templates: override %s replaces no embedded template", p)
+		}
+		return nil
+	})
+}
+
+// add parses the file at embedded path p, or its override.
+func (s *Set) add(overrideDir, p string) error {
+	src, file, err := source(overrideDir, p)
+	if err != nil {
+		return err
+	}
+	lang, name, ext, _ := splitPath(p)
+	if s.langs[lang] == nil {
+		s.langs[lang] = make(map[string]*pair)
+	}
+	tp := s.langs[lang][name]
+	if tp == nil {
+		tp = &pair{}
+		s.langs[lang][name] = tp
+	}
+	funcs := locales[lang].funcs()
+	if ext == ".html" {
+		tp.html, err = htmltemplate.New(file).Funcs(funcs).Parse(src)
+	} else {
+		tp.text, err = texttemplate.New(file).Funcs(funcs).Parse(src)
+		if err == nil && tp.text.Lookup(subjectName) == nil {
+			err = fmt.Errorf(`%s: no {{define "subject"}}`, file)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("templates: parse %s: %w", file, err)
+	}
+	return nil
+}
+
+// source returns the text of embedded path p, or of its override, and the
+// file name to show in errors.
+func source(overrideDir, p string) (src, file string, err error) {
+	b, err := fs.ReadFile(files, p)
+	file = p
+	if overrideDir != "" {
+		f := filepath.Join(overrideDir, filepath.FromSlash(p))
+		ob, oerr := os.ReadFile(f)
+		switch {
+		case oerr == nil:
+			b, err, file = ob, nil, f
+		case !errors.Is(oerr, fs.ErrNotExist):
+			return "", f, fmt.Errorf("templates: %w", oerr)
+		}
+	}
+	if err != nil {
+		return "", file, fmt.Errorf("templates: %w", err)
+	}
+	if !utf8.Valid(b) {
+		return "", file, fmt.Errorf("templates: %s: not valid UTF-8", file)
+	}
+	return string(b), file, nil
+}
+
+// complete checks that every name has a text file in every language, and
+// records the sorted names.
+func (s *Set) complete() error {
+	for _, byName := range s.langs {
+		for name := range byName {
+			if !slices.Contains(s.names, name) {
+				s.names = append(s.names, name)
+			}
+		}
+	}
+	slices.Sort(s.names)
+	for lang := range locales {
+		for _, name := range s.names {
+			if tp := s.langs[lang][name]; tp == nil || tp.text == nil {
+				return fmt.Errorf("templates: missing mail/%s/%s.txt", lang, name)
+			}
+		}
+	}
+	return nil
+}
+
+// Names lists the template names available, sorted. Every name exists in
+// every language.
+func (s *Set) Names() []string {
+	return slices.Clone(s.names)
+}
+
+// Render implements gateway.Renderer. lang is "fr" or "en"; name is a
+// template name such as gateway.TmplAccept. The subject is folded onto one
+// line; HTML is "" when the template has no HTML part.
+func (s *Set) Render(lang, name string, data any) (gateway.Rendered, error) {
+	byName, ok := s.langs[lang]
+	if !ok {
+		return gateway.Rendered{}, fmt.Errorf("templates: %w %q", ErrUnknownLang, lang)
+	}
+	tp, ok := byName[name]
+	if !ok {
+		return gateway.Rendered{}, fmt.Errorf("templates: %w %q", ErrUnknownTemplate, name)
+	}
+	var out gateway.Rendered
+	var buf bytes.Buffer
+	if err := tp.text.ExecuteTemplate(&buf, subjectName, data); err != nil {
+		return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s subject: %w", lang, name, err)
+	}
+	out.Subject = strings.Join(strings.Fields(buf.String()), " ")
+	buf.Reset()
+	if err := tp.text.Execute(&buf, data); err != nil {
+		return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s text: %w", lang, name, err)
+	}
+	out.Text = tidy(buf.String())
+	if tp.html != nil {
+		buf.Reset()
+		if err := tp.html.Execute(&buf, data); err != nil {
+			return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s html: %w", lang, name, err)
+		}
+		out.HTML = tidy(buf.String())
+	}
+	return out, nil
+}
+
+// tidy trims trailing spaces on each line, folds runs of blank lines into
+// one, drops leading and trailing blank lines and ends the text with exactly
+// one newline, so that templates may be written loosely around actions.
+func tidy(s string) string {
+	var b strings.Builder
+	blank := true // at the start, blank lines are dropped
+	for l := range strings.SplitSeq(s, "\n") {
+		l = strings.TrimRight(l, " \t\r")
+		if l == "" {
+			blank = true
+			continue
+		}
+		if blank && b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		blank = false
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Compile-time check that Set implements gateway.Renderer.
+var _ gateway.Renderer = (*Set)(nil)
