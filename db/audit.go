@@ -11,7 +11,7 @@ import (
 // Audit appends an entry to the decision log. A zero e.At is logged as now.
 func (t *tx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 	if e.At.IsZero() {
-		e.At = time.Now()
+		e.At = now()
 	}
 	if _, err := t.db.NewInsert().Model(toAuditRow(e)).ExcludeColumn("id").Exec(ctx); err != nil {
 		return fmt.Errorf("audit: %w", err)

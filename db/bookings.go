@@ -55,7 +55,7 @@ var bookingUpdates = []string{
 // kept and copied to b.
 func (t *tx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	if b.UpdatedAt.IsZero() {
-		b.UpdatedAt = time.Now().UTC()
+		b.UpdatedAt = now()
 	}
 	if b.CreatedAt.IsZero() {
 		b.CreatedAt = b.UpdatedAt

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -101,6 +102,9 @@ func adminExec(tb testing.TB, dsn, stmt string) {
 // openStore opens a Store that is closed when the test ends.
 func openStore(tb testing.TB, opt Options) *Store {
 	tb.Helper()
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
 	s, err := Open(tb.Context(), opt)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)

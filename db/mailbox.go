@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // LoadMailboxState returns the UIDVALIDITY and the highest UID handled in
@@ -25,7 +24,7 @@ func (s *Store) LoadMailboxState(ctx context.Context, mailbox string) (uidValidi
 // SaveMailboxState records the mailbox's UIDVALIDITY and the highest UID
 // handled, replacing what was saved before.
 func (s *Store) SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error {
-	r := &mailboxRow{Mailbox: mailbox, UIDValidity: uidValidity, LastUID: lastUID, UpdatedAt: time.Now().UTC()}
+	r := &mailboxRow{Mailbox: mailbox, UIDValidity: uidValidity, LastUID: lastUID, UpdatedAt: now()}
 	_, err := s.w.NewInsert().Model(r).
 		On("CONFLICT (mailbox) DO UPDATE").
 		Set("uid_validity = EXCLUDED.uid_validity").

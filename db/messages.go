@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -42,7 +41,7 @@ func message(ctx context.Context, db bun.IDB, key string) (*gateway.ProcessedMes
 // recorded as now.
 func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) error {
 	if m.At.IsZero() {
-		m.At = time.Now()
+		m.At = now()
 	}
 	res, err := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING").Exec(ctx)
 	if err != nil {

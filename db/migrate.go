@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -26,10 +25,10 @@ var migrationFS embed.FS
 var typeTokens = map[string]*strings.Replacer{
 	DriverSQLite: strings.NewReplacer(
 		"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
-		// modernc.org/sqlite reads a column declared exactly TIMESTAMP back
-		// as time.Time. bun writes instants as UTC text with a fixed layout,
-		// which sorts in time order.
-		"{{TIME}}", "TIMESTAMP",
+		// SQLite has no time type. bun writes instants as UTC text in one
+		// layout (2006-01-02 15:04:05.999999+00:00) that sorts in time
+		// order; TEXT affinity keeps comparisons plain text comparisons.
+		"{{TIME}}", "TEXT",
 		"{{BLOB}}", "BLOB",
 	),
 	DriverPostgres: strings.NewReplacer(
@@ -159,7 +158,7 @@ func applyMigration(ctx context.Context, tx bun.Tx, m migration) error {
 		}
 	}
 	_, err := tx.NewRaw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-		m.version, m.name, time.Now().UTC()).Exec(ctx)
+		m.version, m.name, now()).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("migration %s: record: %w", m.name, err)
 	}

@@ -166,9 +166,13 @@ func (r *outboxRow) mail() gateway.OutboxMail {
 	if r.RcptTo != "" {
 		to = strings.Split(r.RcptTo, rcptSep)
 	}
+	raw := r.Raw
+	if len(raw) == 0 {
+		raw = nil // drivers differ on empty BLOB versus BYTEA
+	}
 	return gateway.OutboxMail{
 		ID: r.ID, MessageKey: r.MessageKey, UID: r.UID, From: r.MailFrom,
-		To: to, Raw: r.Raw, Status: gateway.OutboxStatus(r.Status),
+		To: to, Raw: raw, Status: gateway.OutboxStatus(r.Status),
 		Attempts: r.Attempts, NextAttempt: utc(r.NextAttempt), LastError: r.LastError,
 		CreatedAt: utc(r.CreatedAt), SentAt: utc(r.SentAt),
 	}

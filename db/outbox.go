@@ -17,7 +17,7 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 		m.Status = gateway.OutboxPending
 	}
 	if m.CreatedAt.IsZero() {
-		m.CreatedAt = time.Now().UTC()
+		m.CreatedAt = now()
 	}
 	if m.NextAttempt.IsZero() {
 		m.NextAttempt = m.CreatedAt

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -139,6 +140,9 @@ func (s *Store) openPostgres(dsn string) error {
 	if err != nil {
 		return err
 	}
+	// bun sends queries with their arguments inlined (and escaped), so
+	// statements would rarely be reused: skip the prepare round trip.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(10)
 	sqldb.SetMaxIdleConns(4)
@@ -218,3 +222,8 @@ type tx struct {
 }
 
 var _ gateway.Tx = (*tx)(nil)
+
+// now is the current instant at the precision the database keeps.
+func now() time.Time {
+	return time.Now().UTC().Truncate(time.Microsecond)
+}

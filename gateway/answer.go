@@ -35,7 +35,7 @@ func (g *Gateway) replyItem(inv *invitation, ev *ical.Event, v verdict) ical.Rep
 
 // answer queues the iTIP REPLY with the member's mail, unless this meeting
 // already got too many replies in the last hour (a loop guard).
-func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, v verdict, items []ical.ReplyItem) (Outcome, error) {
+func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, tmpl string, view MailView, items []ical.ReplyItem) (Outcome, error) {
 	now := g.opt.Now()
 	n, err := tx.RepliesSince(ctx, inv.uid, now.Add(-time.Hour))
 	if err != nil {
@@ -45,14 +45,9 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 		out.Reason += fmt.Sprintf(" (no reply sent: %d replies for this meeting in the last hour)", n)
 		return out, nil
 	}
-	view := g.mailView(inv, v, items[0].Event)
-	name := TmplDecline
-	if v.accepted {
-		name = TmplAccept
-	}
-	text, err := g.opt.Renderer.Render(g.opt.Lang, name, view)
+	text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("render %s mail: %w", name, err)
+		return Outcome{}, fmt.Errorf("render %s mail: %w", tmpl, err)
 	}
 	cal := ical.BuildReply(a.cal, items, now, g.opt.ProdID)
 	from := mailAddr{Name: inv.room.Name, Addr: inv.attendee.Address()}
@@ -68,12 +63,20 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	return out, nil
 }
 
+// template returns the mail template for a verdict.
+func template(v verdict) string {
+	if v.accepted {
+		return TmplAccept
+	}
+	return TmplDecline
+}
+
 // mailView gathers what the member's mail shows. Room details and the host
 // key are only given for accepted bookings.
-func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event) MailView {
+func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time.Time) MailView {
 	loc := g.opt.Location
 	mv := MailView{Lang: g.opt.Lang, Summary: ev.Summary, OrganizerName: inv.organizerName, Organizer: inv.organizer,
-		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{ev.Start.In(loc), ev.End.In(loc)},
+		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{s.In(loc), e.In(loc)},
 		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
 		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact}
 	for _, b := range v.conflicts {

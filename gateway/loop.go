@@ -104,28 +104,42 @@ type OutboxOptions struct {
 	MaxAttempts int
 	// FlushTimeout bounds the last flush at shutdown (default 10 s).
 	FlushTimeout time.Duration
+	// RetryBase is the first retry delay, doubled at each attempt up to
+	// 2 h (default 15 s).
+	RetryBase time.Duration
+}
+
+func (o OutboxOptions) withDefaults() OutboxOptions {
+	if o.Interval <= 0 {
+		o.Interval = 5 * time.Second
+	}
+	if o.FlushTimeout <= 0 {
+		o.FlushTimeout = 10 * time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 30
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 15 * time.Second
+	}
+	return o
 }
 
 // RunOutbox sends queued mails through s until ctx is done, then tries
 // once more to send what is due, within FlushTimeout.
 func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) error {
-	if opt.Interval <= 0 {
-		opt.Interval = 5 * time.Second
-	}
-	if opt.FlushTimeout <= 0 {
-		opt.FlushTimeout = 10 * time.Second
-	}
+	opt = opt.withDefaults()
 	t := time.NewTicker(opt.Interval)
 	defer t.Stop()
 	for {
-		if _, err := g.FlushOutbox(ctx, s, opt.MaxAttempts); err != nil && ctx.Err() == nil {
+		if _, err := g.FlushOutbox(ctx, s, opt); err != nil && ctx.Err() == nil {
 			g.log.Error("outbox", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opt.FlushTimeout)
 			defer cancel()
-			_, err := g.FlushOutbox(fctx, s, opt.MaxAttempts)
+			_, err := g.FlushOutbox(fctx, s, opt)
 			return err
 		case <-g.kick:
 		case <-t.C:
@@ -136,10 +150,8 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 // FlushOutbox sends every mail that is due, oldest first, and returns how
 // many were sent. It stops at the first temporary failure: the server is
 // most likely down, and the mail is retried later with backoff.
-func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, maxAttempts int) (int, error) {
-	if maxAttempts <= 0 {
-		maxAttempts = 30
-	}
+func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) (int, error) {
+	opt = opt.withDefaults()
 	sent := 0
 	for {
 		due, err := g.opt.Store.DueOutbox(ctx, g.opt.Now(), 50)
@@ -147,7 +159,7 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, maxAttempts int) (i
 			return sent, err
 		}
 		for _, m := range due {
-			delivered, goOn, err := g.sendOne(ctx, s, m, maxAttempts)
+			delivered, goOn, err := g.sendOne(ctx, s, m, opt)
 			if delivered {
 				sent++
 			}
@@ -160,23 +172,23 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, maxAttempts int) (i
 
 // sendOne sends one mail and records the result. goOn is false after a
 // temporary failure: the next mails would most likely fail too.
-func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, maxAttempts int) (delivered, goOn bool, err error) {
+func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions) (delivered, goOn bool, err error) {
 	serr := s.Send(ctx, m.From, m.To, m.Raw)
 	if serr == nil {
 		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To)
 		return true, true, g.opt.Store.OutboxSent(ctx, m.ID, g.opt.Now().UTC())
 	}
 	var pe PermanentError
-	permanent := (errors.As(serr, &pe) && pe.Permanent()) || m.Attempts+1 >= maxAttempts
-	next := g.opt.Now().Add(retryDelay(m.Attempts + 1)).UTC()
+	permanent := (errors.As(serr, &pe) && pe.Permanent()) || m.Attempts+1 >= opt.MaxAttempts
+	next := g.opt.Now().Add(retryDelay(opt.RetryBase, m.Attempts+1)).UTC()
 	g.log.Warn("mail not sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "attempt", m.Attempts+1,
 		"permanent", permanent, "next_attempt", next, "err", serr)
 	return false, permanent, g.opt.Store.OutboxRetry(ctx, m.ID, next, serr.Error(), permanent)
 }
 
-// retryDelay is an exponential backoff from 15 s to 2 h, with jitter.
-func retryDelay(attempt int) time.Duration {
-	d := 15 * time.Second << min(attempt-1, 9)
+// retryDelay is an exponential backoff from base to 2 h, with jitter.
+func retryDelay(base time.Duration, attempt int) time.Duration {
+	d := base << min(attempt-1, 9)
 	d = min(d, 2*time.Hour)
 	return d + time.Duration(rand.Int64N(int64(d/5)+1))
 }

@@ -99,11 +99,13 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		return verdict{accepted: true, text: "the account is free"}, nil
 	}
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
-	ahead, err := tx.Overlapping(ctx, s, s.Add(suggestHorizon+g.opt.Policy.MaxDuration))
+	// One query covering near: a booking listed twice would count twice
+	// against the capacity.
+	ahead, err := tx.Overlapping(ctx, s.Add(-buf), s.Add(suggestHorizon+g.opt.Policy.MaxDuration+buf))
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}
-	v.suggestions = g.freeSlots(append(near, ahead...), inv.uid, interval{s, e})
+	v.suggestions = g.freeSlots(ahead, inv.uid, interval{s, e})
 	return v, nil
 }
 

@@ -2,12 +2,223 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"roomgate/ical"
 )
 
-// handleSeries answers a recurring series or single occurrences.
+// want is one date a REQUEST asks the room for: an occurrence of the
+// master, or an override component (RECURRENCE-ID).
+type want struct {
+	key        string      // Booking.RecurrenceID
+	rid        time.Time   // the occurrence's original start
+	start, end time.Time   // the slot asked
+	ev         *ical.Event // the override, or the master
+	override   bool
+}
+
+// dated pairs a wanted date with its verdict and whether it was carried
+// over from an earlier answer rather than decided now.
+type dated struct {
+	want
+	v       verdict
+	carried bool
+}
+
+// handleSeries answers a recurring series, an update of some of its
+// occurrences, or "naked" occurrences without a master. Each date is
+// decided on its own; a series with few busy dates is accepted without
+// them (master ACCEPTED plus one DECLINED per busy RECURRENCE-ID), one with
+// too many is declined whole.
 func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation) (Outcome, error) {
-	_ = ctx
-	_ = tx
-	_ = a
-	return Outcome{Kind: KindRequest, Action: ActionIgnored, UID: inv.uid, Folder: FolderProcessed, Reason: "series: work in progress"}, nil
+	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, room: inv.room.Address}
+	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read bookings: %w", err)
+	}
+	for _, b := range existing {
+		if b.Organizer != inv.organizer {
+			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, b.Organizer, inv.organizer)
+			return out, nil
+		}
+	}
+	if whole, ok := g.seriesPolicy(inv); !ok {
+		return g.declineWhole(ctx, tx, a, inv, out, whole)
+	}
+	wants, removed, err := g.seriesWants(inv)
+	if errors.Is(err, ical.ErrTooManyOccurrences) || errors.Is(err, errTooManyDates) {
+		return g.declineWhole(ctx, tx, a, inv, out, verdict{reason: ReasonTooManyDates,
+			text: fmt.Sprintf("the series has more than %d dates in the booking window", g.opt.Policy.MaxOccurrences)})
+	}
+	if err != nil {
+		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: inv.uid, Reason: err.Error(), Folder: FolderRejected}, nil
+	}
+	dates, err := g.decideDates(ctx, tx, inv, wants, existing)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if len(dates) > 0 && allCarried(dates) && len(removed) == 0 && carriedStale(dates, existing) {
+		out.Action, out.Reason = ActionIgnored, "stale version: every date was already answered by a newer one"
+		return out, nil
+	}
+	g.applySeriesLimit(inv, dates)
+	if err := g.saveDates(ctx, tx, a, inv, dates, existing, removed); err != nil {
+		return Outcome{}, err
+	}
+	return g.answerSeries(ctx, tx, a, inv, out, dates)
+}
+
+// seriesPolicy checks what applies to the whole request before expansion.
+func (g *Gateway) seriesPolicy(inv *invitation) (verdict, bool) {
+	if !g.opt.Policy.AllowedOrganizer(inv.organizer) {
+		return verdict{reason: ReasonNotOrganizer, text: fmt.Sprintf("organizer %s may not book this room", inv.organizer)}, false
+	}
+	if inv.master != nil && inv.master.IsRecurring() && !g.opt.Policy.AllowSeries {
+		return verdict{reason: ReasonSeriesDisabled, text: "recurring series are not accepted"}, false
+	}
+	return verdict{}, true
+}
+
+var errTooManyDates = errors.New("too many dates")
+
+// seriesWants lists the dates asked, from now to the end of the booking
+// window: the master's occurrences (RRULE, RDATE, EXDATE) with overrides
+// in place of the dates they replace. removed holds the keys of dates the
+// request drops (an override CANCELLED, or without the room).
+func (g *Gateway) seriesWants(inv *invitation) (wants []want, removed map[string]bool, err error) {
+	now := g.opt.Now()
+	to := now.Add(g.opt.Policy.BookingWindow)
+	byKey := map[string]want{}
+	removed = map[string]bool{}
+	if inv.master != nil {
+		occs, err := inv.master.Occurrences(now, to, g.opt.Policy.MaxOccurrences)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, o := range occs {
+			k := RecurrenceKey(o.RecurrenceID)
+			byKey[k] = want{key: k, rid: o.RecurrenceID, start: o.Start, end: o.End, ev: inv.master}
+		}
+	}
+	for _, ev := range inv.events {
+		if ev.RecurrenceID == nil {
+			continue
+		}
+		k := RecurrenceKey(ev.RecurrenceID.Time)
+		if ev.Status == "CANCELLED" || ev.Attendee(func(s string) bool { return g.opt.roomFor(s) != nil }) == nil {
+			delete(byKey, k)
+			removed[k] = true
+			continue
+		}
+		if ev.End.Before(now) {
+			continue
+		}
+		byKey[k] = want{key: k, rid: ev.RecurrenceID.Time, start: ev.Start, end: ev.End, ev: ev, override: true}
+	}
+	if len(byKey) > g.opt.Policy.MaxOccurrences {
+		return nil, nil, errTooManyDates
+	}
+	for _, w := range byKey {
+		wants = append(wants, w)
+	}
+	sort.Slice(wants, func(i, j int) bool { return wants[i].start.Before(wants[j].start) })
+	return wants, removed, nil
+}
+
+// decideDates decides each wanted date, or carries over the answer already
+// given when the date did not change (same SEQUENCE and slot) or when a
+// newer version of it was already answered.
+func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants []want, existing []Booking) ([]dated, error) {
+	out := make([]dated, 0, len(wants))
+	for _, w := range wants {
+		if prev := findBooking(existing, w.key); prev != nil && prev.Status != StatusCancelled {
+			stale := newer(prev.Sequence, prev.DTStamp, w.ev.Sequence, w.ev.DTStamp)
+			same := prev.Sequence == w.ev.Sequence && prev.Start.Equal(w.start) && prev.End.Equal(w.end)
+			if stale || same {
+				out = append(out, dated{want: w, v: verdictOf(prev), carried: true})
+				continue
+			}
+		}
+		v, err := g.checkSlot(ctx, tx, inv, w.start, w.end)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dated{want: w, v: v})
+	}
+	return out, nil
+}
+
+func allCarried(ds []dated) bool {
+	for _, d := range ds {
+		if !d.carried {
+			return false
+		}
+	}
+	return true
+}
+
+// carriedStale reports whether every carried date was answered for a
+// strictly newer version than the one asked now.
+func carriedStale(ds []dated, existing []Booking) bool {
+	for _, d := range ds {
+		prev := findBooking(existing, d.key)
+		if prev == nil || !newer(prev.Sequence, prev.DTStamp, d.ev.Sequence, d.ev.DTStamp) {
+			return false
+		}
+	}
+	return true
+}
+
+// applySeriesLimit declines the whole series when it has too many busy
+// dates: more than series_max_busy, or more than series_max_busy_percent
+// of its dates. Naked occurrences are each decided on their own.
+func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
+	if inv.master == nil || !inv.master.IsRecurring() {
+		return
+	}
+	busy := 0
+	for _, d := range ds {
+		if !d.v.accepted {
+			busy++
+		}
+	}
+	p := g.opt.Policy
+	if busy == 0 || (busy <= p.SeriesMaxBusy && busy*100 <= p.SeriesMaxBusyPercent*len(ds)) {
+		return
+	}
+	text := fmt.Sprintf("%d of the series' %d dates are busy (at most %d and %d%% may be)", busy, len(ds), p.SeriesMaxBusy, p.SeriesMaxBusyPercent)
+	for i := range ds {
+		if ds[i].v.accepted {
+			ds[i].v = verdict{reason: ReasonConflict, text: "declined with the rest of the series: " + text}
+		}
+	}
+}
+
+// verdictOf rebuilds the verdict recorded with a booking.
+func verdictOf(b *Booking) verdict {
+	if b.Status == StatusAccepted {
+		return verdict{accepted: true, text: "already accepted"}
+	}
+	code, text := splitReason(b.Reason)
+	return verdict{reason: code, text: text}
+}
+
+// joinReason and splitReason store a reason code with its text in
+// Booking.Reason, as "code: text".
+func joinReason(v verdict) string {
+	if v.reason == "" {
+		return v.text
+	}
+	return v.reason + ": " + v.text
+}
+
+func splitReason(s string) (code, text string) {
+	if c, t, ok := strings.Cut(s, ": "); ok && !strings.Contains(c, " ") {
+		return c, t
+	}
+	return ReasonConflict, s
 }

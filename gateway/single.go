@@ -57,7 +57,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	}
 	out.Action, out.Reason = actionOf(v), v.text
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
-	return g.answer(ctx, tx, a, inv, out, v, items)
+	return g.answer(ctx, tx, a, inv, out, template(v), g.mailView(inv, v, ev, ev.Start, ev.End), items)
 }
 
 // minorUpdate answers a re-sent or slightly changed invitation (same
@@ -70,12 +70,9 @@ func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invi
 	if err := tx.SaveBooking(ctx, &b); err != nil {
 		return Outcome{}, fmt.Errorf("save booking: %w", err)
 	}
-	v := verdict{accepted: prev.Status == StatusAccepted, reason: ReasonConflict, text: "minor update: " + prev.Reason}
-	if v.accepted {
-		v.reason, v.text = "", "minor update of an accepted booking"
-	}
-	out.Action, out.Reason = actionOf(v), v.text
-	return g.answer(ctx, tx, a, inv, out, v, []ical.ReplyItem{g.replyItem(inv, ev, v)})
+	v := verdictOf(prev)
+	out.Action, out.Reason = actionOf(v), "minor update, answered as before: "+v.text
+	return g.answer(ctx, tx, a, inv, out, template(v), g.mailView(inv, v, ev, ev.Start, ev.End), []ical.ReplyItem{g.replyItem(inv, ev, v)})
 }
 
 // roomNotInvited handles a REQUEST that names no room: when it updates a
@@ -125,6 +122,6 @@ func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid s
 	}
 	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
 		OrganizerName: inv.organizerName, Summary: ev.Summary, Start: ev.Start.UTC(), End: ev.End.UTC(),
-		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: v.text, MessageID: a.env.MessageID,
+		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
 		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now}
 }

@@ -29,7 +29,7 @@ type Event struct {
 	UID          string        // byte for byte (after unfolding), never trimmed or case-changed
 	Sequence     int           // 0 when absent or invalid
 	DTStamp      time.Time     // zero if absent or invalid
-	Start, End   time.Time     // resolved instants
+	Start, End   time.Time     // resolved instants, in UTC
 	AllDay       bool          // DTSTART;VALUE=DATE
 	Summary      string        // unescaped TEXT
 	Status       string        // upper-cased STATUS or ""
@@ -37,8 +37,8 @@ type Event struct {
 	Attendees    []*Property   // every ATTENDEE in order
 	RecurrenceID *RecurrenceID // nil for a single event or a series master
 	RRule        string        // raw RRULE value, "" if none
-	RDates       []time.Time   // all RDATE values (PERIOD values give their start)
-	ExDates      []time.Time   // all EXDATE values
+	RDates       []time.Time   // all RDATE values in UTC (PERIOD values give their start)
+	ExDates      []time.Time   // all EXDATE values in UTC
 	Props        []*Property   // every property of the VEVENT in order (for copying)
 	StartTZID    string        // TZID of DTSTART ("" for UTC, floating or date)
 
@@ -50,7 +50,7 @@ type Event struct {
 
 // RecurrenceID identifies one occurrence of a series (RFC 5545 §3.8.4.4).
 type RecurrenceID struct {
-	Time          time.Time // the instant
+	Time          time.Time // the instant, in UTC
 	ThisAndFuture bool      // RANGE=THISANDFUTURE
 	Prop          *Property // the original property, to copy into a reply with the same value type and TZID
 }
@@ -107,6 +107,9 @@ func parseEvent(c *Component, res *resolver) (*Event, error) {
 	p := c.Prop("UID")
 	if p == nil || p.Value == "" {
 		return nil, ErrMissingUID
+	}
+	if strings.ContainsFunc(p.Value, isControl) {
+		return nil, errors.New("control character in UID") // could not be copied into a reply
 	}
 	e.UID = p.Value
 	if p := c.Prop("SEQUENCE"); p != nil {

@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// zone turns wall-clock times into instants and back. Wall-clock times are
-// time.Time values in UTC whose fields hold the local date and time.
+// zone turns wall-clock times into instants (in UTC) and back. Wall-clock
+// times are time.Time values in UTC whose fields hold the local date and
+// time.
 type zone interface {
 	instant(wall time.Time) time.Time
 	wallClock(t time.Time) time.Time
@@ -20,7 +21,7 @@ type zone interface {
 type locZone struct{ loc *time.Location }
 
 func (z locZone) instant(w time.Time) time.Time {
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, z.loc)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, z.loc).UTC()
 }
 
 func (z locZone) wallClock(t time.Time) time.Time {

@@ -18,7 +18,7 @@ import (
 type observance struct {
 	from, to time.Duration
 	start    time.Time
-	rule     *rrule.RRule // nil without a usable yearly RRULE
+	rule     *rrule.ROption // nil without a usable yearly RRULE
 	rdates   []time.Time
 }
 
@@ -87,10 +87,10 @@ func readObservance(c *Component) (observance, error) {
 	return o, nil
 }
 
-// yearlyRule builds the RRULE of an observance. Only FREQ=YEARLY rules are
+// yearlyRule reads the RRULE of an observance. Only FREQ=YEARLY rules are
 // used (that is what every VTIMEZONE in the wild holds); others give nil and
 // the observance then applies from its DTSTART and RDATEs only.
-func yearlyRule(value string, start time.Time, from time.Duration) *rrule.RRule {
+func yearlyRule(value string, start time.Time, from time.Duration) *rrule.ROption {
 	opt, err := rrule.StrToROptionInLocation(value, time.UTC)
 	if err != nil || opt.Freq != rrule.YEARLY {
 		return nil
@@ -99,11 +99,26 @@ func yearlyRule(value string, start time.Time, from time.Duration) *rrule.RRule 
 	if !opt.Until.IsZero() && strings.Contains(strings.ToUpper(value), "Z") {
 		opt.Until = opt.Until.Add(from) // UNTIL is UTC, onsets are wall-clock
 	}
-	r, err := rrule.NewRRule(*opt)
+	if _, err := rrule.NewRRule(*opt); err != nil {
+		return nil
+	}
+	return opt
+}
+
+// ruleOnsets returns the onsets of a yearly rule in [lo, hi). A rule
+// repeating every year without COUNT is restarted the year before lo, as
+// the result is the same and rrule-go stops 290 years after DTSTART
+// (Outlook writes DTSTART:16010101T...).
+func ruleOnsets(opt rrule.ROption, lo, hi time.Time) []time.Time {
+	s := opt.Dtstart
+	if opt.Count == 0 && opt.Interval <= 1 && s.Year() < lo.Year()-1 {
+		opt.Dtstart = time.Date(lo.Year()-1, s.Month(), s.Day(), s.Hour(), s.Minute(), s.Second(), 0, time.UTC)
+	}
+	r, err := rrule.NewRRule(opt)
 	if err != nil {
 		return nil
 	}
-	return r
+	return r.Between(lo, hi, true)
 }
 
 // parseOffset parses a UTC-OFFSET value, "+0100" or "-053000"
@@ -156,7 +171,7 @@ func (z *ruleZone) onsets(year int) []onset {
 			add(w)
 		}
 		if o.rule != nil {
-			for _, w := range o.rule.Between(lo, hi, true) {
+			for _, w := range ruleOnsets(*o.rule, lo, hi) {
 				if !w.Equal(o.start) {
 					add(w)
 				}

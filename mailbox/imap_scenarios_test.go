@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"roomgate/gateway"
+	"roomgate/mailbox/mailtest"
 )
 
 // testDeliverAndFile: mail there before the start and mail arriving while
@@ -117,19 +120,32 @@ func testUIDValidityChanged(e *env) {
 func testDropWhileIdle(e *env) {
 	var mu sync.Mutex
 	var ups []bool
+	connected := make(chan struct{}, 4)
 	m := e.client(func(o *IMAPOptions) {
-		o.OnConnect = func(up bool) { mu.Lock(); ups = append(ups, up); mu.Unlock() }
+		o.OnConnect = func(up bool) {
+			mu.Lock()
+			ups = append(ups, up)
+			mu.Unlock()
+			if up {
+				connected <- struct{}{}
+			}
+		}
 	})
+	done := make(chan struct{})
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		defer close(done)
+		<-connected
+		time.Sleep(200 * time.Millisecond) // Next is in IDLE by now
 		e.srv.DropConnections()
+		<-connected
+		e.srv.Append(e.t, "INBOX", testMessage("after-drop", 0))
 	}()
-	e.appendLater(600*time.Millisecond, "after-drop")
 	e.next(m, "after-drop")
+	<-done
 	mu.Lock()
 	defer mu.Unlock()
-	if !slices.Equal(ups[:min(len(ups), 3)], []bool{true, false, true}) {
-		e.t.Fatalf("OnConnect calls = %v, want [true false true ...]", ups)
+	if !slices.Equal(ups, []bool{true, false, true}) {
+		e.t.Fatalf("OnConnect calls = %v, want [true false true]", ups)
 	}
 }
 
@@ -249,4 +265,57 @@ func TestRetryDelay(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestIMAPSecurity connects with STARTTLS and implicit TLS to a server
+// whose certificate comes from a test CA, and fails without that CA.
+func TestIMAPSecurity(t *testing.T) {
+	srv := mailtest.NewIMAPServerWith(t, mailtest.IMAPServerOptions{Username: "room", Password: "pw", TLS: true})
+	// The certificate is for 127.0.0.1 and localhost.
+	tests := []struct {
+		name     string
+		address  string
+		security string
+		trust    bool
+		ok       bool
+	}{
+		{"starttls", srv.Addr(), SecurityStartTLS, true, true},
+		{"tls", srv.TLSAddr(), SecurityTLS, true, true},
+		{"tls-localhost", strings.Replace(srv.TLSAddr(), "127.0.0.1", "localhost", 1), SecurityTLS, true, true},
+		{"starttls-untrusted", srv.Addr(), SecurityStartTLS, false, false},
+		{"tls-untrusted", srv.TLSAddr(), SecurityTLS, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &env{t: t, srv: srv, state: newFakeState()}
+			m := e.client(func(o *IMAPOptions) {
+				o.Address, o.Security, o.TLSConfig = tt.address, tt.security, nil
+				if tt.trust {
+					o.TLSConfig = srv.ClientTLS()
+				}
+			})
+			err := m.Check(context.Background())
+			if (err == nil) != tt.ok {
+				t.Fatalf("Check error = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// TestIMAPBatches returns a large inbox in batches of fetchBatch, in
+// order, without loss.
+func TestIMAPBatches(t *testing.T) {
+	be := memBackend("memory", mailtest.IMAPServerOptions{})
+	e := &env{t: t, be: be, srv: be.start(t), state: newFakeState()}
+	var want []string
+	for i := range fetchBatch + 6 {
+		subject := fmt.Sprintf("m%03d", i)
+		e.append(subject)
+		want = append(want, subject)
+	}
+	m := e.client(nil)
+	first := e.next(m, want[:fetchBatch]...)
+	e.next(m, want[fetchBatch:]...)
+	e.file(m, first[0], gateway.FolderProcessed)
+	e.expectFolder("roomgate/Processed", "m000")
 }

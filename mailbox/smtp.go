@@ -58,8 +58,10 @@ type SMTP struct {
 }
 
 // SendError is the error of a failed Send. It implements
-// gateway.PermanentError: Permanent is true for a 5xx answer (RFC 5321
-// section 4.2.1) or a mail that can never be sent as it is.
+// gateway.PermanentError: Permanent is true for a 5xx answer to MAIL, RCPT
+// or DATA (RFC 5321 section 4.2.1) or a mail that can never be sent as it
+// is. Failures while connecting, including a 5xx to EHLO or AUTH, are
+// temporary: they concern the configuration, not the mail.
 type SendError struct {
 	// Code is the SMTP reply code, 0 for network and local errors.
 	Code int
@@ -67,6 +69,7 @@ type SendError struct {
 	perm bool
 }
 
+// Error describes the failure.
 func (e *SendError) Error() string { return "smtp: " + e.Err.Error() }
 
 // Unwrap returns the underlying error.
@@ -98,8 +101,9 @@ func NewSMTP(opt SMTPOptions) (*SMTP, error) {
 }
 
 // Send submits raw (CRLF line ends) from the envelope sender to the
-// recipients. A 5xx answer gives a permanent *SendError; 4xx answers and
-// network errors give a temporary one.
+// recipients. A 5xx answer to the mail transaction gives a permanent
+// *SendError; 4xx answers, network and connection errors give a temporary
+// one.
 func (s *SMTP) Send(ctx context.Context, from string, to []string, raw []byte) error {
 	if err := checkEnvelope(from, to); err != nil {
 		return &SendError{Err: err, perm: true}
@@ -108,7 +112,9 @@ func (s *SMTP) Send(ctx context.Context, from string, to []string, raw []byte) e
 	defer s.mu.Unlock()
 	c, err := s.client(ctx)
 	if err != nil {
-		return classify(err)
+		// A 5xx to EHLO, STARTTLS or AUTH is about the account or the
+		// configuration, not this mail: retrying after a fix must work.
+		return &SendError{Err: err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
 	defer cancel()
@@ -198,6 +204,7 @@ func (s *SMTP) dial(ctx context.Context) (*smtp.Client, error) {
 		c.Close()
 		return nil, err
 	}
+	s.log.Debug("SMTP connected")
 	return c, nil
 }
 

@@ -7,6 +7,10 @@
 // {{define "subject"}}…{{end}}; the rest of it is the text/plain body. The
 // HTML file is the text/html body. Both get a gateway.MailView as data.
 //
+// Files whose name starts with "_" (mail/<lang>/_parts.txt, _parts.html) are
+// shared parts: the templates they define can be used by every template of
+// the same language and kind. They are not template names.
+//
 // The functions available in templates speak the language of their file:
 //
 //	date     time.Time     "mardi 1 décembre 2026" / "Tuesday 1 December 2026"
@@ -36,9 +40,11 @@ import (
 	"roomgate/gateway"
 )
 
-// files holds the embedded templates, mail/<lang>/<name>.{txt,html}.
+// files holds the embedded templates, mail/<lang>/<name>.{txt,html}. The
+// files are named by pattern because embedding a whole directory would leave
+// out the shared parts, whose names start with "_".
 //
-//go:embed mail
+//go:embed mail/*/*.txt mail/*/*.html
 var files embed.FS
 
 // Errors returned by Render, wrapped with the offending value.
@@ -78,10 +84,20 @@ func Load(overrideDir string) (*Set, error) {
 			return nil, err
 		}
 	}
-	s := &Set{langs: make(map[string]map[string]*pair)}
+	srcs := make([]source, 0, len(paths))
 	for _, p := range paths {
-		if err := s.add(overrideDir, p); err != nil {
+		src, err := readSource(overrideDir, p)
+		if err != nil {
 			return nil, err
+		}
+		srcs = append(srcs, src)
+	}
+	s := &Set{langs: make(map[string]map[string]*pair)}
+	for _, src := range srcs {
+		if lang, name, ext, _ := splitPath(src.path); !isPart(name) {
+			if err := s.add(src, partsOf(srcs, lang, ext)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := s.complete(); err != nil {
@@ -147,13 +163,32 @@ func checkOverrides(dir string, embedded []string) error {
 	})
 }
 
-// add parses the file at embedded path p, or its override.
-func (s *Set) add(overrideDir, p string) error {
-	src, file, err := source(overrideDir, p)
-	if err != nil {
-		return err
+// source is the text of one template file.
+type source struct {
+	path string // embedded path, mail/<lang>/<name>.<ext>
+	file string // where the text comes from, for errors
+	text string
+}
+
+// isPart reports whether a file name is a shared part rather than a
+// template name.
+func isPart(name string) bool { return strings.HasPrefix(name, "_") }
+
+// partsOf returns the shared parts of one language and kind.
+func partsOf(srcs []source, lang, ext string) []source {
+	var parts []source
+	for _, src := range srcs {
+		if l, n, e, _ := splitPath(src.path); l == lang && e == ext && isPart(n) {
+			parts = append(parts, src)
+		}
 	}
-	lang, name, ext, _ := splitPath(p)
+	return parts
+}
+
+// add parses one template file together with the shared parts of its
+// language and kind. Its own definitions win over the parts'.
+func (s *Set) add(src source, parts []source) error {
+	lang, name, ext, _ := splitPath(src.path)
 	if s.langs[lang] == nil {
 		s.langs[lang] = make(map[string]*pair)
 	}
@@ -162,43 +197,68 @@ func (s *Set) add(overrideDir, p string) error {
 		tp = &pair{}
 		s.langs[lang][name] = tp
 	}
-	funcs := locales[lang].funcs()
+	var err error
 	if ext == ".html" {
-		tp.html, err = htmltemplate.New(file).Funcs(funcs).Parse(src)
+		tp.html, err = parseHTML(lang, src, parts)
 	} else {
-		tp.text, err = texttemplate.New(file).Funcs(funcs).Parse(src)
-		if err == nil && tp.text.Lookup(subjectName) == nil {
-			err = fmt.Errorf(`%s: no {{define "subject"}}`, file)
-		}
+		tp.text, err = parseText(lang, src, parts)
 	}
-	if err != nil {
-		return fmt.Errorf("templates: parse %s: %w", file, err)
-	}
-	return nil
+	return err
 }
 
-// source returns the text of embedded path p, or of its override, and the
-// file name to show in errors.
-func source(overrideDir, p string) (src, file string, err error) {
+// parseText parses a text file and its parts; it must define the subject.
+func parseText(lang string, src source, parts []source) (*texttemplate.Template, error) {
+	t := texttemplate.New(src.file).Funcs(locales[lang].funcs())
+	for _, p := range parts {
+		if _, err := t.New(p.file).Parse(p.text); err != nil {
+			return nil, fmt.Errorf("templates: parse %s: %w", p.file, err)
+		}
+	}
+	if _, err := t.Parse(src.text); err != nil {
+		return nil, fmt.Errorf("templates: parse %s: %w", src.file, err)
+	}
+	if t.Lookup(subjectName) == nil {
+		return nil, fmt.Errorf(`templates: parse %s: no {{define "subject"}}`, src.file)
+	}
+	return t, nil
+}
+
+// parseHTML parses an HTML file and its parts.
+func parseHTML(lang string, src source, parts []source) (*htmltemplate.Template, error) {
+	t := htmltemplate.New(src.file).Funcs(locales[lang].funcs())
+	for _, p := range parts {
+		if _, err := t.New(p.file).Parse(p.text); err != nil {
+			return nil, fmt.Errorf("templates: parse %s: %w", p.file, err)
+		}
+	}
+	if _, err := t.Parse(src.text); err != nil {
+		return nil, fmt.Errorf("templates: parse %s: %w", src.file, err)
+	}
+	return t, nil
+}
+
+// readSource reads embedded path p, or its override.
+func readSource(overrideDir, p string) (source, error) {
+	src := source{path: p, file: p}
 	b, err := fs.ReadFile(files, p)
-	file = p
 	if overrideDir != "" {
 		f := filepath.Join(overrideDir, filepath.FromSlash(p))
 		ob, oerr := os.ReadFile(f)
 		switch {
 		case oerr == nil:
-			b, err, file = ob, nil, f
+			b, err, src.file = ob, nil, f
 		case !errors.Is(oerr, fs.ErrNotExist):
-			return "", f, fmt.Errorf("templates: %w", oerr)
+			return src, fmt.Errorf("templates: %w", oerr)
 		}
 	}
 	if err != nil {
-		return "", file, fmt.Errorf("templates: %w", err)
+		return src, fmt.Errorf("templates: %w", err)
 	}
 	if !utf8.Valid(b) {
-		return "", file, fmt.Errorf("templates: %s: not valid UTF-8", file)
+		return src, fmt.Errorf("templates: %s: not valid UTF-8", src.file)
 	}
-	return string(b), file, nil
+	src.text = string(b)
+	return src, nil
 }
 
 // complete checks that every name has a text file in every language, and

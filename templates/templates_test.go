@@ -307,6 +307,57 @@ roomgate
 	}
 }
 
+// seriesView is fullView for a recurring meeting of 12 dates, two of which
+// the room cannot take.
+func seriesView(t *testing.T) gateway.MailView {
+	v := fullView(t)
+	loc := paris(t)
+	at := func(day, h int) time.Time { return time.Date(2026, 12, day, h, 0, 0, 0, loc) }
+	free := gateway.Slot{Start: at(9, 14), End: at(9, 15)}
+	v.Series, v.Dates = true, 12
+	v.Declined = []gateway.DateDecision{
+		{When: gateway.Slot{Start: at(8, 10), End: at(8, 11)}, Reason: gateway.ReasonConflict, Suggestion: &free},
+		{When: gateway.Slot{Start: at(15, 10), End: at(15, 11)}, Reason: gateway.ReasonPast},
+	}
+	return v
+}
+
+func TestSeries(t *testing.T) {
+	s := load(t)
+	want := map[string][]string{
+		"en": {"recurring meeting of 12 dates", "all of them except these:",
+			"Tuesday 8 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Wednesday 9 December 2026, 14:00–15:00)",
+			"Tuesday 15 December 2026, 10:00–11:00: already started"},
+		"fr": {"périodique compte 12 dates", "pour toutes, sauf celles-ci :",
+			"mardi 8 décembre 2026, 10:00–11:00 : la salle est déjà prise (créneau libre le plus proche : mercredi 9 décembre 2026, 14:00–15:00)",
+			"mardi 15 décembre 2026, 10:00–11:00 : déjà commencée"},
+	}
+	allBooked := map[string]string{"en": "the room is booked for all its 12 dates", "fr": "compte 12 dates : la salle est"}
+	for _, lang := range langs {
+		t.Run(lang, func(t *testing.T) {
+			v := seriesView(t)
+			r := render(t, s, lang, gateway.TmplAccept, v)
+			for _, part := range []struct{ what, body string }{{"text", r.Text}, {"html", r.HTML}} {
+				wantContains(t, part.what, part.body, want[lang]...)
+				wantLacks(t, part.what, part.body, allBooked[lang])
+			}
+			v.Reason = gateway.ReasonConflict
+			d := render(t, s, lang, gateway.TmplDecline, v)
+			for _, part := range []struct{ what, body string }{{"text", d.Text}, {"html", d.HTML}} {
+				wantContains(t, part.what, part.body, want[lang][2:]...)
+			}
+			v.Declined = nil
+			r = render(t, s, lang, gateway.TmplAccept, v)
+			for _, part := range []struct{ what, body string }{{"text", r.Text}, {"html", r.HTML}} {
+				wantContains(t, part.what, part.body, allBooked[lang])
+				wantLacks(t, part.what, part.body, want[lang][1])
+			}
+			r = render(t, s, lang, gateway.TmplAccept, fullView(t))
+			wantLacks(t, "single text", r.Text, want[lang][0], allBooked[lang])
+		})
+	}
+}
+
 func TestHostileData(t *testing.T) {
 	s := load(t)
 	const hostile = "<script>alert(1)</script>"
@@ -332,7 +383,7 @@ func TestHostileData(t *testing.T) {
 
 func TestRenderAll(t *testing.T) {
 	s := load(t)
-	views := map[string]func(*testing.T) gateway.MailView{"full": fullView, "minimal": minimalView}
+	views := map[string]func(*testing.T) gateway.MailView{"full": fullView, "minimal": minimalView, "series": seriesView}
 	for _, lang := range langs {
 		for _, name := range s.Names() {
 			for vname, view := range views {
@@ -432,6 +483,7 @@ func TestOverride(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "mail/en/accept.txt", `{{define "subject"}}Custom {{.Summary}}{{end}}Custom body, key {{.HostKey}}.`)
 	writeFile(t, dir, "mail/en/notes.md", "not a template, ignored")
+	writeFile(t, dir, "mail/fr/_parts.txt", `{{define "series"}}SÉRIE {{.Dates}}{{end}}`)
 	s, err := Load(dir)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -442,8 +494,10 @@ func TestOverride(t *testing.T) {
 		t.Errorf("override not used: %+v", r)
 	}
 	wantContains(t, "embedded html", r.HTML, "Security → Enable waiting room")
-	fr := render(t, s, "fr", gateway.TmplAccept, v)
-	wantContains(t, "fr text", fr.Text, "Sécurité → Activer la salle d'attente")
+	fr := render(t, s, "fr", gateway.TmplAccept, seriesView(t))
+	wantContains(t, "fr text", fr.Text, "Sécurité → Activer la salle d'attente", "SÉRIE 12")
+	wantLacks(t, "fr text", fr.Text, "sauf celles-ci")
+	wantContains(t, "fr html", fr.HTML, "sauf celles-ci")
 }
 
 func TestOverrideErrors(t *testing.T) {
@@ -453,6 +507,7 @@ func TestOverrideErrors(t *testing.T) {
 		{"does not parse", "mail/fr/decline.html", "<p>{{if .Summary}}</p>", "decline.html"},
 		{"unknown function", "mail/en/decline.txt", `{{define "subject"}}{{nope}}{{end}}`, "decline.txt"},
 		{"no subject", "mail/fr/accept.txt", "Bonjour", `no {{define "subject"}}`},
+		{"broken part", "mail/en/_parts.html", `{{define "why"}}`, "_parts.html"},
 		{"replaces nothing", "mail/en/acept.txt", `{{define "subject"}}x{{end}}`, "replaces no embedded template"},
 		{"unknown language", "mail/de/accept.txt", `{{define "subject"}}x{{end}}`, "replaces no embedded template"},
 		{"not UTF-8", "mail/en/accept.txt", "{{define \"subject\"}}caf\xe9{{end}}", "not valid UTF-8"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -10,7 +11,7 @@ import (
 	"roomgate/templates"
 )
 
-func runCheck(args []string) error {
+func runCheck(args []string, stdout io.Writer) error {
 	fs := newFlagSet("check")
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
 	if err := fs.Parse(args); err != nil {
@@ -20,7 +21,7 @@ func runCheck(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("config      ok  %s (%d room(s), language %s, zone %s)\n", *path, len(cfg.Rooms), cfg.Language, cfg.Timezone)
+	fmt.Fprintf(stdout, "config      ok  %s (%d room(s), language %s, zone %s)\n", *path, len(cfg.Rooms), cfg.Language, cfg.Timezone)
 	log := newLogger("error", cfg.LogFormat)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -28,10 +29,10 @@ func runCheck(args []string) error {
 	step := func(name string, f func() error) {
 		if err := f(); err != nil {
 			failed++
-			fmt.Printf("%-11s FAIL %v\n", name, err)
+			fmt.Fprintf(stdout, "%-11s FAIL %v\n", name, err)
 			return
 		}
-		fmt.Printf("%-11s ok\n", name)
+		fmt.Fprintf(stdout, "%-11s ok\n", name)
 	}
 	step("templates", func() error { _, err := templates.Load(cfg.TemplatesDir); return err })
 	var store *db.Store

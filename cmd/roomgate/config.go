@@ -33,6 +33,8 @@ type Config struct {
 	Rooms    []RoomConfig   `toml:"rooms"`
 
 	location *time.Location
+	// outbox tunes the dispatcher; tests shorten its delays.
+	outbox gateway.OutboxOptions
 }
 
 // DatabaseConfig is the [database] section.
@@ -270,6 +272,9 @@ func (c *Config) validate() error {
 	}
 	if c.SMTP.Username != "" && c.SMTP.Password == "" {
 		bad("smtp.password is required with smtp.username (password, password_file or ROOMGATE_SMTP_PASSWORD)")
+	}
+	if c.Account.HostKey == "" {
+		bad("account.host_key is required (host_key, host_key_file or ROOMGATE_HOST_KEY)")
 	}
 	if c.Account.ConcurrentMeetings < 1 {
 		bad("account.concurrent_meetings must be at least 1")

@@ -26,7 +26,7 @@ type demoStep struct {
 	reply  bool // whether a reply is expected
 }
 
-func runDemo(args []string) error {
+func runDemo(args []string, stdout io.Writer) error {
 	fs := newFlagSet("demo")
 	lang := fs.String("lang", "fr", "language of the mails: fr or en")
 	verbose := fs.Bool("v", false, "show the daemon's log")
@@ -43,6 +43,7 @@ func runDemo(args []string) error {
 		return err
 	}
 	defer env.Close()
+	env.out = stdout
 	cfg := demoConfig(*lang, env, filepath.Join(dir, "roomgate.db"))
 	level := "error"
 	if *verbose {
@@ -56,9 +57,9 @@ func runDemo(args []string) error {
 		return err
 	}
 	defer func() { cancel(); stopped.Wait() }()
-	fmt.Printf("roomgate demo: an in-process IMAP server on %s, an SMTP sink on %s,\na temporary SQLite database, and the daemon reading the mailbox with IDLE.\n",
+	fmt.Fprintf(stdout, "roomgate demo: an in-process IMAP server on %s, an SMTP sink on %s,\na temporary SQLite database, and the daemon reading the mailbox with IDLE.\n",
 		env.imapAddr, env.smtpAddr)
-	fmt.Printf("Room %q <%s>; the account hosts one meeting at a time; %s kept free around each booking.\n\n",
+	fmt.Fprintf(stdout, "Room %q <%s>; the account hosts one meeting at a time; %s kept free around each booking.\n\n",
 		cfg.Rooms[0].Name, cfg.Rooms[0].Address, cfg.Policy.Buffer.Duration)
 	for i, st := range demoStory(cfg) {
 		if err := env.play(i+1, st, cfg.location); err != nil {
@@ -144,7 +145,7 @@ func demoStory(cfg *Config) []demoStep {
 
 // play appends one message to the inbox and prints what roomgate did.
 func (env *demoServers) play(n int, st demoStep, loc *time.Location) error {
-	fmt.Printf("%d. %s\n", n, st.title)
+	fmt.Fprintf(env.out, "%d. %s\n", n, st.title)
 	raw := st.raw
 	if st.invite != nil {
 		raw = st.invite.mail()
@@ -157,7 +158,7 @@ func (env *demoServers) play(n int, st demoStep, loc *time.Location) error {
 		if err := env.waitInboxEmpty(10 * time.Second); err != nil {
 			return err
 		}
-		fmt.Printf("   → no reply sent; the message was filed in %s\n\n", env.grownFolder(before))
+		fmt.Fprintf(env.out, "   → no reply sent; the message was filed in %s\n\n", env.grownFolder(before))
 		return nil
 	}
 	m, err := env.sink.wait(10 * time.Second)
@@ -165,11 +166,11 @@ func (env *demoServers) play(n int, st demoStep, loc *time.Location) error {
 		return err
 	}
 	partstat, subject, body := describeReply(m.data)
-	fmt.Printf("   → %s, reply to %s\n     Subject: %s\n", partstat, strings.Join(m.to, ", "), subject)
+	fmt.Fprintf(env.out, "   → %s, reply to %s\n     Subject: %s\n", partstat, strings.Join(m.to, ", "), subject)
 	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
-		fmt.Printf("     │ %s\n", strings.TrimRight(line, "\r"))
+		fmt.Fprintf(env.out, "     │ %s\n", strings.TrimRight(line, "\r"))
 	}
-	fmt.Println()
+	fmt.Fprintln(env.out)
 	return env.waitInboxEmpty(10 * time.Second)
 }
 

@@ -29,6 +29,7 @@ type demoServers struct {
 	imap               *imapserver.Server
 	smtp               *smtp.Server
 	sink               *demoSink
+	out                io.Writer
 }
 
 func startDemoServers() (*demoServers, error) {
@@ -126,9 +127,9 @@ func (env *demoServers) printFolders(cfg *Config) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Println("Mailbox folders at the end:")
+	fmt.Fprintln(env.out, "Mailbox folders at the end:")
 	for _, n := range names {
-		fmt.Printf("  %-20s %d message(s)\n", n, c[n])
+		fmt.Fprintf(env.out, "  %-20s %d message(s)\n", n, c[n])
 	}
 }
 

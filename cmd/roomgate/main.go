@@ -19,7 +19,7 @@ type command struct {
 	name  string
 	usage string // arguments after the name
 	short string
-	run   func(args []string) error
+	run   func(args []string, stdout io.Writer) error
 }
 
 func commands() []command {
@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] && c.run != nil {
-			if err := c.run(args[1:]); err != nil {
+			if err := c.run(args[1:], stdout); err != nil {
 				if err == flag.ErrHelp {
 					return 0
 				}

@@ -21,7 +21,7 @@ type processLine struct {
 	Reason string         `json:"reason"`
 }
 
-func runProcess(args []string) error {
+func runProcess(args []string, stdout io.Writer) error {
 	fs := newFlagSet("process")
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
 	outbox := fs.String("outbox", "", "write the mails to send into this `directory` (one .eml each) instead of SMTP")
@@ -51,7 +51,7 @@ func runProcess(args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := processFiles(ctx, a.gw, fs.Args(), os.Stdout); err != nil {
+	if err := processFiles(ctx, a.gw, fs.Args(), stdout); err != nil {
 		return err
 	}
 	return flushProcessed(ctx, a, *outbox)
@@ -94,7 +94,7 @@ func flushProcessed(ctx context.Context, a *app, dir string) error {
 		}
 		s = smtp
 	}
-	n, err := a.gw.FlushOutbox(ctx, s, 0)
+	n, err := a.gw.FlushOutbox(ctx, s, gateway.OutboxOptions{})
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

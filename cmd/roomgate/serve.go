@@ -3,20 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
-
-	"roomgate/gateway"
 )
 
 // shutdownGrace bounds how long a stop waits for the message in hand and
 // the last outbox flush.
 const shutdownGrace = 30 * time.Second
 
-func runServe(args []string) error {
+func runServe(args []string, stdout io.Writer) error {
 	fs := newFlagSet("serve")
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
 	if err := fs.Parse(args); err != nil {
@@ -97,7 +96,7 @@ func serveOnce(ctx context.Context, cfg *Config) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		outErr = a.gw.RunOutbox(ctx, sender, gateway.OutboxOptions{})
+		outErr = a.gw.RunOutbox(ctx, sender, cfg.outbox)
 	}()
 	runErr := a.gw.Run(ctx, src)
 	wg.Wait()

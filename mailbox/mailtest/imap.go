@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"crypto/tls"
 	"net"
 	"sync"
 	"testing"
@@ -18,12 +19,16 @@ type IMAPServerOptions struct {
 	NoMove bool
 	// NoUIDPlus also leaves UIDPLUS (RFC 4315) out: no UID EXPUNGE.
 	NoUIDPlus bool
+	// TLS offers STARTTLS and opens a second, implicit TLS listener
+	// (TLSAddr), with a certificate from NewTLS (see ClientTLS).
+	TLS bool
 }
 
 // IMAPServer is an IMAP server for tests: in memory (NewIMAPServer) or a
 // real Dovecot behind a proxy (NewDovecot). Its user has an INBOX.
 type IMAPServer struct {
-	addr               string
+	addr, tlsAddr      string
+	clientTLS          *tls.Config
 	username, password string
 	mem                *imapserver.Server // nil for Dovecot
 	conns              *connSet
@@ -54,30 +59,31 @@ func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
 		caps[imap.CapUIDPlus] = struct{}{}
 	}
 	logger := newTestLogger(t)
-	srv := imapserver.New(&imapserver.Options{
+	options := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil
 		},
 		Caps:         caps,
 		Logger:       logger,
 		InsecureAuth: true,
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("mailtest: listen: %v", err)
 	}
-	s := &IMAPServer{
-		addr:     ln.Addr().String(),
-		username: opt.Username,
-		password: opt.Password,
-		mem:      srv,
-		conns:    newConnSet(),
+	s := &IMAPServer{username: opt.Username, password: opt.Password, conns: newConnSet()}
+	if opt.TLS {
+		options.TLSConfig, s.clientTLS = NewTLS(t)
 	}
-	go serve(func() { _ = srv.Serve(trackListener{ln, s.conns}) })
+	srv := imapserver.New(options)
+	s.mem = srv
+	lns := []net.Listener{s.listen(t, srv, nil, &s.addr)}
+	if opt.TLS {
+		lns = append(lns, s.listen(t, srv, options.TLSConfig, &s.tlsAddr))
+	}
 	var once sync.Once
 	s.close = func() {
 		once.Do(func() {
 			_ = srv.Close()
+			for _, ln := range lns {
+				_ = ln.Close() // Serve may not have registered it yet
+			}
 			s.conns.closeAll()
 			logger.stop()
 		})
@@ -86,8 +92,33 @@ func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
 	return s
 }
 
+// listen serves srv on a new 127.0.0.1 listener, with implicit TLS when
+// cfg is set, and stores its address in addr.
+func (s *IMAPServer) listen(t testing.TB, srv *imapserver.Server, cfg *tls.Config, addr *string) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	*addr = ln.Addr().String()
+	var served net.Listener = trackListener{ln, s.conns}
+	if cfg != nil {
+		served = tls.NewListener(served, cfg)
+	}
+	go serve(func() { _ = srv.Serve(served) })
+	return ln
+}
+
 // Addr returns the server's host:port.
 func (s *IMAPServer) Addr() string { return s.addr }
+
+// TLSAddr returns the implicit TLS listener's host:port ("" without the
+// TLS option).
+func (s *IMAPServer) TLSAddr() string { return s.tlsAddr }
+
+// ClientTLS returns a client TLS configuration trusting the server's
+// certificate (nil without the TLS option).
+func (s *IMAPServer) ClientTLS() *tls.Config { return s.clientTLS }
 
 // Username returns the test user's name.
 func (s *IMAPServer) Username() string { return s.username }

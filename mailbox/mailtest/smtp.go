@@ -2,7 +2,6 @@ package mailtest
 
 import (
 	"crypto/tls"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -29,7 +28,9 @@ type SinkMessage struct {
 // PLAIN credentials, also without TLS.
 type SMTPSink struct {
 	srv       *smtp.Server
+	lns       []net.Listener
 	addr      string
+	tlsAddr   string
 	clientTLS *tls.Config
 
 	mu      sync.Mutex
@@ -37,11 +38,13 @@ type SMTPSink struct {
 	added   chan struct{} // closed and replaced on each new mail
 	down    bool
 	reject  int
+	authBad bool
 	logger  *testLogger
 	closing sync.Once
 }
 
-// NewSMTPSink starts a sink on 127.0.0.1:0.
+// NewSMTPSink starts a sink on 127.0.0.1:0, with a second listener for
+// implicit TLS.
 func NewSMTPSink(t testing.TB) *SMTPSink {
 	t.Helper()
 	serverTLS, clientTLS := NewTLS(t)
@@ -59,14 +62,25 @@ func NewSMTPSink(t testing.TB) *SMTPSink {
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
 	}
-	s.srv, s.addr = srv, ln.Addr().String()
+	tlsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		ln.Close()
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	s.srv, s.addr, s.tlsAddr = srv, ln.Addr().String(), tlsLn.Addr().String()
+	s.lns = []net.Listener{ln, tlsLn}
 	go serve(func() { _ = srv.Serve(ln) })
+	go serve(func() { _ = srv.Serve(tls.NewListener(tlsLn, serverTLS)) })
 	t.Cleanup(s.Close)
 	return s
 }
 
 // Addr returns the sink's host:port.
 func (s *SMTPSink) Addr() string { return s.addr }
+
+// TLSAddr returns the host:port of the implicit TLS listener (as on port
+// 465, RFC 8314).
+func (s *SMTPSink) TLSAddr() string { return s.tlsAddr }
 
 // ClientTLS returns a client TLS configuration trusting the sink's CA.
 func (s *SMTPSink) ClientTLS() *tls.Config { return s.clientTLS.Clone() }
@@ -84,6 +98,13 @@ func (s *SMTPSink) SetDown(down bool) {
 func (s *SMTPSink) SetReject(code int) {
 	s.mu.Lock()
 	s.reject = code
+	s.mu.Unlock()
+}
+
+// SetAuthFailure makes every AUTH fail with 535 while bad is true.
+func (s *SMTPSink) SetAuthFailure(bad bool) {
+	s.mu.Lock()
+	s.authBad = bad
 	s.mu.Unlock()
 }
 
@@ -119,6 +140,10 @@ func (s *SMTPSink) Wait(t testing.TB, n int, timeout time.Duration) []SinkMessag
 func (s *SMTPSink) Close() {
 	s.closing.Do(func() {
 		_ = s.srv.Close()
+		// Serve may not have registered a listener yet.
+		for _, ln := range s.lns {
+			_ = ln.Close()
+		}
 		s.logger.stop()
 	})
 }
@@ -154,8 +179,11 @@ func (ss *sinkSession) Auth(mech string) (sasl.Server, error) {
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
 	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username == "" {
-			return errors.New("empty username")
+		ss.sink.mu.Lock()
+		bad := ss.sink.authBad
+		ss.sink.mu.Unlock()
+		if username == "" || bad {
+			return smtp.ErrAuthFailed
 		}
 		ss.user = username
 		return nil

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeConfig writes the example configuration with its secret files
+// moved into a temporary directory, edited by replace (old, new pairs).
+func writeConfig(t *testing.T, replace ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	b, err := os.ReadFile("../../roomgate.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(b), "/etc/roomgate/", dir+"/")
+	for i := 0; i+1 < len(replace); i += 2 {
+		if !strings.Contains(s, replace[i]) {
+			t.Fatalf("example config lacks %q", replace[i])
+		}
+		s = strings.Replace(s, replace[i], replace[i+1], 1)
+	}
+	for _, f := range []string{"imap.pass", "smtp.pass"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("s3cret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "roomgate.toml")
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"imap password from file", c.IMAP.Password, "s3cret"},
+		{"buffer", c.Policy.Buffer.Duration, 10 * time.Minute},
+		{"max duration", c.Policy.MaxDuration.Duration, 8 * time.Hour},
+		{"max message size", int64(c.MaxMessageSize), int64(10 << 20)},
+		{"series max busy", *c.Policy.SeriesMaxBusy, 8},
+		{"rooms", len(c.Rooms), 1},
+		{"zone", c.location.String(), "Europe/Paris"},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	o := c.gatewayOptions()
+	if o.Policy.DayStart != 8*time.Hour || o.Policy.BookingWindow != 180*24*time.Hour || o.HostKey != "483920" {
+		t.Errorf("gateway options not derived from the config: %+v", o.Policy)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		replace  []string
+		wantText string
+	}{
+		{"unknown key", []string{`inbox = "INBOX"`, `inbx = "INBOX"`}, "unknown keys: imap.inbx"},
+		{"insecure off loopback", []string{`security = "tls"  `, `security = "insecure"`}, "insecure is only allowed for a loopback address"},
+		{"bad language", []string{`language = "fr"`, `language = "de"`}, `language: "de" is not fr or en`},
+		{"bad zone", []string{`timezone = "Europe/Paris"`, `timezone = "Mars/Olympus"`}, "unknown zone"},
+		{"bad duration", []string{`buffer = "10m"`, `buffer = "ten minutes"`}, "invalid duration"},
+		{"bad organizer", []string{`"partner@other.example"`, `"partner"`}, "neither an address nor an @domain"},
+		{"missing secret file", []string{`password_file = "`, `password_file = "/nonexistent/`}, "imap.password_file"},
+		{"bad join url", []string{`join_url = "https://`, `join_url = "http://`}, "join_url must be an https:// link"},
+		{"bad day start", []string{`day_start = "08:00"`, `day_start = "8h"`}, "policy.day_start"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, tt.replace...))
+			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestSecretFromEnvironment(t *testing.T) {
+	t.Setenv("ROOMGATE_HOST_KEY", "112233")
+	c, err := LoadConfig(writeConfig(t, `host_key = "483920"`, ``))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Account.HostKey != "112233" {
+		t.Fatalf("host key = %q, want it from ROOMGATE_HOST_KEY", c.Account.HostKey)
+	}
+}

@@ -1,0 +1,189 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"roomgate/gateway"
+)
+
+func enqueueAll(t *testing.T, s *Store, ms []*gateway.OutboxMail) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx gateway.Tx) error {
+		for _, m := range ms {
+			if err := tx.Enqueue(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mail(uid string, created, next time.Time) *gateway.OutboxMail {
+	return &gateway.OutboxMail{
+		MessageKey: "key-" + uid, UID: uid, From: "room@example.org",
+		To: []string{"ann@example.org"}, Raw: []byte("Subject: x\r\n\r\nbody\r\n"),
+		CreatedAt: created, NextAttempt: next,
+	}
+}
+
+func TestEnqueue(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		full := &gateway.OutboxMail{
+			MessageKey: "k1", UID: "u1", From: "room@example.org",
+			To:  []string{"ann@example.org", "bob@example.org", "carol+tag@example.net"},
+			Raw: []byte("From: room@example.org\r\nSubject: Accepted: réunion\r\n\r\n\x00\xff binary-safe\r\n"),
+			CreatedAt: at(9, 0), NextAttempt: at(9, 0),
+		}
+		noRcpt := &gateway.OutboxMail{MessageKey: "k2", CreatedAt: at(9, 1)}
+		enqueueAll(t, s, []*gateway.OutboxMail{full, noRcpt})
+		if full.ID == 0 || noRcpt.ID == 0 || full.ID == noRcpt.ID {
+			t.Fatalf("IDs %d, %d: want distinct and set", full.ID, noRcpt.ID)
+		}
+		wantFull := *full
+		wantFull.Status = gateway.OutboxPending
+		wantNoRcpt := gateway.OutboxMail{ID: noRcpt.ID, MessageKey: "k2",
+			Status: gateway.OutboxPending, CreatedAt: at(9, 1), NextAttempt: at(9, 1)}
+		diff(t, "defaults copied to the argument", *noRcpt, gateway.OutboxMail{ID: noRcpt.ID, MessageKey: "k2",
+			Status: gateway.OutboxPending, CreatedAt: at(9, 1), NextAttempt: at(9, 1)})
+		got, err := s.ListOutbox(t.Context(), "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "ListOutbox", got, []gateway.OutboxMail{wantNoRcpt, wantFull})
+	})
+}
+
+func TestRepliesSince(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		enqueueAll(t, s, []*gateway.OutboxMail{
+			mail("u1", at(9, 0), at(9, 0)), mail("u1", at(10, 0), at(10, 0)),
+			mail("u1", at(11, 0), at(11, 0)), mail("u2", at(11, 0), at(11, 0)),
+		})
+		tests := []struct {
+			uid   string
+			since time.Time
+			want  int
+		}{
+			{uid: "u1", since: at(0, 0), want: 3},
+			{uid: "u1", since: at(10, 0), want: 2},
+			{uid: "u1", since: at(11, 1), want: 0},
+			{uid: "u2", since: at(11, 0), want: 1},
+			{uid: "u3", since: at(0, 0), want: 0},
+		}
+		err := s.Update(ctx, func(tx gateway.Tx) error {
+			for _, tt := range tests {
+				n, err := tx.RepliesSince(ctx, tt.uid, tt.since)
+				if err != nil {
+					return err
+				}
+				if n != tt.want {
+					t.Errorf("RepliesSince(%s, %v) = %d, want %d", tt.uid, tt.since, n, tt.want)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func ids(ms []gateway.OutboxMail) []int64 {
+	out := []int64{}
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}
+
+func TestOutboxLifecycle(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		// Enqueued in this order, so IDs 1..4. The second is due before
+		// the first but DueOutbox still returns the older mail first.
+		m1 := mail("u1", at(9, 0), at(9, 10))
+		m2 := mail("u2", at(9, 1), at(9, 5))
+		m3 := mail("u3", at(9, 2), at(12, 0)) // not yet due
+		m4 := mail("u4", at(9, 3), at(9, 3))
+		enqueueAll(t, s, []*gateway.OutboxMail{m1, m2, m3, m4})
+
+		due := func(now time.Time, limit int) []int64 {
+			t.Helper()
+			ms, err := s.DueOutbox(ctx, now, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids(ms)
+		}
+		diff(t, "due at 9:04", due(at(9, 4), 10), []int64{m4.ID})
+		diff(t, "due at 9:10 (inclusive)", due(at(9, 10), 10), []int64{m1.ID, m2.ID, m4.ID})
+		diff(t, "limit", due(at(9, 10), 2), []int64{m1.ID, m2.ID})
+
+		// m1 fails temporarily, m2 permanently, m4 is sent.
+		if err := s.OutboxRetry(ctx, m1.ID, at(9, 30), "451 try later", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OutboxRetry(ctx, m2.ID, at(9, 30), "550 no such user", true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OutboxSent(ctx, m4.ID, at(9, 11)); err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "due at 9:29", due(at(9, 29), 10), []int64{})
+		diff(t, "due at 12:00", due(at(12, 0), 10), []int64{m1.ID, m3.ID})
+		if err := s.OutboxRetry(ctx, m1.ID, at(10, 0), "421 busy", false); err != nil {
+			t.Fatal(err)
+		}
+
+		want1, want2, want4 := *m1, *m2, *m4
+		want1.Attempts, want1.NextAttempt, want1.LastError = 2, at(10, 0), "421 busy"
+		want2.Attempts, want2.NextAttempt, want2.LastError, want2.Status = 1, at(9, 30), "550 no such user", gateway.OutboxFailed
+		want4.Attempts, want4.Status, want4.SentAt = 1, gateway.OutboxSent, at(9, 11)
+		for _, tt := range []struct {
+			status gateway.OutboxStatus
+			want   []gateway.OutboxMail
+		}{
+			{status: gateway.OutboxPending, want: []gateway.OutboxMail{*m3, want1}},
+			{status: gateway.OutboxFailed, want: []gateway.OutboxMail{want2}},
+			{status: gateway.OutboxSent, want: []gateway.OutboxMail{want4}},
+		} {
+			got, err := s.ListOutbox(ctx, tt.status, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff(t, "ListOutbox "+string(tt.status), got, tt.want)
+		}
+		got, err := s.ListOutbox(ctx, "", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "ListOutbox newest", ids(got), []int64{m4.ID})
+	})
+}
+
+func TestOutboxUnknownID(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		if err := s.OutboxSent(t.Context(), 404, at(9, 0)); !errors.Is(err, ErrNotFound) {
+			t.Errorf("OutboxSent(404) = %v, want ErrNotFound", err)
+		}
+		if err := s.OutboxRetry(t.Context(), 404, at(9, 0), "x", false); !errors.Is(err, ErrNotFound) {
+			t.Errorf("OutboxRetry(404) = %v, want ErrNotFound", err)
+		}
+	})
+}

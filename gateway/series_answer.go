@@ -1,0 +1,143 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+
+	"roomgate/ical"
+)
+
+// saveDates records the decided dates, and cancels the dates the request
+// no longer asks for: removed ones, and, when the request holds the
+// master (a full version of the meeting), every future date it dropped.
+func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated, existing []Booking, removed map[string]bool) error {
+	keep := map[string]bool{}
+	for _, d := range ds {
+		keep[d.key] = true
+		prev := findBooking(existing, d.key)
+		if d.carried && prev != nil && (prev.Status == StatusAccepted) == d.v.accepted {
+			continue
+		}
+		b := g.newBooking(a, inv, d.ev, d.key, d.v)
+		b.Start, b.End = d.start.UTC(), d.end.UTC()
+		if prev != nil {
+			b.ID, b.CreatedAt = prev.ID, prev.CreatedAt
+			if d.carried {
+				b.Sequence, b.DTStamp = prev.Sequence, prev.DTStamp
+			}
+		}
+		if err := tx.SaveBooking(ctx, &b); err != nil {
+			return fmt.Errorf("save booking: %w", err)
+		}
+	}
+	now := g.opt.Now()
+	drop := map[string]bool{}
+	for _, b := range existing {
+		dropped := inv.master != nil && !keep[b.RecurrenceID] && b.End.After(now)
+		if b.Status != StatusCancelled && (removed[b.RecurrenceID] || dropped) {
+			drop[b.RecurrenceID] = true
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	ev := inv.master
+	if ev == nil {
+		ev = inv.events[0]
+	}
+	_, err := g.cancelBookings(ctx, tx, a, existing, ev, drop, "no longer part of the meeting")
+	return err
+}
+
+// answerSeries queues the REPLY and the member's mail for a series.
+func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, ds []dated) (Outcome, error) {
+	accepted, declined := 0, 0
+	for _, d := range ds {
+		if d.v.accepted {
+			accepted++
+		} else {
+			declined++
+		}
+	}
+	if len(ds) == 0 {
+		out.Action, out.Reason = ActionIgnored, "no date of this meeting lies ahead inside the booking window"
+		return out, nil
+	}
+	out.start, out.end = ds[0].start, ds[0].end
+	out.Action = ActionAccepted
+	out.Reason = fmt.Sprintf("%d date(s) accepted, %d declined", accepted, declined)
+	first := verdict{accepted: accepted > 0}
+	if accepted == 0 {
+		out.Action = ActionDeclined
+		first = ds[0].v
+	}
+	view := g.mailView(inv, first, ds[0].ev, ds[0].start, ds[0].end)
+	if inv.master != nil {
+		view.Summary = inv.master.Summary
+	}
+	view.Series, view.Dates = true, len(ds)
+	loc := g.opt.Location
+	for _, d := range ds {
+		if d.v.accepted {
+			continue
+		}
+		dd := DateDecision{When: Slot{d.start.In(loc), d.end.In(loc)}, Reason: d.v.reason}
+		for _, b := range d.v.conflicts {
+			dd.Conflicts = append(dd.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
+		}
+		if len(d.v.suggestions) > 0 {
+			dd.Suggestion = &d.v.suggestions[0]
+		}
+		view.Declined = append(view.Declined, dd)
+	}
+	return g.answer(ctx, tx, a, inv, out, template(first), view, g.seriesItems(inv, ds, accepted > 0))
+}
+
+// seriesItems builds the REPLY's components (RFC 5546 §3.2.3): the master
+// ACCEPTED or DECLINED, then one component per date that differs from it
+// or that the request sent as an override.
+func (g *Gateway) seriesItems(inv *invitation, ds []dated, masterAccepted bool) []ical.ReplyItem {
+	var items []ical.ReplyItem
+	recurring := inv.master != nil && inv.master.IsRecurring()
+	if recurring {
+		items = append(items, g.replyItem(inv, inv.master, verdict{accepted: masterAccepted}))
+	}
+	for _, d := range ds {
+		switch {
+		case d.override || !recurring:
+			items = append(items, g.replyItem(inv, d.ev, d.v))
+		case d.v.accepted != masterAccepted:
+			it := g.replyItem(inv, inv.master, d.v)
+			it.RecurrenceID = inv.master.RecurrenceIDFor(d.rid)
+			items = append(items, it)
+		}
+	}
+	return items
+}
+
+// declineWhole declines every date of the request for one reason that
+// applies to all of them, and releases what the meeting held.
+func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, v verdict) (Outcome, error) {
+	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read bookings: %w", err)
+	}
+	for _, b := range existing {
+		if b.Status != StatusAccepted {
+			continue
+		}
+		b.Status, b.Reason, b.MessageID, b.UpdatedAt = StatusDeclined, joinReason(v), a.env.MessageID, g.opt.Now().UTC()
+		if err := tx.SaveBooking(ctx, &b); err != nil {
+			return Outcome{}, fmt.Errorf("save booking: %w", err)
+		}
+	}
+	var items []ical.ReplyItem
+	for _, ev := range inv.events {
+		items = append(items, g.replyItem(inv, ev, v))
+	}
+	ev := inv.events[0]
+	out.Action, out.Reason, out.start, out.end = ActionDeclined, v.text, ev.Start, ev.End
+	view := g.mailView(inv, v, ev, ev.Start, ev.End)
+	view.Series = inv.master != nil && inv.master.IsRecurring()
+	return g.answer(ctx, tx, a, inv, out, TmplDecline, view, items)
+}

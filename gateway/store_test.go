@@ -1,0 +1,224 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"roomgate/gateway"
+)
+
+// memStore is an in-memory gateway.Store. One mutex serializes Update and
+// guards the state; a failing transaction restores the snapshot taken
+// before it. failUpdate, when set, makes Update fail without running fn.
+type memStore struct {
+	mu         sync.Mutex
+	st         memState
+	failUpdate error
+	updates    int // Update calls, failed ones included
+}
+
+// memState is everything the store holds. clone makes a deep copy.
+type memState struct {
+	messages map[string]gateway.ProcessedMessage
+	bookings []gateway.Booking
+	outbox   []gateway.OutboxMail
+	audit    []gateway.AuditEntry
+	nextID   int64
+}
+
+func newMemStore() *memStore {
+	return &memStore{st: memState{messages: map[string]gateway.ProcessedMessage{}}}
+}
+
+func (s memState) clone() memState {
+	c := memState{messages: make(map[string]gateway.ProcessedMessage, len(s.messages)),
+		bookings: slices.Clone(s.bookings), audit: slices.Clone(s.audit), nextID: s.nextID}
+	for k, v := range s.messages {
+		c.messages[k] = v
+	}
+	for _, m := range s.outbox {
+		m.To, m.Raw = slices.Clone(m.To), slices.Clone(m.Raw)
+		c.outbox = append(c.outbox, m)
+	}
+	return c
+}
+
+func (s *memStore) Update(ctx context.Context, fn func(gateway.Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates++
+	if s.failUpdate != nil {
+		return s.failUpdate
+	}
+	snap := s.st.clone()
+	if err := fn(&memTx{s: &s.st}); err != nil {
+		s.st = snap
+		return err
+	}
+	return nil
+}
+
+func (s *memStore) setFailUpdate(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failUpdate = err
+}
+
+func (s *memStore) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return (&memTx{s: &s.st}).Message(ctx, key)
+}
+
+func (s *memStore) DueOutbox(ctx context.Context, now time.Time, limit int) ([]gateway.OutboxMail, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var due []gateway.OutboxMail
+	for _, m := range s.st.outbox {
+		if m.Status == gateway.OutboxPending && !m.NextAttempt.After(now) && len(due) < limit {
+			due = append(due, m)
+		}
+	}
+	return due, nil
+}
+
+func (s *memStore) OutboxSent(ctx context.Context, id int64, at time.Time) error {
+	return s.editOutbox(id, func(m *gateway.OutboxMail) {
+		m.Status, m.SentAt = gateway.OutboxSent, at
+	})
+}
+
+func (s *memStore) OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, permanent bool) error {
+	return s.editOutbox(id, func(m *gateway.OutboxMail) {
+		m.Attempts++
+		m.NextAttempt, m.LastError = next, errText
+		if permanent {
+			m.Status = gateway.OutboxFailed
+		}
+	})
+}
+
+func (s *memStore) editOutbox(id int64, edit func(*gateway.OutboxMail)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.st.outbox {
+		if s.st.outbox[i].ID == id {
+			edit(&s.st.outbox[i])
+			return nil
+		}
+	}
+	return errors.New("no such outbox mail")
+}
+
+func (s *memStore) Ping(ctx context.Context) error { return nil }
+
+// Accessors for tests: copies taken under the lock.
+
+func (s *memStore) outbox() []gateway.OutboxMail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.clone().outbox
+}
+
+func (s *memStore) bookings() []gateway.Booking {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.st.bookings)
+}
+
+func (s *memStore) auditLog() []gateway.AuditEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.st.audit)
+}
+
+func (s *memStore) processed(key string) (gateway.ProcessedMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.st.messages[key]
+	return m, ok
+}
+
+// memTx is the transaction view; the store's mutex is held while it is used.
+type memTx struct{ s *memState }
+
+func (t *memTx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	if m, ok := t.s.messages[key]; ok {
+		return &m, nil
+	}
+	return nil, nil
+}
+
+func (t *memTx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) error {
+	if _, ok := t.s.messages[m.Key]; ok {
+		return gateway.ErrDuplicate
+	}
+	t.s.messages[m.Key] = m
+	return nil
+}
+
+func (t *memTx) BookingsByUID(ctx context.Context, uid string) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		if b.UID == uid {
+			out = append(out, b)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].RecurrenceID < out[j].RecurrenceID })
+	return out, nil
+}
+
+func (t *memTx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		if b.Status == gateway.StatusAccepted && b.Start.Before(to) && b.End.After(from) {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
+func (t *memTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
+	for i := range t.s.bookings {
+		if t.s.bookings[i].UID == b.UID && t.s.bookings[i].RecurrenceID == b.RecurrenceID {
+			b.ID = t.s.bookings[i].ID
+			t.s.bookings[i] = *b
+			return nil
+		}
+	}
+	t.s.nextID++
+	b.ID = t.s.nextID
+	t.s.bookings = append(t.s.bookings, *b)
+	return nil
+}
+
+func (t *memTx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
+	t.s.nextID++
+	m.ID = t.s.nextID
+	c := *m
+	c.To, c.Raw = slices.Clone(m.To), slices.Clone(m.Raw)
+	t.s.outbox = append(t.s.outbox, c)
+	return nil
+}
+
+func (t *memTx) RepliesSince(ctx context.Context, uid string, since time.Time) (int, error) {
+	n := 0
+	for _, m := range t.s.outbox {
+		if m.UID == uid && !m.CreatedAt.Before(since) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (t *memTx) Audit(ctx context.Context, e gateway.AuditEntry) error {
+	t.s.nextID++
+	e.ID = t.s.nextID
+	t.s.audit = append(t.s.audit, e)
+	return nil
+}
