@@ -91,7 +91,7 @@ func alreadyDone(p *ProcessedMessage) Outcome {
 // decide dispatches on the kind of message.
 func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
 	if a.rejection != nil {
-		return Outcome{Kind: a.kind, Action: ActionRejected, Reason: a.rejection.Error(), Folder: FolderRejected}, nil
+		return Outcome{Kind: a.kind, Action: ActionRejected, Reason: printable(a.rejection.Error()), Folder: FolderRejected}, nil
 	}
 	switch a.kind {
 	case KindRequest:

@@ -95,6 +95,9 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// sendTimeout bounds one SMTP transaction.
+const sendTimeout = 2 * time.Minute
+
 // OutboxOptions tunes the dispatcher.
 type OutboxOptions struct {
 	// Interval between checks for mails due again (default 5 s).
@@ -173,10 +176,14 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 // sendOne sends one mail and records the result. goOn is false after a
 // temporary failure: the next mails would most likely fail too.
 func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions) (delivered, goOn bool, err error) {
-	serr := s.Send(ctx, m.From, m.To, m.Raw)
+	// A send under way is not cut by a shutdown: a mail the server accepted
+	// but that is not marked sent would be sent again after a restart.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	serr := s.Send(sctx, m.From, m.To, m.Raw)
+	cancel()
 	if serr == nil {
 		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To)
-		return true, true, g.opt.Store.OutboxSent(ctx, m.ID, g.opt.Now().UTC())
+		return true, true, g.opt.Store.OutboxSent(context.WithoutCancel(ctx), m.ID, g.opt.Now().UTC())
 	}
 	var pe PermanentError
 	permanent := (errors.As(serr, &pe) && pe.Permanent()) || m.Attempts+1 >= opt.MaxAttempts

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -34,10 +35,15 @@ func TestBadInput(t *testing.T) {
 		folder gateway.Folder
 		reason string
 	}{
-		{name: "garbage", in: incoming([]byte("\x00\x01\x02 this is no mail\r\n\r\n")), kind: gateway.KindMail, action: rej,
-			folder: gateway.FolderRejected, reason: "unreadable message header: message: malformed MIME header line: \x00\x01\x02 this is no mail"},
-		{name: "empty", in: incoming(nil), kind: gateway.KindMail, action: rej, folder: gateway.FolderRejected,
-			reason: "unreadable message header: EOF"},
+		{name: "garbage", in: incoming([]byte("\x00\x01\x02 this is \xff no mail\r\n\r\n")), kind: gateway.KindMail, action: rej,
+			folder: gateway.FolderRejected, reason: "unreadable message header: message: malformed MIME header line:  this is \uFFFD no mail"},
+		{name: "no header", in: incoming([]byte("Hello,\r\nplease book the room.\r\n")), kind: gateway.KindMail, action: rej,
+			folder: gateway.FolderRejected, reason: "unreadable message header: message: malformed MIME header line: Hello,"},
+		{name: "long garbage line", in: incoming([]byte(strings.Repeat("é", 400) + "\r\n\r\n")), kind: gateway.KindMail, action: rej,
+			folder: gateway.FolderRejected, reason: "unreadable message header: message: malformed MIME header line: " + strings.Repeat("é", 118) + "…"},
+		// An empty message has nothing to reject: it is no invitation.
+		{name: "empty", in: incoming(nil), kind: gateway.KindMail, action: gateway.ActionIgnored, folder: gateway.FolderOther,
+			reason: "not an invitation"},
 		{name: "missing UID", in: incoming(edit(func(iv *invite) { iv.Events[0].Omit = []string{"UID"} })),
 			kind: other, action: rej, folder: gateway.FolderRejected, reason: "invalid calendar: ical: VEVENT #1: missing UID"},
 		{name: "missing DTSTART", in: incoming(edit(func(iv *invite) { iv.Events[0].Omit = []string{"DTSTART"} })),
@@ -46,7 +52,7 @@ func TestBadInput(t *testing.T) {
 			kind: other, action: rej, folder: gateway.FolderRejected, reason: `invalid calendar: ical: VEVENT "m-1": end before start`},
 		{name: "20 MB", in: gateway.Incoming{Raw: big, Size: int64(len(big))},
 			kind: gateway.KindMail, action: rej, folder: gateway.FolderRejected,
-			reason: "message too large: 20972453 octets, the limit is 10485760"},
+			reason: fmt.Sprintf("message too large: %d octets, the limit is 10485760", len(big))},
 		{name: "20 MB, header only", in: gateway.Incoming{Raw: header, Size: 20 << 20, Truncated: true},
 			kind: gateway.KindMail, action: rej, folder: gateway.FolderRejected,
 			reason: "message too large: 20971520 octets, the limit is 10485760"},
@@ -55,7 +61,7 @@ func TestBadInput(t *testing.T) {
 			reason: "message too large: 4096 octets, the limit is 10485760"},
 		{name: "unknown charset", in: incoming(edit(func(iv *invite) { iv.Charset = "x-no-such-charset" })),
 			kind: other, action: rej, folder: gateway.FolderRejected,
-			reason: `calendar part unreadable: ical: invalid charset "x-no-such-charset": unhandled charset "x-no-such-charset"`},
+			reason: `calendar part unreadable: ical: invalid charset "x-no-such-charset": charset "x-no-such-charset": htmlindex: invalid encoding name`},
 		{name: "broken base64", in: incoming(edit(func(iv *invite) { iv.CTE, iv.Body = "base64", "QkVHSU46VkNBTEVOREFS*!*\r\n" })),
 			kind: other, action: rej, folder: gateway.FolderRejected,
 			reason: "calendar part unreadable: ical: bad base64 in calendar part: illegal base64 data at input byte 20"},

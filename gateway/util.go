@@ -3,6 +3,8 @@ package gateway
 import (
 	"mime"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
 )
@@ -17,4 +19,29 @@ func decodeHeader(v string) string {
 		return strings.TrimSpace(v)
 	}
 	return strings.TrimSpace(s)
+}
+
+// maxReason bounds a reason built from untrusted input.
+const maxReason = 300
+
+// printable makes an error text that may quote raw input (a header line,
+// say) fit for logs, the audit log and a database text column: invalid
+// UTF-8 and control characters removed (PostgreSQL refuses NUL in text),
+// at most maxReason octets.
+func printable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

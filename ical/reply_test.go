@@ -2,6 +2,7 @@ package ical
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -228,5 +229,39 @@ func TestBuildReplyEdgeCases(t *testing.T) {
 				t.Errorf("BuildReply = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestBuildReplyOverride(t *testing.T) {
+	data, err := os.ReadFile("testdata/outlook_custom_tz.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := Parse(data, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cal.Events[1]
+	out := BuildReply(cal, []ReplyItem{{Event: e, Attendee: e.Attendee(isRoom), PartStat: "TENTATIVE"}}, replyNow, "-//roomgate//EN")
+	checkLines(t, out)
+	want := "BEGIN:VEVENT\r\n" +
+		"UID:040000008200E00074C5B7101A82E00800000000A1B2C3D4E5F6A701000000000000000\r\n" +
+		" 010000000AABBCCDDEEFF00112233445566778899\r\n" +
+		"DTSTAMP:20261120T100000Z\r\n" +
+		"SEQUENCE:0\r\n" +
+		"ORGANIZER;CN=Alice Martin:mailto:alice@coop.example\r\n" +
+		"ATTENDEE;ROLE=NON-PARTICIPANT;PARTSTAT=TENTATIVE;CUTYPE=RESOURCE;CN=zoom@co\r\n" +
+		" op.example:mailto:zoom@coop.example\r\n" +
+		"RECURRENCE-ID;TZID=Customized Time Zone:20260305T090000\r\n" +
+		"DTSTART;TZID=Customized Time Zone:20260305T100000\r\n" +
+		"DURATION:PT1H\r\n" +
+		"SUMMARY;LANGUAGE=en-US:Partner call (moved)\r\n" +
+		"END:VEVENT\r\n"
+	s := string(out)
+	if !strings.Contains(s, want) {
+		t.Errorf("reply lacks the override:\n%s", s)
+	}
+	if !strings.Contains(s, "TZID:Customized Time Zone\r\n") || strings.Contains(s, "Brussels") {
+		t.Errorf("reply must copy only the VTIMEZONE it uses:\n%s", s)
 	}
 }

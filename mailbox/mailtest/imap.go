@@ -45,12 +45,10 @@ func NewIMAPServer(t testing.TB, username, password string) *IMAPServer {
 // the capabilities chosen by opt.
 func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
 	t.Helper()
-	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(opt.Username, opt.Password)
 	if err := user.Create("INBOX", nil); err != nil {
 		t.Fatalf("mailtest: create INBOX: %v", err)
 	}
-	mem.AddUser(user)
 	caps := imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapNamespace: {}}
 	if !opt.NoMove {
 		caps[imap.CapMove] = struct{}{}
@@ -61,7 +59,7 @@ func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
 	logger := newTestLogger(t)
 	options := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &memSession{user: user}, nil, nil
 		},
 		Caps:         caps,
 		Logger:       logger,

@@ -1,0 +1,285 @@
+package gateway_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"roomgate/gateway"
+	"roomgate/ical"
+)
+
+// weekly is a weekly series of count dates from first (Paris time, one
+// hour each), written with TZID=Europe/Paris and a VTIMEZONE.
+func weekly(uid, org string, seq int, first time.Time, count int, extra ...string) invite {
+	rule := "RRULE:FREQ=WEEKLY;COUNT=" + strconv.Itoa(count)
+	return invite{Events: []vevent{{UID: uid, Seq: seq, Start: first, End: first.Add(time.Hour), Paris: true,
+		Organizer: org, Attendees: []string{roomAddr}, Summary: "Weekly " + uid, Lines: append([]string{rule}, extra...)}}}
+}
+
+// occurrence is a REQUEST or CANCEL holding only the component of one
+// occurrence (RECURRENCE-ID), as Outlook sends a moved date.
+func occurrence(method, uid, org string, seq int, rid string, start time.Time) invite {
+	return invite{Method: method, Events: []vevent{{UID: uid, Seq: seq, Stamp: t0.Add(time.Duration(seq) * time.Minute),
+		Start: start, End: start.Add(time.Hour), Paris: true, Organizer: org, Attendees: []string{roomAddr},
+		Summary: "Weekly " + uid, Lines: []string{rid}}}}
+}
+
+// the dates of the weekly series "w": Thursdays from 3 December 2026, 10:00
+// Paris (09:00 UTC), as booking keys.
+var weeklyKeys = []string{
+	"20261203T090000Z", "20261210T090000Z", "20261217T090000Z", "20261224T090000Z", "20261231T090000Z",
+	"20270107T090000Z", "20270114T090000Z", "20270121T090000Z", "20270128T090000Z", "20270204T090000Z",
+}
+
+var firstThursday = at(2026, 12, 3, 10, 0)
+
+// bookOthers books single meetings of other members on the given
+// Thursdays (weeks after 3 December), 10:00–11:00.
+func bookOthers(t *testing.T, h *harness, weeks ...int) {
+	t.Helper()
+	for _, w := range weeks {
+		s := firstThursday.AddDate(0, 0, 7*w)
+		got := h.handle(meeting("REQUEST", "other-"+strconv.Itoa(w), bob, 0, s, s.Add(time.Hour)).bytes())
+		if got.Action != gateway.ActionAccepted {
+			t.Fatalf("booking week %d: %+v", w, got)
+		}
+	}
+}
+
+// statuses lists the status of each booking of uid, by key.
+func statuses(h *harness, uid string) map[string]gateway.BookingStatus {
+	m := map[string]gateway.BookingStatus{}
+	for _, b := range h.st.bookings() {
+		if b.UID == uid {
+			m[b.RecurrenceID] = b.Status
+		}
+	}
+	return m
+}
+
+// wantStatuses builds the expected map: every weekly key accepted except
+// those listed with another status.
+func wantStatuses(except map[int]gateway.BookingStatus) map[string]gateway.BookingStatus {
+	m := map[string]gateway.BookingStatus{}
+	for i, k := range weeklyKeys {
+		m[k] = gateway.StatusAccepted
+		if s, ok := except[i]; ok {
+			if s == "" {
+				delete(m, k)
+				continue
+			}
+			m[k] = s
+		}
+	}
+	return m
+}
+
+func checkStatuses(t *testing.T, h *harness, uid string, want map[string]gateway.BookingStatus) {
+	t.Helper()
+	got := statuses(h, uid)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("booking %s %s = %q, want %q", uid, k, got[k], w)
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected booking %s %s (%s)", uid, k, g)
+		}
+	}
+}
+
+// replyItems summarizes a REPLY: one "RECURRENCE-ID line | PARTSTAT" per VEVENT.
+func replyItems(t *testing.T, c *ical.Calendar) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range c.Events {
+		rid := "master"
+		if ev.RecurrenceID != nil {
+			rid = ev.RecurrenceID.Prop.String()
+		}
+		out = append(out, rid+" | "+partStat(t, ev))
+	}
+	return out
+}
+
+func TestSeries(t *testing.T) {
+	const (
+		dec = gateway.StatusDeclined
+		can = gateway.StatusCancelled
+	)
+	t.Run("two busy dates of ten", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1, 3)
+		n := len(h.st.outbox())
+		got := public(h.handle(weekly("w", alice, 0, firstThursday, 10).bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "8 date(s) accepted, 2 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		m, r := h.onlyMail(n)
+		wantItems := []string{
+			"master | ACCEPTED",
+			"RECURRENCE-ID;TZID=Europe/Paris:20261210T100000 | DECLINED",
+			"RECURRENCE-ID;TZID=Europe/Paris:20261224T100000 | DECLINED",
+		}
+		if items := replyItems(t, r.Cal); !slices.Equal(items, wantItems) {
+			t.Errorf("reply items:\n%q\nwant\n%q", items, wantItems)
+		}
+		occ := r.Cal.Events[1]
+		if occ.UID != "w" || occ.Prop("DTSTART").String() != "DTSTART;TZID=Europe/Paris:20261210T100000" ||
+			occ.Prop("DURATION").String() != "DURATION:PT1H" || occ.Prop("SEQUENCE").Value != "0" {
+			t.Errorf("declined occurrence: UID %q %q %q", occ.UID, occ.Prop("DTSTART"), occ.Prop("DURATION"))
+		}
+		if len(r.Cal.Timezones) != 1 {
+			t.Errorf("reply has %d VTIMEZONEs, want 1", len(r.Cal.Timezones))
+		}
+		wantText := "This is a recurring meeting of 10 dates.\nThe room is booked for all of them except these:\n" +
+			"- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 10 December 2026, 11:15–12:15)\n" +
+			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n"
+		if !strings.Contains(r.Text, wantText) {
+			t.Errorf("accept text lacks\n%s\n----\n%s", wantText, r.Text)
+		}
+		if !strings.Contains(r.Text, hostKey) || !strings.Contains(r.Text, passcode) || m.UID != "w" {
+			t.Errorf("accepted series mail lacks the room details")
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec, 3: dec}))
+	})
+
+	t.Run("six busy dates of ten", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1, 2, 3, 5, 6, 8)
+		n := len(h.st.outbox())
+		got := public(h.handle(weekly("w", alice, 0, firstThursday, 10).bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionDeclined, "w", "0 date(s) accepted, 10 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		m, r := h.onlyMail(n)
+		if items := replyItems(t, r.Cal); !slices.Equal(items, []string{"master | DECLINED"}) {
+			t.Errorf("reply items %q, want the master declined", items)
+		}
+		noSecrets(t, m.Raw, r)
+		all := map[int]gateway.BookingStatus{}
+		for i := range weeklyKeys {
+			all[i] = dec
+		}
+		checkStatuses(t, h, "w", wantStatuses(all))
+		if b := h.booking("w", weeklyKeys[0]); !strings.Contains(b.Reason, "6 of the series' 10 dates are busy (at most 8 and 50% may be)") {
+			t.Errorf("reason of a free date = %q", b.Reason)
+		}
+	})
+
+	t.Run("an occurrence moved", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1)
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		n := len(h.st.outbox())
+		moved := occurrence("REQUEST", "w", alice, 1, "RECURRENCE-ID;TZID=Europe/Paris:20261217T100000", at(2026, 12, 17, 14, 0))
+		got := public(h.handle(moved.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "1 date(s) accepted, 0 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		_, r := h.onlyMail(n)
+		if items := replyItems(t, r.Cal); !slices.Equal(items, []string{"RECURRENCE-ID;TZID=Europe/Paris:20261217T100000 | ACCEPTED"}) {
+			t.Errorf("reply items %q", items)
+		}
+		b := h.booking("w", "20261217T090000Z")
+		if !b.Start.Equal(at(2026, 12, 17, 14, 0)) || b.Sequence != 1 || b.Status != gateway.StatusAccepted {
+			t.Errorf("moved booking = %v seq %d %s", b.Start.In(paris), b.Sequence, b.Status)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec}))
+		// Moved onto a busy slot: only that date is declined.
+		busy := occurrence("REQUEST", "w", alice, 2, "RECURRENCE-ID;TZID=Europe/Paris:20261231T100000", at(2026, 12, 10, 10, 30))
+		got = public(h.handle(busy.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionDeclined, "w", "0 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec, 4: dec}))
+	})
+
+	t.Run("cancel one date, then this and future", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1, 3)
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		n := len(h.st.outbox())
+		one := occurrence("CANCEL", "w", alice, 1, "RECURRENCE-ID;TZID=Europe/Paris:20261231T100000", at(2026, 12, 31, 10, 0))
+		got := public(h.handle(one.bytes()))
+		if want := out(gateway.KindCancel, gateway.ActionCancelled, "w", "1 booking(s) freed", gateway.FolderProcessed, 0); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec, 3: dec, 4: can}))
+		rest := occurrence("CANCEL", "w", alice, 2, "RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:20270114T100000", at(2027, 1, 14, 10, 0))
+		got = public(h.handle(rest.bytes()))
+		if want := out(gateway.KindCancel, gateway.ActionCancelled, "w", "4 booking(s) freed", gateway.FolderProcessed, 0); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec, 3: dec, 4: can, 6: can, 7: can, 8: can, 9: can}))
+		if q := h.queuedSince(n); len(q) != 0 {
+			t.Errorf("%d mails queued for cancels", len(q))
+		}
+		// The freed date can be booked by someone else.
+		got = public(h.handle(meeting("REQUEST", "dave-1", dave, 0, at(2027, 1, 21, 10, 0), at(2027, 1, 21, 11, 0)).bytes()))
+		if got.Action != gateway.ActionAccepted {
+			t.Errorf("freed date: %+v", got)
+		}
+	})
+
+	t.Run("EXDATE", func(t *testing.T) {
+		h := newHarness(t)
+		got := public(h.handle(weekly("w", alice, 0, firstThursday, 10, "EXDATE;TZID=Europe/Paris:20261217T100000").bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "9 date(s) accepted, 0 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{2: ""}))
+		// An update that excludes another date frees it.
+		upd := weekly("w", alice, 1, firstThursday, 10, "EXDATE;TZID=Europe/Paris:20261217T100000,20261224T100000")
+		upd.Events[0].Stamp = t0.Add(time.Minute)
+		got = public(h.handle(upd.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "8 date(s) accepted, 0 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{2: "", 3: can}))
+	})
+
+	t.Run("endless FREQ=SECONDLY", func(t *testing.T) {
+		h := newHarness(t)
+		iv := weekly("w", alice, 0, firstThursday, 1)
+		iv.Events[0].Lines = []string{"RRULE:FREQ=SECONDLY"}
+		start := time.Now()
+		got := public(h.handle(iv.bytes()))
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("took %v", took)
+		}
+		if want := out(gateway.KindRequest, gateway.ActionDeclined, "w", "the series has more than 500 dates in the booking window", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		_, r := h.onlyMail(0)
+		if items := replyItems(t, r.Cal); !slices.Equal(items, []string{"master | DECLINED"}) {
+			t.Errorf("reply items %q", items)
+		}
+		if !strings.Contains(r.Text, "This recurring meeting has too many dates for the room.") {
+			t.Errorf("text:\n%s", r.Text)
+		}
+	})
+
+	t.Run("series not allowed", func(t *testing.T) {
+		h := newHarness(t, func(o *gateway.Options) { o.Policy.AllowSeries = false })
+		got := public(h.handle(weekly("w", alice, 0, firstThursday, 10).bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionDeclined, "w", "recurring series are not accepted", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("series across the DST change", func(t *testing.T) {
+		h := newHarness(t)
+		got := public(h.handle(weekly("w", alice, 0, at(2027, 3, 18, 10, 0), 4).bytes()))
+		if got.Action != gateway.ActionAccepted {
+			t.Fatalf("outcome %+v", got)
+		}
+		want := map[string]gateway.BookingStatus{"20270318T090000Z": gateway.StatusAccepted, "20270325T090000Z": gateway.StatusAccepted,
+			"20270401T080000Z": gateway.StatusAccepted, "20270408T080000Z": gateway.StatusAccepted}
+		checkStatuses(t, h, "w", want)
+	})
+}
