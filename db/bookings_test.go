@@ -230,3 +230,43 @@ func explainPostgres(ctx context.Context, s *Store, query string) ([]string, err
 	})
 	return plan, err
 }
+
+// SQLite compares instants as text: fractional seconds must still order
+// correctly against whole seconds and against each other.
+func TestOverlappingSubSecond(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ten := at(10, 0)
+		half := booking("half", "", at(9, 0), ten.Add(500*time.Millisecond), gateway.StatusAccepted)
+		micro := booking("micro", "", ten.Add(time.Second+time.Microsecond), at(11, 0), gateway.StatusAccepted)
+		saveAll(t, s, []*gateway.Booking{half, micro})
+		tests := []struct {
+			name     string
+			from, to time.Time
+			want     []string
+		}{
+			{name: "whole second before the end", from: ten, to: ten.Add(time.Millisecond), want: []string{"half"}},
+			{name: "shorter fraction before the end", from: ten.Add(250 * time.Millisecond), to: ten.Add(260 * time.Millisecond), want: []string{"half"}},
+			{name: "longer fraction before the end", from: ten.Add(499999 * time.Microsecond), to: ten.Add(time.Second), want: []string{"half"}},
+			{name: "exactly at the end", from: ten.Add(500 * time.Millisecond), to: ten.Add(time.Second), want: []string{}},
+			{name: "longer fraction after the end", from: ten.Add(550 * time.Millisecond), to: ten.Add(time.Second), want: []string{}},
+			{name: "to one microsecond short of micro", from: ten.Add(999 * time.Millisecond), to: ten.Add(time.Second + time.Microsecond), want: []string{}},
+			{name: "to just after micro starts", from: ten.Add(999 * time.Millisecond), to: ten.Add(time.Second + 2*time.Microsecond), want: []string{"micro"}},
+		}
+		for _, tt := range tests {
+			err := s.Update(t.Context(), func(tx gateway.Tx) error {
+				got, err := tx.Overlapping(t.Context(), tt.from, tt.to)
+				uids := []string{}
+				for _, b := range got {
+					uids = append(uids, b.UID)
+				}
+				diff(t, tt.name, uids, tt.want)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

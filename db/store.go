@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -142,7 +142,7 @@ func (s *Store) openPostgres(dsn string) error {
 	}
 	// bun sends queries with their arguments inlined (and escaped), so
 	// statements would rarely be reused: skip the prepare round trip.
-	//XX cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(10)
 	sqldb.SetMaxIdleConns(4)

@@ -272,6 +272,44 @@ func TestSeries(t *testing.T) {
 		}
 	})
 
+	t.Run("minor re-send and stale version", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1)
+		h.handle(weekly("w", alice, 1, firstThursday, 10).bytes())
+		again := weekly("w", alice, 1, firstThursday, 10)
+		again.Events[0].Stamp = t0.Add(time.Minute)
+		got := public(h.handle(again.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "9 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("re-sent: outcome %+v, want %+v", got, want)
+		}
+		stale := weekly("w", alice, 0, firstThursday, 10)
+		stale.Events[0].Stamp = t0.Add(2 * time.Minute)
+		got = public(h.handle(stale.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionIgnored, "w", "stale version: every date was already answered by a newer one", gateway.FolderProcessed, 0); got != want {
+			t.Fatalf("stale: outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec}))
+	})
+
+	t.Run("naked occurrences", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1)
+		iv := occurrence("REQUEST", "w", alice, 0, "RECURRENCE-ID;TZID=Europe/Paris:20261203T100000", at(2026, 12, 3, 10, 0))
+		iv2 := occurrence("REQUEST", "w", alice, 0, "RECURRENCE-ID;TZID=Europe/Paris:20261210T100000", at(2026, 12, 10, 10, 0))
+		iv.Events = append(iv.Events, iv2.Events...)
+		n := len(h.st.outbox())
+		got := public(h.handle(iv.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "1 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		_, r := h.onlyMail(n)
+		want := []string{"RECURRENCE-ID;TZID=Europe/Paris:20261203T100000 | ACCEPTED", "RECURRENCE-ID;TZID=Europe/Paris:20261210T100000 | DECLINED"}
+		if items := replyItems(t, r.Cal); !slices.Equal(items, want) {
+			t.Errorf("reply items %q, want %q", items, want)
+		}
+		checkStatuses(t, h, "w", map[string]gateway.BookingStatus{weeklyKeys[0]: gateway.StatusAccepted, weeklyKeys[1]: dec})
+	})
+
 	t.Run("series across the DST change", func(t *testing.T) {
 		h := newHarness(t)
 		got := public(h.handle(weekly("w", alice, 0, at(2027, 3, 18, 10, 0), 4).bytes()))

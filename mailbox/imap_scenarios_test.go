@@ -319,3 +319,13 @@ func TestIMAPBatches(t *testing.T) {
 	e.file(m, first[0], gateway.FolderProcessed)
 	e.expectFolder("roomgate/Processed", "m000")
 }
+
+// testFolderDeleted: a folder deleted while running is created again.
+func testFolderDeleted(e *env) {
+	e.append("one")
+	m := e.client(nil)
+	msgs := e.next(m, "one")
+	e.srv.DeleteMailbox(e.t, "roomgate/Other")
+	e.file(m, msgs[0], gateway.FolderOther)
+	e.expectFolder("roomgate/Other", "one")
+}

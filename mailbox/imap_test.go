@@ -246,6 +246,7 @@ func TestIMAP(t *testing.T) {
 		{"FileAfterDrop", testFileAfterDrop},
 		{"Oversize", testOversize},
 		{"CancelAndClose", testCancelAndClose},
+		{"FolderDeleted", testFolderDeleted},
 	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {

@@ -39,7 +39,13 @@ func (m *IMAP) File(ctx context.Context, in gateway.Incoming, f gateway.Folder) 
 	}
 	stop := s.closeOnDone(ctx)
 	defer stop()
-	if err := s.move(imap.UID(in.UID), dest); err != nil {
+	err := s.move(imap.UID(in.UID), dest)
+	if isTryCreate(err) { // the folder was deleted meanwhile
+		if err = s.ensureMailbox(dest); err == nil {
+			err = s.move(imap.UID(in.UID), dest)
+		}
+	}
+	if err != nil {
 		if !isProtocolNo(err) {
 			m.drop() // Next reconnects
 		}
@@ -80,6 +86,13 @@ func (s *session) move(uid imap.UID, dest string) error {
 		return expungeErr(s.c.UIDExpunge(set).Close())
 	}
 	return expungeErr(s.c.Expunge().Close())
+}
+
+// isTryCreate reports a NO [TRYCREATE] answer: the target mailbox does not
+// exist (RFC 9051 section 7.1).
+func isTryCreate(err error) bool {
+	var ierr *imap.Error
+	return errors.As(err, &ierr) && ierr.Code == imap.ResponseCodeTryCreate
 }
 
 func expungeErr(err error) error {

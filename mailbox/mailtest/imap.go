@@ -165,6 +165,16 @@ func (s *IMAPServer) Flags(t testing.TB, mailbox string) [][]imap.Flag {
 	return c.flags(t, mailbox)
 }
 
+// DeleteMailbox deletes a mailbox.
+func (s *IMAPServer) DeleteMailbox(t testing.TB, mailbox string) {
+	t.Helper()
+	c := s.dial(t)
+	defer c.logout()
+	if err := c.Delete(mailbox).Wait(); err != nil {
+		t.Fatalf("mailtest: delete %s: %v", mailbox, err)
+	}
+}
+
 // Mailboxes returns the names of all mailboxes, sorted.
 func (s *IMAPServer) Mailboxes(t testing.TB) []string {
 	t.Helper()

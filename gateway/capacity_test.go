@@ -1,0 +1,170 @@
+package gateway
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+var testParis = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// pt is a wall time in Paris.
+func pt(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, testParis)
+}
+
+func TestMaxConcurrent(t *testing.T) {
+	h := func(n int) time.Time { return pt(2026, 12, 1, n, 0) }
+	iv := func(a, b int) interval { return interval{h(a), h(b)} }
+	tests := []struct {
+		name  string
+		spans []interval
+		want  int
+	}{
+		{"none", nil, 0},
+		{"one", []interval{iv(10, 11)}, 1},
+		{"disjoint", []interval{iv(10, 11), iv(12, 13)}, 1},
+		{"touching", []interval{iv(10, 11), iv(11, 12)}, 1},
+		{"touching, listed backwards", []interval{iv(11, 12), iv(10, 11)}, 1},
+		{"overlapping", []interval{iv(10, 12), iv(11, 13)}, 2},
+		{"nested", []interval{iv(9, 17), iv(10, 11), iv(14, 15)}, 2},
+		{"chain: first and last touch", []interval{iv(10, 12), iv(11, 13), iv(12, 14)}, 2},
+		{"three at once", []interval{iv(10, 12), iv(11, 13), iv(11, 12)}, 3},
+		{"identical", []interval{iv(10, 11), iv(10, 11), iv(10, 11)}, 3},
+		{"empty spans", []interval{iv(10, 10), iv(10, 10)}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := maxConcurrent(tc.spans); got != tc.want {
+				t.Errorf("maxConcurrent = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConflicts(t *testing.T) {
+	b := func(uid string, st BookingStatus, s, e time.Time) Booking {
+		return Booking{UID: uid, Status: st, Start: s, End: e}
+	}
+	day := func(hh, mm int) time.Time { return pt(2026, 12, 1, hh, mm) }
+	a := b("a", StatusAccepted, day(10, 0), day(11, 0))
+	tests := []struct {
+		name     string
+		existing []Booking
+		uid      string
+		s, e     time.Time
+		capacity int
+		busy     bool
+		in       int
+	}{
+		{"free", []Booking{a}, "x", day(12, 0), day(13, 0), 1, false, 0},
+		{"inside the buffer after", []Booking{a}, "x", day(11, 9), day(12, 0), 1, true, 1},
+		{"right after the buffer", []Booking{a}, "x", day(11, 10), day(12, 0), 1, false, 0},
+		{"right before the buffer", []Booking{a}, "x", day(9, 0), day(9, 50), 1, false, 0},
+		{"inside the buffer before", []Booking{a}, "x", day(9, 0), day(9, 51), 1, true, 1},
+		{"own booking skipped", []Booking{a}, "a", day(10, 30), day(11, 30), 1, false, 0},
+		{"declined and cancelled skipped", []Booking{b("d", StatusDeclined, day(10, 0), day(11, 0)),
+			b("c", StatusCancelled, day(10, 0), day(11, 0))}, "x", day(10, 0), day(11, 0), 1, false, 0},
+		{"one of two", []Booking{a}, "x", day(10, 0), day(11, 0), 2, false, 1},
+		{"two of two", []Booking{a, b("b", StatusAccepted, day(10, 30), day(12, 0))}, "x", day(10, 45), day(11, 30), 2, true, 2},
+		{"two of two, never at once", []Booking{a, b("b", StatusAccepted, day(11, 30), day(12, 0))}, "x", day(10, 0), day(12, 0), 2, false, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			busy, in := conflicts(tc.existing, tc.uid, tc.s, tc.e, 10*time.Minute, tc.capacity)
+			if busy != tc.busy || len(in) != tc.in {
+				t.Errorf("conflicts = %v with %d bookings, want %v with %d", busy, len(in), tc.busy, tc.in)
+			}
+		})
+	}
+}
+
+func TestFreeSlots(t *testing.T) {
+	acc := func(s, e time.Time) Booking { return Booking{UID: "other", Status: StatusAccepted, Start: s, End: e} }
+	slot := func(s, e time.Time) Slot { return Slot{s, e} }
+	d1 := func(hh, mm int) time.Time { return pt(2026, 12, 1, hh, mm) }
+	d2 := func(hh, mm int) time.Time { return pt(2026, 12, 2, hh, mm) }
+	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	// Every day from 1 to 15 December taken from 08:00 to 20:00.
+	var fullDays []Booking
+	for d := 1; d <= 15; d++ {
+		fullDays = append(fullDays, acc(pt(2026, 12, d, 8, 0), pt(2026, 12, d, 20, 0)))
+	}
+	tests := []struct {
+		name       string
+		now        time.Time
+		concurrent int
+		existing   []Booking
+		asked      interval
+		want       []Slot
+	}{
+		{name: "after a booking, with its buffer", existing: []Booking{acc(d1(10, 0), d1(11, 0))},
+			asked: interval{d1(10, 30), d1(11, 30)},
+			want:  []Slot{slot(d1(11, 15), d1(12, 15)), slot(d1(12, 15), d1(13, 15)), slot(d1(13, 15), d1(14, 15))}},
+		{name: "end of the day, then the next morning", existing: []Booking{acc(d1(18, 0), d1(18, 45))},
+			asked: interval{d1(18, 0), d1(19, 30)},
+			want:  []Slot{slot(d2(8, 0), d2(9, 30)), slot(d2(9, 30), d2(11, 0)), slot(d2(11, 0), d2(12, 30))}},
+		{name: "ends exactly at the day's end", asked: interval{d1(18, 0), d1(19, 45)},
+			want: []Slot{slot(d1(18, 15), d1(20, 0)), slot(d2(8, 0), d2(9, 45)), slot(d2(9, 45), d2(11, 30))}},
+		{name: "early meeting widens the day", existing: []Booking{acc(d1(7, 0), d1(8, 0))},
+			asked: interval{d1(7, 0), d1(8, 0)},
+			want:  []Slot{slot(d1(8, 15), d1(9, 15)), slot(d1(9, 15), d1(10, 15)), slot(d1(10, 15), d1(11, 15))}},
+		{name: "late meeting up to midnight", existing: []Booking{acc(d1(23, 0), d2(0, 0))},
+			asked: interval{d1(23, 0), d2(0, 0)},
+			want:  []Slot{slot(d2(8, 0), d2(9, 0)), slot(d2(9, 0), d2(10, 0)), slot(d2(10, 0), d2(11, 0))}},
+		{name: "two at once: one booking is no obstacle", concurrent: 2,
+			existing: []Booking{acc(d1(10, 0), d1(11, 0)), acc(d1(10, 0), d1(12, 0))},
+			asked:    interval{d1(10, 30), d1(11, 30)},
+			want:     []Slot{slot(d1(11, 15), d1(12, 15)), slot(d1(12, 15), d1(13, 15)), slot(d1(13, 15), d1(14, 15))}},
+		{name: "nothing free within two weeks", existing: fullDays, asked: interval{d1(10, 0), d1(11, 0)}},
+		{name: "not past the booking window", now: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC),
+			existing: []Booking{acc(pt(2027, 5, 29, 8, 0), pt(2027, 5, 29, 9, 0))},
+			asked:    interval{pt(2027, 5, 29, 8, 0), pt(2027, 5, 29, 9, 0)},
+			want:     []Slot{slot(pt(2027, 5, 29, 9, 15), pt(2027, 5, 29, 10, 15))}},
+		// 28 March 2027: Paris skips from 02:00 to 03:00. Day hours are
+		// wall-clock hours: no slot may end after 20:00 on the clock.
+		{name: "spring forward", now: pt(2027, 3, 20, 9, 0), existing: []Booking{acc(pt(2027, 3, 28, 18, 0), pt(2027, 3, 28, 19, 0))},
+			asked: interval{pt(2027, 3, 28, 18, 0), pt(2027, 3, 28, 19, 0)},
+			want: []Slot{slot(pt(2027, 3, 29, 8, 0), pt(2027, 3, 29, 9, 0)), slot(pt(2027, 3, 29, 9, 0), pt(2027, 3, 29, 10, 0)),
+				slot(pt(2027, 3, 29, 10, 0), pt(2027, 3, 29, 11, 0))}},
+		{name: "spring forward, morning", now: pt(2027, 3, 20, 9, 0), existing: []Booking{acc(pt(2027, 3, 28, 8, 0), pt(2027, 3, 28, 9, 0))},
+			asked: interval{pt(2027, 3, 28, 8, 0), pt(2027, 3, 28, 9, 0)},
+			want: []Slot{slot(pt(2027, 3, 28, 9, 15), pt(2027, 3, 28, 10, 15)), slot(pt(2027, 3, 28, 10, 15), pt(2027, 3, 28, 11, 15)),
+				slot(pt(2027, 3, 28, 11, 15), pt(2027, 3, 28, 12, 15))}},
+		// 31 October 2027: Paris goes back from 03:00 to 02:00.
+		{name: "fall back", now: pt(2027, 10, 20, 9, 0), existing: []Booking{acc(pt(2027, 10, 31, 18, 0), pt(2027, 10, 31, 19, 0))},
+			asked: interval{pt(2027, 10, 31, 18, 0), pt(2027, 10, 31, 19, 0)},
+			want: []Slot{slot(pt(2027, 10, 31, 19, 15), pt(2027, 10, 31, 20, 15))[:0:0][0:0:0], slot(pt(2027, 11, 1, 8, 0), pt(2027, 11, 1, 9, 0)),
+				slot(pt(2027, 11, 1, 9, 0), pt(2027, 11, 1, 10, 0)), slot(pt(2027, 11, 1, 10, 0), pt(2027, 11, 1, 11, 0))}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := now
+			if !tc.now.IsZero() {
+				n = tc.now
+			}
+			g := &Gateway{opt: Options{Location: testParis, Concurrent: max(tc.concurrent, 1), Now: func() time.Time { return n },
+				Policy: Policy{MaxDuration: 8 * time.Hour, BookingWindow: 180 * 24 * time.Hour, Buffer: 10 * time.Minute}.withDefaults()}}
+			got := g.freeSlots(tc.existing, "asker", tc.asked)
+			if !slices.EqualFunc(got, tc.want, func(a, b Slot) bool {
+				return a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Start.Location() == testParis
+			}) {
+				t.Errorf("freeSlots =\n%v\nwant\n%v", fmtSlots(got), fmtSlots(tc.want))
+			}
+		})
+	}
+}
+
+func fmtSlots(s []Slot) []string {
+	var out []string
+	for _, x := range s {
+		out = append(out, x.Start.In(testParis).Format("2006-01-02 15:04 MST")+"–"+x.End.In(testParis).Format("15:04 MST"))
+	}
+	return out
+}
