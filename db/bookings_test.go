@@ -226,7 +226,7 @@ func explainPostgres(ctx context.Context, s *Store, query string) ([]string, err
 		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 			return err
 		}
-		return tx.NewRaw("EXPLAIN " + query).Scan(ctx, &plan)
+		return tx.NewRaw("EXPLAIN "+query).Scan(ctx, &plan)
 	})
 	return plan, err
 }

@@ -114,6 +114,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
+	return s.migrateTo(ctx, migs)
+}
+
+// migrateTo applies those of migs not yet applied. Tests pass a prefix of
+// the migrations to build the database of an older release.
+func (s *Store) migrateTo(ctx context.Context, migs []migration) error {
 	return s.inTx(ctx, func(tx bun.Tx) error {
 		current, err := schemaVersion(ctx, tx, s.driver)
 		if err != nil {

@@ -39,8 +39,8 @@ func TestEnqueue(t *testing.T) {
 		s := openStore(t, b.newDB(t))
 		full := &gateway.OutboxMail{
 			MessageKey: "k1", UID: "u1", From: "room@example.org",
-			To:  []string{"ann@example.org", "bob@example.org", "carol+tag@example.net"},
-			Raw: []byte("From: room@example.org\r\nSubject: Accepted: réunion\r\n\r\n\x00\xff binary-safe\r\n"),
+			To:        []string{"ann@example.org", "bob@example.org", "carol+tag@example.net"},
+			Raw:       []byte("From: room@example.org\r\nSubject: Accepted: réunion\r\n\r\n\x00\xff binary-safe\r\n"),
 			CreatedAt: at(9, 0), NextAttempt: at(9, 0),
 		}
 		noRcpt := &gateway.OutboxMail{MessageKey: "k2", CreatedAt: at(9, 1)}

@@ -76,6 +76,23 @@ var _ gateway.Store = (*Store)(nil)
 // Open connects to the database, configures it and applies pending
 // migrations.
 func Open(ctx context.Context, opt Options) (*Store, error) {
+	s, err := connect(opt)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return s, nil
+}
+
+// connect sets up the connection pools without touching the database.
+func connect(opt Options) (*Store, error) {
 	s := &Store{driver: opt.Driver, log: opt.Logger}
 	if s.driver == "" {
 		s.driver = DriverSQLite
@@ -91,18 +108,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	case DriverPostgres:
 		err = s.openPostgres(opt.DSN)
 	default:
-		return nil, fmt.Errorf("open database: unknown driver %q", opt.Driver)
+		return nil, fmt.Errorf("unknown driver %q", opt.Driver)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	if err := s.Ping(ctx); err != nil {
-		_ = s.Close()
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	if err := s.migrate(ctx); err != nil {
-		_ = s.Close()
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -172,8 +181,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // SetMaxBookingLength sets the longest booking the caller ever stores as
 // accepted (DefaultMaxBookingLength until set). Overlapping only looks at
 // bookings starting less than d before its window, so it stays an index
-// range scan. d must not be shorter than any accepted booking.
+// range scan. d must not be shorter than any accepted booking; d <= 0
+// restores the default.
 func (s *Store) SetMaxBookingLength(d time.Duration) {
+	if d <= 0 {
+		d = DefaultMaxBookingLength
+	}
 	s.maxLen.Store(int64(d))
 }
 

@@ -112,9 +112,13 @@ func withinDay(s, e time.Time, dayStart, dayEnd time.Duration) bool {
 	return sinceMidnight(s) >= dayStart && se <= dayEnd
 }
 
+// sinceMidnight is the wall-clock time of day of t: 10:00 is 10 h even on
+// a day when the clocks change (elapsed time since midnight is then 9 h or
+// 11 h).
 func sinceMidnight(t time.Time) time.Duration {
-	y, m, d := t.Date()
-	return t.Sub(time.Date(y, m, d, 0, 0, 0, 0, t.Location()))
+	h, m, s := t.Clock()
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second +
+		time.Duration(t.Nanosecond())
 }
 
 func roundUp(t time.Time, step time.Duration) time.Time {

@@ -55,10 +55,16 @@ func (s *memStore) Update(ctx context.Context, fn func(gateway.Tx) error) error 
 		return s.failUpdate
 	}
 	snap := s.st.clone()
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked: roll back
+			s.st = snap
+		}
+	}()
 	if err := fn(&memTx{s: &s.st}); err != nil {
-		s.st = snap
 		return err
 	}
+	done = true
 	return nil
 }
 

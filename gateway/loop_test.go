@@ -1,0 +1,265 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"roomgate/gateway"
+)
+
+// fakeSource delivers the batches sent on its channel, once each, as an
+// IMAP connection does, and records File calls.
+type fakeSource struct {
+	batches chan []gateway.Incoming
+	mu      sync.Mutex
+	filed   []string // "ref folder"
+}
+
+func newFakeSource() *fakeSource { return &fakeSource{batches: make(chan []gateway.Incoming, 4)} }
+
+func (s *fakeSource) Next(ctx context.Context) ([]gateway.Incoming, error) {
+	select {
+	case b := <-s.batches:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *fakeSource) File(ctx context.Context, m gateway.Incoming, f gateway.Folder) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.filed = append(s.filed, m.Ref+" "+string(f))
+	return nil
+}
+
+func (s *fakeSource) filings() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.filed)
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// runLoop starts Gateway.Run and returns a function that stops it and
+// checks that it returned nil.
+func runLoop(t *testing.T, h *harness, src gateway.Source) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.g.Run(ctx, src) }()
+	return func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after cancel")
+		}
+	}
+}
+
+func ref(n int, raw []byte) gateway.Incoming {
+	return gateway.Incoming{Ref: "INBOX/1/" + string(rune('0'+n)), UID: uint32(n), Raw: raw, Size: int64(len(raw))}
+}
+
+func TestRun(t *testing.T) {
+	invitation := meeting("REQUEST", "m-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes()
+	other := meeting("REQUEST", "m-2", bob, 0, tomorrow(14, 0), tomorrow(15, 0)).bytes()
+	garbage := []byte("not a mail at all\r\n")
+	plain := []byte("From: a@coop.example\r\nSubject: hi\r\n\r\nHello\r\n")
+
+	t.Run("files each message where it belongs", func(t *testing.T) {
+		h := newHarness(t)
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		src.batches <- []gateway.Incoming{ref(1, invitation), ref(2, garbage), ref(3, plain)}
+		src.batches <- []gateway.Incoming{ref(4, invitation)} // delivered again: already processed
+		want := []string{"INBOX/1/1 processed", "INBOX/1/2 rejected", "INBOX/1/3 other", "INBOX/1/4 processed"}
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == len(want) })
+		stop()
+		if got := src.filings(); !slices.Equal(got, want) {
+			t.Errorf("filed %q, want %q", got, want)
+		}
+		if q := h.st.outbox(); len(q) != 1 {
+			t.Errorf("%d mails queued, want 1", len(q))
+		}
+	})
+
+	t.Run("database down: not filed, retried", func(t *testing.T) {
+		h := newHarness(t)
+		h.st.setFailUpdate(errors.New("database is down"))
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		defer stop()
+		src.batches <- []gateway.Incoming{ref(1, invitation), ref(2, other)}
+		waitFor(t, "a failed transaction", 5*time.Second, func() bool {
+			h.st.mu.Lock()
+			defer h.st.mu.Unlock()
+			return h.st.updates > 0
+		})
+		if got := src.filings(); len(got) != 0 {
+			t.Fatalf("filed %q while the database is down", got)
+		}
+		if len(h.st.bookings()) != 0 || len(h.st.outbox()) != 0 {
+			t.Fatalf("state written while the database is down")
+		}
+		h.st.setFailUpdate(nil)
+		want := []string{"INBOX/1/1 processed", "INBOX/1/2 processed"}
+		waitFor(t, "filing after recovery", 10*time.Second, func() bool { return len(src.filings()) == len(want) })
+		if got := src.filings(); !slices.Equal(got, want) {
+			t.Errorf("filed %q, want %q", got, want)
+		}
+		if q := h.st.outbox(); len(q) != 2 {
+			t.Errorf("%d mails queued, want 2", len(q))
+		}
+	})
+
+	t.Run("panic while deciding: rejected, rolled back", func(t *testing.T) {
+		h := newHarness(t, func(o *gateway.Options) { o.Renderer = panicRenderer{} })
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		src.batches <- []gateway.Incoming{ref(1, invitation)}
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 1 })
+		stop()
+		if got := src.filings(); !slices.Equal(got, []string{"INBOX/1/1 rejected"}) {
+			t.Errorf("filed %q", got)
+		}
+		pm, ok := h.st.processed(rawKey(invitation))
+		if !ok || pm.Action != gateway.ActionRejected || pm.Reason != "internal error while handling the message: renderer exploded" {
+			t.Errorf("processed = %+v", pm)
+		}
+		if bs := h.st.bookings(); len(bs) != 0 {
+			t.Errorf("bookings after a panic: %+v", bs)
+		}
+	})
+}
+
+type panicRenderer struct{}
+
+func (panicRenderer) Render(lang, name string, data any) (gateway.Rendered, error) {
+	panic("renderer exploded")
+}
+
+// fakeSender fails with the errors queued in errs, then succeeds.
+type fakeSender struct {
+	mu   sync.Mutex
+	errs []error
+	sent []string // UIDs of mails... by From/To
+	hits int
+}
+
+func (s *fakeSender) Send(ctx context.Context, from string, to []string, raw []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hits++
+	if len(s.errs) > 0 {
+		err := s.errs[0]
+		s.errs = s.errs[1:]
+		if err != nil {
+			return err
+		}
+	}
+	s.sent = append(s.sent, from+" > "+to[0])
+	return nil
+}
+
+type permanentErr struct{ msg string }
+
+func (e permanentErr) Error() string   { return e.msg }
+func (e permanentErr) Permanent() bool { return true }
+
+func TestFlushOutbox(t *testing.T) {
+	ctx := context.Background()
+	// queue books two meetings, so two replies are pending.
+	queue := func(t *testing.T) *harness {
+		h := newHarness(t)
+		h.handle(meeting("REQUEST", "m-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+		h.handle(meeting("REQUEST", "m-2", bob, 0, tomorrow(14, 0), tomorrow(15, 0)).bytes())
+		return h
+	}
+	opt := gateway.OutboxOptions{}
+
+	t.Run("temporary error, then recovery", func(t *testing.T) {
+		h := queue(t)
+		s := &fakeSender{errs: []error{errors.New("421 4.3.2 try again later")}}
+		n, err := h.g.FlushOutbox(ctx, s, opt)
+		if n != 0 || err != nil || s.hits != 1 {
+			t.Fatalf("FlushOutbox = %d, %v after %d sends; want 0, nil after 1 (stop at a temporary error)", n, err, s.hits)
+		}
+		q := h.st.outbox()
+		m := q[0]
+		if m.Status != gateway.OutboxPending || m.Attempts != 1 || m.LastError != "421 4.3.2 try again later" ||
+			m.NextAttempt.Before(t0.Add(15*time.Second)) || m.NextAttempt.After(t0.Add(18*time.Second)) {
+			t.Errorf("after a temporary error: %s attempts %d next %v err %q", m.Status, m.Attempts, m.NextAttempt, m.LastError)
+		}
+		if q[1].Attempts != 0 || q[1].Status != gateway.OutboxPending {
+			t.Errorf("second mail touched: %+v", q[1].Status)
+		}
+		// Not due yet: the first waits, the second is sent.
+		if n, err := h.g.FlushOutbox(ctx, s, opt); n != 1 || err != nil {
+			t.Errorf("second flush = %d, %v; want the second mail sent", n, err)
+		}
+		h.clock.advance(time.Minute)
+		if n, err := h.g.FlushOutbox(ctx, s, opt); n != 1 || err != nil {
+			t.Errorf("after recovery = %d, %v; want 1 sent", n, err)
+		}
+		for _, m := range h.st.outbox() {
+			if m.Status != gateway.OutboxSent {
+				t.Errorf("mail %d is %s", m.ID, m.Status)
+			}
+		}
+		if m := h.st.outbox()[0]; !m.SentAt.Equal(t0.Add(time.Minute)) || m.Attempts != 1 {
+			t.Errorf("first mail sent at %v after %d failed attempts", m.SentAt, m.Attempts)
+		}
+		want := []string{"zoom@coop.example > bob@coop.example", "zoom@coop.example > alice@coop.example"}
+		if !slices.Equal(s.sent, want) {
+			t.Errorf("sent %q, want %q", s.sent, want)
+		}
+	})
+
+	t.Run("permanent error", func(t *testing.T) {
+		h := queue(t)
+		s := &fakeSender{errs: []error{permanentErr{"550 5.1.1 no such user"}}}
+		n, err := h.g.FlushOutbox(ctx, s, opt)
+		if n != 1 || err != nil || s.hits != 2 {
+			t.Fatalf("FlushOutbox = %d, %v after %d sends; want 1, nil after 2", n, err, s.hits)
+		}
+		m := h.st.outbox()[0]
+		if m.Status != gateway.OutboxFailed || m.Attempts != 1 || m.LastError != "550 5.1.1 no such user" {
+			t.Errorf("after a permanent error: %s attempts %d err %q", m.Status, m.Attempts, m.LastError)
+		}
+		h.clock.advance(24 * time.Hour)
+		if n, _ := h.g.FlushOutbox(ctx, s, opt); n != 0 || s.hits != 2 {
+			t.Errorf("failed mail sent again")
+		}
+	})
+
+	t.Run("too many attempts", func(t *testing.T) {
+		h := queue(t)
+		tmp := errors.New("451 busy")
+		s := &fakeSender{errs: []error{tmp, tmp}}
+		opt := gateway.OutboxOptions{MaxAttempts: 2}
+		h.g.FlushOutbox(ctx, s, opt)
+		h.clock.advance(time.Hour)
+		h.g.FlushOutbox(ctx, s, opt)
+		if m := h.st.outbox()[0]; m.Status != gateway.OutboxFailed || m.Attempts != 2 {
+			t.Errorf("after MaxAttempts: %s attempts %d", m.Status, m.Attempts)
+		}
+	})
+}
