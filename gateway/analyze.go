@@ -118,12 +118,6 @@ func readEnvelope(raw []byte) (envelope, error) {
 	return env, nil
 }
 
-// autoSubmitted reports whether the header marks the message as sent by
-// a machine (RFC 3834 §5).
-func (e envelope) autoSubmitted() bool {
-	return e.AutoSubmitted != "" && !strings.HasPrefix(e.AutoSubmitted, "no")
-}
-
 // mustNotAnswer reports addresses that never get an automatic reply
 // (RFC 3834 §2): daemons, and the rooms themselves.
 func (g *Gateway) mustNotAnswer(addr string) bool {

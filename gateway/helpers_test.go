@@ -440,14 +440,6 @@ func (h *harness) onlyMail(n int) (gateway.OutboxMail, replyMail) {
 	return q[0], decodeReply(h.t, q[0].Raw)
 }
 
-// checkOutcome compares the fields of an outcome a test cares about.
-func checkOutcome(t *testing.T, got gateway.Outcome, kind gateway.Kind, action gateway.Action, folder gateway.Folder) {
-	t.Helper()
-	if got.Kind != kind || got.Action != action || got.Folder != folder {
-		t.Fatalf("outcome = %s/%s/%s (%q), want %s/%s/%s", got.Kind, got.Action, got.Folder, got.Reason, kind, action, folder)
-	}
-}
-
 // attendeeLine finds the one ATTENDEE of a reply VEVENT.
 func attendeeLine(t *testing.T, ev *ical.Event) *ical.Property {
 	t.Helper()

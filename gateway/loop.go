@@ -16,20 +16,26 @@ const handleTimeout = 2 * time.Minute
 // Run reads messages from src, decides each, and files it, until ctx is
 // done. On shutdown the message in hand is finished and filed. When the
 // database cannot record a decision, the message is left in the inbox and
-// tried again after a pause.
+// tried again after a pause, with the rest of its batch: src.Next does not
+// deliver them a second time.
 func (g *Gateway) Run(ctx context.Context, src Source) error {
 	pause := time.Second
+	var retry []Incoming // delivered, not yet decided
 	for ctx.Err() == nil {
-		batch, err := src.Next(ctx)
-		if ctx.Err() != nil {
-			break
+		batch := retry
+		if len(batch) == 0 {
+			var err error
+			batch, err = src.Next(ctx)
+			if ctx.Err() != nil {
+				break
+			}
+			if err != nil {
+				g.log.Error("reading the mailbox failed", "err", err)
+				sleep(ctx, pause)
+				continue
+			}
 		}
-		if err != nil {
-			g.log.Error("reading the mailbox failed", "err", err)
-			sleep(ctx, pause)
-			continue
-		}
-		if failed := g.handleBatch(ctx, src, batch); failed {
+		if retry = g.handleBatch(ctx, src, batch); len(retry) > 0 {
 			sleep(ctx, pause)
 			pause = min(pause*2, time.Minute)
 		} else {
@@ -40,25 +46,26 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 }
 
 // handleBatch handles and files messages in order. It stops at the first
-// message whose decision could not be recorded and reports it.
-func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (failed bool) {
-	for _, in := range batch {
+// message whose decision could not be recorded and returns it with the
+// messages after it.
+func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
+	for i, in := range batch {
 		if ctx.Err() != nil {
-			return false
+			return nil
 		}
 		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
 		out, err := g.HandleSafe(work, in)
 		if err != nil {
 			cancel()
 			g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "err", err)
-			return true
+			return batch[i:]
 		}
 		if err := src.File(work, in, out.Folder); err != nil {
 			g.log.Error("message decided but not filed; it will be filed after reconnecting", "ref", in.Ref, "folder", out.Folder, "err", err)
 		}
 		cancel()
 	}
-	return false
+	return nil
 }
 
 // HandleSafe is Handle with a guard: a panic while deciding is logged with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func runLoop(t *testing.T, h *harness, src gateway.Source) (stop func()) {
 }
 
 func ref(n int, raw []byte) gateway.Incoming {
-	return gateway.Incoming{Ref: "INBOX/1/" + string(rune('0'+n)), UID: uint32(n), Raw: raw, Size: int64(len(raw))}
+	return gateway.Incoming{Ref: "INBOX/1/" + strconv.Itoa(n), UID: uint32(n), Raw: raw, Size: int64(len(raw))}
 }
 
 func TestRun(t *testing.T) {
@@ -160,7 +161,7 @@ func (panicRenderer) Render(lang, name string, data any) (gateway.Rendered, erro
 type fakeSender struct {
 	mu   sync.Mutex
 	errs []error
-	sent []string // UIDs of mails... by From/To
+	sent []string // "from > to" of each mail sent
 	hits int
 }
 
@@ -262,4 +263,65 @@ func TestFlushOutbox(t *testing.T) {
 			t.Errorf("after MaxAttempts: %s attempts %d", m.Status, m.Attempts)
 		}
 	})
+}
+
+// TestConcurrentHandle: decisions made at once for the same slot are
+// serialized by the store: exactly one member gets the room.
+func TestConcurrentHandle(t *testing.T) {
+	h := newHarness(t)
+	const n = 8
+	outcomes := make(chan gateway.Outcome, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		raw := meeting("REQUEST", "c-"+strconv.Itoa(i), "member"+strconv.Itoa(i)+"@coop.example", 0, tomorrow(10, 0), tomorrow(11, 0)).bytes()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := h.g.Handle(context.Background(), incoming(raw))
+			if err != nil {
+				t.Errorf("Handle: %v", err)
+			}
+			outcomes <- out
+		}()
+	}
+	wg.Wait()
+	close(outcomes)
+	count := map[gateway.Action]int{}
+	for o := range outcomes {
+		count[o.Action]++
+	}
+	if count[gateway.ActionAccepted] != 1 || count[gateway.ActionDeclined] != n-1 {
+		t.Errorf("actions = %v, want 1 accepted and %d declined", count, n-1)
+	}
+	if q := h.st.outbox(); len(q) != n {
+		t.Errorf("%d replies queued, want %d", len(q), n)
+	}
+}
+
+// TestRunOutbox: a decision wakes the dispatcher at once; a shutdown
+// returns.
+func TestRunOutbox(t *testing.T) {
+	h := newHarness(t)
+	s := &fakeSender{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.g.RunOutbox(ctx, s, gateway.OutboxOptions{Interval: time.Hour}) }()
+	h.handle(meeting("REQUEST", "m-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	waitFor(t, "the reply sent", 5*time.Second, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.sent) == 1
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("RunOutbox = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunOutbox did not return")
+	}
+	if m := h.st.outbox()[0]; m.Status != gateway.OutboxSent {
+		t.Errorf("mail is %s", m.Status)
+	}
 }

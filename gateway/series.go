@@ -193,7 +193,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	text := fmt.Sprintf("%d of the series' %d dates are busy (at most %d and %d%% may be)", busy, len(ds), p.SeriesMaxBusy, p.SeriesMaxBusyPercent)
 	for i := range ds {
 		if ds[i].v.accepted {
-			ds[i].v = verdict{reason: ReasonConflict, text: "declined with the rest of the series: " + text}
+			ds[i].v = verdict{reason: ReasonSeriesBusy, text: "declined with the rest of the series: " + text}
 		}
 	}
 }

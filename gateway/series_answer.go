@@ -78,7 +78,7 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	view.Series, view.Dates = true, len(ds)
 	loc := g.opt.Location
 	for _, d := range ds {
-		if d.v.accepted {
+		if d.v.accepted || d.v.reason == ReasonSeriesBusy { // list only the dates that are busy
 			continue
 		}
 		dd := DateDecision{When: Slot{d.start.In(loc), d.end.In(loc)}, Reason: d.v.reason}

@@ -161,12 +161,23 @@ func TestSeries(t *testing.T) {
 			t.Errorf("reply items %q, want the master declined", items)
 		}
 		noSecrets(t, m.Raw, r)
+		// Only the busy dates are listed, not the free ones declined with them.
+		wantText := "The room cannot take this meeting.\n\nDates the room cannot take:\n" +
+			"- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 10 December 2026, 11:15–12:15)\n" +
+			"- Thursday 17 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 17 December 2026, 11:15–12:15)\n" +
+			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n" +
+			"- Thursday 7 January 2027, 10:00–11:00: the room is already taken (nearest free slot: Thursday 7 January 2027, 11:15–12:15)\n" +
+			"- Thursday 14 January 2027, 10:00–11:00: the room is already taken (nearest free slot: Thursday 14 January 2027, 11:15–12:15)\n" +
+			"- Thursday 28 January 2027, 10:00–11:00: the room is already taken (nearest free slot: Thursday 28 January 2027, 11:15–12:15)\n\n"
+		if !strings.Contains(r.Text, wantText) {
+			t.Errorf("decline text lacks\n%s\n----\n%s", wantText, r.Text)
+		}
 		all := map[int]gateway.BookingStatus{}
 		for i := range weeklyKeys {
 			all[i] = dec
 		}
 		checkStatuses(t, h, "w", wantStatuses(all))
-		if b := h.booking("w", weeklyKeys[0]); !strings.Contains(b.Reason, "6 of the series' 10 dates are busy (at most 8 and 50% may be)") {
+		if b := h.booking("w", weeklyKeys[0]); b.Reason != "series-busy: declined with the rest of the series: 6 of the series' 10 dates are busy (at most 8 and 50% may be)" {
 			t.Errorf("reason of a free date = %q", b.Reason)
 		}
 	})
@@ -308,6 +319,64 @@ func TestSeries(t *testing.T) {
 			t.Errorf("reply items %q, want %q", items, want)
 		}
 		checkStatuses(t, h, "w", map[string]gateway.BookingStatus{weeklyKeys[0]: gateway.StatusAccepted, weeklyKeys[1]: dec})
+	})
+
+	t.Run("update to an endless rule releases the dates", func(t *testing.T) {
+		h := newHarness(t)
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		upd := weekly("w", alice, 1, firstThursday, 1)
+		upd.Events[0].Lines, upd.Events[0].Stamp = []string{"RRULE:FREQ=SECONDLY"}, t0.Add(time.Minute)
+		got := public(h.handle(upd.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionDeclined, "w", "the series has more than 500 dates in the booking window", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		all := map[int]gateway.BookingStatus{}
+		for i := range weeklyKeys {
+			all[i] = dec
+		}
+		checkStatuses(t, h, "w", wantStatuses(all))
+		// The dates are free again.
+		if got := h.handle(meeting("REQUEST", "d", dave, 0, firstThursday, firstThursday.Add(time.Hour)).bytes()); got.Action != gateway.ActionAccepted {
+			t.Errorf("released date: %+v", got)
+		}
+	})
+
+	t.Run("series made a single meeting", func(t *testing.T) {
+		h := newHarness(t)
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		single := meeting("REQUEST", "w", alice, 1, firstThursday, firstThursday.Add(time.Hour))
+		single.Events[0].Stamp = t0.Add(time.Minute)
+		got := public(h.handle(single.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "the account is free", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		want := map[string]gateway.BookingStatus{"": gateway.StatusAccepted}
+		for _, k := range weeklyKeys {
+			want[k] = can
+		}
+		checkStatuses(t, h, "w", want)
+	})
+
+	t.Run("single meeting made a series", func(t *testing.T) {
+		h := newHarness(t)
+		h.handle(meeting("REQUEST", "w", alice, 0, firstThursday, firstThursday.Add(time.Hour)).bytes())
+		series := weekly("w", alice, 1, firstThursday, 10)
+		series.Events[0].Stamp = t0.Add(time.Minute)
+		got := public(h.handle(series.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "10 date(s) accepted, 0 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		want := wantStatuses(nil)
+		want[""] = can
+		checkStatuses(t, h, "w", want)
+		// The old single version, delivered late, changes nothing.
+		late := meeting("REQUEST", "w", alice, 0, firstThursday, firstThursday.Add(time.Hour))
+		late.Events[0].Stamp = t0.Add(2 * time.Minute)
+		got = public(h.handle(late.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionIgnored, "w", "stale version (SEQUENCE 0, already have 1)", gateway.FolderProcessed, 0); got != want {
+			t.Fatalf("late version: outcome %+v, want %+v", got, want)
+		}
+		checkStatuses(t, h, "w", want)
 	})
 
 	t.Run("series across the DST change", func(t *testing.T) {

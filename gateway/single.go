@@ -30,19 +30,23 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)
 	}
+	// Every booking of the UID counts: it may have been a series before.
+	for _, b := range existing {
+		if b.Organizer != inv.organizer {
+			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, b.Organizer, inv.organizer)
+			return out, nil
+		}
+		if newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
+			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("stale version (SEQUENCE %d, already have %d)", ev.Sequence, b.Sequence)
+			return out, nil
+		}
+	}
 	prev := findBooking(existing, "")
-	if prev != nil {
-		if prev.Organizer != inv.organizer {
-			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, prev.Organizer, inv.organizer)
-			return out, nil
-		}
-		if newer(prev.Sequence, prev.DTStamp, ev.Sequence, ev.DTStamp) {
-			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("stale version (SEQUENCE %d, already have %d)", ev.Sequence, prev.Sequence)
-			return out, nil
-		}
-		if prev.Sequence == ev.Sequence && prev.Status != StatusCancelled && prev.Start.Equal(ev.Start) && prev.End.Equal(ev.End) {
-			return g.minorUpdate(ctx, tx, a, inv, prev, out)
-		}
+	if prev != nil && prev.Sequence == ev.Sequence && prev.Status != StatusCancelled && prev.Start.Equal(ev.Start) && prev.End.Equal(ev.End) {
+		return g.minorUpdate(ctx, tx, a, inv, prev, out)
+	}
+	if err := g.dropOccurrences(ctx, tx, a, existing, ev); err != nil {
+		return Outcome{}, err
 	}
 	v, err := g.checkSlot(ctx, tx, inv, ev.Start, ev.End)
 	if err != nil {
@@ -73,6 +77,22 @@ func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invi
 	v := verdictOf(prev)
 	out.Action, out.Reason = actionOf(v), "minor update, answered as before: "+v.text
 	return g.answer(ctx, tx, a, inv, out, template(v), g.mailView(inv, v, ev, ev.Start, ev.End), []ical.ReplyItem{g.replyItem(inv, ev, v)})
+}
+
+// dropOccurrences frees the dates ahead that a series of the same UID
+// held: the meeting is now a single event.
+func (g *Gateway) dropOccurrences(ctx context.Context, tx Tx, a *analysis, existing []Booking, ev *ical.Event) error {
+	drop, now := map[string]bool{}, g.opt.Now()
+	for _, b := range existing {
+		if b.RecurrenceID != "" && b.Status != StatusCancelled && b.End.After(now) {
+			drop[b.RecurrenceID] = true
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	_, err := g.cancelBookings(ctx, tx, a, existing, ev, drop, "no longer part of the meeting")
+	return err
 }
 
 // roomNotInvited handles a REQUEST that names no room: when it updates a

@@ -230,3 +230,26 @@ func checkOutsiderDeclined(t *testing.T, h *harness, msg []byte, n int) {
 		t.Errorf("eve's booking = %s %q", b.Status, b.Reason)
 	}
 }
+
+// TestFrench: the same answers in French, the default language.
+func TestFrench(t *testing.T) {
+	h := newHarness(t, func(o *gateway.Options) { o.Lang = "fr" })
+	h.handle(meeting("REQUEST", "a", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	h.handle(meeting("REQUEST", "b", bob, 0, tomorrow(10, 30), tomorrow(11, 30)).bytes())
+	q := h.st.outbox()
+	if len(q) != 2 {
+		t.Fatalf("%d mails queued, want 2", len(q))
+	}
+	acc, dec := decodeReply(t, q[0].Raw), decodeReply(t, q[1].Raw)
+	for _, s := range []string{hostKey, passcode, joinURL, "mardi 1 décembre 2026, 10:00–11:00"} {
+		if !strings.Contains(acc.Text, s) {
+			t.Errorf("French accept lacks %q:\n%s", s, acc.Text)
+		}
+	}
+	for _, s := range []string{"mardi 1 décembre 2026, 10:00–11:00", "mardi 1 décembre 2026, 11:15–12:15"} {
+		if !strings.Contains(dec.Text, s) {
+			t.Errorf("French decline lacks %q:\n%s", s, dec.Text)
+		}
+	}
+	noSecrets(t, q[1].Raw, dec)
+}

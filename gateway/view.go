@@ -20,6 +20,7 @@ const (
 	ReasonInvalidTime    = "invalid-time"    // end not after start, etc.
 	ReasonSeriesDisabled = "series-disabled" // recurring series not allowed
 	ReasonTooManyDates   = "too-many-dates"  // the series has too many occurrences
+	ReasonSeriesBusy     = "series-busy"     // a free date of a series declined whole for its busy dates
 )
 
 // Slot is a time range shown to a person, already in the display zone.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"roomgate/db"
+	"roomgate/gateway"
+	"roomgate/templates"
+)
+
+// errRollback makes rollbackStore undo every transaction, so a benchmark
+// decides the same invitation again and again against the same bookings.
+var errRollback = errors.New("rollback")
+
+type rollbackStore struct{ *db.Store }
+
+func (s rollbackStore) Update(ctx context.Context, fn func(gateway.Tx) error) error {
+	err := s.Store.Update(ctx, func(tx gateway.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return err
+}
+
+// benchNow is the benchmarks' fixed clock: a Monday.
+var benchNow = time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+
+// seedBookings stores n accepted one-hour bookings: a working week of
+// meetings over the coming year (none on Wednesday evenings, but two that
+// the benchmark's series will meet), the rest in the past, as a long-lived
+// instance accumulates them.
+func seedBookings(b *testing.B, store *db.Store, n int) {
+	b.Helper()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ctx := context.Background()
+	day := time.Date(2026, 11, 30, 0, 0, 0, 0, paris)
+	var all []gateway.Booking
+	for d := 0; len(all) < n; d++ {
+		date := day.AddDate(0, 0, d%365)
+		if d >= 365 {
+			date = day.AddDate(0, 0, -(d - 364))
+		}
+		if wd := date.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		for h := 8; h < 17 && len(all) < n; h++ {
+			s := time.Date(date.Year(), date.Month(), date.Day(), h, 0, 0, 0, paris)
+			all = append(all, gateway.Booking{UID: fmt.Sprintf("seed-%d-%d", d, h), Room: "zoom@coop.example",
+				Organizer: "seed@coop.example", Summary: "seed", Start: s.UTC(), End: s.Add(time.Hour).UTC(),
+				Status: gateway.StatusAccepted, CreatedAt: benchNow, UpdatedAt: benchNow})
+		}
+	}
+	for _, wk := range []int{3, 20} { // two Wednesdays the series will find busy
+		s := time.Date(2026, 12, 2, 18, 30, 0, 0, paris).AddDate(0, 0, 7*wk)
+		all = append(all, gateway.Booking{UID: fmt.Sprintf("busy-%d", wk), Room: "zoom@coop.example", Organizer: "seed@coop.example",
+			Start: s.UTC(), End: s.Add(time.Hour).UTC(), Status: gateway.StatusAccepted, CreatedAt: benchNow, UpdatedAt: benchNow})
+	}
+	for i := 0; i < len(all); i += 5000 {
+		chunk := all[i:min(i+5000, len(all))]
+		err := store.Update(ctx, func(tx gateway.Tx) error {
+			for j := range chunk {
+				if err := tx.SaveBooking(ctx, &chunk[j]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// weeklySeries is an invitation for a weekly meeting on Wednesdays at
+// 18:00 Paris for one year (52 dates).
+func weeklySeries() []byte {
+	return []byte("From: alice@coop.example\r\nTo: zoom@coop.example\r\nSubject: Formation\r\nMessage-ID: <bench@coop.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n\r\n" +
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:bench-weekly\r\n" +
+		"DTSTAMP:20261130T070000Z\r\nDTSTART;TZID=Europe/Paris:20261202T180000\r\nDTEND;TZID=Europe/Paris:20261202T193000\r\n" +
+		"RRULE:FREQ=WEEKLY;BYDAY=WE;COUNT=52\r\nSUMMARY:Formation hebdomadaire\r\nORGANIZER;CN=Alice:mailto:alice@coop.example\r\n" +
+		"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:zoom@coop.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+}
+
+// BenchmarkDecideWeeklySeries decides a weekly one-year series (52 dates,
+// two of them busy) against n stored bookings, on SQLite:
+//
+//	go test -run '^$' -bench DecideWeeklySeries -benchtime 200x ./cmd/roomgate
+func BenchmarkDecideWeeklySeries(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			store, err := db.Open(ctx, db.Options{DSN: filepath.Join(b.TempDir(), "bench.db")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			store.SetMaxBookingLength(8 * time.Hour) // as openApp does, from policy.max_duration
+			seedBookings(b, store, n)
+			tmpl, err := templates.Load("")
+			if err != nil {
+				b.Fatal(err)
+			}
+			paris, _ := time.LoadLocation("Europe/Paris")
+			gw, err := gateway.New(gateway.Options{Store: rollbackStore{store}, Renderer: tmpl, Location: paris,
+				Rooms: []gateway.Room{{Name: "Salle", Address: "zoom@coop.example", JoinURL: "https://zoom.us/j/1"}},
+				HostKey: "483920", Now: func() time.Time { return benchNow },
+				Policy: gateway.Policy{Organizers: []string{"@coop.example"}, BookingWindow: 365 * 24 * time.Hour,
+					Buffer: 10 * time.Minute, AllowSeries: true, SeriesMaxBusy: 8, SeriesMaxBusyPercent: 50}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw := weeklySeries()
+			out, err := gw.Handle(ctx, gateway.Incoming{Raw: raw, Size: int64(len(raw))})
+			if err != nil || out.Action != gateway.ActionAccepted || out.Reason != "50 date(s) accepted, 2 declined" {
+				b.Fatalf("decision = %+v, %v; want 50 accepted and 2 declined", out, err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := gw.Handle(ctx, gateway.Incoming{Raw: raw, Size: int64(len(raw))}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
