@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"roomgate/gateway"
 )
@@ -86,4 +89,91 @@ func (s *Store) ListBookings(ctx context.Context, from, to time.Time) ([]gateway
 		return nil, fmt.Errorf("list bookings: %w", err)
 	}
 	return bookings(rows), nil
+}
+
+// spansPerQuery bounds the OR terms of one OverlappingAny query.
+const spansPerQuery = 64
+
+// OverlappingAny returns the accepted bookings that overlap at least one of
+// the spans, each once, ordered by Start. Every span is a range scan of the
+// (status, start_at) index, as in Overlapping; the spans are asked in a
+// few queries rather than one query each.
+func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gateway.Booking, error) {
+	maxLen := time.Duration(t.s.maxLen.Load())
+	seen := map[int64]bool{}
+	var out []gateway.Booking
+	for len(spans) > 0 {
+		chunk := spans[:min(spansPerQuery, len(spans))]
+		spans = spans[len(chunk):]
+		var rows []bookingRow
+		err := t.db.NewSelect().Model(&rows).
+			Where("status = ?", string(gateway.StatusAccepted)).
+			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				for _, sp := range chunk {
+					q = q.WhereOr("(start_at > ? AND start_at < ? AND end_at > ?)",
+						utc(sp.Start.Add(-maxLen)), utc(sp.End), utc(sp.Start))
+				}
+				return q
+			}).
+			Scan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("overlapping bookings: %w", err)
+		}
+		for i := range rows {
+			if !seen[rows[i].ID] {
+				seen[rows[i].ID] = true
+				out = append(out, rows[i].booking())
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Start.Equal(out[j].Start) {
+			return out[i].Start.Before(out[j].Start)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// bookingsPerInsert bounds the rows of one SaveBookings statement.
+const bookingsPerInsert = 100
+
+// SaveBookings is SaveBooking for many bookings, in a few statements.
+func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
+	for len(bs) > 0 {
+		chunk := bs[:min(bookingsPerInsert, len(bs))]
+		bs = bs[len(chunk):]
+		rows := make([]bookingRow, len(chunk))
+		for i, b := range chunk {
+			if b.UpdatedAt.IsZero() {
+				b.UpdatedAt = now()
+			}
+			if b.CreatedAt.IsZero() {
+				b.CreatedAt = b.UpdatedAt
+			}
+			rows[i] = *toBookingRow(b)
+		}
+		q := t.db.NewInsert().Model(&rows).ExcludeColumn("id").
+			On("CONFLICT (uid, recurrence_id) DO UPDATE")
+		for _, c := range bookingUpdates {
+			q = q.Set(c + " = EXCLUDED." + c)
+		}
+		// RETURNING promises no order: match the rows back by their key.
+		var saved []bookingRow
+		if err := q.Returning("id, uid, recurrence_id, created_at").Scan(ctx, &saved); err != nil {
+			return fmt.Errorf("save %d bookings: %w", len(rows), err)
+		}
+		byKey := make(map[[2]string]bookingRow, len(saved))
+		for _, r := range saved {
+			byKey[[2]string{r.UID, r.RecurrenceID}] = r
+		}
+		for _, b := range chunk {
+			r, ok := byKey[[2]string{b.UID, b.RecurrenceID}]
+			if !ok {
+				return fmt.Errorf("save bookings: %s %s not returned", b.UID, b.RecurrenceID)
+			}
+			b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
+		}
+	}
+	return nil
 }

@@ -243,3 +243,6 @@ type PermanentError interface {
 	error
 	Permanent() bool
 }
+
+// Span is a half-open time range [Start, End).
+type Span struct{ Start, End time.Time }
