@@ -105,18 +105,23 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 	for len(spans) > 0 {
 		chunk := spans[:min(spansPerQuery, len(spans))]
 		spans = spans[len(chunk):]
+		// One indexed range scan per span, joined with UNION ALL: an OR of
+		// ranges is not planned as index scans by every database.
+		var q *bun.SelectQuery
+		for _, sp := range chunk {
+			part := t.db.NewSelect().Model((*bookingRow)(nil)).
+				Where("status = ?", string(gateway.StatusAccepted)).
+				Where("start_at > ?", utc(sp.Start.Add(-maxLen))).
+				Where("start_at < ?", utc(sp.End)).
+				Where("end_at > ?", utc(sp.Start))
+			if q == nil {
+				q = part
+			} else {
+				q = q.UnionAll(part)
+			}
+		}
 		var rows []bookingRow
-		err := t.db.NewSelect().Model(&rows).
-			Where("status = ?", string(gateway.StatusAccepted)).
-			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-				for _, sp := range chunk {
-					q = q.WhereOr("(start_at > ? AND start_at < ? AND end_at > ?)",
-						utc(sp.Start.Add(-maxLen)), utc(sp.End), utc(sp.Start))
-				}
-				return q
-			}).
-			Scan(ctx)
-		if err != nil {
+		if err := q.Scan(ctx, &rows); err != nil {
 			return nil, fmt.Errorf("overlapping bookings: %w", err)
 		}
 		for i := range rows {

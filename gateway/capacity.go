@@ -70,6 +70,12 @@ const suggestHorizon = 14 * 24 * time.Hour
 // never before now and never past the booking window. existing must hold
 // every accepted booking from `from` to from+suggestHorizon.
 func (g *Gateway) freeSlots(existing []Booking, uid string, asked interval) []Slot {
+	return g.freeSlotsN(existing, uid, asked, g.opt.Policy.Suggestions, suggestHorizon)
+}
+
+// freeSlotsN is freeSlots for at most n slots within horizon of the asked
+// start.
+func (g *Gateway) freeSlotsN(existing []Booking, uid string, asked interval, n int, horizon time.Duration) []Slot {
 	p, loc := g.opt.Policy, g.opt.Location
 	d := asked.end.Sub(asked.start)
 	now := g.opt.Now()
@@ -83,9 +89,9 @@ func (g *Gateway) freeSlots(existing []Booking, uid string, asked interval) []Sl
 		}
 		dayEnd = o
 	}
-	limit := minTime(asked.start.Add(suggestHorizon), now.Add(p.BookingWindow))
+	limit := minTime(asked.start.Add(horizon), now.Add(p.BookingWindow))
 	var out []Slot
-	for t := roundUp(asked.start.Add(suggestStep), suggestStep); t.Before(limit) && len(out) < p.Suggestions; t = t.Add(suggestStep) {
+	for t := roundUp(asked.start.Add(suggestStep), suggestStep); t.Before(limit) && len(out) < n; t = t.Add(suggestStep) {
 		end := t.Add(d)
 		if t.Before(now) || !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
 			continue

@@ -66,6 +66,9 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 		return out, nil
 	}
 	g.applySeriesLimit(inv, dates)
+	if err := g.suggestForDates(ctx, tx, inv, dates); err != nil {
+		return Outcome{}, err
+	}
 	if err := g.saveDates(ctx, tx, a, inv, dates, existing, removed); err != nil {
 		return Outcome{}, err
 	}
@@ -131,9 +134,13 @@ func (g *Gateway) seriesWants(inv *invitation) (wants []want, removed map[string
 
 // decideDates decides each wanted date, or carries over the answer already
 // given when the date did not change (same SEQUENCE and slot) or when a
-// newer version of it was already answered.
+// newer version of it was already answered. The bookings around every date
+// are read at once, then each date is checked in memory.
 func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants []want, existing []Booking) ([]dated, error) {
 	out := make([]dated, 0, len(wants))
+	buf := g.opt.Policy.Buffer
+	var spans []Span
+	var todo []int
 	for _, w := range wants {
 		if prev := findBooking(existing, w.key); prev != nil && prev.Status != StatusCancelled {
 			stale := newer(prev.Sequence, prev.DTStamp, w.ev.Sequence, w.ev.DTStamp)
@@ -143,13 +150,60 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 				continue
 			}
 		}
-		v, err := g.checkSlot(ctx, tx, inv, w.start, w.end)
-		if err != nil {
-			return nil, err
+		if v, ok := g.checkPolicy(inv, w.start, w.end); !ok {
+			out = append(out, dated{want: w, v: v})
+			continue
 		}
-		out = append(out, dated{want: w, v: v})
+		todo = append(todo, len(out))
+		out = append(out, dated{want: w})
+		spans = append(spans, Span{w.start.Add(-buf), w.end.Add(buf)})
+	}
+	if len(spans) == 0 {
+		return out, nil
+	}
+	near, err := tx.OverlappingAny(ctx, spans)
+	if err != nil {
+		return nil, fmt.Errorf("read bookings: %w", err)
+	}
+	for _, i := range todo {
+		busy, in := conflicts(near, inv.uid, out[i].start, out[i].end, buf, g.opt.Concurrent)
+		if !busy {
+			out[i].v = verdict{accepted: true, text: "the account is free"}
+			continue
+		}
+		out[i].v = verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
 	}
 	return out, nil
+}
+
+// suggestForDates proposes free slots for the dates declined because the
+// account is busy, when there are few of them: a series declined whole for
+// too many busy dates gets no proposal per date.
+func (g *Gateway) suggestForDates(ctx context.Context, tx Tx, inv *invitation, ds []dated) error {
+	var busy []int
+	for i, d := range ds {
+		if !d.carried && d.v.reason == ReasonConflict {
+			busy = append(busy, i)
+		}
+	}
+	if len(busy) > max(g.opt.Policy.SeriesMaxBusy, 1) {
+		return nil
+	}
+	for _, i := range busy {
+		// The nearest free slot is most often the same day: look there
+		// first, then up to the whole horizon.
+		for _, horizon := range []time.Duration{24 * time.Hour, suggestHorizon} {
+			s, e := ds[i].start, ds[i].end
+			ahead, err := tx.Overlapping(ctx, s.Add(-g.opt.Policy.Buffer), s.Add(horizon+g.opt.Policy.MaxDuration))
+			if err != nil {
+				return fmt.Errorf("read bookings: %w", err)
+			}
+			if ds[i].v.suggestions = g.freeSlotsN(ahead, inv.uid, interval{s, e}, 1, horizon); len(ds[i].v.suggestions) > 0 {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 func allCarried(ds []dated) bool {

@@ -12,6 +12,7 @@ import (
 // master (a full version of the meeting), every future date it dropped.
 func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated, existing []Booking, removed map[string]bool) error {
 	keep := map[string]bool{}
+	var save []*Booking
 	for _, d := range ds {
 		keep[d.key] = true
 		prev := findBooking(existing, d.key)
@@ -26,9 +27,10 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 				b.Sequence, b.DTStamp = prev.Sequence, prev.DTStamp
 			}
 		}
-		if err := tx.SaveBooking(ctx, &b); err != nil {
-			return fmt.Errorf("save booking: %w", err)
-		}
+		save = append(save, &b)
+	}
+	if err := tx.SaveBookings(ctx, save); err != nil {
+		return fmt.Errorf("save bookings: %w", err)
 	}
 	now := g.opt.Now()
 	drop := map[string]bool{}

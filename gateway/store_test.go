@@ -203,6 +203,29 @@ func (t *memTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	return nil
 }
 
+func (t *memTx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
+	for _, b := range bs {
+		if err := t.SaveBooking(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *memTx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		for _, sp := range spans {
+			if b.Status == gateway.StatusAccepted && b.Start.Before(sp.End) && b.End.After(sp.Start) {
+				out = append(out, b)
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
 func (t *memTx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 	t.s.nextID++
 	m.ID = t.s.nextID

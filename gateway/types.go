@@ -191,6 +191,12 @@ type Tx interface {
 	// SaveBooking inserts or updates the booking keyed by (UID,
 	// RecurrenceID) and sets b.ID.
 	SaveBooking(ctx context.Context, b *Booking) error
+	// SaveBookings is SaveBooking for many bookings at once.
+	SaveBookings(ctx context.Context, bs []*Booking) error
+	// OverlappingAny returns the accepted bookings that overlap at least
+	// one of the spans, each once, ordered by Start; each span bounded and
+	// indexed as in Overlapping.
+	OverlappingAny(ctx context.Context, spans []Span) ([]Booking, error)
 	// Enqueue adds a mail to the outbox and sets m.ID.
 	Enqueue(ctx context.Context, m *OutboxMail) error
 	// RepliesSince counts outbox mails for that UID created at or after since.
