@@ -113,7 +113,7 @@ func BenchmarkDecideWeeklySeries(b *testing.B) {
 			}
 			paris, _ := time.LoadLocation("Europe/Paris")
 			gw, err := gateway.New(gateway.Options{Store: rollbackStore{store}, Renderer: tmpl, Location: paris,
-				Rooms: []gateway.Room{{Name: "Salle", Address: "zoom@coop.example", JoinURL: "https://zoom.us/j/1"}},
+				Rooms:   []gateway.Room{{Name: "Salle", Address: "zoom@coop.example", JoinURL: "https://zoom.us/j/1"}},
 				HostKey: "483920", Now: func() time.Time { return benchNow },
 				Policy: gateway.Policy{Organizers: []string{"@coop.example"}, BookingWindow: 365 * 24 * time.Hour,
 					Buffer: 10 * time.Minute, AllowSeries: true, SeriesMaxBusy: 8, SeriesMaxBusyPercent: 50}})
