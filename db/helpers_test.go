@@ -1,28 +1,20 @@
 package db
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"roomgate/db/dbtest"
 )
 
 // The PostgreSQL suite runs when ROOMGATE_TEST_POSTGRES holds a DSN; CI sets
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable. With
 // ROOMGATE_TEST_STRICT=1 a missing service fails the tests instead of
 // skipping them.
-const (
-	envPostgres = "ROOMGATE_TEST_POSTGRES"
-	envStrict   = "ROOMGATE_TEST_STRICT"
-)
+const envPostgres = dbtest.EnvPostgres
 
 // backend creates empty databases of one kind for tests.
 type backend struct {
@@ -54,49 +46,11 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 
 // requirePostgres skips (or, in strict mode, fails) when no PostgreSQL DSN
 // is configured.
-func requirePostgres(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv(envPostgres)
-	if dsn != "" {
-		return dsn
-	}
-	if os.Getenv(envStrict) == "1" {
-		tb.Fatalf("PostgreSQL tests cannot run: %s is not set and %s=1", envPostgres, envStrict)
-	}
-	tb.Skip("PostgreSQL tests skipped: set ROOMGATE_TEST_POSTGRES=postgres://... to run them")
-	return ""
-}
+func requirePostgres(tb testing.TB) string { return dbtest.PostgresURL(tb) }
 
-// newPostgresDB creates a schema of its own for the test and returns a DSN
-// whose search_path points at it, so tests (and packages tested in
-// parallel) never see each other's tables. The schema is dropped at the end.
+// newPostgresDB returns a fresh schema of its own on the test server.
 func newPostgresDB(tb testing.TB) Options {
-	dsn := requirePostgres(tb)
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "rgtest_" + hex.EncodeToString(rnd[:])
-	adminExec(tb, dsn, "CREATE SCHEMA "+schema)
-	tb.Cleanup(func() { adminExec(tb, dsn, "DROP SCHEMA "+schema+" CASCADE") })
-	scoped, err := withParam(dsn, "search_path", schema)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return Options{Driver: DriverPostgres, DSN: scoped}
-}
-
-func adminExec(tb testing.TB, dsn, stmt string) {
-	tb.Helper()
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", envPostgres, err)
-	}
-	sqldb := stdlib.OpenDB(*cfg)
-	defer sqldb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := sqldb.ExecContext(ctx, stmt); err != nil {
-		tb.Fatalf("%s (on the server named by %s): %v", stmt, envPostgres, err)
-	}
+	return Options{Driver: DriverPostgres, DSN: dbtest.Postgres(tb)}
 }
 
 // openStore opens a Store that is closed when the test ends.

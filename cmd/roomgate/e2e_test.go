@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"roomgate/db/dbtest"
 	"roomgate/gateway"
 	"roomgate/mailbox/mailtest"
 )
@@ -34,13 +34,11 @@ func mailServers() []mailServer {
 }
 
 // testConfig points a configuration at the test servers.
-func testConfig(t *testing.T, imapSrv *mailtest.IMAPServer, sink *mailtest.SMTPSink, dsn string) *Config {
+func testConfig(t *testing.T, imapSrv *mailtest.IMAPServer, sink *mailtest.SMTPSink) *Config {
 	t.Helper()
-	if dsn == "" {
-		dsn = filepath.Join(t.TempDir(), "roomgate.db")
-	}
+	driver, dsn := dbtest.New(t)
 	cfg := &Config{Language: "fr", Timezone: "Europe/Paris", LogLevel: "warn",
-		Database: DatabaseConfig{Driver: "sqlite", DSN: dsn},
+		Database: DatabaseConfig{Driver: driver, DSN: dsn},
 		IMAP: IMAPConfig{Address: imapSrv.Addr(), Security: "insecure", Username: imapSrv.Username(),
 			Password: imapSrv.Password(), PollInterval: Duration{200 * time.Millisecond}},
 		SMTP:    SMTPConfig{Address: sink.Addr(), Security: "insecure"},
@@ -147,7 +145,7 @@ func TestServeStory(t *testing.T) {
 		t.Run(ms.name, func(t *testing.T) {
 			srv := ms.new(t)
 			sink := mailtest.NewSMTPSink(t)
-			startDaemon(t, testConfig(t, srv, sink, ""))
+			startDaemon(t, testConfig(t, srv, sink))
 			alice := request("story-alice", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0))
 			srv.Append(t, "INBOX", alice.mail())
 			checkReply(t, sink.Wait(t, 1, 20*time.Second)[0], "alice@coop.example", "ACCEPTED", true)
@@ -184,7 +182,7 @@ func TestServeStory(t *testing.T) {
 func TestServeRestart(t *testing.T) {
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
-	cfg := testConfig(t, srv, sink, "")
+	cfg := testConfig(t, srv, sink)
 	d := startDaemon(t, cfg)
 	alice := request("restart-alice", "alice@coop.example", 0, tomorrowAt(9, 0), tomorrowAt(10, 0)).mail()
 	srv.Append(t, "INBOX", alice)
@@ -212,7 +210,7 @@ func TestServeIMAPDrop(t *testing.T) {
 		t.Run(ms.name, func(t *testing.T) {
 			srv := ms.new(t)
 			sink := mailtest.NewSMTPSink(t)
-			startDaemon(t, testConfig(t, srv, sink, ""))
+			startDaemon(t, testConfig(t, srv, sink))
 			srv.Append(t, "INBOX", request("drop-1", "alice@coop.example", 0, tomorrowAt(8, 0), tomorrowAt(9, 0)).mail())
 			sink.Wait(t, 1, 20*time.Second)
 			time.Sleep(200 * time.Millisecond) // idling now
@@ -229,7 +227,7 @@ func TestServeSMTPDown(t *testing.T) {
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
 	sink.SetDown(true)
-	startDaemon(t, testConfig(t, srv, sink, ""))
+	startDaemon(t, testConfig(t, srv, sink))
 	srv.Append(t, "INBOX", request("smtp-down", "alice@coop.example", 0, tomorrowAt(12, 0), tomorrowAt(13, 0)).mail())
 	waitFolder(t, srv, "roomgate/Processed", 1)
 	time.Sleep(500 * time.Millisecond)
@@ -245,7 +243,7 @@ func TestServeSMTPDown(t *testing.T) {
 func TestServeBadInput(t *testing.T) {
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
-	startDaemon(t, testConfig(t, srv, sink, ""))
+	startDaemon(t, testConfig(t, srv, sink))
 	bad := badCorpus(t)
 	for _, b := range bad {
 		srv.Append(t, "INBOX", b.raw)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"roomgate/db/dbtest"
 	"roomgate/ical"
 )
 
@@ -16,8 +17,9 @@ import (
 // invitations in the exact shapes each calendar client sends (see
 // ical/testdata), and checks every decision and reply.
 func TestProcessClientFixtures(t *testing.T) {
+	driver, dsn := dbtest.New(t)
 	cfgPath := writeConfig(t, `booking_window_days = 180`, `booking_window_days = 365`,
-		`dsn = "roomgate.db"`, `dsn = "`+filepath.Join(t.TempDir(), "fixtures.db")+`"`)
+		`driver = "sqlite"`, `driver = "`+driver+`"`, `dsn = "roomgate.db"`, `dsn = "`+dsn+`"`)
 	outbox := t.TempDir()
 	// In order: the Google single event books 1 December 10:00 Paris; the
 	// Outlook one asks for the same hour in "Romance Standard Time".
