@@ -62,6 +62,7 @@ type outboxRow struct {
 	LastError   string    `bun:"last_error"`
 	CreatedAt   time.Time `bun:"created_at"`
 	SentAt      time.Time `bun:"sent_at,nullzero"`
+	Channel     string    `bun:"channel"`
 }
 
 type auditRow struct {
@@ -157,7 +158,7 @@ func toOutboxRow(m *gateway.OutboxMail) *outboxRow {
 		ID: m.ID, MessageKey: m.MessageKey, UID: m.UID, MailFrom: m.From,
 		RcptTo: strings.Join(m.To, rcptSep), Raw: raw, Status: string(m.Status),
 		Attempts: m.Attempts, NextAttempt: utc(m.NextAttempt), LastError: m.LastError,
-		CreatedAt: utc(m.CreatedAt), SentAt: utc(m.SentAt),
+		CreatedAt: utc(m.CreatedAt), SentAt: utc(m.SentAt), Channel: m.Channel,
 	}
 }
 
@@ -174,7 +175,7 @@ func (r *outboxRow) mail() gateway.OutboxMail {
 		ID: r.ID, MessageKey: r.MessageKey, UID: r.UID, From: r.MailFrom,
 		To: to, Raw: raw, Status: gateway.OutboxStatus(r.Status),
 		Attempts: r.Attempts, NextAttempt: utc(r.NextAttempt), LastError: r.LastError,
-		CreatedAt: utc(r.CreatedAt), SentAt: utc(r.SentAt),
+		CreatedAt: utc(r.CreatedAt), SentAt: utc(r.SentAt), Channel: r.Channel,
 	}
 }
 

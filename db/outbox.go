@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"roomgate/gateway"
 )
 
@@ -42,22 +44,59 @@ func (t *tx) RepliesSince(ctx context.Context, uid string, since time.Time) (int
 	return int(n), nil
 }
 
-// DueOutbox returns up to limit pending mails whose NextAttempt is at or
-// before now, oldest (first enqueued) first. A limit of 0 or less means no
-// limit.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]gateway.OutboxMail, error) {
+// ClaimOutbox returns up to limit pending mails due at now, oldest first,
+// and leases them: their next attempt moves to now+lease, so another
+// instance sharing the database does not send them meanwhile. A mail whose
+// sender crashed is due again when its lease ends. On PostgreSQL rows
+// locked by a concurrent claim are skipped (FOR UPDATE SKIP LOCKED); on
+// SQLite the write transaction already serializes claims.
+func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
 	var rows []outboxRow
-	q := s.r.NewSelect().Model(&rows).
-		Where("status = ?", string(gateway.OutboxPending)).
-		Where("next_attempt <= ?", utc(now)).
-		Order("id")
-	if limit > 0 {
-		q = q.Limit(int64(limit))
-	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("due outbox: %w", err)
+	err := s.w.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+		q := btx.NewSelect().Model(&rows).
+			Where("status = ?", string(gateway.OutboxPending)).
+			Where("next_attempt <= ?", utc(now)).
+			Order("id")
+		if limit > 0 {
+			q = q.Limit(int64(limit))
+		}
+		if s.driver == DriverPostgres {
+			q = q.For("UPDATE SKIP LOCKED")
+		}
+		if err := q.Scan(ctx); err != nil || len(rows) == 0 {
+			return err
+		}
+		ids := make([]int64, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+		}
+		_, err := btx.NewUpdate().Model((*outboxRow)(nil)).
+			Set("next_attempt = ?", utc(now.Add(lease))).
+			Where("id IN (?)", bun.List(ids)).
+			Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	return mails(rows), nil
+}
+
+// OutboxPostpone makes every pending row of the channel due at or before
+// dueBy due at until instead. After the server failed for one mail, the
+// others wait with it and leave in order once it answers again. Rows leased
+// by a claim are not due, so they are left alone.
+func (s *Store) OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error {
+	_, err := s.w.NewUpdate().Model((*outboxRow)(nil)).
+		Set("next_attempt = ?", utc(until)).
+		Where("status = ?", string(gateway.OutboxPending)).
+		Where("channel = ?", channel).
+		Where("next_attempt <= ?", utc(dueBy)).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("postpone outbox mails: %w", err)
+	}
+	return nil
 }
 
 // OutboxSent marks a mail sent at the given time and counts the attempt.

@@ -108,13 +108,45 @@ func ids(ms []gateway.OutboxMail) []int64 {
 	return out
 }
 
+// TestOutboxClaims: a claimed mail is not claimed again until its lease
+// ends or it is released, so two instances never send it both.
+func TestOutboxClaims(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		opt := b.newDB(t)
+		s1, s2 := openStore(t, opt), openStore(t, opt)
+		ctx := t.Context()
+		m1, m2 := mail("u1", at(9, 0), at(9, 0)), mail("u2", at(9, 0), at(9, 0))
+		enqueueAll(t, s1, []*gateway.OutboxMail{m1, m2})
+		claim := func(s *Store, now time.Time) []int64 {
+			t.Helper()
+			ms, err := s.ClaimOutbox(ctx, now, 5*time.Minute, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids(ms)
+		}
+		diff(t, "first instance", claim(s1, at(9, 1)), []int64{m1.ID})
+		diff(t, "second instance", claim(s2, at(9, 1)), []int64{m2.ID})
+		diff(t, "nothing left", claim(s1, at(9, 2)), []int64{})
+		diff(t, "lease over", claim(s2, at(9, 7)), []int64{m1.ID})
+		if err := s1.OutboxPostpone(ctx, gateway.ChannelMail, at(9, 7), at(9, 20)); err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "postponed", claim(s1, at(9, 8)), []int64{})
+		// At 9:20 m1's second lease is over too: oldest first.
+		diff(t, "due again, oldest first", claim(s1, at(9, 20)), []int64{m1.ID})
+		diff(t, "then the postponed one", claim(s1, at(9, 20)), []int64{m2.ID})
+	})
+}
+
 func TestOutboxLifecycle(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := openStore(t, b.newDB(t))
 		ctx := t.Context()
 		// Enqueued in this order, so IDs 1..4. The second is due before
-		// the first but DueOutbox still returns the older mail first.
+		// the first but ClaimOutbox still returns the older mail first.
 		m1 := mail("u1", at(9, 0), at(9, 10))
 		m2 := mail("u2", at(9, 1), at(9, 5))
 		m3 := mail("u3", at(9, 2), at(12, 0)) // not yet due
@@ -123,7 +155,7 @@ func TestOutboxLifecycle(t *testing.T) {
 
 		due := func(now time.Time, limit int) []int64 {
 			t.Helper()
-			ms, err := s.DueOutbox(ctx, now, limit)
+			ms, err := s.ClaimOutbox(ctx, now, 0, limit) // no lease: due again at once
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +184,8 @@ func TestOutboxLifecycle(t *testing.T) {
 		want1, want2, want4 := *m1, *m2, *m4
 		want1.Attempts, want1.NextAttempt, want1.LastError = 2, at(10, 0), "421 busy"
 		want2.Attempts, want2.NextAttempt, want2.LastError, want2.Status = 1, at(9, 30), "550 no such user", gateway.OutboxFailed
-		want4.Attempts, want4.Status, want4.SentAt = 1, gateway.OutboxSent, at(9, 11)
+		// The last claim of m4, at 9:10 with no lease, set its next attempt.
+		want4.Attempts, want4.Status, want4.SentAt, want4.NextAttempt = 1, gateway.OutboxSent, at(9, 11), at(9, 10)
 		for _, tt := range []struct {
 			status gateway.OutboxStatus
 			want   []gateway.OutboxMail

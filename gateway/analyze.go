@@ -33,6 +33,8 @@ type analysis struct {
 	kind      Kind
 	cal       *ical.Calendar
 	rejection error
+	// zoom is set for the Zoom account's own mail (KindZoom*).
+	zoom *zoomMail
 }
 
 // messageKey is the hex SHA-256 of the raw bytes: the identity under which
@@ -64,6 +66,7 @@ func (g *Gateway) analyze(in Incoming) (a analysis) {
 	}
 	data, err := ical.FindCalendar(in.Raw, g.opt.MaxCalendarSize)
 	if errors.Is(err, ical.ErrNoCalendar) {
+		g.analyzeZoom(in.Raw, &a)
 		return a
 	}
 	if err != nil {

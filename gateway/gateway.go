@@ -49,6 +49,7 @@ type Outcome struct {
 // error: it yields Action rejected and the rejected folder.
 func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err error) {
 	start := time.Now()
+	defer func() { g.observe(out, err, time.Since(start)) }()
 	a := g.analyze(in)
 	if prev, err := g.opt.Store.Message(ctx, a.key); err != nil {
 		return Outcome{}, fmt.Errorf("look up message: %w", err)
@@ -98,6 +99,8 @@ func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, erro
 		return g.handleRequest(ctx, tx, a)
 	case KindCancel:
 		return g.handleCancel(ctx, tx, a)
+	case KindZoomCode, KindZoomAlert, KindZoomRecording:
+		return g.handleZoom(ctx, tx, a)
 	case KindMail:
 		return Outcome{Kind: KindMail, Action: ActionIgnored, Reason: "not an invitation", Folder: FolderOther}, nil
 	}

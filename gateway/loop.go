@@ -103,7 +103,7 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 // sendTimeout bounds one SMTP transaction.
-const sendTimeout = 2 * time.Minute
+const sendTimeout = time.Minute
 
 // OutboxOptions tunes the dispatcher.
 type OutboxOptions struct {
@@ -117,6 +117,8 @@ type OutboxOptions struct {
 	// RetryBase is the first retry delay, doubled at each attempt up to
 	// 2 h (default 15 s).
 	RetryBase time.Duration
+	// Poster posts the rows of ChannelWebhook; without it they fail.
+	Poster Poster
 }
 
 func (o OutboxOptions) withDefaults() OutboxOptions {
@@ -158,46 +160,59 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 }
 
 // FlushOutbox sends every mail that is due, oldest first, and returns how
-// many were sent. It stops at the first temporary failure: the server is
-// most likely down, and the mail is retried later with backoff.
+// many were sent. At the first temporary failure it stops: the server is
+// most likely down, so every mail due waits with the one that failed and
+// they leave in order once it answers again.
 func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) (int, error) {
 	opt = opt.withDefaults()
 	sent := 0
 	for {
-		due, err := g.opt.Store.DueOutbox(ctx, g.opt.Now(), 50)
+		now := g.opt.Now()
+		due, err := g.opt.Store.ClaimOutbox(ctx, now, outboxLease, 1)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
-		for _, m := range due {
-			delivered, goOn, err := g.sendOne(ctx, s, m, opt)
-			if delivered {
-				sent++
-			}
-			if err != nil || !goOn {
-				return sent, err
-			}
+		delivered, retryAt, err := g.sendOne(ctx, s, due[0], opt)
+		if delivered {
+			sent++
+		}
+		if err != nil {
+			return sent, err
+		}
+		if !retryAt.IsZero() {
+			return sent, g.opt.Store.OutboxPostpone(context.WithoutCancel(ctx), ChannelMail, now, retryAt)
 		}
 	}
 }
 
-// sendOne sends one mail and records the result. goOn is false after a
-// temporary failure: the next mails would most likely fail too.
-func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions) (delivered, goOn bool, err error) {
+// outboxLease is how long a claimed mail is kept from other instances:
+// longer than one delivery may last. An instance that dies with a claim
+// leaves the mail to the others when the lease ends.
+const outboxLease = sendTimeout + 30*time.Second
+
+// sendOne sends one mail and records the result. After a temporary
+// failure it returns when the mail is due again: the next mails would most
+// likely fail too, and wait with it.
+func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions) (delivered bool, retryAt time.Time, err error) {
 	// A send under way is not cut by a shutdown: a mail the server accepted
 	// but that is not marked sent would be sent again after a restart.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-	serr := s.Send(sctx, m.From, m.To, m.Raw)
+	serr := g.deliver(sctx, s, m, opt)
 	cancel()
 	if serr == nil {
 		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To)
-		return true, true, g.opt.Store.OutboxSent(context.WithoutCancel(ctx), m.ID, g.opt.Now().UTC())
+		return true, time.Time{}, g.opt.Store.OutboxSent(context.WithoutCancel(ctx), m.ID, g.opt.Now().UTC())
 	}
 	var pe PermanentError
 	permanent := (errors.As(serr, &pe) && pe.Permanent()) || m.Attempts+1 >= opt.MaxAttempts
 	next := g.opt.Now().Add(retryDelay(opt.RetryBase, m.Attempts+1)).UTC()
 	g.log.Warn("mail not sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "attempt", m.Attempts+1,
 		"permanent", permanent, "next_attempt", next, "err", serr)
-	return false, permanent, g.opt.Store.OutboxRetry(ctx, m.ID, next, serr.Error(), permanent)
+	err = g.opt.Store.OutboxRetry(ctx, m.ID, next, serr.Error(), permanent)
+	if permanent || m.Channel == ChannelWebhook { // a chat that is down holds no mail back
+		return false, time.Time{}, err
+	}
+	return false, next, err
 }
 
 // retryDelay is an exponential backoff from base to 2 h, with jitter.

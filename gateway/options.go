@@ -64,10 +64,16 @@ type Options struct {
 	LeadMinutes int
 	// Contact is the facilitators' contact text shown in mails.
 	Contact string
+	// Relay configures the relay of Zoom's own mail and the reminders.
+	Relay RelayOptions
 	// ProdID is written in iTIP replies.
 	ProdID string
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// OnOutcome, when set, is called after each message Handle decided
+	// (or found already decided), with how long it took. It must be quick
+	// and safe for concurrent use; metrics hang here.
+	OnOutcome func(Outcome, time.Duration)
 }
 
 // withDefaults fills zero values with sensible defaults and checks the

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -28,6 +29,9 @@ type memState struct {
 	outbox   []gateway.OutboxMail
 	audit    []gateway.AuditEntry
 	nextID   int64
+	// reminders is the reminder state of each booking ID (see
+	// remind_store_test.go).
+	reminders map[int64]memReminder
 }
 
 func newMemStore() *memStore {
@@ -40,6 +44,7 @@ func (s memState) clone() memState {
 	for k, v := range s.messages {
 		c.messages[k] = v
 	}
+	c.reminders = maps.Clone(s.reminders)
 	for _, m := range s.outbox {
 		m.To, m.Raw = slices.Clone(m.To), slices.Clone(m.Raw)
 		c.outbox = append(c.outbox, m)
@@ -80,16 +85,28 @@ func (s *memStore) Message(ctx context.Context, key string) (*gateway.ProcessedM
 	return (&memTx{s: &s.st}).Message(ctx, key)
 }
 
-func (s *memStore) DueOutbox(ctx context.Context, now time.Time, limit int) ([]gateway.OutboxMail, error) {
+func (s *memStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var due []gateway.OutboxMail
-	for _, m := range s.st.outbox {
+	for i, m := range s.st.outbox {
 		if m.Status == gateway.OutboxPending && !m.NextAttempt.After(now) && len(due) < limit {
 			due = append(due, m)
+			s.st.outbox[i].NextAttempt = now.Add(lease)
 		}
 	}
 	return due, nil
+}
+
+func (s *memStore) OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, m := range s.st.outbox {
+		if m.Status == gateway.OutboxPending && m.Channel == channel && !m.NextAttempt.After(dueBy) {
+			s.st.outbox[i].NextAttempt = until
+		}
+	}
+	return nil
 }
 
 func (s *memStore) OutboxSent(ctx context.Context, id int64, at time.Time) error {
@@ -176,6 +193,15 @@ func (t *memTx) BookingsByUID(ctx context.Context, uid string) ([]gateway.Bookin
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].RecurrenceID < out[j].RecurrenceID })
 	return out, nil
+}
+
+func (t *memTx) BookingByID(ctx context.Context, id int64) (*gateway.Booking, error) {
+	for _, b := range t.s.bookings {
+		if b.ID == id {
+			return &b, nil
+		}
+	}
+	return nil, nil
 }
 
 func (t *memTx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Booking, error) {

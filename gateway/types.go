@@ -146,6 +146,11 @@ type OutboxMail struct {
 	LastError   string
 	CreatedAt   time.Time
 	SentAt      time.Time
+
+	// Channel is ChannelMail ("", sent through the Sender) or
+	// ChannelWebhook (Raw is a JSON body for the Poster; From and To are
+	// empty and the URL comes from the configuration at send time).
+	Channel string
 }
 
 // Store is the persistent state roomgate needs. Implementations must be safe
@@ -160,9 +165,13 @@ type Store interface {
 	// Message returns the record of an already processed message, or
 	// (nil, nil) when the key is unknown.
 	Message(ctx context.Context, key string) (*ProcessedMessage, error)
-	// DueOutbox returns up to limit pending mails whose NextAttempt is at or
-	// before now, oldest first.
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMail, error)
+	// ClaimOutbox returns up to limit pending mails whose NextAttempt is at
+	// or before now, oldest first, and leases them until now+lease so that
+	// no other instance sharing the database sends them meanwhile.
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error)
+	// OutboxPostpone makes every pending row of the channel due at or
+	// before dueBy due at until instead.
+	OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error
 	// OutboxSent marks a mail sent.
 	OutboxSent(ctx context.Context, id int64, at time.Time) error
 	// OutboxRetry records a failed attempt: Attempts+1, NextAttempt=next,
@@ -182,6 +191,9 @@ type Tx interface {
 	// BookingsByUID returns every booking of that UID (all occurrences,
 	// any status), ordered by RecurrenceID.
 	BookingsByUID(ctx context.Context, uid string) ([]Booking, error)
+	// BookingByID returns the booking with that ID, or (nil, nil) when
+	// there is none.
+	BookingByID(ctx context.Context, id int64) (*Booking, error)
 	// Overlapping returns the accepted bookings with Start < to and
 	// End > from, ordered by Start. It must use an index on Start (the
 	// caller guarantees bookings are never longer than the policy's
@@ -203,6 +215,16 @@ type Tx interface {
 	RepliesSince(ctx context.Context, uid string, since time.Time) (int, error)
 	// Audit appends an entry to the decision log.
 	Audit(ctx context.Context, e AuditEntry) error
+	// RemindersDue returns the reminders due under q (see ReminderQuery),
+	// at most q.Limit of each kind, ordered by the booking's start.
+	RemindersDue(ctx context.Context, q ReminderQuery) ([]Reminder, error)
+	// MarkReminder records that the reminder was queued at `at`: for
+	// ReminderStart the booking's current start, so a moved booking is
+	// reminded again at its new time; for ReminderRecording the time.
+	MarkReminder(ctx context.Context, r Reminder, at time.Time) error
+	// SetRecording records that a recording notice for booking id arrived
+	// at `at`. Only the first notice counts.
+	SetRecording(ctx context.Context, id int64, at time.Time) error
 }
 
 // ErrDuplicate is returned by Tx.RecordMessage when the message was already

@@ -59,6 +59,9 @@ type MailView struct {
 	RecordingHours int
 	// Contact is the facilitators' contact text from the config, may be "".
 	Contact string
+	// Note is a free text from the operator, e.g. why a booking was
+	// cancelled; may be "".
+	Note string
 
 	// Series is set for a recurring meeting. Dates counts the dates
 	// decided (inside the booking window), Declined lists the dates the
@@ -66,6 +69,10 @@ type MailView struct {
 	Series   bool
 	Dates    int
 	Declined []DateDecision
+
+	// Relay is what the relay and reminder templates show (code, alert,
+	// recording, reminder, recording-reminder, chat); zero elsewhere.
+	Relay RelayView
 }
 
 // Rendered is a mail text produced from a template.

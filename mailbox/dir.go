@@ -23,7 +23,7 @@ type DirSender struct {
 	mu  sync.Mutex
 }
 
-var emlName = regexp.MustCompile(`^([0-9]+)-.*\.eml$`)
+var emlName = regexp.MustCompile(`^([0-9]+)-.*\.(eml|json)$`)
 
 // NewDirSender returns a sender writing to dir, created on first use.
 func NewDirSender(dir string) *DirSender {
@@ -34,6 +34,15 @@ func NewDirSender(dir string) *DirSender {
 // atomically: it is written under a temporary name, synced and linked to
 // its final name, never replacing an existing file.
 func (d *DirSender) Send(ctx context.Context, from string, to []string, raw []byte) error {
+	rcpt := ""
+	if len(to) > 0 {
+		rcpt = to[0]
+	}
+	return d.write(ctx, raw, sanitizeName(rcpt)+".eml")
+}
+
+// write stores raw in a new file named NNNN-suffix.
+func (d *DirSender) write(ctx context.Context, raw []byte, suffix string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -47,17 +56,12 @@ func (d *DirSender) Send(ctx context.Context, from string, to []string, raw []by
 		return fmt.Errorf("outbox: %w", err)
 	}
 	defer os.Remove(tmp)
-	rcpt := ""
-	if len(to) > 0 {
-		rcpt = to[0]
-	}
 	for range 100 {
 		n, err := nextNumber(d.dir)
 		if err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
-		name := filepath.Join(d.dir, fmt.Sprintf("%04d-%s.eml", n, sanitizeName(rcpt)))
-		err = os.Link(tmp, name)
+		err = os.Link(tmp, filepath.Join(d.dir, fmt.Sprintf("%04d-%s", n, suffix)))
 		if errors.Is(err, fs.ErrExist) {
 			continue // another writer took the number
 		}
@@ -67,6 +71,12 @@ func (d *DirSender) Send(ctx context.Context, from string, to []string, raw []by
 		return nil
 	}
 	return errors.New("outbox: no free file name")
+}
+
+// Post writes a chat message (a webhook's JSON body) as NNNN-webhook.json,
+// numbered with the mails. DirSender thus also implements gateway.Poster.
+func (d *DirSender) Post(ctx context.Context, body []byte) error {
+	return d.write(ctx, body, "webhook.json")
 }
 
 func writeTemp(dir string, raw []byte) (string, error) {

@@ -10,7 +10,8 @@
 // SMTP implements gateway.Sender for a submission server (RFC 6409) with
 // implicit TLS (RFC 8314) or STARTTLS (RFC 3207) and AUTH PLAIN (RFC 4954,
 // RFC 4616). DirSender implements gateway.Sender by writing .eml files, for
-// dry runs.
+// dry runs. Webhook implements gateway.Poster: it posts chat messages to an
+// incoming webhook (Mattermost, Rocket.Chat); DirSender writes them as files.
 //
 // Test helpers for other packages live in the mailtest sub-package.
 package mailbox

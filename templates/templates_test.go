@@ -368,10 +368,13 @@ func TestHostileData(t *testing.T) {
 				v.Reason = gateway.ReasonConflict
 				v.Summary, v.OrganizerName, v.Contact, v.Room.Name = hostile, hostile, hostile, hostile
 				v.Room.JoinURL = "javascript:alert(1)"
+				v.Relay = hostileRelay(hostile) // what Zoom's mail brings is untrusted too
 				r := render(t, s, lang, name, v)
 				wantContains(t, "subject", r.Subject, hostile)
 				wantContains(t, "text", r.Text, hostile)
-				wantContains(t, "html", r.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;")
+				if name != gateway.TmplChat { // the chat message has no HTML
+					wantContains(t, "html", r.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;")
+				}
 				wantLacks(t, "html", r.HTML, "<script", `href="javascript:`)
 				if name == gateway.TmplAccept {
 					wantContains(t, "html", r.HTML, `href="#ZgotmplZ"`)
@@ -383,7 +386,8 @@ func TestHostileData(t *testing.T) {
 
 func TestRenderAll(t *testing.T) {
 	s := load(t)
-	views := map[string]func(*testing.T) gateway.MailView{"full": fullView, "minimal": minimalView, "series": seriesView}
+	views := map[string]func(*testing.T) gateway.MailView{"full": fullView, "minimal": minimalView, "series": seriesView,
+		"relay": relayView}
 	for _, lang := range langs {
 		for _, name := range s.Names() {
 			for vname, view := range views {
@@ -447,7 +451,8 @@ func TestEmbeddedComplete(t *testing.T) {
 		}
 	}
 	names := load(t).Names()
-	want := []string{gateway.TmplAccept, gateway.TmplDecline}
+	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplCancelled, gateway.TmplChat, gateway.TmplCode,
+		gateway.TmplDecline, gateway.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplReminder}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}

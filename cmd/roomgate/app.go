@@ -23,8 +23,9 @@ type app struct {
 }
 
 // openApp opens the database (applying migrations), parses the templates
-// and builds the gateway. now may be nil for the real clock.
-func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
+// and builds the gateway. now may be nil for the real clock; edit may
+// adjust the gateway's options (hooks) before it is built.
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time, edit ...func(*gateway.Options)) (*app, error) {
 	tmpl, err := templates.Load(cfg.TemplatesDir)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
@@ -36,6 +37,9 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 	store.SetMaxBookingLength(cfg.Policy.MaxDuration.Duration)
 	opt := cfg.gatewayOptions()
 	opt.Store, opt.Renderer, opt.Logger, opt.Now = store, tmpl, log, now
+	for _, e := range edit {
+		e(&opt)
+	}
 	gw, err := gateway.New(opt)
 	if err != nil {
 		store.Close()

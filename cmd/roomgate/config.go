@@ -31,6 +31,8 @@ type Config struct {
 	Account  AccountConfig  `toml:"account"`
 	Policy   PolicyConfig   `toml:"policy"`
 	Rooms    []RoomConfig   `toml:"rooms"`
+	HTTP     HTTPConfig     `toml:"http"`
+	Relay    RelayConfig    `toml:"relay"`
 
 	location *time.Location
 	// outbox tunes the dispatcher; tests shorten its delays.
@@ -169,6 +171,8 @@ func (c *Config) setDefaults() {
 		}
 	}
 	def(&c.Language, "fr")
+	c.HTTP.setDefaults()
+	c.Relay.setDefaults()
 	def(&c.Timezone, "Europe/Paris")
 	def(&c.LogLevel, "info")
 	def(&c.LogFormat, "text")
@@ -244,6 +248,9 @@ func (c *Config) readSecrets() error {
 	get(&c.IMAP.Password, c.IMAP.PasswordFile, "ROOMGATE_IMAP_PASSWORD", "imap.password")
 	get(&c.SMTP.Password, c.SMTP.PasswordFile, "ROOMGATE_SMTP_PASSWORD", "smtp.password")
 	get(&c.Account.HostKey, c.Account.HostKeyFile, "ROOMGATE_HOST_KEY", "account.host_key")
+	get(&c.HTTP.Token, c.HTTP.TokenFile, "ROOMGATE_HTTP_TOKEN", "http.token")
+	get(&c.HTTP.OperatorToken, c.HTTP.OperatorTokenFile, "ROOMGATE_HTTP_OPERATOR_TOKEN", "http.operator_token")
+	get(&c.Relay.WebhookURL, c.Relay.WebhookURLFile, "ROOMGATE_WEBHOOK_URL", "relay.webhook_url")
 	return errors.Join(errs...)
 }
 
@@ -281,6 +288,8 @@ func (c *Config) validate() error {
 	}
 	c.validatePolicy(bad)
 	c.validateRooms(bad)
+	c.HTTP.validate(bad)
+	c.Relay.validate(bad)
 	return errors.Join(errs...)
 }
 
@@ -380,6 +389,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 			SeriesMaxBusy: *p.SeriesMaxBusy, SeriesMaxBusyPercent: *p.SeriesMaxBusyPercent,
 			MaxOccurrences: p.MaxOccurrences,
 		},
+		Relay: c.Relay.options(),
 	}
 	for _, r := range c.Rooms {
 		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -156,7 +155,6 @@ func (s *demoSink) wait(timeout time.Duration) (demoMail, error) {
 
 type demoSession struct {
 	sink *demoSink
-	mu   sync.Mutex
 	cur  demoMail
 }
 

@@ -82,11 +82,16 @@ func processFiles(ctx context.Context, gw *gateway.Gateway, files []string, w io
 // be sent now stay queued for `roomgate serve`.
 func flushProcessed(ctx context.Context, a *app, dir string) error {
 	var s gateway.Sender
+	opt, err := a.cfg.outboxOptions()
+	if err != nil {
+		return err
+	}
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		s = mailbox.NewDirSender(dir)
+		d := mailbox.NewDirSender(dir)
+		s, opt.Poster = d, d // chat messages too are written, as NNNN-webhook.json
 	} else {
 		smtp, err := a.cfg.newSMTP(a.log)
 		if err != nil {
@@ -94,7 +99,7 @@ func flushProcessed(ctx context.Context, a *app, dir string) error {
 		}
 		s = smtp
 	}
-	n, err := a.gw.FlushOutbox(ctx, s, gateway.OutboxOptions{})
+	n, err := a.gw.FlushOutbox(ctx, s, opt)
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

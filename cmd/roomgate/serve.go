@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
 	"time"
+
+	"roomgate/gateway"
+	"roomgate/web"
 )
 
 // shutdownGrace bounds how long a stop waits for the message in hand and
@@ -74,32 +78,50 @@ func waitStopped(done <-chan error) error {
 
 // serveOnce runs the daemon with one configuration until ctx is done.
 func serveOnce(ctx context.Context, cfg *Config) error {
-	log := newLogger(cfg.LogLevel, cfg.LogFormat)
-	a, err := openApp(ctx, cfg, log, nil)
+	return serveOnceLogger(ctx, cfg, newLogger(cfg.LogLevel, cfg.LogFormat))
+}
+
+// serveOnceLogger is serveOnce with a given logger.
+func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	metrics := web.NewMetrics()
+	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = metrics.ObserveOutcome })
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	src, err := a.newIMAP(nil)
+	src, err := a.newIMAP(metrics.SetIMAPConnected)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
+	stopWeb, err := startWeb(cfg, a, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer stopWeb()
 	sender, err := cfg.newSMTP(log)
+	if err != nil {
+		return err
+	}
+	outOpt, err := cfg.outboxOptions()
 	if err != nil {
 		return err
 	}
 	log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "rooms", len(cfg.Rooms),
 		"database", cfg.Database.Driver)
 	var wg sync.WaitGroup
-	var outErr error
-	wg.Add(1)
+	var outErr, remErr error
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		outErr = a.gw.RunOutbox(ctx, sender, cfg.outbox)
+		outErr = a.gw.RunOutbox(ctx, sender, outOpt)
+	}()
+	go func() {
+		defer wg.Done()
+		remErr = a.gw.RunReminders(ctx)
 	}()
 	runErr := a.gw.Run(ctx, src)
 	wg.Wait()
 	log.Info("roomgate stopped")
-	return errors.Join(runErr, outErr)
+	return errors.Join(runErr, outErr, remErr)
 }

@@ -1,0 +1,177 @@
+package ical
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// transition is one change of UTC offset of a Go location.
+type transition struct {
+	at       time.Time // the instant of the change
+	from, to int       // offsets in seconds east of UTC, before and after
+	name     string    // abbreviation after the change
+	dst      bool      // daylight saving time after the change
+}
+
+// wall is the onset as a local time in the offset in force before it, as
+// DTSTART and RDATE of a VTIMEZONE observance give it (RFC 5545 §3.6.5).
+func (t transition) wall() time.Time {
+	return t.at.In(time.FixedZone("", t.from))
+}
+
+// VTimezone returns a VTIMEZONE component (RFC 5545 §3.6.5) describing loc
+// at least between from and to, as folded content lines ending in CRLF. Its
+// TZID is loc.String(). Regular yearly changes are written as one RRULE per
+// observance (what every client understands); irregular ones as RDATEs. A
+// zone without changes gets a single STANDARD observance.
+func VTimezone(loc *time.Location, from, to time.Time) string {
+	lo, hi := from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0)
+	ts := transitions(loc, lo, hi)
+	var b strings.Builder
+	b.WriteString("BEGIN:VTIMEZONE\r\n")
+	b.WriteString(FoldLine("TZID:" + loc.String()))
+	if len(ts) == 0 {
+		name, off := lo.In(loc).Zone()
+		writeObservance(&b, []transition{{at: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), from: off, to: off, name: name}}, false, hi)
+	}
+	for _, group := range groupTransitions(ts) {
+		writeObservance(&b, group, true, hi)
+	}
+	b.WriteString("END:VTIMEZONE\r\n")
+	return b.String()
+}
+
+// transitions lists the offset changes of loc in [lo, hi), found by
+// stepping 12 hours at a time and bisecting to the second.
+func transitions(loc *time.Location, lo, hi time.Time) []transition {
+	const step = 12 * time.Hour
+	var out []transition
+	_, prev := lo.In(loc).Zone()
+	for t := lo; t.Before(hi); t = t.Add(step) {
+		next := t.Add(step)
+		name, off := next.In(loc).Zone()
+		if off == prev {
+			continue
+		}
+		a, z := t, next // offset prev at a, off at z
+		for z.Sub(a) > time.Second {
+			mid := a.Add(z.Sub(a) / 2).Truncate(time.Second)
+			if _, o := mid.In(loc).Zone(); o == prev {
+				a = mid
+			} else {
+				z = mid
+			}
+		}
+		out = append(out, transition{at: z, from: prev, to: off, name: name, dst: z.In(loc).IsDST()})
+		prev = off
+	}
+	return out
+}
+
+// groupTransitions splits transitions into observances: those with the same
+// offsets, name and kind, in order of first appearance.
+func groupTransitions(ts []transition) [][]transition {
+	type key struct {
+		from, to int
+		name     string
+		dst      bool
+	}
+	var order []key
+	groups := map[key][]transition{}
+	for _, t := range ts {
+		k := key{t.from, t.to, t.name, t.dst}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], t)
+	}
+	out := make([][]transition, len(order))
+	for i, k := range order {
+		out[i] = groups[k]
+	}
+	return out
+}
+
+// writeObservance writes one STANDARD or DAYLIGHT block for transitions
+// that share their offsets. hi is the end of the range examined: a rule
+// whose last onset lies more than a year before it has stopped, and gets
+// an UNTIL.
+func writeObservance(b *strings.Builder, g []transition, changes bool, hi time.Time) {
+	kind := "STANDARD"
+	if g[0].dst {
+		kind = "DAYLIGHT"
+	}
+	b.WriteString("BEGIN:" + kind + "\r\n")
+	b.WriteString("DTSTART:" + g[0].wall().Format(localLayout) + "\r\n")
+	if rule, ok := onsetRule(g); ok && changes {
+		last := g[len(g)-1].at
+		if last.Before(hi.AddDate(-1, 0, 0)) {
+			rule += ";UNTIL=" + last.UTC().Format(utcLayout)
+		}
+		b.WriteString("RRULE:" + rule + "\r\n")
+	} else {
+		for _, t := range g[1:] {
+			b.WriteString("RDATE:" + t.wall().Format(localLayout) + "\r\n")
+		}
+	}
+	b.WriteString("TZOFFSETFROM:" + formatOffset(g[0].from) + "\r\n")
+	b.WriteString("TZOFFSETTO:" + formatOffset(g[0].to) + "\r\n")
+	if g[0].name != "" && !strings.ContainsAny(g[0].name, "+-") {
+		b.WriteString(FoldLine("TZNAME:" + escapeText(g[0].name)))
+	}
+	b.WriteString("END:" + kind + "\r\n")
+}
+
+// Value layouts of DATE-TIME (RFC 5545 §3.3.5).
+const (
+	localLayout = "20060102T150405"
+	utcLayout   = "20060102T150405Z"
+)
+
+var weekdayCodes = [7]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
+
+// onsetRule returns the RRULE value that yields exactly the onsets of g,
+// once a year on the same weekday of the same month at the same local time
+// (e.g. "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"), if there is one.
+func onsetRule(g []transition) (string, bool) {
+	if len(g) < 2 {
+		return "", false
+	}
+	first := g[0].wall()
+	allLast, nth := true, (first.Day()-1)/7+1
+	for i, t := range g {
+		w := t.wall()
+		if w.Year() != first.Year()+i || w.Month() != first.Month() || w.Weekday() != first.Weekday() ||
+			w.Format("150405") != first.Format("150405") {
+			return "", false
+		}
+		if w.AddDate(0, 0, 7).Month() == w.Month() {
+			allLast = false
+		}
+		if (w.Day()-1)/7+1 != nth {
+			nth = 0
+		}
+	}
+	ord := nth
+	if allLast {
+		ord = -1
+	} else if nth == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%d%s", int(first.Month()), ord, weekdayCodes[first.Weekday()]), true
+}
+
+// formatOffset writes a UTC-OFFSET value (RFC 5545 §3.3.14): +HHMM, or
+// +HHMMSS when there are seconds.
+func formatOffset(secs int) string {
+	sign := "+"
+	if secs < 0 {
+		sign, secs = "-", -secs
+	}
+	s := fmt.Sprintf("%s%02d%02d", sign, secs/3600, secs/60%60)
+	if secs%60 != 0 {
+		s += fmt.Sprintf("%02d", secs%60)
+	}
+	return s
+}

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"roomgate/ical"
+)
+
+// checkLines fails unless every line ends in CRLF and is at most 75 octets.
+func checkLines(t *testing.T, body string) {
+	t.Helper()
+	if !strings.HasSuffix(body, "\r\n") {
+		t.Errorf("body does not end in CRLF")
+	}
+	for i, l := range strings.Split(strings.TrimSuffix(body, "\r\n"), "\r\n") {
+		if len(l) > 75 || strings.ContainsAny(l, "\r\n") {
+			t.Errorf("line %d: %q is not a folded content line", i+1, l)
+		}
+	}
+}
+
+func TestAgendaFeed(t *testing.T) {
+	s := newServer(t, sampleStore())
+	res, body := get(t, s, "/agenda.ics?token="+memberToken)
+	wantStatus(t, res, body, http.StatusOK)
+	if ct := res.Header.Get("Content-Type"); ct != "text/calendar; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	checkLines(t, body)
+	wantContains(t, "feed", body, "METHOD:PUBLISH\r\n", "BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n",
+		"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n", "X-WR-CALNAME:Salle Opteos\r\n",
+		"DTSTART;TZID=Europe/Paris:20261201T100000\r\n", "DTEND;TZID=Europe/Paris:20261201T110000\r\n",
+		"ORGANIZER;CN=Alice Martin:mailto:alice@coop.example\r\n", "SUMMARY:<script>alert(1)</script>\r\n",
+		"LOCATION:Salle Opteos\r\n")
+	wantLacks(t, "feed", body, "Declined meeting", "UID:alice-1", "483920")
+	cal, err := ical.Parse([]byte(body), ical.ParseOptions{Location: paris})
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if cal.Method != "PUBLISH" || len(cal.Events) != 4 {
+		t.Fatalf("method %q, %d events; want PUBLISH, 4", cal.Method, len(cal.Events))
+	}
+	want := map[string]string{"Point mensuel": "2026-12-01T09:00:00Z", hostile: "2026-12-02T13:00:00Z",
+		"Formation": "2026-12-03T13:00:00Z", "Next week": "2026-12-07T08:00:00Z"}
+	uids := map[string]string{}
+	for _, ev := range cal.Events {
+		if got := ev.Start.Format("2006-01-02T15:04:05Z"); got != want[ev.Summary] {
+			t.Errorf("%q starts %s, want %s", ev.Summary, got, want[ev.Summary])
+		}
+		if !strings.HasPrefix(ev.UID, "roomgate-") || uids[ev.UID] != "" {
+			t.Errorf("UID %q: not ours or repeated", ev.UID)
+		}
+		uids[ev.UID] = ev.Summary
+	}
+	// Another request gives the same UIDs.
+	_, again := get(t, s, "/agenda.ics", "Authorization", "Bearer "+memberToken)
+	cal2, err := ical.Parse([]byte(again), ical.ParseOptions{Location: paris})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range cal2.Events {
+		if uids[ev.UID] != ev.Summary {
+			t.Errorf("UID %q changed between requests (%q)", ev.UID, ev.Summary)
+		}
+	}
+}
+
+func TestAgendaFeedBusy(t *testing.T) {
+	s := newServer(t, sampleStore(), func(o *Options) { o.Show, o.Lang = ShowBusy, "fr" })
+	_, body := get(t, s, "/agenda.ics?token="+memberToken)
+	checkLines(t, body)
+	cal, err := ical.Parse([]byte(body), ical.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range cal.Events {
+		if ev.Summary != "Réservé" || ev.Organizer != nil {
+			t.Errorf("busy feed event: summary %q organizer %v", ev.Summary, ev.Organizer)
+		}
+	}
+	wantLacks(t, "busy feed", body, "Point mensuel", "alice", "ORGANIZER", "script")
+}
+
+func TestFeedUIDStable(t *testing.T) {
+	st := sampleStore()
+	a, b := st.bookings[0], st.bookings[3]
+	a2 := a
+	a2.Summary, a2.Start, a2.Sequence = "renamed", a.Start.Add(time.Hour), 7
+	if FeedUID(a) != FeedUID(a2) || FeedUID(a) == FeedUID(b) {
+		t.Fatal("FeedUID not a function of the booking key")
+	}
+	b2 := b
+	b2.RecurrenceID = "20261210T130000Z"
+	if FeedUID(b) == FeedUID(b2) {
+		t.Error("two occurrences share a feed UID")
+	}
+	if got, want := FeedUID(a), "roomgate-"; !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "@roomgate.invalid") {
+		t.Errorf("FeedUID = %q", got)
+	}
+}
+
+func TestFreeBusyFeed(t *testing.T) {
+	st := sampleStore()
+	s := newServer(t, st)
+	res, body := get(t, s, "/freebusy.ics?token="+memberToken)
+	wantStatus(t, res, body, http.StatusOK)
+	checkLines(t, body)
+	wantContains(t, "free/busy", body,
+		"METHOD:PUBLISH\r\nBEGIN:VFREEBUSY\r\n",
+		"DTSTART:20261130T080000Z\r\nDTEND:20261230T080000Z\r\n",
+		"ORGANIZER;CN=Salle Opteos:mailto:zoom@coop.example\r\n",
+		"FREEBUSY;FBTYPE=BUSY:20261201T090000Z/20261201T100000Z\r\n"+
+			"FREEBUSY;FBTYPE=BUSY:20261202T130000Z/20261202T143000Z\r\n"+
+			"FREEBUSY;FBTYPE=BUSY:20261203T130000Z/20261203T140000Z\r\n"+
+			"FREEBUSY;FBTYPE=BUSY:20261207T080000Z/20261207T090000Z\r\n"+
+			"END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
+	wantLacks(t, "free/busy", body, "Point mensuel", "alice", "SUMMARY")
+	if _, err := ical.Parse([]byte(body), ical.ParseOptions{}); err != nil {
+		t.Errorf("Parse: %v", err)
+	}
+	_, again := get(t, s, "/freebusy.ics?token="+memberToken)
+	uid := func(s string) string { i := strings.Index(s, "UID:"); return s[i : i+strings.Index(s[i:], "\r\n")] }
+	if uid(body) != uid(again) {
+		t.Errorf("free/busy UID changed: %s, %s", uid(body), uid(again))
+	}
+	// With room for two meetings, one booking leaves the account free.
+	s2 := newServer(t, st, func(o *Options) { o.Concurrent = 2 })
+	_, body = get(t, s2, "/freebusy.ics?token="+memberToken)
+	wantLacks(t, "free/busy with 2 meetings", body, "FREEBUSY;")
+}

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// healthReport is the body of /healthz. It says what works, never why not.
+type healthReport struct {
+	Status   string `json:"status"`   // "ok" or "failing"
+	IMAP     string `json:"imap"`     // "connected" or "disconnected"
+	Database string `json:"database"` // "ok" or "unreachable"
+	Outbox   string `json:"outbox"`   // "ok", "stuck" or "unknown"
+}
+
+// health answers 200 when IMAP is connected, the database answers and no
+// mail has waited in the outbox longer than StuckAfter; 503 otherwise. It
+// needs no token and reveals nothing sensitive.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	rep := healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok"}
+	if !s.opt.Metrics.IMAPConnected() {
+		rep.IMAP, rep.Status = "disconnected", "failing"
+	}
+	if err := s.opt.Store.Ping(ctx); err != nil {
+		rep.Database, rep.Outbox, rep.Status = "unreachable", "unknown", "failing"
+	} else if _, oldest, err := pendingOutbox(ctx, s.opt.Store); err != nil {
+		rep.Outbox, rep.Status = "unknown", "failing"
+	} else if !oldest.IsZero() && s.opt.Now().Sub(oldest) > s.opt.StuckAfter {
+		rep.Outbox, rep.Status = "stuck", "failing"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if rep.Status != "ok" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	if r.Method != http.MethodHead {
+		json.NewEncoder(w).Encode(rep)
+	}
+}

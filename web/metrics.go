@@ -1,0 +1,137 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"roomgate/gateway"
+)
+
+// Metrics counts what roomgate does, for /metrics (Prometheus text
+// format), and tracks the IMAP connection for /healthz. Its methods are
+// safe for concurrent use; wire ObserveOutcome to gateway.Options.OnOutcome
+// and SetIMAPConnected to mailbox.IMAPOptions.OnConnect.
+type Metrics struct {
+	reg        *prometheus.Registry
+	messages   *prometheus.CounterVec
+	latency    prometheus.Histogram
+	reconnects prometheus.Counter
+	connected  prometheus.Gauge
+	codes      prometheus.Counter
+
+	imapUp, imapSeen atomic.Bool
+	storeOnce        sync.Once
+}
+
+// NewMetrics returns metrics registered in a registry of their own, with
+// the Go runtime and process collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "roomgate_messages_total",
+			Help: "Messages handled, by kind and action."}, []string{"kind", "action"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "roomgate_decision_duration_seconds",
+			Help: "Time to decide and record one message.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 10)}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{Name: "roomgate_imap_reconnects_total",
+			Help: "IMAP connections made again after a loss."}),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgate_imap_connected",
+			Help: "1 while the IMAP inbox is selected."}),
+		codes: prometheus.NewCounter(prometheus.CounterOpts{Name: "roomgate_zoom_codes_relayed_total",
+			Help: "Zoom sign-in codes relayed to a member."}),
+	}
+	m.reg.MustRegister(m.messages, m.latency, m.reconnects, m.connected, m.codes,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveOutcome counts a handled message and its decision time. A Zoom
+// code relayed also counts in roomgate_zoom_codes_relayed_total.
+func (m *Metrics) ObserveOutcome(o gateway.Outcome, took time.Duration) {
+	m.messages.WithLabelValues(string(o.Kind), string(o.Action)).Inc()
+	m.latency.Observe(took.Seconds())
+	if o.Kind == gateway.KindZoomCode && o.Action == gateway.ActionRelayed {
+		m.codes.Inc()
+	}
+}
+
+// SetIMAPConnected records the IMAP connection state; a connection after
+// the first counts as a reconnect.
+func (m *Metrics) SetIMAPConnected(up bool) {
+	if up {
+		if m.imapSeen.Swap(true) {
+			m.reconnects.Inc()
+		}
+		m.connected.Set(1)
+	} else {
+		m.connected.Set(0)
+	}
+	m.imapUp.Store(up)
+}
+
+// IMAPConnected reports whether the IMAP inbox is selected now.
+func (m *Metrics) IMAPConnected() bool { return m.imapUp.Load() }
+
+// handler serves the registry in the Prometheus text format.
+func (m *Metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// watchStore adds the gauges read from the store at each scrape, once.
+func (m *Metrics) watchStore(s Store) {
+	m.storeOnce.Do(func() { m.reg.MustRegister(&storeCollector{store: s}) })
+}
+
+// storeCollector reads the outbox at scrape time.
+type storeCollector struct{ store Store }
+
+var (
+	outboxDepthDesc = prometheus.NewDesc("roomgate_outbox_depth",
+		"Mails waiting in the outbox (pending).", nil, nil)
+	outboxAgeDesc = prometheus.NewDesc("roomgate_outbox_oldest_pending_seconds",
+		"Age of the oldest pending mail, 0 when none.", nil, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxDepthDesc
+	ch <- outboxAgeDesc
+}
+
+// Collect implements prometheus.Collector. A database error leaves the
+// gauges out of this scrape.
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	depth, oldest, err := pendingOutbox(ctx, c.store)
+	if err != nil {
+		return
+	}
+	age := 0.0
+	if !oldest.IsZero() {
+		age = time.Since(oldest).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(depth))
+	ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age)
+}
+
+// pendingOutbox returns how many mails wait and when the oldest was queued.
+func pendingOutbox(ctx context.Context, s Store) (int, time.Time, error) {
+	ms, err := s.ListOutbox(ctx, gateway.OutboxPending, 0)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	var oldest time.Time
+	for _, m := range ms {
+		if oldest.IsZero() || m.CreatedAt.Before(oldest) {
+			oldest = m.CreatedAt
+		}
+	}
+	return len(ms), oldest, nil
+}

@@ -1,0 +1,110 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"roomgate/gateway"
+)
+
+func TestHealth(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(*fakeStore, *Metrics)
+		code  int
+		want  healthReport
+	}{
+		{"all good", func(*fakeStore, *Metrics) {}, http.StatusOK,
+			healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok"}},
+		{"IMAP down", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false) }, http.StatusServiceUnavailable,
+			healthReport{Status: "failing", IMAP: "disconnected", Database: "ok", Outbox: "ok"}},
+		{"database down", func(st *fakeStore, _ *Metrics) { st.setPingErr(true) }, http.StatusServiceUnavailable,
+			healthReport{Status: "failing", IMAP: "connected", Database: "unreachable", Outbox: "unknown"}},
+		{"outbox stuck", func(st *fakeStore, _ *Metrics) { st.outbox[1].CreatedAt = t0.Add(-16 * time.Minute) },
+			http.StatusServiceUnavailable, healthReport{Status: "failing", IMAP: "connected", Database: "ok", Outbox: "stuck"}},
+		{"old mail already sent", func(st *fakeStore, _ *Metrics) { st.outbox[0].CreatedAt = t0.Add(-48 * time.Hour) },
+			http.StatusOK, healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, m := sampleStore(), NewMetrics()
+			m.SetIMAPConnected(true)
+			tt.setup(st, m)
+			s := newServer(t, st, func(o *Options) { o.Metrics = m })
+			res, body := get(t, s, "/healthz")
+			wantStatus(t, res, body, tt.code)
+			var got healthReport
+			if err := json.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("body %q: %v", body, err)
+			}
+			if got != tt.want {
+				t.Errorf("report %+v, want %+v", got, tt.want)
+			}
+			wantLacks(t, "health", body, "refused", "zoom@", "alice")
+		})
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	m := NewMetrics()
+	m.SetIMAPConnected(true)
+	m.SetIMAPConnected(false)
+	m.SetIMAPConnected(true)
+	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindRequest, Action: gateway.ActionAccepted}, 20*time.Millisecond)
+	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindZoomCode, Action: gateway.ActionRelayed}, time.Millisecond)
+	s := newServer(t, sampleStore(), func(o *Options) { o.Metrics = m })
+	res, body := get(t, s, "/metrics", "Authorization", "Bearer "+operatorToken)
+	wantStatus(t, res, body, http.StatusOK)
+	wantContains(t, "metrics", body,
+		`roomgate_messages_total{action="accepted",kind="request"} 1`,
+		`roomgate_messages_total{action="relayed",kind="zoom-code"} 1`,
+		"# TYPE roomgate_decision_duration_seconds histogram", "roomgate_decision_duration_seconds_count 2",
+		"roomgate_imap_reconnects_total 1", "roomgate_imap_connected 1",
+		"roomgate_zoom_codes_relayed_total 1", "roomgate_outbox_depth 1",
+		"# TYPE roomgate_outbox_oldest_pending_seconds gauge", "go_goroutines")
+}
+
+func TestOperatorPages(t *testing.T) {
+	s := newServer(t, sampleStore())
+	q := "?token=" + operatorToken
+	tests := []struct {
+		path       string
+		want, lack []string
+	}{
+		{"/operator/", []string{"Messages processed", "<td>accepted</td><td>3</td>", `href="audit` + q + `"`, `href="../` + q + `"`}, nil},
+		{"/operator/audit", []string{"Recent decisions", "the account is free", "2026-12-01 10:00–11:00", "Salle Opteos",
+			"invalid calendar: &lt;script&gt;alert(1)&lt;/script&gt;", `aria-current="page">Recent decisions`}, []string{hostile}},
+		{"/operator/audit?days=1", []string{"Over the last day (1)."}, nil},
+		{"/operator/rejected", []string{"Rejected mail", "&lt;bad@x&gt;", "eve@elsewhere.example", "Over the last 30 days."},
+			[]string{"the account is free", hostile}},
+		{"/operator/outbox", []string{"Outbox", "<td>8</td>", "421 4.7.0 try again later", "<td>pending</td><td>2</td><td>2026-11-30 09:01</td>",
+			"<td>sent</td>", "bob@coop.example"}, []string{"SECRET-RAW-BYTES", "483920"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			sep := "?"
+			if strings.Contains(tt.path, "?") {
+				sep = "&"
+			}
+			res, body := get(t, s, tt.path+sep+q[1:])
+			wantStatus(t, res, body, http.StatusOK)
+			wantContains(t, tt.path, body, tt.want...)
+			wantLacks(t, tt.path, body, tt.lack...)
+		})
+	}
+	res, body := get(t, s, "/operator/audit?days=0&token="+operatorToken)
+	wantStatus(t, res, body, http.StatusBadRequest)
+}
+
+// TestOperatorSeesAgendaNav checks that the agenda links to the operator
+// pages for the operator only.
+func TestOperatorSeesAgendaNav(t *testing.T) {
+	s := newServer(t, sampleStore())
+	_, body := get(t, s, "/?token="+operatorToken)
+	wantContains(t, "operator agenda", body, `href="operator/?token=`+operatorToken+`"`)
+	_, body = get(t, s, "/?token="+memberToken)
+	wantLacks(t, "member agenda", body, "operator/", operatorToken)
+}

@@ -1,0 +1,202 @@
+// Package web serves roomgate over HTTP: the members' week agenda, the
+// calendar feeds (agenda.ics, freebusy.ics) calendar apps subscribe to, the
+// operator's pages, a health check and Prometheus metrics.
+//
+// It reads roomgate's state through the small Store interface below, which
+// the db package's Store satisfies; it never writes. Pages are
+// html/template files of the templates package, so everything a member typed
+// is escaped. No page shows the host key, passcodes, join links or
+// passwords: the package is never given them.
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"roomgate/gateway"
+	"roomgate/templates"
+)
+
+// Store is the read-only view of roomgate's state the web pages need.
+type Store interface {
+	// ListBookings returns the bookings of any status that overlap
+	// [from, to), ordered by Start.
+	ListBookings(ctx context.Context, from, to time.Time) ([]gateway.Booking, error)
+	// ListAudit returns up to limit audit entries logged at or after
+	// since, oldest first; limit <= 0 means all.
+	ListAudit(ctx context.Context, since time.Time, limit int) ([]gateway.AuditEntry, error)
+	// ListOutbox returns up to limit mails with that status (any when ""),
+	// newest first; limit <= 0 means all.
+	ListOutbox(ctx context.Context, status gateway.OutboxStatus, limit int) ([]gateway.OutboxMail, error)
+	// CountMessages returns how many processed messages there are per
+	// action.
+	CountMessages(ctx context.Context) (map[string]int, error)
+	// Ping checks that the database is reachable.
+	Ping(ctx context.Context) error
+}
+
+// What members see of other people's bookings (Options.Show).
+const (
+	ShowTitles = "titles" // title and organizer
+	ShowBusy   = "busy"   // only that the slot is booked
+)
+
+// Options configures a Server. Store, Token and Location are required.
+type Options struct {
+	Store Store
+	// Token lets members in: ?token=… in the URL (calendar apps need
+	// that) or an Authorization: Bearer header. OperatorToken opens the
+	// operator pages and /metrics as well; when "", they answer 404.
+	Token, OperatorToken string
+	// Show is ShowTitles (the default) or ShowBusy.
+	Show     string
+	Lang     string         // "fr" (default) or "en"
+	Location *time.Location // zone of the agenda and the feeds
+	// Rooms maps each room's address to its name.
+	Rooms map[string]string
+	// Concurrent is how many meetings the account hosts at once (1 when 0).
+	Concurrent int
+	// DayStart and DayEnd bound the free slots shown, as offsets from
+	// local midnight (08:00 and 20:00 when both are 0). Buffer is kept
+	// free around each booking.
+	DayStart, DayEnd, Buffer time.Duration
+	// BookingWindow is how far ahead the feeds reach (180 days when 0).
+	BookingWindow time.Duration
+	// StuckAfter: a pending mail older than this makes /healthz fail
+	// (15 minutes when 0).
+	StuckAfter time.Duration
+	// Metrics receives the store's gauges and serves /metrics; a new one
+	// is made when nil.
+	Metrics *Metrics
+	Logger  *slog.Logger
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Server is the web front end. It is an http.Handler, safe for concurrent
+// use.
+type Server struct {
+	opt   Options
+	log   *slog.Logger
+	pages *htmltemplate.Template
+	csp   string
+	mux   *http.ServeMux
+}
+
+// New checks the options and returns a Server.
+func New(opt Options) (*Server, error) {
+	if opt.Store == nil || opt.Location == nil {
+		return nil, errors.New("web: Store and Location are required")
+	}
+	if opt.Token == "" {
+		return nil, errors.New("web: a member token is required")
+	}
+	opt = withDefaults(opt)
+	if opt.Show != ShowTitles && opt.Show != ShowBusy {
+		return nil, fmt.Errorf("web: show %q is not %s or %s", opt.Show, ShowTitles, ShowBusy)
+	}
+	pages, err := templates.Web(opt.Lang)
+	if err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	s := &Server{opt: opt, log: opt.Logger, pages: pages, csp: contentSecurityPolicy()}
+	opt.Metrics.watchStore(opt.Store)
+	s.routes()
+	return s, nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Show == "" {
+		o.Show = ShowTitles
+	}
+	if o.Lang == "" {
+		o.Lang = "fr"
+	}
+	if o.Concurrent <= 0 {
+		o.Concurrent = 1
+	}
+	if o.DayStart == 0 && o.DayEnd == 0 {
+		o.DayStart, o.DayEnd = 8*time.Hour, 20*time.Hour
+	}
+	if o.BookingWindow <= 0 {
+		o.BookingWindow = 180 * 24 * time.Hour
+	}
+	if o.StuckAfter <= 0 {
+		o.StuckAfter = 15 * time.Minute
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// routes registers every page. GET patterns also answer HEAD.
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.Handle("GET /{$}", s.member(s.agenda))
+	m.Handle("GET /agenda.ics", s.member(s.agendaFeed))
+	m.Handle("GET /freebusy.ics", s.member(s.freeBusyFeed))
+	m.HandleFunc("GET /healthz", s.health)
+	m.Handle("GET /metrics", s.operator(s.opt.Metrics.handler().ServeHTTP))
+	m.Handle("GET /operator/{$}", s.operatorAccess(s.operatorIndex))
+	m.Handle("GET /operator/audit", s.operatorAccess(s.operatorAudit))
+	m.Handle("GET /operator/outbox", s.operatorAccess(s.operatorOutbox))
+	m.Handle("GET /operator/rejected", s.operatorAccess(s.operatorRejected))
+	s.mux = m
+}
+
+// ServeHTTP adds the security headers, recovers panics and routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic in web handler", "path", r.URL.Path, "panic", v)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	h := w.Header()
+	h.Set("Content-Security-Policy", s.csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+// render executes a page template into a buffer first, so that a failure
+// yields a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
+		s.log.Error("web page failed", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// fail logs an internal error and answers 500 without details.
+func (s *Server) fail(w http.ResponseWriter, what string, err error) {
+	s.log.Error("web: "+what, "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// word returns a word of the page catalogue in the configured language.
+func (s *Server) word(key string) string { return templates.WebWord(s.opt.Lang, key) }
