@@ -82,6 +82,9 @@ func (g *Gateway) analyze(in Incoming) (a analysis) {
 	}
 	a.cal = cal
 	a.kind = kindOfMethod(cal.Method)
+	if len(cal.Events) == 0 && (a.kind == KindRequest || a.kind == KindCancel) {
+		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)
+	}
 	return a
 }
 
