@@ -32,6 +32,7 @@ type analysis struct {
 	env       envelope
 	kind      Kind
 	cal       *ical.Calendar
+	calData   []byte // the calendar part, decoded
 	rejection error
 	// zoom is set for the Zoom account's own mail (KindZoom*).
 	zoom *zoomMail
@@ -80,7 +81,7 @@ func (g *Gateway) analyze(in Incoming) (a analysis) {
 		a.rejection = fmt.Errorf("invalid calendar: %w", err)
 		return a
 	}
-	a.cal = cal
+	a.cal, a.calData = cal, data
 	a.kind = kindOfMethod(cal.Method)
 	if len(cal.Events) == 0 && (a.kind == KindRequest || a.kind == KindCancel) {
 		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)

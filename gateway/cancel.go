@@ -25,6 +25,12 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 		if err != nil {
 			return Outcome{}, err
 		}
+		if n > 0 && (ev.RecurrenceID == nil || ev.RecurrenceID.ThisAndFuture) {
+			// The series ends: no later date is to be decided.
+			if err := tx.DeleteOpenSeries(ctx, ev.UID); err != nil {
+				return Outcome{}, err
+			}
+		}
 		total += n
 		if n > 0 && out.start.IsZero() {
 			out.start, out.end = ev.Start, ev.End

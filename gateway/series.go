@@ -72,6 +72,9 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if err := g.saveDates(ctx, tx, a, inv, dates, existing, removed); err != nil {
 		return Outcome{}, err
 	}
+	if err := g.keepOpenSeries(ctx, tx, a, inv, dates); err != nil {
+		return Outcome{}, err
+	}
 	return g.answerSeries(ctx, tx, a, inv, out, dates)
 }
 

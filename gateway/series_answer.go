@@ -78,7 +78,15 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 		view.Summary = inv.master.Summary
 	}
 	view.Series, view.Dates = true, len(ds)
+	view.Declined = g.declinedDates(ds)
+	return g.answer(ctx, tx, a, inv, out, template(first), view, g.seriesItems(inv, ds, accepted > 0))
+}
+
+// declinedDates lists, for the member's mail, the dates declined because
+// they are busy or against the policy, in the display zone.
+func (g *Gateway) declinedDates(ds []dated) []DateDecision {
 	loc := g.opt.Location
+	var out []DateDecision
 	for _, d := range ds {
 		if d.v.accepted || d.v.reason == ReasonSeriesBusy { // list only the dates that are busy
 			continue
@@ -90,9 +98,9 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 		if len(d.v.suggestions) > 0 {
 			dd.Suggestion = &d.v.suggestions[0]
 		}
-		view.Declined = append(view.Declined, dd)
+		out = append(out, dd)
 	}
-	return g.answer(ctx, tx, a, inv, out, template(first), view, g.seriesItems(inv, ds, accepted > 0))
+	return out
 }
 
 // seriesItems builds the REPLY's components (RFC 5546 §3.2.3): the master
@@ -120,6 +128,9 @@ func (g *Gateway) seriesItems(inv *invitation, ds []dated, masterAccepted bool) 
 // declineWhole declines every date of the request for one reason that
 // applies to all of them, and releases what the meeting held.
 func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, v verdict) (Outcome, error) {
+	if err := tx.DeleteOpenSeries(ctx, inv.uid); err != nil {
+		return Outcome{}, err
+	}
 	existing, err := tx.BookingsByUID(ctx, inv.uid)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)

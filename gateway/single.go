@@ -48,6 +48,9 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if err := g.dropOccurrences(ctx, tx, a, existing, ev); err != nil {
 		return Outcome{}, err
 	}
+	if err := tx.DeleteOpenSeries(ctx, inv.uid); err != nil {
+		return Outcome{}, err
+	}
 	v, err := g.checkSlot(ctx, tx, inv, ev.Start, ev.End)
 	if err != nil {
 		return Outcome{}, err
@@ -112,6 +115,9 @@ func (g *Gateway) roomNotInvited(ctx context.Context, tx Tx, a *analysis) (Outco
 	n, err := g.cancelBookings(ctx, tx, a, existing, ev, nil, "the room was removed from the meeting")
 	if err != nil || n == 0 {
 		return out, err
+	}
+	if err := tx.DeleteOpenSeries(ctx, ev.UID); err != nil {
+		return Outcome{}, err
 	}
 	out.Action, out.Reason = ActionCancelled, fmt.Sprintf("room removed from the meeting: %d booking(s) freed", n)
 	return out, nil

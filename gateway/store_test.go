@@ -32,6 +32,8 @@ type memState struct {
 	// reminders is the reminder state of each booking ID (see
 	// remind_store_test.go).
 	reminders map[int64]memReminder
+	// series holds the open-ended series by UID.
+	series map[string]gateway.OpenSeries
 }
 
 func newMemStore() *memStore {
@@ -45,6 +47,7 @@ func (s memState) clone() memState {
 		c.messages[k] = v
 	}
 	c.reminders = maps.Clone(s.reminders)
+	c.series = maps.Clone(s.series)
 	for _, m := range s.outbox {
 		m.To, m.Raw = slices.Clone(m.To), slices.Clone(m.Raw)
 		c.outbox = append(c.outbox, m)
@@ -276,4 +279,31 @@ func (t *memTx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 	e.ID = t.s.nextID
 	t.s.audit = append(t.s.audit, e)
 	return nil
+}
+
+func (t *memTx) SaveOpenSeries(ctx context.Context, os gateway.OpenSeries) error {
+	if t.s.series == nil {
+		t.s.series = map[string]gateway.OpenSeries{}
+	}
+	t.s.series[os.UID] = os
+	return nil
+}
+
+func (t *memTx) DeleteOpenSeries(ctx context.Context, uid string) error {
+	delete(t.s.series, uid)
+	return nil
+}
+
+func (t *memTx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]gateway.OpenSeries, error) {
+	var out []gateway.OpenSeries
+	for _, os := range t.s.series {
+		if os.Horizon.Before(before) {
+			out = append(out, os)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Horizon.Before(out[j].Horizon) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }

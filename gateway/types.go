@@ -205,6 +205,13 @@ type Tx interface {
 	SaveBooking(ctx context.Context, b *Booking) error
 	// SaveBookings is SaveBooking for many bookings at once.
 	SaveBookings(ctx context.Context, bs []*Booking) error
+	// SaveOpenSeries inserts or replaces the open-ended series of s.UID.
+	SaveOpenSeries(ctx context.Context, s OpenSeries) error
+	// DeleteOpenSeries forgets the open-ended series of uid, if any.
+	DeleteOpenSeries(ctx context.Context, uid string) error
+	// OpenSeriesDue returns up to limit open-ended series whose Horizon is
+	// before `before`, the lowest Horizon first.
+	OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]OpenSeries, error)
 	// OverlappingAny returns the accepted bookings that overlap at least
 	// one of the spans, each once, ordered by Start; each span bounded and
 	// indexed as in Overlapping.
@@ -274,3 +281,14 @@ type PermanentError interface {
 
 // Span is a half-open time range [Start, End).
 type Span struct{ Start, End time.Time }
+
+// OpenSeries is a recurring series without end: its dates are decided up
+// to Horizon, and the rest as the booking window reaches them.
+type OpenSeries struct {
+	UID       string
+	Organizer string
+	Room      string
+	Calendar  []byte // the iCalendar object of the last REQUEST decided
+	MessageID string // that REQUEST's Message-ID, for threading
+	Horizon   time.Time
+}

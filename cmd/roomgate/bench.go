@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type benchOptions struct {
 	driver, dsn              string
 	floor                    bool
 	timeout                  time.Duration
+	cpuProfile               string
 }
 
 func runBench(args []string, stdout io.Writer) error {
@@ -42,6 +44,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `URL` for -driver postgres")
 	fs.BoolVar(&o.floor, "floor", false, "measure the floor instead: a minimal loop that IDLEs, FETCHes and sends a fixed reply")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this `duration`")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file` (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,6 +74,17 @@ func benchRun(o benchOptions, stdout io.Writer) error {
 	}
 	defer stop()
 	time.Sleep(500 * time.Millisecond) // let the receiver reach IDLE
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rec := &benchRecorder{sent: map[string]time.Time{}, got: map[string]time.Time{}}
 	go rec.collect(ctx, env.sink)
 	start := time.Now()

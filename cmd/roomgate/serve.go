@@ -110,8 +110,8 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "rooms", len(cfg.Rooms),
 		"database", cfg.Database.Driver)
 	var wg sync.WaitGroup
-	var outErr, remErr error
-	wg.Add(2)
+	var outErr, remErr, serErr error
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		outErr = a.gw.RunOutbox(ctx, sender, outOpt)
@@ -120,8 +120,12 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		defer wg.Done()
 		remErr = a.gw.RunReminders(ctx)
 	}()
+	go func() {
+		defer wg.Done()
+		serErr = a.gw.RunSeries(ctx, 15*time.Minute)
+	}()
 	runErr := a.gw.Run(ctx, src)
 	wg.Wait()
 	log.Info("roomgate stopped")
-	return errors.Join(runErr, outErr, remErr)
+	return errors.Join(runErr, outErr, remErr, serErr)
 }

@@ -1,0 +1,70 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"roomgate/gateway"
+)
+
+// openSeriesRow is one row of open_series.
+type openSeriesRow struct {
+	bun.BaseModel `bun:"table:open_series"`
+
+	UID       string    `bun:"uid,pk"`
+	Organizer string    `bun:"organizer"`
+	Room      string    `bun:"room"`
+	Calendar  []byte    `bun:"calendar"`
+	MessageID string    `bun:"message_id"`
+	Horizon   time.Time `bun:"horizon"`
+	UpdatedAt time.Time `bun:"updated_at"`
+}
+
+// SaveOpenSeries inserts or replaces the open-ended series of s.UID.
+func (t *tx) SaveOpenSeries(ctx context.Context, s gateway.OpenSeries) error {
+	r := &openSeriesRow{UID: s.UID, Organizer: s.Organizer, Room: s.Room, Calendar: s.Calendar,
+		MessageID: s.MessageID, Horizon: utc(s.Horizon), UpdatedAt: now()}
+	_, err := t.db.NewInsert().Model(r).
+		On("CONFLICT (uid) DO UPDATE").
+		Set("organizer = EXCLUDED.organizer").
+		Set("room = EXCLUDED.room").
+		Set("calendar = EXCLUDED.calendar").
+		Set("message_id = EXCLUDED.message_id").
+		Set("horizon = EXCLUDED.horizon").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save open series %s: %w", s.UID, err)
+	}
+	return nil
+}
+
+// DeleteOpenSeries forgets the open-ended series of uid, if any.
+func (t *tx) DeleteOpenSeries(ctx context.Context, uid string) error {
+	if _, err := t.db.NewDelete().Model((*openSeriesRow)(nil)).Where("uid = ?", uid).Exec(ctx); err != nil {
+		return fmt.Errorf("delete open series %s: %w", uid, err)
+	}
+	return nil
+}
+
+// OpenSeriesDue returns up to limit open-ended series decided up to an
+// instant before `before`, those decided the least far first.
+func (t *tx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]gateway.OpenSeries, error) {
+	var rows []openSeriesRow
+	q := t.db.NewSelect().Model(&rows).Where("horizon < ?", utc(before)).Order("horizon", "uid")
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("open series due: %w", err)
+	}
+	out := make([]gateway.OpenSeries, len(rows))
+	for i, r := range rows {
+		out[i] = gateway.OpenSeries{UID: r.UID, Organizer: r.Organizer, Room: r.Room, Calendar: r.Calendar,
+			MessageID: r.MessageID, Horizon: utc(r.Horizon)}
+	}
+	return out, nil
+}

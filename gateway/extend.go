@@ -1,0 +1,177 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"roomgate/ical"
+)
+
+// openEnded reports whether a series master has no end: an RRULE without
+// COUNT or UNTIL (RFC 5545 §3.3.10). Its dates are decided up to the end
+// of the booking window, and the later ones as the window reaches them.
+func openEnded(master *ical.Event) bool {
+	r := strings.ToUpper(master.RRule)
+	return r != "" && !strings.Contains(r, "COUNT=") && !strings.Contains(r, "UNTIL=")
+}
+
+// keepOpenSeries records, or forgets, the calendar of a series without end
+// after its dates up to the booking window were decided.
+func (g *Gateway) keepOpenSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated) error {
+	if inv.master == nil {
+		return nil // occurrences only: the series, if any, is unchanged
+	}
+	accepted := false
+	for _, d := range ds {
+		accepted = accepted || d.v.accepted
+	}
+	if !openEnded(inv.master) || !accepted {
+		return tx.DeleteOpenSeries(ctx, inv.uid)
+	}
+	return tx.SaveOpenSeries(ctx, OpenSeries{UID: inv.uid, Organizer: inv.organizer, Room: inv.room.Address,
+		Calendar: a.calData, MessageID: a.env.MessageID, Horizon: g.opt.Now().Add(g.opt.Policy.BookingWindow)})
+}
+
+// extendStep is how far the window must have moved before a series is
+// looked at again.
+const extendStep = time.Hour
+
+// ExtendSeries decides the dates of open-ended series that the booking
+// window has reached since they were last decided. A date found busy (two
+// series without end meeting far ahead, say) is declined: its organizer
+// gets a REPLY declining that RECURRENCE-ID and a mail listing the dates.
+// It returns how many series were extended.
+func (g *Gateway) ExtendSeries(ctx context.Context) (int, error) {
+	n := 0
+	err := g.opt.Store.Update(ctx, func(tx Tx) error {
+		now := g.opt.Now()
+		due, err := tx.OpenSeriesDue(ctx, now.Add(g.opt.Policy.BookingWindow-extendStep), 20)
+		if err != nil {
+			return err
+		}
+		for _, s := range due {
+			if err := g.extendOne(ctx, tx, s, now.Add(g.opt.Policy.BookingWindow)); err != nil {
+				return fmt.Errorf("extend series %s: %w", s.UID, err)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// extendOne decides the dates of one series from its horizon to the new one.
+func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon time.Time) error {
+	a := &analysis{key: fmt.Sprintf("extend:%s:%s", s.UID, horizon.UTC().Format(time.RFC3339)),
+		env: envelope{MessageID: s.MessageID}}
+	cal, err := ical.Parse(s.Calendar, ical.ParseOptions{Location: g.opt.Location})
+	if err != nil {
+		return tx.DeleteOpenSeries(ctx, s.UID) // cannot happen for a stored calendar; never retry it
+	}
+	a.cal, a.calData = cal, s.Calendar
+	inv, err := g.readInvitation(cal)
+	if err != nil || inv == nil || inv.master == nil {
+		return tx.DeleteOpenSeries(ctx, s.UID)
+	}
+	wants, err := g.newDates(inv, s.Horizon, horizon)
+	if err != nil {
+		return err
+	}
+	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	if err != nil {
+		return err
+	}
+	ds, err := g.decideDates(ctx, tx, inv, wants, existing)
+	if err != nil {
+		return err
+	}
+	if err := g.suggestForDates(ctx, tx, inv, ds); err != nil {
+		return err
+	}
+	s.Horizon = horizon
+	if err := g.saveDates(ctx, tx, a, inv, ds, nil, nil); err != nil {
+		return err
+	}
+	if err := tx.SaveOpenSeries(ctx, s); err != nil {
+		return err
+	}
+	return g.announceNewDates(ctx, tx, a, inv, ds)
+}
+
+// newDates lists the series' dates that start in [from, to) and that no
+// override of the request replaces.
+func (g *Gateway) newDates(inv *invitation, from, to time.Time) ([]want, error) {
+	occs, err := inv.master.Occurrences(from, to, g.opt.Policy.MaxOccurrences)
+	if err != nil {
+		return nil, err
+	}
+	overridden := map[string]bool{}
+	for _, ev := range inv.events {
+		if ev.RecurrenceID != nil {
+			overridden[RecurrenceKey(ev.RecurrenceID.Time)] = true
+		}
+	}
+	now := g.opt.Now()
+	var out []want
+	for _, o := range occs {
+		k := RecurrenceKey(o.RecurrenceID)
+		if o.Start.Before(from) || o.Start.Before(now) || overridden[k] {
+			continue // before the old horizon, already past, or replaced
+		}
+		out = append(out, want{key: k, rid: o.RecurrenceID, start: o.Start, end: o.End, ev: inv.master})
+	}
+	return out, nil
+}
+
+// announceNewDates tells the organizer about the new dates the room could
+// not take; accepted ones need no word, the series is already accepted.
+func (g *Gateway) announceNewDates(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated) error {
+	var busy []dated
+	for _, d := range ds {
+		if !d.v.accepted {
+			busy = append(busy, d)
+		}
+	}
+	if len(busy) == 0 {
+		return nil
+	}
+	out := Outcome{Kind: KindRequest, Action: ActionDeclined, UID: inv.uid, room: inv.room.Address,
+		start: busy[0].start, end: busy[0].end,
+		Reason: fmt.Sprintf("%d new date(s) of the series declined as the booking window moved", len(busy))}
+	view := g.mailView(inv, busy[0].v, inv.master, busy[0].start, busy[0].end)
+	view.Series, view.Dates = true, len(ds)
+	view.Declined = g.declinedDates(busy)
+	var items []ical.ReplyItem
+	for _, d := range busy {
+		it := g.replyItem(inv, inv.master, d.v)
+		it.RecurrenceID = inv.master.RecurrenceIDFor(d.rid)
+		items = append(items, it)
+	}
+	out, err := g.answer(ctx, tx, a, inv, out, TmplDecline, view, items)
+	if err != nil {
+		return err
+	}
+	return tx.Audit(ctx, AuditEntry{At: g.opt.Now().UTC(), MessageKey: a.key, MessageID: a.env.MessageID,
+		Kind: out.Kind, Action: out.Action, UID: out.UID, Organizer: inv.organizer, Room: inv.room.Address,
+		Start: out.start, End: out.end, Reason: out.Reason})
+}
+
+// RunSeries extends open-ended series every interval until ctx is done.
+func (g *Gateway) RunSeries(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := g.ExtendSeries(ctx); err != nil && ctx.Err() == nil {
+			g.log.Error("extending open-ended series", "err", err)
+		} else if n > 0 {
+			g.log.Info("open-ended series extended", "series", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
