@@ -45,27 +45,48 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 	return nil
 }
 
-// handleBatch handles and files messages in order. It stops at the first
-// message whose decision could not be recorded and returns it with the
-// messages after it.
+// handleBatch decides messages in order, then files them: all at once when
+// the source can (a MOVE per folder instead of one per message), else one
+// by one. It stops at the first message whose decision could not be
+// recorded and returns it with the messages after it; those decided before
+// it are filed.
 func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+	defer cancel()
+	var done []Filing
 	for i, in := range batch {
 		if ctx.Err() != nil {
-			return nil
+			break
 		}
-		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
 		out, err := g.HandleSafe(work, in)
 		if err != nil {
-			cancel()
 			g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "err", err)
-			return batch[i:]
+			rest = batch[i:]
+			break
 		}
-		if err := src.File(work, in, out.Folder); err != nil {
-			g.log.Error("message decided but not filed; it will be filed after reconnecting", "ref", in.Ref, "folder", out.Folder, "err", err)
-		}
-		cancel()
+		done = append(done, Filing{In: in, Folder: out.Folder})
 	}
-	return nil
+	g.file(work, src, done)
+	return rest
+}
+
+// file files handled messages. A message not filed stays in the inbox and
+// is filed after the next connection, without being decided again.
+func (g *Gateway) file(ctx context.Context, src Source, items []Filing) {
+	if len(items) == 0 {
+		return
+	}
+	if bf, ok := src.(BatchFiler); ok {
+		if err := bf.FileBatch(ctx, items); err != nil {
+			g.log.Error("messages decided but not all filed; they will be filed after reconnecting", "messages", len(items), "err", err)
+		}
+		return
+	}
+	for _, it := range items {
+		if err := src.File(ctx, it.In, it.Folder); err != nil {
+			g.log.Error("message decided but not filed; it will be filed after reconnecting", "ref", it.In.Ref, "folder", it.Folder, "err", err)
+		}
+	}
 }
 
 // HandleSafe is Handle with a guard: a panic while deciding is logged with

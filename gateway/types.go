@@ -267,6 +267,20 @@ type Source interface {
 	File(ctx context.Context, m Incoming, f Folder) error
 }
 
+// Filing is one handled message and the folder it goes to.
+type Filing struct {
+	In     Incoming
+	Folder Folder
+}
+
+// BatchFiler is implemented by sources that can file several messages in
+// one go (one MOVE per folder, say), which the loop then prefers to File.
+type BatchFiler interface {
+	// FileBatch files every message as File would. On an error, some may
+	// be filed and others not; those are delivered again by Next.
+	FileBatch(ctx context.Context, items []Filing) error
+}
+
 // Sender hands a mail to the submission server. mailbox.SMTP implements it.
 type Sender interface {
 	Send(ctx context.Context, from string, to []string, raw []byte) error

@@ -329,3 +329,28 @@ func testFolderDeleted(e *env) {
 	e.file(m, msgs[0], gateway.FolderOther)
 	e.expectFolder("roomgate/Other", "one")
 }
+
+// testFileBatch files several messages at once, to several folders, and
+// records the highest UID: a new client does not deliver them again.
+func testFileBatch(e *env) {
+	for _, s := range []string{"a", "b", "c", "d"} {
+		e.append(s)
+	}
+	m := e.client(nil)
+	msgs := e.next(m, "a", "b", "c", "d")
+	items := []gateway.Filing{{In: msgs[0], Folder: gateway.FolderProcessed}, {In: msgs[1], Folder: gateway.FolderRejected},
+		{In: msgs[2], Folder: gateway.FolderProcessed}, {In: msgs[3], Folder: gateway.FolderOther}}
+	if err := m.FileBatch(e.t.Context(), items); err != nil {
+		e.t.Fatalf("FileBatch: %v", err)
+	}
+	e.expectFolder("INBOX")
+	e.expectFolder("roomgate/Processed", "a", "c")
+	e.expectFolder("roomgate/Rejected", "b")
+	e.expectFolder("roomgate/Other", "d")
+	if got := e.state.get("INBOX")[1]; got != msgs[3].UID {
+		e.t.Errorf("last UID recorded = %d, want %d", got, msgs[3].UID)
+	}
+	m.Close()
+	e.append("e")
+	e.next(e.client(nil), "e")
+}

@@ -247,6 +247,7 @@ func TestIMAP(t *testing.T) {
 		{"Oversize", testOversize},
 		{"CancelAndClose", testCancelAndClose},
 		{"FolderDeleted", testFolderDeleted},
+		{"FileBatch", testFileBatch},
 	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {

@@ -39,20 +39,71 @@ func (m *IMAP) File(ctx context.Context, in gateway.Incoming, f gateway.Folder) 
 	}
 	stop := s.closeOnDone(ctx)
 	defer stop()
-	err := s.move(imap.UID(in.UID), dest)
+	if err := m.moveTo(s, imap.UIDSetNum(imap.UID(in.UID)), dest); err != nil {
+		return fmt.Errorf("file %s: %w", in.Ref, err)
+	}
+	m.log.Debug("filed message", "ref", in.Ref, "folder", dest)
+	return m.saveLastUID(ctx, in.UID)
+}
+
+// FileBatch files several delivered messages: one MOVE (or COPY, STORE
+// and EXPUNGE) per destination folder for all its messages, then records
+// the highest UID as filed. It implements gateway.BatchFiler.
+func (m *IMAP) FileBatch(ctx context.Context, items []gateway.Filing) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.isClosed() {
+		return ErrClosed
+	}
+	s := m.sess
+	if s == nil {
+		return errors.New("file messages: not connected")
+	}
+	sets := map[string]*imap.UIDSet{}
+	var order []string
+	var highest uint32
+	for _, it := range items {
+		if it.In.UIDValidity != s.uidValidity {
+			return fmt.Errorf("file %s: UIDVALIDITY is now %d", it.In.Ref, s.uidValidity)
+		}
+		dest, ok := s.folders[it.Folder]
+		if !ok {
+			return fmt.Errorf("file %s: unknown folder %q", it.In.Ref, it.Folder)
+		}
+		if sets[dest] == nil {
+			sets[dest] = &imap.UIDSet{}
+			order = append(order, dest)
+		}
+		sets[dest].AddNum(imap.UID(it.In.UID))
+		highest = max(highest, it.In.UID)
+	}
+	stop := s.closeOnDone(ctx)
+	defer stop()
+	for _, dest := range order {
+		if err := m.moveTo(s, *sets[dest], dest); err != nil {
+			return err
+		}
+		m.log.Debug("filed messages", "uids", sets[dest].String(), "folder", dest)
+	}
+	return m.saveLastUID(ctx, highest)
+}
+
+// moveTo moves a set of messages, creating the folder again if it was
+// deleted meanwhile. On a connection failure the session is dropped.
+func (m *IMAP) moveTo(s *session, set imap.UIDSet, dest string) error {
+	err := s.moveSet(set, dest)
 	if isTryCreate(err) { // the folder was deleted meanwhile
 		if err = s.ensureMailbox(dest); err == nil {
-			err = s.move(imap.UID(in.UID), dest)
+			err = s.moveSet(set, dest)
 		}
 	}
 	if err != nil {
 		if !isProtocolNo(err) {
 			m.drop() // Next reconnects
 		}
-		return fmt.Errorf("file %s to %s: %w", in.Ref, dest, err)
+		return fmt.Errorf("file %s to %s: %w", set.String(), dest, err)
 	}
-	m.log.Debug("filed message", "ref", in.Ref, "folder", dest)
-	return m.saveLastUID(ctx, in.UID)
+	return nil
 }
 
 // saveLastUID records lastUID = max(lastUID, uid).
@@ -67,10 +118,9 @@ func (m *IMAP) saveLastUID(ctx context.Context, uid uint32) error {
 	return nil
 }
 
-// move moves one message. Each step of the fallback waits for the previous
-// one: the message is flagged \Deleted only once the copy succeeded.
-func (s *session) move(uid imap.UID, dest string) error {
-	set := imap.UIDSetNum(uid)
+// moveSet moves messages. Each step of the fallback waits for the previous
+// one: the messages are flagged \Deleted only once the copy succeeded.
+func (s *session) moveSet(set imap.UIDSet, dest string) error {
 	if s.caps.Has(imap.CapMove) {
 		_, err := s.c.Move(set, dest).Wait()
 		return err
