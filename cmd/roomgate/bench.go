@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -17,6 +18,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/textproto"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"roomgate/gateway"
 )
@@ -111,6 +114,17 @@ func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers) (
 		return func() { <-done }, nil
 	}
 	dsn := o.dsn
+	if o.driver == "postgres" {
+		scoped, drop, err := benchSchema(ctx, o.dsn)
+		if err != nil {
+			return nil, err
+		}
+		dsn = scoped
+		defer func() {
+			prev := stop
+			stop = func() { prev(); drop() }
+		}()
+	}
 	if o.driver == "sqlite" {
 		dir, err := os.MkdirTemp("", "roomgate-bench-")
 		if err != nil {
@@ -325,4 +339,33 @@ func rssKiB() int64 {
 		}
 	}
 	return 0
+}
+
+// benchSchema creates a schema of its own for one run on PostgreSQL, so
+// runs never see each other's bookings, and returns a DSN using it and a
+// function that drops it.
+func benchSchema(ctx context.Context, dsn string) (string, func(), error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("-dsn: %w", err)
+	}
+	admin := stdlib.OpenDB(*cfg)
+	schema := fmt.Sprintf("roomgate_bench_%d", os.Getpid())
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("-dsn must be a postgres:// URL: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}
+	return u.String(), drop, nil
 }
