@@ -40,11 +40,9 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)
 	}
-	for _, b := range existing {
-		if b.Organizer != inv.organizer {
-			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, b.Organizer, inv.organizer)
-			return out, nil
-		}
+	if why := ownedByOther(existing, inv); why != "" {
+		out.Action, out.Reason = ActionIgnored, why
+		return out, nil
 	}
 	if whole, ok := g.seriesPolicy(inv); !ok {
 		return g.declineWhole(ctx, tx, a, inv, out, whole)
@@ -76,6 +74,18 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 		return Outcome{}, err
 	}
 	return g.answerSeries(ctx, tx, a, inv, out, dates)
+}
+
+// ownedByOther says why a meeting cannot be changed by this invitation when
+// one of its bookings belongs to another organizer: only the organizer who
+// booked may change it. It returns "" otherwise.
+func ownedByOther(existing []Booking, inv *invitation) string {
+	for _, b := range existing {
+		if b.Organizer != inv.organizer {
+			return fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, b.Organizer, inv.organizer)
+		}
+	}
+	return ""
 }
 
 // seriesPolicy checks what applies to the whole request before expansion.

@@ -31,11 +31,11 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)
 	}
 	// Every booking of the UID counts: it may have been a series before.
+	if why := ownedByOther(existing, inv); why != "" {
+		out.Action, out.Reason = ActionIgnored, why
+		return out, nil
+	}
 	for _, b := range existing {
-		if b.Organizer != inv.organizer {
-			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("meeting %s belongs to %s, not to %s", inv.uid, b.Organizer, inv.organizer)
-			return out, nil
-		}
 		if newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
 			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("stale version (SEQUENCE %d, already have %d)", ev.Sequence, b.Sequence)
 			return out, nil

@@ -33,6 +33,7 @@ type benchOptions struct {
 	floor                    bool
 	timeout                  time.Duration
 	cpuProfile               string
+	empty                    bool
 }
 
 func runBench(args []string, stdout io.Writer) error {
@@ -47,6 +48,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `URL` for -driver postgres")
 	fs.BoolVar(&o.floor, "floor", false, "measure the floor instead: a minimal loop that IDLEs, FETCHes and sends a fixed reply")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this `duration`")
+	fs.BoolVar(&o.empty, "empty", false, "confirm that the account's messages may be deleted (needed when it holds any)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file` (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -218,6 +220,17 @@ func emptyMailboxes(o benchOptions) error {
 	boxes, err := c.List("", "*", nil).Collect()
 	if err != nil {
 		return err
+	}
+	if !o.empty {
+		total := uint32(0)
+		for _, b := range boxes {
+			if sel, err := c.Select(b.Mailbox, nil).Wait(); err == nil {
+				total += sel.NumMessages
+			}
+		}
+		if total > 0 {
+			return fmt.Errorf("the account holds %d message(s) and bench deletes them: use a test account, or pass -empty to confirm", total)
+		}
 	}
 	for _, b := range boxes {
 		sel, err := c.Select(b.Mailbox, nil).Wait()
