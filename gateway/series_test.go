@@ -258,11 +258,7 @@ func TestSeries(t *testing.T) {
 		h := newHarness(t)
 		iv := weekly("w", alice, 0, firstThursday, 1)
 		iv.Events[0].Lines = []string{"RRULE:FREQ=SECONDLY"}
-		start := time.Now()
-		got := public(h.handle(iv.bytes()))
-		if took := time.Since(start); took > 2*time.Second {
-			t.Errorf("took %v", took)
-		}
+		got := public(h.handle(iv.bytes())) // how fast: BenchmarkPathologicalRRULE in ical
 		if want := out(gateway.KindRequest, gateway.ActionDeclined, "w", "the series has more than 500 dates in the booking window", gateway.FolderProcessed, 1); got != want {
 			t.Fatalf("outcome %+v, want %+v", got, want)
 		}
