@@ -78,7 +78,8 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 	mv := MailView{Lang: g.opt.Lang, Summary: ev.Summary, OrganizerName: inv.organizerName, Organizer: inv.organizer,
 		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{s.In(loc), e.In(loc)},
 		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
-		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact}
+		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact,
+		Concurrent: g.opt.Concurrent}
 	for _, b := range v.conflicts {
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}

@@ -72,6 +72,12 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if accepted == 0 {
 		out.Action = ActionDeclined
 		first = ds[0].v
+		for _, d := range ds {
+			if d.v.reason == ReasonSeriesBusy { // declined whole for its busy dates
+				first = d.v
+				break
+			}
+		}
 	}
 	view := g.mailView(inv, first, ds[0].ev, ds[0].start, ds[0].end)
 	if inv.master != nil {

@@ -162,7 +162,7 @@ func TestSeries(t *testing.T) {
 		}
 		noSecrets(t, m.Raw, r)
 		// Only the busy dates are listed, not the free ones declined with them.
-		wantText := "The room cannot take this meeting.\n\nDates the room cannot take:\n" +
+		wantText := "Too many dates of this recurring meeting are already taken, so the room\ndeclines the whole series.\n\nDates the room cannot take:\n" +
 			"- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 10 December 2026, 11:15–12:15)\n" +
 			"- Thursday 17 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 17 December 2026, 11:15–12:15)\n" +
 			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n" +

@@ -57,6 +57,8 @@ type MailView struct {
 	LeadMinutes int
 	// RecordingHours is how long cloud recordings are kept: 24.
 	RecordingHours int
+	// Concurrent is how many meetings the account hosts at once.
+	Concurrent int
 	// Contact is the facilitators' contact text from the config, may be "".
 	Contact string
 	// Note is a free text from the operator, e.g. why a booking was
