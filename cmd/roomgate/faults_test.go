@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -58,4 +59,69 @@ func TestServeDovecotRestart(t *testing.T) {
 	srv.Append(t, "INBOX", request("restart-2", "bob@coop.example", 0, tomorrowAt(16, 0), tomorrowAt(17, 0)).mail())
 	checkReply(t, sink.Wait(t, 2, 30*time.Second)[1], "bob@coop.example", "ACCEPTED", true)
 	t.Logf("Dovecot restarted; the next invitation was answered %s after the restart began", time.Since(began).Round(time.Millisecond))
+}
+
+// privatePostgres starts a PostgreSQL cluster of the test's own on port
+// 5433 (the shared server must not be restarted under the other suites)
+// and returns its URL and a function that restarts it. It needs root and
+// Debian's PostgreSQL binaries, and only runs with ROOMGATE_TEST_BACKEND=
+// postgres.
+func privatePostgres(t *testing.T) (url string, restart func()) {
+	t.Helper()
+	if os.Getenv("ROOMGATE_TEST_BACKEND") != "postgres" {
+		t.Skip("PostgreSQL restart test: runs with ROOMGATE_TEST_BACKEND=postgres")
+	}
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	if len(bins) == 0 || os.Geteuid() != 0 {
+		const msg = "PostgreSQL restart test skipped: needs root and Debian's postgresql binaries"
+		if os.Getenv("ROOMGATE_TEST_STRICT") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	bin := filepath.Dir(bins[len(bins)-1])
+	dir, err := os.MkdirTemp("", "roomgate-fault-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	data := filepath.Join(dir, "data")
+	asPostgres := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("runuser", append([]string{"-u", "postgres", "--"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	if err := exec.Command("chown", "postgres", dir).Run(); err != nil {
+		t.Fatal(err)
+	}
+	asPostgres(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres")
+	opts := "-p 5433 -k " + dir + " -c listen_addresses=127.0.0.1"
+	pgctl := func(verb string) {
+		asPostgres(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", verb)
+	}
+	pgctl("start")
+	t.Cleanup(func() { pgctl("stop"); os.RemoveAll(dir) })
+	return "postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable", func() { pgctl("restart") }
+}
+
+// TestServePostgresRestart restarts the daemon's PostgreSQL: the daemon
+// recovers by itself and answers the next invitation.
+func TestServePostgresRestart(t *testing.T) {
+	url, restart := privatePostgres(t)
+	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
+	sink := mailtest.NewSMTPSink(t)
+	cfg := testConfig(t, srv, sink)
+	cfg.Database = DatabaseConfig{Driver: "postgres", DSN: url}
+	startDaemon(t, cfg)
+	srv.Append(t, "INBOX", request("pg-1", "alice@coop.example", 0, tomorrowAt(8, 0), tomorrowAt(9, 0)).mail())
+	sink.Wait(t, 1, 20*time.Second)
+
+	began := time.Now()
+	restart()
+	srv.Append(t, "INBOX", request("pg-2", "bob@coop.example", 0, tomorrowAt(16, 0), tomorrowAt(17, 0)).mail())
+	checkReply(t, sink.Wait(t, 2, 60*time.Second)[1], "bob@coop.example", "ACCEPTED", true)
+	waitFolder(t, srv, "INBOX", 0)
+	t.Logf("PostgreSQL restarted; the next invitation was answered %s after the restart began", time.Since(began).Round(time.Millisecond))
 }
