@@ -125,3 +125,59 @@ func TestServePostgresRestart(t *testing.T) {
 	waitFolder(t, srv, "INBOX", 0)
 	t.Logf("PostgreSQL restarted; the next invitation was answered %s after the restart began", time.Since(began).Round(time.Millisecond))
 }
+
+// TestServeDiskFull fills the filesystem that holds the SQLite database: a
+// decision that cannot be written leaves its message in the inbox, with a
+// clear error in the log, and it is decided once there is room again.
+func TestServeDiskFull(t *testing.T) {
+	if os.Getenv("ROOMGATE_TEST_BACKEND") == "postgres" {
+		t.Skip("disk-full test: SQLite only")
+	}
+	dir, err := os.MkdirTemp("", "roomgate-fault-disk-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", dir).CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		t.Skipf("disk-full test skipped: cannot mount a small tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run(); os.RemoveAll(dir) })
+	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
+	sink := mailtest.NewSMTPSink(t)
+	cfg := testConfig(t, srv, sink)
+	cfg.Database = DatabaseConfig{Driver: "sqlite", DSN: filepath.Join(dir, "roomgate.db")}
+	startDaemon(t, cfg)
+	srv.Append(t, "INBOX", request("disk-1", "alice@coop.example", 0, tomorrowAt(8, 0), tomorrowAt(9, 0)).mail())
+	sink.Wait(t, 1, 20*time.Second)
+	waitFolder(t, srv, "INBOX", 0)
+
+	fill(t, filepath.Join(dir, "filler"))
+	srv.Append(t, "INBOX", request("disk-2", "bob@coop.example", 0, tomorrowAt(16, 0), tomorrowAt(17, 0)).mail())
+	time.Sleep(2 * time.Second)
+	if n := len(srv.List(t, "INBOX")); n != 1 {
+		t.Fatalf("with the disk full, %d message(s) in the inbox, want the new one left there", n)
+	}
+	if n := len(sink.Messages()); n != 1 {
+		t.Fatalf("with the disk full, %d replies sent, want none more", n)
+	}
+	os.Remove(filepath.Join(dir, "filler"))
+	checkReply(t, sink.Wait(t, 2, 60*time.Second)[1], "bob@coop.example", "ACCEPTED", true)
+	waitFolder(t, srv, "INBOX", 0)
+}
+
+// fill writes to path until the filesystem is full.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	f.Write(buf[:512]) // the last partial block
+}
