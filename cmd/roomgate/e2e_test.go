@@ -221,21 +221,29 @@ func TestServeIMAPDrop(t *testing.T) {
 	}
 }
 
-// TestServeSMTPDown: a reply decided while the SMTP server is down is sent
-// once it is back, and the message is filed meanwhile.
+// TestServeSMTPDown: replies decided while the SMTP server is down are
+// queued, the messages filed meanwhile, and once the server is back the
+// replies leave in the order of the decisions.
 func TestServeSMTPDown(t *testing.T) {
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
 	sink.SetDown(true)
 	startDaemon(t, testConfig(t, srv, sink))
-	srv.Append(t, "INBOX", request("smtp-down", "alice@coop.example", 0, tomorrowAt(12, 0), tomorrowAt(13, 0)).mail())
-	waitFolder(t, srv, "roomgate/Processed", 1)
+	who := []string{"alice@coop.example", "bob@coop.example", "carol@coop.example"}
+	for i, w := range who {
+		s := tomorrowAt(9+2*i, 0)
+		srv.Append(t, "INBOX", request(fmt.Sprintf("smtp-down-%d", i), w, 0, s, s.Add(time.Hour)).mail())
+	}
+	waitFolder(t, srv, "roomgate/Processed", len(who))
 	time.Sleep(500 * time.Millisecond)
 	if n := len(sink.Messages()); n != 0 {
 		t.Fatalf("%d mails delivered while the server was down", n)
 	}
 	sink.SetDown(false)
-	checkReply(t, sink.Wait(t, 1, 30*time.Second)[0], "alice@coop.example", "ACCEPTED", true)
+	got := sink.Wait(t, len(who), 30*time.Second)
+	for i, w := range who {
+		checkReply(t, got[i], w, "ACCEPTED", true)
+	}
 }
 
 // TestServeBadInput: every broken message ends in the rejected folder and
