@@ -28,6 +28,9 @@ func TestOpenEndedSeriesMeetFarAhead(t *testing.T) {
 	if out := h.handle(openWeekly("a-open", alice, at(2026, 12, 7, 10, 0), 5).bytes()); out.Action != gateway.ActionAccepted {
 		t.Fatalf("Alice's series: %+v", out)
 	}
+	// Bob books a minute later: where the series meet, the earlier booking
+	// keeps the date (series are extended in the order they were decided).
+	h.clock.advance(time.Minute)
 	if out := h.handle(openWeekly("b-open", bob, at(2026, 12, 14, 10, 30), 3).bytes()); out.Action != gateway.ActionAccepted {
 		t.Fatalf("Bob's series: %+v", out)
 	}

@@ -301,7 +301,12 @@ func (t *memTx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) 
 			out = append(out, os)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Horizon.Before(out[j].Horizon) })
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Horizon.Equal(out[j].Horizon) {
+			return out[i].Horizon.Before(out[j].Horizon)
+		}
+		return out[i].UID < out[j].UID
+	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
 	}
