@@ -182,7 +182,7 @@ func TestTwoInstances(t *testing.T) {
 	for _, raw := range burst(n, slots) {
 		srv.Append(t, "INBOX", raw)
 	}
-	sink.Wait(t, n, 2*time.Minute)
+	sink.Wait(t, n, 4*time.Minute) // a claim of a killed instance waits out its 90 s lease
 	waitFolder(t, srv, "roomgate/Processed", n)
 	waitFolder(t, srv, "INBOX", 0)
 	time.Sleep(time.Second) // a duplicate would show up now
@@ -230,7 +230,7 @@ func TestCrashSafety(t *testing.T) {
 	<-done
 	waitFolder(t, srv, "INBOX", 0)
 	waitFolder(t, srv, "roomgate/Processed", n)
-	sink.Wait(t, n, 2*time.Minute)
+	sink.Wait(t, n, 4*time.Minute) // a claim of a killed instance waits out its 90 s lease
 	time.Sleep(time.Second)
 	dup := 0
 	per := repliesByInvitation(t, sink)
