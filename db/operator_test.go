@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"testing"
+	"time"
 
 	"roomgate/gateway"
 )
@@ -53,12 +54,12 @@ func TestRetryOutbox(t *testing.T) {
 		check(s.OutboxRetry(ctx, failed.ID, at(9, 5), "550 no such user", true))
 		check(s.OutboxRetry(ctx, waiting.ID, at(11, 0), "421 try later", false))
 
-		n, err := s.RetryOutbox(ctx, at(10, 0), failed.ID, sent.ID)
+		n, err := s.RetryOutbox(ctx, at(10, 0), 90*time.Second, failed.ID, sent.ID)
 		check(err)
 		if n != 1 {
 			t.Errorf("RetryOutbox(failed, sent) changed %d, want 1", n)
 		}
-		n, err = s.RetryOutbox(ctx, at(10, 30))
+		n, err = s.RetryOutbox(ctx, at(10, 30), 90*time.Second)
 		check(err)
 		if n != 3 {
 			t.Errorf("RetryOutbox() changed %d, want 3 (failed, waiting, other)", n)
@@ -80,6 +81,19 @@ func TestRetryOutbox(t *testing.T) {
 					t.Errorf("mail %s after retry: %s next %s", m.UID, m.Status, m.NextAttempt)
 				}
 			}
+		}
+		// A mail claimed by a sending instance keeps its lease.
+		leased := mail("l", at(10, 30), at(10, 30))
+		enqueueAll(t, s, []*gateway.OutboxMail{leased})
+		claimed, err := s.ClaimOutbox(ctx, at(10, 31), 90*time.Second, 10)
+		check(err)
+		if len(claimed) != 4 {
+			t.Fatalf("claimed %d mails, want 4", len(claimed))
+		}
+		n, err = s.RetryOutbox(ctx, at(10, 31), 90*time.Second, leased.ID)
+		check(err)
+		if n != 0 {
+			t.Errorf("RetryOutbox(leased) changed %d, want 0: the claim holds", n)
 		}
 	})
 }

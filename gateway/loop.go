@@ -189,7 +189,7 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 	sent := 0
 	for {
 		now := g.opt.Now()
-		due, err := g.opt.Store.ClaimOutbox(ctx, now, outboxLease, 1)
+		due, err := g.opt.Store.ClaimOutbox(ctx, now, OutboxLease, 1)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
@@ -206,10 +206,10 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 	}
 }
 
-// outboxLease is how long a claimed mail is kept from other instances:
+// OutboxLease is how long a claimed mail is kept from other instances:
 // longer than one delivery may last. An instance that dies with a claim
 // leaves the mail to the others when the lease ends.
-const outboxLease = sendTimeout + 30*time.Second
+const OutboxLease = sendTimeout + 30*time.Second
 
 // sendOne sends one mail and records the result. After a temporary
 // failure it returns when the mail is due again: the next mails would most

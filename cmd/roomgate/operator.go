@@ -285,7 +285,7 @@ func runOutboxRetry(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	n, err := a.store.RetryOutbox(ctx, time.Now(), ids...)
+	n, err := a.store.RetryOutbox(ctx, time.Now(), gateway.OutboxLease, ids...)
 	if err != nil {
 		return err
 	}
