@@ -157,3 +157,23 @@ func (s *Store) ListOutbox(ctx context.Context, status gateway.OutboxStatus, lim
 	}
 	return mails(rows), nil
 }
+
+// PendingOutbox returns how many mails wait to be sent and when the oldest
+// of them was queued (zero when none), without reading the mails.
+func (s *Store) PendingOutbox(ctx context.Context) (int, time.Time, error) {
+	var res struct {
+		N      int        `bun:"n"`
+		Oldest *time.Time `bun:"oldest"`
+	}
+	err := s.r.NewSelect().Model((*outboxRow)(nil)).
+		ColumnExpr("COUNT(*) AS n").ColumnExpr("MIN(created_at) AS oldest").
+		Where("status = ?", string(gateway.OutboxPending)).
+		Scan(ctx, &res)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("pending outbox: %w", err)
+	}
+	if res.Oldest == nil {
+		return res.N, time.Time{}, nil
+	}
+	return res.N, utc(*res.Oldest), nil
+}

@@ -220,3 +220,24 @@ func TestOutboxUnknownID(t *testing.T) {
 		}
 	})
 }
+
+func TestPendingOutbox(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		n, oldest, err := s.PendingOutbox(ctx)
+		if err != nil || n != 0 || !oldest.IsZero() {
+			t.Fatalf("empty outbox: %d, %v, %v", n, oldest, err)
+		}
+		m1, m2, m3 := mail("u1", at(9, 0), at(9, 0)), mail("u2", at(9, 5), at(9, 5)), mail("u3", at(9, 7), at(9, 7))
+		enqueueAll(t, s, []*gateway.OutboxMail{m1, m2, m3})
+		if err := s.OutboxSent(ctx, m1.ID, at(9, 8)); err != nil {
+			t.Fatal(err)
+		}
+		n, oldest, err = s.PendingOutbox(ctx)
+		if err != nil || n != 2 || !oldest.Equal(at(9, 5)) {
+			t.Fatalf("PendingOutbox = %d, %v, %v; want 2 queued since 9:05", n, oldest, err)
+		}
+	})
+}

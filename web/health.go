@@ -27,7 +27,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.opt.Store.Ping(ctx); err != nil {
 		rep.Database, rep.Outbox, rep.Status = "unreachable", "unknown", "failing"
-	} else if _, oldest, err := pendingOutbox(ctx, s.opt.Store); err != nil {
+	} else if _, oldest, err := s.opt.Store.PendingOutbox(ctx); err != nil {
 		rep.Outbox, rep.Status = "unknown", "failing"
 	} else if !oldest.IsZero() && s.opt.Now().Sub(oldest) > s.opt.StuckAfter {
 		rep.Outbox, rep.Status = "stuck", "failing"

@@ -109,7 +109,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	depth, oldest, err := pendingOutbox(ctx, c.store)
+	depth, oldest, err := c.store.PendingOutbox(ctx)
 	if err != nil {
 		return
 	}
@@ -119,19 +119,4 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(outboxDepthDesc, prometheus.GaugeValue, float64(depth))
 	ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age)
-}
-
-// pendingOutbox returns how many mails wait and when the oldest was queued.
-func pendingOutbox(ctx context.Context, s Store) (int, time.Time, error) {
-	ms, err := s.ListOutbox(ctx, gateway.OutboxPending, 0)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	var oldest time.Time
-	for _, m := range ms {
-		if oldest.IsZero() || m.CreatedAt.Before(oldest) {
-			oldest = m.CreatedAt
-		}
-	}
-	return len(ms), oldest, nil
 }

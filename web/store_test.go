@@ -63,6 +63,17 @@ func (f *fakeStore) ListOutbox(ctx context.Context, status gateway.OutboxStatus,
 	return out, nil
 }
 
+func (f *fakeStore) PendingOutbox(ctx context.Context) (int, time.Time, error) {
+	ms, err := f.ListOutbox(ctx, gateway.OutboxPending, 0)
+	var oldest time.Time
+	for _, m := range ms {
+		if oldest.IsZero() || m.CreatedAt.Before(oldest) {
+			oldest = m.CreatedAt
+		}
+	}
+	return len(ms), oldest, err
+}
+
 func (f *fakeStore) CountMessages(ctx context.Context) (map[string]int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

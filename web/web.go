@@ -34,6 +34,9 @@ type Store interface {
 	// ListOutbox returns up to limit mails with that status (any when ""),
 	// newest first; limit <= 0 means all.
 	ListOutbox(ctx context.Context, status gateway.OutboxStatus, limit int) ([]gateway.OutboxMail, error)
+	// PendingOutbox returns how many mails wait to be sent and when the
+	// oldest was queued (zero when none).
+	PendingOutbox(ctx context.Context) (int, time.Time, error)
 	// CountMessages returns how many processed messages there are per
 	// action.
 	CountMessages(ctx context.Context) (map[string]int, error)
