@@ -15,6 +15,12 @@ import (
 // status), ordered by RecurrenceID.
 func (t *tx) BookingsByUID(ctx context.Context, uid string) ([]gateway.Booking, error) {
 	var rows []bookingRow
+	if t.s.hot != nil {
+		if err := t.scanHot(ctx, t.s.hot.bookingsByUID, &rows, uid); err != nil {
+			return nil, fmt.Errorf("bookings by uid: %w", err)
+		}
+		return bookings(rows), nil
+	}
 	err := t.db.NewSelect().Model(&rows).
 		Where("uid = ?", uid).
 		Order("recurrence_id").
@@ -32,6 +38,12 @@ func (t *tx) BookingsByUID(ctx context.Context, uid string) ([]gateway.Booking, 
 func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Booking, error) {
 	lower := from.Add(-time.Duration(t.s.maxLen.Load()))
 	var rows []bookingRow
+	if t.s.hot != nil {
+		if err := t.scanHot(ctx, t.s.hot.overlapping, &rows, sqliteTime(lower), sqliteTime(to), sqliteTime(from)); err != nil {
+			return nil, fmt.Errorf("overlapping bookings: %w", err)
+		}
+		return bookings(rows), nil
+	}
 	err := t.db.NewSelect().Model(&rows).
 		Where("status = ?", string(gateway.StatusAccepted)).
 		Where("start_at > ?", utc(lower)).
@@ -97,11 +109,29 @@ const spansPerQuery = 64
 // OverlappingAny returns the accepted bookings that overlap at least one of
 // the spans, each once, ordered by Start. Every span is a range scan of the
 // (status, start_at) index, as in Overlapping; the spans are asked in a
-// few queries rather than one query each.
+// few queries rather than one query each (on SQLite, in one prepared
+// statement).
 func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gateway.Booking, error) {
 	maxLen := time.Duration(t.s.maxLen.Load())
 	seen := map[int64]bool{}
 	var out []gateway.Booking
+	if t.s.hot != nil && len(spans) > 0 {
+		js, err := spansJSON(spans, maxLen)
+		if err != nil {
+			return nil, fmt.Errorf("overlapping bookings: %w", err)
+		}
+		var rows []bookingRow
+		if err := t.scanHot(ctx, t.s.hot.overlappingAny, &rows, js); err != nil {
+			return nil, fmt.Errorf("overlapping bookings: %w", err)
+		}
+		for i := range rows {
+			if !seen[rows[i].ID] {
+				seen[rows[i].ID] = true
+				out = append(out, rows[i].booking())
+			}
+		}
+		spans = nil
+	}
 	for len(spans) > 0 {
 		chunk := spans[:min(spansPerQuery, len(spans))]
 		spans = spans[len(chunk):]

@@ -69,6 +69,9 @@ type Store struct {
 	w, r   *bun.DB
 	log    *slog.Logger
 	maxLen atomic.Int64
+	// hot holds the prepared statements of the decision's hot path, on
+	// SQLite only (see hot.go).
+	hot *hotStatements
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -87,6 +90,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if s.driver == DriverSQLite {
+		if err := s.prepareHot(ctx); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -163,7 +172,7 @@ func (s *Store) openPostgres(dsn string) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	err := errors.Join(s.hot.close(), s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}

@@ -1,0 +1,145 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"roomgate/gateway"
+)
+
+// The statements every decision runs, for every date it decides.
+//
+// modernc SQLite spends more time parsing and planning a statement than
+// running an indexed lookup, and bun sends each query as new text with its
+// arguments written in. On SQLite these statements are therefore written
+// with placeholders and prepared once, on the writer connection; each
+// transaction reuses them. PostgreSQL, where a statement costs a round trip
+// rather than its parsing, keeps bun's queries.
+
+// sqliteTimeLayout is how bun's SQLite dialect writes an instant (always
+// UTC). Instants are stored as this text, whose byte order is their time
+// order, so placeholders must be given the same form.
+const sqliteTimeLayout = "2006-01-02 15:04:05.999999-07:00"
+
+func sqliteTime(t time.Time) string { return t.UTC().Format(sqliteTimeLayout) }
+
+// bookingColumns are the columns a bookingRow is scanned from.
+const bookingColumns = `b.id, b.uid, b.recurrence_id, b.room, b.organizer, b.organizer_name, b.summary,
+	b.start_at, b.end_at, b.sequence, b.dtstamp, b.status, b.reason, b.message_id, b.lang,
+	b.created_at, b.updated_at`
+
+const (
+	// bookingsByUIDSQL is BookingsByUID, by the unique (uid,
+	// recurrence_id) index.
+	bookingsByUIDSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b WHERE b.uid = ? ORDER BY b.recurrence_id`
+
+	// overlappingSQL is Overlapping: one range scan of the (status,
+	// start_at, end_at) index. Arguments: lower bound of start_at (from
+	// minus the longest booking), to, from.
+	overlappingSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b
+	WHERE b.status = 'accepted' AND b.start_at > ? AND b.start_at < ? AND b.end_at > ?
+	ORDER BY b.start_at, b.id`
+
+	// overlappingAnySQL is OverlappingAny in one statement: the spans come
+	// as one JSON array of [lower, to, from] triples and each drives one
+	// range scan of the index, as overlappingSQL does. The spans are
+	// materialized first so that they form the outer loop.
+	overlappingAnySQL = `WITH w AS MATERIALIZED (
+		SELECT value->>0 AS lo, value->>1 AS hi, value->>2 AS fr FROM json_each(?)
+	)
+	SELECT ` + bookingColumns + ` FROM w CROSS JOIN bookings AS b
+	WHERE b.status = 'accepted' AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr`
+)
+
+// hotStatements are the prepared statements of one SQLite database.
+type hotStatements struct {
+	bookingsByUID, overlapping, overlappingAny *sql.Stmt
+}
+
+// prepareHot prepares the hot statements on the writer pool. It runs once
+// the schema exists, before any transaction holds the only writer
+// connection.
+func (s *Store) prepareHot(ctx context.Context) error {
+	h := &hotStatements{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&h.bookingsByUID, bookingsByUIDSQL},
+		{&h.overlapping, overlappingSQL},
+		{&h.overlappingAny, overlappingAnySQL},
+	} {
+		st, err := s.w.DB.PrepareContext(ctx, p.sql)
+		if err != nil {
+			h.close()
+			return fmt.Errorf("prepare statement: %w", err)
+		}
+		*p.dst = st
+	}
+	s.hot = h
+	return nil
+}
+
+func (h *hotStatements) close() error {
+	if h == nil {
+		return nil
+	}
+	var err error
+	for _, st := range []*sql.Stmt{h.bookingsByUID, h.overlapping, h.overlappingAny} {
+		if st != nil {
+			err = errors.Join(err, st.Close())
+		}
+	}
+	return err
+}
+
+// scanHot runs a prepared statement in the transaction and scans its rows
+// into dest. database/sql reuses the statement already prepared on the
+// transaction's connection. The rows are read without bun: its reflection
+// costs more than the query.
+func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args ...any) error {
+	ts := t.db.StmtContext(ctx, st)
+	defer ts.Close()
+	rows, err := ts.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r bookingRow
+		var start, end, created, updated string
+		var stamp sql.NullString
+		if err := rows.Scan(&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
+			&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
+			&created, &updated); err != nil {
+			return err
+		}
+		for _, f := range []struct {
+			dst *time.Time
+			src string
+		}{{&r.StartAt, start}, {&r.EndAt, end}, {&r.DTStamp, stamp.String}, {&r.CreatedAt, created}, {&r.UpdatedAt, updated}} {
+			if f.src == "" {
+				continue
+			}
+			if *f.dst, err = time.Parse(sqliteTimeLayout, f.src); err != nil {
+				return fmt.Errorf("booking %d: %w", r.ID, err)
+			}
+		}
+		*dest = append(*dest, r)
+	}
+	return rows.Err()
+}
+
+// spansJSON encodes spans as overlappingAnySQL expects them.
+func spansJSON(spans []gateway.Span, maxLen time.Duration) (string, error) {
+	triples := make([][3]string, len(spans))
+	for i, sp := range spans {
+		triples[i] = [3]string{sqliteTime(sp.Start.Add(-maxLen)), sqliteTime(sp.End), sqliteTime(sp.Start)}
+	}
+	b, err := json.Marshal(triples)
+	return string(b), err
+}
