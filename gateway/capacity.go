@@ -91,18 +91,59 @@ func (g *Gateway) freeSlotsN(existing []Booking, uid string, asked interval, n i
 	}
 	limit := minTime(asked.start.Add(horizon), now.Add(p.BookingWindow))
 	var out []Slot
+	// Each skip below moves t to its last step before the first start that
+	// could work; the loop's step then lands on or after that start, as
+	// if every step had been tried.
 	for t := roundUp(asked.start.Add(suggestStep), suggestStep); t.Before(limit) && len(out) < n; t = t.Add(suggestStep) {
 		end := t.Add(d)
-		if t.Before(now) || !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
+		if t.Before(now) {
 			continue
 		}
-		if busy, _ := conflicts(existing, uid, t, end, p.Buffer, g.opt.Concurrent); busy {
+		ls, le := t.In(loc), end.In(loc)
+		if !withinDay(ls, le, dayStart, dayEnd) {
+			// Every later start of this local day fails too, unless the
+			// day's hours have not begun yet: go to their beginning.
+			next := dayAt(ls, 0, dayStart)
+			if !next.After(t) {
+				next = dayAt(ls, 1, dayStart)
+			}
+			// When the clocks change that morning, the first start on
+			// the clock may come before next: stop an hour short and
+			// step from there.
+			t = stepBefore(t, next.Add(-time.Hour))
 			continue
 		}
-		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
+		if busy, in := conflicts(existing, uid, t, end, p.Buffer, g.opt.Concurrent); busy {
+			// Every booking in the way stays in the way until it ends
+			// (plus the buffer): so do the instants where too many of
+			// them meet. Nothing can start before the earliest end.
+			free := in[0].End.Add(p.Buffer)
+			for _, b := range in[1:] {
+				free = minTime(free, b.End.Add(p.Buffer))
+			}
+			t = stepBefore(t, free)
+			continue
+		}
+		out = append(out, Slot{Start: ls, End: le})
 		t = end.Add(-suggestStep) // the next proposal starts where this one ends
 	}
 	return out
+}
+
+// stepBefore returns t plus the most whole suggestSteps that stay before
+// next (t itself when next is less than a step away).
+func stepBefore(t, next time.Time) time.Time {
+	if k := (next.Sub(t) - 1) / suggestStep; k > 0 {
+		return t.Add(k * suggestStep)
+	}
+	return t
+}
+
+// dayAt is the instant at wall-clock offset off on the local day of t plus
+// days.
+func dayAt(t time.Time, days int, off time.Duration) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d+days, 0, 0, 0, int(off), t.Location())
 }
 
 // withinDay reports whether [s, e) lies on one local day between the day

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -167,4 +169,69 @@ func fmtSlots(s []Slot) []string {
 		out = append(out, x.Start.In(testParis).Format("2006-01-02 15:04 MST")+"–"+x.End.In(testParis).Format("15:04 MST"))
 	}
 	return out
+}
+
+// freeSlotsByStep is freeSlotsN without its skips: every grid instant is
+// tried. It is the reference the skips must agree with.
+func (g *Gateway) freeSlotsByStep(existing []Booking, uid string, asked interval, n int, horizon time.Duration) []Slot {
+	p, loc := g.opt.Policy, g.opt.Location
+	d := asked.end.Sub(asked.start)
+	now := g.opt.Now()
+	dayStart, dayEnd := p.DayStart, p.DayEnd
+	if o := sinceMidnight(asked.start.In(loc)); o < dayStart {
+		dayStart = o
+	}
+	if o := sinceMidnight(asked.end.In(loc)); o > dayEnd || o == 0 {
+		if o == 0 {
+			o = 24 * time.Hour
+		}
+		dayEnd = o
+	}
+	limit := minTime(asked.start.Add(horizon), now.Add(p.BookingWindow))
+	var out []Slot
+	for t := roundUp(asked.start.Add(suggestStep), suggestStep); t.Before(limit) && len(out) < n; t = t.Add(suggestStep) {
+		end := t.Add(d)
+		if t.Before(now) || !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
+			continue
+		}
+		if busy, _ := conflicts(existing, uid, t, end, p.Buffer, g.opt.Concurrent); busy {
+			continue
+		}
+		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
+		t = end.Add(-suggestStep)
+	}
+	return out
+}
+
+// The skips of freeSlotsN (past a booking in the way, past the end of the
+// day's hours) must find the slots a walk over every grid instant finds:
+// random bookings, capacities of one to three, odd lengths and buffers,
+// across the Paris clock changes.
+func TestFreeSlotsSkipsAgreeWithWalk(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(7, 11))
+	base := []time.Time{pt(2027, 3, 26, 7, 0), pt(2027, 10, 29, 7, 0), pt(2027, 6, 14, 7, 0)}
+	for round := range 2000 {
+		start := base[round%len(base)]
+		now := start.Add(-time.Duration(rnd.IntN(48)) * time.Hour)
+		var existing []Booking
+		for i := range 10 + rnd.IntN(60) {
+			s := start.Add(time.Duration(rnd.IntN(5*24*12)) * 5 * time.Minute)
+			existing = append(existing, Booking{UID: fmt.Sprintf("b%d", i), Status: StatusAccepted,
+				Start: s, End: s.Add(time.Duration(1+rnd.IntN(36)) * 5 * time.Minute)})
+		}
+		g := &Gateway{opt: Options{Location: testParis, Concurrent: 1 + rnd.IntN(3), Now: func() time.Time { return now },
+			Policy: Policy{MaxDuration: 8 * time.Hour, BookingWindow: 180 * 24 * time.Hour,
+				Buffer:   time.Duration(rnd.IntN(4)) * 5 * time.Minute,
+				DayStart: time.Duration(6+rnd.IntN(4)) * time.Hour, DayEnd: time.Duration(17+rnd.IntN(7)) * time.Hour}.withDefaults()}}
+		as := start.Add(time.Duration(rnd.IntN(24*12)) * 5 * time.Minute)
+		asked := interval{as, as.Add(time.Duration(1+rnd.IntN(30)) * 10 * time.Minute)}
+		horizon := []time.Duration{24 * time.Hour, suggestHorizon}[rnd.IntN(2)]
+		got := g.freeSlotsN(existing, "asker", asked, 4, horizon)
+		want := g.freeSlotsByStep(existing, "asker", asked, 4, horizon)
+		if !slices.EqualFunc(got, want, func(a, b Slot) bool { return a.Start.Equal(b.Start) && a.End.Equal(b.End) }) {
+			t.Fatalf("round %d (capacity %d, asked %s): freeSlotsN =\n%v\nwalk =\n%v", round, g.opt.Concurrent,
+				asked.start.In(testParis), fmtSlots(got), fmtSlots(want))
+		}
+	}
 }
