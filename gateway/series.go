@@ -29,6 +29,18 @@ type dated struct {
 	carried bool
 }
 
+// seriesPlan is what planSeries decided about a series, before anything is
+// stored or answered. At most one of ignored, rejected and whole is set;
+// otherwise dates holds the verdict of every date.
+type seriesPlan struct {
+	existing []Booking // the bookings of the UID before this message
+	ignored  string    // why the message changes nothing
+	rejected string    // why the message is rejected
+	whole    *verdict  // the series is declined whole, without looking at dates
+	dates    []dated
+	removed  map[string]bool // dates the new version no longer has
+}
+
 // handleSeries answers a recurring series, an update of some of its
 // occurrences, or "naked" occurrences without a master. Each date is
 // decided on its own; a series with few busy dates is accepted without
@@ -36,44 +48,67 @@ type dated struct {
 // too many is declined whole.
 func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation) (Outcome, error) {
 	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, room: inv.room.Address}
+	p, err := g.planSeries(ctx, tx, inv)
+	switch {
+	case err != nil:
+		return Outcome{}, err
+	case p.ignored != "":
+		out.Action, out.Reason = ActionIgnored, p.ignored
+		return out, nil
+	case p.rejected != "":
+		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: inv.uid, Reason: p.rejected, Folder: FolderRejected}, nil
+	case p.whole != nil:
+		return g.declineWhole(ctx, tx, a, inv, out, *p.whole)
+	}
+	if err := g.saveDates(ctx, tx, a, inv, p.dates, p.existing, p.removed); err != nil {
+		return Outcome{}, err
+	}
+	if err := g.keepOpenSeries(ctx, tx, a, inv, p.dates); err != nil {
+		return Outcome{}, err
+	}
+	return g.answerSeries(ctx, tx, a, inv, out, p.dates)
+}
+
+// planSeries decides a series date by date. It only reads: the bookings of
+// the UID, then those around every date in one query, then free slots near
+// the few busy dates.
+func (g *Gateway) planSeries(ctx context.Context, tx Tx, inv *invitation) (*seriesPlan, error) {
 	existing, err := tx.BookingsByUID(ctx, inv.uid)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("read bookings: %w", err)
+		return nil, fmt.Errorf("read bookings: %w", err)
 	}
-	if why := ownedByOther(existing, inv); why != "" {
-		out.Action, out.Reason = ActionIgnored, why
-		return out, nil
+	p := &seriesPlan{existing: existing}
+	if p.ignored = ownedByOther(existing, inv); p.ignored != "" {
+		return p, nil
 	}
 	if whole, ok := g.seriesPolicy(inv); !ok {
-		return g.declineWhole(ctx, tx, a, inv, out, whole)
+		p.whole = &whole
+		return p, nil
 	}
 	wants, removed, err := g.seriesWants(inv)
 	if errors.Is(err, ical.ErrTooManyOccurrences) || errors.Is(err, errTooManyDates) {
-		return g.declineWhole(ctx, tx, a, inv, out, verdict{reason: ReasonTooManyDates,
-			text: fmt.Sprintf("the series has more than %d dates in the booking window", g.opt.Policy.MaxOccurrences)})
+		p.whole = &verdict{reason: ReasonTooManyDates,
+			text: fmt.Sprintf("the series has more than %d dates in the booking window", g.opt.Policy.MaxOccurrences)}
+		return p, nil
 	}
 	if err != nil {
-		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: inv.uid, Reason: err.Error(), Folder: FolderRejected}, nil
+		p.rejected = err.Error()
+		return p, nil
 	}
 	dates, err := g.decideDates(ctx, tx, inv, wants, existing)
 	if err != nil {
-		return Outcome{}, err
+		return nil, err
 	}
 	if len(dates) > 0 && allCarried(dates) && len(removed) == 0 && carriedStale(dates, existing) {
-		out.Action, out.Reason = ActionIgnored, "stale version: every date was already answered by a newer one"
-		return out, nil
+		p.ignored = "stale version: every date was already answered by a newer one"
+		return p, nil
 	}
 	g.applySeriesLimit(inv, dates)
 	if err := g.suggestForDates(ctx, tx, inv, dates); err != nil {
-		return Outcome{}, err
+		return nil, err
 	}
-	if err := g.saveDates(ctx, tx, a, inv, dates, existing, removed); err != nil {
-		return Outcome{}, err
-	}
-	if err := g.keepOpenSeries(ctx, tx, a, inv, dates); err != nil {
-		return Outcome{}, err
-	}
-	return g.answerSeries(ctx, tx, a, inv, out, dates)
+	p.dates, p.removed = dates, removed
+	return p, nil
 }
 
 // ownedByOther says why a meeting cannot be changed by this invitation when
@@ -202,19 +237,34 @@ func (g *Gateway) suggestForDates(ctx context.Context, tx Tx, inv *invitation, d
 	if len(busy) > max(g.opt.Policy.SeriesMaxBusy, 1) {
 		return nil
 	}
+	// The nearest free slot is most often the same day or the next: look
+	// there first, for every busy date in one query, then up to the whole
+	// horizon for the dates that found nothing.
+	buf := g.opt.Policy.Buffer
+	window := func(i int, horizon time.Duration) Span {
+		s, e := ds[i].start, ds[i].end
+		// A slot starting before s+horizon ends before s+horizon+(e-s).
+		return Span{Start: s.Add(-buf), End: s.Add(horizon + e.Sub(s) + buf)}
+	}
+	const firstHorizon = 24 * time.Hour
+	spans := make([]Span, len(busy))
+	for k, i := range busy {
+		spans[k] = window(i, firstHorizon)
+	}
+	ahead, err := tx.OverlappingAny(ctx, spans)
+	if err != nil {
+		return fmt.Errorf("read bookings: %w", err)
+	}
 	for _, i := range busy {
-		// The nearest free slot is most often the same day: look there
-		// first, then up to the whole horizon.
-		for _, horizon := range []time.Duration{24 * time.Hour, suggestHorizon} {
-			s, e := ds[i].start, ds[i].end
-			ahead, err := tx.Overlapping(ctx, s.Add(-g.opt.Policy.Buffer), s.Add(horizon+g.opt.Policy.MaxDuration))
-			if err != nil {
-				return fmt.Errorf("read bookings: %w", err)
-			}
-			if ds[i].v.suggestions = g.freeSlotsN(ahead, inv.uid, interval{s, e}, 1, horizon); len(ds[i].v.suggestions) > 0 {
-				break
-			}
+		if ds[i].v.suggestions = g.freeSlotsN(ahead, inv.uid, interval{ds[i].start, ds[i].end}, 1, firstHorizon); len(ds[i].v.suggestions) > 0 {
+			continue
 		}
+		w := window(i, suggestHorizon)
+		far, err := tx.Overlapping(ctx, w.Start, w.End)
+		if err != nil {
+			return fmt.Errorf("read bookings: %w", err)
+		}
+		ds[i].v.suggestions = g.freeSlotsN(far, inv.uid, interval{ds[i].start, ds[i].end}, 1, suggestHorizon)
 	}
 	return nil
 }

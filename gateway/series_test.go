@@ -148,6 +148,29 @@ func TestSeries(t *testing.T) {
 		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec, 3: dec}))
 	})
 
+	t.Run("the next free slot of a busy date is days away", func(t *testing.T) {
+		h := newHarness(t)
+		bookOthers(t, h, 1, 3)
+		// The rest of 10 December and all of 11 December are taken too.
+		for i, sl := range [][2]time.Time{
+			{at(2026, 12, 10, 11, 10), at(2026, 12, 10, 19, 10)},
+			{at(2026, 12, 11, 8, 0), at(2026, 12, 11, 16, 0)},
+			{at(2026, 12, 11, 16, 10), at(2026, 12, 11, 20, 0)},
+		} {
+			if got := h.handle(meeting("REQUEST", "full-"+strconv.Itoa(i), bob, 0, sl[0], sl[1]).bytes()); got.Action != gateway.ActionAccepted {
+				t.Fatalf("booking %d: %+v", i, got)
+			}
+		}
+		n := len(h.st.outbox())
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		_, r := h.onlyMail(n)
+		wantText := "- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Saturday 12 December 2026, 08:00–09:00)\n" +
+			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n"
+		if !strings.Contains(r.Text, wantText) {
+			t.Errorf("accept text lacks\n%s\n----\n%s", wantText, r.Text)
+		}
+	})
+
 	t.Run("six busy dates of ten", func(t *testing.T) {
 		h := newHarness(t)
 		bookOthers(t, h, 1, 2, 3, 5, 6, 8)
