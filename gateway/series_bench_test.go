@@ -1,9 +1,10 @@
-package main
+package gateway_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -92,34 +93,83 @@ func weeklySeries() []byte {
 		"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:zoom@coop.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 }
 
-// BenchmarkDecideWeeklySeries decides a weekly one-year series (52 dates,
-// two of them busy) against n stored bookings, on SQLite:
+// benchSeriesGateway opens a SQLite database holding n bookings (see
+// seedBookings) and a gateway on it whose transactions are all rolled back.
+func benchSeriesGateway(b *testing.B, n int) (*gateway.Gateway, *db.Store) {
+	b.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, db.Options{DSN: filepath.Join(b.TempDir(), "bench.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	store.SetMaxBookingLength(8 * time.Hour) // as the daemon does, from policy.max_duration
+	seedBookings(b, store, n)
+	tmpl, err := templates.Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	gw, err := gateway.New(gateway.Options{Store: rollbackStore{store}, Renderer: tmpl, Location: paris,
+		Rooms:   []gateway.Room{{Name: "Salle", Address: "zoom@coop.example", JoinURL: "https://zoom.us/j/1"}},
+		HostKey: "483920", Now: func() time.Time { return benchNow }, Logger: slog.New(slog.DiscardHandler),
+		// The defaults of roomgate.example.toml, with a one-year window.
+		Policy: gateway.Policy{Organizers: []string{"@coop.example"}, BookingWindow: 365 * 24 * time.Hour,
+			MaxDuration: 8 * time.Hour, Buffer: 10 * time.Minute, Suggestions: 3, DayStart: 8 * time.Hour, DayEnd: 20 * time.Hour,
+			AllowSeries: true, SeriesMaxBusy: 8, SeriesMaxBusyPercent: 50}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return gw, store
+}
+
+// BenchmarkDecideWeeklySeries times the decision about a weekly one-year
+// series (52 dates, two of them busy) against n stored bookings, on SQLite:
+// parsing the message, expanding the series, reading the bookings of its
+// UID and those around its dates, deciding each date and finding a free
+// slot for each busy one, in a transaction of its own. Storing the
+// bookings and composing the reply are BenchmarkHandleWeeklySeries.
 //
-//	go test -run '^$' -bench DecideWeeklySeries -benchtime 200x ./cmd/roomgate
+//	go test -run '^$' -bench WeeklySeries -benchtime 200x ./gateway
 func BenchmarkDecideWeeklySeries(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
 			ctx := context.Background()
-			store, err := db.Open(ctx, db.Options{DSN: filepath.Join(b.TempDir(), "bench.db")})
-			if err != nil {
-				b.Fatal(err)
+			gw, store := benchSeriesGateway(b, n)
+			raw := weeklySeries()
+			in := gateway.Incoming{Raw: raw, Size: int64(len(raw))}
+			decide := func() {
+				err := rollbackStore{store}.Update(ctx, func(tx gateway.Tx) error {
+					acc, dec, err := gw.DecideSeries(ctx, tx, in)
+					if err == nil && (acc != 50 || dec != 2) {
+						err = fmt.Errorf("%d accepted and %d declined, want 50 and 2", acc, dec)
+					}
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-			defer store.Close()
-			store.SetMaxBookingLength(8 * time.Hour) // as openApp does, from policy.max_duration
-			seedBookings(b, store, n)
-			tmpl, err := templates.Load("")
-			if err != nil {
-				b.Fatal(err)
+			decide()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				decide()
 			}
-			paris, _ := time.LoadLocation("Europe/Paris")
-			gw, err := gateway.New(gateway.Options{Store: rollbackStore{store}, Renderer: tmpl, Location: paris,
-				Rooms:   []gateway.Room{{Name: "Salle", Address: "zoom@coop.example", JoinURL: "https://zoom.us/j/1"}},
-				HostKey: "483920", Now: func() time.Time { return benchNow },
-				Policy: gateway.Policy{Organizers: []string{"@coop.example"}, BookingWindow: 365 * 24 * time.Hour,
-					Buffer: 10 * time.Minute, AllowSeries: true, SeriesMaxBusy: 8, SeriesMaxBusyPercent: 50}})
-			if err != nil {
-				b.Fatal(err)
-			}
+		})
+	}
+}
+
+// BenchmarkHandleWeeklySeries handles the same invitation as
+// BenchmarkDecideWeeklySeries from end to end: the decision, then storing
+// 52 bookings, composing the reply and the member's mail, queueing them
+// and writing the audit entry (all rolled back after each run).
+//
+//	go test -run '^$' -bench WeeklySeries -benchtime 200x ./gateway
+func BenchmarkHandleWeeklySeries(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			gw, _ := benchSeriesGateway(b, n)
 			raw := weeklySeries()
 			out, err := gw.Handle(ctx, gateway.Incoming{Raw: raw, Size: int64(len(raw))})
 			if err != nil || out.Action != gateway.ActionAccepted || out.Reason != "50 date(s) accepted, 2 declined" {
