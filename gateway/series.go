@@ -18,7 +18,8 @@ type want struct {
 	rid        time.Time   // the occurrence's original start
 	start, end time.Time   // the slot asked
 	ev         *ical.Event // the override, or the master
-	override   bool
+	override   bool        // ev is this date's own override component
+	ranged     bool        // ev is an earlier override with RANGE=THISANDFUTURE
 }
 
 // dated pairs a wanted date with its verdict and whether it was carried
@@ -85,7 +86,7 @@ func (g *Gateway) planSeries(ctx context.Context, tx Tx, inv *invitation) (*seri
 		p.whole = &whole
 		return p, nil
 	}
-	wants, removed, err := g.seriesWants(inv)
+	wants, removed, err := g.seriesWants(inv, existing)
 	if errors.Is(err, ical.ErrTooManyOccurrences) || errors.Is(err, errTooManyDates) {
 		p.whole = &verdict{reason: ReasonTooManyDates,
 			text: fmt.Sprintf("the series has more than %d dates in the booking window", g.opt.Policy.MaxOccurrences)}
@@ -140,7 +141,7 @@ var errTooManyDates = errors.New("too many dates")
 // window: the master's occurrences (RRULE, RDATE, EXDATE) with overrides
 // in place of the dates they replace. removed holds the keys of dates the
 // request drops (an override CANCELLED, or without the room).
-func (g *Gateway) seriesWants(inv *invitation) (wants []want, removed map[string]bool, err error) {
+func (g *Gateway) seriesWants(inv *invitation, existing []Booking) (wants []want, removed map[string]bool, err error) {
 	now := g.opt.Now()
 	to := now.Add(g.opt.Policy.BookingWindow)
 	byKey := map[string]want{}
@@ -155,12 +156,13 @@ func (g *Gateway) seriesWants(inv *invitation) (wants []want, removed map[string
 			byKey[k] = want{key: k, rid: o.RecurrenceID, start: o.Start, end: o.End, ev: inv.master}
 		}
 	}
+	g.applyRanges(inv, existing, byKey, removed)
 	for _, ev := range inv.events {
 		if ev.RecurrenceID == nil {
 			continue
 		}
 		k := RecurrenceKey(ev.RecurrenceID.Time)
-		if ev.Status == "CANCELLED" || ev.Attendee(func(s string) bool { return g.opt.roomFor(s) != nil }) == nil {
+		if !g.wantsRoom(ev) {
 			delete(byKey, k)
 			removed[k] = true
 			continue
@@ -178,6 +180,70 @@ func (g *Gateway) seriesWants(inv *invitation) (wants []want, removed map[string
 	}
 	sort.Slice(wants, func(i, j int) bool { return wants[i].start.Before(wants[j].start) })
 	return wants, removed, nil
+}
+
+// wantsRoom reports whether an occurrence still asks for the room: it is
+// not cancelled and the room is still among its attendees.
+func (g *Gateway) wantsRoom(ev *ical.Event) bool {
+	return ev.Status != "CANCELLED" && ev.Attendee(func(s string) bool { return g.opt.roomFor(s) != nil }) != nil
+}
+
+// applyRanges applies the overrides with RANGE=THISANDFUTURE (RFC 5545
+// §3.8.4.4) to the dates after them, earliest override first so that a
+// later one wins over its own range. Each later date keeps its
+// RECURRENCE-ID and moves by the override's shift (its DTSTART minus its
+// RECURRENCE-ID) with the override's length. The dates are those of the
+// master in byKey, or, when the request carries no master (an update of
+// part of a known series), the UID's stored bookings ahead. An override
+// that cancels or drops the room removes every date from its own on.
+func (g *Gateway) applyRanges(inv *invitation, existing []Booking, byKey map[string]want, removed map[string]bool) {
+	var ranges []*ical.Event
+	for _, ev := range inv.events {
+		if ev.RecurrenceID != nil && ev.RecurrenceID.ThisAndFuture {
+			ranges = append(ranges, ev)
+		}
+	}
+	if len(ranges) == 0 {
+		return
+	}
+	sort.Slice(ranges, func(i, j int) bool { return ranges[i].RecurrenceID.Time.Before(ranges[j].RecurrenceID.Time) })
+	if inv.master == nil {
+		now := g.opt.Now()
+		for _, b := range existing {
+			rid, err := time.Parse("20060102T150405Z", b.RecurrenceID)
+			if err != nil || b.Status == StatusCancelled || !b.End.After(now) {
+				continue
+			}
+			byKey[b.RecurrenceID] = want{key: b.RecurrenceID, rid: rid, start: b.Start, end: b.End}
+		}
+	}
+	for _, ev := range ranges {
+		from := ev.RecurrenceID.Time
+		shift, length := ev.Start.Sub(from), ev.End.Sub(ev.Start)
+		drop := !g.wantsRoom(ev)
+		for k, w := range byKey {
+			if w.rid.Before(from) || w.rid.Equal(from) {
+				continue
+			}
+			if drop {
+				delete(byKey, k)
+				removed[k] = true
+				continue
+			}
+			w.start = w.rid.Add(shift)
+			w.end = w.start.Add(length)
+			w.ev, w.ranged = ev, true
+			byKey[k] = w
+		}
+	}
+	if inv.master == nil {
+		// Stored dates no override reached are not part of this request.
+		for k, w := range byKey {
+			if !w.ranged {
+				delete(byKey, k)
+			}
+		}
+	}
 }
 
 // decideDates decides each wanted date, or carries over the answer already

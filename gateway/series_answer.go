@@ -120,6 +120,19 @@ func (g *Gateway) seriesItems(inv *invitation, ds []dated, masterAccepted bool) 
 	}
 	for _, d := range ds {
 		switch {
+		case d.ranged:
+			// A date moved by an override with RANGE=THISANDFUTURE: the
+			// master's answer covers it unless this date differs.
+			if recurring && d.v.accepted == masterAccepted {
+				continue
+			}
+			form := d.ev
+			if recurring {
+				form = inv.master
+			}
+			it := g.replyItem(inv, d.ev, d.v)
+			it.RecurrenceID, it.Start = form.RecurrenceIDFor(d.rid), form.RecurrenceIDFor(d.start)
+			items = append(items, it)
 		case d.override || !recurring:
 			items = append(items, g.replyItem(inv, d.ev, d.v))
 		case d.v.accepted != masterAccepted:

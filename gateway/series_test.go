@@ -409,3 +409,126 @@ func TestSeries(t *testing.T) {
 		checkStatuses(t, h, "w", want)
 	})
 }
+
+// An override with RANGE=THISANDFUTURE in a REQUEST moves every later date
+// by its shift (RFC 5545 §3.8.4.4), with or without the master beside it.
+func TestSeriesThisAndFuture(t *testing.T) {
+	const (
+		acc = gateway.StatusAccepted
+		dec = gateway.StatusDeclined
+		can = gateway.StatusCancelled
+	)
+	// rangeFrom24Dec is the override moving 24 December and every later
+	// Thursday from 10:00 to start, for an hour.
+	rangeFrom24Dec := func(seq int, start time.Time, extra ...string) vevent {
+		return vevent{UID: "w", Seq: seq, Stamp: t0.Add(time.Duration(seq) * time.Minute), Start: start, End: start.Add(time.Hour),
+			Paris: true, Organizer: alice, Attendees: []string{roomAddr}, Summary: "Weekly w",
+			Lines: append([]string{"RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:20261224T100000"}, extra...)}
+	}
+	startOf := func(h *harness, key string) string { return h.booking("w", key).Start.In(paris).Format("Jan 2 15:04") }
+
+	t.Run("with the master: later dates move, a busy one is declined", func(t *testing.T) {
+		h := newHarness(t)
+		// Another member holds 7 January 11:00–12:00.
+		if got := h.handle(meeting("REQUEST", "bob-7jan", bob, 0, at(2027, 1, 7, 11, 0), at(2027, 1, 7, 12, 0)).bytes()); got.Action != gateway.ActionAccepted {
+			t.Fatalf("bob's booking: %+v", got)
+		}
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		n := len(h.st.outbox())
+		upd := weekly("w", alice, 1, firstThursday, 10)
+		upd.Events = append(upd.Events, rangeFrom24Dec(1, at(2026, 12, 24, 11, 0)))
+		got := public(h.handle(upd.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "9 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		for i, want := range []string{"Dec 3 10:00", "Dec 10 10:00", "Dec 17 10:00", "Dec 24 11:00", "Dec 31 11:00",
+			"Jan 7 11:00", "Jan 14 11:00", "Jan 21 11:00", "Jan 28 11:00", "Feb 4 11:00"} {
+			if s := startOf(h, weeklyKeys[i]); s != want {
+				t.Errorf("date %d starts %s, want %s", i, s, want)
+			}
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{5: dec}))
+		_, r := h.onlyMail(n)
+		wantItems := []string{
+			"master | ACCEPTED",
+			"RECURRENCE-ID;TZID=Europe/Paris:20261224T100000 | ACCEPTED", // the override, answered for itself
+			"RECURRENCE-ID;TZID=Europe/Paris:20270107T100000 | DECLINED",
+		}
+		if items := replyItems(t, r.Cal); !slices.Equal(items, wantItems) {
+			t.Errorf("reply items:\n%q\nwant\n%q", items, wantItems)
+		}
+		if len(r.Cal.Events) == 3 {
+			if p := r.Cal.Events[2].Prop("DTSTART").String(); p != "DTSTART;TZID=Europe/Paris:20270107T110000" {
+				t.Errorf("declined moved date: %s, want its new start", p)
+			}
+		}
+		if !strings.Contains(r.Text, "Thursday 7 January 2027, 11:00–12:00: the room is already taken") {
+			t.Errorf("mail does not list the moved busy date:\n%s", r.Text)
+		}
+	})
+
+	t.Run("without the master: the stored dates from the override on move", func(t *testing.T) {
+		h := newHarness(t)
+		if got := h.handle(meeting("REQUEST", "bob-14jan", bob, 0, at(2027, 1, 14, 14, 30), at(2027, 1, 14, 15, 30)).bytes()); got.Action != gateway.ActionAccepted {
+			t.Fatalf("bob's booking: %+v", got)
+		}
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		n := len(h.st.outbox())
+		got := public(h.handle(invite{Events: []vevent{rangeFrom24Dec(1, at(2026, 12, 24, 14, 0))}}.bytes()))
+		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "6 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
+			t.Fatalf("outcome %+v, want %+v", got, want)
+		}
+		for i, want := range []string{"Dec 3 10:00", "Dec 10 10:00", "Dec 17 10:00", "Dec 24 14:00", "Dec 31 14:00",
+			"Jan 7 14:00", "Jan 14 14:00", "Jan 21 14:00", "Jan 28 14:00", "Feb 4 14:00"} {
+			if s := startOf(h, weeklyKeys[i]); s != want {
+				t.Errorf("date %d starts %s, want %s", i, s, want)
+			}
+		}
+		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{6: dec}))
+		if b := h.booking("w", weeklyKeys[4]); b.Sequence != 1 {
+			t.Errorf("moved date keeps SEQUENCE %d, want the override's 1", b.Sequence)
+		}
+		// Without a master, each date of the range is answered.
+		_, r := h.onlyMail(n)
+		items := replyItems(t, r.Cal)
+		if len(items) != 7 || items[0] != "RECURRENCE-ID;TZID=Europe/Paris:20261224T100000 | ACCEPTED" ||
+			!slices.Contains(items, "RECURRENCE-ID;TZID=Europe/Paris:20270114T100000 | DECLINED") {
+			t.Errorf("reply items %q", items)
+		}
+		for _, ev := range r.Cal.Events {
+			if ev.RecurrenceID == nil || ev.RecurrenceID.ThisAndFuture {
+				t.Errorf("reply item %v: want one RECURRENCE-ID without RANGE", ev.RecurrenceID)
+			}
+		}
+		// A minor update of the override keeps the moved dates.
+		again := invite{Events: []vevent{rangeFrom24Dec(1, at(2026, 12, 24, 14, 0))}}
+		again.Events[0].Stamp = t0.Add(time.Hour) // a minor update: same SEQUENCE
+		h.handle(again.bytes())
+		if s := startOf(h, weeklyKeys[9]); s != "Feb 4 14:00" {
+			t.Errorf("after a minor update the last date starts %s", s)
+		}
+	})
+
+	t.Run("the room dropped from this date on", func(t *testing.T) {
+		h := newHarness(t)
+		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+		n := len(h.st.outbox())
+		ev := rangeFrom24Dec(1, at(2026, 12, 24, 10, 0))
+		ev.Attendees = []string{"carol@coop.example"}
+		upd := weekly("w", alice, 1, firstThursday, 10)
+		upd.Events = append(upd.Events, ev)
+		h.handle(upd.bytes())
+		want := map[string]gateway.BookingStatus{}
+		for i, k := range weeklyKeys {
+			want[k] = acc
+			if i >= 3 {
+				want[k] = can
+			}
+		}
+		checkStatuses(t, h, "w", want)
+		_, r := h.onlyMail(n)
+		if items := replyItems(t, r.Cal); !slices.Equal(items, []string{"master | ACCEPTED"}) {
+			t.Errorf("reply items %q", items)
+		}
+	})
+}

@@ -23,6 +23,11 @@ type ReplyItem struct {
 	// unchanged; build it with Event.RecurrenceIDFor so it has the master
 	// DTSTART's value type and TZID (RFC 5545 §3.8.4.4).
 	RecurrenceID *Property
+	// Start optionally gives DTSTART for an occurrence named by
+	// RecurrenceID that does not start at its RECURRENCE-ID (a date moved
+	// by an override with RANGE=THISANDFUTURE). Build it like
+	// RecurrenceID, with Event.RecurrenceIDFor; its name is replaced.
+	Start *Property
 	// Comment is an optional COMMENT, plain text (escaped when written).
 	Comment string
 	// RequestStatus is an optional REQUEST-STATUS value, e.g. "2.0;Success"
@@ -131,22 +136,37 @@ func replyTimes(it ReplyItem) []*Property {
 		if rid.Name != "RECURRENCE-ID" {
 			rid.Name, rid.raw = "RECURRENCE-ID", ""
 		}
-		start := &Property{Name: "DTSTART", Value: rid.Value}
-		for _, q := range rid.Params {
-			if q.Name != "RANGE" {
-				start.Params = append(start.Params, q)
-			}
+		from := &rid
+		if it.Start != nil {
+			from = it.Start
 		}
+		start := &Property{Name: "DTSTART", Value: from.Value, Params: withoutRange(from.Params)}
 		dur := &Property{Name: "DURATION", Value: formatDuration(e.duration)}
 		return []*Property{&rid, start, dur}
 	}
 	var out []*Property
 	if e.RecurrenceID != nil {
-		out = append(out, e.RecurrenceID.Prop)
+		// The reply answers this occurrence only: the dates after an
+		// override with RANGE=THISANDFUTURE are answered one by one.
+		rid := e.RecurrenceID.Prop
+		if ps := withoutRange(rid.Params); len(ps) != len(rid.Params) {
+			rid = &Property{Name: rid.Name, Params: ps, Value: rid.Value}
+		}
+		out = append(out, rid)
 	}
 	for _, name := range []string{"DTSTART", "DTEND", "DURATION"} {
 		if p := e.Prop(name); p != nil {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func withoutRange(ps []Param) []Param {
+	var out []Param
+	for _, q := range ps {
+		if q.Name != "RANGE" {
+			out = append(out, q)
 		}
 	}
 	return out

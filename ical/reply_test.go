@@ -265,3 +265,36 @@ func TestBuildReplyOverride(t *testing.T) {
 		t.Errorf("reply must copy only the VTIMEZONE it uses:\n%s", s)
 	}
 }
+
+// An override with RANGE=THISANDFUTURE is answered for its own date: the
+// RANGE is dropped. A later date it moved is answered with its own
+// RECURRENCE-ID and its new start.
+func TestBuildReplyThisAndFuture(t *testing.T) {
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:REQUEST\r\n" +
+		"BEGIN:VEVENT\r\nUID:u1\r\nDTSTAMP:20261120T090000Z\r\nSEQUENCE:1\r\n" +
+		"RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:20261224T100000\r\n" +
+		"DTSTART;TZID=Europe/Paris:20261224T110000\r\nDTEND;TZID=Europe/Paris:20261224T120000\r\n" +
+		"ORGANIZER:mailto:alice@coop.example\r\nATTENDEE;RSVP=TRUE:mailto:zoom@coop.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	cal, err := Parse([]byte(data), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cal.Events[0]
+	later := time.Date(2027, 1, 7, 9, 0, 0, 0, time.UTC)
+	out := string(BuildReply(cal, []ReplyItem{
+		{Event: e, Attendee: e.Attendee(isRoom), PartStat: "ACCEPTED"},
+		{Event: e, Attendee: e.Attendee(isRoom), PartStat: "DECLINED", RecurrenceID: e.RecurrenceIDFor(later),
+			Start: e.RecurrenceIDFor(later.Add(time.Hour))},
+	}, replyNow, "-//roomgate//EN"))
+	for _, want := range []string{
+		"RECURRENCE-ID;TZID=Europe/Paris:20261224T100000\r\nDTSTART;TZID=Europe/Paris:20261224T110000\r\n",
+		"RECURRENCE-ID;TZID=Europe/Paris:20270107T100000\r\nDTSTART;TZID=Europe/Paris:20270107T110000\r\nDURATION:PT1H\r\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("reply lacks\n%s\n----\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "RANGE") {
+		t.Errorf("reply keeps RANGE:\n%s", out)
+	}
+}
