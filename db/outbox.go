@@ -4,9 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"roomgate/gateway"
 )
@@ -47,38 +46,31 @@ func (t *tx) RepliesSince(ctx context.Context, uid string, since time.Time) (int
 // ClaimOutbox returns up to limit pending mails due at now, oldest first,
 // and leases them: their next attempt moves to now+lease, so another
 // instance sharing the database does not send them meanwhile. A mail whose
-// sender crashed is due again when its lease ends. On PostgreSQL rows
-// locked by a concurrent claim are skipped (FOR UPDATE SKIP LOCKED); on
-// SQLite the write transaction already serializes claims.
+// sender crashed is due again when its lease ends. The claim is one
+// statement: on PostgreSQL rows locked by a concurrent claim are skipped
+// (FOR UPDATE SKIP LOCKED); on SQLite the single writer serializes claims.
+// The mails are returned leased: NextAttempt is the lease's end.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
+	due := s.w.NewSelect().Model((*outboxRow)(nil)).Column("id").
+		Where("status = ?", string(gateway.OutboxPending)).
+		Where("next_attempt <= ?", utc(now)).
+		Order("id")
+	if limit > 0 {
+		due = due.Limit(int64(limit))
+	}
+	if s.driver == DriverPostgres {
+		due = due.For("UPDATE SKIP LOCKED")
+	}
 	var rows []outboxRow
-	err := s.w.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		q := btx.NewSelect().Model(&rows).
-			Where("status = ?", string(gateway.OutboxPending)).
-			Where("next_attempt <= ?", utc(now)).
-			Order("id")
-		if limit > 0 {
-			q = q.Limit(int64(limit))
-		}
-		if s.driver == DriverPostgres {
-			q = q.For("UPDATE SKIP LOCKED")
-		}
-		if err := q.Scan(ctx); err != nil || len(rows) == 0 {
-			return err
-		}
-		ids := make([]int64, len(rows))
-		for i := range rows {
-			ids[i] = rows[i].ID
-		}
-		_, err := btx.NewUpdate().Model((*outboxRow)(nil)).
-			Set("next_attempt = ?", utc(now.Add(lease))).
-			Where("id IN (?)", bun.List(ids)).
-			Exec(ctx)
-		return err
-	})
+	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
+		Set("next_attempt = ?", utc(now.Add(lease))).
+		Where("id IN (?)", due).
+		Returning("*").
+		Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	return mails(rows), nil
 }
 

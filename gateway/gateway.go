@@ -84,6 +84,72 @@ func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err err
 	return out, nil
 }
 
+// maxGroup bounds the messages handleGroup decides in one transaction:
+// the lock a transaction holds (the advisory lock on PostgreSQL, the write
+// lock on SQLite) stays short.
+const maxGroup = 32
+
+// errGroup wraps the first failure inside a group.
+var errGroup = errors.New("group not recorded")
+
+// handleGroup decides several messages in order in one transaction and
+// records every decision, as Handle would one by one: each sees the
+// bookings of those before it. It saves a transaction, a lock and a lookup
+// per message, which count on PostgreSQL. If anything fails (database
+// error, panic), nothing of the group is kept and an error wrapping
+// errGroup is returned: the caller then handles the messages one by one,
+// which isolates the failure.
+func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, error) {
+	start := time.Now()
+	as := make([]analysis, len(ins))
+	for i, in := range ins {
+		as[i] = g.analyze(in)
+	}
+	outs := make([]Outcome, len(ins))
+	took := make([]time.Duration, len(ins))
+	err := g.opt.Store.Update(ctx, func(tx Tx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		for i := range ins {
+			t0 := time.Now()
+			prev, err := tx.Message(ctx, as[i].key)
+			if err != nil {
+				return err
+			}
+			if prev != nil {
+				outs[i] = alreadyDone(prev)
+				continue
+			}
+			if outs[i], err = g.decide(ctx, tx, &as[i]); err != nil {
+				return err
+			}
+			if err := g.record(ctx, tx, &as[i], outs[i]); err != nil {
+				return err
+			}
+			took[i] = time.Since(t0)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errGroup, err)
+	}
+	queued := false
+	for i, in := range ins {
+		// The commit is part of each decision's time.
+		d := took[i] + time.Since(start)/time.Duration(len(ins))
+		g.observe(outs[i], nil, d)
+		g.logOutcome(in, &as[i], outs[i], d)
+		queued = queued || outs[i].Queued > 0
+	}
+	if queued {
+		g.Kick()
+	}
+	return outs, nil
+}
+
 func alreadyDone(p *ProcessedMessage) Outcome {
 	return Outcome{Kind: p.Kind, Action: ActionIgnored, UID: p.UID, Folder: p.Folder,
 		Reason: fmt.Sprintf("already processed on %s: %s", p.At.UTC().Format(time.RFC3339), p.Action)}

@@ -50,21 +50,39 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 // by one. It stops at the first message whose decision could not be
 // recorded and returns it with the messages after it; those decided before
 // it are filed.
+//
+// Messages are decided in groups of up to maxGroup per transaction; a
+// group that fails is decided again one message at a time.
 func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
 	defer cancel()
 	var done []Filing
-	for i, in := range batch {
-		if ctx.Err() != nil {
-			break
+	for i := 0; i < len(batch) && ctx.Err() == nil; {
+		group := batch[i:min(i+maxGroup, len(batch))]
+		if len(group) > 1 {
+			outs, err := g.handleGroup(work, group)
+			if err == nil {
+				for k, in := range group {
+					done = append(done, Filing{In: in, Folder: outs[k].Folder})
+				}
+				i += len(group)
+				continue
+			}
+			g.log.Warn("deciding a group of messages failed; deciding them one by one", "messages", len(group), "err", err)
 		}
-		out, err := g.HandleSafe(work, in)
-		if err != nil {
-			g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "err", err)
-			rest = batch[i:]
-			break
+		for _, in := range group {
+			if ctx.Err() != nil {
+				break
+			}
+			out, err := g.HandleSafe(work, in)
+			if err != nil {
+				g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "err", err)
+				g.file(work, src, done)
+				return batch[i:]
+			}
+			done = append(done, Filing{In: in, Folder: out.Folder})
+			i++
 		}
-		done = append(done, Filing{In: in, Folder: out.Folder})
 	}
 	g.file(work, src, done)
 	return rest

@@ -151,6 +151,68 @@ func TestRun(t *testing.T) {
 	})
 }
 
+// Messages of one batch are decided in one transaction, in order; a group
+// that fails is decided again one message at a time, so one bad message
+// costs the others nothing.
+func TestRunGroups(t *testing.T) {
+	first := meeting("REQUEST", "g-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes()
+	rival := meeting("REQUEST", "g-2", bob, 0, tomorrow(10, 30), tomorrow(11, 30)).bytes()
+	boom := meeting("REQUEST", "boom", bob, 0, tomorrow(15, 0), tomorrow(16, 0)).bytes()
+	later := meeting("REQUEST", "g-3", alice, 0, tomorrow(17, 0), tomorrow(18, 0)).bytes()
+
+	t.Run("one transaction for the batch, in order", func(t *testing.T) {
+		h := newHarness(t)
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		src.batches <- []gateway.Incoming{ref(1, first), ref(2, rival), ref(3, later), ref(4, first)}
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 4 })
+		stop()
+		h.st.mu.Lock()
+		updates := h.st.updates
+		h.st.mu.Unlock()
+		if updates != 1 {
+			t.Errorf("%d transactions for one batch, want 1", updates)
+		}
+		for uid, want := range map[string]gateway.BookingStatus{"g-1": gateway.StatusAccepted, "g-2": gateway.StatusDeclined, "g-3": gateway.StatusAccepted} {
+			if b := h.booking(uid, ""); b.Status != want {
+				t.Errorf("%s is %s, want %s", uid, b.Status, want)
+			}
+		}
+		if q := h.st.outbox(); len(q) != 3 {
+			t.Errorf("%d mails queued, want 3 (the copy of g-1 is not answered)", len(q))
+		}
+	})
+
+	t.Run("a panic in the group: the rest decided, the bad one rejected", func(t *testing.T) {
+		h := newHarness(t, func(o *gateway.Options) { o.Renderer = pickyRenderer{realTemplates(t)} })
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		src.batches <- []gateway.Incoming{ref(1, first), ref(2, boom), ref(3, later)}
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 3 })
+		stop()
+		want := []string{"INBOX/1/1 processed", "INBOX/1/2 rejected", "INBOX/1/3 processed"}
+		if got := src.filings(); !slices.Equal(got, want) {
+			t.Errorf("filed %q, want %q", got, want)
+		}
+		if q := h.st.outbox(); len(q) != 2 {
+			t.Errorf("%d mails queued, want 2", len(q))
+		}
+		if bs := h.st.bookings(); len(bs) != 2 {
+			t.Errorf("%d bookings, want 2 (none for the message that panicked)", len(bs))
+		}
+	})
+}
+
+// pickyRenderer panics on the meeting named "Meeting boom".
+type pickyRenderer struct{ gateway.Renderer }
+
+func (r pickyRenderer) Render(lang, name string, data any) (gateway.Rendered, error) {
+	if v, ok := data.(gateway.MailView); ok && v.Summary == "Meeting boom" {
+		panic("renderer exploded")
+	}
+	return r.Renderer.Render(lang, name, data)
+}
+
 type panicRenderer struct{}
 
 func (panicRenderer) Render(lang, name string, data any) (gateway.Rendered, error) {

@@ -48,8 +48,12 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if err := g.dropOccurrences(ctx, tx, a, existing, ev); err != nil {
 		return Outcome{}, err
 	}
-	if err := tx.DeleteOpenSeries(ctx, inv.uid); err != nil {
-		return Outcome{}, err
+	// A series without end is kept only beside its bookings: a UID
+	// without any has none to forget.
+	if len(existing) > 0 {
+		if err := tx.DeleteOpenSeries(ctx, inv.uid); err != nil {
+			return Outcome{}, err
+		}
 	}
 	v, err := g.checkSlot(ctx, tx, inv, ev.Start, ev.End)
 	if err != nil {
