@@ -51,15 +51,15 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 // recorded and returns it with the messages after it; those decided before
 // it are filed.
 //
-// Messages are decided in groups of up to maxGroup per transaction; a
-// group that fails is decided again one message at a time.
+// A large batch (a backlog) is decided in groups of up to maxGroup per
+// transaction; a group that fails is decided again one message at a time.
 func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
 	defer cancel()
 	var done []Filing
 	for i := 0; i < len(batch) && ctx.Err() == nil; {
 		group := batch[i:min(i+maxGroup, len(batch))]
-		if len(group) > 1 {
+		if len(batch) >= groupFrom && len(group) > 1 {
 			outs, err := g.handleGroup(work, group)
 			if err == nil {
 				for k, in := range group {

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -160,26 +161,54 @@ func TestRunGroups(t *testing.T) {
 	boom := meeting("REQUEST", "boom", bob, 0, tomorrow(15, 0), tomorrow(16, 0)).bytes()
 	later := meeting("REQUEST", "g-3", alice, 0, tomorrow(17, 0), tomorrow(18, 0)).bytes()
 
-	t.Run("one transaction for the batch, in order", func(t *testing.T) {
+	// backlog is a batch of n messages: the given ones, then meetings on
+	// the following days.
+	backlog := func(n int, head ...[]byte) []gateway.Incoming {
+		var b []gateway.Incoming
+		for i := range n {
+			raw := meeting("REQUEST", fmt.Sprintf("fill-%d", i), alice, 0, tomorrow(9, 0).AddDate(0, 0, i+1), tomorrow(10, 0).AddDate(0, 0, i+1)).bytes()
+			if i < len(head) {
+				raw = head[i]
+			}
+			b = append(b, ref(i+1, raw))
+		}
+		return b
+	}
+	updates := func(h *harness) int {
+		h.st.mu.Lock()
+		defer h.st.mu.Unlock()
+		return h.st.updates
+	}
+
+	t.Run("a backlog is decided in one transaction, in order", func(t *testing.T) {
 		h := newHarness(t)
 		src := newFakeSource()
 		stop := runLoop(t, h, src)
-		src.batches <- []gateway.Incoming{ref(1, first), ref(2, rival), ref(3, later), ref(4, first)}
-		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 4 })
+		src.batches <- backlog(20, first, rival, later, first)
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 20 })
 		stop()
-		h.st.mu.Lock()
-		updates := h.st.updates
-		h.st.mu.Unlock()
-		if updates != 1 {
-			t.Errorf("%d transactions for one batch, want 1", updates)
+		if n := updates(h); n != 1 {
+			t.Errorf("%d transactions for one batch, want 1", n)
 		}
 		for uid, want := range map[string]gateway.BookingStatus{"g-1": gateway.StatusAccepted, "g-2": gateway.StatusDeclined, "g-3": gateway.StatusAccepted} {
 			if b := h.booking(uid, ""); b.Status != want {
 				t.Errorf("%s is %s, want %s", uid, b.Status, want)
 			}
 		}
-		if q := h.st.outbox(); len(q) != 3 {
-			t.Errorf("%d mails queued, want 3 (the copy of g-1 is not answered)", len(q))
+		if q := h.st.outbox(); len(q) != 19 {
+			t.Errorf("%d mails queued, want 19 (the copy of g-1 is not answered)", len(q))
+		}
+	})
+
+	t.Run("a few messages are decided one by one", func(t *testing.T) {
+		h := newHarness(t)
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		src.batches <- backlog(3, first, rival, later)
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 3 })
+		stop()
+		if n := updates(h); n != 3 {
+			t.Errorf("%d transactions for 3 messages, want 3", n)
 		}
 	})
 
@@ -187,18 +216,18 @@ func TestRunGroups(t *testing.T) {
 		h := newHarness(t, func(o *gateway.Options) { o.Renderer = pickyRenderer{realTemplates(t)} })
 		src := newFakeSource()
 		stop := runLoop(t, h, src)
-		src.batches <- []gateway.Incoming{ref(1, first), ref(2, boom), ref(3, later)}
-		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 3 })
+		src.batches <- backlog(20, first, boom, later)
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 20 })
 		stop()
-		want := []string{"INBOX/1/1 processed", "INBOX/1/2 rejected", "INBOX/1/3 processed"}
-		if got := src.filings(); !slices.Equal(got, want) {
-			t.Errorf("filed %q, want %q", got, want)
+		got := src.filings()
+		if want := []string{"INBOX/1/1 processed", "INBOX/1/2 rejected", "INBOX/1/3 processed"}; !slices.Equal(got[:3], want) {
+			t.Errorf("filed %q, want %q first", got, want)
 		}
-		if q := h.st.outbox(); len(q) != 2 {
-			t.Errorf("%d mails queued, want 2", len(q))
+		if q := h.st.outbox(); len(q) != 19 {
+			t.Errorf("%d mails queued, want 19", len(q))
 		}
-		if bs := h.st.bookings(); len(bs) != 2 {
-			t.Errorf("%d bookings, want 2 (none for the message that panicked)", len(bs))
+		if bs := h.st.bookings(); len(bs) != 19 {
+			t.Errorf("%d bookings, want 19 (none for the message that panicked)", len(bs))
 		}
 	})
 }
