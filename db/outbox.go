@@ -75,9 +75,10 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 }
 
 // OutboxPostpone makes every pending row of the channel due at or before
-// dueBy due at until instead. After the server failed for one mail, the
-// others wait with it and leave in order once it answers again. Rows leased
-// by a claim are not due, so they are left alone.
+// dueBy due at until instead (until >= dueBy: rows only move later). After
+// the server failed for one mail, the others wait with it and leave in
+// order once it answers again. A row leased by another instance's claim
+// may move later too, which cannot make it leave twice.
 func (s *Store) OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error {
 	_, err := s.w.NewUpdate().Model((*outboxRow)(nil)).
 		Set("next_attempt = ?", utc(until)).

@@ -219,7 +219,10 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 			return sent, err
 		}
 		if !retryAt.IsZero() {
-			return sent, g.opt.Store.OutboxPostpone(context.WithoutCancel(ctx), ChannelMail, now, retryAt)
+			// Every mail due before the retry waits for it, also one
+			// that failed earlier with a shorter delay: they leave
+			// together, oldest first.
+			return sent, g.opt.Store.OutboxPostpone(context.WithoutCancel(ctx), ChannelMail, retryAt, retryAt)
 		}
 	}
 }
