@@ -79,16 +79,7 @@ func (g *Gateway) freeSlotsN(existing []Booking, uid string, asked interval, n i
 	p, loc := g.opt.Policy, g.opt.Location
 	d := asked.end.Sub(asked.start)
 	now := g.opt.Now()
-	dayStart, dayEnd := p.DayStart, p.DayEnd
-	if o := sinceMidnight(asked.start.In(loc)); o < dayStart {
-		dayStart = o
-	}
-	if o := sinceMidnight(asked.end.In(loc)); o > dayEnd || o == 0 {
-		if o == 0 {
-			o = 24 * time.Hour
-		}
-		dayEnd = o
-	}
+	dayStart, dayEnd := g.dayHours(asked)
 	limit := minTime(asked.start.Add(horizon), now.Add(p.BookingWindow))
 	var out []Slot
 	// Each skip below moves t to its last step before the first start that
@@ -128,6 +119,23 @@ func (g *Gateway) freeSlotsN(existing []Booking, uid string, asked interval, n i
 		t = end.Add(-suggestStep) // the next proposal starts where this one ends
 	}
 	return out
+}
+
+// dayHours returns the wall-clock hours proposals must lie in: the
+// policy's day, widened to the hours of the asked slot.
+func (g *Gateway) dayHours(asked interval) (dayStart, dayEnd time.Duration) {
+	loc := g.opt.Location
+	dayStart, dayEnd = g.opt.Policy.DayStart, g.opt.Policy.DayEnd
+	if o := sinceMidnight(asked.start.In(loc)); o < dayStart {
+		dayStart = o
+	}
+	if o := sinceMidnight(asked.end.In(loc)); o > dayEnd || o == 0 {
+		if o == 0 {
+			o = 24 * time.Hour
+		}
+		dayEnd = o
+	}
+	return dayStart, dayEnd
 }
 
 // stepBefore returns t plus the most whole suggestSteps that stay before

@@ -177,16 +177,7 @@ func (g *Gateway) freeSlotsByStep(existing []Booking, uid string, asked interval
 	p, loc := g.opt.Policy, g.opt.Location
 	d := asked.end.Sub(asked.start)
 	now := g.opt.Now()
-	dayStart, dayEnd := p.DayStart, p.DayEnd
-	if o := sinceMidnight(asked.start.In(loc)); o < dayStart {
-		dayStart = o
-	}
-	if o := sinceMidnight(asked.end.In(loc)); o > dayEnd || o == 0 {
-		if o == 0 {
-			o = 24 * time.Hour
-		}
-		dayEnd = o
-	}
+	dayStart, dayEnd := g.dayHours(asked)
 	limit := minTime(asked.start.Add(horizon), now.Add(p.BookingWindow))
 	var out []Slot
 	for t := roundUp(asked.start.Add(suggestStep), suggestStep); t.Before(limit) && len(out) < n; t = t.Add(suggestStep) {

@@ -56,18 +56,9 @@ func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err err
 	} else if prev != nil {
 		return alreadyDone(prev), nil
 	}
-	err = g.opt.Store.Update(ctx, func(tx Tx) error {
-		if prev, err := tx.Message(ctx, a.key); err != nil {
-			return err
-		} else if prev != nil {
-			out = alreadyDone(prev)
-			return nil
-		}
-		out, err = g.decide(ctx, tx, &a)
-		if err != nil {
-			return err
-		}
-		return g.record(ctx, tx, &a, out)
+	err = g.opt.Store.Update(ctx, func(tx Tx) (err error) {
+		out, err = g.decideOnce(ctx, tx, &a)
+		return err
 	})
 	if errors.Is(err, ErrDuplicate) {
 		if prev, err2 := g.opt.Store.Message(ctx, a.key); err2 == nil && prev != nil {
@@ -121,18 +112,7 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, e
 		}()
 		for i := range ins {
 			t0 := time.Now()
-			prev, err := tx.Message(ctx, as[i].key)
-			if err != nil {
-				return err
-			}
-			if prev != nil {
-				outs[i] = alreadyDone(prev)
-				continue
-			}
-			if outs[i], err = g.decide(ctx, tx, &as[i]); err != nil {
-				return err
-			}
-			if err := g.record(ctx, tx, &as[i], outs[i]); err != nil {
+			if outs[i], err = g.decideOnce(ctx, tx, &as[i]); err != nil {
 				return err
 			}
 			took[i] = time.Since(t0)
@@ -154,6 +134,27 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, e
 		g.Kick()
 	}
 	return outs, nil
+}
+
+// decideOnce decides a message and records the decision in tx, unless the
+// message was already decided: then its recorded outcome is returned with
+// Action ignored.
+func (g *Gateway) decideOnce(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
+	prev, err := tx.Message(ctx, a.key)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if prev != nil {
+		return alreadyDone(prev), nil
+	}
+	out, err := g.decide(ctx, tx, a)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := g.record(ctx, tx, a, out); err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
 }
 
 func alreadyDone(p *ProcessedMessage) Outcome {

@@ -210,7 +210,7 @@ func (g *Gateway) applyRanges(inv *invitation, existing []Booking, byKey map[str
 	if inv.master == nil {
 		now := g.opt.Now()
 		for _, b := range existing {
-			rid, err := time.Parse("20060102T150405Z", b.RecurrenceID)
+			rid, err := time.Parse(recurrenceKeyLayout, b.RecurrenceID)
 			if err != nil || b.Status == StatusCancelled || !b.End.After(now) {
 				continue
 			}

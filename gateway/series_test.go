@@ -426,13 +426,26 @@ func TestSeriesThisAndFuture(t *testing.T) {
 			Lines: append([]string{"RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:20261224T100000"}, extra...)}
 	}
 	startOf := func(h *harness, key string) string { return h.booking("w", key).Start.In(paris).Format("Jan 2 15:04") }
+	// starts checks the start of every date of "w", in Paris time.
+	starts := func(t *testing.T, h *harness, want ...string) {
+		t.Helper()
+		for i, w := range want {
+			if s := startOf(h, weeklyKeys[i]); s != w {
+				t.Errorf("date %d starts %s, want %s", i, s, w)
+			}
+		}
+	}
+	// holdSlot books [s, e) for another member.
+	holdSlot := func(t *testing.T, h *harness, uid string, s, e time.Time) {
+		t.Helper()
+		if got := h.handle(meeting("REQUEST", uid, bob, 0, s, e).bytes()); got.Action != gateway.ActionAccepted {
+			t.Fatalf("booking %s: %+v", uid, got)
+		}
+	}
 
 	t.Run("with the master: later dates move, a busy one is declined", func(t *testing.T) {
 		h := newHarness(t)
-		// Another member holds 7 January 11:00–12:00.
-		if got := h.handle(meeting("REQUEST", "bob-7jan", bob, 0, at(2027, 1, 7, 11, 0), at(2027, 1, 7, 12, 0)).bytes()); got.Action != gateway.ActionAccepted {
-			t.Fatalf("bob's booking: %+v", got)
-		}
+		holdSlot(t, h, "bob-7jan", at(2027, 1, 7, 11, 0), at(2027, 1, 7, 12, 0))
 		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
 		n := len(h.st.outbox())
 		upd := weekly("w", alice, 1, firstThursday, 10)
@@ -441,12 +454,8 @@ func TestSeriesThisAndFuture(t *testing.T) {
 		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "9 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
 			t.Fatalf("outcome %+v, want %+v", got, want)
 		}
-		for i, want := range []string{"Dec 3 10:00", "Dec 10 10:00", "Dec 17 10:00", "Dec 24 11:00", "Dec 31 11:00",
-			"Jan 7 11:00", "Jan 14 11:00", "Jan 21 11:00", "Jan 28 11:00", "Feb 4 11:00"} {
-			if s := startOf(h, weeklyKeys[i]); s != want {
-				t.Errorf("date %d starts %s, want %s", i, s, want)
-			}
-		}
+		starts(t, h, "Dec 3 10:00", "Dec 10 10:00", "Dec 17 10:00", "Dec 24 11:00", "Dec 31 11:00",
+			"Jan 7 11:00", "Jan 14 11:00", "Jan 21 11:00", "Jan 28 11:00", "Feb 4 11:00")
 		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{5: dec}))
 		_, r := h.onlyMail(n)
 		wantItems := []string{
@@ -469,21 +478,15 @@ func TestSeriesThisAndFuture(t *testing.T) {
 
 	t.Run("without the master: the stored dates from the override on move", func(t *testing.T) {
 		h := newHarness(t)
-		if got := h.handle(meeting("REQUEST", "bob-14jan", bob, 0, at(2027, 1, 14, 14, 30), at(2027, 1, 14, 15, 30)).bytes()); got.Action != gateway.ActionAccepted {
-			t.Fatalf("bob's booking: %+v", got)
-		}
+		holdSlot(t, h, "bob-14jan", at(2027, 1, 14, 14, 30), at(2027, 1, 14, 15, 30))
 		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
 		n := len(h.st.outbox())
 		got := public(h.handle(invite{Events: []vevent{rangeFrom24Dec(1, at(2026, 12, 24, 14, 0))}}.bytes()))
 		if want := out(gateway.KindRequest, gateway.ActionAccepted, "w", "6 date(s) accepted, 1 declined", gateway.FolderProcessed, 1); got != want {
 			t.Fatalf("outcome %+v, want %+v", got, want)
 		}
-		for i, want := range []string{"Dec 3 10:00", "Dec 10 10:00", "Dec 17 10:00", "Dec 24 14:00", "Dec 31 14:00",
-			"Jan 7 14:00", "Jan 14 14:00", "Jan 21 14:00", "Jan 28 14:00", "Feb 4 14:00"} {
-			if s := startOf(h, weeklyKeys[i]); s != want {
-				t.Errorf("date %d starts %s, want %s", i, s, want)
-			}
-		}
+		starts(t, h, "Dec 3 10:00", "Dec 10 10:00", "Dec 17 10:00", "Dec 24 14:00", "Dec 31 14:00",
+			"Jan 7 14:00", "Jan 14 14:00", "Jan 21 14:00", "Jan 28 14:00", "Feb 4 14:00")
 		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{6: dec}))
 		if b := h.booking("w", weeklyKeys[4]); b.Sequence != 1 {
 			t.Errorf("moved date keeps SEQUENCE %d, want the override's 1", b.Sequence)

@@ -50,8 +50,11 @@ type Booking struct {
 
 // RecurrenceKey formats an occurrence's original start as a Booking.RecurrenceID.
 func RecurrenceKey(t time.Time) string {
-	return t.UTC().Format("20060102T150405Z")
+	return t.UTC().Format(recurrenceKeyLayout)
 }
+
+// recurrenceKeyLayout is the form of RecurrenceKey.
+const recurrenceKeyLayout = "20060102T150405Z"
 
 // Kind says what a message is. Its values appear in `roomgate process` output
 // and in the audit log.
