@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Audit appends an entry to the decision log. A zero e.At is logged as now.

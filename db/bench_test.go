@@ -9,7 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // BenchmarkOverlapping measures one Overlapping query inside an open

@@ -8,7 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // BookingsByUID returns every booking of that UID (all occurrences, any

@@ -11,7 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // saveAll stores the bookings in one transaction and sets their IDs.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/db/dbtest"
+	"codeberg.org/opteos/roomgate/db/dbtest"
 )
 
 // The PostgreSQL suite runs when ROOMGATE_TEST_POSTGRES holds a DSN; CI sets

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // The statements every decision runs, for every date it decides.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Message returns the record of an already processed message, or (nil, nil)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // The row types mirror the tables of migrations/. They never leave the

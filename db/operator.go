@@ -9,7 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // BookingByID returns the booking with that ID, or (nil, nil) when there is

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Enqueue adds a mail to the outbox and sets m.ID. Defaults are filled in

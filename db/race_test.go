@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Workers race to book overlapping slots through two Stores on the same

@@ -7,7 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // RemindersDue returns the reminders due under q: ReminderStart for the

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // allVersions lists the numbers of the embedded migrations.

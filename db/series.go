@@ -7,7 +7,7 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // openSeriesRow is one row of open_series.

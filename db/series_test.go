@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 func TestOpenSeries(t *testing.T) {

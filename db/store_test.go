@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 func TestOpenTwiceIsIdempotent(t *testing.T) {

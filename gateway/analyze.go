@@ -12,7 +12,7 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // envelope is what roomgate reads from a message's header.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // iTIP request statuses written in replies (RFC 5546 §3.6).

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // handleCancel frees the slots of a cancelled meeting or of some of its

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // openEnded reports whether a series master has no end: an RRULE without

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // openWeekly is a series without end: every `interval` weeks from first,

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // FuzzHandle drives the whole message path (classification, calendar

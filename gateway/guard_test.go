@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // TestLoopGuards: what must never be answered, and whom.

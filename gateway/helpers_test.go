@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/ical"
-	"roomgate/templates"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/ical"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // The fixed world of these tests.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // fakeSource delivers the batches sent on its channel, once each, as an

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // TmplCancelled is the mail telling an organizer that the operator freed

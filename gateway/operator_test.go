@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 func TestCancelBooking(t *testing.T) {

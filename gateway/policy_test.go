@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // TestPolicy: the booking rules, one slot at a time.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // TestBadInput: what cannot be read is rejected with a clear reason, and

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // fakePoster fails with the errors queued in errs, then succeeds.

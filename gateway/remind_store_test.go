@@ -5,7 +5,7 @@ import (
 	"sort"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // memReminder is the reminder state the database keeps beside a booking.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // restart returns a new Gateway on the same store and clock, as after a

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // invitation is a REQUEST reduced to what the decision needs: the UID's

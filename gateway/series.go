@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // want is one date a REQUEST asks the room for: an occurrence of the

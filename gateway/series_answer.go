@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // saveDates records the decided dates, and cancels the dates the request

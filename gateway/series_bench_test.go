@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/db"
-	"roomgate/gateway"
-	"roomgate/templates"
+	"codeberg.org/opteos/roomgate/db"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // errRollback makes rollbackStore undo every transaction, so a benchmark

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // weekly is a weekly series of count dates from first (Paris time, one

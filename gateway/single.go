@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // handleRequest answers an iTIP REQUEST (RFC 5546 §3.2.2).

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // memStore is an in-memory gateway.Store. One mutex serializes Update and

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // stamped returns the invitation with its DTSTAMP moved by d after t0.

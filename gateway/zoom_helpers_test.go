@@ -17,7 +17,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // The relay's world: the operator's receiving server and facilitators.

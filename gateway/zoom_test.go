@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // TestCodeRelayed: a genuine code mail reaches every facilitator, with the

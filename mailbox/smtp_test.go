@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/mailbox/mailtest"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
 func newTestSMTP(t *testing.T, sink *mailtest.SMTPSink, edit func(*SMTPOptions)) *SMTP {

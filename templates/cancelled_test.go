@@ -3,7 +3,7 @@ package templates
 import (
 	"testing"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 func TestCancelled(t *testing.T) {

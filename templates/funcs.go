@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // locale holds the words the template functions need in one language.

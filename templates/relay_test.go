@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // relayView is fullView with what the relay templates show: a code valid

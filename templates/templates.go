@@ -37,7 +37,7 @@ import (
 	texttemplate "text/template"
 	"unicode/utf8"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // files holds the embedded templates, mail/<lang>/<name>.{txt,html}. The

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // page is what every page's layout shows. Title and link labels are keys

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"roomgate/templates"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // contentSecurityPolicy allows nothing but the inline stylesheet, by its

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // feedPast is how far back the agenda feed reaches.

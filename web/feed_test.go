@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // checkLines fails unless every line ends in CRLF and is at most 75 octets.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Limits of the operator pages.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 func TestHealth(t *testing.T) {

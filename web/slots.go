@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // span is a half-open time range [start, end).

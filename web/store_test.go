@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // fakeStore is an in-memory Store for the handler tests.

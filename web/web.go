@@ -19,8 +19,8 @@ import (
 	"net/http"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/templates"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // Store is the read-only view of roomgate's state the web pages need.

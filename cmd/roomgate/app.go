@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"time"
 
-	"roomgate/db"
-	"roomgate/gateway"
-	"roomgate/mailbox"
-	"roomgate/templates"
+	"codeberg.org/opteos/roomgate/db"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // app is roomgate wired from a configuration: the store, the templates and

@@ -7,8 +7,8 @@ import (
 	"os"
 	"time"
 
-	"roomgate/db"
-	"roomgate/templates"
+	"codeberg.org/opteos/roomgate/db"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 func runCheck(args []string, stdout io.Writer) error {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Config is the TOML configuration file. README.md and
@@ -180,9 +180,9 @@ func (c *Config) setDefaults() {
 	def(&c.Database.DSN, "roomgate.db")
 	def(&c.IMAP.Security, "tls")
 	def(&c.IMAP.Inbox, "INBOX")
-	def(&c.IMAP.ProcessedFolder, "roomgate/Processed")
-	def(&c.IMAP.RejectedFolder, "roomgate/Rejected")
-	def(&c.IMAP.OtherFolder, "roomgate/Other")
+	def(&c.IMAP.ProcessedFolder, "codeberg.org/opteos/roomgate/Processed")
+	def(&c.IMAP.RejectedFolder, "codeberg.org/opteos/roomgate/Rejected")
+	def(&c.IMAP.OtherFolder, "codeberg.org/opteos/roomgate/Other")
 	def(&c.SMTP.Security, "starttls")
 	def(&c.Policy.DayStart, "08:00")
 	def(&c.Policy.DayEnd, "20:00")

@@ -14,8 +14,8 @@ import (
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // charsets for the demo's mail reader
 
-	"roomgate/gateway"
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // demoStep is one scene of the demo story.

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/db/dbtest"
-	"roomgate/gateway"
-	"roomgate/mailbox/mailtest"
+	"codeberg.org/opteos/roomgate/db/dbtest"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
 // dovecotUser is the Dovecot account these tests use; the mailbox
@@ -160,7 +160,7 @@ func TestServeStory(t *testing.T) {
 			cancel := alice
 			cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 1, time.Now().Add(time.Second)
 			srv.Append(t, "INBOX", cancel.mail())
-			waitFolder(t, srv, "roomgate/Processed", 3)
+			waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 3)
 
 			srv.Append(t, "INBOX", request("story-dave", "dave@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)).mail())
 			checkReply(t, sink.Wait(t, 3, 20*time.Second)[2], "dave@coop.example", "ACCEPTED", true)
@@ -168,7 +168,7 @@ func TestServeStory(t *testing.T) {
 			srv.Append(t, "INBOX", request("story-eve", "eve@elsewhere.example", 0, tomorrowAt(15, 0), tomorrowAt(16, 0)).mail())
 			checkReply(t, sink.Wait(t, 4, 20*time.Second)[3], "eve@elsewhere.example", "DECLINED", false)
 
-			waitFolder(t, srv, "roomgate/Processed", 5)
+			waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 5)
 			waitFolder(t, srv, "INBOX", 0)
 			if n := len(sink.Messages()); n != 4 {
 				t.Errorf("%d mails sent, want 4 (no reply to a CANCEL)", n)
@@ -196,7 +196,7 @@ func TestServeRestart(t *testing.T) {
 	msgs := sink.Wait(t, 2, 20*time.Second)
 	checkReply(t, msgs[1], "bob@coop.example", "ACCEPTED", true)
 	waitFolder(t, srv, "INBOX", 0)
-	waitFolder(t, srv, "roomgate/Processed", 3)
+	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 3)
 	time.Sleep(300 * time.Millisecond)
 	if n := len(sink.Messages()); n != 2 {
 		t.Fatalf("%d replies sent, want 2: a message was decided twice", n)
@@ -234,7 +234,7 @@ func TestServeSMTPDown(t *testing.T) {
 		s := tomorrowAt(9+2*i, 0)
 		srv.Append(t, "INBOX", request(fmt.Sprintf("smtp-down-%d", i), w, 0, s, s.Add(time.Hour)).mail())
 	}
-	waitFolder(t, srv, "roomgate/Processed", len(who))
+	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", len(who))
 	time.Sleep(500 * time.Millisecond)
 	if n := len(sink.Messages()); n != 0 {
 		t.Fatalf("%d mails delivered while the server was down", n)
@@ -258,7 +258,7 @@ func TestServeBadInput(t *testing.T) {
 	}
 	srv.Append(t, "INBOX", request("after-bad", "alice@coop.example", 0, tomorrowAt(17, 0), tomorrowAt(18, 0)).mail())
 	checkReply(t, sink.Wait(t, 1, 30*time.Second)[0], "alice@coop.example", "ACCEPTED", true)
-	waitFolder(t, srv, "roomgate/Rejected", len(bad))
+	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Rejected", len(bad))
 	waitFolder(t, srv, "INBOX", 0)
 	if n := len(sink.Messages()); n != 1 {
 		t.Errorf("%d mails sent, want only the reply to the good invitation", n)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/mailbox/mailtest"
+	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
 // dovecotCtl returns the script that starts and stops the project's

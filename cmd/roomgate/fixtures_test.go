@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"roomgate/db/dbtest"
-	"roomgate/ical"
+	"codeberg.org/opteos/roomgate/db/dbtest"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // TestProcessClientFixtures replays, through `roomgate process`, the

@@ -4,7 +4,7 @@ import (
 	"net"
 	"strings"
 
-	"roomgate/web"
+	"codeberg.org/opteos/roomgate/web"
 )
 
 // HTTPConfig is the [http] section: the web agenda, the calendar feeds, the

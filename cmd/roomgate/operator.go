@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // subcommand is one action of a command with actions (bookings, outbox).

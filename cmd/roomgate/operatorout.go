@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // writeJSON prints v as indented JSON.

@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/mailbox"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox"
 )
 
 // processLine is the JSON line printed for each input file.

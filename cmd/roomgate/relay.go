@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
-	"roomgate/gateway"
-	"roomgate/mailbox"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox"
 )
 
 // outboxOptions is the dispatcher's tuning with the chat webhook, when

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/mailbox/mailtest"
+	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
 // relayLatency turns on TestCodeRelayLatency.
@@ -132,7 +132,7 @@ func TestServeCodeRelay(t *testing.T) {
 	if err := json.Unmarshal([]byte(bodies[0]), &chat); err != nil || !strings.Contains(chat.Text, "`483920`") {
 		t.Errorf("chat body %q (%v)", bodies[0], err)
 	}
-	waitFolder(t, srv, "roomgate/Processed", 1)
+	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 1)
 }
 
 func paris(t *testing.T) *time.Location {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"roomgate/gateway"
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // RelayConfig is the [relay] section: Zoom's own mail (sign-in codes,

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/mailbox/mailtest"
+	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
 // TestCodeRelayLatency measures, for 200 sign-in code mails appended one

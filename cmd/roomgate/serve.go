@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"roomgate/gateway"
-	"roomgate/web"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/web"
 )
 
 // shutdownGrace bounds how long a stop waits for the message in hand and

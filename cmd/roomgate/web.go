@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"roomgate/web"
+	"codeberg.org/opteos/roomgate/web"
 )
 
 // webShutdown bounds how long the web server waits for requests in flight.

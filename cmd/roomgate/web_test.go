@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"roomgate/mailbox/mailtest"
+	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
 const (
