@@ -11,22 +11,39 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
-// BookingsByUID returns every booking of that UID (all occurrences, any
-// status), ordered by RecurrenceID.
-func (t *tx) BookingsByUID(ctx context.Context, uid string) ([]gateway.Booking, error) {
+// BookingsOf returns every booking of the meeting (organizer, uid): all
+// occurrences, any status, ordered by RecurrenceID.
+func (t *tx) BookingsOf(ctx context.Context, organizer, uid string) ([]gateway.Booking, error) {
 	var rows []bookingRow
 	if t.s.hot != nil {
-		if err := t.scanHot(ctx, t.s.hot.bookingsByUID, &rows, uid); err != nil {
-			return nil, fmt.Errorf("bookings by uid: %w", err)
+		if err := t.scanHot(ctx, t.s.hot.bookingsOf, &rows, organizer, uid); err != nil {
+			return nil, fmt.Errorf("bookings of a meeting: %w", err)
 		}
 		return bookings(rows), nil
 	}
 	err := t.db.NewSelect().Model(&rows).
+		Where("organizer = ?", organizer).
 		Where("uid = ?", uid).
 		Order("recurrence_id").
 		Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("bookings by uid: %w", err)
+		return nil, fmt.Errorf("bookings of a meeting: %w", err)
+	}
+	return bookings(rows), nil
+}
+
+// OrganizerBookings returns the accepted bookings of an organizer, in any
+// room, that end after `after`, ordered by Start.
+func (t *tx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
+	var rows []bookingRow
+	err := t.db.NewSelect().Model(&rows).
+		Where("organizer = ?", organizer).
+		Where("status = ?", string(gateway.StatusAccepted)).
+		Where("end_at > ?", utc(after)).
+		Order("start_at", "id").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bookings of an organizer: %w", err)
 	}
 	return bookings(rows), nil
 }
@@ -60,11 +77,12 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 // bookingUpdates are the columns an existing booking takes from a save;
 // id, the key and created_at stay.
 var bookingUpdates = []string{
-	"room", "organizer", "organizer_name", "summary", "start_at", "end_at",
+	"room", "organizer_name", "summary", "start_at", "end_at",
 	"sequence", "dtstamp", "status", "reason", "message_id", "lang", "updated_at",
 }
 
-// SaveBooking inserts or updates the booking keyed by (UID, RecurrenceID)
+// SaveBooking inserts or updates the booking keyed by (Organizer, UID,
+// RecurrenceID)
 // and sets b.ID. b.ID is not used to find the row. A zero UpdatedAt is set
 // to now, a zero CreatedAt to UpdatedAt; on update the stored CreatedAt is
 // kept and copied to b.
@@ -77,7 +95,7 @@ func (t *tx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	}
 	r := toBookingRow(b)
 	q := t.db.NewInsert().Model(r).ExcludeColumn("id").
-		On("CONFLICT (uid, recurrence_id) DO UPDATE")
+		On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE")
 	for _, c := range bookingUpdates {
 		q = q.Set(c + " = EXCLUDED." + c)
 	}
@@ -189,21 +207,21 @@ func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 			rows[i] = *toBookingRow(b)
 		}
 		q := t.db.NewInsert().Model(&rows).ExcludeColumn("id").
-			On("CONFLICT (uid, recurrence_id) DO UPDATE")
+			On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE")
 		for _, c := range bookingUpdates {
 			q = q.Set(c + " = EXCLUDED." + c)
 		}
 		// RETURNING promises no order: match the rows back by their key.
 		var saved []bookingRow
-		if err := q.Returning("id, uid, recurrence_id, created_at").Scan(ctx, &saved); err != nil {
+		if err := q.Returning("id, organizer, uid, recurrence_id, created_at").Scan(ctx, &saved); err != nil {
 			return fmt.Errorf("save %d bookings: %w", len(rows), err)
 		}
-		byKey := make(map[[2]string]bookingRow, len(saved))
+		byKey := make(map[[3]string]bookingRow, len(saved))
 		for _, r := range saved {
-			byKey[[2]string{r.UID, r.RecurrenceID}] = r
+			byKey[[3]string{r.Organizer, r.UID, r.RecurrenceID}] = r
 		}
 		for _, b := range chunk {
-			r, ok := byKey[[2]string{b.UID, b.RecurrenceID}]
+			r, ok := byKey[[3]string{b.Organizer, b.UID, b.RecurrenceID}]
 			if !ok {
 				return fmt.Errorf("save bookings: %s %s not returned", b.UID, b.RecurrenceID)
 			}

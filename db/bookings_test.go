@@ -71,14 +71,47 @@ func TestSaveBooking(t *testing.T) {
 		if occurrence.ID == first.ID || other.ID == first.ID || occurrence.ID == other.ID {
 			t.Errorf("IDs not distinct: %d %d %d", first.ID, occurrence.ID, other.ID)
 		}
+		// Another organizer's meeting with the same UID is another meeting.
+		theirs := booking(first.UID, "", at(18, 0), at(19, 0), gateway.StatusDeclined)
+		theirs.Organizer = "mallory@evil.example"
+		saveAll(t, s, []*gateway.Booking{theirs})
+		if theirs.ID == first.ID {
+			t.Errorf("another organizer's booking with the same UID replaced the first")
+		}
 		err := s.Update(ctx, func(tx gateway.Tx) error {
-			got, err := tx.BookingsByUID(ctx, first.UID)
+			got, err := tx.BookingsOf(ctx, "ann@example.org", first.UID)
 			if err != nil {
 				return err
 			}
-			diff(t, "BookingsByUID", got, []gateway.Booking{want, *occurrence})
-			got, err = tx.BookingsByUID(ctx, "nope")
-			diff(t, "BookingsByUID(unknown)", got, []gateway.Booking{})
+			diff(t, "BookingsOf", got, []gateway.Booking{want, *occurrence})
+			if got, err = tx.BookingsOf(ctx, "mallory@evil.example", first.UID); err != nil {
+				return err
+			}
+			diff(t, "BookingsOf(other organizer)", got, []gateway.Booking{*theirs})
+			got, err = tx.BookingsOf(ctx, "ann@example.org", "nope")
+			diff(t, "BookingsOf(unknown)", got, []gateway.Booking{})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestOrganizerBookings(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		past := booking("past", "", at(8, 0), at(9, 0), gateway.StatusAccepted)
+		ahead := booking("ahead", "", at(12, 0), at(13, 0), gateway.StatusAccepted)
+		now := booking("now", "", at(9, 30), at(10, 30), gateway.StatusAccepted)
+		declined := booking("declined", "", at(14, 0), at(15, 0), gateway.StatusDeclined)
+		other := booking("other", "", at(14, 0), at(15, 0), gateway.StatusAccepted)
+		other.Organizer = "bob@example.org"
+		saveAll(t, s, []*gateway.Booking{past, ahead, now, declined, other})
+		err := s.Update(t.Context(), func(tx gateway.Tx) error {
+			got, err := tx.OrganizerBookings(t.Context(), "ann@example.org", at(10, 0))
+			diff(t, "OrganizerBookings", got, []gateway.Booking{*now, *ahead})
 			return err
 		})
 		if err != nil {

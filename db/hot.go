@@ -33,9 +33,9 @@ const bookingColumns = `b.id, b.uid, b.recurrence_id, b.room, b.organizer, b.org
 	b.created_at, b.updated_at`
 
 const (
-	// bookingsByUIDSQL is BookingsByUID, by the unique (uid,
+	// bookingsOfSQL is BookingsOf, by the unique (organizer, uid,
 	// recurrence_id) index.
-	bookingsByUIDSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b WHERE b.uid = ? ORDER BY b.recurrence_id`
+	bookingsOfSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b WHERE b.organizer = ? AND b.uid = ? ORDER BY b.recurrence_id`
 
 	// overlappingSQL is Overlapping: one range scan of the (status,
 	// start_at, end_at) index. Arguments: lower bound of start_at (from
@@ -57,7 +57,7 @@ const (
 
 // hotStatements are the prepared statements of one SQLite database.
 type hotStatements struct {
-	bookingsByUID, overlapping, overlappingAny *sql.Stmt
+	bookingsOf, overlapping, overlappingAny *sql.Stmt
 }
 
 // prepareHot prepares the hot statements on the writer pool. It runs once
@@ -69,7 +69,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&h.bookingsByUID, bookingsByUIDSQL},
+		{&h.bookingsOf, bookingsOfSQL},
 		{&h.overlapping, overlappingSQL},
 		{&h.overlappingAny, overlappingAnySQL},
 	} {
@@ -89,7 +89,7 @@ func (h *hotStatements) close() error {
 		return nil
 	}
 	var err error
-	for _, st := range []*sql.Stmt{h.bookingsByUID, h.overlapping, h.overlappingAny} {
+	for _, st := range []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny} {
 		if st != nil {
 			err = errors.Join(err, st.Close())
 		}

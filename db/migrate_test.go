@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"testing"
 	"testing/fstest"
+
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // Every older schema upgrades to the current one. The database of release
@@ -66,6 +68,13 @@ func TestLoadMigrations(t *testing.T) {
 				{version: 2, name: "0002_b.sql", stmts: []string{"ALTER TABLE t ADD COLUMN c TEXT"}},
 			},
 		},
+		{
+			name: "statements for one database",
+			files: fstest.MapFS{
+				"migrations/0001_a.sql": {Data: []byte("{{SQLITE}} CREATE TABLE s (x TEXT);\n{{POSTGRES}} CREATE TABLE p (x TEXT);\nCREATE TABLE both (x TEXT)")},
+			},
+			want: []migration{{version: 1, name: "0001_a.sql", stmts: []string{"CREATE TABLE p (x TEXT)", "CREATE TABLE both (x TEXT)"}}},
+		},
 		{name: "gap", files: fstest.MapFS{"migrations/0002_b.sql": {Data: []byte("SELECT 1")}}, wantErr: true},
 		{name: "bad name", files: fstest.MapFS{"migrations/first.sql": {Data: []byte("SELECT 1")}}, wantErr: true},
 		{name: "unknown token", files: fstest.MapFS{"migrations/0001_a.sql": {Data: []byte("CREATE TABLE t (x {{UUID}})")}}, wantErr: true},
@@ -80,4 +89,75 @@ func TestLoadMigrations(t *testing.T) {
 			diff(t, tt.name, got, tt.want)
 		}
 	}
+}
+
+// TestMeetingKeyMigration: migration 4 keys bookings and open series by
+// (organizer, uid) and keeps every row, its ID and its reminder state;
+// new bookings get IDs after the kept ones.
+func TestMeetingKeyMigration(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		opt := b.newDB(t)
+		old, err := connect(Options{Driver: opt.Driver, DSN: opt.DSN, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		migs, err := loadMigrations(migrationFS, old.driver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := old.migrateTo(t.Context(), migs[:3]); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`INSERT INTO bookings (uid, recurrence_id, room, organizer, start_at, end_at, status, created_at, updated_at, recording_at)
+			 VALUES ('u1', '', 'zoom@coop.example', 'ann@example.org', '2030-01-07 09:00:00+00:00', '2030-01-07 10:00:00+00:00', 'accepted', '2030-01-01 00:00:00+00:00', '2030-01-01 00:00:00+00:00', '2030-01-07 11:00:00+00:00')`,
+			`INSERT INTO bookings (uid, recurrence_id, room, organizer, start_at, end_at, status, created_at, updated_at)
+			 VALUES ('u1', '20300114T090000Z', 'zoom@coop.example', 'ann@example.org', '2030-01-14 09:00:00+00:00', '2030-01-14 10:00:00+00:00', 'declined', '2030-01-01 00:00:00+00:00', '2030-01-01 00:00:00+00:00')`,
+			`INSERT INTO open_series (uid, organizer, room, calendar, horizon, updated_at)
+			 VALUES ('u1', 'ann@example.org', 'zoom@coop.example', 'BEGIN:VCALENDAR', '2030-06-01 00:00:00+00:00', '2030-01-01 00:00:00+00:00')`,
+		} {
+			if _, err := old.w.ExecContext(t.Context(), q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		var ids []int64
+		if err := old.w.NewRaw("SELECT id FROM bookings ORDER BY recurrence_id").Scan(t.Context(), &ids); err != nil || len(ids) != 2 {
+			t.Fatalf("ids before: %v, %v", ids, err)
+		}
+		if err := old.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s := openStore(t, opt)
+		err = s.Update(t.Context(), func(tx gateway.Tx) error {
+			got, err := tx.BookingsOf(t.Context(), "ann@example.org", "u1")
+			if err != nil {
+				return err
+			}
+			if len(got) != 2 || got[0].ID != ids[0] || got[1].ID != ids[1] || got[1].Status != gateway.StatusDeclined {
+				t.Errorf("bookings after the migration: %+v", got)
+			}
+			series, err := tx.OpenSeriesUIDs(t.Context(), "ann@example.org")
+			diff(t, "open series", series, []string{"u1"})
+			if err != nil {
+				return err
+			}
+			nb := booking("u1", "", at(9, 0), at(10, 0), gateway.StatusAccepted)
+			nb.Organizer = "bob@example.org"
+			if err := tx.SaveBooking(t.Context(), nb); err != nil {
+				return err
+			}
+			if nb.ID <= ids[1] {
+				t.Errorf("a new booking got ID %d, not after the kept ones", nb.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recorded int
+		if err := s.r.NewRaw("SELECT COUNT(*) FROM bookings WHERE id = ? AND recording_at IS NOT NULL", ids[0]).Scan(t.Context(), &recorded); err != nil || recorded != 1 {
+			t.Errorf("reminder state of the first booking lost (%d rows, %v)", recorded, err)
+		}
+	})
 }

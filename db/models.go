@@ -63,6 +63,7 @@ type outboxRow struct {
 	CreatedAt   time.Time `bun:"created_at"`
 	SentAt      time.Time `bun:"sent_at,nullzero"`
 	Channel     string    `bun:"channel"`
+	Kind        string    `bun:"kind"`
 }
 
 type auditRow struct {
@@ -158,7 +159,7 @@ func toOutboxRow(m *gateway.OutboxMail) *outboxRow {
 		ID: m.ID, MessageKey: m.MessageKey, UID: m.UID, MailFrom: m.From,
 		RcptTo: strings.Join(m.To, rcptSep), Raw: raw, Status: string(m.Status),
 		Attempts: m.Attempts, NextAttempt: utc(m.NextAttempt), LastError: m.LastError,
-		CreatedAt: utc(m.CreatedAt), SentAt: utc(m.SentAt), Channel: m.Channel,
+		CreatedAt: utc(m.CreatedAt), SentAt: utc(m.SentAt), Channel: m.Channel, Kind: m.Kind,
 	}
 }
 
@@ -175,7 +176,7 @@ func (r *outboxRow) mail() gateway.OutboxMail {
 		ID: r.ID, MessageKey: r.MessageKey, UID: r.UID, From: r.MailFrom,
 		To: to, Raw: raw, Status: gateway.OutboxStatus(r.Status),
 		Attempts: r.Attempts, NextAttempt: utc(r.NextAttempt), LastError: r.LastError,
-		CreatedAt: utc(r.CreatedAt), SentAt: utc(r.SentAt), Channel: r.Channel,
+		CreatedAt: utc(r.CreatedAt), SentAt: utc(r.SentAt), Channel: r.Channel, Kind: r.Kind,
 	}
 }
 

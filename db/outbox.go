@@ -31,14 +31,21 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 	return nil
 }
 
-// RepliesSince counts outbox mails for that UID created at or after since.
-func (t *tx) RepliesSince(ctx context.Context, uid string, since time.Time) (int, error) {
-	n, err := t.db.NewSelect().Model((*outboxRow)(nil)).
-		Where("uid = ?", uid).
-		Where("created_at >= ?", utc(since)).
-		Count(ctx)
+// CountOutbox counts the outbox rows that q selects.
+func (t *tx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error) {
+	sel := t.db.NewSelect().Model((*outboxRow)(nil)).Where("created_at >= ?", utc(q.Since))
+	if q.UID != "" {
+		sel = sel.Where("uid = ?", q.UID)
+	}
+	if q.To != "" {
+		sel = sel.Where("rcpt_to = ?", q.To)
+	}
+	if q.Kind != "" {
+		sel = sel.Where("kind = ?", q.Kind)
+	}
+	n, err := sel.Count(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("count replies: %w", err)
+		return 0, fmt.Errorf("count outbox: %w", err)
 	}
 	return int(n), nil
 }

@@ -62,34 +62,41 @@ func TestEnqueue(t *testing.T) {
 	})
 }
 
-func TestRepliesSince(t *testing.T) {
+func TestCountOutbox(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := openStore(t, b.newDB(t))
 		ctx := t.Context()
+		toEve := mail("u3", at(11, 0), at(11, 0))
+		toEve.To, toEve.Kind = []string{"eve@elsewhere.example"}, gateway.OutboxOutsider
 		enqueueAll(t, s, []*gateway.OutboxMail{
 			mail("u1", at(9, 0), at(9, 0)), mail("u1", at(10, 0), at(10, 0)),
-			mail("u1", at(11, 0), at(11, 0)), mail("u2", at(11, 0), at(11, 0)),
+			mail("u1", at(11, 0), at(11, 0)), mail("u2", at(11, 0), at(11, 0)), toEve,
 		})
+		to := mail("", at(0, 0), at(0, 0)).To[0]
 		tests := []struct {
-			uid   string
-			since time.Time
-			want  int
+			q    gateway.OutboxQuery
+			want int
 		}{
-			{uid: "u1", since: at(0, 0), want: 3},
-			{uid: "u1", since: at(10, 0), want: 2},
-			{uid: "u1", since: at(11, 1), want: 0},
-			{uid: "u2", since: at(11, 0), want: 1},
-			{uid: "u3", since: at(0, 0), want: 0},
+			{gateway.OutboxQuery{UID: "u1", Since: at(0, 0)}, 3},
+			{gateway.OutboxQuery{UID: "u1", Since: at(10, 0)}, 2},
+			{gateway.OutboxQuery{UID: "u1", Since: at(11, 1)}, 0},
+			{gateway.OutboxQuery{UID: "u2", Since: at(11, 0)}, 1},
+			{gateway.OutboxQuery{UID: "u9", Since: at(0, 0)}, 0},
+			{gateway.OutboxQuery{To: to, Since: at(0, 0)}, 4},
+			{gateway.OutboxQuery{To: "eve@elsewhere.example", Since: at(0, 0)}, 1},
+			{gateway.OutboxQuery{Kind: gateway.OutboxOutsider, Since: at(0, 0)}, 1},
+			{gateway.OutboxQuery{UID: "u1", To: "eve@elsewhere.example", Since: at(0, 0)}, 0},
+			{gateway.OutboxQuery{Since: at(10, 30)}, 3},
 		}
 		err := s.Update(ctx, func(tx gateway.Tx) error {
 			for _, tt := range tests {
-				n, err := tx.RepliesSince(ctx, tt.uid, tt.since)
+				n, err := tx.CountOutbox(ctx, tt.q)
 				if err != nil {
 					return err
 				}
 				if n != tt.want {
-					t.Errorf("RepliesSince(%s, %v) = %d, want %d", tt.uid, tt.since, n, tt.want)
+					t.Errorf("CountOutbox(%+v) = %d, want %d", tt.q, n, tt.want)
 				}
 			}
 			return nil

@@ -15,7 +15,7 @@ type openSeriesRow struct {
 	bun.BaseModel `bun:"table:open_series"`
 
 	UID       string    `bun:"uid,pk"`
-	Organizer string    `bun:"organizer"`
+	Organizer string    `bun:"organizer,pk"`
 	Room      string    `bun:"room"`
 	Calendar  []byte    `bun:"calendar"`
 	MessageID string    `bun:"message_id"`
@@ -23,13 +23,13 @@ type openSeriesRow struct {
 	UpdatedAt time.Time `bun:"updated_at"`
 }
 
-// SaveOpenSeries inserts or replaces the open-ended series of s.UID.
+// SaveOpenSeries inserts or replaces the open-ended series of the meeting
+// (s.Organizer, s.UID).
 func (t *tx) SaveOpenSeries(ctx context.Context, s gateway.OpenSeries) error {
 	r := &openSeriesRow{UID: s.UID, Organizer: s.Organizer, Room: s.Room, Calendar: s.Calendar,
 		MessageID: s.MessageID, Horizon: utc(s.Horizon), UpdatedAt: now()}
 	_, err := t.db.NewInsert().Model(r).
-		On("CONFLICT (uid) DO UPDATE").
-		Set("organizer = EXCLUDED.organizer").
+		On("CONFLICT (organizer, uid) DO UPDATE").
 		Set("room = EXCLUDED.room").
 		Set("calendar = EXCLUDED.calendar").
 		Set("message_id = EXCLUDED.message_id").
@@ -42,9 +42,10 @@ func (t *tx) SaveOpenSeries(ctx context.Context, s gateway.OpenSeries) error {
 	return nil
 }
 
-// DeleteOpenSeries forgets the open-ended series of uid, if any.
-func (t *tx) DeleteOpenSeries(ctx context.Context, uid string) error {
-	if _, err := t.db.NewDelete().Model((*openSeriesRow)(nil)).Where("uid = ?", uid).Exec(ctx); err != nil {
+// DeleteOpenSeries forgets the open-ended series of the meeting
+// (organizer, uid), if any.
+func (t *tx) DeleteOpenSeries(ctx context.Context, organizer, uid string) error {
+	if _, err := t.db.NewDelete().Model((*openSeriesRow)(nil)).Where("organizer = ?", organizer).Where("uid = ?", uid).Exec(ctx); err != nil {
 		return fmt.Errorf("delete open series %s: %w", uid, err)
 	}
 	return nil
@@ -54,7 +55,7 @@ func (t *tx) DeleteOpenSeries(ctx context.Context, uid string) error {
 // instant before `before`, those decided the least far first.
 func (t *tx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]gateway.OpenSeries, error) {
 	var rows []openSeriesRow
-	q := t.db.NewSelect().Model(&rows).Where("horizon < ?", utc(before)).Order("horizon", "uid")
+	q := t.db.NewSelect().Model(&rows).Where("horizon < ?", utc(before)).Order("horizon", "organizer", "uid")
 	if limit > 0 {
 		q = q.Limit(int64(limit))
 	}
@@ -67,4 +68,15 @@ func (t *tx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]
 			MessageID: r.MessageID, Horizon: utc(r.Horizon)}
 	}
 	return out, nil
+}
+
+// OpenSeriesUIDs returns the UIDs of the organizer's open-ended series.
+func (t *tx) OpenSeriesUIDs(ctx context.Context, organizer string) ([]string, error) {
+	var uids []string
+	err := t.db.NewSelect().Model((*openSeriesRow)(nil)).Column("uid").
+		Where("organizer = ?", organizer).Order("uid").Scan(ctx, &uids)
+	if err != nil {
+		return nil, fmt.Errorf("open series of an organizer: %w", err)
+	}
+	return uids, nil
 }

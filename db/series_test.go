@@ -33,11 +33,16 @@ func TestOpenSeries(t *testing.T) {
 			Calendar: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), MessageID: "<a@x>", Horizon: at(12, 0)}
 		b2 := a
 		b2.UID, b2.Horizon = "b", at(10, 0)
+		// Another organizer's series with a's UID is another series.
+		mallory := a
+		mallory.Organizer, mallory.Horizon = "mallory@evil.example", at(22, 0)
 		update(func(tx gateway.Tx) error {
-			if err := tx.SaveOpenSeries(ctx, a); err != nil {
-				return err
+			for _, os := range []gateway.OpenSeries{a, b2, mallory} {
+				if err := tx.SaveOpenSeries(ctx, os); err != nil {
+					return err
+				}
 			}
-			return tx.SaveOpenSeries(ctx, b2)
+			return nil
 		})
 		diff(t, "due before 11:00", due(at(11, 0)), []string{"b"})
 		diff(t, "due before 13:00, lowest horizon first", due(at(13, 0)), []string{"b", "a"})
@@ -51,9 +56,19 @@ func TestOpenSeries(t *testing.T) {
 			}
 			return err
 		})
-		update(func(tx gateway.Tx) error { return tx.DeleteOpenSeries(ctx, "a") })
-		if got := due(at(23, 0)); len(got) != 1 || got[0] != "b" {
-			t.Errorf("after deleting a: %v, want [b]", got)
-		}
+		update(func(tx gateway.Tx) error {
+			uids, err := tx.OpenSeriesUIDs(ctx, "alice@coop.example")
+			diff(t, "alice's open series", uids, []string{"a", "b"})
+			return err
+		})
+		update(func(tx gateway.Tx) error { return tx.DeleteOpenSeries(ctx, "alice@coop.example", "a") })
+		diff(t, "after deleting alice's a", due(at(23, 0)), []string{"b", "a"})
+		update(func(tx gateway.Tx) error {
+			got, err := tx.OpenSeriesDue(ctx, at(23, 0), 10)
+			if err == nil && (len(got) != 2 || got[1].Organizer != "mallory@evil.example") {
+				t.Errorf("left: %+v, want alice's b then mallory's a", got)
+			}
+			return err
+		})
 	})
 }

@@ -3,11 +3,11 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -15,18 +15,10 @@ import (
 	"codeberg.org/opteos/roomgate/ical"
 )
 
-// envelope is what roomgate reads from a message's header.
-type envelope struct {
-	MessageID     string // with angle brackets, "" when absent
-	References    string
-	Subject       string
-	From          string // address only, lower case
-	AutoSubmitted string // lower case, "" when absent
-}
-
 // analysis is the meaning of a message before any decision: its kind and,
-// for calendar mail, the parsed calendar. A non-nil rejection means the
-// message is bad input and goes to the rejected folder.
+// for calendar mail, the parsed calendar and what is known of its sender.
+// A non-nil rejection means the message is bad input and goes to the
+// rejected folder.
 type analysis struct {
 	key       string
 	env       envelope
@@ -34,8 +26,10 @@ type analysis struct {
 	cal       *ical.Calendar
 	calData   []byte // the calendar part, decoded
 	rejection error
-	// zoom is set for the Zoom account's own mail (KindZoom*).
-	zoom *zoomMail
+	// auth is what is known of the From domain of a REQUEST or CANCEL.
+	auth Authentication
+	// notice is set for mail a NoticeHandler took (the Zoom account's own).
+	notice Notice
 }
 
 // messageKey is the hex SHA-256 of the raw bytes: the identity under which
@@ -45,29 +39,29 @@ func messageKey(raw []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// analyze classifies one message. It does no I/O and never panics: a
-// panic in a parser is turned into a rejection.
-func (g *Gateway) analyze(in Incoming) (a analysis) {
+// analyze classifies one message. It does no I/O of its own (DKIM keys
+// are looked up through the injected resolver, within a deadline) and
+// never panics: a panic in a parser is turned into a rejection.
+func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 	a = analysis{key: messageKey(in.Raw), kind: KindMail}
 	defer func() {
 		if r := recover(); r != nil {
 			a.rejection = fmt.Errorf("message could not be parsed (internal parser failure: %v)", r)
 		}
 	}()
+	h, herr := readHeader(in.Raw)
+	a.env = readEnvelope(h)
 	if in.Truncated || int64(len(in.Raw)) > g.opt.MaxMessageSize || in.Size > g.opt.MaxMessageSize {
 		a.rejection = fmt.Errorf("message too large: %d octets, the limit is %d", max(in.Size, int64(len(in.Raw))), g.opt.MaxMessageSize)
-		a.env, _ = readEnvelope(in.Raw)
 		return a
 	}
-	env, err := readEnvelope(in.Raw)
-	a.env = env
-	if err != nil {
-		a.rejection = fmt.Errorf("unreadable message header: %w", err)
+	if herr != nil {
+		a.rejection = fmt.Errorf("unreadable message header: %w", herr)
 		return a
 	}
 	data, err := ical.FindCalendar(in.Raw, g.opt.MaxCalendarSize)
 	if errors.Is(err, ical.ErrNoCalendar) {
-		g.analyzeZoom(in.Raw, &a)
+		g.analyzeNotice(ctx, in.Raw, h, &a)
 		return a
 	}
 	if err != nil {
@@ -86,7 +80,26 @@ func (g *Gateway) analyze(in Incoming) (a analysis) {
 	if len(cal.Events) == 0 && (a.kind == KindRequest || a.kind == KindCancel) {
 		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)
 	}
+	if a.kind == KindRequest || a.kind == KindCancel {
+		a.auth = authenticate(ctx, g.opt.Auth, h, in.Raw, a.env.From)
+	}
 	return a
+}
+
+// analyzeNotice gives a message without calendar to the NoticeHandler.
+func (g *Gateway) analyzeNotice(ctx context.Context, raw []byte, h textproto.Header, a *analysis) {
+	if g.opt.Notices == nil {
+		return
+	}
+	m := &Mail{Raw: raw, Header: h, MessageID: a.env.MessageID, Subject: a.env.Subject, From: a.env.From, ctx: ctx, g: g}
+	n := g.opt.Notices.Analyze(ctx, m)
+	if n == nil {
+		return
+	}
+	a.kind, a.notice = n.Kind(), n
+	if k := n.Key(); k != "" {
+		a.key = k
+	}
 }
 
 func kindOfMethod(method string) Kind {
@@ -103,26 +116,9 @@ func kindOfMethod(method string) Kind {
 	return KindOtherCalendar
 }
 
-// readEnvelope parses the header of a message. It is lenient: it needs a
-// syntactically valid header block, nothing more.
-func readEnvelope(raw []byte) (envelope, error) {
-	var env envelope
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		return env, err
-	}
-	env.MessageID = strings.TrimSpace(h.Get("Message-Id"))
-	env.References = strings.TrimSpace(h.Get("References"))
-	env.Subject = decodeHeader(h.Get("Subject"))
-	env.AutoSubmitted = strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted")))
-	if from := h.Get("From"); from != "" {
-		if addr, err := mail.ParseAddress(decodeHeader(from)); err == nil {
-			env.From = strings.ToLower(addr.Address)
-		} else {
-			env.From = strings.ToLower(strings.TrimSpace(from))
-		}
-	}
-	return env, nil
+// readHeader parses the header block of a message.
+func readHeader(raw []byte) (textproto.Header, error) {
+	return textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
 }
 
 // mustNotAnswer reports addresses that never get an automatic reply

@@ -33,34 +33,80 @@ func (g *Gateway) replyItem(inv *invitation, ev *ical.Event, v verdict) ical.Rep
 	return it
 }
 
-// answer queues the iTIP REPLY with the member's mail, unless this meeting
-// already got too many replies in the last hour (a loop guard).
+// answer queues the iTIP REPLY with the member's mail, unless a limit on
+// replies says no (see replyLimit).
 func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, tmpl string, view MailView, items []ical.ReplyItem) (Outcome, error) {
+	kind := OutboxReply
+	if view.Outsider {
+		kind = OutboxOutsider
+	}
+	if why, err := g.replyLimit(ctx, tx, inv.uid, inv.organizer, kind); err != nil || why != "" {
+		if why != "" {
+			out.Reason += " (no reply sent: " + why + ")"
+		}
+		return out, err
+	}
 	now := g.opt.Now()
-	n, err := tx.RepliesSince(ctx, inv.uid, now.Add(-time.Hour))
-	if err != nil {
-		return Outcome{}, fmt.Errorf("count replies: %w", err)
-	}
-	if n >= g.opt.RepliesPerHour {
-		out.Reason += fmt.Sprintf(" (no reply sent: %d replies for this meeting in the last hour)", n)
-		return out, nil
-	}
 	text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("render %s mail: %w", tmpl, err)
 	}
 	cal := ical.BuildReply(a.cal, items, now, g.opt.ProdID)
-	from := mailAddr{Name: inv.room.Name, Addr: inv.attendee.Address()}
-	to := mailAddr{Name: inv.organizerName, Addr: inv.organizer}
+	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
+	to := Address{Name: inv.organizerName, Addr: inv.organizer}
 	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
 		References: a.env.References, Date: now})
 	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC()}
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: kind}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return Outcome{}, fmt.Errorf("queue reply: %w", err)
 	}
 	out.Queued++
 	return out, nil
+}
+
+// roomAttendee is the address the room was invited under (a plus-address
+// names the same room), which the reply must come from (RFC 6047 §3).
+func (g *Gateway) roomAttendee(inv *invitation) string {
+	if m, err := inv.attendee.Mailbox(); err == nil && g.opt.roomFor(m) != nil {
+		return m
+	}
+	return inv.room.Address
+}
+
+// replyLimit says why no reply may be sent now, or "": at most
+// RepliesPerHour for one meeting (a loop guard), SenderRepliesPerHour to
+// one address whatever the meeting (a new UID per mail does not get
+// around it), and OutsiderRepliesPerHour to people who may not book, all
+// together.
+func (g *Gateway) replyLimit(ctx context.Context, tx Tx, uid, to, kind string) (string, error) {
+	since := g.opt.Now().Add(-time.Hour)
+	p := g.opt.Policy
+	checks := []struct {
+		q     OutboxQuery
+		limit int
+		what  string
+	}{
+		{OutboxQuery{UID: uid, To: to, Since: since}, g.opt.RepliesPerHour, "replies for this meeting"},
+		{OutboxQuery{To: to, Kind: kind, Since: since}, p.SenderRepliesPerHour, "replies to " + to},
+	}
+	if kind == OutboxOutsider {
+		checks = append(checks, struct {
+			q     OutboxQuery
+			limit int
+			what  string
+		}{OutboxQuery{Kind: OutboxOutsider, Since: since}, p.OutsiderRepliesPerHour, "replies to people who may not book"})
+	}
+	for _, c := range checks {
+		n, err := tx.CountOutbox(ctx, c.q)
+		if err != nil {
+			return "", fmt.Errorf("count replies: %w", err)
+		}
+		if n >= c.limit {
+			return fmt.Sprintf("%d %s in the last hour", n, c.what), nil
+		}
+	}
+	return "", nil
 }
 
 // template returns the mail template for a verdict.

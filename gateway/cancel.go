@@ -8,12 +8,26 @@ import (
 )
 
 // handleCancel frees the slots of a cancelled meeting or of some of its
-// occurrences (RFC 5546 §3.2.5). A CANCEL is never answered.
+// occurrences (RFC 5546 §3.2.5). A CANCEL is never answered. Every
+// component must name its ORGANIZER as one mailbox, and, when the policy
+// requires authentic mail, the message must come from that organizer.
 func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
 	out := Outcome{Kind: KindCancel, Action: ActionIgnored, UID: firstUID(a), Folder: FolderProcessed}
+	orgs := make([]string, len(a.cal.Events))
+	for i, ev := range a.cal.Events {
+		org, sentBy, err := organizerOfEvent(ev)
+		if err != nil {
+			return Outcome{Kind: KindCancel, Action: ActionRejected, UID: printable(ev.UID), Folder: FolderRejected,
+				Reason: printable("cancellation: " + err.Error())}, nil
+		}
+		if why := g.senderProblem(a, org, sentBy); why != "" {
+			return g.rejectForged(ctx, tx, a, ev.UID, org, why)
+		}
+		orgs[i] = org
+	}
 	total := 0
-	for _, ev := range a.cal.Events {
-		existing, err := tx.BookingsByUID(ctx, ev.UID)
+	for i, ev := range a.cal.Events {
+		existing, err := tx.BookingsOf(ctx, orgs[i], ev.UID)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read bookings: %w", err)
 		}
@@ -21,19 +35,19 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 		if ev.RecurrenceID != nil {
 			only = occurrenceKeys(existing, ev.RecurrenceID)
 		}
-		n, err := g.cancelBookings(ctx, tx, a, existing, ev, only, "cancelled by the organizer")
+		n, err := g.cancelBookings(ctx, tx, a, existing, orgs[i], ev, only, "cancelled by the organizer")
 		if err != nil {
 			return Outcome{}, err
 		}
 		if n > 0 && (ev.RecurrenceID == nil || ev.RecurrenceID.ThisAndFuture) {
 			// The series ends: no later date is to be decided.
-			if err := tx.DeleteOpenSeries(ctx, ev.UID); err != nil {
+			if err := tx.DeleteOpenSeries(ctx, orgs[i], ev.UID); err != nil {
 				return Outcome{}, err
 			}
 		}
 		total += n
-		if n > 0 && out.start.IsZero() {
-			out.start, out.end = ev.Start, ev.End
+		if n > 0 && out.Start.IsZero() {
+			out.Start, out.End = ev.Start, ev.End
 		}
 	}
 	if total == 0 {
@@ -62,13 +76,10 @@ func occurrenceKeys(existing []Booking, rid *ical.RecurrenceID) map[string]bool 
 }
 
 // cancelBookings marks as cancelled the bookings of existing that only
-// selects (all when only is nil), provided ev comes from their organizer
-// and is not older than them. It returns how many were freed.
-func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existing []Booking, ev *ical.Event, only map[string]bool, reason string) (int, error) {
-	if ev.Organizer == nil {
-		return 0, nil
-	}
-	org, n := ev.Organizer.Address(), 0
+// selects (all when only is nil), provided they belong to org and ev is
+// not older than them. It returns how many were freed.
+func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string) (int, error) {
+	n := 0
 	for i := range existing {
 		b := existing[i]
 		if b.Status == StatusCancelled || (only != nil && !only[b.RecurrenceID]) {

@@ -8,15 +8,24 @@ import (
 // interval is a half-open time range [start, end).
 type interval struct{ start, end time.Time }
 
+// meetingKey names a meeting: its organizer and its UID. The zero value
+// names none.
+type meetingKey struct{ organizer, uid string }
+
+// owns reports whether b is a booking of the meeting.
+func (m meetingKey) owns(b Booking) bool {
+	return m.uid != "" && b.UID == m.uid && b.Organizer == m.organizer
+}
+
 // conflicts returns the bookings that stand in the way of [s, e): those
 // that overlap it once the buffer is kept free around each of them. The
 // slot is busy when, at some instant, at least capacity of them are under
-// way at once (buffers included). Bookings of the UID being decided are
+// way at once (buffers included). Bookings of the meeting being decided are
 // skipped: a reschedule never conflicts with the slot it replaces.
-func conflicts(existing []Booking, uid string, s, e time.Time, buffer time.Duration, capacity int) (busy bool, in []Booking) {
+func conflicts(existing []Booking, own meetingKey, s, e time.Time, buffer time.Duration, capacity int) (busy bool, in []Booking) {
 	var spans []interval
 	for _, b := range existing {
-		if b.Status != StatusAccepted || (uid != "" && b.UID == uid) {
+		if b.Status != StatusAccepted || own.owns(b) {
 			continue
 		}
 		bs, be := b.Start.Add(-buffer), b.End.Add(buffer)
@@ -69,13 +78,13 @@ const suggestHorizon = 14 * 24 * time.Hour
 // inside the policy's day hours (widened to the asked slot's own hours),
 // never before now and never past the booking window. existing must hold
 // every accepted booking from `from` to from+suggestHorizon.
-func (g *Gateway) freeSlots(existing []Booking, uid string, asked interval) []Slot {
-	return g.freeSlotsN(existing, uid, asked, g.opt.Policy.Suggestions, suggestHorizon)
+func (g *Gateway) freeSlots(existing []Booking, own meetingKey, asked interval) []Slot {
+	return g.freeSlotsN(existing, own, asked, g.opt.Policy.Suggestions, suggestHorizon)
 }
 
 // freeSlotsN is freeSlots for at most n slots within horizon of the asked
 // start.
-func (g *Gateway) freeSlotsN(existing []Booking, uid string, asked interval, n int, horizon time.Duration) []Slot {
+func (g *Gateway) freeSlotsN(existing []Booking, own meetingKey, asked interval, n int, horizon time.Duration) []Slot {
 	p, loc := g.opt.Policy, g.opt.Location
 	d := asked.end.Sub(asked.start)
 	now := g.opt.Now()
@@ -104,7 +113,7 @@ func (g *Gateway) freeSlotsN(existing []Booking, uid string, asked interval, n i
 			t = stepBefore(t, next.Add(-time.Hour))
 			continue
 		}
-		if busy, in := conflicts(existing, uid, t, end, p.Buffer, g.opt.Concurrent); busy {
+		if busy, in := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
 			// Every booking in the way stays in the way until it ends
 			// (plus the buffer): so do the instants where too many of
 			// them meet. Nothing can start before the earliest end.

@@ -79,7 +79,7 @@ func TestConflicts(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			busy, in := conflicts(tc.existing, tc.uid, tc.s, tc.e, 10*time.Minute, tc.capacity)
+			busy, in := conflicts(tc.existing, meetingKey{uid: tc.uid}, tc.s, tc.e, 10*time.Minute, tc.capacity)
 			if busy != tc.busy || len(in) != tc.in {
 				t.Errorf("conflicts = %v with %d bookings, want %v with %d", busy, len(in), tc.busy, tc.in)
 			}
@@ -153,7 +153,7 @@ func TestFreeSlots(t *testing.T) {
 			}
 			g := &Gateway{opt: Options{Location: testParis, Concurrent: max(tc.concurrent, 1), Now: func() time.Time { return n },
 				Policy: Policy{MaxDuration: 8 * time.Hour, BookingWindow: 180 * 24 * time.Hour, Buffer: 10 * time.Minute}.withDefaults()}}
-			got := g.freeSlots(tc.existing, "asker", tc.asked)
+			got := g.freeSlots(tc.existing, meetingKey{uid: "asker"}, tc.asked)
 			if !slices.EqualFunc(got, tc.want, func(a, b Slot) bool {
 				return a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Start.Location() == testParis
 			}) {
@@ -173,7 +173,7 @@ func fmtSlots(s []Slot) []string {
 
 // freeSlotsByStep is freeSlotsN without its skips: every grid instant is
 // tried. It is the reference the skips must agree with.
-func (g *Gateway) freeSlotsByStep(existing []Booking, uid string, asked interval, n int, horizon time.Duration) []Slot {
+func (g *Gateway) freeSlotsByStep(existing []Booking, own meetingKey, asked interval, n int, horizon time.Duration) []Slot {
 	p, loc := g.opt.Policy, g.opt.Location
 	d := asked.end.Sub(asked.start)
 	now := g.opt.Now()
@@ -185,7 +185,7 @@ func (g *Gateway) freeSlotsByStep(existing []Booking, uid string, asked interval
 		if t.Before(now) || !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
 			continue
 		}
-		if busy, _ := conflicts(existing, uid, t, end, p.Buffer, g.opt.Concurrent); busy {
+		if busy, _ := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
 			continue
 		}
 		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
@@ -218,8 +218,8 @@ func TestFreeSlotsSkipsAgreeWithWalk(t *testing.T) {
 		as := start.Add(time.Duration(rnd.IntN(24*12)) * 5 * time.Minute)
 		asked := interval{as, as.Add(time.Duration(1+rnd.IntN(30)) * 10 * time.Minute)}
 		horizon := []time.Duration{24 * time.Hour, suggestHorizon}[rnd.IntN(2)]
-		got := g.freeSlotsN(existing, "asker", asked, 4, horizon)
-		want := g.freeSlotsByStep(existing, "asker", asked, 4, horizon)
+		got := g.freeSlotsN(existing, meetingKey{uid: "asker"}, asked, 4, horizon)
+		want := g.freeSlotsByStep(existing, meetingKey{uid: "asker"}, asked, 4, horizon)
 		if !slices.EqualFunc(got, want, func(a, b Slot) bool { return a.Start.Equal(b.Start) && a.End.Equal(b.End) }) {
 			t.Fatalf("round %d (capacity %d, asked %s): freeSlotsN =\n%v\nwalk =\n%v", round, g.opt.Concurrent,
 				asked.start.In(testParis), fmtSlots(got), fmtSlots(want))

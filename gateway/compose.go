@@ -3,31 +3,37 @@ package gateway
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
-	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
 )
 
-// mailAddr is a display name and an address.
-type mailAddr struct{ Name, Addr string }
+// Address is a display name and a mailbox.
+type Address struct{ Name, Addr string }
 
-func (a mailAddr) String() string {
-	return (&mail.Address{Name: a.Name, Address: a.Addr}).String()
+// String formats the address for a header field, encoding the name when
+// it is not plain ASCII.
+func (a Address) String() string {
+	return (&gomail.Address{Name: headerText(a.Name), Address: a.Addr}).String()
 }
 
-// composeInput is everything a reply mail is made of.
+// composeInput is everything a mail roomgate sends is made of.
 type composeInput struct {
-	From, To   mailAddr
-	Text       Rendered
-	Calendar   []byte // iTIP REPLY, or nil for a plain mail
+	From, To Address
+	Text     Rendered
+	Calendar []byte // iTIP REPLY, or nil for a plain mail
+	// InReplyTo and References thread a reply with the invitation: msg-ids
+	// checked by readEnvelope, or "" and nil.
 	InReplyTo  string
-	References string
+	References []string
 	Date       time.Time
+	// AutoSubmitted is "auto-replied" for an answer to a message,
+	// "auto-generated" for a notice (RFC 3834 §5).
+	AutoSubmitted string
 }
 
 // composeReply builds the reply mail as iMIP wants it (RFC 6047 §2.4):
@@ -35,68 +41,103 @@ type composeInput struct {
 // one, then text/calendar with method=REPLY. It is marked as an automatic
 // reply (RFC 3834 §5) and threads with the invitation.
 func composeReply(in composeInput) []byte {
-	var b bytes.Buffer
-	boundary := "roomgate-" + randomHex(12)
-	header(&b, "From", in.From.String())
-	header(&b, "To", in.To.String())
-	header(&b, "Subject", mime.QEncoding.Encode("utf-8", in.Text.Subject))
-	header(&b, "Date", in.Date.Format(time.RFC1123Z))
-	header(&b, "Message-ID", newMessageID(in.From.Addr))
+	in.AutoSubmitted = "auto-replied"
+	return compose(in)
+}
+
+// composeNotice builds an automatic mail that answers no message: text and,
+// when the template has one, HTML, marked auto-generated (RFC 3834 §5) so
+// that no auto-responder answers it.
+func composeNotice(from, to Address, text Rendered, date time.Time) []byte {
+	return compose(composeInput{From: from, To: to, Text: text, Date: date, AutoSubmitted: "auto-generated"})
+}
+
+// compose writes a mail with go-message's writer, which folds every header
+// line under 998 octets (RFC 5322 §2.1.1) and encodes what is not ASCII
+// (RFC 2047). Every value comes from the configuration, from a template,
+// or from input checked before (addresses, msg-ids); texts lose their
+// control characters on the way.
+func compose(in composeInput) []byte {
+	var h gomail.Header
+	h.SetAddressList("From", []*gomail.Address{{Name: headerText(in.From.Name), Address: in.From.Addr}})
+	h.SetAddressList("To", []*gomail.Address{{Name: headerText(in.To.Name), Address: in.To.Addr}})
+	h.SetSubject(headerText(in.Text.Subject))
+	h.SetDate(in.Date)
+	h.SetMessageID(newMessageID(in.From.Addr))
 	if in.InReplyTo != "" {
-		header(&b, "In-Reply-To", in.InReplyTo)
-		header(&b, "References", strings.TrimSpace(in.References+" "+in.InReplyTo))
+		h.SetMsgIDList("In-Reply-To", []string{bare(in.InReplyTo)})
+		refs := make([]string, 0, len(in.References)+1)
+		for _, r := range in.References {
+			if r != in.InReplyTo {
+				refs = append(refs, bare(r))
+			}
+		}
+		h.SetMsgIDList("References", append(refs, bare(in.InReplyTo)))
 	}
-	header(&b, "Auto-Submitted", "auto-replied")
-	header(&b, "X-Auto-Response-Suppress", "All")
-	header(&b, "MIME-Version", "1.0")
-	header(&b, "Content-Type", fmt.Sprintf("multipart/alternative; boundary=%q", boundary))
-	b.WriteString("\r\n")
-	part(&b, boundary, "text/plain; charset=UTF-8", quotedPrintable(in.Text.Text))
+	h.Set("Auto-Submitted", in.AutoSubmitted)
+	h.Set("X-Auto-Response-Suppress", "All")
+	if in.AutoSubmitted == "auto-generated" {
+		h.Set("Precedence", "bulk")
+	}
+	h.SetContentType("multipart/alternative", map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	var b bytes.Buffer
+	w, err := message.CreateWriter(&b, h.Header)
+	if err != nil {
+		panic(fmt.Sprintf("compose: %v", err)) // only an unknown charset fails, and there is none
+	}
+	writePart(w, "text/plain; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.Text)))
 	if in.Text.HTML != "" {
-		part(&b, boundary, "text/html; charset=UTF-8", quotedPrintable(in.Text.HTML))
+		writePart(w, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
 	}
 	if in.Calendar != nil {
-		partB64(&b, boundary, "text/calendar; method=REPLY; charset=UTF-8", in.Calendar)
+		// method first, as Outlook's own replies write it.
+		writePart(w, "text/calendar; method=REPLY; charset=UTF-8", "base64", in.Calendar)
 	}
-	fmt.Fprintf(&b, "--%s--\r\n", boundary)
+	w.Close()
 	return b.Bytes()
 }
 
-func header(b *bytes.Buffer, k, v string) {
-	b.WriteString(k + ": " + v + "\r\n")
-}
-
-func part(b *bytes.Buffer, boundary, ctype, body string) {
-	fmt.Fprintf(b, "--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n%s\r\n", boundary, ctype, body)
-}
-
-func partB64(b *bytes.Buffer, boundary, ctype string, data []byte) {
-	fmt.Fprintf(b, "--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary, ctype)
-	enc := base64.StdEncoding.EncodeToString(data)
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
+// writePart writes one part of a multipart mail; go-message applies the
+// transfer encoding.
+func writePart(w *message.Writer, ctype, enc string, body []byte) {
+	var ph message.Header
+	ph.Set("Content-Type", ctype)
+	ph.Set("Content-Transfer-Encoding", enc)
+	pw, err := w.CreatePart(ph)
+	if err != nil {
+		panic(fmt.Sprintf("compose part: %v", err))
 	}
-	b.WriteString(enc + "\r\n")
+	pw.Write(body)
+	pw.Close()
 }
 
-// quotedPrintable encodes a text with CRLF line ends.
-func quotedPrintable(s string) string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
-	var b bytes.Buffer
-	w := quotedprintable.NewWriter(&b)
-	w.Write([]byte(s))
-	w.Close()
-	return b.String()
+// headerText makes a text fit for a header field: white space for line
+// breaks and other control characters, trimmed.
+func headerText(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD")))
 }
 
-// newMessageID returns a unique Message-ID in the domain of addr.
+// bare drops the angle brackets of a msg-id.
+func bare(id string) string { return strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">") }
+
+// crlf gives a text CRLF line ends.
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
+
+// newMessageID returns a unique message identifier (without angle
+// brackets) in the domain of addr.
 func newMessageID(addr string) string {
 	domain := "roomgate.invalid"
 	if at := strings.LastIndexByte(addr, '@'); at >= 0 && at < len(addr)-1 {
 		domain = addr[at+1:]
 	}
-	return fmt.Sprintf("<%d.%s@%s>", time.Now().UnixNano(), randomHex(6), domain)
+	return fmt.Sprintf("%d.%s@%s", time.Now().UnixNano(), randomHex(6), domain)
 }
 
 func randomHex(n int) string {

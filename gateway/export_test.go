@@ -10,7 +10,7 @@ import (
 // every date, suggesting free slots for the busy ones. Nothing is stored or
 // answered. Benchmarks use it to time the decision apart from the writes.
 func (g *Gateway) DecideSeries(ctx context.Context, tx Tx, in Incoming) (accepted, declined int, err error) {
-	a := g.analyze(in)
+	a := g.analyze(ctx, in)
 	if a.rejection != nil {
 		return 0, 0, a.rejection
 	}

@@ -28,7 +28,7 @@ func (g *Gateway) keepOpenSeries(ctx context.Context, tx Tx, a *analysis, inv *i
 		accepted = accepted || d.v.accepted
 	}
 	if !openEnded(inv.master) || !accepted {
-		return tx.DeleteOpenSeries(ctx, inv.uid)
+		return tx.DeleteOpenSeries(ctx, inv.organizer, inv.uid)
 	}
 	return tx.SaveOpenSeries(ctx, OpenSeries{UID: inv.uid, Organizer: inv.organizer, Room: inv.room.Address,
 		Calendar: a.calData, MessageID: a.env.MessageID, Horizon: g.opt.Now().Add(g.opt.Policy.BookingWindow)})
@@ -64,22 +64,22 @@ func (g *Gateway) ExtendSeries(ctx context.Context) (int, error) {
 
 // extendOne decides the dates of one series from its horizon to the new one.
 func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon time.Time) error {
-	a := &analysis{key: fmt.Sprintf("extend:%s:%s", s.UID, horizon.UTC().Format(time.RFC3339)),
+	a := &analysis{key: fmt.Sprintf("extend:%s:%s:%s", s.Organizer, s.UID, horizon.UTC().Format(time.RFC3339)),
 		env: envelope{MessageID: s.MessageID}}
 	cal, err := ical.Parse(s.Calendar, ical.ParseOptions{Location: g.opt.Location})
 	if err != nil {
-		return tx.DeleteOpenSeries(ctx, s.UID) // cannot happen for a stored calendar; never retry it
+		return tx.DeleteOpenSeries(ctx, s.Organizer, s.UID) // cannot happen for a stored calendar; never retry it
 	}
 	a.cal, a.calData = cal, s.Calendar
 	inv, err := g.readInvitation(cal)
-	if err != nil || inv == nil || inv.master == nil {
-		return tx.DeleteOpenSeries(ctx, s.UID)
+	if err != nil || inv == nil || inv.master == nil || inv.organizer != s.Organizer {
+		return tx.DeleteOpenSeries(ctx, s.Organizer, s.UID)
 	}
 	wants, err := g.newDates(inv, s.Horizon, horizon)
 	if err != nil {
 		return err
 	}
-	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	existing, err := tx.BookingsOf(ctx, inv.organizer, inv.uid)
 	if err != nil {
 		return err
 	}
@@ -137,8 +137,8 @@ func (g *Gateway) announceNewDates(ctx context.Context, tx Tx, a *analysis, inv 
 	if len(busy) == 0 {
 		return nil
 	}
-	out := Outcome{Kind: KindRequest, Action: ActionDeclined, UID: inv.uid, room: inv.room.Address,
-		start: busy[0].start, end: busy[0].end,
+	out := Outcome{Kind: KindRequest, Action: ActionDeclined, UID: inv.uid, Room: inv.room.Address,
+		Start: busy[0].start, End: busy[0].end,
 		Reason: fmt.Sprintf("%d new date(s) of the series declined as the booking window moved", len(busy))}
 	view := g.mailView(inv, busy[0].v, inv.master, busy[0].start, busy[0].end)
 	view.Series, view.Dates = true, len(ds)
@@ -155,7 +155,7 @@ func (g *Gateway) announceNewDates(ctx context.Context, tx Tx, a *analysis, inv 
 	}
 	return tx.Audit(ctx, AuditEntry{At: g.opt.Now().UTC(), MessageKey: a.key, MessageID: a.env.MessageID,
 		Kind: out.Kind, Action: out.Action, UID: out.UID, Organizer: inv.organizer, Room: inv.room.Address,
-		Start: out.start, End: out.end, Reason: out.Reason})
+		Start: out.Start, End: out.End, Reason: out.Reason})
 }
 
 // RunSeries extends open-ended series every interval until ctx is done.

@@ -37,8 +37,10 @@ type Outcome struct {
 	// Queued counts the mails queued in the outbox.
 	Queued int `json:"-"`
 
-	room       string    // for the audit log
-	start, end time.Time // the slot decided, zero when none
+	// Room, Start and End are the room and slot decided, for the audit
+	// log; zero when none.
+	Room       string    `json:"-"`
+	Start, End time.Time `json:"-"`
 }
 
 // Handle decides one message and records the decision, with any reply,
@@ -50,7 +52,7 @@ type Outcome struct {
 func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err error) {
 	start := time.Now()
 	defer func() { g.observe(out, err, time.Since(start)) }()
-	a := g.analyze(in)
+	a := g.analyze(ctx, in)
 	if prev, err := g.opt.Store.Message(ctx, a.key); err != nil {
 		return Outcome{}, fmt.Errorf("look up message: %w", err)
 	} else if prev != nil {
@@ -100,7 +102,7 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, e
 	start := time.Now()
 	as := make([]analysis, len(ins))
 	for i, in := range ins {
-		as[i] = g.analyze(in)
+		as[i] = g.analyze(ctx, in)
 	}
 	outs := make([]Outcome, len(ins))
 	took := make([]time.Duration, len(ins))
@@ -167,13 +169,14 @@ func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, erro
 	if a.rejection != nil {
 		return Outcome{Kind: a.kind, Action: ActionRejected, Reason: printable(a.rejection.Error()), Folder: FolderRejected}, nil
 	}
+	if a.notice != nil {
+		return a.notice.Decide(ctx, &Desk{Tx: tx, Key: a.key, g: g})
+	}
 	switch a.kind {
 	case KindRequest:
 		return g.handleRequest(ctx, tx, a)
 	case KindCancel:
 		return g.handleCancel(ctx, tx, a)
-	case KindZoomCode, KindZoomAlert, KindZoomRecording:
-		return g.handleZoom(ctx, tx, a)
 	case KindMail:
 		return Outcome{Kind: KindMail, Action: ActionIgnored, Reason: "not an invitation", Folder: FolderOther}, nil
 	}
@@ -193,8 +196,8 @@ func firstUID(a *analysis) string {
 func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome) error {
 	now := g.opt.Now().UTC()
 	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: a.key, MessageID: a.env.MessageID,
-		Kind: out.Kind, Action: out.Action, UID: out.UID, Organizer: organizerOf(a), Room: out.room,
-		Start: out.start, End: out.end, Reason: out.Reason}); err != nil {
+		Kind: out.Kind, Action: out.Action, UID: out.UID, Organizer: organizerOf(a), Room: out.Room,
+		Start: out.Start, End: out.End, Reason: out.Reason}); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return tx.RecordMessage(ctx, ProcessedMessage{Key: a.key, MessageID: a.env.MessageID, Kind: out.Kind,

@@ -123,6 +123,24 @@ func baseOptions(t *testing.T, st gateway.Store, clock *fakeClock) gateway.Optio
 	}
 }
 
+// authentic makes the gateway trust mx's Authentication-Results and
+// require authentic mail, as a configured server does.
+func authentic(o *gateway.Options) {
+	o.Auth = gateway.AuthOptions{AuthservID: mx}
+	o.Policy.RequireAuthentic = true
+}
+
+// hasBooking reports whether a booking of that UID and RECURRENCE-ID is
+// stored, whoever organizes it.
+func (h *harness) hasBooking(uid, rid string) bool {
+	for _, b := range h.st.bookings() {
+		if b.UID == uid && b.RecurrenceID == rid {
+			return true
+		}
+	}
+	return false
+}
+
 func newHarness(t *testing.T, edit ...func(*gateway.Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, st: newMemStore(), clock: &fakeClock{now: t0}}
@@ -194,6 +212,10 @@ type invite struct {
 	CTE       string   // transfer encoding of the calendar part: 8bit when ""
 	Charset   string   // charset parameter: UTF-8 when ""
 	Body      string   // when set, replaces the encoded calendar part body
+	// AuthResults is the Authentication-Results field the receiving
+	// server (mx) writes on top; "" writes a DMARC pass for the From
+	// domain, "-" writes none.
+	AuthResults string
 }
 
 // meeting is the usual invitation: one event, organizer and room attending.
@@ -328,6 +350,14 @@ func (iv invite) bytes() []byte {
 	}
 	var b strings.Builder
 	w := func(s string) { b.WriteString(s + "\r\n") }
+	switch iv.AuthResults {
+	case "":
+		_, dom, _ := strings.Cut(from, "@")
+		w("Authentication-Results: " + mx + "; dmarc=pass header.from=" + dom)
+	case "-":
+	default:
+		w("Authentication-Results: " + iv.AuthResults)
+	}
 	w("From: " + nameOf(from) + " <" + from + ">")
 	w("To: Salle Opteos <" + roomAddr + ">")
 	w("Subject: Invitation")

@@ -123,7 +123,9 @@ func (g *Gateway) HandleSafe(ctx context.Context, in Incoming) (out Outcome, err
 // recordFailure records a message as rejected after an internal failure.
 func (g *Gateway) recordFailure(ctx context.Context, in Incoming, reason string) (Outcome, error) {
 	a := analysis{key: messageKey(in.Raw), kind: KindMail}
-	a.env, _ = readEnvelope(in.Raw)
+	if h, err := readHeader(in.Raw); err == nil {
+		a.env = readEnvelope(h)
+	}
 	out := Outcome{Kind: KindMail, Action: ActionRejected, Reason: reason, Folder: FolderRejected}
 	err := g.opt.Store.Update(ctx, func(tx Tx) error { return g.record(ctx, tx, &a, out) })
 	if err != nil && !errors.Is(err, ErrDuplicate) {

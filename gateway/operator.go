@@ -108,8 +108,8 @@ func (g *Gateway) queueCancelMail(ctx context.Context, tx Tx, b *Booking, note s
 	if err != nil {
 		return fmt.Errorf("render %s mail: %w", TmplCancelled, err)
 	}
-	from := mailAddr{Name: room.Name, Addr: b.Room}
-	to := mailAddr{Name: b.OrganizerName, Addr: b.Organizer}
+	from := Address{Name: room.Name, Addr: b.Room}
+	to := Address{Name: b.OrganizerName, Addr: b.Organizer}
 	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, note, now, g.opt.ProdID),
 		InReplyTo: b.MessageID, Date: now})
 	m := OutboxMail{MessageKey: operatorKey(b.ID), UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // Room is one Zoom meeting room of the account, booked by inviting its
@@ -38,6 +40,28 @@ type Policy struct {
 	SeriesMaxBusyPercent int
 	// MaxOccurrences caps the dates of one series inside the window.
 	MaxOccurrences int
+
+	// RequireAuthentic makes a REQUEST or CANCEL count only when its From
+	// domain is authenticated (see AuthOptions) and that From is the
+	// ORGANIZER, its SENT-BY, or one of TrustedSenders (RFC 6047 §3).
+	RequireAuthentic bool
+	// TrustedSenders may speak for any organizer: full addresses or
+	// "@domain", e.g. a calendar server of the cooperative that mails from
+	// its own address.
+	TrustedSenders []string
+
+	// Quotas per organizer, across rooms (0: unlimited): hours booked in
+	// one week (Monday to Sunday in the display zone), accepted bookings
+	// ahead, and dates ahead held by series without end.
+	MaxWeekHours       time.Duration
+	MaxFutureBookings  int
+	MaxOpenSeriesDates int
+
+	// OutsiderRepliesPerHour caps the replies to organizers who may not
+	// book, all together (20 when 0); SenderRepliesPerHour caps the replies
+	// to any one address (20 when 0), whatever the meeting.
+	OutsiderRepliesPerHour int
+	SenderRepliesPerHour   int
 }
 
 // Options configures a Gateway. Store and Renderer are required.
@@ -64,8 +88,13 @@ type Options struct {
 	LeadMinutes int
 	// Contact is the facilitators' contact text shown in mails.
 	Contact string
-	// Relay configures the relay of Zoom's own mail and the reminders.
+	// Relay configures the alerts to the facilitators and the reminders.
 	Relay RelayOptions
+	// Auth says how the From domain of a message is authenticated.
+	Auth AuthOptions
+	// Notices takes the mail without calendar that is not about bookings
+	// (the Zoom account's own mail); nil files it in the other folder.
+	Notices NoticeHandler
 	// ProdID is written in iTIP replies.
 	ProdID string
 	// Now returns the current time; time.Now when nil.
@@ -116,6 +145,13 @@ func (o Options) withDefaults() (Options, error) {
 		o.Now = time.Now
 	}
 	o.Policy = o.Policy.withDefaults()
+	for i, f := range o.Relay.Facilitators {
+		a, err := ical.ParseMailbox(f)
+		if err != nil {
+			return o, fmt.Errorf("gateway: facilitator: %w", err)
+		}
+		o.Relay.Facilitators[i] = a
+	}
 	for i := range o.Rooms {
 		o.Rooms[i].Address = strings.ToLower(strings.TrimSpace(o.Rooms[i].Address))
 	}
@@ -138,27 +174,68 @@ func (p Policy) withDefaults() Policy {
 	if p.MaxOccurrences <= 0 {
 		p.MaxOccurrences = 500
 	}
+	p.Organizers, p.TrustedSenders = normalizeList(p.Organizers), normalizeList(p.TrustedSenders)
+	if p.OutsiderRepliesPerHour <= 0 {
+		p.OutsiderRepliesPerHour = 20
+	}
+	if p.SenderRepliesPerHour <= 0 {
+		p.SenderRepliesPerHour = 20
+	}
 	return p
 }
 
-// AllowedOrganizer reports whether addr may book under the policy.
-func (p Policy) AllowedOrganizer(addr string) bool {
-	addr = strings.ToLower(strings.TrimSpace(addr))
-	at := strings.LastIndexByte(addr, '@')
-	if at <= 0 {
+// AllowedOrganizer reports whether addr may book under the policy. addr
+// must be a mailbox parsed by ical.ParseMailbox (one '@', lower case,
+// ASCII domain): the domain is compared exactly, so "@coop.example" does
+// not admit evil.coop.example nor coop.example.evil.example.
+func (p Policy) AllowedOrganizer(addr string) bool { return matchesList(p.Organizers, addr) }
+
+// trustedSender reports whether addr may speak for organizers.
+func (p Policy) trustedSender(addr string) bool { return matchesList(p.TrustedSenders, addr) }
+
+// matchesList reports whether a parsed mailbox is in a list of addresses
+// and "@domain" entries, normalized by ListEntry (Options.withDefaults
+// does it).
+func matchesList(list []string, addr string) bool {
+	at := strings.IndexByte(addr, '@')
+	if at <= 0 || strings.Count(addr, "@") != 1 {
 		return false
 	}
-	for _, o := range p.Organizers {
-		o = strings.ToLower(strings.TrimSpace(o))
-		if strings.HasPrefix(o, "@") {
-			if addr[at:] == o {
-				return true
-			}
-		} else if addr == o {
+	for _, o := range list {
+		if o = strings.ToLower(strings.TrimSpace(o)); o == "" {
+			continue
+		}
+		if o == addr || (o[0] == '@' && o == addr[at:]) {
 			return true
 		}
 	}
 	return false
+}
+
+// normalizeList normalizes every entry with ListEntry, dropping those
+// that are invalid (the configuration refuses them before).
+func normalizeList(list []string) []string {
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		if n, err := ListEntry(e); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// ListEntry normalizes an entry of an address list of the policy: a
+// mailbox (see ical.ParseMailbox) or "@domain" (see ical.ParseDomain).
+func ListEntry(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "@") {
+		d, err := ical.ParseDomain(s[1:])
+		if err != nil {
+			return "", fmt.Errorf("%q: %w", s, err)
+		}
+		return "@" + d, nil
+	}
+	return ical.ParseMailbox(s)
 }
 
 // normalizeAddress lower-cases an address and removes a +tag from its local

@@ -72,7 +72,7 @@ func TestBadInput(t *testing.T) {
 		{name: "latin-1 calendar is fine", in: incoming(edit(func(iv *invite) { iv.Charset = "ISO-8859-1" })),
 			kind: gateway.KindRequest, action: gateway.ActionAccepted, folder: gateway.FolderProcessed, reason: "the account is free"},
 		{name: "no ORGANIZER", in: incoming(edit(func(iv *invite) { iv.Events[0].Organizer = "" })),
-			kind: gateway.KindRequest, action: rej, folder: gateway.FolderRejected, reason: `invitation "m-1" has no ORGANIZER`},
+			kind: gateway.KindRequest, action: rej, folder: gateway.FolderRejected, reason: `invitation "m-1": no ORGANIZER`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

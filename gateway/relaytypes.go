@@ -21,35 +21,16 @@ type Poster interface {
 	Post(ctx context.Context, body []byte) error
 }
 
-// RelayOptions configures the handling of the Zoom account's own mail
-// (sign-in codes, security alerts, recording notices) and the reminders.
-// The zero value relays nothing and sends no reminder.
+// RelayOptions configures what the gateway tells people beside answering
+// invitations: alerts to the facilitators and the reminders. The zero
+// value sends no alert and no reminder.
 type RelayOptions struct {
-	// ZoomSenders are the From addresses Zoom's mail comes from, e.g.
-	// "no-reply@zoom.us". A mail from another address of the same
-	// organizational domain is treated as Zoom mail that failed
-	// authentication.
-	ZoomSenders []string
-	// Facilitators receive sign-in codes, security alerts and recording
-	// notices that match no booking. Without them nothing is relayed.
+	// Facilitators administer the account: they get the alerts about
+	// forged mail (and, through the NoticeHandler, Zoom's codes).
 	Facilitators []string
-	// From is the sender of relayed mails; the first room's address when "".
+	// From is the sender of notices that concern no room; the first
+	// room's address when "".
 	From string
-	// AuthservID is the authserv-id (RFC 8601 §2.2) of the operator's
-	// receiving server: the top Authentication-Results header is trusted
-	// only when it carries this id.
-	AuthservID string
-	// VerifyDKIM also verifies DKIM signatures directly (RFC 6376), with
-	// LookupTXT (net.LookupTXT when nil) for the keys.
-	VerifyDKIM bool
-	LookupTXT  func(domain string) ([]string, error)
-	// Webhook is set when a chat webhook is configured: codes still valid
-	// are also queued for it (channel ChannelWebhook).
-	Webhook bool
-	// WebhookChannel, when set, is sent as the "channel" of the message.
-	WebhookChannel string
-	// CodeValidity is how long a sign-in code is valid (10 minutes when 0).
-	CodeValidity time.Duration
 	// RecordingsAccess tells members how to reach the recordings.
 	RecordingsAccess string
 
@@ -65,35 +46,19 @@ type RelayOptions struct {
 	ReminderInterval time.Duration
 }
 
-// relayEnabled reports whether Zoom mail is relayed at all.
-func (o *Options) relayEnabled() bool {
-	return len(o.Relay.Facilitators) > 0 && len(o.Relay.ZoomSenders) > 0
-}
-
-// relayFrom is the sender of relayed mail.
-func (o *Options) relayFrom() mailAddr {
+// relayFrom is the sender of notices that concern no room.
+func (o *Options) relayFrom() Address {
 	if o.Relay.From != "" {
-		return mailAddr{Name: "roomgate", Addr: o.Relay.From}
+		return Address{Name: "roomgate", Addr: o.Relay.From}
 	}
-	return mailAddr{Name: "roomgate", Addr: o.Rooms[0].Address}
+	return Address{Name: "roomgate", Addr: o.Rooms[0].Address}
 }
 
-// codeValidity is how long a sign-in code lasts.
-func (o *Options) codeValidity() time.Duration {
-	if o.Relay.CodeValidity > 0 {
-		return o.Relay.CodeValidity
-	}
-	return 10 * time.Minute
-}
-
-// Template names of the relay and the reminders.
+// Template names of the alerts and the reminders.
 const (
-	TmplCode              = "code"               // a sign-in code, to the facilitators
-	TmplAlert             = "alert"              // a sign-in alert, or a forged Zoom mail
-	TmplRecording         = "recording"          // a recording notice forwarded
+	TmplAlert             = "alert"              // a forged mail, to the facilitators
 	TmplReminder          = "reminder"           // before a booking: link, host key, steps
 	TmplRecordingReminder = "recording-reminder" // after a booking: download the recording
-	TmplChat              = "chat"               // the chat message of a code (Markdown)
 )
 
 // RelayView is the part of MailView the relay and reminder templates use.
@@ -104,10 +69,11 @@ type RelayView struct {
 	Expires time.Time
 	Expired bool
 	// Forged is set for an alert about a mail that claimed to come from
-	// Zoom and failed authentication; Why says what failed.
+	// Zoom (or from a member) and failed authentication; Why says what
+	// failed.
 	Forged bool
 	Why    string
-	// Sender, Subject and Received describe Zoom's mail; Excerpt is its
+	// Sender, Subject and Received describe the mail; Excerpt is its
 	// text (for alerts and forwarded notices).
 	Sender   string
 	Subject  string

@@ -119,7 +119,7 @@ func (g *Gateway) queueReminder(ctx context.Context, tx Tx, r Reminder, now time
 			return false, fmt.Errorf("render %s mail: %w", tmpl, err)
 		}
 		key := fmt.Sprintf("reminder:%s:%d", r.Kind, b.ID)
-		if err := g.queueNotice(ctx, tx, key, "", g.roomSender(b), mailAddr{Name: b.OrganizerName, Addr: b.Organizer}, text); err != nil {
+		if err := g.queueNotice(ctx, tx, key, "", g.roomSender(b), Address{Name: b.OrganizerName, Addr: b.Organizer}, text); err != nil {
 			return false, err
 		}
 	}
@@ -162,9 +162,9 @@ func (g *Gateway) langOf(b *Booking) string {
 }
 
 // roomSender is the sender of mail about a booking: its room.
-func (g *Gateway) roomSender(b *Booking) mailAddr {
+func (g *Gateway) roomSender(b *Booking) Address {
 	if room := g.opt.roomFor(b.Room); room != nil {
-		return mailAddr{Name: room.Name, Addr: room.Address}
+		return Address{Name: room.Name, Addr: room.Address}
 	}
 	return g.opt.relayFrom()
 }

@@ -16,12 +16,17 @@ type invitation struct {
 	master        *ical.Event   // the single event or series master; nil for naked occurrences
 	room          *Room
 	attendee      *ical.Property // the room's ATTENDEE line
-	organizer     string
-	organizerName string
+	organizer     string         // the ORGANIZER, one mailbox (ical.ParseCalAddress)
+	organizerName string         // its CN, printable
+	sentBy        string         // its SENT-BY, one mailbox, or ""
 }
 
+// key names the invitation's meeting.
+func (inv *invitation) key() meetingKey { return meetingKey{inv.organizer, inv.uid} }
+
 // readInvitation finds, in a REQUEST, the UID that invites one of the rooms.
-// It returns (nil, nil) when no room is an attendee.
+// It returns (nil, nil) when no room is an attendee. The ORGANIZER (and its
+// SENT-BY) must each be exactly one mailbox: anything else is bad input.
 func (g *Gateway) readInvitation(cal *ical.Calendar) (*invitation, error) {
 	for _, ev := range cal.Events {
 		var room *Room
@@ -44,11 +49,12 @@ func (g *Gateway) readInvitation(cal *ical.Calendar) (*invitation, error) {
 				inv.events = append(inv.events, e)
 			}
 		}
-		if ev.Organizer == nil || ev.Organizer.Address() == "" {
-			return nil, fmt.Errorf("invitation %q has no ORGANIZER", ev.UID)
+		org, sentBy, err := organizerOfEvent(ev)
+		if err != nil {
+			return nil, fmt.Errorf("invitation %q: %w", printable(ev.UID), err)
 		}
-		inv.organizer = ev.Organizer.Address()
-		inv.organizerName = ev.Organizer.CommonName()
+		inv.organizer, inv.sentBy = org, sentBy
+		inv.organizerName = storedText(ev.Organizer.CommonName(), maxNameLen)
 		return inv, nil
 	}
 	return nil, nil
@@ -69,8 +75,6 @@ type verdict struct {
 func (g *Gateway) checkPolicy(inv *invitation, s, e time.Time) (verdict, bool) {
 	p, now := g.opt.Policy, g.opt.Now()
 	switch {
-	case !p.AllowedOrganizer(inv.organizer):
-		return verdict{reason: ReasonNotOrganizer, text: fmt.Sprintf("organizer %s may not book this room", inv.organizer)}, false
 	case !e.After(s):
 		return verdict{reason: ReasonInvalidTime, text: "the meeting ends before it starts"}, false
 	case s.Before(now):
@@ -94,7 +98,7 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}
-	busy, in := conflicts(near, inv.uid, s, e, buf, g.opt.Concurrent)
+	busy, in := conflicts(near, inv.key(), s, e, buf, g.opt.Concurrent)
 	if !busy {
 		return verdict{accepted: true, text: "the account is free"}, nil
 	}
@@ -105,7 +109,7 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}
-	v.suggestions = g.freeSlots(ahead, inv.uid, interval{s, e})
+	v.suggestions = g.freeSlots(ahead, inv.key(), interval{s, e})
 	return v, nil
 }
 

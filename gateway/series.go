@@ -48,7 +48,7 @@ type seriesPlan struct {
 // them (master ACCEPTED plus one DECLINED per busy RECURRENCE-ID), one with
 // too many is declined whole.
 func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation) (Outcome, error) {
-	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, room: inv.room.Address}
+	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, Room: inv.room.Address}
 	p, err := g.planSeries(ctx, tx, inv)
 	switch {
 	case err != nil:
@@ -74,7 +74,7 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 // the UID, then those around every date in one query, then free slots near
 // the few busy dates.
 func (g *Gateway) planSeries(ctx context.Context, tx Tx, inv *invitation) (*seriesPlan, error) {
-	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	existing, err := tx.BookingsOf(ctx, inv.organizer, inv.uid)
 	if err != nil {
 		return nil, fmt.Errorf("read bookings: %w", err)
 	}
@@ -280,7 +280,7 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		return nil, fmt.Errorf("read bookings: %w", err)
 	}
 	for _, i := range todo {
-		busy, in := conflicts(near, inv.uid, out[i].start, out[i].end, buf, g.opt.Concurrent)
+		busy, in := conflicts(near, inv.key(), out[i].start, out[i].end, buf, g.opt.Concurrent)
 		if !busy {
 			out[i].v = verdict{accepted: true, text: "the account is free"}
 			continue
@@ -322,7 +322,7 @@ func (g *Gateway) suggestForDates(ctx context.Context, tx Tx, inv *invitation, d
 		return fmt.Errorf("read bookings: %w", err)
 	}
 	for _, i := range busy {
-		if ds[i].v.suggestions = g.freeSlotsN(ahead, inv.uid, interval{ds[i].start, ds[i].end}, 1, firstHorizon); len(ds[i].v.suggestions) > 0 {
+		if ds[i].v.suggestions = g.freeSlotsN(ahead, inv.key(), interval{ds[i].start, ds[i].end}, 1, firstHorizon); len(ds[i].v.suggestions) > 0 {
 			continue
 		}
 		w := window(i, suggestHorizon)
@@ -330,7 +330,7 @@ func (g *Gateway) suggestForDates(ctx context.Context, tx Tx, inv *invitation, d
 		if err != nil {
 			return fmt.Errorf("read bookings: %w", err)
 		}
-		ds[i].v.suggestions = g.freeSlotsN(far, inv.uid, interval{ds[i].start, ds[i].end}, 1, suggestHorizon)
+		ds[i].v.suggestions = g.freeSlotsN(far, inv.key(), interval{ds[i].start, ds[i].end}, 1, suggestHorizon)
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 	if ev == nil {
 		ev = inv.events[0]
 	}
-	_, err := g.cancelBookings(ctx, tx, a, existing, ev, drop, "no longer part of the meeting")
+	_, err := g.cancelBookings(ctx, tx, a, existing, inv.organizer, ev, drop, "no longer part of the meeting")
 	return err
 }
 
@@ -65,7 +65,7 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 		out.Action, out.Reason = ActionIgnored, "no date of this meeting lies ahead inside the booking window"
 		return out, nil
 	}
-	out.start, out.end = ds[0].start, ds[0].end
+	out.Start, out.End = ds[0].start, ds[0].end
 	out.Action = ActionAccepted
 	out.Reason = fmt.Sprintf("%d date(s) accepted, %d declined", accepted, declined)
 	first := verdict{accepted: accepted > 0}
@@ -147,10 +147,10 @@ func (g *Gateway) seriesItems(inv *invitation, ds []dated, masterAccepted bool) 
 // declineWhole declines every date of the request for one reason that
 // applies to all of them, and releases what the meeting held.
 func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, v verdict) (Outcome, error) {
-	if err := tx.DeleteOpenSeries(ctx, inv.uid); err != nil {
+	if err := tx.DeleteOpenSeries(ctx, inv.organizer, inv.uid); err != nil {
 		return Outcome{}, err
 	}
-	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	existing, err := tx.BookingsOf(ctx, inv.organizer, inv.uid)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)
 	}
@@ -168,7 +168,7 @@ func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *inv
 		items = append(items, g.replyItem(inv, ev, v))
 	}
 	ev := inv.events[0]
-	out.Action, out.Reason, out.start, out.end = ActionDeclined, v.text, ev.Start, ev.End
+	out.Action, out.Reason, out.Start, out.End = ActionDeclined, v.text, ev.Start, ev.End
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
 	view.Series = inv.master != nil && inv.master.IsRecurring()
 	return g.answer(ctx, tx, a, inv, out, TmplDecline, view, items)

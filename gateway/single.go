@@ -11,29 +11,31 @@ import (
 func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
 	inv, err := g.readInvitation(a.cal)
 	if err != nil {
-		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: firstUID(a), Reason: err.Error(), Folder: FolderRejected}, nil
+		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: firstUID(a), Reason: printable(err.Error()), Folder: FolderRejected}, nil
 	}
 	if inv == nil {
 		return g.roomNotInvited(ctx, tx, a)
 	}
-	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, room: inv.room.Address}
+	out := Outcome{Kind: KindRequest, UID: inv.uid, Folder: FolderProcessed, Room: inv.room.Address}
 	if g.mustNotAnswer(inv.organizer) {
 		out.Action, out.Reason = ActionIgnored, fmt.Sprintf("organizer %s never gets automatic replies", inv.organizer)
 		return out, nil
+	}
+	if why := g.senderProblem(a, inv.organizer, inv.sentBy); why != "" {
+		return g.rejectForged(ctx, tx, a, inv.uid, inv.organizer, why)
+	}
+	if !g.opt.Policy.AllowedOrganizer(inv.organizer) {
+		return g.declineOutsider(ctx, tx, a, inv, out)
 	}
 	if inv.master == nil || inv.master.IsRecurring() || len(inv.events) > 1 {
 		return g.handleSeries(ctx, tx, a, inv)
 	}
 	ev := inv.master
-	out.start, out.end = ev.Start, ev.End
-	existing, err := tx.BookingsByUID(ctx, inv.uid)
+	out.Start, out.End = ev.Start, ev.End
+	// Every booking of the meeting counts: it may have been a series before.
+	existing, err := tx.BookingsOf(ctx, inv.organizer, inv.uid)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)
-	}
-	// Every booking of the UID counts: it may have been a series before.
-	if why := ownedByOther(existing, inv); why != "" {
-		out.Action, out.Reason = ActionIgnored, why
-		return out, nil
 	}
 	for _, b := range existing {
 		if newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
@@ -45,13 +47,13 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if prev != nil && prev.Sequence == ev.Sequence && prev.Status != StatusCancelled && prev.Start.Equal(ev.Start) && prev.End.Equal(ev.End) {
 		return g.minorUpdate(ctx, tx, a, inv, prev, out)
 	}
-	if err := g.dropOccurrences(ctx, tx, a, existing, ev); err != nil {
+	if err := g.dropOccurrences(ctx, tx, a, inv, existing); err != nil {
 		return Outcome{}, err
 	}
 	// A series without end is kept only beside its bookings: a UID
 	// without any has none to forget.
 	if len(existing) > 0 {
-		if err := tx.DeleteOpenSeries(ctx, inv.uid); err != nil {
+		if err := tx.DeleteOpenSeries(ctx, inv.organizer, inv.uid); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -88,7 +90,7 @@ func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invi
 
 // dropOccurrences frees the dates ahead that a series of the same UID
 // held: the meeting is now a single event.
-func (g *Gateway) dropOccurrences(ctx context.Context, tx Tx, a *analysis, existing []Booking, ev *ical.Event) error {
+func (g *Gateway) dropOccurrences(ctx context.Context, tx Tx, a *analysis, inv *invitation, existing []Booking) error {
 	drop, now := map[string]bool{}, g.opt.Now()
 	for _, b := range existing {
 		if b.RecurrenceID != "" && b.Status != StatusCancelled && b.End.After(now) {
@@ -98,8 +100,18 @@ func (g *Gateway) dropOccurrences(ctx context.Context, tx Tx, a *analysis, exist
 	if len(drop) == 0 {
 		return nil
 	}
-	_, err := g.cancelBookings(ctx, tx, a, existing, ev, drop, "no longer part of the meeting")
+	_, err := g.cancelBookings(ctx, tx, a, existing, inv.organizer, inv.master, drop, "no longer part of the meeting")
 	return err
+}
+
+// holdsAny reports whether some booking is not cancelled.
+func holdsAny(bs []Booking) bool {
+	for _, b := range bs {
+		if b.Status != StatusCancelled {
+			return true
+		}
+	}
+	return false
 }
 
 // roomNotInvited handles a REQUEST that names no room: when it updates a
@@ -109,18 +121,25 @@ func (g *Gateway) roomNotInvited(ctx context.Context, tx Tx, a *analysis) (Outco
 	out := Outcome{Kind: KindRequest, Action: ActionIgnored, UID: firstUID(a), Folder: FolderProcessed,
 		Reason: "no configured room is an attendee"}
 	ev := a.cal.Events[0]
-	if ev.Organizer == nil {
-		return out, nil
+	org, sentBy, err := organizerOfEvent(ev)
+	if err != nil {
+		return out, nil // names nobody the room knows
 	}
-	existing, err := tx.BookingsByUID(ctx, ev.UID)
+	existing, err := tx.BookingsOf(ctx, org, ev.UID)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("read bookings: %w", err)
 	}
-	n, err := g.cancelBookings(ctx, tx, a, existing, ev, nil, "the room was removed from the meeting")
+	if !holdsAny(existing) {
+		return out, nil
+	}
+	if why := g.senderProblem(a, org, sentBy); why != "" {
+		return g.rejectForged(ctx, tx, a, ev.UID, org, why)
+	}
+	n, err := g.cancelBookings(ctx, tx, a, existing, org, ev, nil, "the room was removed from the meeting")
 	if err != nil || n == 0 {
 		return out, err
 	}
-	if err := tx.DeleteOpenSeries(ctx, ev.UID); err != nil {
+	if err := tx.DeleteOpenSeries(ctx, org, ev.UID); err != nil {
 		return Outcome{}, err
 	}
 	out.Action, out.Reason = ActionCancelled, fmt.Sprintf("room removed from the meeting: %d booking(s) freed", n)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,14 +188,25 @@ func (t *memTx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) e
 	return nil
 }
 
-func (t *memTx) BookingsByUID(ctx context.Context, uid string) ([]gateway.Booking, error) {
+func (t *memTx) BookingsOf(ctx context.Context, organizer, uid string) ([]gateway.Booking, error) {
 	var out []gateway.Booking
 	for _, b := range t.s.bookings {
-		if b.UID == uid {
+		if b.Organizer == organizer && b.UID == uid {
 			out = append(out, b)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].RecurrenceID < out[j].RecurrenceID })
+	return out, nil
+}
+
+func (t *memTx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		if b.Organizer == organizer && b.Status == gateway.StatusAccepted && b.End.After(after) {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
 }
 
@@ -220,7 +232,7 @@ func (t *memTx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.
 
 func (t *memTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	for i := range t.s.bookings {
-		if t.s.bookings[i].UID == b.UID && t.s.bookings[i].RecurrenceID == b.RecurrenceID {
+		if t.s.bookings[i].Organizer == b.Organizer && t.s.bookings[i].UID == b.UID && t.s.bookings[i].RecurrenceID == b.RecurrenceID {
 			b.ID = t.s.bookings[i].ID
 			t.s.bookings[i] = *b
 			return nil
@@ -264,10 +276,15 @@ func (t *memTx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 	return nil
 }
 
-func (t *memTx) RepliesSince(ctx context.Context, uid string, since time.Time) (int, error) {
+func (t *memTx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error) {
 	n := 0
 	for _, m := range t.s.outbox {
-		if m.UID == uid && !m.CreatedAt.Before(since) {
+		switch {
+		case m.CreatedAt.Before(q.Since):
+		case q.UID != "" && m.UID != q.UID:
+		case q.To != "" && strings.Join(m.To, "\n") != q.To:
+		case q.Kind != "" && m.Kind != q.Kind:
+		default:
 			n++
 		}
 	}
@@ -285,13 +302,24 @@ func (t *memTx) SaveOpenSeries(ctx context.Context, os gateway.OpenSeries) error
 	if t.s.series == nil {
 		t.s.series = map[string]gateway.OpenSeries{}
 	}
-	t.s.series[os.UID] = os
+	t.s.series[os.Organizer+"\x00"+os.UID] = os
 	return nil
 }
 
-func (t *memTx) DeleteOpenSeries(ctx context.Context, uid string) error {
-	delete(t.s.series, uid)
+func (t *memTx) DeleteOpenSeries(ctx context.Context, organizer, uid string) error {
+	delete(t.s.series, organizer+"\x00"+uid)
 	return nil
+}
+
+func (t *memTx) OpenSeriesUIDs(ctx context.Context, organizer string) ([]string, error) {
+	var out []string
+	for _, os := range t.s.series {
+		if os.Organizer == organizer {
+			out = append(out, os.UID)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 func (t *memTx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]gateway.OpenSeries, error) {
@@ -304,6 +332,9 @@ func (t *memTx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) 
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Horizon.Equal(out[j].Horizon) {
 			return out[i].Horizon.Before(out[j].Horizon)
+		}
+		if out[i].Organizer != out[j].Organizer {
+			return out[i].Organizer < out[j].Organizer
 		}
 		return out[i].UID < out[j].UID
 	})

@@ -154,6 +154,23 @@ type OutboxMail struct {
 	// ChannelWebhook (Raw is a JSON body for the Poster; From and To are
 	// empty and the URL comes from the configuration at send time).
 	Channel string
+	// Kind says what the mail is, for the limits on replies: one of the
+	// Outbox* kinds ("" for notices, alerts and reminders).
+	Kind string
+}
+
+// Kinds of outbox rows (OutboxMail.Kind).
+const (
+	OutboxReply      = "reply"      // an answer to a member's invitation
+	OutboxOutsider   = "outsider"   // an answer to somebody who may not book
+	OutboxUnreadable = "unreadable" // the answer to an invitation that could not be read
+)
+
+// OutboxQuery selects outbox rows created at or after Since; each of UID,
+// To (the one recipient) and Kind narrows the selection when not "".
+type OutboxQuery struct {
+	UID, To, Kind string
+	Since         time.Time
 }
 
 // Store is the persistent state roomgate needs. Implementations must be safe
@@ -191,9 +208,14 @@ type Tx interface {
 	// RecordMessage stores that a message was processed. It fails with
 	// ErrDuplicate if the key is already recorded.
 	RecordMessage(ctx context.Context, m ProcessedMessage) error
-	// BookingsByUID returns every booking of that UID (all occurrences,
-	// any status), ordered by RecurrenceID.
-	BookingsByUID(ctx context.Context, uid string) ([]Booking, error)
+	// BookingsOf returns every booking of the meeting (organizer, uid):
+	// all occurrences, any status, ordered by RecurrenceID. A UID is only
+	// unique for its organizer (RFC 5545 §3.8.4.7): two organizers with one
+	// UID are two meetings.
+	BookingsOf(ctx context.Context, organizer, uid string) ([]Booking, error)
+	// OrganizerBookings returns the accepted bookings of an organizer, in
+	// any room, that end after `after`, ordered by Start (for quotas).
+	OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]Booking, error)
 	// BookingByID returns the booking with that ID, or (nil, nil) when
 	// there is none.
 	BookingByID(ctx context.Context, id int64) (*Booking, error)
@@ -203,15 +225,19 @@ type Tx interface {
 	// maximum, so an implementation may bound the scan with
 	// Start > from - maxLen, see SetMaxBookingLength).
 	Overlapping(ctx context.Context, from, to time.Time) ([]Booking, error)
-	// SaveBooking inserts or updates the booking keyed by (UID,
+	// SaveBooking inserts or updates the booking keyed by (Organizer, UID,
 	// RecurrenceID) and sets b.ID.
 	SaveBooking(ctx context.Context, b *Booking) error
 	// SaveBookings is SaveBooking for many bookings at once.
 	SaveBookings(ctx context.Context, bs []*Booking) error
-	// SaveOpenSeries inserts or replaces the open-ended series of s.UID.
+	// SaveOpenSeries inserts or replaces the open-ended series of the
+	// meeting (s.Organizer, s.UID).
 	SaveOpenSeries(ctx context.Context, s OpenSeries) error
-	// DeleteOpenSeries forgets the open-ended series of uid, if any.
-	DeleteOpenSeries(ctx context.Context, uid string) error
+	// DeleteOpenSeries forgets the open-ended series of the meeting
+	// (organizer, uid), if any.
+	DeleteOpenSeries(ctx context.Context, organizer, uid string) error
+	// OpenSeriesUIDs returns the UIDs of the organizer's open-ended series.
+	OpenSeriesUIDs(ctx context.Context, organizer string) ([]string, error)
 	// OpenSeriesDue returns up to limit open-ended series whose Horizon is
 	// before `before`, the lowest Horizon first.
 	OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]OpenSeries, error)
@@ -221,8 +247,8 @@ type Tx interface {
 	OverlappingAny(ctx context.Context, spans []Span) ([]Booking, error)
 	// Enqueue adds a mail to the outbox and sets m.ID.
 	Enqueue(ctx context.Context, m *OutboxMail) error
-	// RepliesSince counts outbox mails for that UID created at or after since.
-	RepliesSince(ctx context.Context, uid string, since time.Time) (int, error)
+	// CountOutbox counts the outbox rows that q selects.
+	CountOutbox(ctx context.Context, q OutboxQuery) (int, error)
 	// Audit appends an entry to the decision log.
 	Audit(ctx context.Context, e AuditEntry) error
 	// RemindersDue returns the reminders due under q (see ReminderQuery),

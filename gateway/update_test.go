@@ -106,11 +106,24 @@ func TestUpdates(t *testing.T) {
 		}},
 		{name: "request for a known UID from another organizer", steps: []step{
 			{name: "v0", msg: aliceV0.bytes(), want: accepted},
-			{name: "bob moves alice's meeting", msg: stamped(meeting("REQUEST", "alice-1", bob, 1, tomorrow(14, 0), tomorrow(15, 0)), time.Minute).bytes(),
-				want: out(req, gateway.ActionIgnored, "alice-1", "meeting alice-1 belongs to alice@coop.example, not to bob@coop.example", proc, 0)},
+			// Two organizers with one UID are two meetings: bob's is his
+			// own, and alice's is left alone.
+			{name: "bob's meeting with alice's UID", msg: stamped(meeting("REQUEST", "alice-1", bob, 1, tomorrow(14, 0), tomorrow(15, 0)), time.Minute).bytes(),
+				want: accepted},
+			{name: "bob's again at alice's time", msg: stamped(meeting("REQUEST", "alice-1", bob, 2, tomorrow(10, 0), tomorrow(11, 0)), 2*time.Minute).bytes(),
+				want: out(req, gateway.ActionDeclined, "alice-1", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
 		}, after: func(t *testing.T, h *harness) {
-			if b := h.booking("alice-1", ""); b.Status != gateway.StatusAccepted || !b.Start.Equal(tomorrow(10, 0)) {
-				t.Errorf("alice's booking = %s at %v", b.Status, b.Start)
+			var mine, his int
+			for _, b := range h.st.bookings() {
+				switch {
+				case b.Organizer == alice && b.Status == gateway.StatusAccepted && b.Start.Equal(tomorrow(10, 0)):
+					mine++
+				case b.Organizer == bob && b.Status == gateway.StatusDeclined:
+					his++
+				}
+			}
+			if mine != 1 || his != 1 {
+				t.Errorf("bookings: alice's accepted %d, bob's declined %d; want 1 and 1: %+v", mine, his, h.st.bookings())
 			}
 		}},
 		{name: "cancel with an older SEQUENCE", steps: []step{

@@ -28,7 +28,12 @@ const maxReason = 300
 // say) fit for logs, the audit log and a database text column: invalid
 // UTF-8 and control characters removed (PostgreSQL refuses NUL in text),
 // at most maxReason octets.
-func printable(s string) string {
+func printable(s string) string { return Printable(s) }
+
+// Printable makes a text read from a message fit for logs, the audit log
+// and a database text column: invalid UTF-8 and control characters
+// removed (PostgreSQL refuses NUL in text), at most 300 octets.
+func Printable(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
@@ -40,6 +45,35 @@ func printable(s string) string {
 		return s
 	}
 	cut := maxReason
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// maxNameLen and maxSummaryLen bound the names and titles stored from
+// input.
+const (
+	maxNameLen    = 200
+	maxSummaryLen = 500
+)
+
+// storedText makes a text read from a message fit for the database and
+// for mails: valid UTF-8, each control character (a line break in a
+// SUMMARY, a NUL) made a space, at most n octets.
+func storedText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

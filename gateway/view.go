@@ -72,6 +72,10 @@ type MailView struct {
 	Dates    int
 	Declined []DateDecision
 
+	// Outsider is set for a mail to somebody who may not book: it shows
+	// nothing they wrote (their meeting's title) in its subject.
+	Outsider bool
+
 	// Relay is what the relay and reminder templates show (code, alert,
 	// recording, reminder, recording-reminder, chat); zero elsewhere.
 	Relay RelayView

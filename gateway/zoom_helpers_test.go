@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/zoom"
 )
 
 // The relay's world: the operator's receiving server and facilitators.
@@ -30,9 +31,11 @@ const (
 
 // relayOptions turns the relay on, trusting mx's Authentication-Results.
 func relayOptions(o *gateway.Options) {
-	o.Relay = gateway.RelayOptions{ZoomSenders: []string{zoomFrom}, Facilitators: []string{tech, anim},
-		AuthservID: mx, Webhook: true, RecordingsAccess: "recordings@coop.example, password from the facilitators",
-		ReminderBefore: 15 * time.Minute, RecordingReminderAfter: time.Hour}
+	o.Notices = zoom.New(zoom.Options{Senders: []string{zoomFrom}, Webhook: true})
+	o.Auth = gateway.AuthOptions{AuthservID: mx}
+	o.Relay = gateway.RelayOptions{Facilitators: []string{tech, anim},
+		RecordingsAccess: "recordings@coop.example, password from the facilitators",
+		ReminderBefore:   15 * time.Minute, RecordingReminderAfter: time.Hour}
 }
 
 // zoomMail describes a mail shaped like Zoom's.
@@ -143,8 +146,11 @@ func (k dkimKey) sign(t *testing.T, raw []byte) []byte {
 	return out.Bytes()
 }
 
-// lookup is the DNS of the tests: the key at sg._domainkey.zoom.us only.
-func (k dkimKey) lookup(name string) ([]string, error) {
+// LookupTXT is the DNS of the tests: the key at sg._domainkey.zoom.us only.
+func (k dkimKey) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if name == "sg._domainkey.zoom.us" {
 		return []string{k.txt}, nil
 	}

@@ -134,7 +134,7 @@ func TestCodeDKIM(t *testing.T) {
 	other := newDKIMKey(t)
 	withDKIM := func(o *gateway.Options) {
 		relayOptions(o)
-		o.Relay.AuthservID, o.Relay.VerifyDKIM, o.Relay.LookupTXT = "", true, key.lookup
+		o.Auth = gateway.AuthOptions{VerifyDKIM: true, Resolver: key}
 	}
 	signed := func(k dkimKey, code string) []byte {
 		z := codeMail(code, t0)

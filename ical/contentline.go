@@ -2,6 +2,7 @@ package ical
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 )
 
@@ -348,4 +349,23 @@ func unescapeText(s string) string {
 func escapeText(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
 	return r.Replace(s)
+}
+
+// Mailbox reads the value of an ORGANIZER or ATTENDEE as exactly one
+// mailbox (see ParseCalAddress).
+func (p *Property) Mailbox() (string, error) {
+	if p == nil {
+		return "", errors.New("no address")
+	}
+	return ParseCalAddress(p.Value)
+}
+
+// SentBy reads the SENT-BY parameter (RFC 5545 §3.2.18) as one mailbox;
+// "" when absent.
+func (p *Property) SentBy() (string, error) {
+	v := p.Param("SENT-BY")
+	if v == "" {
+		return "", nil
+	}
+	return ParseCalAddress(v)
 }

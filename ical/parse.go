@@ -276,10 +276,11 @@ func (r *resolver) list(props []*Property) ([]time.Time, error) {
 const maxListValues = 10_000
 
 // Attendee returns the first ATTENDEE of e for which match(address) is
-// true, or nil. The address is as returned by Property.Address.
+// true, or nil. The address is the value read as one mailbox by
+// Property.Mailbox; an ATTENDEE whose value is not one is skipped.
 func (e *Event) Attendee(match func(addr string) bool) *Property {
 	for _, a := range e.Attendees {
-		if match(a.Address()) {
+		if m, err := a.Mailbox(); err == nil && match(m) {
 			return a
 		}
 	}

@@ -47,7 +47,7 @@ type IMAPOptions struct {
 	// Inbox is the mailbox read for new messages, "INBOX" by default.
 	Inbox string
 	// Folders maps each gateway folder to a mailbox name such as
-	// "codeberg.org/opteos/roomgate/Processed". "/" separates hierarchy levels and is replaced
+	// "roomgate/Processed". "/" separates hierarchy levels and is replaced
 	// by the server's delimiter. Missing folders are created with their
 	// parents.
 	Folders map[gateway.Folder]string

@@ -41,10 +41,10 @@ func testDeliverAndFile(e *env) {
 	e.file(m, third[0], gateway.FolderOther)
 
 	e.expectFolder("INBOX")
-	e.expectFolder("codeberg.org/opteos/roomgate/Processed", "one")
-	e.expectFolder("codeberg.org/opteos/roomgate/Rejected", "two")
-	e.expectFolder("codeberg.org/opteos/roomgate/Other", "three")
-	for _, flags := range e.srv.Flags(e.t, "codeberg.org/opteos/roomgate/Processed") {
+	e.expectFolder("roomgate/Processed", "one")
+	e.expectFolder("roomgate/Rejected", "two")
+	e.expectFolder("roomgate/Other", "three")
+	for _, flags := range e.srv.Flags(e.t, "roomgate/Processed") {
 		if slices.Contains(flags, imap.FlagSeen) {
 			e.t.Fatalf("filed message has flags %v: fetching set \\Seen", flags)
 		}
@@ -66,7 +66,7 @@ func testFoldersCreated(e *env) {
 		e.t.Fatalf("Check: %v", err)
 	}
 	got := e.srv.Mailboxes(e.t)
-	want := []string{"INBOX", "roomgate", "codeberg.org/opteos/roomgate/Other", "codeberg.org/opteos/roomgate/Processed", "codeberg.org/opteos/roomgate/Rejected"}
+	want := []string{"INBOX", "roomgate", "roomgate/Other", "roomgate/Processed", "roomgate/Rejected"}
 	if !slices.Equal(got, want) {
 		e.t.Fatalf("mailboxes = %q, want %q", got, want)
 	}
@@ -93,8 +93,8 @@ func testRestart(e *env) {
 	e.file(m2, again[0], gateway.FolderRejected)
 	e.append("four")
 	e.next(m2, "four")
-	e.expectFolder("codeberg.org/opteos/roomgate/Processed", "one", "three")
-	e.expectFolder("codeberg.org/opteos/roomgate/Rejected", "two")
+	e.expectFolder("roomgate/Processed", "one", "three")
+	e.expectFolder("roomgate/Rejected", "two")
 }
 
 // testUIDValidityChanged: a stored UIDVALIDITY that differs restarts the
@@ -163,7 +163,7 @@ func testFileAfterDrop(e *env) {
 	again := e.next(m, "one")
 	e.file(m, again[0], gateway.FolderProcessed)
 	e.expectFolder("INBOX")
-	e.expectFolder("codeberg.org/opteos/roomgate/Processed", "one")
+	e.expectFolder("roomgate/Processed", "one")
 }
 
 // testOversize: a message over MaxMessageSize comes with its header only.
@@ -317,7 +317,7 @@ func TestIMAPBatches(t *testing.T) {
 	first := e.next(m, want[:fetchBatch]...)
 	e.next(m, want[fetchBatch:]...)
 	e.file(m, first[0], gateway.FolderProcessed)
-	e.expectFolder("codeberg.org/opteos/roomgate/Processed", "m000")
+	e.expectFolder("roomgate/Processed", "m000")
 }
 
 // testFolderDeleted: a folder deleted while running is created again.
@@ -325,9 +325,9 @@ func testFolderDeleted(e *env) {
 	e.append("one")
 	m := e.client(nil)
 	msgs := e.next(m, "one")
-	e.srv.DeleteMailbox(e.t, "codeberg.org/opteos/roomgate/Other")
+	e.srv.DeleteMailbox(e.t, "roomgate/Other")
 	e.file(m, msgs[0], gateway.FolderOther)
-	e.expectFolder("codeberg.org/opteos/roomgate/Other", "one")
+	e.expectFolder("roomgate/Other", "one")
 }
 
 // testFileBatch files several messages at once, to several folders, and
@@ -344,9 +344,9 @@ func testFileBatch(e *env) {
 		e.t.Fatalf("FileBatch: %v", err)
 	}
 	e.expectFolder("INBOX")
-	e.expectFolder("codeberg.org/opteos/roomgate/Processed", "a", "c")
-	e.expectFolder("codeberg.org/opteos/roomgate/Rejected", "b")
-	e.expectFolder("codeberg.org/opteos/roomgate/Other", "d")
+	e.expectFolder("roomgate/Processed", "a", "c")
+	e.expectFolder("roomgate/Rejected", "b")
+	e.expectFolder("roomgate/Other", "d")
 	if got := e.state.get("INBOX")[1]; got != msgs[3].UID {
 		e.t.Errorf("last UID recorded = %d, want %d", got, msgs[3].UID)
 	}

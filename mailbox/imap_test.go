@@ -47,9 +47,9 @@ func (f *fakeState) get(mailbox string) [2]uint32 {
 }
 
 var testFolders = map[gateway.Folder]string{
-	gateway.FolderProcessed: "codeberg.org/opteos/roomgate/Processed",
-	gateway.FolderRejected:  "codeberg.org/opteos/roomgate/Rejected",
-	gateway.FolderOther:     "codeberg.org/opteos/roomgate/Other",
+	gateway.FolderProcessed: "roomgate/Processed",
+	gateway.FolderRejected:  "roomgate/Rejected",
+	gateway.FolderOther:     "roomgate/Other",
 }
 
 // backend is one server flavour the IMAP suite runs against.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/zoom"
 )
 
 var langs = []string{"en", "fr"}
@@ -370,9 +371,14 @@ func TestHostileData(t *testing.T) {
 				v.Room.JoinURL = "javascript:alert(1)"
 				v.Relay = hostileRelay(hostile) // what Zoom's mail brings is untrusted too
 				r := render(t, s, lang, name, v)
-				wantContains(t, "subject", r.Subject, hostile)
+				if name == gateway.TmplForged {
+					// Its subject says nothing of the forged mail.
+					wantLacks(t, "subject", r.Subject, hostile)
+				} else {
+					wantContains(t, "subject", r.Subject, hostile)
+				}
 				wantContains(t, "text", r.Text, hostile)
-				if name != gateway.TmplChat { // the chat message has no HTML
+				if name != zoom.TmplChat { // the chat message has no HTML
 					wantContains(t, "html", r.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;")
 				}
 				wantLacks(t, "html", r.HTML, "<script", `href="javascript:`)
@@ -451,8 +457,8 @@ func TestEmbeddedComplete(t *testing.T) {
 		}
 	}
 	names := load(t).Names()
-	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplCancelled, gateway.TmplChat, gateway.TmplCode,
-		gateway.TmplDecline, gateway.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplReminder}
+	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
+		gateway.TmplDecline, gateway.TmplForged, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplReminder}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}

@@ -22,6 +22,9 @@ func runCheck(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "config      ok  %s (%d room(s), language %s, zone %s)\n", *path, len(cfg.Rooms), cfg.Language, cfg.Timezone)
+	for _, w := range cfg.warnings {
+		fmt.Fprintf(stdout, "config      WARNING %s\n", w)
+	}
 	log := newLogger("error", cfg.LogFormat)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

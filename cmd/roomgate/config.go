@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"os"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // Config is the TOML configuration file. README.md and
@@ -33,8 +33,11 @@ type Config struct {
 	Rooms    []RoomConfig   `toml:"rooms"`
 	HTTP     HTTPConfig     `toml:"http"`
 	Relay    RelayConfig    `toml:"relay"`
+	Auth     AuthConfig     `toml:"authentication"`
 
 	location *time.Location
+	// warnings are said at start and by `roomgate check`.
+	warnings []string
 	// outbox tunes the dispatcher; tests shorten its delays.
 	outbox gateway.OutboxOptions
 }
@@ -91,6 +94,17 @@ type PolicyConfig struct {
 	MaxOccurrences       int      `toml:"max_occurrences"`
 	RepliesPerHour       int      `toml:"replies_per_hour"`
 	ArriveEarly          Duration `toml:"arrive_early"`
+
+	// Who may speak for organizers (see the README's security section).
+	RequireAuthentic *bool    `toml:"require_authentic"`
+	TrustedSenders   []string `toml:"trusted_senders"`
+	// Quotas per organizer; 0 means unlimited.
+	MaxHoursPerWeek    *float64 `toml:"max_hours_per_week"`
+	MaxFutureBookings  *int     `toml:"max_future_bookings"`
+	MaxOpenSeriesDates *int     `toml:"max_open_series_dates"`
+	// Limits on replies.
+	OutsiderRepliesPerHour  int `toml:"outsider_replies_per_hour"`
+	RepliesPerSenderPerHour int `toml:"replies_per_sender_per_hour"`
 }
 
 // RoomConfig is one [[rooms]] entry.
@@ -180,9 +194,9 @@ func (c *Config) setDefaults() {
 	def(&c.Database.DSN, "roomgate.db")
 	def(&c.IMAP.Security, "tls")
 	def(&c.IMAP.Inbox, "INBOX")
-	def(&c.IMAP.ProcessedFolder, "codeberg.org/opteos/roomgate/Processed")
-	def(&c.IMAP.RejectedFolder, "codeberg.org/opteos/roomgate/Rejected")
-	def(&c.IMAP.OtherFolder, "codeberg.org/opteos/roomgate/Other")
+	def(&c.IMAP.ProcessedFolder, "roomgate/Processed")
+	def(&c.IMAP.RejectedFolder, "roomgate/Rejected")
+	def(&c.IMAP.OtherFolder, "roomgate/Other")
 	def(&c.SMTP.Security, "starttls")
 	def(&c.Policy.DayStart, "08:00")
 	def(&c.Policy.DayEnd, "20:00")
@@ -223,6 +237,22 @@ func (c *Config) setDefaults() {
 	if p.ArriveEarly.Duration == 0 {
 		p.ArriveEarly.Duration = 5 * time.Minute
 	}
+	if p.MaxHoursPerWeek == nil {
+		p.MaxHoursPerWeek = ptr(24.0)
+	}
+	if p.MaxFutureBookings == nil {
+		p.MaxFutureBookings = ptr(200)
+	}
+	if p.MaxOpenSeriesDates == nil {
+		p.MaxOpenSeriesDates = ptr(60)
+	}
+	if p.OutsiderRepliesPerHour == 0 {
+		p.OutsiderRepliesPerHour = 20
+	}
+	if p.RepliesPerSenderPerHour == 0 {
+		p.RepliesPerSenderPerHour = 30
+	}
+	c.setAuthDefaults()
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -290,6 +320,7 @@ func (c *Config) validate() error {
 	c.validateRooms(bad)
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
+	c.validateAuth(bad)
 	return errors.Join(errs...)
 }
 
@@ -324,9 +355,20 @@ func (c *Config) validatePolicy(bad func(string, ...any)) {
 		bad("policy.organizers: list who may book (addresses or @domains)")
 	}
 	for _, o := range p.Organizers {
-		if !strings.Contains(o, "@") {
-			bad("policy.organizers: %q is neither an address nor an @domain", o)
+		if _, err := gateway.ListEntry(o); err != nil {
+			bad("policy.organizers: %v (write a full address or @domain)", err)
 		}
+	}
+	for _, o := range p.TrustedSenders {
+		if _, err := gateway.ListEntry(o); err != nil {
+			bad("policy.trusted_senders: %v (write a full address or @domain)", err)
+		}
+	}
+	if *p.MaxHoursPerWeek < 0 || *p.MaxFutureBookings < 0 || *p.MaxOpenSeriesDates < 0 {
+		bad("policy: max_hours_per_week, max_future_bookings and max_open_series_dates must not be negative (0 = unlimited)")
+	}
+	if p.OutsiderRepliesPerHour < 0 || p.RepliesPerSenderPerHour < 0 {
+		bad("policy: outsider_replies_per_hour and replies_per_sender_per_hour must be at least 1")
 	}
 	if p.MaxDuration.Duration <= 0 || p.BookingWindowDays <= 0 || p.Buffer.Duration < 0 {
 		bad("policy: max_duration and booking_window_days must be positive, buffer not negative")
@@ -351,8 +393,8 @@ func (c *Config) validateRooms(bad func(string, ...any)) {
 		if r.Name == "" {
 			bad("rooms[%d].name is required", i)
 		}
-		if a, err := mail.ParseAddress(r.Address); err != nil || a.Address != r.Address {
-			bad("rooms[%d].address: %q is not a plain e-mail address", i, r.Address)
+		if _, err := ical.ParseMailbox(r.Address); err != nil {
+			bad("rooms[%d].address: %v", i, err)
 		}
 		if seen[strings.ToLower(r.Address)] {
 			bad("rooms[%d].address: %q is used twice", i, r.Address)
@@ -387,9 +429,15 @@ func (c *Config) gatewayOptions() gateway.Options {
 			BookingWindow: time.Duration(p.BookingWindowDays) * 24 * time.Hour, Buffer: p.Buffer.Duration,
 			Suggestions: p.Suggestions, DayStart: ds, DayEnd: de, AllowSeries: *p.AllowSeries,
 			SeriesMaxBusy: *p.SeriesMaxBusy, SeriesMaxBusyPercent: *p.SeriesMaxBusyPercent,
-			MaxOccurrences: p.MaxOccurrences,
+			MaxOccurrences:   p.MaxOccurrences,
+			RequireAuthentic: *p.RequireAuthentic, TrustedSenders: p.TrustedSenders,
+			MaxWeekHours:      time.Duration(*p.MaxHoursPerWeek * float64(time.Hour)),
+			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
+			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,
 		},
-		Relay: c.Relay.options(),
+		Relay:   c.Relay.options(),
+		Auth:    c.authOptions(),
+		Notices: c.Relay.zoomRelay(),
 	}
 	for _, r := range c.Rooms {
 		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,

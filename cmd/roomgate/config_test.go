@@ -75,7 +75,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad language", []string{`language = "fr"`, `language = "de"`}, `language: "de" is not fr or en`},
 		{"bad zone", []string{`timezone = "Europe/Paris"`, `timezone = "Mars/Olympus"`}, "unknown zone"},
 		{"bad duration", []string{`buffer = "10m"`, `buffer = "ten minutes"`}, "invalid duration"},
-		{"bad organizer", []string{`"partner@other.example"`, `"partner"`}, "neither an address nor an @domain"},
+		{"bad organizer", []string{`"partner@other.example"`, `"partner"`}, "write a full address or @domain"},
 		{"missing secret file", []string{`password_file = "`, `password_file = "/nonexistent/`}, "imap.password_file"},
 		{"bad join url", []string{`join_url = "https://`, `join_url = "http://`}, "join_url must be an https:// link"},
 		{"bad day start", []string{`day_start = "08:00"`, `day_start = "8h"`}, "policy.day_start"},

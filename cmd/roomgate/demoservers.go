@@ -90,7 +90,7 @@ func (l literal) Size() int64 { return l.n }
 // counts returns the number of messages in each mailbox.
 func (env *demoServers) counts() map[string]uint32 {
 	out := map[string]uint32{}
-	for _, name := range []string{"INBOX", "codeberg.org/opteos/roomgate/Processed", "codeberg.org/opteos/roomgate/Rejected", "codeberg.org/opteos/roomgate/Other"} {
+	for _, name := range []string{"INBOX", "roomgate/Processed", "roomgate/Rejected", "roomgate/Other"} {
 		st, err := env.user.Status(name, &imap.StatusOptions{NumMessages: true})
 		if err == nil && st.NumMessages != nil {
 			out[name] = *st.NumMessages

@@ -47,6 +47,7 @@ func testConfig(t *testing.T, imapSrv *mailtest.IMAPServer, sink *mailtest.SMTPS
 		Rooms: []RoomConfig{{Name: "Salle Opteos", Address: "zoom@coop.example",
 			JoinURL: "https://zoom.us/j/81234567890?pwd=e2e", MeetingID: "812 3456 7890", Passcode: "opteos"}},
 		outbox: gateway.OutboxOptions{Interval: 100 * time.Millisecond, RetryBase: 100 * time.Millisecond},
+		Auth:   AuthConfig{AuthservID: testMX},
 	}
 	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
@@ -95,7 +96,7 @@ func tomorrowAt(h, m int) time.Time {
 func request(uid, who string, seq int, s, e time.Time) sampleInvite {
 	name := strings.Split(who, "@")[0]
 	return sampleInvite{Method: "REQUEST", UID: uid, Sequence: seq, Summary: "Réunion de " + name, Organizer: who,
-		OrganizerName: name, Room: "zoom@coop.example", Start: s, End: e, Stamp: time.Now()}
+		OrganizerName: name, Room: "zoom@coop.example", Start: s, End: e, Stamp: time.Now(), AuthServ: testMX}
 }
 
 // waitFolder waits until the mailbox holds n messages.
@@ -160,7 +161,7 @@ func TestServeStory(t *testing.T) {
 			cancel := alice
 			cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 1, time.Now().Add(time.Second)
 			srv.Append(t, "INBOX", cancel.mail())
-			waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 3)
+			waitFolder(t, srv, "roomgate/Processed", 3)
 
 			srv.Append(t, "INBOX", request("story-dave", "dave@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)).mail())
 			checkReply(t, sink.Wait(t, 3, 20*time.Second)[2], "dave@coop.example", "ACCEPTED", true)
@@ -168,7 +169,7 @@ func TestServeStory(t *testing.T) {
 			srv.Append(t, "INBOX", request("story-eve", "eve@elsewhere.example", 0, tomorrowAt(15, 0), tomorrowAt(16, 0)).mail())
 			checkReply(t, sink.Wait(t, 4, 20*time.Second)[3], "eve@elsewhere.example", "DECLINED", false)
 
-			waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 5)
+			waitFolder(t, srv, "roomgate/Processed", 5)
 			waitFolder(t, srv, "INBOX", 0)
 			if n := len(sink.Messages()); n != 4 {
 				t.Errorf("%d mails sent, want 4 (no reply to a CANCEL)", n)
@@ -196,7 +197,7 @@ func TestServeRestart(t *testing.T) {
 	msgs := sink.Wait(t, 2, 20*time.Second)
 	checkReply(t, msgs[1], "bob@coop.example", "ACCEPTED", true)
 	waitFolder(t, srv, "INBOX", 0)
-	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 3)
+	waitFolder(t, srv, "roomgate/Processed", 3)
 	time.Sleep(300 * time.Millisecond)
 	if n := len(sink.Messages()); n != 2 {
 		t.Fatalf("%d replies sent, want 2: a message was decided twice", n)
@@ -234,7 +235,7 @@ func TestServeSMTPDown(t *testing.T) {
 		s := tomorrowAt(9+2*i, 0)
 		srv.Append(t, "INBOX", request(fmt.Sprintf("smtp-down-%d", i), w, 0, s, s.Add(time.Hour)).mail())
 	}
-	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", len(who))
+	waitFolder(t, srv, "roomgate/Processed", len(who))
 	time.Sleep(500 * time.Millisecond)
 	if n := len(sink.Messages()); n != 0 {
 		t.Fatalf("%d mails delivered while the server was down", n)
@@ -258,7 +259,7 @@ func TestServeBadInput(t *testing.T) {
 	}
 	srv.Append(t, "INBOX", request("after-bad", "alice@coop.example", 0, tomorrowAt(17, 0), tomorrowAt(18, 0)).mail())
 	checkReply(t, sink.Wait(t, 1, 30*time.Second)[0], "alice@coop.example", "ACCEPTED", true)
-	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Rejected", len(bad))
+	waitFolder(t, srv, "roomgate/Rejected", len(bad))
 	waitFolder(t, srv, "INBOX", 0)
 	if n := len(sink.Messages()); n != 1 {
 		t.Errorf("%d mails sent, want only the reply to the good invitation", n)

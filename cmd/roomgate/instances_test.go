@@ -183,7 +183,7 @@ func TestTwoInstances(t *testing.T) {
 		srv.Append(t, "INBOX", raw)
 	}
 	sink.Wait(t, n, 4*time.Minute) // a claim of a killed instance waits out its 90 s lease
-	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", n)
+	waitFolder(t, srv, "roomgate/Processed", n)
 	waitFolder(t, srv, "INBOX", 0)
 	time.Sleep(time.Second) // a duplicate would show up now
 	for id, c := range repliesByInvitation(t, sink) {
@@ -229,7 +229,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	<-done
 	waitFolder(t, srv, "INBOX", 0)
-	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", n)
+	waitFolder(t, srv, "roomgate/Processed", n)
 	sink.Wait(t, n, 4*time.Minute) // a claim of a killed instance waits out its 90 s lease
 	time.Sleep(time.Second)
 	dup := 0

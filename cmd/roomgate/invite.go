@@ -18,6 +18,12 @@ type sampleInvite struct {
 	Room          string
 	Start, End    time.Time
 	Stamp         time.Time
+	// From is the mail's From address; the organizer's when "".
+	From string
+	// AuthServ, when set, is the receiving server that wrote the top
+	// Authentication-Results field, as a real mailbox's mail carries it:
+	// Auth there ("dmarc=pass" for the From domain when "").
+	AuthServ, Auth string
 }
 
 // mail renders the invitation as an iMIP message in Thunderbird's layout:
@@ -26,7 +32,18 @@ func (s sampleInvite) mail() []byte {
 	cal := s.calendar()
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\r\n", a...) }
-	w("From: %s <%s>", s.OrganizerName, s.Organizer)
+	from := s.From
+	if from == "" {
+		from = s.Organizer
+	}
+	if s.AuthServ != "" {
+		auth := s.Auth
+		if auth == "" {
+			auth = fmt.Sprintf("dkim=pass header.d=%s; dmarc=pass header.from=%s", domainOf(from), domainOf(from))
+		}
+		w("Authentication-Results: %s; %s", s.AuthServ, auth)
+	}
+	w("From: %s <%s>", s.OrganizerName, from)
 	w("To: %s", s.Room)
 	w("Subject: %s: %s", map[string]string{"REQUEST": "Invitation", "CANCEL": "Cancelled"}[s.Method], s.Summary)
 	w("Date: %s", s.Stamp.Format(time.RFC1123Z))

@@ -97,7 +97,7 @@ func (h *hook) wait(t *testing.T, n int) []string {
 func relayConfig(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink, hookURL string) *Config {
 	cfg := testConfig(t, srv, sink)
 	cfg.Relay.Facilitators = []string{"tech@coop.example", "anim@coop.example"}
-	cfg.Relay.AuthservID, cfg.Relay.WebhookURL = testMX, hookURL
+	cfg.Auth.AuthservID, cfg.Relay.WebhookURL = testMX, hookURL
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestServeCodeRelay(t *testing.T) {
 	if err := json.Unmarshal([]byte(bodies[0]), &chat); err != nil || !strings.Contains(chat.Text, "`483920`") {
 		t.Errorf("chat body %q (%v)", bodies[0], err)
 	}
-	waitFolder(t, srv, "codeberg.org/opteos/roomgate/Processed", 1)
+	waitFolder(t, srv, "roomgate/Processed", 1)
 }
 
 func paris(t *testing.T) *time.Location {
@@ -198,9 +198,9 @@ func TestRelayConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := c.gatewayOptions().Relay
-	if o.ReminderBefore != 15*time.Minute || o.RecordingReminderAfter != 12*time.Hour || o.CodeValidity != 10*time.Minute ||
-		o.AuthservID != testMX || o.Webhook || !slices.Equal(o.ZoomSenders, []string{"no-reply@zoom.us"}) {
-		t.Errorf("relay options %+v", o)
+	if o.ReminderBefore != 15*time.Minute || o.RecordingReminderAfter != 12*time.Hour || c.Relay.CodeValidity.Duration != 10*time.Minute ||
+		c.Auth.AuthservID != testMX || !slices.Equal(c.Relay.ZoomSenders, []string{"no-reply@zoom.us"}) || c.gatewayOptions().Notices == nil {
+		t.Errorf("relay options %+v, config %+v", o, c.Relay)
 	}
 	c, err = LoadConfig(writeConfig(t, `reminder_before = "15m"`, `reminder_before = "0"`))
 	if err != nil || c.gatewayOptions().Relay.ReminderBefore != 0 {
@@ -218,9 +218,9 @@ func TestRelayConfigErrors(t *testing.T) {
 		replace  []string
 		wantText string
 	}{
-		{"no way to authenticate", []string{`authserv_id = "mx.coop.example"`, `authserv_id = ""`}, "set authserv_id"},
+		{"no way to authenticate", []string{`authserv_id = "mx.coop.example"`, `authserv_id = ""`}, "set authentication.authserv_id"},
 		{"plain http webhook", []string{`webhook_url_file = ""`, `webhook_url = "http://chat.coop.example/hooks/x"`}, "webhook_url must be an https:// URL"},
-		{"bad facilitator", []string{`"tech@coop.example"`, `"tech"`}, `relay: "tech" is not a plain e-mail address`},
+		{"bad facilitator", []string{`"tech@coop.example"`, `"tech"`}, `relay: invalid address "tech"`},
 		{"negative lead", []string{`reminder_before = "15m"`, `reminder_before = "-1m"`}, "not negative"},
 	}
 	for _, tt := range tests {

@@ -1,20 +1,23 @@
 package main
 
 import (
-	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/ical"
+	"codeberg.org/opteos/roomgate/zoom"
 )
 
 // RelayConfig is the [relay] section: Zoom's own mail (sign-in codes,
 // security alerts, recording notices) and the reminders.
 type RelayConfig struct {
-	ZoomSenders    []string `toml:"zoom_senders"`
-	Facilitators   []string `toml:"facilitators"`
-	From           string   `toml:"from"`
+	ZoomSenders  []string `toml:"zoom_senders"`
+	Facilitators []string `toml:"facilitators"`
+	From         string   `toml:"from"`
+	// AuthservID and VerifyDKIM are deprecated: [authentication] holds
+	// them for all mail. They are still read.
 	AuthservID     string   `toml:"authserv_id"`
 	VerifyDKIM     bool     `toml:"verify_dkim"`
 	WebhookURL     string   `toml:"webhook_url"`
@@ -46,18 +49,14 @@ func (r *RelayConfig) setDefaults() {
 // validate checks the section; secrets are never quoted in errors.
 func (r *RelayConfig) validate(bad func(string, ...any)) {
 	for _, a := range append(append([]string{}, r.ZoomSenders...), r.Facilitators...) {
-		if p, err := mail.ParseAddress(a); err != nil || p.Address != a {
-			bad("relay: %q is not a plain e-mail address", a)
+		if _, err := ical.ParseMailbox(a); err != nil {
+			bad("relay: %v", err)
 		}
 	}
 	if r.From != "" {
-		if p, err := mail.ParseAddress(r.From); err != nil || p.Address != r.From {
-			bad("relay.from: %q is not a plain e-mail address", r.From)
+		if _, err := ical.ParseMailbox(r.From); err != nil {
+			bad("relay.from: %v", err)
 		}
-	}
-	if len(r.Facilitators) > 0 && r.AuthservID == "" && !r.VerifyDKIM {
-		bad("relay: set authserv_id (your receiving server's Authentication-Results id) or verify_dkim = true, " +
-			"or Zoom mail can never be authenticated")
 	}
 	if r.WebhookURL != "" {
 		if u, err := url.Parse(r.WebhookURL); err != nil || u.Host == "" ||
@@ -73,12 +72,20 @@ func (r *RelayConfig) validate(bad func(string, ...any)) {
 // options turns the section into the gateway's relay options.
 func (r *RelayConfig) options() gateway.RelayOptions {
 	return gateway.RelayOptions{
-		ZoomSenders: lower(r.ZoomSenders), Facilitators: r.Facilitators, From: r.From,
-		AuthservID: r.AuthservID, VerifyDKIM: r.VerifyDKIM, Webhook: r.WebhookURL != "",
-		WebhookChannel: r.WebhookChannel, CodeValidity: r.CodeValidity.Duration,
+		Facilitators: lower(r.Facilitators), From: strings.ToLower(r.From),
 		RecordingsAccess: r.RecordingsAccess, ReminderBefore: dur(r.ReminderBefore),
 		RecordingReminderAfter: dur(r.RecordingReminderAfter),
 	}
+}
+
+// zoomRelay is the handler of Zoom's own mail, nil when nothing is relayed
+// (no facilitator or no Zoom sender).
+func (r *RelayConfig) zoomRelay() gateway.NoticeHandler {
+	if len(r.Facilitators) == 0 || len(r.ZoomSenders) == 0 {
+		return nil
+	}
+	return zoom.New(zoom.Options{Senders: lower(r.ZoomSenders), CodeValidity: r.CodeValidity.Duration,
+		Webhook: r.WebhookURL != "", WebhookChannel: r.WebhookChannel})
 }
 
 // dur is the duration of an optional key, 0 when unset.

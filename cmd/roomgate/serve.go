@@ -107,6 +107,9 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.warnings {
+		log.Warn("configuration: " + w)
+	}
 	log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "rooms", len(cfg.Rooms),
 		"database", cfg.Database.Driver)
 	var wg sync.WaitGroup

@@ -1,4 +1,4 @@
-package gateway
+package zoom
 
 import (
 	"testing"
@@ -32,20 +32,6 @@ func TestFindCode(t *testing.T) {
 	}
 }
 
-func TestStripComments(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"mx; dkim=pass (2048-bit key; unprotected) header.d=zoom.us", "mx; dkim=pass   header.d=zoom.us"},
-		{`a (nested (x; y) \) z) b`, "a   b"},
-		{`a "quoted (not; a comment)" b`, `a "quoted (not; a comment)" b`},
-		{"unterminated (comment; x", "unterminated "},
-	}
-	for _, tt := range tests {
-		if got := stripComments(tt.in); got != tt.want {
-			t.Errorf("stripComments(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestParseRecording(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	text := "Hi,\n\nCloud recording is now available.\n\nTopic: Salle Opteos\nDate: Dec 1, 2026 02:03 PM Paris\n" +
@@ -75,15 +61,6 @@ func FuzzFindCode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, subject, text, html string) {
 		if c := findCode(subject, text, html); c != "" && len(c) != 6 {
 			t.Errorf("code %q is not six digits", c)
-		}
-	})
-}
-
-func FuzzStripComments(f *testing.F) {
-	f.Add(`mx; dkim=pass (a (b) "c") header.d=zoom.us \( "x\"y"`)
-	f.Fuzz(func(t *testing.T, s string) {
-		if len(stripComments(s)) > len(s) {
-			t.Error("stripComments grew its input")
 		}
 	})
 }

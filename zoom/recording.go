@@ -1,4 +1,4 @@
-package gateway
+package zoom
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // recordingNotice is what a Zoom recording notice says of its meeting.
@@ -87,20 +89,20 @@ const (
 // for every booking, so the time decides) or, without an ID, whose summary
 // or room name is the topic, the one starting nearest the notice's time,
 // or without a time the one that ended last. nil when none fits.
-func (g *Gateway) matchRecording(ctx context.Context, tx Tx, n *recordingNotice, now time.Time) (*Booking, error) {
+func matchRecording(ctx context.Context, d *gateway.Desk, n *recordingNotice, now time.Time) (*gateway.Booking, error) {
 	from, to := now.Add(-recordingLookback), now
 	if !n.start.IsZero() {
 		from, to = n.start.Add(-recordingSlack), n.start.Add(recordingSlack)
 	}
-	near, err := tx.Overlapping(ctx, from, to)
+	near, err := d.Overlapping(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("read bookings: %w", err)
 	}
-	var best *Booking
+	var best *gateway.Booking
 	bestGap := time.Duration(1<<63 - 1)
 	for i := range near {
 		b := &near[i]
-		if !g.recordingFits(n, b) || (n.start.IsZero() && b.Start.After(now)) {
+		if !recordingFits(d, n, b) || (n.start.IsZero() && b.Start.After(now)) {
 			continue
 		}
 		gap := b.Start.Sub(n.start).Abs()
@@ -115,8 +117,8 @@ func (g *Gateway) matchRecording(ctx context.Context, tx Tx, n *recordingNotice,
 }
 
 // recordingFits reports whether booking b may be the notice's meeting.
-func (g *Gateway) recordingFits(n *recordingNotice, b *Booking) bool {
-	room := g.opt.roomFor(b.Room)
+func recordingFits(d *gateway.Desk, n *recordingNotice, b *gateway.Booking) bool {
+	room := d.Room(b.Room)
 	if n.meetingID != "" {
 		return room != nil && digits(room.MeetingID) == n.meetingID
 	}
