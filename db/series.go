@@ -52,10 +52,12 @@ func (t *tx) DeleteOpenSeries(ctx context.Context, organizer, uid string) error 
 }
 
 // OpenSeriesDue returns up to limit open-ended series decided up to an
-// instant before `before`, those decided the least far first.
+// instant before `before`, those saved the longest ago first: a series
+// that cannot move (its organizer's quota is full) is looked at again only
+// after every other one due.
 func (t *tx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]gateway.OpenSeries, error) {
 	var rows []openSeriesRow
-	q := t.db.NewSelect().Model(&rows).Where("horizon < ?", utc(before)).Order("horizon", "organizer", "uid")
+	q := t.db.NewSelect().Model(&rows).Where("horizon < ?", utc(before)).Order("updated_at", "horizon", "organizer", "uid")
 	if limit > 0 {
 		q = q.Limit(int64(limit))
 	}

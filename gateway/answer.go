@@ -125,7 +125,7 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{s.In(loc), e.In(loc)},
 		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
 		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact,
-		Concurrent: g.opt.Concurrent}
+		Concurrent: g.opt.Concurrent, Quota: v.quota}
 	for _, b := range v.conflicts {
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}

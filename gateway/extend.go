@@ -19,7 +19,9 @@ func openEnded(master *ical.Event) bool {
 
 // keepOpenSeries records, or forgets, the calendar of a series without end
 // after its dates up to the booking window were decided.
-func (g *Gateway) keepOpenSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated) error {
+// Its horizon is the end of the booking window, or, when the organizer's
+// quota of open-series dates cut the decided dates short, their end.
+func (g *Gateway) keepOpenSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated, horizon time.Time) error {
 	if inv.master == nil {
 		return nil // occurrences only: the series, if any, is unchanged
 	}
@@ -27,11 +29,14 @@ func (g *Gateway) keepOpenSeries(ctx context.Context, tx Tx, a *analysis, inv *i
 	for _, d := range ds {
 		accepted = accepted || d.v.accepted
 	}
-	if !openEnded(inv.master) || !accepted {
+	if !openEnded(inv.master) || (!accepted && horizon.IsZero()) {
 		return tx.DeleteOpenSeries(ctx, inv.organizer, inv.uid)
 	}
+	if horizon.IsZero() {
+		horizon = g.opt.Now().Add(g.opt.Policy.BookingWindow)
+	}
 	return tx.SaveOpenSeries(ctx, OpenSeries{UID: inv.uid, Organizer: inv.organizer, Room: inv.room.Address,
-		Calendar: a.calData, MessageID: a.env.MessageID, Horizon: g.opt.Now().Add(g.opt.Policy.BookingWindow)})
+		Calendar: a.calData, MessageID: a.env.MessageID, Horizon: horizon})
 }
 
 // extendStep is how far the window must have moved before a series is
@@ -83,9 +88,17 @@ func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon ti
 	if err != nil {
 		return err
 	}
-	ds, err := g.decideDates(ctx, tx, inv, wants, existing)
+	q, err := g.loadQuota(ctx, tx, inv, true, redecided(inv, wants))
 	if err != nil {
 		return err
+	}
+	ds, err := g.decideDates(ctx, tx, inv, wants, existing, q)
+	if err != nil {
+		return err
+	}
+	ds, cut := deferOpen(ds)
+	if !cut.IsZero() {
+		horizon = cut
 	}
 	if err := g.suggestForDates(ctx, tx, inv, ds); err != nil {
 		return err

@@ -68,6 +68,7 @@ type verdict struct {
 	text        string // English explanation for logs and audit
 	conflicts   []Booking
 	suggestions []Slot
+	quota       QuotaView // for the Reason*Quota* codes
 }
 
 // checkPolicy applies the booking rules that do not depend on other
@@ -100,6 +101,13 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 	}
 	busy, in := conflicts(near, inv.key(), s, e, buf, g.opt.Concurrent)
 	if !busy {
+		q, err := g.loadQuota(ctx, tx, inv, false, inv.key().owns)
+		if err != nil {
+			return verdict{}, err
+		}
+		if v, ok := q.take(inv.organizer, s, e); !ok {
+			return v, nil
+		}
 		return verdict{accepted: true, text: "the account is free"}, nil
 	}
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}

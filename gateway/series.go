@@ -40,6 +40,9 @@ type seriesPlan struct {
 	whole    *verdict  // the series is declined whole, without looking at dates
 	dates    []dated
 	removed  map[string]bool // dates the new version no longer has
+	// horizon, for a series without end, is where its decided dates stop
+	// (see deferOpen); zero for the end of the booking window.
+	horizon time.Time
 }
 
 // handleSeries answers a recurring series, an update of some of its
@@ -64,7 +67,7 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if err := g.saveDates(ctx, tx, a, inv, p.dates, p.existing, p.removed); err != nil {
 		return Outcome{}, err
 	}
-	if err := g.keepOpenSeries(ctx, tx, a, inv, p.dates); err != nil {
+	if err := g.keepOpenSeries(ctx, tx, a, inv, p.dates, p.horizon); err != nil {
 		return Outcome{}, err
 	}
 	return g.answerSeries(ctx, tx, a, inv, out, p.dates)
@@ -96,9 +99,25 @@ func (g *Gateway) planSeries(ctx context.Context, tx Tx, inv *invitation) (*seri
 		p.rejected = err.Error()
 		return p, nil
 	}
-	dates, err := g.decideDates(ctx, tx, inv, wants, existing)
+	replaced := inv.key().owns // a full version replaces every date
+	if inv.master == nil {
+		replaced = redecided(inv, wants)
+	}
+	q, err := g.loadQuota(ctx, tx, inv, inv.master != nil && openEnded(inv.master), replaced)
 	if err != nil {
 		return nil, err
+	}
+	dates, err := g.decideDates(ctx, tx, inv, wants, existing, q)
+	if err != nil {
+		return nil, err
+	}
+	if inv.master != nil && openEnded(inv.master) {
+		all := dates
+		if dates, p.horizon = deferOpen(dates); len(dates) == 0 && len(all) > 0 {
+			// Nothing fits: the series is declined for the quota.
+			p.whole = &all[0].v
+			return p, nil
+		}
 	}
 	if len(dates) > 0 && allCarried(dates) && len(removed) == 0 && carriedStale(dates, existing) {
 		p.ignored = "stale version: every date was already answered by a newer one"
@@ -250,7 +269,7 @@ func (g *Gateway) applyRanges(inv *invitation, existing []Booking, byKey map[str
 // given when the date did not change (same SEQUENCE and slot) or when a
 // newer version of it was already answered. The bookings around every date
 // are read at once, then each date is checked in memory.
-func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants []want, existing []Booking) ([]dated, error) {
+func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants []want, existing []Booking, q *quota) ([]dated, error) {
 	out := make([]dated, 0, len(wants))
 	buf := g.opt.Policy.Buffer
 	var spans []Span
@@ -273,6 +292,7 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		spans = append(spans, Span{w.start.Add(-buf), w.end.Add(buf)})
 	}
 	if len(spans) == 0 {
+		q.apply(inv.organizer, out)
 		return out, nil
 	}
 	near, err := tx.OverlappingAny(ctx, spans)
@@ -287,7 +307,19 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		}
 		out[i].v = verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
 	}
+	q.apply(inv.organizer, out)
 	return out, nil
+}
+
+// redecided reports the bookings of the meeting whose dates are decided
+// again now.
+func redecided(inv *invitation, wants []want) func(Booking) bool {
+	keys := make(map[string]bool, len(wants))
+	for _, w := range wants {
+		keys[w.key] = true
+	}
+	own := inv.key()
+	return func(b Booking) bool { return own.owns(b) && keys[b.RecurrenceID] }
 }
 
 // suggestForDates proposes free slots for the dates declined because the
@@ -365,7 +397,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	}
 	busy := 0
 	for _, d := range ds {
-		if !d.v.accepted {
+		if !d.v.accepted && !quotaReason(d.v.reason) { // a quota is no busy date
 			busy++
 		}
 	}

@@ -33,8 +33,14 @@ type memState struct {
 	// reminders is the reminder state of each booking ID (see
 	// remind_store_test.go).
 	reminders map[int64]memReminder
-	// series holds the open-ended series by UID.
-	series map[string]gateway.OpenSeries
+	// series holds the open-ended series by organizer and UID.
+	series map[string]memSeries
+}
+
+// memSeries is an open-ended series and when it was saved, as a counter.
+type memSeries struct {
+	gateway.OpenSeries
+	saved int64
 }
 
 func newMemStore() *memStore {
@@ -300,9 +306,10 @@ func (t *memTx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 
 func (t *memTx) SaveOpenSeries(ctx context.Context, os gateway.OpenSeries) error {
 	if t.s.series == nil {
-		t.s.series = map[string]gateway.OpenSeries{}
+		t.s.series = map[string]memSeries{}
 	}
-	t.s.series[os.Organizer+"\x00"+os.UID] = os
+	t.s.nextID++
+	t.s.series[os.Organizer+"\x00"+os.UID] = memSeries{os, t.s.nextID}
 	return nil
 }
 
@@ -323,23 +330,20 @@ func (t *memTx) OpenSeriesUIDs(ctx context.Context, organizer string) ([]string,
 }
 
 func (t *memTx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]gateway.OpenSeries, error) {
-	var out []gateway.OpenSeries
+	var due []memSeries
 	for _, os := range t.s.series {
 		if os.Horizon.Before(before) {
-			out = append(out, os)
+			due = append(due, os)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Horizon.Equal(out[j].Horizon) {
-			return out[i].Horizon.Before(out[j].Horizon)
-		}
-		if out[i].Organizer != out[j].Organizer {
-			return out[i].Organizer < out[j].Organizer
-		}
-		return out[i].UID < out[j].UID
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	// The one saved the longest ago first, as the database orders them.
+	sort.Slice(due, func(i, j int) bool { return due[i].saved < due[j].saved })
+	if limit > 0 && len(due) > limit {
+		due = due[:limit]
+	}
+	out := make([]gateway.OpenSeries, len(due))
+	for i, os := range due {
+		out[i] = os.OpenSeries
 	}
 	return out, nil
 }

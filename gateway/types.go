@@ -239,7 +239,8 @@ type Tx interface {
 	// OpenSeriesUIDs returns the UIDs of the organizer's open-ended series.
 	OpenSeriesUIDs(ctx context.Context, organizer string) ([]string, error)
 	// OpenSeriesDue returns up to limit open-ended series whose Horizon is
-	// before `before`, the lowest Horizon first.
+	// before `before`, the one saved the longest ago first (so that series
+	// that cannot move do not hold back the others).
 	OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]OpenSeries, error)
 	// OverlappingAny returns the accepted bookings that overlap at least
 	// one of the spans, each once, ordered by Start; each span bounded and

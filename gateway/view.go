@@ -72,6 +72,9 @@ type MailView struct {
 	Dates    int
 	Declined []DateDecision
 
+	// Quota says what the organizer holds, for a decline for a quota.
+	Quota QuotaView
+
 	// Outsider is set for a mail to somebody who may not book: it shows
 	// nothing they wrote (their meeting's title) in its subject.
 	Outsider bool
