@@ -14,7 +14,8 @@ import (
 // Message returns the record of an already processed message, or (nil, nil)
 // when the key is unknown.
 func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
-	return message(ctx, s.r, key)
+	m, err := message(ctx, s.r, key)
+	return m, markUnavailable(err)
 }
 
 // Message is Store.Message inside the transaction.

@@ -204,10 +204,13 @@ func (s *Store) SetMaxBookingLength(d time.Duration) {
 // IMMEDIATE, PostgreSQL takes an advisory lock first. fn must use only the
 // Tx it is given, not the Store. If fn returns an error or panics, the
 // transaction is rolled back.
+//
+// An error that says the database itself failed (unreachable, full,
+// read-only…) implements gateway.Unavailable.
 func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
-	return s.inTx(ctx, func(btx bun.Tx) error {
+	return markUnavailable(s.inTx(ctx, func(btx bun.Tx) error {
 		return fn(&tx{s: s, db: btx})
-	})
+	}))
 }
 
 // inTx runs fn in a serialized write transaction.

@@ -121,7 +121,7 @@ func template(v verdict) string {
 // key are only given for accepted bookings.
 func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time.Time) MailView {
 	loc := g.opt.Location
-	mv := MailView{Lang: g.opt.Lang, Summary: ev.Summary, OrganizerName: inv.organizerName, Organizer: inv.organizer,
+	mv := MailView{Lang: g.opt.Lang, Summary: storedText(ev.Summary, maxSummaryLen), OrganizerName: inv.organizerName, Organizer: inv.organizer,
 		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{s.In(loc), e.In(loc)},
 		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
 		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact,

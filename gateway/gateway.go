@@ -14,6 +14,8 @@ type Gateway struct {
 	log *slog.Logger
 	// kick wakes the outbox dispatcher after a decision queued mail.
 	kick chan struct{}
+	// waiting holds the messages whose decision could not be recorded.
+	waiting waitList
 }
 
 // New returns a Gateway. See Options for the required fields.
@@ -192,27 +194,39 @@ func firstUID(a *analysis) string {
 }
 
 // record writes the message record and, unless a more precise audit entry
-// was written by the decision, an audit entry.
+// was written by the decision, an audit entry. Every text is made fit for
+// a database column first: what a message says must never make its own
+// record fail.
 func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome) error {
 	now := g.opt.Now().UTC()
-	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: a.key, MessageID: a.env.MessageID,
-		Kind: out.Kind, Action: out.Action, UID: out.UID, Organizer: organizerOf(a), Room: out.Room,
-		Start: out.Start, End: out.End, Reason: out.Reason}); err != nil {
+	mid, uid, reason := printable(a.env.MessageID), printable(out.UID), printable(out.Reason)
+	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: a.key, MessageID: mid,
+		Kind: out.Kind, Action: out.Action, UID: uid, Organizer: organizerOf(a), Room: out.Room,
+		Start: out.Start, End: out.End, Reason: reason}); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	return tx.RecordMessage(ctx, ProcessedMessage{Key: a.key, MessageID: a.env.MessageID, Kind: out.Kind,
-		Action: out.Action, UID: out.UID, Reason: out.Reason, Folder: out.Folder, At: now})
+	return tx.RecordMessage(ctx, ProcessedMessage{Key: a.key, MessageID: mid, Kind: out.Kind,
+		Action: out.Action, UID: uid, Reason: reason, Folder: out.Folder, At: now})
 }
 
+// organizerOf is who a message is from, for logs and the audit: its
+// ORGANIZER when it is one mailbox, else the From field, printable.
 func organizerOf(a *analysis) string {
 	if a.cal != nil {
 		for _, e := range a.cal.Events {
-			if e.Organizer != nil {
-				return e.Organizer.Address()
+			if e.Organizer == nil {
+				continue
 			}
+			if m, err := e.Organizer.Mailbox(); err == nil {
+				return m
+			}
+			return printable(e.Organizer.Value)
 		}
 	}
-	return a.env.From
+	if a.env.From != "" {
+		return a.env.From
+	}
+	return a.env.FromText
 }
 
 func (g *Gateway) logOutcome(in Incoming, a *analysis, out Outcome, took time.Duration) {

@@ -19,7 +19,7 @@ const handleTimeout = 2 * time.Minute
 // tried again after a pause, with the rest of its batch: src.Next does not
 // deliver them a second time.
 func (g *Gateway) Run(ctx context.Context, src Source) error {
-	pause := time.Second
+	pause := g.opt.RetryPause
 	var retry []Incoming // delivered, not yet decided
 	for ctx.Err() == nil {
 		batch := retry
@@ -39,7 +39,7 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 			sleep(ctx, pause)
 			pause = min(pause*2, time.Minute)
 		} else {
-			pause = time.Second
+			pause = g.opt.RetryPause
 		}
 	}
 	return nil
@@ -63,6 +63,7 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 			outs, err := g.handleGroup(work, group)
 			if err == nil {
 				for k, in := range group {
+					g.waiting.done(in)
 					done = append(done, Filing{In: in, Folder: outs[k].Folder})
 				}
 				i += len(group)
@@ -76,16 +77,40 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 			}
 			out, err := g.HandleSafe(work, in)
 			if err != nil {
-				g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "err", err)
-				g.file(work, src, done)
-				return batch[i:]
+				if out, err = g.failed(work, in, err); err != nil {
+					g.file(work, src, done)
+					return batch[i:]
+				}
 			}
+			g.waiting.done(in)
 			done = append(done, Filing{In: in, Folder: out.Folder})
 			i++
 		}
 	}
 	g.file(work, src, done)
 	return rest
+}
+
+// failed handles a message whose decision could not be recorded. While the
+// database itself fails (Unavailable), the message stays in the inbox, and
+// the error is returned. Otherwise something in this message makes its
+// record fail: after Options.RecordAttempts tries it is recorded as
+// rejected with the error as its reason and filed, so that it cannot hold
+// back the messages after it. If even that record fails, it stays.
+func (g *Gateway) failed(ctx context.Context, in Incoming, err error) (Outcome, error) {
+	n := g.waiting.failed(in, g.opt.Now())
+	if unavailable(err) || n < g.opt.RecordAttempts {
+		g.log.Error("message left in the inbox: decision not recorded", "ref", in.Ref, "attempt", n, "err", err)
+		return Outcome{}, err
+	}
+	out, rerr := g.recordFailure(ctx, in, fmt.Sprintf("the decision could not be recorded (%d attempts): %s", n, printable(err.Error())))
+	if rerr != nil {
+		g.log.Error("message left in the inbox: neither its decision nor its rejection could be recorded",
+			"ref", in.Ref, "attempt", n, "err", err, "reject_err", rerr)
+		return Outcome{}, err
+	}
+	g.log.Error("message rejected: its decision could not be recorded", "ref", in.Ref, "attempts", n, "err", err)
+	return out, nil
 }
 
 // file files handled messages. A message not filed stays in the inbox and

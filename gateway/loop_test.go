@@ -104,8 +104,8 @@ func TestRun(t *testing.T) {
 	})
 
 	t.Run("database down: not filed, retried", func(t *testing.T) {
-		h := newHarness(t)
-		h.st.setFailUpdate(errors.New("database is down"))
+		h := newHarness(t, func(o *gateway.Options) { o.RetryPause = time.Millisecond })
+		h.st.setFailUpdate(downError("database is down"))
 		src := newFakeSource()
 		stop := runLoop(t, h, src)
 		defer stop()
@@ -129,6 +129,57 @@ func TestRun(t *testing.T) {
 		}
 		if q := h.st.outbox(); len(q) != 2 {
 			t.Errorf("%d mails queued, want 2", len(q))
+		}
+	})
+
+	t.Run("a record the database refuses: rejected after 3 attempts", func(t *testing.T) {
+		h := newHarness(t, func(o *gateway.Options) { o.RetryPause = time.Millisecond })
+		h.st.failRecord = func(m gateway.ProcessedMessage) error {
+			if m.Key == rawKey(invitation) && m.Action != gateway.ActionRejected {
+				return errors.New(`ERROR: integer out of range (SQLSTATE 22003)`)
+			}
+			return nil
+		}
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		defer stop()
+		src.batches <- []gateway.Incoming{ref(1, invitation), ref(2, other)}
+		want := []string{"INBOX/1/1 rejected", "INBOX/1/2 processed"}
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == len(want) })
+		if got := src.filings(); !slices.Equal(got, want) {
+			t.Errorf("filed %q, want %q", got, want)
+		}
+		pm, ok := h.st.processed(rawKey(invitation))
+		if want := "the decision could not be recorded (3 attempts): record decision: ERROR: integer out of range (SQLSTATE 22003)"; !ok || pm.Reason != want {
+			t.Errorf("recorded %+v, want reason %q", pm, want)
+		}
+		if !h.g.OldestWaiting().IsZero() {
+			t.Errorf("a message still waits: %v", h.g.OldestWaiting())
+		}
+	})
+
+	t.Run("database down: the oldest waiting message is reported", func(t *testing.T) {
+		h := newHarness(t, func(o *gateway.Options) { o.RetryPause = time.Millisecond })
+		h.st.setFailUpdate(downError("database is down"))
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		defer stop()
+		src.batches <- []gateway.Incoming{ref(1, invitation)}
+		waitFor(t, "several attempts", 5*time.Second, func() bool {
+			h.st.mu.Lock()
+			defer h.st.mu.Unlock()
+			return h.st.updates > 4
+		})
+		if got := h.g.OldestWaiting(); !got.Equal(t0) {
+			t.Errorf("OldestWaiting = %v, want %v", got, t0)
+		}
+		if got := src.filings(); len(got) != 0 {
+			t.Fatalf("filed %q while the database is down: never rejected for that", got)
+		}
+		h.st.setFailUpdate(nil)
+		waitFor(t, "filing after recovery", 5*time.Second, func() bool { return len(src.filings()) == 1 })
+		if !h.g.OldestWaiting().IsZero() {
+			t.Errorf("still waiting after recovery")
 		}
 	})
 

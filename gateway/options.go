@@ -99,6 +99,12 @@ type Options struct {
 	ProdID string
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// RecordAttempts is how many times a message whose decision cannot be
+	// recorded, while the database works, is tried before it is rejected
+	// (3 when 0). RetryPause is the first pause before trying again,
+	// doubled up to a minute (1 s when 0).
+	RecordAttempts int
+	RetryPause     time.Duration
 	// OnOutcome, when set, is called after each message Handle decided
 	// (or found already decided), with how long it took. It must be quick
 	// and safe for concurrent use; metrics hang here.
@@ -137,6 +143,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.LeadMinutes <= 0 {
 		o.LeadMinutes = 5
+	}
+	if o.RecordAttempts <= 0 {
+		o.RecordAttempts = 3
+	}
+	if o.RetryPause <= 0 {
+		o.RetryPause = time.Second
 	}
 	if o.ProdID == "" {
 		o.ProdID = "-//roomgate//roomgate//EN"

@@ -81,7 +81,7 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	}
 	view := g.mailView(inv, first, ds[0].ev, ds[0].start, ds[0].end)
 	if inv.master != nil {
-		view.Summary = inv.master.Summary
+		view.Summary = storedText(inv.master.Summary, maxSummaryLen)
 	}
 	view.Series, view.Dates = true, len(ds)
 	view.Declined = g.declinedDates(ds)

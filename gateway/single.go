@@ -79,7 +79,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invitation, prev *Booking, out Outcome) (Outcome, error) {
 	ev := inv.master
 	b := *prev
-	b.Summary, b.DTStamp, b.MessageID, b.UpdatedAt = ev.Summary, ev.DTStamp, a.env.MessageID, g.opt.Now().UTC()
+	b.Summary, b.DTStamp, b.MessageID, b.UpdatedAt = storedText(ev.Summary, maxSummaryLen), ev.DTStamp, a.env.MessageID, g.opt.Now().UTC()
 	if err := tx.SaveBooking(ctx, &b); err != nil {
 		return Outcome{}, fmt.Errorf("save booking: %w", err)
 	}
@@ -170,7 +170,7 @@ func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid s
 		st = StatusAccepted
 	}
 	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
-		OrganizerName: inv.organizerName, Summary: ev.Summary, Start: ev.Start.UTC(), End: ev.End.UTC(),
+		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),
 		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
 		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now}
 }

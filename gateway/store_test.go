@@ -13,6 +13,12 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
+// downError is the memStore's "database unreachable".
+type downError string
+
+func (e downError) Error() string     { return string(e) }
+func (e downError) Unavailable() bool { return true }
+
 // memStore is an in-memory gateway.Store. One mutex serializes Update and
 // guards the state; a failing transaction restores the snapshot taken
 // before it. failUpdate, when set, makes Update fail without running fn.
@@ -21,6 +27,9 @@ type memStore struct {
 	st         memState
 	failUpdate error
 	updates    int // Update calls, failed ones included
+	// failRecord, when set, may refuse a message's record, as a database
+	// refuses a value it cannot hold.
+	failRecord func(gateway.ProcessedMessage) error
 }
 
 // memState is everything the store holds. clone makes a deep copy.
@@ -76,7 +85,7 @@ func (s *memStore) Update(ctx context.Context, fn func(gateway.Tx) error) error 
 			s.st = snap
 		}
 	}()
-	if err := fn(&memTx{s: &s.st}); err != nil {
+	if err := fn(&memTx{s: &s.st, failRecord: s.failRecord}); err != nil {
 		return err
 	}
 	done = true
@@ -177,7 +186,10 @@ func (s *memStore) processed(key string) (gateway.ProcessedMessage, bool) {
 }
 
 // memTx is the transaction view; the store's mutex is held while it is used.
-type memTx struct{ s *memState }
+type memTx struct {
+	s          *memState
+	failRecord func(gateway.ProcessedMessage) error
+}
 
 func (t *memTx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
 	if m, ok := t.s.messages[key]; ok {
@@ -187,6 +199,11 @@ func (t *memTx) Message(ctx context.Context, key string) (*gateway.ProcessedMess
 }
 
 func (t *memTx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) error {
+	if t.failRecord != nil {
+		if err := t.failRecord(m); err != nil {
+			return err
+		}
+	}
 	if _, ok := t.s.messages[m.Key]; ok {
 		return gateway.ErrDuplicate
 	}

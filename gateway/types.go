@@ -264,6 +264,22 @@ type Tx interface {
 	SetRecording(ctx context.Context, id int64, at time.Time) error
 }
 
+// Unavailable is implemented by Store errors that say the database itself
+// failed (it cannot be reached, is full, read-only, shutting down), rather
+// than refused what one decision wrote. A message whose decision fails so
+// stays in the inbox until the database is back; one whose decision fails
+// otherwise is rejected after a few attempts (see Options.RecordAttempts).
+type Unavailable interface {
+	error
+	Unavailable() bool
+}
+
+// unavailable reports whether err says the database itself failed.
+func unavailable(err error) bool {
+	var u Unavailable
+	return errors.As(err, &u) && u.Unavailable()
+}
+
 // ErrDuplicate is returned by Tx.RecordMessage when the message was already
 // recorded (by this or another instance).
 var ErrDuplicate = errors.New("message already processed")

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ParseOptions configures Parse.
@@ -111,9 +112,16 @@ func parseEvent(c *Component, res *resolver) (*Event, error) {
 	if strings.ContainsFunc(p.Value, isControl) {
 		return nil, errors.New("control character in UID") // could not be copied into a reply
 	}
+	if !utf8.ValidString(p.Value) || len(p.Value) > maxUID {
+		return nil, fmt.Errorf("UID not UTF-8 or longer than %d octets", maxUID)
+	}
 	e.UID = p.Value
 	if p := c.Prop("SEQUENCE"); p != nil {
-		e.Sequence = parseSequence(p.Value)
+		n, err := parseSequence(p.Value)
+		if err != nil {
+			return nil, err
+		}
+		e.Sequence = n
 	}
 	if p := c.Prop("DTSTAMP"); p != nil {
 		if v, err := parseTimeValue(p.Value, false); err == nil && !v.date {
@@ -133,14 +141,39 @@ func parseEvent(c *Component, res *resolver) (*Event, error) {
 	return e, e.readRecurrence(c, res)
 }
 
-// parseSequence reads SEQUENCE (RFC 5545 §3.8.7.4). Zoom writes a Unix
-// timestamp there, so it is read as 64 bits; a bad value counts as 0.
-func parseSequence(v string) int {
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+// maxUID bounds a UID (Outlook's, the longest seen, are about 200 octets).
+const maxUID = 1000
+
+// parseSequence reads SEQUENCE (RFC 5545 §3.8.7.4): a non-negative integer
+// that a 32-bit column holds (Zoom writes a Unix timestamp there, which
+// fits until 2038). Anything else is an error: a version that cannot be
+// stored cannot be compared either.
+func parseSequence(v string) (int, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 	if err != nil || n < 0 {
-		return 0
+		return 0, fmt.Errorf("SEQUENCE %q is not an integer from 0 to 2147483647", clipValue(v))
 	}
-	return int(n)
+	return int(n), nil
+}
+
+// Instants outside these years are refused: no meeting is planned there,
+// and every database can store what is inside.
+const minYear, maxYear = 1900, 9999
+
+// checkInstant refuses an instant outside minYear–maxYear.
+func checkInstant(what string, t time.Time) error {
+	if y := t.UTC().Year(); y < minYear || y > maxYear {
+		return fmt.Errorf("%s in year %d, outside %d–%d", what, y, minYear, maxYear)
+	}
+	return nil
+}
+
+// clipValue cuts a value quoted in an error.
+func clipValue(v string) string {
+	if len(v) > 40 {
+		return strings.ToValidUTF8(v[:40], "") + "…"
+	}
+	return v
 }
 
 // readTimes sets Start, End and AllDay from DTSTART and DTEND or DURATION
@@ -157,11 +190,17 @@ func (e *Event) readTimes(c *Component, res *resolver) error {
 	}
 	e.AllDay, e.startWall, e.startZone, e.startUTC = v.date, v.wall, z, v.utc
 	e.Start = z.instant(v.wall)
+	if err := checkInstant("DTSTART", e.Start); err != nil {
+		return err
+	}
 	if !v.date && !v.utc {
 		e.StartTZID = p.Param("TZID")
 	}
 	end, err := e.readEnd(c, res)
 	if err != nil {
+		return err
+	}
+	if err := checkInstant("the end", end); err != nil {
 		return err
 	}
 	if end.Before(e.Start) {
@@ -204,8 +243,11 @@ func (e *Event) readEnd(c *Component, res *resolver) (time.Time, error) {
 func (e *Event) readRecurrence(c *Component, res *resolver) error {
 	if p := c.Prop("RECURRENCE-ID"); p != nil {
 		t, err := res.instant(p, p.Value)
+		if err == nil {
+			err = checkInstant("RECURRENCE-ID", t)
+		}
 		if err != nil {
-			return fmt.Errorf("bad RECURRENCE-ID value %q: %w", p.Value, err)
+			return fmt.Errorf("bad RECURRENCE-ID value %q: %w", clipValue(p.Value), err)
 		}
 		e.RecurrenceID = &RecurrenceID{Time: t, Prop: p,
 			ThisAndFuture: strings.EqualFold(p.Param("RANGE"), "THISANDFUTURE")}
@@ -263,8 +305,11 @@ func (r *resolver) list(props []*Property) ([]time.Time, error) {
 				return nil, errors.New("too many values")
 			}
 			t, err := r.instant(p, s)
+			if err == nil {
+				err = checkInstant("a date", t)
+			}
 			if err != nil {
-				return nil, fmt.Errorf("%q: %w", s, err)
+				return nil, fmt.Errorf("%q: %w", clipValue(s), err)
 			}
 			out = append(out, t)
 		}

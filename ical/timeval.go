@@ -101,8 +101,15 @@ func parseDuration(s string) (duration, error) {
 	if digits != 0 {
 		return d, fmt.Errorf("%w %q", errBadDuration, s)
 	}
+	if d.days > maxDurationDays || d.secs > maxDurationDays*86400 || d.days*86400+int(d.secs) > maxDurationDays*86400 {
+		return d, fmt.Errorf("%w %q: longer than %d days", errBadDuration, s, maxDurationDays)
+	}
 	return d, nil
 }
+
+// maxDurationDays bounds a DURATION: an event of more than ten years is
+// no meeting, and larger values would overflow time arithmetic.
+const maxDurationDays = 3660
 
 // add adds n units of unit c to d.
 func (d *duration) add(c byte, n int64, inTime bool) bool {

@@ -13,15 +13,22 @@ type healthReport struct {
 	IMAP     string `json:"imap"`     // "connected" or "disconnected"
 	Database string `json:"database"` // "ok" or "unreachable"
 	Outbox   string `json:"outbox"`   // "ok", "stuck" or "unknown"
+	// Inbox is "stuck" when a message read from the inbox has waited
+	// longer than InboxStuckAfter for its decision to be recorded.
+	Inbox string `json:"inbox"` // "ok" or "stuck"
 }
 
-// health answers 200 when IMAP is connected, the database answers and no
-// mail has waited in the outbox longer than StuckAfter; 503 otherwise. It
+// health answers 200 when IMAP is connected, the database answers, no
+// mail has waited in the outbox longer than StuckAfter and no message in
+// the inbox longer than InboxStuckAfter; 503 otherwise. It
 // needs no token and reveals nothing sensitive.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	rep := healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok"}
+	rep := healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}
+	if s.opt.Waiting != nil && waitedFor(s.opt.Waiting(), s.opt.Now()) > s.opt.InboxStuckAfter {
+		rep.Inbox, rep.Status = "stuck", "failing"
+	}
 	if !s.opt.Metrics.IMAPConnected() {
 		rep.IMAP, rep.Status = "disconnected", "failing"
 	}

@@ -28,6 +28,7 @@ type Metrics struct {
 
 	imapUp, imapSeen atomic.Bool
 	storeOnce        sync.Once
+	inboxOnce        sync.Once
 }
 
 // NewMetrics returns metrics registered in a registry of their own, with
@@ -49,6 +50,26 @@ func NewMetrics() *Metrics {
 	m.reg.MustRegister(m.messages, m.latency, m.reconnects, m.connected, m.codes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchInbox publishes roomgate_inbox_oldest_waiting_seconds: how long the
+// oldest message read from the inbox has waited for its decision to be
+// recorded (0 when none waits). oldest is gateway.Gateway.OldestWaiting.
+// Only the first call counts.
+func (m *Metrics) WatchInbox(oldest, now func() time.Time) {
+	m.inboxOnce.Do(func() {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roomgate_inbox_oldest_waiting_seconds",
+			Help: "Age of the oldest message whose decision could not be recorded yet; 0 when none."},
+			func() float64 { return waitedFor(oldest(), now()).Seconds() }))
+	})
+}
+
+// waitedFor is how long since t, 0 when t is zero.
+func waitedFor(t, now time.Time) time.Duration {
+	if t.IsZero() || now.Before(t) {
+		return 0
+	}
+	return now.Sub(t)
 }
 
 // ObserveOutcome counts a handled message and its decision time. A Zoom

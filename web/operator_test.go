@@ -11,29 +11,38 @@ import (
 )
 
 func TestHealth(t *testing.T) {
+	waiting := time.Time{}
 	tests := []struct {
 		name  string
 		setup func(*fakeStore, *Metrics)
 		code  int
 		want  healthReport
 	}{
+		{"a message waits 6 minutes", func(*fakeStore, *Metrics) { waiting = t0.Add(-6 * time.Minute) }, http.StatusServiceUnavailable,
+			healthReport{Status: "failing", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "stuck"}},
+		{"a message waits 4 minutes", func(*fakeStore, *Metrics) { waiting = t0.Add(-4 * time.Minute) }, http.StatusOK,
+			healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"all good", func(*fakeStore, *Metrics) {}, http.StatusOK,
-			healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok"}},
+			healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"IMAP down", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false) }, http.StatusServiceUnavailable,
-			healthReport{Status: "failing", IMAP: "disconnected", Database: "ok", Outbox: "ok"}},
+			healthReport{Status: "failing", IMAP: "disconnected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"database down", func(st *fakeStore, _ *Metrics) { st.setPingErr(true) }, http.StatusServiceUnavailable,
-			healthReport{Status: "failing", IMAP: "connected", Database: "unreachable", Outbox: "unknown"}},
+			healthReport{Status: "failing", IMAP: "connected", Database: "unreachable", Outbox: "unknown", Inbox: "ok"}},
 		{"outbox stuck", func(st *fakeStore, _ *Metrics) { st.outbox[1].CreatedAt = t0.Add(-16 * time.Minute) },
-			http.StatusServiceUnavailable, healthReport{Status: "failing", IMAP: "connected", Database: "ok", Outbox: "stuck"}},
+			http.StatusServiceUnavailable, healthReport{Status: "failing", IMAP: "connected", Database: "ok", Outbox: "stuck", Inbox: "ok"}},
 		{"old mail already sent", func(st *fakeStore, _ *Metrics) { st.outbox[0].CreatedAt = t0.Add(-48 * time.Hour) },
-			http.StatusOK, healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok"}},
+			http.StatusOK, healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, m := sampleStore(), NewMetrics()
 			m.SetIMAPConnected(true)
+			waiting = time.Time{}
 			tt.setup(st, m)
-			s := newServer(t, st, func(o *Options) { o.Metrics = m })
+			s := newServer(t, st, func(o *Options) {
+				o.Metrics = m
+				o.Waiting = func() time.Time { return waiting }
+			})
 			res, body := get(t, s, "/healthz")
 			wantStatus(t, res, body, tt.code)
 			var got healthReport
@@ -55,6 +64,7 @@ func TestMetrics(t *testing.T) {
 	m.SetIMAPConnected(true)
 	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindRequest, Action: gateway.ActionAccepted}, 20*time.Millisecond)
 	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindZoomCode, Action: gateway.ActionRelayed}, time.Millisecond)
+	m.WatchInbox(func() time.Time { return t0.Add(-90 * time.Second) }, func() time.Time { return t0 })
 	s := newServer(t, sampleStore(), func(o *Options) { o.Metrics = m })
 	res, body := get(t, s, "/metrics", "Authorization", "Bearer "+operatorToken)
 	wantStatus(t, res, body, http.StatusOK)
@@ -63,7 +73,7 @@ func TestMetrics(t *testing.T) {
 		`roomgate_messages_total{action="relayed",kind="zoom-code"} 1`,
 		"# TYPE roomgate_decision_duration_seconds histogram", "roomgate_decision_duration_seconds_count 2",
 		"roomgate_imap_reconnects_total 1", "roomgate_imap_connected 1",
-		"roomgate_zoom_codes_relayed_total 1", "roomgate_outbox_depth 1",
+		"roomgate_zoom_codes_relayed_total 1", "roomgate_outbox_depth 1", "roomgate_inbox_oldest_waiting_seconds 90",
 		"# TYPE roomgate_outbox_oldest_pending_seconds gauge", "go_goroutines")
 }
 

@@ -74,6 +74,12 @@ type Options struct {
 	// StuckAfter: a pending mail older than this makes /healthz fail
 	// (15 minutes when 0).
 	StuckAfter time.Duration
+	// Waiting returns since when the oldest message read from the inbox
+	// waits for its decision to be recorded (gateway's OldestWaiting),
+	// zero when none; nil when unknown. Past InboxStuckAfter (5 minutes
+	// when 0) /healthz fails.
+	Waiting         func() time.Time
+	InboxStuckAfter time.Duration
 	// Metrics receives the store's gauges and serves /metrics; a new one
 	// is made when nil.
 	Metrics *Metrics
@@ -132,6 +138,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.StuckAfter <= 0 {
 		o.StuckAfter = 15 * time.Minute
+	}
+	if o.InboxStuckAfter <= 0 {
+		o.InboxStuckAfter = 5 * time.Minute
 	}
 	if o.Metrics == nil {
 		o.Metrics = NewMetrics()

@@ -294,6 +294,12 @@ func badCorpus(t *testing.T) []badMessage {
 		{"invalid charset", mail("text/calendar; method=REQUEST; charset=x-no-such-charset", "7bit", cal("UID:bad-4\r\nDTSTART:"+s+"\r\nDTEND:"+e+"\r\n"))},
 		{"broken base64", mail("text/calendar; method=REQUEST", "base64", "QkVHSU46VkNBTEVOREFS!!!!****\r\n")},
 		{"broken MIME", mail("multipart/mixed; boundary=\"x\"", "7bit", "--x\r\nContent-Type: text/calendar\r\nContent-Transfer-Encoding: base64\r\n\r\n@@@@\r\n")},
+		// Values no database column holds, which once stalled the queue.
+		{"SEQUENCE beyond 32 bits", mail("text/calendar; method=REQUEST", "7bit", cal("UID:bad-6\r\nSEQUENCE:2147483648\r\nDTSTART:"+s+"\r\nDTEND:"+e+"\r\n"))},
+		{"endless DURATION", mail("text/calendar; method=REQUEST", "7bit", cal("UID:bad-7\r\nDTSTART:"+s+"\r\nDURATION:P99999999W\r\n"))},
+		{"NUL in the organizer", mail("text/calendar; method=REQUEST", "8bit", cal("UID:bad-8\r\nDTSTART:"+s+"\r\nDTEND:"+e+"\r\nORGANIZER:mailto:al\x00ice@coop.example\r\n"))},
+		{"UID not UTF-8", mail("text/calendar; method=REQUEST", "8bit", cal("UID:bad-\xff\xfe\r\nDTSTART:"+s+"\r\nDTEND:"+e+"\r\n"))},
+		{"year 1800", mail("text/calendar; method=REQUEST", "7bit", cal("UID:bad-9\r\nDTSTART:18000101T100000Z\r\nDTEND:18000101T110000Z\r\n"))},
 		{"20 MB attachment", mail("multipart/mixed; boundary=\"b\"", "7bit", "--b\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n"+
 			cal("UID:bad-5\r\nDTSTART:"+s+"\r\nDTEND:"+e+"\r\n")+"--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"+big+"--b--\r\n")},
 	}

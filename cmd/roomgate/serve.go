@@ -89,6 +89,7 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	metrics.WatchInbox(a.gw.OldestWaiting, time.Now)
 	src, err := a.newIMAP(metrics.SetIMAPConnected)
 	if err != nil {
 		return err

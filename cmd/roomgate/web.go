@@ -38,7 +38,9 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(
 	if cfg.HTTP.Listen == "" {
 		return func() {}, nil
 	}
-	h, err := web.New(cfg.webOptions(a.store, m, log))
+	opt := cfg.webOptions(a.store, m, log)
+	opt.Waiting = a.gw.OldestWaiting
+	h, err := web.New(opt)
 	if err != nil {
 		return nil, err
 	}
