@@ -226,9 +226,10 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 }
 
 // FlushOutbox sends every mail that is due, oldest first, and returns how
-// many were sent. At the first temporary failure it stops: the server is
-// most likely down, so every mail due waits with the one that failed and
-// they leave in order once it answers again.
+// many were sent. At the first temporary failure of the server it stops:
+// every mail due waits with the one that failed, and they leave in order
+// once it answers again. A failure of one mail only (PerMailError) delays
+// that mail alone.
 func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) (int, error) {
 	opt = opt.withDefaults()
 	sent := 0
@@ -278,7 +279,9 @@ func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt Outbo
 	g.log.Warn("mail not sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "attempt", m.Attempts+1,
 		"permanent", permanent, "next_attempt", next, "err", serr)
 	err = g.opt.Store.OutboxRetry(ctx, m.ID, next, serr.Error(), permanent)
-	if permanent || m.Channel == ChannelWebhook { // a chat that is down holds no mail back
+	var pm PerMailError
+	perMail := errors.As(serr, &pm) && pm.PerMail()
+	if permanent || perMail || m.Channel == ChannelWebhook { // a chat that is down holds no mail back
 		return false, time.Time{}, err
 	}
 	return false, next, err

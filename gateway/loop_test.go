@@ -394,6 +394,22 @@ func TestFlushOutbox(t *testing.T) {
 		}
 	})
 
+	t.Run("one recipient busy: only its mail waits", func(t *testing.T) {
+		h := queue(t)
+		s := &fakeSender{errs: []error{perMailErr{"450 4.2.1 mailbox busy"}}}
+		n, err := h.g.FlushOutbox(ctx, s, opt)
+		if n != 1 || err != nil || s.hits != 2 {
+			t.Fatalf("FlushOutbox = %d, %v after %d sends; want 1, nil after 2 (the second mail goes on)", n, err, s.hits)
+		}
+		q := h.st.outbox()
+		if q[0].Status != gateway.OutboxPending || q[0].Attempts != 1 || !q[0].NextAttempt.After(t0) {
+			t.Errorf("busy recipient's mail: %s attempts %d next %v", q[0].Status, q[0].Attempts, q[0].NextAttempt)
+		}
+		if q[1].Status != gateway.OutboxSent {
+			t.Errorf("the other mail is %s, want sent at once", q[1].Status)
+		}
+	})
+
 	t.Run("too many attempts", func(t *testing.T) {
 		h := queue(t)
 		tmp := errors.New("451 busy")
@@ -468,3 +484,9 @@ func TestRunOutbox(t *testing.T) {
 		t.Errorf("mail is %s", m.Status)
 	}
 }
+
+// perMailErr is a temporary failure of one mail only (gateway.PerMailError).
+type perMailErr struct{ msg string }
+
+func (e perMailErr) Error() string { return e.msg }
+func (e perMailErr) PerMail() bool { return true }

@@ -339,6 +339,16 @@ type PermanentError interface {
 	Permanent() bool
 }
 
+// PerMailError is implemented by Sender errors that concern one mail only
+// (a recipient refused for now, RFC 5321 §4.2.1's 4xx to RCPT): that mail
+// is retried alone, and the others are not held back. Any other temporary
+// error (connecting, TLS, AUTH, 421) means the server is out of reach, and
+// every mail due waits with the one that failed.
+type PerMailError interface {
+	error
+	PerMail() bool
+}
+
 // Span is a half-open time range [Start, End).
 type Span struct{ Start, End time.Time }
 

@@ -1,7 +1,6 @@
 package mailbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"codeberg.org/opteos/roomgate/ical"
 )
 
 // DefaultSMTPTimeout bounds one SMTP conversation when SMTPOptions.Timeout
@@ -61,12 +62,16 @@ type SMTP struct {
 // gateway.PermanentError: Permanent is true for a 5xx answer to MAIL, RCPT
 // or DATA (RFC 5321 section 4.2.1) or a mail that can never be sent as it
 // is. Failures while connecting, including a 5xx to EHLO or AUTH, are
-// temporary: they concern the configuration, not the mail.
+// temporary: they concern the configuration, not the mail. It implements
+// gateway.PerMailError too: PerMail is true when the server answered for
+// this mail alone (a 4xx other than 421 to MAIL, RCPT or DATA, "mailbox
+// busy" say), so the other mails need not wait.
 type SendError struct {
 	// Code is the SMTP reply code, 0 for network and local errors.
-	Code int
-	Err  error
-	perm bool
+	Code    int
+	Err     error
+	perm    bool
+	perMail bool
 }
 
 // Error describes the failure.
@@ -77,6 +82,10 @@ func (e *SendError) Unwrap() error { return e.Err }
 
 // Permanent reports whether retrying cannot help.
 func (e *SendError) Permanent() bool { return e.perm }
+
+// PerMail reports whether the failure concerns this mail only, not the
+// server.
+func (e *SendError) PerMail() bool { return e.perMail || e.perm }
 
 // NewSMTP validates opt and returns a sender. It does not connect.
 func NewSMTP(opt SMTPOptions) (*SMTP, error) {
@@ -105,7 +114,8 @@ func NewSMTP(opt SMTPOptions) (*SMTP, error) {
 // *SendError; 4xx answers, network and connection errors give a temporary
 // one.
 func (s *SMTP) Send(ctx context.Context, from string, to []string, raw []byte) error {
-	if err := checkEnvelope(from, to); err != nil {
+	utf8, err := checkEnvelope(from, to)
+	if err != nil {
 		return &SendError{Err: err, perm: true}
 	}
 	s.mu.Lock()
@@ -120,12 +130,46 @@ func (s *SMTP) Send(ctx context.Context, from string, to []string, raw []byte) e
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := c.SendMail(from, to, bytes.NewReader(raw)); err != nil {
-		s.discard()
-		return classify(err)
+	if utf8 {
+		if ok, _ := c.Extension("SMTPUTF8"); !ok {
+			return &SendError{Err: errors.New("an address is not ASCII and the server does not support SMTPUTF8 (RFC 6531)"), perm: true}
+		}
+	}
+	if err := transaction(c, from, to, raw, utf8); err != nil {
+		se := classify(err)
+		if !se.perMail {
+			s.discard() // the connection is in doubt
+		} else if rerr := c.Reset(); rerr != nil {
+			s.discard()
+		}
+		return se
 	}
 	s.lastUsed = time.Now()
 	return nil
+}
+
+// transaction runs one mail transaction (RFC 5321 §3.3).
+func transaction(c *smtp.Client, from string, to []string, raw []byte, utf8 bool) error {
+	var opts *smtp.MailOptions
+	if utf8 {
+		opts = &smtp.MailOptions{UTF8: true}
+	}
+	if err := c.Mail(from, opts); err != nil {
+		return err
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		return err
+	}
+	return w.Close()
 }
 
 // Check connects, says EHLO, starts TLS, authenticates and quits.
@@ -248,28 +292,43 @@ func (s *SMTP) hello(c *smtp.Client) error {
 	return nil
 }
 
-// checkEnvelope rejects addresses that would break the SMTP command line.
-func checkEnvelope(from string, to []string) error {
+// checkEnvelope accepts only addresses that are exactly one mailbox
+// (ical.ParseMailbox): nothing else is ever handed to the server. It
+// reports whether one of them needs SMTPUTF8.
+func checkEnvelope(from string, to []string) (utf8 bool, err error) {
 	if len(to) == 0 {
-		return errors.New("no recipients")
+		return false, errors.New("no recipients")
 	}
 	for _, a := range append([]string{from}, to...) {
-		if strings.ContainsAny(a, "\r\n<> ") {
-			return fmt.Errorf("invalid address %q", a)
+		if _, err := ical.ParseMailbox(a); err != nil {
+			return false, err
 		}
+		utf8 = utf8 || !isASCII(a)
 	}
-	return nil
+	return utf8, nil
 }
 
-// classify wraps err in a *SendError, permanent for 5xx answers.
-func classify(err error) error {
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// classify wraps an error of a mail transaction in a *SendError: a 5xx
+// answer is permanent, a 4xx other than 421 (service closing) concerns
+// this mail only, anything else (421, the connection lost) the server.
+func classify(err error) *SendError {
 	var se *SendError
 	if errors.As(err, &se) {
-		return err
+		return se
 	}
 	var serr *smtp.SMTPError
 	if errors.As(err, &serr) {
-		return &SendError{Code: serr.Code, Err: err, perm: serr.Code >= 500 && serr.Code < 600}
+		c := serr.Code
+		return &SendError{Code: c, Err: err, perm: c >= 500 && c < 600, perMail: c >= 400 && c < 500 && c != 421}
 	}
 	return &SendError{Err: err}
 }

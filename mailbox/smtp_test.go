@@ -73,16 +73,20 @@ func TestSMTPErrors(t *testing.T) {
 		edit      func(*SMTPOptions)
 		to        []string
 		permanent bool
+		perMail   bool // the failure concerns this mail only
 		code      int
 	}{
-		{name: "5xx-permanent", setup: func(s *mailtest.SMTPSink) { s.SetReject(550) }, permanent: true, code: 550},
+		{name: "5xx-permanent", setup: func(s *mailtest.SMTPSink) { s.SetReject(550) }, permanent: true, perMail: true, code: 550},
 		{name: "421-temporary", setup: func(s *mailtest.SMTPSink) { s.SetDown(true) }, code: 421},
-		{name: "4xx-temporary", setup: func(s *mailtest.SMTPSink) { s.SetReject(450) }, code: 450},
+		{name: "4xx-temporary", setup: func(s *mailtest.SMTPSink) { s.SetReject(450) }, perMail: true, code: 450},
+		{name: "4xx-to-one-recipient", setup: func(s *mailtest.SMTPSink) { s.SetRejectRcpt("alice@example.org", 451) }, perMail: true, code: 451},
+		{name: "non-ASCII-without-SMTPUTF8", to: []string{"élodie@example.org"}, permanent: true, perMail: true},
+		{name: "two-@-permanent", to: []string{"mallory@evil.example@example.org"}, permanent: true, perMail: true},
 		{name: "server-gone-temporary", setup: func(s *mailtest.SMTPSink) { s.Close() }},
 		{name: "untrusted-certificate-temporary", edit: func(o *SMTPOptions) { o.TLSConfig = nil }},
 		{name: "auth-failure-temporary", setup: func(s *mailtest.SMTPSink) { s.SetAuthFailure(true) }},
-		{name: "no-recipient-permanent", to: []string{}, permanent: true},
-		{name: "bad-address-permanent", to: []string{"a@example.org\r\nDATA"}, permanent: true},
+		{name: "no-recipient-permanent", to: []string{}, permanent: true, perMail: true},
+		{name: "bad-address-permanent", to: []string{"a@example.org\r\nDATA"}, permanent: true, perMail: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,10 +106,39 @@ func TestSMTPErrors(t *testing.T) {
 			}
 			var serr *SendError
 			errors.As(err, &serr)
-			if perr.Permanent() != tt.permanent || serr.Code != tt.code {
-				t.Fatalf("Send error %v: permanent=%v code=%d, want %v %d", err, perr.Permanent(), serr.Code, tt.permanent, tt.code)
+			if perr.Permanent() != tt.permanent || serr.Code != tt.code || serr.PerMail() != tt.perMail {
+				t.Fatalf("Send error %v: permanent=%v per mail=%v code=%d, want %v %v %d", err, perr.Permanent(), serr.PerMail(), serr.Code, tt.permanent, tt.perMail, tt.code)
 			}
 		})
+	}
+}
+
+// TestSMTPOneRecipientBusy: a recipient refused for now fails its own
+// mail only; the next mail goes through the same connection.
+func TestSMTPOneRecipientBusy(t *testing.T) {
+	sink := mailtest.NewSMTPSink(t)
+	s := newTestSMTP(t, sink, nil)
+	sink.SetRejectRcpt("busy@example.org", 450)
+	if err := s.Send(context.Background(), "room@example.org", []string{"busy@example.org"}, replyMail(1)); err == nil {
+		t.Fatal("a busy recipient was accepted")
+	}
+	if err := s.Send(context.Background(), "room@example.org", []string{"alice@example.org"}, replyMail(2)); err != nil {
+		t.Fatalf("the next mail: %v", err)
+	}
+	if got := sink.Wait(t, 1, 5*time.Second); len(got) != 1 || got[0].To[0] != "alice@example.org" {
+		t.Errorf("delivered %+v", got)
+	}
+}
+
+// TestSMTPUTF8: a non-ASCII address goes to a server that offers SMTPUTF8.
+func TestSMTPUTF8(t *testing.T) {
+	sink := mailtest.NewSMTPSink(t, mailtest.WithSMTPUTF8())
+	s := newTestSMTP(t, sink, nil)
+	if err := s.Send(context.Background(), "room@example.org", []string{"élodie@example.org"}, replyMail(1)); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if got := sink.Wait(t, 1, 5*time.Second); got[0].To[0] != "élodie@example.org" {
+		t.Errorf("delivered to %v", got[0].To)
 	}
 }
 

@@ -38,14 +38,22 @@ type SMTPSink struct {
 	added   chan struct{} // closed and replaced on each new mail
 	down    bool
 	reject  int
-	authBad bool
+	// rejectRcpt answers a code to RCPT for these addresses only.
+	rejectRcpt map[string]int
+	authBad    bool
 	logger  *testLogger
 	closing sync.Once
 }
 
+// SinkOption configures a sink at its start.
+type SinkOption func(*smtp.Server)
+
+// WithSMTPUTF8 makes the sink offer SMTPUTF8 (RFC 6531).
+func WithSMTPUTF8() SinkOption { return func(s *smtp.Server) { s.EnableSMTPUTF8 = true } }
+
 // NewSMTPSink starts a sink on 127.0.0.1:0, with a second listener for
 // implicit TLS.
-func NewSMTPSink(t testing.TB) *SMTPSink {
+func NewSMTPSink(t testing.TB, opts ...SinkOption) *SMTPSink {
 	t.Helper()
 	serverTLS, clientTLS := NewTLS(t)
 	s := &SMTPSink{clientTLS: clientTLS, added: make(chan struct{}), logger: newTestLogger(t)}
@@ -58,6 +66,9 @@ func NewSMTPSink(t testing.TB) *SMTPSink {
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.ErrorLog = s.logger
+	for _, o := range opts {
+		o(srv)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("mailtest: listen: %v", err)
@@ -99,6 +110,17 @@ func (s *SMTPSink) SetReject(code int) {
 	s.mu.Lock()
 	s.reject = code
 	s.mu.Unlock()
+}
+
+// SetRejectRcpt makes the sink answer code (e.g. 450, mailbox busy) to
+// RCPT for that address only; 0 accepts it again.
+func (s *SMTPSink) SetRejectRcpt(addr string, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rejectRcpt == nil {
+		s.rejectRcpt = map[string]int{}
+	}
+	s.rejectRcpt[addr] = code
 }
 
 // SetAuthFailure makes every AUTH fail with 535 while bad is true.
@@ -199,6 +221,12 @@ func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.sink.mu.Lock()
+	one := ss.sink.rejectRcpt[to]
+	ss.sink.mu.Unlock()
+	if one != 0 {
+		return &smtp.SMTPError{Code: one, EnhancedCode: smtp.EnhancedCode{one / 100, 2, 1}, Message: "Mailbox busy, try later"}
+	}
 	if _, code := ss.sink.state(); code != 0 {
 		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "Rejected by test"}
 	}
