@@ -33,16 +33,16 @@ type SMTPSink struct {
 	tlsAddr   string
 	clientTLS *tls.Config
 
-	mu      sync.Mutex
-	msgs    []SinkMessage
-	added   chan struct{} // closed and replaced on each new mail
-	down    bool
-	reject  int
+	mu     sync.Mutex
+	msgs   []SinkMessage
+	added  chan struct{} // closed and replaced on each new mail
+	down   bool
+	reject int
 	// rejectRcpt answers a code to RCPT for these addresses only.
 	rejectRcpt map[string]int
 	authBad    bool
-	logger  *testLogger
-	closing sync.Once
+	logger     *testLogger
+	closing    sync.Once
 }
 
 // SinkOption configures a sink at its start.
