@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -150,7 +149,7 @@ func verifyDKIM(ctx context.Context, o AuthOptions, raw []byte, from string) (si
 			return signatureValue(raw, i), "DKIM signature verified for " + v.Domain
 		case v.Err == nil:
 			why = fmt.Sprintf("DKIM signature of %s is not aligned with %s", printable(v.Domain), domainOf(from))
-		case errors.Is(v.Err, context.DeadlineExceeded):
+		case ctx.Err() != nil && dkim.IsTempFail(v.Err):
 			why = fmt.Sprintf("DKIM key of %s not found in time", printable(v.Domain))
 		default:
 			why = fmt.Sprintf("DKIM signature of %s does not verify: %s", printable(v.Domain), printable(v.Err.Error()))

@@ -24,3 +24,28 @@ func FuzzStripComments(f *testing.F) {
 		}
 	})
 }
+
+// TestAligned: the organizational domain comes from the Public Suffix
+// List, so a signature of attacker.com.cn is not aligned with zoom.com.cn.
+func TestAligned(t *testing.T) {
+	tests := []struct {
+		dkim, from string
+		want       bool
+	}{
+		{"zoom.us", "no-reply@zoom.us", true},
+		{"mail.zoom.us", "no-reply@zoom.us", true},
+		{"zoom.us.", "no-reply@zoom.us", true},
+		{"attacker.com.cn", "no-reply@zoom.com.cn", false},
+		{"zoom.com.cn", "no-reply@zoom.com.cn", true},
+		{"com.cn", "no-reply@zoom.com.cn", false},
+		{"evil.co.uk", "alice@coop.co.uk", false},
+		{"mx.coop.co.uk", "alice@coop.co.uk", true},
+		{"coop.example", "alice@coop.example", true},
+		{"", "alice@coop.example", false},
+	}
+	for _, tt := range tests {
+		if got := aligned(tt.dkim, tt.from); got != tt.want {
+			t.Errorf("aligned(%q, %q) = %v, want %v", tt.dkim, tt.from, got, tt.want)
+		}
+	}
+}

@@ -18,7 +18,14 @@ type Address struct{ Name, Addr string }
 // String formats the address for a header field, encoding the name when
 // it is not plain ASCII.
 func (a Address) String() string {
-	return (&gomail.Address{Name: headerText(a.Name), Address: a.Addr}).String()
+	return (&gomail.Address{Name: displayName(a.Name), Address: a.Addr}).String()
+}
+
+// displayName makes a display name safe to format: a header text without
+// backslashes or double quotes, which net/mail's encoder would copy
+// unescaped into an encoded word that no parser then reads.
+func displayName(s string) string {
+	return strings.NewReplacer(`\`, "/", `"`, "'").Replace(headerText(s))
 }
 
 // composeInput is everything a mail roomgate sends is made of.
@@ -59,8 +66,8 @@ func composeNotice(from, to Address, text Rendered, date time.Time) []byte {
 // control characters on the way.
 func compose(in composeInput) []byte {
 	var h gomail.Header
-	h.SetAddressList("From", []*gomail.Address{{Name: headerText(in.From.Name), Address: in.From.Addr}})
-	h.SetAddressList("To", []*gomail.Address{{Name: headerText(in.To.Name), Address: in.To.Addr}})
+	h.SetAddressList("From", []*gomail.Address{{Name: displayName(in.From.Name), Address: in.From.Addr}})
+	h.SetAddressList("To", []*gomail.Address{{Name: displayName(in.To.Name), Address: in.To.Addr}})
 	h.SetSubject(headerText(in.Text.Subject))
 	h.SetDate(in.Date)
 	h.SetMessageID(newMessageID(in.From.Addr))

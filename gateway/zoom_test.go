@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,64 @@ func TestForgedAlertsCapped(t *testing.T) {
 	}
 	if mails != 10*2 {
 		t.Errorf("%d alert mails, want 20 (10 alerts to 2 facilitators)", mails)
+	}
+}
+
+// TestCodeRedelivered: a genuine code mail delivered again with one more
+// Received field (a forwarder, a resent copy) is relayed once: it is known
+// by its Message-ID and DKIM signature, not by its bytes. A forged copy
+// does not hide the genuine mail.
+func TestCodeRedelivered(t *testing.T) {
+	key := newDKIMKey(t)
+	for _, mode := range []string{"dkim", "authentication-results"} {
+		t.Run(mode, func(t *testing.T) {
+			h := newHarness(t, relayOptions, func(o *gateway.Options) {
+				if mode == "dkim" {
+					o.Auth = gateway.AuthOptions{VerifyDKIM: true, Resolver: key}
+				}
+			})
+			z := codeMail("483920", t0)
+			raw := z.bytes()
+			if mode == "dkim" {
+				z.AuthResults = nil
+				raw = key.sign(t, z.bytes())
+			}
+			forged := append([]byte("Received: from evil.example by mx.coop.example; Mon, 30 Nov 2026 08:00:00 +0000\r\n"),
+				[]byte(strings.Replace(string(raw), "dkim=pass", "dkim=fail", 1))...)
+			forged = []byte(strings.Replace(string(forged), "bh=", "bh=x", 1))
+			if out, _ := h.handleNow(forged); out.Action != gateway.ActionRejected {
+				t.Fatalf("forged copy: %+v", out)
+			}
+			if out, q := h.handleNow(raw); out.Action != gateway.ActionRelayed || len(q) != 3 {
+				t.Fatalf("genuine mail after a forged copy: %+v, %d rows", out, len(q))
+			}
+			again := append([]byte("Received: from relay.coop.example by mx.coop.example; Mon, 30 Nov 2026 08:01:00 +0000\r\n"), raw...)
+			if out, q := h.handleNow(again); out.Action != gateway.ActionIgnored || len(q) != 0 {
+				t.Errorf("delivered again with one more Received: %+v, %d rows; want ignored", out, len(q))
+			}
+		})
+	}
+}
+
+// blockingDNS answers nothing until its context ends.
+type blockingDNS struct{}
+
+func (blockingDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestDKIMLookupDeadline: a DNS that does not answer costs one deadline,
+// then the mail is judged not authentic.
+func TestDKIMLookupDeadline(t *testing.T) {
+	key := newDKIMKey(t)
+	h := newHarness(t, relayOptions, func(o *gateway.Options) {
+		o.Auth = gateway.AuthOptions{VerifyDKIM: true, Resolver: blockingDNS{}, DNSTimeout: 20 * time.Millisecond}
+	})
+	z := codeMail("483920", t0)
+	z.AuthResults = nil
+	out, _ := h.handleNow(key.sign(t, z.bytes()))
+	if out.Action != gateway.ActionRejected || !strings.Contains(out.Reason, "not found in time") {
+		t.Errorf("outcome %+v, want rejected: key not found in time", out)
 	}
 }

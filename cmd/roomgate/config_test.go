@@ -100,3 +100,37 @@ func TestSecretFromEnvironment(t *testing.T) {
 		t.Fatalf("host key = %q, want it from ROOMGATE_HOST_KEY", c.Account.HostKey)
 	}
 }
+
+// TestAuthenticationConfig: require_authentic follows the authentication
+// source, the deprecated [relay] keys still work with a warning, and
+// turning it off is said.
+func TestAuthenticationConfig(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.gatewayOptions(); !o.Policy.RequireAuthentic || o.Auth.AuthservID != "mx.coop.example" || len(c.warnings) != 0 {
+		t.Errorf("example config: require %v, authserv %q, warnings %q", o.Policy.RequireAuthentic, o.Auth.AuthservID, c.warnings)
+	}
+	c, err = LoadConfig(writeConfig(t, `require_authentic = true`, `require_authentic = false`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.gatewayOptions().Policy.RequireAuthentic || len(c.warnings) != 1 || !strings.Contains(c.warnings[0], "anyone can book, move or cancel in a member's name") {
+		t.Errorf("require_authentic = false: warnings %q", c.warnings)
+	}
+	// The old place of the key.
+	c, err = LoadConfig(writeConfig(t, `authserv_id = "mx.coop.example"  # trust`, `# authserv_id moved`,
+		`zoom_senders = ["no-reply@zoom.us"]`, `zoom_senders = ["no-reply@zoom.us"]`+"\nauthserv_id = \"mx.coop.example\""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.gatewayOptions().Policy.RequireAuthentic || c.Auth.AuthservID != "mx.coop.example" ||
+		len(c.warnings) != 1 || !strings.Contains(c.warnings[0], "deprecated") {
+		t.Errorf("deprecated key: authserv %q, warnings %q", c.Auth.AuthservID, c.warnings)
+	}
+	if _, err := LoadConfig(writeConfig(t, `trusted_senders = []`, `trusted_senders = ["cloud@coop@example"]`)); err == nil ||
+		!strings.Contains(err.Error(), "policy.trusted_senders") {
+		t.Errorf("bad trusted sender: %v", err)
+	}
+}
