@@ -47,7 +47,9 @@ func (e *Error) Error() string {
 }
 
 // Is makes errors.Is(err, ErrNotFound) true for a 404.
-func (e *Error) Is(target error) bool { return target == ErrNotFound && e.Status == http.StatusNotFound }
+func (e *Error) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
 
 // Temporary reports whether trying again later can help: rate limits
 // (429), timeouts (408) and server errors (5xx).
