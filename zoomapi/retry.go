@@ -99,7 +99,8 @@ func (c *Client) retryable(err error, attempt int, idempotent bool) (time.Durati
 		return c.backoff(attempt), idempotent && e.Temporary()
 	}
 	var te *transportError
-	if errors.As(err, &te) {
+	var ve *VerifyError
+	if errors.As(err, &te) || errors.As(err, &ve) {
 		return c.backoff(attempt), idempotent
 	}
 	return 0, false
