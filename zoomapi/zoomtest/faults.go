@@ -1,0 +1,103 @@
+package zoomtest
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Fault makes the next Times requests matching Method and Path answer
+// Status with Zoom's error body. Inject it with Server.Fail.
+type Fault struct {
+	Method string // "" for any
+	Path   string // a prefix of the escaped path, e.g. "/v2/users/"
+	Status int
+	// Code and Message form the body; defaults suit the status.
+	Code    int
+	Message string
+	// RetryAfter, when set, is sent as the Retry-After header (429), and
+	// LimitType as X-RateLimit-Type ("QPS" by default, or "Daily-limit").
+	RetryAfter string
+	LimitType  string
+	Times      int
+}
+
+// Fail injects f (Times defaults to 1).
+func (s *Server) Fail(f Fault) {
+	if f.Times <= 0 {
+		f.Times = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// fault answers r with the first matching fault, if any.
+func (s *Server) fault(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	var f *Fault
+	for _, c := range s.faults {
+		if c.Times > 0 && (c.Method == "" || c.Method == r.Method) && strings.HasPrefix(r.URL.EscapedPath(), c.Path) {
+			c.Times--
+			f = c
+			break
+		}
+	}
+	s.mu.Unlock()
+	if f == nil {
+		return false
+	}
+	if f.Status == http.StatusTooManyRequests {
+		rateLimited(w, f.RetryAfter, f.LimitType)
+		return true
+	}
+	code, msg := f.Code, f.Message
+	if msg == "" {
+		msg = http.StatusText(f.Status)
+	}
+	zoomError(w, f.Status, code, msg)
+	return true
+}
+
+// limited applies Options.RateLimit to API requests: beyond that many in
+// one second of the clock, Zoom answers 429
+// (https://developers.zoom.us/docs/api/rate-limits/).
+func (s *Server) limited(w http.ResponseWriter, r *http.Request) bool {
+	if s.opt.RateLimit <= 0 || !strings.HasPrefix(r.URL.Path, "/v2/") {
+		return false
+	}
+	s.mu.Lock()
+	sec := s.now().Unix()
+	if sec != s.window {
+		s.window, s.inWindow = sec, 0
+	}
+	s.inWindow++
+	over := s.inWindow > s.opt.RateLimit
+	s.mu.Unlock()
+	if over {
+		rateLimited(w, "", "")
+	}
+	return over
+}
+
+// rateLimited writes a 429. The headers X-RateLimit-Category and
+// X-RateLimit-Type (QPS or Daily-limit) and the message are those Zoom
+// clients read and quote; not verified on Zoom's page.
+func rateLimited(w http.ResponseWriter, retryAfter, limitType string) {
+	if limitType == "" {
+		limitType = "QPS"
+	}
+	w.Header().Set("X-RateLimit-Category", "Light")
+	w.Header().Set("X-RateLimit-Type", limitType)
+	if retryAfter != "" {
+		w.Header().Set("Retry-After", retryAfter)
+	}
+	zoomError(w, http.StatusTooManyRequests, 429, "You have reached the maximum per-second rate limit for this API. Try again later.")
+}
+
+// ShortenDownloads makes the next n downloads send half the file without
+// a Content-Length, as a connection cut mid-transfer would.
+func (s *Server) ShortenDownloads(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.short = n
+}
