@@ -2,6 +2,7 @@ package zoomtest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ type Fault struct {
 	RetryAfter string
 	LimitType  string
 	Times      int
+	// After runs the request first and then answers the fault instead of
+	// the real answer: Zoom did the work but the answer was lost.
+	After bool
 }
 
 // Fail injects f (Times defaults to 1).
@@ -31,8 +35,9 @@ func (s *Server) Fail(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
-// fault answers r with the first matching fault, if any.
-func (s *Server) fault(w http.ResponseWriter, r *http.Request) bool {
+// fault answers r with the first matching fault, if any, running next
+// first for a fault After.
+func (s *Server) fault(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 	s.mu.Lock()
 	var f *Fault
 	for _, c := range s.faults {
@@ -45,6 +50,9 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Unlock()
 	if f == nil {
 		return false
+	}
+	if f.After {
+		next.ServeHTTP(httptest.NewRecorder(), r)
 	}
 	if f.Status == http.StatusTooManyRequests {
 		rateLimited(w, f.RetryAfter, f.LimitType)

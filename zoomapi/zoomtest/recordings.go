@@ -71,6 +71,16 @@ func (s *Server) AddParticipant(id int64, p Participant) {
 	}
 }
 
+// SetUUID gives a meeting another UUID, e.g. one starting with "/" that
+// Zoom asks to encode twice in paths.
+func (s *Server) SetUUID(id int64, uuid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.meetings[id]; m != nil {
+		m.UUID = uuid
+	}
+}
+
 // Meeting returns the fake's state of a meeting.
 func (s *Server) Meeting(id int64) (Meeting, bool) {
 	s.mu.Lock()

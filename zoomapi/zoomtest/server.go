@@ -204,7 +204,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		if !s.fault(rw, r) && !s.limited(rw, r) {
+		if !s.fault(rw, r, next) && !s.limited(rw, r) {
 			next.ServeHTTP(rw, r)
 		}
 		s.mu.Lock()
