@@ -87,18 +87,20 @@ func (e *CredentialsError) Permanent() bool { return true }
 // scopes:[…]" (code 4700 on https://developers.zoom.us/docs/api/errors,
 // 4711 in answers seen in the field): the app lacks a scope the call needs.
 type ScopeError struct {
-	Op      string
-	Missing []string // scope names as Zoom wrote them
+	Op string
+	// Missing are the scope names as Zoom wrote them; any one of them
+	// would do.
+	Missing []string
 	Message string
 }
 
 // Error names the missing scopes and where to add them.
 func (e *ScopeError) Error() string {
-	what := "a scope"
+	what := "a scope this call needs"
 	if len(e.Missing) > 0 {
-		what = "the scope(s) " + strings.Join(e.Missing, ", ")
+		what = "a scope this call needs, one of: " + strings.Join(e.Missing, ", ")
 	}
-	return fmt.Sprintf("zoom: %s: the Server-to-Server app lacks %s; add them on the app's Scopes page in the Zoom App Marketplace (the account admin's role must allow them)", e.Op, what)
+	return fmt.Sprintf("zoom: %s: the Server-to-Server app lacks %s; add it on the app's Scopes page in the Zoom App Marketplace (the account admin's role must allow it)", e.Op, what)
 }
 
 // Permanent is true: only a change on the app can help.

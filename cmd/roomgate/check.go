@@ -65,6 +65,14 @@ func runCheck(args []string, stdout io.Writer) error {
 		}
 		return s.Check(ctx)
 	})
+	if cfg.ZoomAPI.Enabled {
+		if what, err := cfg.ZoomAPI.check(ctx, log); err != nil {
+			failed++
+			fmt.Fprintf(stdout, "%-11s FAIL %v\n", "zoom api", err)
+		} else {
+			fmt.Fprintf(stdout, "%-11s ok  %s\n", "zoom api", what)
+		}
+	}
 	if failed > 0 {
 		fmt.Fprintf(os.Stderr, "%d check(s) failed\n", failed)
 		return fmt.Errorf("%d check(s) failed", failed)

@@ -34,6 +34,7 @@ type Config struct {
 	HTTP     HTTPConfig     `toml:"http"`
 	Relay    RelayConfig    `toml:"relay"`
 	Auth     AuthConfig     `toml:"authentication"`
+	ZoomAPI  ZoomAPIConfig  `toml:"zoom_api"`
 
 	location *time.Location
 	// warnings are said at start and by `roomgate check`.
@@ -321,6 +322,7 @@ func (c *Config) validate() error {
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
 	c.validateAuth(bad)
+	c.ZoomAPI.prepare(c, bad)
 	return errors.Join(errs...)
 }
 

@@ -82,7 +82,6 @@ type Server struct {
 	recordings map[int64]*recording
 	files      map[string]*file // file ID → file
 	nextID     int64
-	seq        int
 	calls      []Call
 	faults     []*Fault
 	short      int // downloads still to cut short

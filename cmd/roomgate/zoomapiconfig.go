@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"codeberg.org/opteos/roomgate/zoomapi"
+)
+
+// ZoomAPIConfig is the [zoom_api] section: Zoom API mode (preview), off
+// by default. With a Server-to-Server OAuth app on the account, roomgate
+// can give each booking a meeting of its own, keep recordings, report
+// attendance and release no-shows. So far only the client, the
+// configuration and `roomgate check` exist; the switches are read and
+// validated for the integration to come.
+type ZoomAPIConfig struct {
+	Enabled bool `toml:"enabled"`
+	// The app's credentials; each also from a file or the environment
+	// (ROOMGATE_ZOOM_ACCOUNT_ID, _CLIENT_ID, _CLIENT_SECRET).
+	AccountID        string `toml:"account_id"`
+	AccountIDFile    string `toml:"account_id_file"`
+	ClientID         string `toml:"client_id"`
+	ClientIDFile     string `toml:"client_id_file"`
+	ClientSecret     string `toml:"client_secret"`
+	ClientSecretFile string `toml:"client_secret_file"`
+	// User is the licensed user who hosts the meetings (e-mail or ID).
+	User string `toml:"user"`
+	// APIURL and OAuthURL are Zoom's unless set (a regional API, tests).
+	APIURL   string `toml:"api_url"`
+	OAuthURL string `toml:"oauth_url"`
+
+	MeetingSettings ZoomMeetingSettings `toml:"meeting_settings"`
+
+	PerBookingMeetings bool `toml:"per_booking_meetings"`
+	StartLinks         bool `toml:"start_links"`
+	Recordings         bool `toml:"recordings"`
+	Attendance         bool `toml:"attendance"`
+	ReleaseNoShows     bool `toml:"release_no_shows"`
+	Webhook            bool `toml:"webhook"`
+
+	CreateTimeout  Duration `toml:"create_timeout"`
+	ReleaseAfter   Duration `toml:"release_after"`
+	RecordingsKeep Duration `toml:"recordings_keep"`
+	RecordingsDir  string   `toml:"recordings_dir"`
+
+	WebhookSecret     string `toml:"webhook_secret"`
+	WebhookSecretFile string `toml:"webhook_secret_file"`
+
+	// arriveEarly is [policy] arrive_early: start links open that long
+	// before a booking.
+	arriveEarly time.Duration
+}
+
+// ZoomMeetingSettings is [zoom_api.meeting_settings], applied to every
+// meeting roomgate creates.
+type ZoomMeetingSettings struct {
+	WaitingRoom      *bool  `toml:"waiting_room"`
+	JoinBeforeHost   *bool  `toml:"join_before_host"`
+	MuteUponEntry    *bool  `toml:"mute_upon_entry"`
+	HostVideo        *bool  `toml:"host_video"`
+	ParticipantVideo *bool  `toml:"participant_video"`
+	AutoRecording    string `toml:"auto_recording"`
+}
+
+// prepare completes the section, reads its secrets and validates it; it
+// is the one call config.go makes.
+func (z *ZoomAPIConfig) prepare(c *Config, bad func(string, ...any)) {
+	z.setDefaults()
+	z.arriveEarly = c.Policy.ArriveEarly.Duration
+	if !z.Enabled {
+		if z.anyFeature() {
+			bad("zoom_api: a feature is switched on but enabled = false")
+		}
+		return
+	}
+	z.readSecrets(bad)
+	z.validate(c.HTTP.Listen != "", bad)
+}
+
+func (z *ZoomAPIConfig) setDefaults() {
+	def := func(d *Duration, v time.Duration) {
+		if d.Duration == 0 {
+			d.Duration = v
+		}
+	}
+	def(&z.CreateTimeout, 30*time.Second)
+	def(&z.ReleaseAfter, 15*time.Minute)
+	def(&z.RecordingsKeep, 30*24*time.Hour)
+	s := &z.MeetingSettings
+	defBool := func(b **bool, v bool) {
+		if *b == nil {
+			*b = ptr(v)
+		}
+	}
+	// As the cooperative's rooms: waiting room on (the link is the
+	// member's own now), muted on entry, video off until turned on.
+	defBool(&s.WaitingRoom, true)
+	defBool(&s.JoinBeforeHost, false)
+	defBool(&s.MuteUponEntry, true)
+	defBool(&s.HostVideo, false)
+	defBool(&s.ParticipantVideo, false)
+	if strings.TrimSpace(s.AutoRecording) == "" {
+		s.AutoRecording = "none"
+	}
+}
+
+func (z *ZoomAPIConfig) anyFeature() bool {
+	return z.PerBookingMeetings || z.StartLinks || z.Recordings || z.Attendance || z.ReleaseNoShows || z.Webhook
+}
+
+// readSecrets fills the credentials from their files or the environment
+// when they are not written in the file itself.
+func (z *ZoomAPIConfig) readSecrets(bad func(string, ...any)) {
+	get := func(val *string, file, env, key string) {
+		switch {
+		case *val != "":
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				bad("zoom_api.%s_file: %v", key, err)
+				return
+			}
+			*val = strings.TrimSpace(string(b))
+		default:
+			*val = os.Getenv(env)
+		}
+	}
+	get(&z.AccountID, z.AccountIDFile, "ROOMGATE_ZOOM_ACCOUNT_ID", "account_id")
+	get(&z.ClientID, z.ClientIDFile, "ROOMGATE_ZOOM_CLIENT_ID", "client_id")
+	get(&z.ClientSecret, z.ClientSecretFile, "ROOMGATE_ZOOM_CLIENT_SECRET", "client_secret")
+	get(&z.WebhookSecret, z.WebhookSecretFile, "ROOMGATE_ZOOM_WEBHOOK_SECRET", "webhook_secret")
+}
+
+// validate reports every problem of an enabled section; secrets are never
+// quoted.
+func (z *ZoomAPIConfig) validate(web bool, bad func(string, ...any)) {
+	for _, k := range []struct{ val, key, env string }{
+		{z.AccountID, "account_id", "ROOMGATE_ZOOM_ACCOUNT_ID"},
+		{z.ClientID, "client_id", "ROOMGATE_ZOOM_CLIENT_ID"},
+		{z.ClientSecret, "client_secret", "ROOMGATE_ZOOM_CLIENT_SECRET"},
+	} {
+		if k.val == "" {
+			bad("zoom_api.%s is required: the Server-to-Server OAuth app's %s (%s, %s_file or %s)",
+				k.key, strings.ReplaceAll(k.key, "_", " "), k.key, k.key, k.env)
+		}
+	}
+	if z.User == "" {
+		bad("zoom_api.user is required: the e-mail (or ID) of the licensed user who hosts the meetings")
+	}
+	for _, k := range []struct{ key, u string }{{"api_url", z.APIURL}, {"oauth_url", z.OAuthURL}} {
+		if k.u != "" && !secureURL(k.u) {
+			bad("zoom_api.%s must be an https:// URL (http only on a loopback address)", k.key)
+		}
+	}
+	switch z.MeetingSettings.AutoRecording {
+	case "none", "local", "cloud":
+	default:
+		bad("zoom_api.meeting_settings.auto_recording: %q is not none, local or cloud", z.MeetingSettings.AutoRecording)
+	}
+	z.validateFeatures(web, bad)
+}
+
+// validateFeatures checks that each switch has what it needs.
+func (z *ZoomAPIConfig) validateFeatures(web bool, bad func(string, ...any)) {
+	needs := func(on bool, name string, ok bool, what string) {
+		if on && !ok {
+			bad("zoom_api.%s needs %s", name, what)
+		}
+	}
+	needs(z.StartLinks, "start_links", z.PerBookingMeetings, "per_booking_meetings = true")
+	needs(z.StartLinks, "start_links", web, "the web server ([http] listen)")
+	needs(z.Recordings, "recordings", z.PerBookingMeetings, "per_booking_meetings = true")
+	needs(z.Recordings, "recordings", z.RecordingsDir != "", "recordings_dir")
+	needs(z.Recordings, "recordings", web, "the web server ([http] listen) to serve the copies")
+	needs(z.Attendance, "attendance", z.PerBookingMeetings, "per_booking_meetings = true")
+	needs(z.ReleaseNoShows, "release_no_shows", z.PerBookingMeetings, "per_booking_meetings = true")
+	needs(z.Webhook, "webhook", z.WebhookSecret != "",
+		"webhook_secret (the app's secret token; webhook_secret, webhook_secret_file or ROOMGATE_ZOOM_WEBHOOK_SECRET)")
+	needs(z.Webhook, "webhook", web, "the web server ([http] listen)")
+	if z.CreateTimeout.Duration <= 0 || z.ReleaseAfter.Duration <= 0 || z.RecordingsKeep.Duration <= 0 {
+		bad("zoom_api: create_timeout, release_after and recordings_keep must be positive")
+	}
+}
+
+func secureURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
+}
+
+// clientOptions are the zoomapi client's options.
+func (z *ZoomAPIConfig) clientOptions(log *slog.Logger) zoomapi.Options {
+	return zoomapi.Options{AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: zoomapi.Secret(z.ClientSecret),
+		BaseURL: z.APIURL, TokenURL: z.OAuthURL, Logger: log}
+}
+
+// meetingSettings are the settings every created meeting gets.
+func (z *ZoomAPIConfig) meetingSettings() *zoomapi.Settings {
+	s := z.MeetingSettings
+	return &zoomapi.Settings{WaitingRoom: s.WaitingRoom, JoinBeforeHost: s.JoinBeforeHost,
+		MuteUponEntry: s.MuteUponEntry, HostVideo: s.HostVideo, ParticipantVideo: s.ParticipantVideo,
+		AutoRecording: s.AutoRecording}
+}
+
+// check is `roomgate check`'s step: it gets a token, reads the user and,
+// for per-booking meetings, lists the user's meetings, so that a missing
+// scope or a wrong credential shows now rather than at the first booking.
+func (z *ZoomAPIConfig) check(ctx context.Context, log *slog.Logger) (string, error) {
+	c, err := zoomapi.New(z.clientOptions(log))
+	if err != nil {
+		return "", err
+	}
+	scopes, err := c.Scopes(ctx)
+	if err != nil {
+		return "", err
+	}
+	u, err := c.GetUser(ctx, z.User)
+	if err != nil {
+		return "", fmt.Errorf("zoom_api.user %q: %w", z.User, err)
+	}
+	if u.Type != zoomapi.Licensed {
+		return "", fmt.Errorf("zoom_api.user %q is not a licensed user (Zoom type %d): meetings need a licensed host", z.User, u.Type)
+	}
+	if z.PerBookingMeetings {
+		if _, err := c.ListMeetings(ctx, z.User, zoomapi.ListUpcoming); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("user %s (licensed), %d scope(s) granted", u.Email, len(scopes)), nil
+}

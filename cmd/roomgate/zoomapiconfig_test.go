@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
+)
+
+// zoomSection is an enabled [zoom_api] section; extra lines go before
+// the meeting settings.
+func zoomSection(extra ...string) string {
+	return "[zoom_api]\nenabled = true\naccount_id = \"acc-R00MGATE\"\nclient_id = \"cli-R00MGATE\"\n" +
+		"client_secret = \"sec-fake-client-secret\"\nuser = \"host@coop.example\"\n" + strings.Join(extra, "\n") +
+		"\n\n[[rooms]]                        # required"
+}
+
+func withZoom(t *testing.T, extra ...string) (*Config, error) {
+	t.Helper()
+	return LoadConfig(writeConfig(t, "[[rooms]]                        # required", zoomSection(extra...)))
+}
+
+func TestZoomAPIOffByDefault(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := c.ZoomAPI
+	if z.Enabled || z.anyFeature() || z.ReleaseAfter.Duration != 15*time.Minute || *z.MeetingSettings.WaitingRoom != true {
+		t.Fatalf("zoom_api = %+v", z)
+	}
+}
+
+func TestZoomAPIConfigLoads(t *testing.T) {
+	c, err := withZoom(t, "per_booking_meetings = true", "release_no_shows = true", "attendance = true",
+		`create_timeout = "45s"`, "[zoom_api.meeting_settings]", `auto_recording = "cloud"`, "host_video = true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := c.ZoomAPI
+	s := z.meetingSettings()
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"create timeout", z.CreateTimeout.Duration, 45 * time.Second},
+		{"release after", z.ReleaseAfter.Duration, 15 * time.Minute},
+		{"recordings keep", z.RecordingsKeep.Duration, 30 * 24 * time.Hour},
+		{"arrive early from policy", z.arriveEarly, 5 * time.Minute},
+		{"auto recording", s.AutoRecording, "cloud"},
+		{"host video", *s.HostVideo, true},
+		{"waiting room default", *s.WaitingRoom, true},
+		{"join before host default", *s.JoinBeforeHost, false},
+		{"mute default", *s.MuteUponEntry, true},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	o := z.clientOptions(nil)
+	if o.ClientSecret.Reveal() != "sec-fake-client-secret" || o.AccountID != "acc-R00MGATE" || o.BaseURL != "" {
+		t.Errorf("client options %+v", o)
+	}
+}
+
+func TestZoomAPISecretsFromFileAndEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "secret"), []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ROOMGATE_ZOOM_ACCOUNT_ID", "acc-env")
+	t.Setenv("ROOMGATE_ZOOM_WEBHOOK_SECRET", "hook-env")
+	section := "[zoom_api]\nenabled = true\nclient_id = \"cli\"\nclient_secret_file = \"" + filepath.Join(dir, "secret") +
+		"\"\nuser = \"host@coop.example\"\nwebhook = true\n\n[[rooms]]                        # required"
+	c, err := LoadConfig(writeConfig(t, "[[rooms]]                        # required", section,
+		`listen = ""`, `listen = "127.0.0.1:8080"`, `token_file = ""`, `token = "0123456789abcdef0123"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := c.ZoomAPI; z.ClientSecret != "from-file" || z.AccountID != "acc-env" || z.WebhookSecret != "hook-env" {
+		t.Fatalf("secrets not read: account %q webhook set %v", z.AccountID, z.WebhookSecret != "")
+	}
+}
+
+func TestZoomAPIConfigErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		section  string
+		wantText string
+	}{
+		{"no secret", strings.Replace(zoomSection(), "client_secret = \"sec-fake-client-secret\"\n", "", 1),
+			"zoom_api.client_secret is required: the Server-to-Server OAuth app's client secret (client_secret, client_secret_file or ROOMGATE_ZOOM_CLIENT_SECRET)"},
+		{"no user", strings.Replace(zoomSection(), "user = \"host@coop.example\"\n", "", 1), "zoom_api.user is required"},
+		{"feature while disabled", "[zoom_api]\nrecordings = true\n\n[[rooms]]                        # required",
+			"a feature is switched on but enabled = false"},
+		{"start links without meetings", zoomSection("start_links = true"), "zoom_api.start_links needs per_booking_meetings = true"},
+		{"start links without web", zoomSection("per_booking_meetings = true", "start_links = true"), "zoom_api.start_links needs the web server"},
+		{"recordings without dir", zoomSection("per_booking_meetings = true", "recordings = true"), "zoom_api.recordings needs recordings_dir"},
+		{"webhook without secret", zoomSection("webhook = true"), "zoom_api.webhook needs webhook_secret"},
+		{"release without meetings", zoomSection("release_no_shows = true"), "zoom_api.release_no_shows needs per_booking_meetings"},
+		{"bad auto recording", zoomSection("[zoom_api.meeting_settings]", `auto_recording = "always"`), `"always" is not none, local or cloud`},
+		{"plain http API", zoomSection(`api_url = "http://api.zoom.us/v2"`), "zoom_api.api_url must be an https:// URL"},
+		{"negative duration", zoomSection(`release_after = "-1m"`), "must be positive"},
+		{"unknown key", zoomSection("meetings = true"), "unknown keys: zoom_api.meetings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadConfig(writeConfig(t, "[[rooms]]                        # required", tt.section))
+			if err == nil || !strings.Contains(err.Error(), tt.wantText) {
+				t.Fatalf("err = %v, want %q", err, tt.wantText)
+			}
+			if strings.Contains(err.Error(), "sec-fake-client-secret") {
+				t.Fatalf("the secret is quoted: %v", err)
+			}
+		})
+	}
+}
+
+func TestZoomAPICheck(t *testing.T) {
+	srv := zoomtest.New(zoomtest.Options{Users: []zoomtest.User{zoomtest.DefaultUser,
+		{ID: "u-basic", Email: "basic@coop.example", Type: 1}}})
+	defer srv.Close()
+	tests := []struct {
+		name     string
+		mod      func(*ZoomAPIConfig)
+		scopes   []string
+		wantText string // "" for success
+	}{
+		{"ok", nil, nil, ""},
+		{"wrong secret", func(z *ZoomAPIConfig) { z.ClientSecret = "typo" },
+			nil, "check account_id, client_id and client_secret"},
+		{"unknown user", func(z *ZoomAPIConfig) { z.User = "nobody@coop.example" }, nil, `zoom_api.user "nobody@coop.example"`},
+		{"basic user", func(z *ZoomAPIConfig) { z.User = "basic@coop.example" }, nil, "is not a licensed user"},
+		{"missing meeting scope", nil, []string{"user:read:admin"}, "lacks a scope this call needs, one of: meeting:read:admin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.SetScopes(append([]string(nil), zoomtest.AllScopes...)...)
+			if tt.scopes != nil {
+				srv.SetScopes(tt.scopes...)
+			}
+			z := ZoomAPIConfig{Enabled: true, AccountID: zoomtest.DefaultAccountID, ClientID: zoomtest.DefaultClientID,
+				ClientSecret: zoomtest.DefaultClientSecret, User: "host@coop.example", PerBookingMeetings: true,
+				APIURL: srv.APIURL(), OAuthURL: srv.TokenURL()}
+			if tt.mod != nil {
+				tt.mod(&z)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			what, err := z.check(ctx, slog.New(slog.DiscardHandler))
+			switch {
+			case tt.wantText == "" && (err != nil || what != "user host@coop.example (licensed), 6 scope(s) granted"):
+				t.Fatalf("check = %q, %v", what, err)
+			case tt.wantText != "" && (err == nil || !strings.Contains(err.Error(), tt.wantText)):
+				t.Fatalf("err = %v, want %q", err, tt.wantText)
+			}
+		})
+	}
+}
