@@ -219,3 +219,22 @@ func TestNewRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestConcurrentCallsShareOneToken(t *testing.T) {
+	f := newFixture(t, zoomtest.Options{}, nil)
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() {
+			_, err := f.c.GetUser(ctx(t), "host@coop.example")
+			errs <- err
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.srv.Count(http.MethodPost, "/oauth/token"); n != 1 {
+		t.Fatalf("%d token requests for 20 concurrent calls, want 1", n)
+	}
+}
