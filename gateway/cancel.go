@@ -25,8 +25,17 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 		}
 		orgs[i] = org
 	}
-	total := 0
 	for i, ev := range a.cal.Events {
+		if why, err := g.staleness(ctx, tx, orgs[i], ev.UID, []*ical.Event{ev}); err != nil || why != "" {
+			out.Reason = why
+			return out, err
+		}
+	}
+	total, staleWhy := 0, ""
+	for i, ev := range a.cal.Events {
+		if err := g.saveVersions(ctx, tx, orgs[i], ev.UID, []*ical.Event{ev}); err != nil {
+			return Outcome{}, err
+		}
 		existing, err := tx.BookingsOf(ctx, orgs[i], ev.UID)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read bookings: %w", err)
@@ -35,9 +44,12 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 		if ev.RecurrenceID != nil {
 			only = occurrenceKeys(existing, ev.RecurrenceID)
 		}
-		n, err := g.cancelBookings(ctx, tx, a, existing, orgs[i], ev, only, "cancelled by the organizer")
+		n, why, err := g.cancelBookings(ctx, tx, a, existing, orgs[i], ev, only, "cancelled by the organizer")
 		if err != nil {
 			return Outcome{}, err
+		}
+		if staleWhy == "" {
+			staleWhy = why
 		}
 		if n > 0 && (ev.RecurrenceID == nil || ev.RecurrenceID.ThisAndFuture) {
 			// The series ends: no later date is to be decided.
@@ -52,6 +64,9 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 	}
 	if total == 0 {
 		out.Reason = "no booking of this meeting to cancel"
+		if staleWhy != "" {
+			out.Reason = staleWhy
+		}
 		return out, nil
 	}
 	out.Action, out.Reason = ActionCancelled, fmt.Sprintf("%d booking(s) freed", total)
@@ -77,25 +92,30 @@ func occurrenceKeys(existing []Booking, rid *ical.RecurrenceID) map[string]bool 
 
 // cancelBookings marks as cancelled the bookings of existing that only
 // selects (all when only is nil), provided they belong to org and ev is
-// not older than them. It returns how many were freed.
-func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string) (int, error) {
-	n := 0
+// not older than them. It returns how many were freed and, when some were
+// left because ev is older, why.
+func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string) (int, string, error) {
+	n, stale := 0, ""
 	for i := range existing {
 		b := existing[i]
 		if b.Status == StatusCancelled || (only != nil && !only[b.RecurrenceID]) {
 			continue
 		}
 		if b.Organizer != org || newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
-			g.log.Warn("cancel not applied", "uid", b.UID, "recurrence_id", b.RecurrenceID,
-				"organizer", org, "booked_by", b.Organizer, "sequence", ev.Sequence, "booked_sequence", b.Sequence)
+			if b.Organizer == org && stale == "" {
+				stale = fmt.Sprintf("stale: SEQUENCE %d < %d", ev.Sequence, b.Sequence)
+				if ev.Sequence == b.Sequence {
+					stale = fmt.Sprintf("stale: SEQUENCE %d, DTSTAMP %s < %s", ev.Sequence, stampText(ev.DTStamp), stampText(b.DTStamp))
+				}
+			}
 			continue
 		}
 		b.Status, b.Reason, b.Sequence, b.DTStamp = StatusCancelled, reason, ev.Sequence, ev.DTStamp.UTC()
 		b.MessageID, b.UpdatedAt = a.env.MessageID, g.opt.Now().UTC()
 		if err := tx.SaveBooking(ctx, &b); err != nil {
-			return n, fmt.Errorf("cancel booking: %w", err)
+			return n, "", fmt.Errorf("cancel booking: %w", err)
 		}
 		n++
 	}
-	return n, nil
+	return n, stale, nil
 }

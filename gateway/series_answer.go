@@ -47,7 +47,7 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 	if ev == nil {
 		ev = inv.events[0]
 	}
-	_, err := g.cancelBookings(ctx, tx, a, existing, inv.organizer, ev, drop, "no longer part of the meeting")
+	_, _, err := g.cancelBookings(ctx, tx, a, existing, inv.organizer, ev, drop, "no longer part of the meeting")
 	return err
 }
 

@@ -315,7 +315,7 @@ func TestSeries(t *testing.T) {
 		stale := weekly("w", alice, 0, firstThursday, 10)
 		stale.Events[0].Stamp = t0.Add(2 * time.Minute)
 		got = public(h.handle(stale.bytes()))
-		if want := out(gateway.KindRequest, gateway.ActionIgnored, "w", "stale version: every date was already answered by a newer one", gateway.FolderProcessed, 0); got != want {
+		if want := out(gateway.KindRequest, gateway.ActionIgnored, "w", "stale: SEQUENCE 0 < 1", gateway.FolderProcessed, 0); got != want {
 			t.Fatalf("stale: outcome %+v, want %+v", got, want)
 		}
 		checkStatuses(t, h, "w", wantStatuses(map[int]gateway.BookingStatus{1: dec}))
@@ -392,7 +392,7 @@ func TestSeries(t *testing.T) {
 		late := meeting("REQUEST", "w", alice, 0, firstThursday, firstThursday.Add(time.Hour))
 		late.Events[0].Stamp = t0.Add(2 * time.Minute)
 		got = public(h.handle(late.bytes()))
-		if want := out(gateway.KindRequest, gateway.ActionIgnored, "w", "stale version (SEQUENCE 0, already have 1)", gateway.FolderProcessed, 0); got != want {
+		if want := out(gateway.KindRequest, gateway.ActionIgnored, "w", "stale: SEQUENCE 0 < 1", gateway.FolderProcessed, 0); got != want {
 			t.Fatalf("late version: outcome %+v, want %+v", got, want)
 		}
 		checkStatuses(t, h, "w", want)

@@ -27,6 +27,19 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if !g.opt.Policy.AllowedOrganizer(inv.organizer) {
 		return g.declineOutsider(ctx, tx, a, inv, out)
 	}
+	if why, err := g.staleness(ctx, tx, inv.organizer, inv.uid, inv.events); err != nil || why != "" {
+		out.Action, out.Reason = ActionIgnored, why
+		return out, err
+	}
+	out, err = g.decideRequest(ctx, tx, a, inv, out)
+	if err != nil || out.Action == ActionRejected {
+		return out, err
+	}
+	return out, g.saveVersions(ctx, tx, inv.organizer, inv.uid, inv.events)
+}
+
+// decideRequest decides an invitation of a member that is not stale.
+func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome) (Outcome, error) {
 	if inv.master == nil || inv.master.IsRecurring() || len(inv.events) > 1 {
 		return g.handleSeries(ctx, tx, a, inv)
 	}
@@ -39,7 +52,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	}
 	for _, b := range existing {
 		if newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
-			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("stale version (SEQUENCE %d, already have %d)", ev.Sequence, b.Sequence)
+			out.Action, out.Reason = ActionIgnored, fmt.Sprintf("stale: SEQUENCE %d < %d", ev.Sequence, b.Sequence)
 			return out, nil
 		}
 	}
@@ -100,7 +113,7 @@ func (g *Gateway) dropOccurrences(ctx context.Context, tx Tx, a *analysis, inv *
 	if len(drop) == 0 {
 		return nil
 	}
-	_, err := g.cancelBookings(ctx, tx, a, existing, inv.organizer, inv.master, drop, "no longer part of the meeting")
+	_, _, err := g.cancelBookings(ctx, tx, a, existing, inv.organizer, inv.master, drop, "no longer part of the meeting")
 	return err
 }
 
@@ -135,7 +148,14 @@ func (g *Gateway) roomNotInvited(ctx context.Context, tx Tx, a *analysis) (Outco
 	if why := g.senderProblem(a, org, sentBy); why != "" {
 		return g.rejectForged(ctx, tx, a, ev.UID, org, why)
 	}
-	n, err := g.cancelBookings(ctx, tx, a, existing, org, ev, nil, "the room was removed from the meeting")
+	if why, err := g.staleness(ctx, tx, org, ev.UID, a.cal.Events); err != nil || why != "" {
+		out.Reason = why
+		return out, err
+	}
+	if err := g.saveVersions(ctx, tx, org, ev.UID, a.cal.Events); err != nil {
+		return Outcome{}, err
+	}
+	n, _, err := g.cancelBookings(ctx, tx, a, existing, org, ev, nil, "the room was removed from the meeting")
 	if err != nil || n == 0 {
 		return out, err
 	}

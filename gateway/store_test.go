@@ -42,6 +42,9 @@ type memState struct {
 	// reminders is the reminder state of each booking ID (see
 	// remind_store_test.go).
 	reminders map[int64]memReminder
+	// versions holds the versions of components by organizer, UID and
+	// RECURRENCE-ID.
+	versions map[[3]string]gateway.Version
 	// series holds the open-ended series by organizer and UID.
 	series map[string]memSeries
 }
@@ -64,6 +67,7 @@ func (s memState) clone() memState {
 	}
 	c.reminders = maps.Clone(s.reminders)
 	c.series = maps.Clone(s.series)
+	c.versions = maps.Clone(s.versions)
 	for _, m := range s.outbox {
 		m.To, m.Raw = slices.Clone(m.To), slices.Clone(m.Raw)
 		c.outbox = append(c.outbox, m)
@@ -363,4 +367,25 @@ func (t *memTx) OpenSeriesDue(ctx context.Context, before time.Time, limit int) 
 		out[i] = os.OpenSeries
 	}
 	return out, nil
+}
+
+func (t *memTx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Version, error) {
+	var out []gateway.Version
+	for k, v := range t.s.versions {
+		if k[0] == organizer && k[1] == uid {
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].RecurrenceID < out[j].RecurrenceID })
+	return out, nil
+}
+
+func (t *memTx) SaveVersions(ctx context.Context, organizer, uid string, vs []gateway.Version) error {
+	if t.s.versions == nil {
+		t.s.versions = map[[3]string]gateway.Version{}
+	}
+	for _, v := range vs {
+		t.s.versions[[3]string{organizer, uid, v.RecurrenceID}] = v
+	}
+	return nil
 }

@@ -48,6 +48,16 @@ type Booking struct {
 	UpdatedAt     time.Time
 }
 
+// Version is the version of one component of a meeting that was last
+// decided (RFC 5546 §2.1.5): SEQUENCE first, then DTSTAMP. RecurrenceID
+// is "" for the series master or single event, else the override's
+// RecurrenceKey.
+type Version struct {
+	RecurrenceID string
+	Sequence     int
+	DTStamp      time.Time
+}
+
 // RecurrenceKey formats an occurrence's original start as a Booking.RecurrenceID.
 func RecurrenceKey(t time.Time) string {
 	return t.UTC().Format(recurrenceKeyLayout)
@@ -236,6 +246,12 @@ type Tx interface {
 	// DeleteOpenSeries forgets the open-ended series of the meeting
 	// (organizer, uid), if any.
 	DeleteOpenSeries(ctx context.Context, organizer, uid string) error
+	// Versions returns the versions last decided for the components of the
+	// meeting (organizer, uid), ordered by RecurrenceID.
+	Versions(ctx context.Context, organizer, uid string) ([]Version, error)
+	// SaveVersions inserts or replaces versions of components of the
+	// meeting (organizer, uid).
+	SaveVersions(ctx context.Context, organizer, uid string, vs []Version) error
 	// OpenSeriesUIDs returns the UIDs of the organizer's open-ended series.
 	OpenSeriesUIDs(ctx context.Context, organizer string) ([]string, error)
 	// OpenSeriesDue returns up to limit open-ended series whose Horizon is

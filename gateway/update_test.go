@@ -51,7 +51,7 @@ func TestUpdates(t *testing.T) {
 			{name: "v0", msg: aliceV0.bytes(), want: accepted},
 			{name: "v1", msg: aliceV1.bytes(), want: accepted},
 			{name: "v0 again, re-stamped", msg: minor(2),
-				want: out(req, gateway.ActionIgnored, "alice-1", "stale version (SEQUENCE 0, already have 1)", proc, 0)},
+				want: out(req, gateway.ActionIgnored, "alice-1", "stale: SEQUENCE 0 < 1", proc, 0)},
 		}, after: func(t *testing.T, h *harness) {
 			if b := h.booking("alice-1", ""); !b.Start.Equal(tomorrow(10, 30)) {
 				t.Errorf("stale version moved the booking to %v", b.Start)
@@ -130,7 +130,7 @@ func TestUpdates(t *testing.T) {
 			{name: "v0", msg: aliceV0.bytes(), want: accepted},
 			{name: "v1", msg: aliceV1.bytes(), want: accepted},
 			{name: "cancel of v0", msg: meeting("CANCEL", "alice-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes(),
-				want: out(cancel, gateway.ActionIgnored, "alice-1", "no booking of this meeting to cancel", proc, 0)},
+				want: out(cancel, gateway.ActionIgnored, "alice-1", "stale: SEQUENCE 0 < 1", proc, 0)},
 		}},
 		{name: "rebook after cancel", steps: []step{
 			{name: "v0", msg: aliceV0.bytes(), want: accepted},

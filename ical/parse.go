@@ -23,6 +23,8 @@ type Calendar struct {
 	Events    []*Event     // VEVENTs in file order
 	Timezones []*Component // VTIMEZONE components exactly as received, for copying into a REPLY
 	Props     []*Property  // calendar properties in order
+
+	zones map[string]zone // the zone each TZID was resolved to
 }
 
 // Event is one VEVENT (RFC 5545 §3.6.1) with its times resolved.
@@ -42,6 +44,9 @@ type Event struct {
 	ExDates      []time.Time   // all EXDATE values in UTC
 	Props        []*Property   // every property of the VEVENT in order (for copying)
 	StartTZID    string        // TZID of DTSTART ("" for UTC, floating or date)
+	// NoStart is set for a CANCEL component without DTSTART (RFC 5546
+	// §3.2.5 allows it); Start and End are then zero.
+	NoStart bool
 
 	startZone zone      // zone DTSTART is expressed in
 	startWall time.Time // DTSTART's local fields
@@ -89,7 +94,7 @@ func Parse(data []byte, opt ParseOptions) (cal *Calendar, err error) {
 		if c.Name != "VEVENT" {
 			continue
 		}
-		ev, err := parseEvent(c, res)
+		ev, err := parseEvent(c, res, cal.Method == "CANCEL")
 		if err != nil {
 			uid := ""
 			if p := c.Prop("UID"); p != nil {
@@ -99,11 +104,12 @@ func Parse(data []byte, opt ParseOptions) (cal *Calendar, err error) {
 		}
 		cal.Events = append(cal.Events, ev)
 	}
+	cal.zones = res.cache
 	return cal, nil
 }
 
-// parseEvent reads one VEVENT.
-func parseEvent(c *Component, res *resolver) (*Event, error) {
+// parseEvent reads one VEVENT. A component of a CANCEL may lack DTSTART.
+func parseEvent(c *Component, res *resolver, cancel bool) (*Event, error) {
 	e := &Event{Props: c.Props, Attendees: c.PropsNamed("ATTENDEE"), Organizer: c.Prop("ORGANIZER")}
 	p := c.Prop("UID")
 	if p == nil || p.Value == "" {
@@ -135,7 +141,9 @@ func parseEvent(c *Component, res *resolver) (*Event, error) {
 	if p := c.Prop("RRULE"); p != nil {
 		e.RRule = p.Value
 	}
-	if err := e.readTimes(c, res); err != nil {
+	if cancel && c.Prop("DTSTART") == nil {
+		e.NoStart = true
+	} else if err := e.readTimes(c, res); err != nil {
 		return nil, err
 	}
 	return e, e.readRecurrence(c, res)

@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,8 +37,10 @@ type ReplyItem struct {
 }
 
 // BuildReply returns a complete VCALENDAR with METHOD:REPLY, VERSION:2.0,
-// PRODID prodID, a copy of every VTIMEZONE of req whose TZID the reply uses,
-// and one VEVENT per item (RFC 5546 §3.2.3): UID byte for byte, DTSTAMP now
+// PRODID prodID, a VTIMEZONE for every TZID the reply uses (RFC 5545
+// §3.2.19: the request's, found also when its case differs and then named
+// as the reply uses it, or, when the request had none, one written for the
+// zone the TZID was resolved to), and one VEVENT per item (RFC 5546 §3.2.3): UID byte for byte, DTSTAMP now
 // in UTC, SEQUENCE (always, even 0), ORGANIZER copied exactly, exactly one
 // ATTENDEE, RECURRENCE-ID only for an occurrence, DTSTART, DTEND or
 // DURATION as in the request, SUMMARY, COMMENT and REQUEST-STATUS. No
@@ -45,24 +48,25 @@ type ReplyItem struct {
 // (RFC 5545 §3.1). Items without Event or Attendee are skipped.
 func BuildReply(req *Calendar, items []ReplyItem, now time.Time, prodID string) []byte {
 	var body, tz strings.Builder
-	used := map[string]bool{}
+	var used []string
+	var from, to time.Time
 	for _, it := range items {
 		if it.Event == nil || it.Attendee == nil {
 			continue
 		}
+		if from.IsZero() || it.Event.Start.Before(from) {
+			from = it.Event.Start
+		}
+		to = maxTime(to, it.Event.End)
 		for _, p := range replyEvent(it, now) {
-			if id := p.Param("TZID"); id != "" {
-				used[id] = true
+			if id := p.Param("TZID"); id != "" && !slices.Contains(used, id) {
+				used = append(used, id)
 			}
 			body.WriteString(FoldLine(p.String()))
 		}
 	}
-	if req != nil {
-		for _, c := range req.Timezones {
-			if p := c.Prop("TZID"); p != nil && used[p.Value] {
-				writeComponent(&tz, c, 0)
-			}
-		}
+	for _, id := range used {
+		writeTimezone(&tz, req, id, from, to)
 	}
 	var b strings.Builder
 	b.WriteString("BEGIN:VCALENDAR\r\n")
@@ -72,6 +76,49 @@ func BuildReply(req *Calendar, items []ReplyItem, now time.Time, prodID string) 
 	b.WriteString(body.String())
 	b.WriteString("END:VCALENDAR\r\n")
 	return []byte(b.String())
+}
+
+// writeTimezone writes the VTIMEZONE of tzid: the request's own, renamed
+// to tzid when only its case differs, else one built from the zone tzid
+// was resolved to. Nothing is written for a zone that is unknown.
+func writeTimezone(b *strings.Builder, req *Calendar, tzid string, from, to time.Time) {
+	if req == nil {
+		return
+	}
+	var found *Component
+	for _, c := range req.Timezones {
+		p := c.Prop("TZID")
+		switch {
+		case p == nil:
+		case p.Value == tzid:
+			writeComponent(b, c, 0)
+			return
+		case found == nil && strings.EqualFold(strings.TrimSpace(p.Value), strings.TrimSpace(tzid)):
+			found = c
+		}
+	}
+	if found != nil {
+		renamed := *found
+		renamed.Props = make([]*Property, len(found.Props))
+		for i, p := range found.Props {
+			if p.Name == "TZID" {
+				p = &Property{Name: "TZID", Value: escapeText(tzid)}
+			}
+			renamed.Props[i] = p
+		}
+		writeComponent(b, &renamed, 0)
+		return
+	}
+	if z, ok := req.zones[tzid].(locZone); ok {
+		b.WriteString(vtimezoneNamed(z.loc, tzid, from, to))
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // replyEvent lists the lines of one reply VEVENT.
@@ -102,14 +149,16 @@ func replyEvent(it ReplyItem, now time.Time) []*Property {
 }
 
 // replyAttendee copies the room's ATTENDEE with PARTSTAT set and RSVP
-// dropped (RFC 5546 §3.2.3).
+// dropped (RFC 5546 §3.2.3), and without the parameters a CalDAV server
+// adds for itself (SCHEDULE-AGENT, SCHEDULE-STATUS, SCHEDULE-FORCE-SEND:
+// RFC 6638 §7), which mean nothing in an iMIP reply.
 func replyAttendee(a *Property, partStat string) *Property {
 	out := &Property{Name: a.Name, Value: a.Value}
 	ps := Param{Name: "PARTSTAT", Values: []string{strings.ToUpper(noControl(partStat))}}
 	set := false
 	for _, q := range a.Params {
 		switch q.Name {
-		case "RSVP":
+		case "RSVP", "SCHEDULE-AGENT", "SCHEDULE-STATUS", "SCHEDULE-FORCE-SEND":
 			continue
 		case "PARTSTAT":
 			if !set {

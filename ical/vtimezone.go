@@ -26,11 +26,17 @@ func (t transition) wall() time.Time {
 // observance (what every client understands); irregular ones as RDATEs. A
 // zone without changes gets a single STANDARD observance.
 func VTimezone(loc *time.Location, from, to time.Time) string {
+	return vtimezoneNamed(loc, loc.String(), from, to)
+}
+
+// vtimezoneNamed is VTimezone with the TZID given: a reply names the zone
+// as the request did ("W. Europe Standard Time", say).
+func vtimezoneNamed(loc *time.Location, tzid string, from, to time.Time) string {
 	lo, hi := from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0)
 	ts := transitions(loc, lo, hi)
 	var b strings.Builder
 	b.WriteString("BEGIN:VTIMEZONE\r\n")
-	b.WriteString(FoldLine("TZID:" + loc.String()))
+	b.WriteString(FoldLine("TZID:" + escapeText(tzid)))
 	if len(ts) == 0 {
 		name, off := lo.In(loc).Zone()
 		writeObservance(&b, []transition{{at: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), from: off, to: off, name: name}}, false, hi)

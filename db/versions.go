@@ -1,0 +1,59 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// versionRow is one row of meeting_versions.
+type versionRow struct {
+	bun.BaseModel `bun:"table:meeting_versions"`
+
+	Organizer    string    `bun:"organizer,pk"`
+	UID          string    `bun:"uid,pk"`
+	RecurrenceID string    `bun:"recurrence_id,pk"`
+	Sequence     int       `bun:"sequence"`
+	DTStamp      time.Time `bun:"dtstamp,nullzero"`
+	UpdatedAt    time.Time `bun:"updated_at"`
+}
+
+// Versions returns the versions last decided for the components of the
+// meeting (organizer, uid), ordered by RecurrenceID.
+func (t *tx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Version, error) {
+	var rows []versionRow
+	err := t.db.NewSelect().Model(&rows).Where("organizer = ?", organizer).Where("uid = ?", uid).
+		Order("recurrence_id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("meeting versions: %w", err)
+	}
+	out := make([]gateway.Version, len(rows))
+	for i, r := range rows {
+		out[i] = gateway.Version{RecurrenceID: r.RecurrenceID, Sequence: r.Sequence, DTStamp: utc(r.DTStamp)}
+	}
+	return out, nil
+}
+
+// SaveVersions inserts or replaces the versions of components of the
+// meeting (organizer, uid).
+func (t *tx) SaveVersions(ctx context.Context, organizer, uid string, vs []gateway.Version) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	rows := make([]versionRow, len(vs))
+	for i, v := range vs {
+		rows[i] = versionRow{Organizer: organizer, UID: uid, RecurrenceID: v.RecurrenceID, Sequence: v.Sequence,
+			DTStamp: utc(v.DTStamp), UpdatedAt: now()}
+	}
+	_, err := t.db.NewInsert().Model(&rows).On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE").
+		Set("sequence = EXCLUDED.sequence").Set("dtstamp = EXCLUDED.dtstamp").Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save meeting versions: %w", err)
+	}
+	return nil
+}
