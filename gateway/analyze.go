@@ -30,6 +30,8 @@ type analysis struct {
 	auth Authentication
 	// notice is set for mail a NoticeHandler took (the Zoom account's own).
 	notice Notice
+	// raw is the message, kept for the answer to an unreadable invitation.
+	raw []byte
 }
 
 // messageKey is the hex SHA-256 of the raw bytes: the identity under which
@@ -43,7 +45,7 @@ func messageKey(raw []byte) string {
 // are looked up through the injected resolver, within a deadline) and
 // never panics: a panic in a parser is turned into a rejection.
 func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
-	a = analysis{key: messageKey(in.Raw), kind: KindMail}
+	a = analysis{key: messageKey(in.Raw), kind: KindMail, raw: in.Raw}
 	defer func() {
 		if r := recover(); r != nil {
 			a.rejection = fmt.Errorf("message could not be parsed (internal parser failure: %v)", r)
@@ -67,12 +69,14 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 	if err != nil {
 		a.kind = KindOtherCalendar
 		a.rejection = fmt.Errorf("calendar part unreadable: %w", err)
+		a.auth = authenticate(ctx, g.opt.Auth, h, in.Raw, a.env.From)
 		return a
 	}
 	cal, err := ical.Parse(data, ical.ParseOptions{Location: g.opt.Location})
 	if err != nil {
-		a.kind = KindOtherCalendar
+		a.kind, a.calData = KindOtherCalendar, data
 		a.rejection = fmt.Errorf("invalid calendar: %w", err)
+		a.auth = authenticate(ctx, g.opt.Auth, h, in.Raw, a.env.From)
 		return a
 	}
 	a.cal, a.calData = cal, data

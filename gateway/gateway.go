@@ -169,7 +169,8 @@ func alreadyDone(p *ProcessedMessage) Outcome {
 // decide dispatches on the kind of message.
 func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
 	if a.rejection != nil {
-		return Outcome{Kind: a.kind, Action: ActionRejected, Reason: printable(a.rejection.Error()), Folder: FolderRejected}, nil
+		out := Outcome{Kind: a.kind, Action: ActionRejected, Reason: printable(a.rejection.Error()), Folder: FolderRejected}
+		return g.answerUnreadable(ctx, tx, a, out)
 	}
 	if a.notice != nil {
 		return a.notice.Decide(ctx, &Desk{Tx: tx, Key: a.key, g: g})

@@ -34,6 +34,9 @@ func TestBadInput(t *testing.T) {
 		action gateway.Action
 		folder gateway.Folder
 		reason string
+		// told: the sender, a member, is told the invitation could not
+		// be read (one mail, and the reason says so).
+		told bool
 	}{
 		{name: "garbage", in: incoming([]byte("\x00\x01\x02 this is \xff no mail\r\n\r\n")), kind: gateway.KindMail, action: rej,
 			folder: gateway.FolderRejected, reason: "unreadable message header: message: malformed MIME header line:  this is \uFFFD no mail"},
@@ -45,11 +48,11 @@ func TestBadInput(t *testing.T) {
 		{name: "empty", in: incoming(nil), kind: gateway.KindMail, action: gateway.ActionIgnored, folder: gateway.FolderOther,
 			reason: "not an invitation"},
 		{name: "missing UID", in: incoming(edit(func(iv *invite) { iv.Events[0].Omit = []string{"UID"} })),
-			kind: other, action: rej, folder: gateway.FolderRejected, reason: "invalid calendar: ical: VEVENT #1: missing UID"},
+			kind: other, action: rej, folder: gateway.FolderRejected, told: true, reason: "invalid calendar: ical: VEVENT #1: missing UID"},
 		{name: "missing DTSTART", in: incoming(edit(func(iv *invite) { iv.Events[0].Omit = []string{"DTSTART"} })),
-			kind: other, action: rej, folder: gateway.FolderRejected, reason: `invalid calendar: ical: VEVENT "m-1": missing DTSTART`},
+			kind: other, action: rej, folder: gateway.FolderRejected, told: true, reason: `invalid calendar: ical: VEVENT "m-1": missing DTSTART`},
 		{name: "end before start", in: incoming(edit(func(iv *invite) { iv.Events[0].End = tomorrow(9, 0) })),
-			kind: other, action: rej, folder: gateway.FolderRejected, reason: `invalid calendar: ical: VEVENT "m-1": end before start`},
+			kind: other, action: rej, folder: gateway.FolderRejected, told: true, reason: `invalid calendar: ical: VEVENT "m-1": end before start`},
 		{name: "20 MB", in: gateway.Incoming{Raw: big, Size: int64(len(big))},
 			kind: gateway.KindMail, action: rej, folder: gateway.FolderRejected,
 			reason: fmt.Sprintf("message too large: %d octets, the limit is 10485760", len(big))},
@@ -61,10 +64,10 @@ func TestBadInput(t *testing.T) {
 			reason: "message too large: 4096 octets, the limit is 10485760"},
 		{name: "unknown charset", in: incoming(edit(func(iv *invite) { iv.Charset = "x-no-such-charset" })),
 			kind: other, action: rej, folder: gateway.FolderRejected,
-			reason: `calendar part unreadable: ical: invalid charset "x-no-such-charset": charset "x-no-such-charset": htmlindex: invalid encoding name`},
+			told: true, reason: `calendar part unreadable: ical: invalid charset "x-no-such-charset": charset "x-no-such-charset": htmlindex: invalid encoding name`},
 		{name: "broken base64", in: incoming(edit(func(iv *invite) { iv.CTE, iv.Body = "base64", "QkVHSU46VkNBTEVOREFS*!*\r\n" })),
 			kind: other, action: rej, folder: gateway.FolderRejected,
-			reason: "calendar part unreadable: ical: bad base64 in calendar part: illegal base64 data at input byte 20"},
+			told: true, reason: "calendar part unreadable: ical: bad base64 in calendar part: illegal base64 data at input byte 20"},
 		{name: "not a calendar", in: incoming([]byte("From: a@coop.example\r\nSubject: hi\r\n\r\nHello\r\n")),
 			kind: gateway.KindMail, action: gateway.ActionIgnored, folder: gateway.FolderOther, reason: "not an invitation"},
 		{name: "base64 calendar is fine", in: incoming(edit(func(iv *invite) { iv.CTE = "base64" })),
@@ -72,18 +75,23 @@ func TestBadInput(t *testing.T) {
 		{name: "latin-1 calendar is fine", in: incoming(edit(func(iv *invite) { iv.Charset = "ISO-8859-1" })),
 			kind: gateway.KindRequest, action: gateway.ActionAccepted, folder: gateway.FolderProcessed, reason: "the account is free"},
 		{name: "no ORGANIZER", in: incoming(edit(func(iv *invite) { iv.Events[0].Organizer = "" })),
-			kind: gateway.KindRequest, action: rej, folder: gateway.FolderRejected, reason: `invitation "m-1": no ORGANIZER`},
+			kind: gateway.KindRequest, action: rej, folder: gateway.FolderRejected, told: true, reason: `invitation "m-1": no ORGANIZER`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			got := h.handleIn(tc.in)
+			queued := 0
+			if tc.told {
+				tc.reason += "; the sender was told the invitation could not be read"
+				queued = 1
+			}
 			if got.Kind != tc.kind || got.Action != tc.action || got.Folder != tc.folder || got.Reason != tc.reason {
 				t.Fatalf("outcome = %s/%s/%s %q\n      want %s/%s/%s %q", got.Kind, got.Action, got.Folder, got.Reason,
 					tc.kind, tc.action, tc.folder, tc.reason)
 			}
-			if tc.action == gateway.ActionRejected && got.Queued != 0 {
-				t.Errorf("%d mails queued for a rejected message", got.Queued)
+			if tc.action == gateway.ActionRejected && got.Queued != queued {
+				t.Errorf("%d mails queued for a rejected message, want %d", got.Queued, queued)
 			}
 			key := rawKey(tc.in.Raw)
 			pm, ok := h.st.processed(key)

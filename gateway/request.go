@@ -57,6 +57,11 @@ func (g *Gateway) readInvitation(cal *ical.Calendar) (*invitation, error) {
 		inv.organizerName = storedText(ev.Organizer.CommonName(), maxNameLen)
 		return inv, nil
 	}
+	for _, l := range cal.Unreadable {
+		if g.namesRoom([]byte(l)) {
+			return nil, fmt.Errorf("a line naming the room could not be read: %q", printable(l))
+		}
+	}
 	return nil, nil
 }
 

@@ -39,9 +39,16 @@ func TestOrganizerAddressAttacks(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			h := newHarness(t)
 			out := h.handle(withOrganizer("m-1", "ORGANIZER;CN=Alice:"+v, "alice@coop.example").bytes())
-			if out.Action != gateway.ActionRejected || out.Folder != gateway.FolderRejected || out.Queued != 0 ||
+			if out.Action != gateway.ActionRejected || out.Folder != gateway.FolderRejected ||
 				!strings.Contains(out.Reason, "ORGANIZER: invalid address") {
 				t.Errorf("outcome %+v, want rejected for the ORGANIZER address", out)
+			}
+			// The only mail, if any, is the short notice to the sender
+			// (a member) that the invitation could not be read.
+			for _, m := range h.st.outbox() {
+				if len(m.To) != 1 || m.To[0] != alice || m.Kind != gateway.OutboxUnreadable || strings.Contains(string(m.Raw), hostKey) {
+					t.Errorf("mail to %v (%s)", m.To, m.Kind)
+				}
 			}
 			if n := len(h.st.bookings()); n != 0 {
 				t.Errorf("%d bookings stored", n)

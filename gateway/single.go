@@ -11,7 +11,8 @@ import (
 func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcome, error) {
 	inv, err := g.readInvitation(a.cal)
 	if err != nil {
-		return Outcome{Kind: KindRequest, Action: ActionRejected, UID: firstUID(a), Reason: printable(err.Error()), Folder: FolderRejected}, nil
+		out := Outcome{Kind: KindRequest, Action: ActionRejected, UID: firstUID(a), Reason: printable(err.Error()), Folder: FolderRejected}
+		return g.answerUnreadable(ctx, tx, a, out)
 	}
 	if inv == nil {
 		return g.roomNotInvited(ctx, tx, a)

@@ -213,6 +213,16 @@ func decodeNotice(t *testing.T, raw []byte) relayed {
 	if got := m.Header.Get("Auto-Submitted"); got != "auto-generated" {
 		t.Errorf("Auto-Submitted = %q, want auto-generated", got)
 	}
+	return decodeNoticeParts(t, raw)
+}
+
+// decodeNoticeParts is decodeNotice without the check of Auto-Submitted.
+func decodeNoticeParts(t *testing.T, raw []byte) relayed {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("read mail: %v", err)
+	}
 	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
 	if err != nil {
 		t.Fatalf("subject: %v", err)

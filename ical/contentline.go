@@ -185,6 +185,9 @@ func parseLine(line string) (*Property, string) {
 		if msg != "" {
 			return nil, msg
 		}
+		if q.raw == "" {
+			p.raw = "" // a parameter was repaired: the line is written anew
+		}
 		p.Params = append(p.Params, q)
 		rest = rest[1+n:]
 		if rest == "" {
@@ -203,12 +206,13 @@ func parseParam(s string) (Param, int, string) {
 		return Param{}, 0, "invalid parameter"
 	}
 	q := Param{Name: strings.ToUpper(s[:eq])}
-	i := eq + 1
+	i, repaired := eq+1, false
 	for {
 		v, n, msg := parseParamValue(s[i:])
 		if msg != "" {
 			return Param{}, 0, msg
 		}
+		repaired = repaired || (strings.HasPrefix(s[i:], `"`) && s[i+n-1] != '"')
 		q.Values = append(q.Values, v)
 		i += n
 		if i >= len(s) {
@@ -219,18 +223,26 @@ func parseParam(s string) (Param, int, string) {
 		}
 		i++
 	}
-	q.raw = s[:i]
+	if !repaired { // a repaired value is written anew, well formed
+		q.raw = s[:i]
+	}
 	return q, i, ""
 }
 
-// parseParamValue reads one parameter value, quoted or not.
+// parseParamValue reads one parameter value, quoted or not. Text after
+// the closing quote, up to the next delimiter (CN="a"b), is kept in the
+// value, as libical does, rather than losing the whole line.
 func parseParamValue(s string) (string, int, string) {
 	if strings.HasPrefix(s, `"`) {
 		end := strings.IndexByte(s[1:], '"')
 		if end < 0 {
 			return "", 0, "unterminated quoted parameter value"
 		}
-		return s[1 : 1+end], end + 2, ""
+		v, n := s[1:1+end], end+2
+		if more := strings.IndexAny(s[n:], ",;:"); more > 0 {
+			v, n = v+s[n:n+more], n+more
+		}
+		return v, n, ""
 	}
 	end := strings.IndexAny(s, ",;:")
 	if end < 0 {
@@ -251,33 +263,41 @@ func validName(s string) bool {
 	return s != ""
 }
 
+// maxUnreadable bounds the unreadable lines kept for callers.
+const maxUnreadable = 50
+
 // parseComponent reads the first top-level component of data (normally
 // VCALENDAR). Content after its END is ignored. A line that is not a valid
 // content line is skipped (clients emit unescaped newlines in DESCRIPTION),
-// unless it looks like BEGIN or END.
-func parseComponent(data []byte) (*Component, error) {
+// unless it looks like BEGIN or END; the first skipped lines are returned,
+// so that a caller can tell when one of them mattered.
+func parseComponent(data []byte) (*Component, []string, error) {
 	lines := unfold(data)
 	if len(lines) > maxProperties {
-		return nil, &SyntaxError{Line: maxProperties, Msg: "too many lines"}
+		return nil, nil, &SyntaxError{Line: maxProperties, Msg: "too many lines"}
 	}
 	var stack []*Component
+	var skipped []string
 	for n, line := range lines {
 		p, msg := parseLine(line)
 		if msg != "" {
 			if isBeginEnd(line) {
-				return nil, &SyntaxError{Line: n + 1, Msg: msg}
+				return nil, skipped, &SyntaxError{Line: n + 1, Msg: msg}
+			}
+			if len(skipped) < maxUnreadable {
+				skipped = append(skipped, line)
 			}
 			continue
 		}
 		done, err := applyLine(&stack, p, n+1)
 		if err != nil || done != nil {
-			return done, err
+			return done, skipped, err
 		}
 	}
 	if len(stack) == 0 {
-		return nil, &SyntaxError{Line: len(lines), Msg: "no BEGIN line"}
+		return nil, skipped, &SyntaxError{Line: len(lines), Msg: "no BEGIN line"}
 	}
-	return nil, &SyntaxError{Line: len(lines), Msg: "missing END:" + stack[0].Name}
+	return nil, skipped, &SyntaxError{Line: len(lines), Msg: "missing END:" + stack[0].Name}
 }
 
 // isBeginEnd reports whether a line starts with BEGIN or END.

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -158,10 +159,36 @@ func TestParseComponentErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseComponent([]byte(tt.in))
+			_, _, err := parseComponent([]byte(tt.in))
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("error = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestLenientParams: a parameter with text after its closing quote is
+// read as lenient parsers do, and the line is written anew, well formed.
+func TestLenientParams(t *testing.T) {
+	p, msg := parseLine(`ATTENDEE;CN="Salle "Opteos;ROLE=REQ-PARTICIPANT:mailto:zoom@coop.example`)
+	if msg != "" {
+		t.Fatalf("parseLine: %s", msg)
+	}
+	if got := p.Param("CN"); got != "Salle Opteos" {
+		t.Errorf("CN = %q", got)
+	}
+	if m, err := p.Mailbox(); err != nil || m != "zoom@coop.example" {
+		t.Errorf("Mailbox = %q, %v", m, err)
+	}
+	if got, want := p.String(), `ATTENDEE;CN=Salle Opteos;ROLE=REQ-PARTICIPANT:mailto:zoom@coop.example`; got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+	cal, err := Parse([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART:20261201T100000Z\r\n"+
+		"ATTENDEE;CN=\"unterminated:mailto:zoom@coop.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"), ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cal.Unreadable) != 1 || !strings.Contains(cal.Unreadable[0], "zoom@coop.example") {
+		t.Errorf("Unreadable = %q, want the ATTENDEE line", cal.Unreadable)
 	}
 }

@@ -107,7 +107,7 @@ func (f *finder) walkMultipart(boundary string, body io.Reader, depth int) error
 	mr := textproto.NewMultipartReader(body, boundary)
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if err == io.EOF || endWithoutDelimiter(err) {
 			return nil
 		}
 		if err != nil {
@@ -117,6 +117,14 @@ func (f *finder) walkMultipart(boundary string, body io.Reader, depth int) error
 			return err
 		}
 	}
+}
+
+// endWithoutDelimiter reports the error of a multipart whose closing
+// delimiter is missing (RFC 2046 §5.1.1): the data ended after the last
+// part. Thunderbird and Python's email package read such mail, and so does
+// roomgate; go-message reports it as "multipart: NextPart: EOF".
+func endWithoutDelimiter(err error) bool {
+	return err != nil && (errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(err.Error(), ": EOF"))
 }
 
 // contentType parses a Content-Type field leniently: senders write things
@@ -172,7 +180,7 @@ func (f *finder) decode(h textproto.Header, params map[string]string, body io.Re
 	enc := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 	// Encoded data is at most 4/3 of the decoded size, plus line breaks.
 	raw, err := io.ReadAll(io.LimitReader(body, f.maxSize*2+1024))
-	if err != nil {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) { // the last part of a multipart not closed
 		return nil, fmt.Errorf("read calendar part: %w", err)
 	}
 	data, err := decodeTransfer(enc, raw)

@@ -175,7 +175,13 @@ func TestFindCalendar(t *testing.T) {
 		{"bad base64", msg("Content-Type: text/calendar\nContent-Transfer-Encoding: base64\n", "!!!!"), 0, "ical: bad base64 in calendar part: illegal base64 data at input byte 0", nil},
 		{"unknown encoding", msg("Content-Type: text/calendar\nContent-Transfer-Encoding: x-uuencode\n", "X"), 0, `ical: unknown transfer encoding "x-uuencode"`, nil},
 		{"multipart without boundary", msg("Content-Type: multipart/mixed\n", "X"), 0, "ical: multipart without boundary", nil},
-		{"broken multipart", msg("Content-Type: multipart/mixed; boundary=b\n", "--b\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\n"), 0, "ical: read calendar part: unexpected EOF", nil},
+		// Thunderbird and Python's email package read a multipart whose
+		// closing delimiter is missing: so does roomgate.
+		{"multipart without its closing delimiter", msg("Content-Type: multipart/mixed; boundary=b\n",
+			"--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\nEND:VCALENDAR\n"), 0, "BEGIN:VCALENDAR\r\nEND:VCALENDAR", nil},
+		{"nested multipart not closed", msg("Content-Type: multipart/mixed; boundary=b\n",
+			"--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\nContent-Type: text/calendar\n\nINNER\n--b--\n"), 0, "INNER", nil},
+		{"multipart with no part", msg("Content-Type: multipart/mixed; boundary=b\n", "no delimiter at all\n"), 0, "ical: no calendar in message", ErrNoCalendar},
 		{"octet-stream ics", msg("Content-Type: multipart/mixed; boundary=b\n",
 			"--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: application/octet-stream; name=meeting.ICS\n\nBEGIN:VCALENDAR\n--b--\n"), 0, "BEGIN:VCALENDAR", nil},
 		{"octet-stream other", msg("Content-Type: multipart/mixed; boundary=b\n",

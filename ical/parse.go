@@ -24,6 +24,10 @@ type Calendar struct {
 	Timezones []*Component // VTIMEZONE components exactly as received, for copying into a REPLY
 	Props     []*Property  // calendar properties in order
 
+	// Unreadable holds the first lines that were skipped because they are
+	// no content line (RFC 5545 §3.1), as received.
+	Unreadable []string
+
 	zones map[string]zone // the zone each TZID was resolved to
 }
 
@@ -66,14 +70,14 @@ type RecurrenceID struct {
 // bad or unknown times, end before start). It never panics.
 func Parse(data []byte, opt ParseOptions) (cal *Calendar, err error) {
 	defer recoverError("parse", &err)
-	root, err := parseComponent(data)
+	root, skipped, err := parseComponent(data)
 	if err != nil {
 		return nil, err
 	}
 	if root.Name != "VCALENDAR" {
 		return nil, fmt.Errorf("ical: top-level component is %s, not VCALENDAR", root.Name)
 	}
-	cal = &Calendar{Props: root.Props}
+	cal = &Calendar{Props: root.Props, Unreadable: skipped}
 	if p := root.Prop("METHOD"); p != nil {
 		cal.Method = strings.ToUpper(strings.TrimSpace(p.Value))
 	}

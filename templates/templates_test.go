@@ -458,7 +458,7 @@ func TestEmbeddedComplete(t *testing.T) {
 	}
 	names := load(t).Names()
 	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
-		gateway.TmplDecline, gateway.TmplForged, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplReminder}
+		gateway.TmplDecline, gateway.TmplForged, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplReminder, gateway.TmplUnreadable}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}

@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// TmplUnreadable is the short answer to an invitation the room could not
+// read.
+const TmplUnreadable = "unreadable"
+
+// unreadablePerHour caps those answers to one address.
+const unreadablePerHour = 3
+
+// answerUnreadable answers, when it is safe, an invitation that names a
+// room but could not be decided (an unreadable calendar, a missing UID or
+// DTSTART, broken MIME): otherwise the member's calendar would show the
+// room as pending for ever. It is safe when the sender may book (and is
+// authenticated when the policy requires it), the mail is neither an
+// automatic answer nor from a list (RFC 3834 §2), it is no other method
+// than REQUEST, and the sender got fewer than unreadablePerHour such
+// answers in the last hour. out is the rejection, returned with what was
+// queued.
+func (g *Gateway) answerUnreadable(ctx context.Context, tx Tx, a *analysis, out Outcome) (Outcome, error) {
+	room := g.roomNamed(a)
+	from := a.env.From
+	switch {
+	case a.kind != KindRequest && a.kind != KindOtherCalendar: // no calendar could be seen at all
+		return out, nil
+	case room == nil, from == "", g.mustNotAnswer(from), !g.opt.Policy.AllowedOrganizer(from),
+		a.env.List, a.env.AutoSubmitted != "" && a.env.AutoSubmitted != "no",
+		g.opt.Policy.RequireAuthentic && !a.auth.Pass, !requestLike(a):
+		return out, nil
+	}
+	n, err := tx.CountOutbox(ctx, OutboxQuery{To: from, Kind: OutboxUnreadable, Since: g.opt.Now().Add(-time.Hour)})
+	if err != nil || n >= unreadablePerHour {
+		return out, err
+	}
+	view := MailView{Lang: g.opt.Lang, TimeZone: g.opt.Location.String(), Contact: g.opt.Contact,
+		Room: RoomView{Name: room.Name, Address: room.Address}, Organizer: from, Note: out.Reason}
+	view.Relay.Subject = a.env.Subject
+	text, err := g.opt.Renderer.Render(g.opt.Lang, TmplUnreadable, view)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("render %s mail: %w", TmplUnreadable, err)
+	}
+	now := g.opt.Now()
+	sender := Address{Name: room.Name, Addr: room.Address}
+	raw := composeReply(composeInput{From: sender, To: Address{Addr: from}, Text: text,
+		InReplyTo: a.env.MessageID, References: a.env.References, Date: now})
+	m := OutboxMail{MessageKey: a.key, From: sender.Addr, To: []string{from}, Raw: raw, Status: OutboxPending,
+		NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxUnreadable}
+	if err := tx.Enqueue(ctx, &m); err != nil {
+		return Outcome{}, fmt.Errorf("queue mail: %w", err)
+	}
+	out.Queued++
+	out.Reason += "; the sender was told the invitation could not be read"
+	return out, nil
+}
+
+// requestLike reports whether a message could be an invitation: its
+// calendar, when it was read or decoded, says no other method than
+// REQUEST.
+func requestLike(a *analysis) bool {
+	if a.cal != nil {
+		return a.cal.Method == "REQUEST"
+	}
+	up := bytes.ToUpper(a.calData)
+	i := bytes.Index(up, []byte("METHOD:"))
+	return i < 0 || bytes.HasPrefix(up[i+len("METHOD:"):], []byte("REQUEST"))
+}
+
+// roomNamed returns the room a rejected message names: in its calendar
+// when there is one, else anywhere in it (its To field, say); nil when
+// none.
+func (g *Gateway) roomNamed(a *analysis) *Room {
+	text := a.calData
+	if len(text) == 0 {
+		text = a.raw
+	}
+	low := bytes.ToLower(text)
+	for i := range g.opt.Rooms {
+		if roomIn(low, g.opt.Rooms[i].Address) {
+			return &g.opt.Rooms[i]
+		}
+	}
+	return nil
+}
+
+// namesRoom reports whether a text names one of the rooms.
+func (g *Gateway) namesRoom(text []byte) bool {
+	low := bytes.ToLower(text)
+	for _, r := range g.opt.Rooms {
+		if roomIn(low, r.Address) {
+			return true
+		}
+	}
+	return false
+}
+
+// roomIn reports whether lower-case text holds addr or one of its
+// plus-addresses (zoom+compta@coop.example).
+func roomIn(low []byte, addr string) bool {
+	addr = strings.ToLower(addr)
+	if bytes.Contains(low, []byte(addr)) {
+		return true
+	}
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return false
+	}
+	for rest := low; ; {
+		i := bytes.Index(rest, []byte(local+"+"))
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(local)+1:]
+		if j := bytes.IndexByte(rest, '@'); j >= 0 && bytes.HasPrefix(rest[j+1:], []byte(domain)) &&
+			!bytes.ContainsAny(rest[:j], " \t\r\n<>:;,\"") {
+			return true
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package gateway_test
+
+import (
+	"bytes"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// TestBrokenRoomParameter: a broken parameter on the room's own ATTENDEE
+// (CN="a"b) is read leniently: the invitation is decided and answered, and
+// the reply's line is well formed.
+func TestBrokenRoomParameter(t *testing.T) {
+	h := newHarness(t)
+	iv := meeting("REQUEST", "p-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+	iv.Events[0].Attendees = nil
+	iv.Events[0].Lines = []string{`ATTENDEE;CN="Salle "Opteos;RSVP=TRUE:mailto:` + roomAddr}
+	out := h.handle(iv.bytes())
+	if out.Action != gateway.ActionAccepted || out.Queued != 1 {
+		t.Fatalf("outcome %+v", out)
+	}
+	_, r := h.onlyMail(0)
+	if got := attendeeLine(t, r.Cal.Events[0]).String(); got != "ATTENDEE;CN=Salle Opteos;PARTSTAT=ACCEPTED:mailto:"+roomAddr {
+		t.Errorf("reply ATTENDEE = %q", got)
+	}
+}
+
+// TestUnreadableRoomLine: a line naming the room that cannot be read at
+// all does not make the room "not an attendee": the message is rejected,
+// and the member is told.
+func TestUnreadableRoomLine(t *testing.T) {
+	h := newHarness(t)
+	iv := meeting("REQUEST", "p-2", alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+	iv.Events[0].Attendees = nil
+	iv.Events[0].Lines = []string{`ATTENDEE;CN="unterminated:mailto:` + roomAddr}
+	out := h.handle(iv.bytes())
+	if out.Action != gateway.ActionRejected || !strings.Contains(out.Reason, "a line naming the room could not be read") || out.Queued != 1 {
+		t.Fatalf("outcome %+v", out)
+	}
+}
+
+// TestUnreadableAnswered: an invitation the room cannot read is answered
+// with a short mail when that is safe, and only then.
+func TestUnreadableAnswered(t *testing.T) {
+	broken := func(edit func(*invite)) []byte {
+		iv := meeting("REQUEST", "u-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+		iv.Events[0].Omit = []string{"DTSTART"}
+		if edit != nil {
+			edit(&iv)
+		}
+		return iv.bytes()
+	}
+	tests := []struct {
+		name string
+		opts func(*gateway.Options)
+		msg  []byte
+		told bool
+	}{
+		{"a member", nil, broken(nil), true},
+		{"an outsider", nil, broken(func(iv *invite) { iv.From, iv.Events[0].Organizer = eve, eve }), false},
+		{"an automatic mail", nil, broken(func(iv *invite) { iv.Header = []string{"Auto-Submitted: auto-generated"} }), false},
+		{"a list", nil, broken(func(iv *invite) { iv.Header = []string{"List-Id: <coop.lists.coop.example>"} }), false},
+		{"a cancellation", nil, broken(func(iv *invite) { iv.Method = "CANCEL"; iv.Events[0].Omit = []string{"UID"} }), false},
+		{"not naming the room", nil, broken(func(iv *invite) { iv.Events[0].Attendees = []string{"x@coop.example"} }), false},
+		{"authentic mail required, and given", authentic, broken(nil), true},
+		{"authentic mail required, not given", authentic, broken(func(iv *invite) { iv.AuthResults = "-" }), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var edits []func(*gateway.Options)
+			if tt.opts != nil {
+				edits = append(edits, tt.opts)
+			}
+			h := newHarness(t, edits...)
+			out := h.handle(tt.msg)
+			if out.Action != gateway.ActionRejected || out.Folder != gateway.FolderRejected {
+				t.Fatalf("outcome %+v, want rejected", out)
+			}
+			q := h.st.outbox()
+			if !tt.told {
+				if len(q) != 0 {
+					t.Errorf("%d mails, want none", len(q))
+				}
+				return
+			}
+			if len(q) != 1 || q[0].To[0] != alice || q[0].From != roomAddr || q[0].Kind != gateway.OutboxUnreadable {
+				t.Fatalf("queued %+v", q)
+			}
+			m, err := mail.ReadMessage(bytes.NewReader(q[0].Raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Header.Get("Auto-Submitted") != "auto-replied" || m.Header.Get("In-Reply-To") == "" {
+				t.Errorf("header %v", m.Header)
+			}
+			r := decodeNoticeParts(t, q[0].Raw)
+			for _, want := range []string{"The room Salle Opteos received your invitation \"Invitation\", but could\nnot read it",
+				"send the invitation again from your calendar", "Technical detail, for the facilitators: invalid calendar"} {
+				if !strings.Contains(r.Text, want) {
+					t.Errorf("text lacks %q:\n%s", want, r.Text)
+				}
+			}
+			if strings.Contains(string(q[0].Raw), hostKey) || strings.Contains(string(q[0].Raw), joinURL) {
+				t.Errorf("the answer shows room details")
+			}
+		})
+	}
+}
+
+// TestUnreadableLimited: a sender gets at most three such answers an hour.
+func TestUnreadableLimited(t *testing.T) {
+	h := newHarness(t)
+	for i := range 5 {
+		iv := meeting("REQUEST", "u-"+string(rune('a'+i)), alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+		iv.Events[0].Omit = []string{"DTSTART"}
+		h.handle(iv.bytes())
+	}
+	if n := len(h.st.outbox()); n != 3 {
+		t.Errorf("%d answers, want 3", n)
+	}
+	h.clock.advance(time.Hour + time.Minute)
+	iv := meeting("REQUEST", "u-late", alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+	iv.Events[0].Omit = []string{"DTSTART"}
+	h.handle(iv.bytes())
+	if n := len(h.st.outbox()); n != 4 {
+		t.Errorf("%d answers an hour later, want 4", n)
+	}
+}
