@@ -8,27 +8,31 @@ import (
 	"codeberg.org/opteos/roomgate/ical"
 )
 
-// iTIP request statuses written in replies (RFC 5546 §3.6).
+// iTIP request status codes written in replies (RFC 5546 §3.6); their
+// descriptions are in the organizer's language (TmplComment).
 const (
-	statusSuccess  = "2.0;Success"
-	statusConflict = "4.1;Event conflict. Date-time is busy."
+	statusSuccess  = "2.0"
+	statusConflict = "4.1"
 )
 
-// replyItem answers one component for the room.
+// replyItem answers one component for the room. The COMMENT of a decline
+// and the REQUEST-STATUS description are written for the organizer, in
+// their language, not in the English of the audit log.
 func (g *Gateway) replyItem(inv *invitation, ev *ical.Event, v verdict) ical.ReplyItem {
 	att := ev.Attendee(func(addr string) bool { return g.opt.roomFor(addr) != nil })
 	if att == nil {
 		att = inv.attendee
 	}
 	it := ical.ReplyItem{Event: ev, Attendee: att, PartStat: "DECLINED"}
+	status, comment := g.replyTexts(v, ev.Start, ev.End)
 	switch {
 	case v.accepted:
-		it.PartStat, it.RequestStatus = "ACCEPTED", statusSuccess
+		it.PartStat, it.RequestStatus = "ACCEPTED", requestStatus(statusSuccess, status)
 	case v.reason == ReasonConflict:
-		it.RequestStatus = statusConflict
+		it.RequestStatus = requestStatus(statusConflict, status)
 	}
 	if !v.accepted {
-		it.Comment = v.text
+		it.Comment = comment
 	}
 	return it
 }
@@ -125,13 +129,15 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{s.In(loc), e.In(loc)},
 		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
 		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact,
-		Concurrent: g.opt.Concurrent, Quota: v.quota}
+		Concurrent: g.opt.Concurrent, Service: g.opt.ServiceName, Accepted: v.accepted, Buffer: g.opt.Policy.Buffer,
+		BufferOnly: bufferOnly(v.conflicts, s, e), Quota: v.quota}
 	for _, b := range v.conflicts {
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}
 	if v.accepted {
 		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode = inv.room.JoinURL, inv.room.MeetingID, inv.room.Passcode
 		mv.HostKey = g.opt.HostKey
+		mv.LinkInInvitation = linkInInvitation(ev, inv.room)
 	}
 	return mv
 }

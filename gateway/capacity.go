@@ -71,15 +71,51 @@ func maxConcurrent(spans []interval) int {
 // suggestStep is the grid on which free slots are proposed.
 const suggestStep = 15 * time.Minute
 
-// suggestHorizon is how far after the asked slot free slots are searched.
+// suggestHorizon is how far before and after the asked slot free slots
+// are searched.
 const suggestHorizon = 14 * 24 * time.Hour
 
-// freeSlots proposes up to n free slots of length d starting after from,
-// inside the policy's day hours (widened to the asked slot's own hours),
-// never before now and never past the booking window. existing must hold
-// every accepted booking from `from` to from+suggestHorizon.
+// freeSlots proposes up to Policy.Suggestions free slots of the asked
+// length, the nearest to the asked start, before and after it (at least
+// one of each side when both have one), in time order. They lie inside the
+// policy's day hours (widened to the asked slot's own hours), never before
+// now and never past the booking window. existing must hold every
+// accepted booking from asked.start-suggestHorizon to
+// asked.start+suggestHorizon (plus the longest booking and the buffer).
 func (g *Gateway) freeSlots(existing []Booking, own meetingKey, asked interval) []Slot {
-	return g.freeSlotsN(existing, own, asked, g.opt.Policy.Suggestions, suggestHorizon)
+	n := g.opt.Policy.Suggestions
+	after := g.freeSlotsN(existing, own, asked, n, suggestHorizon)
+	before := g.freeSlotsBefore(existing, own, asked, n, suggestHorizon)
+	return nearest(asked.start, before, after, n)
+}
+
+// nearest picks n slots from both sides of at: the nearest of each side
+// first, then the nearest of the rest, and returns them in time order.
+// before is ordered from at backwards, after from at forwards.
+func nearest(at time.Time, before, after []Slot, n int) []Slot {
+	var out []Slot
+	take := func(s *[]Slot) {
+		out = append(out, (*s)[0])
+		*s = (*s)[1:]
+	}
+	if len(before) > 0 && len(after) > 0 && n >= 2 {
+		take(&before)
+		take(&after)
+	}
+	for len(out) < n && (len(before) > 0 || len(after) > 0) {
+		switch {
+		case len(after) == 0:
+			take(&before)
+		case len(before) == 0:
+			take(&after)
+		case at.Sub(before[0].Start) < after[0].Start.Sub(at):
+			take(&before)
+		default:
+			take(&after)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out
 }
 
 // freeSlotsN is freeSlots for at most n slots within horizon of the asked
@@ -128,6 +164,71 @@ func (g *Gateway) freeSlotsN(existing []Booking, own meetingKey, asked interval,
 		t = end.Add(-suggestStep) // the next proposal starts where this one ends
 	}
 	return out
+}
+
+// beforeStep is the grid of free slots proposed before the asked time: a
+// finer one than suggestStep, so that the latest start that fits before a
+// booking (09:00 asked, 10:00 booked, 10 minutes kept free: 08:50) is
+// found.
+const beforeStep = 5 * time.Minute
+
+// freeSlotsBefore proposes up to n free slots of the asked length that
+// start before it, the latest first, within horizon before it and never
+// before now. The skips mirror freeSlotsN's, backwards.
+func (g *Gateway) freeSlotsBefore(existing []Booking, own meetingKey, asked interval, n int, horizon time.Duration) []Slot {
+	p, loc := g.opt.Policy, g.opt.Location
+	d := asked.end.Sub(asked.start)
+	dayStart, dayEnd := g.dayHours(asked)
+	low := maxTime(g.opt.Now(), asked.start.Add(-horizon))
+	var out []Slot
+	for t := asked.start.Add(-beforeStep).Truncate(beforeStep); !t.Before(low) && len(out) < n; t = t.Add(-beforeStep) {
+		end := t.Add(d)
+		ls, le := t.In(loc), end.In(loc)
+		if !withinDay(ls, le, dayStart, dayEnd) {
+			// The latest start of this local day that ends in time, or,
+			// when that is not earlier than t, of the day before. When the
+			// clocks change in between, earlier instants may read later on
+			// the clock (the hour repeated in autumn): walk step by step
+			// until the change is behind.
+			next := dayAt(ls, 0, dayEnd).Add(-d)
+			if !next.Before(t) {
+				next = dayAt(ls, -1, dayEnd).Add(-d)
+			}
+			if _, o1 := ls.Zone(); sameOffset(next.In(loc), o1) {
+				t = stepAfter(t, next.Add(time.Hour))
+			}
+			continue
+		}
+		if busy, in := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
+			// Going back, every booking in the way stays in the way until
+			// the slot ends before its buffer begins: nothing later than
+			// the latest such start can be free.
+			free := in[0].Start.Add(-p.Buffer - d)
+			for _, b := range in[1:] {
+				free = maxTime(free, b.Start.Add(-p.Buffer-d))
+			}
+			t = stepAfter(t, free)
+			continue
+		}
+		out = append(out, Slot{Start: ls, End: le})
+		t = t.Add(-d + beforeStep) // the next proposal ends where this one starts
+	}
+	return out
+}
+
+// sameOffset reports whether t is at UTC offset off (seconds).
+func sameOffset(t time.Time, off int) bool {
+	_, o := t.Zone()
+	return o == off
+}
+
+// stepAfter returns t minus the most whole beforeSteps that stay after
+// prev (t itself when prev is less than a step before it).
+func stepAfter(t, prev time.Time) time.Time {
+	if k := (t.Sub(prev) - 1) / beforeStep; k > 0 {
+		return t.Add(-k * beforeStep)
+	}
+	return t
 }
 
 // dayHours returns the wall-clock hours proposals must lie in: the

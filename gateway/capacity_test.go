@@ -87,7 +87,8 @@ func TestConflicts(t *testing.T) {
 	}
 }
 
-func TestFreeSlots(t *testing.T) {
+// TestFreeSlotsAfter: the slots proposed after the asked time.
+func TestFreeSlotsAfter(t *testing.T) {
 	acc := func(s, e time.Time) Booking { return Booking{UID: "other", Status: StatusAccepted, Start: s, End: e} }
 	slot := func(s, e time.Time) Slot { return Slot{s, e} }
 	d1 := func(hh, mm int) time.Time { return pt(2026, 12, 1, hh, mm) }
@@ -153,11 +154,11 @@ func TestFreeSlots(t *testing.T) {
 			}
 			g := &Gateway{opt: Options{Location: testParis, Concurrent: max(tc.concurrent, 1), Now: func() time.Time { return n },
 				Policy: Policy{MaxDuration: 8 * time.Hour, BookingWindow: 180 * 24 * time.Hour, Buffer: 10 * time.Minute}.withDefaults()}}
-			got := g.freeSlots(tc.existing, meetingKey{uid: "asker"}, tc.asked)
+			got := g.freeSlotsN(tc.existing, meetingKey{uid: "asker"}, tc.asked, g.opt.Policy.Suggestions, suggestHorizon)
 			if !slices.EqualFunc(got, tc.want, func(a, b Slot) bool {
 				return a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Start.Location() == testParis
 			}) {
-				t.Errorf("freeSlots =\n%v\nwant\n%v", fmtSlots(got), fmtSlots(tc.want))
+				t.Errorf("freeSlotsN =\n%v\nwant\n%v", fmtSlots(got), fmtSlots(tc.want))
 			}
 		})
 	}
@@ -222,6 +223,107 @@ func TestFreeSlotsSkipsAgreeWithWalk(t *testing.T) {
 		want := g.freeSlotsByStep(existing, meetingKey{uid: "asker"}, asked, 4, horizon)
 		if !slices.EqualFunc(got, want, func(a, b Slot) bool { return a.Start.Equal(b.Start) && a.End.Equal(b.End) }) {
 			t.Fatalf("round %d (capacity %d, asked %s): freeSlotsN =\n%v\nwalk =\n%v", round, g.opt.Concurrent,
+				asked.start.In(testParis), fmtSlots(got), fmtSlots(want))
+		}
+	}
+}
+
+// TestFreeSlotsBothSides: a decline proposes the nearest free slots before
+// and after the asked time, at least one of each when both exist.
+func TestFreeSlotsBothSides(t *testing.T) {
+	acc := func(s, e time.Time) Booking { return Booking{UID: "other", Status: StatusAccepted, Start: s, End: e} }
+	slot := func(s, e time.Time) Slot { return Slot{s, e} }
+	d1 := func(hh, mm int) time.Time { return pt(2026, 12, 1, hh, mm) }
+	d2 := func(hh, mm int) time.Time { return pt(2026, 12, 2, hh, mm) }
+	tests := []struct {
+		name     string
+		now      time.Time
+		existing []Booking
+		asked    interval
+		want     []Slot
+	}{
+		{name: "just before the buffer, then after", existing: []Booking{acc(d1(10, 0), d1(11, 0))},
+			asked: interval{d1(9, 0), d1(10, 0)},
+			want:  []Slot{slot(d1(7, 50), d1(8, 50)), slot(d1(8, 50), d1(9, 50)), slot(d1(11, 15), d1(12, 15))}},
+		{name: "the morning is nearer than the afternoon", existing: []Booking{acc(d1(9, 0), d1(15, 0))},
+			asked: interval{d1(10, 0), d1(11, 0)},
+			want:  []Slot{slot(d1(7, 50), d1(8, 50)), slot(d1(15, 15), d1(16, 15)), slot(d1(16, 15), d1(17, 15))}},
+		{name: "two before when they are nearer", existing: []Booking{acc(d1(12, 0), d1(19, 0))},
+			asked: interval{d1(12, 0), d1(13, 0)},
+			want:  []Slot{slot(d1(9, 50), d1(10, 50)), slot(d1(10, 50), d1(11, 50)), slot(d2(7, 0), d2(8, 0))}},
+		{name: "nothing before now", now: d1(9, 40), existing: []Booking{acc(d1(10, 0), d1(11, 0))},
+			asked: interval{d1(10, 0), d1(11, 0)},
+			want:  []Slot{slot(d1(11, 15), d1(12, 15)), slot(d1(12, 15), d1(13, 15)), slot(d1(13, 15), d1(14, 15))}},
+		{name: "the evening before", now: pt(2026, 11, 30, 8, 0), existing: []Booking{acc(d2(8, 0), d2(20, 0))},
+			asked: interval{d2(8, 0), d2(9, 0)},
+			want:  []Slot{slot(d1(18, 0), d1(19, 0)), slot(d1(19, 0), d1(20, 0)), slot(pt(2026, 12, 3, 7, 0), pt(2026, 12, 3, 8, 0))}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := pt(2026, 11, 30, 9, 0)
+			if !tc.now.IsZero() {
+				n = tc.now
+			}
+			g := &Gateway{opt: Options{Location: testParis, Concurrent: 1, Now: func() time.Time { return n },
+				Policy: Policy{MaxDuration: 8 * time.Hour, BookingWindow: 180 * 24 * time.Hour, Buffer: 10 * time.Minute,
+					DayStart: 7 * time.Hour, DayEnd: 20 * time.Hour}.withDefaults()}}
+			got := g.freeSlots(tc.existing, meetingKey{uid: "asker"}, tc.asked)
+			if !slices.EqualFunc(got, tc.want, func(a, b Slot) bool { return a.Start.Equal(b.Start) && a.End.Equal(b.End) }) {
+				t.Errorf("freeSlots =\n%v\nwant\n%v", fmtSlots(got), fmtSlots(tc.want))
+			}
+		})
+	}
+}
+
+// freeSlotsBeforeByStep is freeSlotsBefore without its skips: every grid
+// instant is tried, backwards.
+func (g *Gateway) freeSlotsBeforeByStep(existing []Booking, own meetingKey, asked interval, n int, horizon time.Duration) []Slot {
+	p, loc := g.opt.Policy, g.opt.Location
+	d := asked.end.Sub(asked.start)
+	dayStart, dayEnd := g.dayHours(asked)
+	low := maxTime(g.opt.Now(), asked.start.Add(-horizon))
+	var out []Slot
+	for t := asked.start.Add(-beforeStep).Truncate(beforeStep); !t.Before(low) && len(out) < n; t = t.Add(-beforeStep) {
+		end := t.Add(d)
+		if !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
+			continue
+		}
+		if busy, _ := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
+			continue
+		}
+		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
+		t = t.Add(-d + beforeStep)
+	}
+	return out
+}
+
+// The skips of freeSlotsBefore (before a booking in the way, before the
+// end of the day's hours) must find the slots a backward walk over every
+// grid instant finds, as TestFreeSlotsSkipsAgreeWithWalk checks forwards.
+func TestFreeSlotsBeforeSkipsAgreeWithWalk(t *testing.T) {
+	t.Parallel()
+	rnd := rand.New(rand.NewPCG(13, 17))
+	base := []time.Time{pt(2027, 3, 26, 7, 0), pt(2027, 10, 29, 7, 0), pt(2027, 6, 14, 7, 0)}
+	for round := range 2000 {
+		start := base[round%len(base)]
+		now := start.Add(-time.Duration(rnd.IntN(48)) * time.Hour)
+		var existing []Booking
+		for i := range 10 + rnd.IntN(60) {
+			s := start.Add(time.Duration(rnd.IntN(5*24*12)) * 5 * time.Minute)
+			existing = append(existing, Booking{UID: fmt.Sprintf("b%d", i), Status: StatusAccepted,
+				Start: s, End: s.Add(time.Duration(1+rnd.IntN(36)) * 5 * time.Minute)})
+		}
+		g := &Gateway{opt: Options{Location: testParis, Concurrent: 1 + rnd.IntN(3), Now: func() time.Time { return now },
+			Policy: Policy{MaxDuration: 8 * time.Hour, BookingWindow: 180 * 24 * time.Hour,
+				Buffer:   time.Duration(rnd.IntN(4)) * 5 * time.Minute,
+				DayStart: time.Duration(6+rnd.IntN(4)) * time.Hour, DayEnd: time.Duration(17+rnd.IntN(7)) * time.Hour}.withDefaults()}}
+		as := start.Add(time.Duration(rnd.IntN(5*24*12)) * 5 * time.Minute)
+		asked := interval{as, as.Add(time.Duration(1+rnd.IntN(30)) * 10 * time.Minute)}
+		horizon := []time.Duration{24 * time.Hour, suggestHorizon}[rnd.IntN(2)]
+		got := g.freeSlotsBefore(existing, meetingKey{uid: "asker"}, asked, 4, horizon)
+		want := g.freeSlotsBeforeByStep(existing, meetingKey{uid: "asker"}, asked, 4, horizon)
+		if !slices.EqualFunc(got, want, func(a, b Slot) bool { return a.Start.Equal(b.Start) && a.End.Equal(b.End) }) {
+			t.Fatalf("round %d (capacity %d, asked %s): freeSlotsBefore =\n%v\nwalk =\n%v", round, g.opt.Concurrent,
 				asked.start.In(testParis), fmtSlots(got), fmtSlots(want))
 		}
 	}

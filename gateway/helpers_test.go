@@ -408,10 +408,12 @@ func messageID(t *testing.T, raw []byte) string {
 // replyMail is a queued reply, decoded.
 type replyMail struct {
 	Header     mail.Header
-	Text, HTML string
-	CalType    string // Content-Type of the calendar part
-	Cal        *ical.Calendar
-	Raw        string
+	Text, HTML string // with no-break spaces and word joiners as plain spaces (see plain)
+	// ExactText is the text part as sent, typography included.
+	ExactText string
+	CalType   string // Content-Type of the calendar part
+	Cal       *ical.Calendar
+	Raw       string
 }
 
 // decodeReply takes a queued mail apart: its header, its text and HTML
@@ -443,9 +445,10 @@ func decodeReply(t *testing.T, raw []byte) replyMail {
 		ct := p.Header.Get("Content-Type")
 		switch {
 		case strings.HasPrefix(ct, "text/plain"):
-			r.Text = strings.ReplaceAll(string(body), "\r\n", "\n")
+			r.ExactText = strings.ReplaceAll(string(body), "\r\n", "\n")
+			r.Text = plain(r.ExactText)
 		case strings.HasPrefix(ct, "text/html"):
-			r.HTML = strings.ReplaceAll(string(body), "\r\n", "\n")
+			r.HTML = plain(strings.ReplaceAll(string(body), "\r\n", "\n"))
 		case strings.HasPrefix(ct, "text/calendar"):
 			r.CalType = ct
 		}
@@ -498,4 +501,11 @@ func noSecrets(t *testing.T, raw []byte, r replyMail) {
 			}
 		}
 	}
+}
+
+// plain reads typography as plain text: a no-break space as a space, a
+// word joiner as nothing. The templates package pins the typography
+// itself; these tests read the words.
+func plain(s string) string {
+	return strings.NewReplacer("\u00a0", " ", "\u2060", "").Replace(s)
 }

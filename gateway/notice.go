@@ -87,7 +87,7 @@ func (d *Desk) Facilitators() []string { return d.g.opt.Relay.Facilitators }
 func (d *Desk) BaseView() MailView {
 	o := d.g.opt
 	v := MailView{Lang: o.Lang, TimeZone: o.Location.String(), Contact: o.Contact, RecordingHours: 24,
-		LeadMinutes: o.LeadMinutes}
+		LeadMinutes: o.LeadMinutes, Service: o.ServiceName}
 	v.Relay.RecordingsAccess = o.Relay.RecordingsAccess
 	return v
 }

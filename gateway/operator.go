@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"codeberg.org/opteos/roomgate/ical"
@@ -103,14 +104,16 @@ func (g *Gateway) queueCancelMail(ctx context.Context, tx Tx, b *Booking, note s
 	loc := g.opt.Location
 	view := MailView{Lang: lang, Summary: b.Summary, OrganizerName: b.OrganizerName, Organizer: b.Organizer,
 		Room: RoomView{Name: room.Name, Address: room.Address}, When: Slot{b.Start.In(loc), b.End.In(loc)},
-		TimeZone: loc.String(), Contact: g.opt.Contact, Note: note}
+		TimeZone: loc.String(), Contact: g.opt.Contact, Note: note, Service: g.opt.ServiceName}
 	text, err := g.opt.Renderer.Render(lang, TmplCancelled, view)
 	if err != nil {
 		return fmt.Errorf("render %s mail: %w", TmplCancelled, err)
 	}
 	from := Address{Name: room.Name, Addr: b.Room}
 	to := Address{Name: b.OrganizerName, Addr: b.Organizer}
-	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, note, now, g.opt.ProdID),
+	english := "The room is no longer available for this meeting. " + note
+	_, comment := g.renderReplyTexts(MailView{Reason: ReasonCancelled, Note: note}, lang, strings.TrimSpace(english))
+	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, now, g.opt.ProdID),
 		InReplyTo: b.MessageID, Date: now})
 	m := OutboxMail{MessageKey: operatorKey(b.ID), UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
 		Status: OutboxPending, NextAttempt: now, CreatedAt: now}
@@ -120,14 +123,12 @@ func (g *Gateway) queueCancelMail(ctx context.Context, tx Tx, b *Booking, note s
 	return nil
 }
 
-// cancelReply is the REPLY declining the room for a booking.
-func cancelReply(b *Booking, room Room, note string, now time.Time, prodID string) []byte {
+// cancelReply is the REPLY declining the room for a booking, with the
+// organizer's comment.
+func cancelReply(b *Booking, room Room, comment string, now time.Time, prodID string) []byte {
 	r := ical.StoredReply{UID: b.UID, Sequence: b.Sequence, Organizer: b.Organizer, OrganizerName: b.OrganizerName,
 		Attendee: b.Room, AttendeeName: room.Name, PartStat: "DECLINED", Start: b.Start, End: b.End,
-		Summary: b.Summary, Comment: "The room is no longer available for this meeting."}
-	if note != "" {
-		r.Comment += " " + note
-	}
+		Summary: b.Summary, Comment: comment}
 	if b.RecurrenceID != "" {
 		if t, err := time.Parse("20060102T150405Z", b.RecurrenceID); err == nil {
 			r.RecurrenceID = t

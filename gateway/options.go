@@ -88,6 +88,9 @@ type Options struct {
 	LeadMinutes int
 	// Contact is the facilitators' contact text shown in mails.
 	Contact string
+	// ServiceName names the cooperative's room service in the signature
+	// of members' mails; the templates' own words when "".
+	ServiceName string
 	// Relay configures the alerts to the facilitators and the reminders.
 	Relay RelayOptions
 	// Auth says how the From domain of a message is authenticated.

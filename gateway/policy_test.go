@@ -37,7 +37,7 @@ func TestPolicy(t *testing.T) {
 			want: out(req, acc, "p", free, proc, 1)}}},
 		{name: "too long", steps: []step{{name: "9h", msg: ask("p", alice, tomorrow(9, 0), tomorrow(18, 0)),
 			want: out(req, dec, "p", "the meeting lasts 9h0m0s, longer than the maximum 8h0m0s", proc, 1)}},
-			code: gateway.ReasonTooLong, text: "A booking can last at most 8 h, and this meeting"},
+			code: gateway.ReasonTooLong, text: "A booking lasts at most 8 hours, and this meeting lasts 9 hours."},
 		{name: "exactly the maximum", steps: []step{{name: "8h", msg: ask("p", alice, tomorrow(9, 0), tomorrow(17, 0)),
 			want: out(req, acc, "p", free, proc, 1)}}},
 		{name: "no length", steps: []step{{name: "0", msg: ask("p", alice, tomorrow(9, 0), tomorrow(9, 0)),
@@ -72,7 +72,7 @@ func TestPolicy(t *testing.T) {
 			{name: "b", msg: ask("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
 			{name: "c", msg: ask("c", carol, tomorrow(10, 30), tomorrow(11, 30)),
 				want: out(req, dec, "c", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
-		}, code: gateway.ReasonConflict, text: "The account can host only 2 meetings at a time, and that many\nare already booked:"},
+		}, code: gateway.ReasonConflict, text: "The cooperative's Zoom account hosts only 2 meetings at a time,\nand that many are already booked:"},
 		{name: "two at once, third after the first", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
 			{name: "b", msg: ask("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},

@@ -32,8 +32,8 @@ func TestQuotaWeekHours(t *testing.T) {
 		t.Fatalf("3 h more in another room: %+v, want declined: %s", out, want)
 	}
 	_, r := h.onlyMail(n)
-	if !strings.Contains(r.Text, "You already have 4 h booked in the week of\nMonday 30 November 2026") ||
-		!strings.Contains(r.Text, "limit of 6 h") {
+	if !strings.Contains(r.Text, "You already have 4 hours booked in the week of\nMonday 30 November 2026") ||
+		!strings.Contains(r.Text, "limit of 6 hours") {
 		t.Errorf("decline text:\n%s", r.Text)
 	}
 	if partStat(t, r.Cal.Events[0]) != "DECLINED" {

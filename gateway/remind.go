@@ -134,7 +134,7 @@ func (g *Gateway) queueReminder(ctx context.Context, tx Tx, r Reminder, now time
 // reminderView shows a booking with its room's details and the host key:
 // reminders only go to the organizer of an accepted booking.
 func (g *Gateway) reminderView(b *Booking, room *Room) MailView {
-	v := MailView{Lang: g.langOf(b), TimeZone: g.opt.Location.String(), Contact: g.opt.Contact,
+	v := MailView{Lang: g.langOf(b), TimeZone: g.opt.Location.String(), Contact: g.opt.Contact, Service: g.opt.ServiceName,
 		RecordingHours: 24, LeadMinutes: g.opt.LeadMinutes, HostKey: g.opt.HostKey,
 		Room: RoomView{Name: room.Name, Address: room.Address, JoinURL: room.JoinURL,
 			MeetingID: room.MeetingID, Passcode: room.Passcode}}

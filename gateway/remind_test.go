@@ -71,14 +71,14 @@ func TestReminders(t *testing.T) {
 		want []string
 	}{
 		{tomorrow(9, 44), nil, nil},
-		{tomorrow(9, 45), nil, []string{alice + ": Reminder: Meeting r-alice at 10:00, room Salle Opteos"}},
+		{tomorrow(9, 45), nil, []string{alice + ": Reminder: Meeting r-alice at 10:00 (Salle Opteos)"}},
 		{tomorrow(9, 50), nil, nil},
 		{tomorrow(9, 55), func() { h = h.restart(relayOptions) }, nil},
 		{tomorrow(11, 0), func() { h.handle(meeting("CANCEL", "r-bob", bob, 1, tomorrow(14, 0), tomorrow(15, 0)).bytes()) }, nil},
 		{tomorrow(13, 50), nil, nil},
 		{tomorrow(14, 0), func() { h.book("r-carol", carol, 1, tomorrow(18, 0), tomorrow(19, 0)) }, nil},
 		{tomorrow(15, 50), nil, nil},
-		{tomorrow(17, 50), nil, []string{carol + ": Reminder: Meeting r-carol at 18:00, room Salle Opteos"}},
+		{tomorrow(17, 50), nil, []string{carol + ": Reminder: Meeting r-carol at 18:00 (Salle Opteos)"}},
 		{tomorrow(18, 30), func() { h = h.restart(relayOptions) }, nil},
 	}
 	for _, s := range steps {
@@ -101,7 +101,7 @@ func TestReminderContent(t *testing.T) {
 	if len(q) != 1 {
 		t.Fatalf("%d reminders", len(q))
 	}
-	for _, want := range []string{joinURL, hostKey, passcode, "Claim host", "Enable waiting room"} {
+	for _, want := range []string{joinURL, hostKey, passcode, "Claim Host", "Enable Waiting Room", "End Meeting for All"} {
 		if !strings.Contains(q[0].Text, want) || !strings.Contains(q[0].HTML, want) {
 			t.Errorf("reminder lacks %q:\n%s", want, q[0].Text)
 		}

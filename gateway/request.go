@@ -118,7 +118,7 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
 	// One query covering near: a booking listed twice would count twice
 	// against the capacity.
-	ahead, err := tx.Overlapping(ctx, s.Add(-buf), s.Add(suggestHorizon+g.opt.Policy.MaxDuration+buf))
+	ahead, err := tx.Overlapping(ctx, s.Add(-suggestHorizon-buf), s.Add(suggestHorizon+g.opt.Policy.MaxDuration+buf))
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}

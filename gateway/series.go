@@ -70,7 +70,7 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if err := g.keepOpenSeries(ctx, tx, a, inv, p.dates, p.horizon); err != nil {
 		return Outcome{}, err
 	}
-	return g.answerSeries(ctx, tx, a, inv, out, p.dates)
+	return g.answerSeries(ctx, tx, a, inv, out, p.dates, g.seriesUnchanged(inv, p))
 }
 
 // planSeries decides a series date by date. It only reads: the bookings of

@@ -51,8 +51,10 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 	return err
 }
 
-// answerSeries queues the REPLY and the member's mail for a series.
-func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, ds []dated) (Outcome, error) {
+// answerSeries queues the REPLY and the member's mail for a series; when
+// the answer is the one the member already has (quiet), the mail is the
+// one-line TmplUpdate.
+func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, ds []dated, quiet bool) (Outcome, error) {
 	accepted, declined := 0, 0
 	for _, d := range ds {
 		if d.v.accepted {
@@ -85,7 +87,14 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	}
 	view.Series, view.Dates = true, len(ds)
 	view.Declined = g.declinedDates(ds)
-	return g.answer(ctx, tx, a, inv, out, template(first), view, g.seriesItems(inv, ds, accepted > 0))
+	if inv.master != nil && inv.master.IsRecurring() {
+		view.Recurrence = recurrenceOf(ds, g.opt.Location, openEnded(inv.master))
+	}
+	tmpl := template(first)
+	if quiet {
+		tmpl = TmplUpdate
+	}
+	return g.answer(ctx, tx, a, inv, out, tmpl, view, g.seriesItems(inv, ds, accepted > 0))
 }
 
 // declinedDates lists, for the member's mail, the dates declined because
@@ -172,4 +181,31 @@ func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *inv
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
 	view.Series = inv.master != nil && inv.master.IsRecurring()
 	return g.answer(ctx, tx, a, inv, out, TmplDecline, view, items)
+}
+
+// seriesUnchanged reports whether a series' new version leaves every date
+// as the member already knows it: each date was booked before with the
+// same slot and the same answer, and no date ahead was dropped (a version
+// without master drops none: it only updates the dates it holds).
+func (g *Gateway) seriesUnchanged(inv *invitation, p *seriesPlan) bool {
+	if len(p.dates) == 0 || len(p.removed) > 0 {
+		return false
+	}
+	asked := make(map[string]bool, len(p.dates))
+	for _, d := range p.dates {
+		asked[d.key] = true
+		if !sameAnswer(findBooking(p.existing, d.key), d.start, d.end, d.v) {
+			return false
+		}
+	}
+	if inv.master == nil {
+		return true
+	}
+	now := g.opt.Now()
+	for _, b := range p.existing {
+		if b.Status != StatusCancelled && b.End.After(now) && !asked[b.RecurrenceID] {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"mime"
 	"slices"
 	"strconv"
 	"strings"
@@ -136,9 +137,18 @@ func TestSeries(t *testing.T) {
 		if len(r.Cal.Timezones) != 1 {
 			t.Errorf("reply has %d VTIMEZONEs, want 1", len(r.Cal.Timezones))
 		}
-		wantText := "This is a recurring meeting of 10 dates.\nThe room is booked for all of them except these:\n" +
-			"- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 10 December 2026, 11:15–12:15)\n" +
-			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n"
+		// The series is named, not its first date (which might be one
+		// of the declined ones); the declined dates follow.
+		subject, _ := new(mime.WordDecoder).DecodeHeader(r.Header.Get("Subject"))
+		if want := "Room booked except 2 dates: Weekly w — every Thursday from 3 December 2026 to 4 February 2027, 10:00–11:00"; plain(subject) != want {
+			t.Errorf("subject = %q, want %q", subject, want)
+		}
+		wantText := "Salle Opteos is booked for your meeting “Weekly w”:\n" +
+			"every Thursday from 3 December 2026 to 4 February 2027, 10:00–11:00 (Paris time), except on the dates below.\n\n" +
+			"Add this link to your invitation for your participants:\n" + joinURL + "\n\n" +
+			"The room cannot take these 2 dates:\n" +
+			"- Thursday 10 December 2026, 10:00–11:00: the room is already taken\n  nearest free slot: Thursday 10 December 2026, 11:15–12:15\n" +
+			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken\n  nearest free slot: Thursday 24 December 2026, 11:15–12:15\n"
 		if !strings.Contains(r.Text, wantText) {
 			t.Errorf("accept text lacks\n%s\n----\n%s", wantText, r.Text)
 		}
@@ -164,8 +174,8 @@ func TestSeries(t *testing.T) {
 		n := len(h.st.outbox())
 		h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
 		_, r := h.onlyMail(n)
-		wantText := "- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Saturday 12 December 2026, 08:00–09:00)\n" +
-			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n"
+		wantText := "- Thursday 10 December 2026, 10:00–11:00: the room is already taken\n  nearest free slot: Saturday 12 December 2026, 08:00–09:00\n" +
+			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken\n  nearest free slot: Thursday 24 December 2026, 11:15–12:15\n"
 		if !strings.Contains(r.Text, wantText) {
 			t.Errorf("accept text lacks\n%s\n----\n%s", wantText, r.Text)
 		}
@@ -185,13 +195,12 @@ func TestSeries(t *testing.T) {
 		}
 		noSecrets(t, m.Raw, r)
 		// Only the busy dates are listed, not the free ones declined with them.
-		wantText := "Too many dates of this recurring meeting are already taken, so the room\ndeclines the whole series.\n\nDates the room cannot take:\n" +
-			"- Thursday 10 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 10 December 2026, 11:15–12:15)\n" +
-			"- Thursday 17 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 17 December 2026, 11:15–12:15)\n" +
-			"- Thursday 24 December 2026, 10:00–11:00: the room is already taken (nearest free slot: Thursday 24 December 2026, 11:15–12:15)\n" +
-			"- Thursday 7 January 2027, 10:00–11:00: the room is already taken (nearest free slot: Thursday 7 January 2027, 11:15–12:15)\n" +
-			"- Thursday 14 January 2027, 10:00–11:00: the room is already taken (nearest free slot: Thursday 14 January 2027, 11:15–12:15)\n" +
-			"- Thursday 28 January 2027, 10:00–11:00: the room is already taken (nearest free slot: Thursday 28 January 2027, 11:15–12:15)\n\n"
+		wantText := "Too many dates of this recurring meeting are already taken, so the room\ndeclines the whole series.\n\nDates the room cannot take:\n"
+		for _, d := range []string{"Thursday 10 December 2026", "Thursday 17 December 2026", "Thursday 24 December 2026",
+			"Thursday 7 January 2027", "Thursday 14 January 2027", "Thursday 28 January 2027"} {
+			wantText += "- " + d + ", 10:00–11:00: the room is already taken\n  nearest free slot: " + d + ", 11:15–12:15\n"
+		}
+		wantText += "\n"
 		if !strings.Contains(r.Text, wantText) {
 			t.Errorf("decline text lacks\n%s\n----\n%s", wantText, r.Text)
 		}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"codeberg.org/opteos/roomgate/ical"
 )
@@ -83,13 +84,34 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 		return Outcome{}, fmt.Errorf("save booking: %w", err)
 	}
 	out.Action, out.Reason = actionOf(v), v.text
+	tmpl := template(v)
+	if sameAnswer(prev, ev.Start, ev.End, v) {
+		tmpl = TmplUpdate
+	}
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
-	return g.answer(ctx, tx, a, inv, out, template(v), g.mailView(inv, v, ev, ev.Start, ev.End), items)
+	return g.answer(ctx, tx, a, inv, out, tmpl, g.mailView(inv, v, ev, ev.Start, ev.End), items)
+}
+
+// sameAnswer reports whether deciding [s, e) again gave the answer the
+// member already has: the booking was not cancelled, its slot is the same,
+// and so are its status and reason. The calendar still needs the REPLY of
+// the new version, but the member only needs a one-line mail
+// (TmplUpdate): an edit that added the join link, a description or guests
+// must not bring a second full mail.
+func sameAnswer(prev *Booking, s, e time.Time, v verdict) bool {
+	if prev == nil || prev.Status == StatusCancelled || !prev.Start.Equal(s) || !prev.End.Equal(e) {
+		return false
+	}
+	if v.accepted {
+		return prev.Status == StatusAccepted
+	}
+	code, _ := splitReason(prev.Reason)
+	return prev.Status == StatusDeclined && code == v.reason
 }
 
 // minorUpdate answers a re-sent or slightly changed invitation (same
 // SEQUENCE, same slot) with the answer already given, without deciding
-// again (RFC 5546 §2.1.5).
+// again (RFC 5546 §2.1.5): the REPLY, with the one-line mail TmplUpdate.
 func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invitation, prev *Booking, out Outcome) (Outcome, error) {
 	ev := inv.master
 	b := *prev
@@ -99,7 +121,7 @@ func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invi
 	}
 	v := verdictOf(prev)
 	out.Action, out.Reason = actionOf(v), "minor update, answered as before: "+v.text
-	return g.answer(ctx, tx, a, inv, out, template(v), g.mailView(inv, v, ev, ev.Start, ev.End), []ical.ReplyItem{g.replyItem(inv, ev, v)})
+	return g.answer(ctx, tx, a, inv, out, TmplUpdate, g.mailView(inv, v, ev, ev.Start, ev.End), []ical.ReplyItem{g.replyItem(inv, ev, v)})
 }
 
 // dropOccurrences frees the dates ahead that a series of the same UID

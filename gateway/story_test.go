@@ -122,12 +122,14 @@ func checkAliceAccepted(t *testing.T, h *harness, msg []byte, n int) {
 	}
 	checkAcceptReplyCalendar(t, r)
 	for _, line := range []string{
-		"The room Salle Opteos is booked for your meeting “Meeting alice-1”:",
-		"Tuesday 1 December 2026, 10:00–11:00 (Europe/Paris).",
-		"  Join link:  " + joinURL,
-		"  Meeting ID: 812 3456 7890",
-		"  Passcode:   " + passcode,
-		"  Host key:   " + hostKey,
+		"Salle Opteos is booked for your meeting “Meeting alice-1”:",
+		"Tuesday 1 December 2026, 10:00–11:00 (Paris time).",
+		"Add this link to your invitation for your participants:",
+		joinURL,
+		"  Link:        " + joinURL,
+		"  Meeting ID:  812 3456 7890",
+		"  Passcode:    " + passcode,
+		"Host key, for you only: " + hostKey,
 	} {
 		if !slices.Contains(strings.Split(r.Text, "\n"), line) {
 			t.Errorf("accept text lacks the line %q:\n%s", line, r.Text)
@@ -171,7 +173,7 @@ func checkAcceptReplyCalendar(t *testing.T, r replyMail) {
 	if got := ev.Prop("DTSTART").String(); got != "DTSTART;TZID=Europe/Paris:20261201T100000" {
 		t.Errorf("DTSTART = %q", got)
 	}
-	if p := ev.Prop("REQUEST-STATUS"); p == nil || p.Value != "2.0;Success" {
+	if p := ev.Prop("REQUEST-STATUS"); p == nil || p.Value != "2.0;Room booked" {
 		t.Errorf("REQUEST-STATUS = %v", p)
 	}
 	if p := ev.Prop("DTSTAMP"); p == nil || p.Value != "20261130T080000Z" {
@@ -191,22 +193,23 @@ func checkBobDeclined(t *testing.T, h *harness, msg []byte, n int) {
 	if len(r.Cal.Events) != 1 || ev.UID != "bob-1" || partStat(t, ev) != "DECLINED" {
 		t.Fatalf("reply: %d VEVENTs, %s %s", len(r.Cal.Events), ev.UID, partStat(t, ev))
 	}
-	if p := ev.Prop("REQUEST-STATUS"); p == nil || p.Value != "4.1;Event conflict. Date-time is busy." {
+	if p := ev.Prop("REQUEST-STATUS"); p == nil || p.Value != "4.1;Time already taken" {
 		t.Errorf("REQUEST-STATUS = %v", p)
 	}
-	wantText := "The account can host only one meeting at a time, and the room is already\ntaken:\n" +
-		"- Tuesday 1 December 2026, 10:00–11:00\n"
+	wantText := "The cooperative's Zoom account hosts only one meeting at a time, and\nthis slot is already taken:\n" +
+		"- Tuesday 1 December 2026, 10:00–11:00\n\nThe room also keeps 10 minutes free before and after every meeting.\n"
 	if !strings.Contains(r.Text, wantText) {
 		t.Errorf("decline text lacks the conflict %q:\n%s", wantText, r.Text)
 	}
-	wantSugg := "Free slots of the same length:\n" +
+	// The nearest free slots, before and after the time asked.
+	wantSugg := "Free slots of the same length, nearest to the time you asked for:\n" +
+		"- Tuesday 1 December 2026, 08:50–09:50\n" +
 		"- Tuesday 1 December 2026, 11:15–12:15\n" +
-		"- Tuesday 1 December 2026, 12:15–13:15\n" +
-		"- Tuesday 1 December 2026, 13:15–14:15\n"
+		"- Tuesday 1 December 2026, 12:15–13:15\n"
 	if !strings.Contains(r.Text, wantSugg) {
 		t.Errorf("decline text lacks the suggestions %q:\n%s", wantSugg, r.Text)
 	}
-	for _, s := range []string{"10:00–11:00", "11:15–12:15", "12:15–13:15", "13:15–14:15"} {
+	for _, s := range []string{"10:00–11:00", "08:50–09:50", "11:15–12:15", "12:15–13:15"} {
 		if !strings.Contains(r.HTML, s) {
 			t.Errorf("decline HTML lacks %q", s)
 		}
@@ -245,12 +248,16 @@ func TestFrench(t *testing.T) {
 		t.Fatalf("%d mails queued, want 2", len(q))
 	}
 	acc, dec := decodeReply(t, q[0].Raw), decodeReply(t, q[1].Raw)
-	for _, s := range []string{hostKey, passcode, joinURL, "mardi 1 décembre 2026, 10:00–11:00"} {
-		if !strings.Contains(acc.Text, s) {
-			t.Errorf("French accept lacks %q:\n%s", s, acc.Text)
+	// French typography as sent: no-break spaces before ":" and inside
+	// guillemets, "1er", and a range that never breaks (U+00A0 and U+2060).
+	const nb, wj = "\u00a0", "\u2060"
+	for _, s := range []string{hostKey, passcode, joinURL, "La salle Opteos est réservée pour votre réunion «" + nb + "Meeting a" + nb + "»" + nb + ":",
+		"mardi 1er" + nb + "décembre 2026, 10:00" + nb + "–" + wj + nb + "11:00 (heure de Paris).", "Code secret" + nb + ":"} {
+		if !strings.Contains(acc.ExactText, s) {
+			t.Errorf("French accept lacks %q:\n%s", s, acc.ExactText)
 		}
 	}
-	for _, s := range []string{"mardi 1 décembre 2026, 10:00–11:00", "mardi 1 décembre 2026, 11:15–12:15"} {
+	for _, s := range []string{"mardi 1er décembre 2026, 10:00 – 11:00", "mardi 1er décembre 2026, 08:50 – 09:50", "mardi 1er décembre 2026, 11:15 – 12:15"} {
 		if !strings.Contains(dec.Text, s) {
 			t.Errorf("French decline lacks %q:\n%s", s, dec.Text)
 		}

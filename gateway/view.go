@@ -7,6 +7,12 @@ import "time"
 const (
 	TmplAccept  = "accept"  // invitation accepted: room details and hosting steps
 	TmplDecline = "decline" // invitation declined: reason, conflicts, suggestions
+	// TmplUpdate is the short mail sent with the REPLY when an edit left
+	// the slot and the answer as they were (a link or guests added).
+	TmplUpdate = "update"
+	// TmplComment gives the texts of a REPLY itself: its subject is the
+	// REQUEST-STATUS description, its body the COMMENT of a decline.
+	TmplComment = "comment"
 )
 
 // Reason codes carried by a decision. Templates turn them into sentences in
@@ -21,6 +27,9 @@ const (
 	ReasonSeriesDisabled = "series-disabled" // recurring series not allowed
 	ReasonTooManyDates   = "too-many-dates"  // the series has too many occurrences
 	ReasonSeriesBusy     = "series-busy"     // a free date of a series declined whole for its busy dates
+	// ReasonCancelled is only used for the COMMENT of the REPLY sent when
+	// the operator frees a booking.
+	ReasonCancelled = "cancelled"
 )
 
 // Slot is a time range shown to a person, already in the display zone.
@@ -61,6 +70,19 @@ type MailView struct {
 	Concurrent int
 	// Contact is the facilitators' contact text from the config, may be "".
 	Contact string
+	// Service names the cooperative's room service in the signature
+	// ("Salles Zoom d'Opteos"); "" lets the templates use their own words.
+	Service string
+	// Accepted is set when the room takes the meeting (or some dates of it).
+	Accepted bool
+	// Buffer is kept free before and after every booking; BufferOnly is
+	// set when the asked slot overlaps no booking but only their buffers.
+	Buffer     time.Duration
+	BufferOnly bool
+	// LinkInInvitation is set when the invitation's LOCATION or
+	// DESCRIPTION already holds the room's join link, so the member need
+	// not add it for their guests.
+	LinkInInvitation bool
 	// Note is a free text from the operator, e.g. why a booking was
 	// cancelled; may be "".
 	Note string
@@ -71,6 +93,9 @@ type MailView struct {
 	Series   bool
 	Dates    int
 	Declined []DateDecision
+	// Recurrence names the series in words ("chaque mardi du 1er au 29
+	// décembre 2026"); nil when the dates were not expanded.
+	Recurrence *Recurrence
 
 	// Quota says what the organizer holds, for a decline for a quota.
 	Quota QuotaView
@@ -95,6 +120,24 @@ type Rendered struct {
 // language. The templates package implements it.
 type Renderer interface {
 	Render(lang, name string, data any) (Rendered, error)
+}
+
+// Recurrence is a recurring meeting as a mail names it, read from the
+// dates decided (not from the RRULE, so that any rule reads the same).
+type Recurrence struct {
+	// Weeks is 1 when the dates are every week on Days, 2 every other
+	// week; 0 when they follow no weekly pattern.
+	Weeks int
+	Days  []time.Weekday // Monday first
+	Daily bool           // one date every day
+	// First and Last are the first and last dates decided; SameTime is
+	// set when every date has First's hours.
+	First, Last Slot
+	SameTime    bool
+	// Open is set for a series without end: Last is then only the last
+	// date inside the booking window.
+	Open  bool
+	Dates int
 }
 
 // DateDecision is one declined date of a recurring series, as a mail

@@ -242,7 +242,7 @@ func decodeNoticeParts(t *testing.T, raw []byte) relayed {
 			t.Fatalf("part: %v", err)
 		}
 		body, _ := io.ReadAll(p)
-		text := strings.ReplaceAll(string(body), "\r\n", "\n")
+		text := plain(strings.ReplaceAll(string(body), "\r\n", "\n"))
 		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
 			r.HTML = text
 		} else {

@@ -29,7 +29,8 @@ type ReplyItem struct {
 	// by an override with RANGE=THISANDFUTURE). Build it like
 	// RecurrenceID, with Event.RecurrenceIDFor; its name is replaced.
 	Start *Property
-	// Comment is an optional COMMENT, plain text (escaped when written).
+	// Comment is an optional COMMENT, plain text (escaped when written),
+	// also written as X-RESPONSE-COMMENT.
 	Comment string
 	// RequestStatus is an optional REQUEST-STATUS value, e.g. "2.0;Success"
 	// or "4.0;Busy" (RFC 5545 §3.8.8.3).
@@ -140,7 +141,10 @@ func replyEvent(it ReplyItem, now time.Time) []*Property {
 		out = append(out, p)
 	}
 	if it.Comment != "" {
-		out = append(out, &Property{Name: "COMMENT", Value: escapeText(it.Comment)})
+		// Google Calendar shows the attendee's note from
+		// X-RESPONSE-COMMENT rather than COMMENT: write both.
+		out = append(out, &Property{Name: "COMMENT", Value: escapeText(it.Comment)},
+			&Property{Name: "X-RESPONSE-COMMENT", Value: escapeText(it.Comment)})
 	}
 	if it.RequestStatus != "" {
 		out = append(out, &Property{Name: "REQUEST-STATUS", Value: noControl(it.RequestStatus)})

@@ -50,6 +50,7 @@ func TestBuildReplyOutlook(t *testing.T) {
 		"DTEND;TZID=Romance Standard Time:20261201T113000\r\n" +
 		"SUMMARY;LANGUAGE=fr-FR:Réunion d'équipe — décembre\r\n" +
 		"COMMENT:Réservé\\; salle libre\\, à bientôt\r\n" +
+		"X-RESPONSE-COMMENT:Réservé\\; salle libre\\, à bientôt\r\n" +
 		"REQUEST-STATUS:2.0;Success\r\n" +
 		"END:VEVENT\r\n" +
 		"END:VCALENDAR\r\n"

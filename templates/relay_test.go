@@ -39,13 +39,13 @@ func TestRelaySubjects(t *testing.T) {
 		{"en", zoom.TmplCode, nil, "Zoom code 483920 — valid until 14:32"},
 		{"fr", zoom.TmplCode, func(v *gateway.MailView) { v.Relay.Expired = true }, "Code Zoom 483920 — expiré à 14:32"},
 		{"en", zoom.TmplCode, func(v *gateway.MailView) { v.Relay.Expired = true }, "Zoom code 483920 — expired at 14:32"},
-		{"fr", gateway.TmplAlert, nil, "Alerte Zoom : New Zoom Sign-in Detected"},
+		{"fr", gateway.TmplAlert, nil, "Alerte Zoom" + nb + ": New Zoom Sign-in Detected"},
 		{"en", gateway.TmplAlert, func(v *gateway.MailView) { v.Relay.Forged = true }, `Alert: forged "Zoom" mail rejected`},
-		{"fr", zoom.TmplRecording, nil, "Enregistrement disponible : Point mensuel"},
+		{"fr", zoom.TmplRecording, nil, "Enregistrement disponible" + nb + ": Point mensuel"},
 		{"en", zoom.TmplRecording, func(v *gateway.MailView) { v.Relay.Matched = false }, "Recording available: Salle Opteos"},
-		{"fr", gateway.TmplReminder, nil, "Rappel : Point mensuel à 10:00, salle Atelier"},
-		{"en", gateway.TmplReminder, nil, "Reminder: Point mensuel at 10:00, room Atelier"},
-		{"fr", gateway.TmplRecordingReminder, nil, "À télécharger : l'enregistrement de Point mensuel"},
+		{"fr", gateway.TmplReminder, nil, "Rappel" + nb + ": Point mensuel à 10:00 (Atelier)"},
+		{"en", gateway.TmplReminder, nil, "Reminder: Point mensuel at 10:00 (Atelier)"},
+		{"fr", gateway.TmplRecordingReminder, nil, "À télécharger" + nb + ": l'enregistrement de Point mensuel"},
 		{"en", zoom.TmplChat, nil, "Zoom code 483920"},
 	}
 	for _, tt := range tests {
@@ -84,8 +84,8 @@ roomgate
 
 func TestChatTextExact(t *testing.T) {
 	got := render(t, load(t), "fr", zoom.TmplChat, relayView(t)).Text
-	want := "**Code Zoom : `483920`** — valable jusqu'à **14:32** (Europe/Paris).\n" +
-		"Si aucun animateur n'est en train de se connecter, ne l'utilisez pas et changez le mot de passe du compte.\n" +
+	want := "**Code Zoom" + nb + ": `483920`** — valable jusqu'à **14:32** (Europe/Paris).\n" +
+		"Si aucun facilitateur n'est en train de se connecter, ne l'utilisez pas et changez le mot de passe du compte.\n" +
 		"— roomgate\n"
 	if got != want {
 		t.Errorf("text:\n%q\nwant:\n%q", got, want)
@@ -100,7 +100,8 @@ func TestRelayContent(t *testing.T) {
 		for what, body := range map[string]string{"text": r.Text, "html": r.HTML} {
 			wantContains(t, lang+" reminder "+what, body, v.Room.JoinURL, v.HostKey, v.Room.Passcode, "10:00")
 		}
-		wantContains(t, lang+" reminder", r.Text, map[string]string{"fr": "Activer la salle d'attente", "en": "Enable waiting room"}[lang])
+		wantContains(t, lang+" reminder", r.Text, map[string]string{"fr": "Activer la salle d'attente", "en": "Enable Waiting Room"}[lang],
+			map[string]string{"fr": "Terminer la réunion pour tous", "en": "End Meeting for All"}[lang])
 		r = render(t, s, lang, zoom.TmplRecording, v)
 		wantContains(t, lang+" recording", r.Text, "24", v.Relay.RecordingsAccess, "https://zoom.us/rec/share/abc", "Point mensuel")
 		wantLacks(t, lang+" recording", r.Text, v.HostKey)

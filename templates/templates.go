@@ -13,10 +13,19 @@
 //
 // The functions available in templates speak the language of their file:
 //
-//	date     time.Time     "mardi 1 décembre 2026" / "Tuesday 1 December 2026"
-//	clock    time.Time     "10:00"
-//	slot     gateway.Slot  "mardi 1 décembre 2026, 10:00–11:00"
-//	duration time.Duration "1 h 30" / "1 h 30 min", "8 h", "45 min"
+//	date     time.Time           "mardi 1er décembre 2026" / "Tuesday 1 December 2026"
+//	clock    time.Time           "10:00"
+//	hours    gateway.Slot        "10:00 – 11:00" / "10:00–11:00"
+//	slot     gateway.Slot        "mardi 1er décembre 2026, 10:00 – 11:00"
+//	series   *gateway.Recurrence "chaque mardi du 1er au 29 décembre 2026, 10:00 – 11:00"
+//	duration time.Duration       "1 h 30" / "1 hour 30 minutes", "8 h", "45 min"
+//	plural   n, one, many        "1 jour", "2 jours"
+//	theroom  name                "la salle Atelier", "la salle Opteos" for "Salle Opteos"
+//	Theroom  name                the same at the start of a sentence
+//
+// Ranges of times never break across lines, and French texts get their
+// no-break spaces before « : ; ! ? » and inside guillemets (see Typeset)
+// after rendering: templates are written with ordinary spaces.
 //
 // An operator may replace any embedded file by a file with the same relative
 // path under an override directory (see Load).
@@ -305,20 +314,29 @@ func (s *Set) Render(lang, name string, data any) (gateway.Rendered, error) {
 	if err := tp.text.ExecuteTemplate(&buf, subjectName, data); err != nil {
 		return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s subject: %w", lang, name, err)
 	}
-	out.Subject = strings.Join(strings.Fields(buf.String()), " ")
+	// A subject is one line: it needs no word joiner, which some mail
+	// lists would show as a box.
+	out.Subject = strings.ReplaceAll(Typeset(lang, oneLine(buf.String())), wj, "")
 	buf.Reset()
 	if err := tp.text.Execute(&buf, data); err != nil {
 		return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s text: %w", lang, name, err)
 	}
-	out.Text = tidy(buf.String())
+	out.Text = Typeset(lang, tidy(buf.String()))
 	if tp.html != nil {
 		buf.Reset()
 		if err := tp.html.Execute(&buf, data); err != nil {
 			return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s html: %w", lang, name, err)
 		}
-		out.HTML = tidy(buf.String())
+		out.HTML = Typeset(lang, tidy(buf.String()))
 	}
 	return out, nil
+}
+
+// oneLine folds a subject onto one line: runs of ASCII white space become
+// one space. No-break spaces are kept: they are typography, not layout.
+func oneLine(s string) string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f' })
+	return strings.Join(f, " ")
 }
 
 // tidy trims trailing spaces on each line, folds runs of blank lines into

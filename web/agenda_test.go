@@ -64,7 +64,7 @@ func TestAgendaOtherWeek(t *testing.T) {
 func TestAgendaBusy(t *testing.T) {
 	s := newServer(t, sampleStore(), func(o *Options) { o.Show, o.Lang = ShowBusy, "fr" })
 	_, body := get(t, s, "/?token="+memberToken)
-	wantContains(t, "busy agenda", body, `<html lang="fr">`, "Semaine du lundi 30 novembre 2026",
+	wantContains(t, "busy agenda", body, `<html lang="fr">`, "Semaine du lundi 30\u00a0novembre 2026",
 		"Le compte accueille 1 réunion à la fois.",
 		`<span class="time">10:00–11:00</span> <span class="title">Réservé</span><span class="room">Salle Opteos</span>`)
 	wantLacks(t, "busy agenda", body, "Point mensuel", "Alice", "script", "Mallory", "Formation", "carol@")

@@ -154,7 +154,8 @@ func TestServeStory(t *testing.T) {
 			srv.Append(t, "INBOX", request("story-bob", "bob@coop.example", 0, tomorrowAt(10, 30), tomorrowAt(11, 30)).mail())
 			bob := sink.Wait(t, 2, 20*time.Second)[1]
 			checkReply(t, bob, "bob@coop.example", "DECLINED", false)
-			if _, _, text := describeReply(bob.Data); !strings.Contains(text, "10:00–11:00") || !strings.Contains(text, "11:15–12:15") {
+			_, _, text := describeReply(bob.Data)
+			if text = strings.NewReplacer("\u00a0–\u2060\u00a0", "–").Replace(text); !strings.Contains(text, "10:00–11:00") || !strings.Contains(text, "11:15–12:15") {
 				t.Errorf("decline does not show the booking in the way and a free slot:\n%s", text)
 			}
 
