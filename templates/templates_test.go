@@ -3,10 +3,10 @@ package templates
 import (
 	"errors"
 	"html"
-	"regexp"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -527,7 +527,7 @@ func seriesView(t *testing.T) gateway.MailView {
 	free := gateway.Slot{Start: at(9, 14), End: at(9, 15)}
 	v.Series, v.Dates = true, 12
 	v.Recurrence = &gateway.Recurrence{Weeks: 1, Days: []time.Weekday{time.Tuesday}, First: v.When,
-		Last: gateway.Slot{Start: time.Date(2027, 1, 5, 10, 0, 0, 0, loc), End: time.Date(2027, 1, 5, 11, 0, 0, 0, loc)},
+		Last:     gateway.Slot{Start: time.Date(2027, 1, 5, 10, 0, 0, 0, loc), End: time.Date(2027, 1, 5, 11, 0, 0, 0, loc)},
 		SameTime: true, Dates: 12}
 	v.Declined = []gateway.DateDecision{
 		{When: gateway.Slot{Start: at(8, 10), End: at(8, 11)}, Reason: gateway.ReasonConflict, Suggestion: &free},
