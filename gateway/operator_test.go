@@ -56,6 +56,9 @@ func TestCancelBooking(t *testing.T) {
 		t.Errorf("reply VEVENT: uid %q seq %d partstat %s organizer %q start %s", ev.UID, ev.Sequence,
 			partStat(t, ev), ev.Organizer.Address(), ev.Start)
 	}
+	if p := ev.Prop("COMMENT"); p == nil || p.Text() != "The room is no longer booked for this meeting. general assembly" {
+		t.Errorf("COMMENT = %v", p)
+	}
 	if !strings.Contains(r.Text, "general assembly") || !strings.Contains(r.HTML, "Budget &lt;2027&gt;") {
 		t.Errorf("mail text lacks the note or escaping:\n%s\n%s", r.Text, r.HTML)
 	}
