@@ -21,6 +21,7 @@ type Config struct {
 	Timezone       string   `toml:"timezone"`
 	TemplatesDir   string   `toml:"templates_dir"`
 	Contact        string   `toml:"contact"`
+	ServiceName    string   `toml:"service_name"`
 	MaxMessageSize ByteSize `toml:"max_message_size"`
 	LogLevel       string   `toml:"log_level"`
 	LogFormat      string   `toml:"log_format"`
@@ -423,7 +424,8 @@ func (c *Config) gatewayOptions() gateway.Options {
 	ds, _ := clockOffset(p.DayStart)
 	de, _ := clockOffset(p.DayEnd)
 	o := gateway.Options{
-		HostKey: c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings,
+		ServiceName: c.ServiceName,
+		HostKey:     c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings,
 		Lang: c.Language, Location: c.location, MaxMessageSize: int64(c.MaxMessageSize),
 		RepliesPerHour: p.RepliesPerHour, LeadMinutes: int(p.ArriveEarly.Minutes()), Contact: c.Contact,
 		Policy: gateway.Policy{

@@ -77,7 +77,7 @@ func runDemo(args []string, stdout io.Writer) error {
 // README, pointed at the in-process servers.
 func demoConfig(lang string, env *demoServers, dsn string) *Config {
 	cfg := &Config{Language: lang, Timezone: "Europe/Paris",
-		Contact:  "Questions: tech@coop.example.",
+		Contact: "tech@coop.example", ServiceName: "Salles Zoom d'Opteos",
 		Database: DatabaseConfig{Driver: "sqlite", DSN: dsn},
 		IMAP: IMAPConfig{Address: env.imapAddr, Security: "insecure", Username: demoUser, Password: demoPassword,
 			PollInterval: Duration{time.Second}},
