@@ -117,7 +117,7 @@ func checkAliceAccepted(t *testing.T, h *harness, msg []byte, n int) {
 		t.Errorf("calendar part type = %q", r.CalType)
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(r.Header.Get("Subject"))
-	if want := "Room booked: Meeting alice-1 — Tuesday 1 December 2026, 10:00–11:00"; subject != want {
+	if want := "Room booked: Meeting alice-1 — Tuesday 1\u00a0December 2026, 10:00–11:00"; subject != want {
 		t.Errorf("subject = %q, want %q", subject, want)
 	}
 	checkAcceptReplyCalendar(t, r)

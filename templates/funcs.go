@@ -58,7 +58,7 @@ var locales = map[string]locale{
 			"July", "August", "September", "October", "November", "December"},
 		singular:      func(n int) bool { return n == 1 || n == -1 },
 		dash:          "–" + wj,
-		dayMonth:      func(day int, month string) string { return fmt.Sprintf("%d %s", day, month) },
+		dayMonth:      func(day int, month string) string { return fmt.Sprintf("%d%s%s", day, nbsp, month) },
 		durationWords: englishDuration,
 		words:         englishSeries,
 	},
@@ -78,6 +78,9 @@ func (l locale) funcs() map[string]any {
 		"Theroom":  l.theRoomCap,
 		"series":   l.series,
 		"zone":     l.zone,
+		"weekday":  func(t time.Time) string { return l.days[t.Weekday()] },
+		"daymonth": func(t time.Time) string { return l.dayMonth(t.Day(), l.months[t.Month()-1]) },
+		"longdate": l.dayMonthYear,
 	}
 }
 

@@ -31,7 +31,7 @@ func TestDateClock(t *testing.T) {
 		lang, date string
 	}{
 		{"fr", "mardi 1er" + nb + "décembre 2026"},
-		{"en", "Tuesday 1 December 2026"},
+		{"en", "Tuesday 1" + nb + "December 2026"},
 	}
 	for _, tt := range tests {
 		if got := locales[tt.lang].date(tm); got != tt.date {
@@ -59,18 +59,18 @@ func TestSlot(t *testing.T) {
 		fr, en string
 	}{
 		{"same day", gateway.Slot{Start: at(1, 10, 0), End: at(1, 11, 0)},
-			frDay + "10:00" + frDsh + "11:00", "Tuesday 1 December 2026, 10:00" + enDsh + "11:00"},
+			frDay + "10:00" + frDsh + "11:00", "Tuesday 1" + nb + "December 2026, 10:00" + enDsh + "11:00"},
 		{"ends at midnight", gateway.Slot{Start: at(1, 20, 0), End: at(2, 0, 0)},
-			frDay + "20:00" + frDsh + "24:00", "Tuesday 1 December 2026, 20:00" + enDsh + "24:00"},
+			frDay + "20:00" + frDsh + "24:00", "Tuesday 1" + nb + "December 2026, 20:00" + enDsh + "24:00"},
 		{"spans days", gateway.Slot{Start: at(1, 22, 0), End: at(2, 1, 30)},
 			frDay + "22:00 – " + frDay2 + "01:30",
-			"Tuesday 1 December 2026, 22:00 – Wednesday 2 December 2026, 01:30"},
+			"Tuesday 1" + nb + "December 2026, 22:00 – Wednesday 2" + nb + "December 2026, 01:30"},
 		{"zero end", gateway.Slot{Start: at(1, 10, 0)},
-			frDay + "10:00", "Tuesday 1 December 2026, 10:00"},
+			frDay + "10:00", "Tuesday 1" + nb + "December 2026, 10:00"},
 		{"end before start", gateway.Slot{Start: at(1, 11, 0), End: at(1, 10, 0)},
-			frDay + "11:00" + frDsh + "10:00", "Tuesday 1 December 2026, 11:00" + enDsh + "10:00"},
+			frDay + "11:00" + frDsh + "10:00", "Tuesday 1" + nb + "December 2026, 11:00" + enDsh + "10:00"},
 		{"end in another zone", gateway.Slot{Start: at(1, 10, 0), End: at(1, 11, 0).UTC()},
-			frDay + "10:00" + frDsh + "11:00", "Tuesday 1 December 2026, 10:00" + enDsh + "11:00"},
+			frDay + "10:00" + frDsh + "11:00", "Tuesday 1" + nb + "December 2026, 10:00" + enDsh + "11:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -101,11 +101,11 @@ func TestSubjects(t *testing.T) {
 		lang, name, want string
 	}{
 		{"fr", gateway.TmplAccept, "Salle réservée" + nb + ": Point mensuel — mardi 1er" + nb + "décembre 2026, 10:00" + nb + "–" + nb + "11:00"},
-		{"en", gateway.TmplAccept, "Room booked: Point mensuel — Tuesday 1 December 2026, 10:00–11:00"},
+		{"en", gateway.TmplAccept, "Room booked: Point mensuel — Tuesday 1" + nb + "December 2026, 10:00–11:00"},
 		{"fr", gateway.TmplDecline, "Salle indisponible" + nb + ": Point mensuel — mardi 1er" + nb + "décembre 2026, 10:00" + nb + "–" + nb + "11:00"},
-		{"en", gateway.TmplDecline, "Room not available: Point mensuel — Tuesday 1 December 2026, 10:00–11:00"},
+		{"en", gateway.TmplDecline, "Room not available: Point mensuel — Tuesday 1" + nb + "December 2026, 10:00–11:00"},
 		{"fr", gateway.TmplUpdate, "Modification reçue" + nb + ": Point mensuel — mardi 1er" + nb + "décembre 2026, 10:00" + nb + "–" + nb + "11:00"},
-		{"en", gateway.TmplUpdate, "Change received: Point mensuel — Tuesday 1 December 2026, 10:00–11:00"},
+		{"en", gateway.TmplUpdate, "Change received: Point mensuel — Tuesday 1" + nb + "December 2026, 10:00–11:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/"+tt.name, func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestSubjectOneLine(t *testing.T) {
 	v := fullView(t)
 	v.Summary = "Point\r\nBcc: x@example.com\n  mensuel"
 	got := render(t, s, "en", gateway.TmplAccept, v).Subject
-	want := "Room booked: Point Bcc: x@example.com mensuel — Tuesday 1 December 2026, 10:00–11:00"
+	want := "Room booked: Point Bcc: x@example.com mensuel — Tuesday 1" + nb + "December 2026, 10:00–11:00"
 	if got != want {
 		t.Errorf("subject = %q, want %q", got, want)
 	}
@@ -139,7 +139,7 @@ func TestAcceptTextExact(t *testing.T) {
 	tests := map[string]string{"en": `Hello Anne Martin,
 
 The room Atelier is booked for your meeting “Point mensuel”:
-Tuesday 1 December 2026, 10:00–^11:00 (Paris time).
+Tuesday 1_December 2026, 10:00–^11:00 (Paris time).
 
 Add this link to your invitation for your participants:
 https://us02web.zoom.us/j/81234567890?pwd=Xy7
@@ -199,7 +199,7 @@ Pour animer la réunion
 3. Sécurité → «_Activer la salle d'attente_» (le lien de la salle circule
    beaucoup), puis admettez vos participants.
 4. Pour enregistrer, choisissez l'enregistrement dans le cloud, et
-   téléchargez-le dans les 24 h qui suivent la réunion.
+   téléchargez-le dans les 24_h qui suivent la réunion.
 5. À la fin, «_Terminer la réunion pour tous_»_: une réunion restée
    ouverte accueillerait le membre suivant dans votre salle.
 
@@ -408,17 +408,17 @@ Une question, un souci_? Les facilitateurs_: animation@coop.example
 `, "en": `Hello Anne Martin,
 
 The room Atelier cannot take your meeting “Point mensuel”,
-Tuesday 1 December 2026, 10:00–^11:00 (Paris time).
+Tuesday 1_December 2026, 10:00–^11:00 (Paris time).
 
 The cooperative's Zoom account hosts only one meeting at a time, and
 this slot is already taken:
-- Tuesday 1 December 2026, 09:30–^10:30
+- Tuesday 1_December 2026, 09:30–^10:30
 
 The room also keeps 10_minutes free before and after every meeting.
 
 Free slots of the same length, nearest to the time you asked for:
-- Tuesday 1 December 2026, 14:00–^15:00
-- Wednesday 2 December 2026, 10:00–^11:00
+- Tuesday 1_December 2026, 14:00–^15:00
+- Wednesday 2_December 2026, 10:00–^11:00
 
 To try again, change the time of your meeting in your calendar (the room
 stays invited): the room will answer again.
@@ -462,8 +462,8 @@ func TestUpdate(t *testing.T) {
 	want := map[string]map[bool]string{
 		"fr": {true: "Bonjour Anne Martin,\n\nVotre modification de «_Point mensuel_» est bien reçue_: la salle Atelier reste réservée (mardi 1er_décembre 2026, 10:00~11:00) et les accès du premier message restent valables.\n\n— Le service des salles Zoom de la coopérative\n",
 			false: "Bonjour Anne Martin,\n\nVotre modification de «_Point mensuel_» est bien reçue_: la salle Atelier reste indisponible à ce créneau (mardi 1er_décembre 2026, 10:00~11:00)_; le premier message en donnait la raison.\n\n— Le service des salles Zoom de la coopérative\n"},
-		"en": {true: "Hello Anne Martin,\n\nYour change to “Point mensuel” has been received: the room Atelier stays booked (Tuesday 1 December 2026, 10:00–^11:00) and the access details of the first mail still hold.\n\n— The cooperative's Zoom room service\n",
-			false: "Hello Anne Martin,\n\nYour change to “Point mensuel” has been received: the room Atelier is still not available at that time (Tuesday 1 December 2026, 10:00–^11:00), for the reason the first mail gave.\n\n— The cooperative's Zoom room service\n"},
+		"en": {true: "Hello Anne Martin,\n\nYour change to “Point mensuel” has been received: the room Atelier stays booked (Tuesday 1_December 2026, 10:00–^11:00) and the access details of the first mail still hold.\n\n— The cooperative's Zoom room service\n",
+			false: "Hello Anne Martin,\n\nYour change to “Point mensuel” has been received: the room Atelier is still not available at that time (Tuesday 1_December 2026, 10:00–^11:00), for the reason the first mail gave.\n\n— The cooperative's Zoom room service\n"},
 	}
 	for _, lang := range langs {
 		for _, accepted := range []bool{true, false} {
@@ -495,7 +495,7 @@ func TestComment(t *testing.T) {
 		{"fr", gateway.ReasonConflict, false, false, "Créneau déjà pris",
 			"La salle est déjà prise à ce moment-là. Créneaux libres_: mardi 1er_décembre 2026, 14:00~15:00_; mercredi 2_décembre 2026, 10:00~11:00."},
 		{"en", gateway.ReasonConflict, false, false, "Time already taken",
-			"The room is already taken at that time. Free slots: Tuesday 1 December 2026, 14:00–^15:00; Wednesday 2 December 2026, 10:00–^11:00."},
+			"The room is already taken at that time. Free slots: Tuesday 1_December 2026, 14:00–^15:00; Wednesday 2_December 2026, 10:00–^11:00."},
 		{"fr", gateway.ReasonConflict, false, true, "Créneau déjà pris",
 			"Ce créneau empiète sur la marge de 10_minutes que la salle garde autour de chaque réunion. Créneaux libres_: mardi 1er_décembre 2026, 14:00~15:00_; mercredi 2_décembre 2026, 10:00~11:00."},
 		{"fr", gateway.ReasonTooLong, false, false, "Salle indisponible", "Une réservation dure au plus 8_h, et cette réunion dure 10_h."},

@@ -63,3 +63,12 @@ func TestWebTemplates(t *testing.T) {
 		t.Errorf("WebCSS unexpected: %q", css[:40])
 	}
 }
+
+// TestWebCSSTypeset: French pages get their no-break spaces after
+// rendering; the stylesheet must come out unchanged, or its hash (in the
+// Content-Security-Policy) would no longer match.
+func TestWebCSSTypeset(t *testing.T) {
+	if css := WebCSS(); Typeset("fr", css) != css {
+		t.Error("Typeset changes the stylesheet: write it without a space before : ; ! ?")
+	}
+}

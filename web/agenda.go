@@ -2,21 +2,32 @@ package web
 
 import (
 	"fmt"
+	htmltemplate "html/template"
 	"net/http"
 	"net/url"
 	"sort"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // page is what every page's layout shows. Title and link labels are keys
 // of the templates' word catalogue.
 type page struct {
-	Lang  string
-	Title string
-	Nav   []link
+	Lang    string
+	Title   string
+	Nav     []link
+	Service string // the cooperative's room service, naming the pages; "" for the catalogue's words
+	// TimeZone is the zone of every time shown.
+	TimeZone string
+	// extraCSS holds the rules made for this page (the agenda's grid).
+	extraCSS string
 }
+
+// CSS is the page's whole stylesheet: the embedded one, then its own
+// rules. render allows it by its hash.
+func (p page) CSS() htmltemplate.CSS { return pageCSS(templates.WebCSS(), p.extraCSS) }
 
 // link is one navigation link.
 type link struct {
@@ -32,10 +43,18 @@ type agendaPage struct {
 	Prev, Next, ThisWeek string // links
 	Token                string // for the date picker, when it came in the URL
 	Days                 []dayView
+	Grid                 weekGrid
 	Concurrent           int
-	TimeZone             string
 	Rooms                []roomView
 	FeedURL, FreeBusyURL string
+	// The rules in words: how far ahead (WindowDays, until WindowEnd),
+	// the margin kept around bookings, and the hours free slots are
+	// counted in.
+	WindowDays       int
+	WindowEnd        time.Time
+	Buffer           time.Duration
+	DayStart, DayEnd string
+	Subscribe        subscribeView
 }
 
 // dayView is one day of the week view.
@@ -48,17 +67,18 @@ type dayView struct {
 
 // item is a booking or a free slot of one day.
 type item struct {
-	Free      bool
-	Past      bool
-	start     time.Time
-	When      string // "10:00–11:00"
-	Title     string // "" shows "booked"
-	Organizer string
-	Room      string
+	Free       bool
+	Past       bool
+	start, end time.Time
+	When       string // "10:00–11:00"
+	Title      string // "" shows "booked"
+	Organizer  string
+	Room       string
 }
 
-// roomView is a room as the agenda shows it.
-type roomView struct{ Name, Address string }
+// roomView is a room as the agenda shows it, with its free/busy address
+// for Outlook.
+type roomView struct{ Name, Address, FreeBusy string }
 
 // dateLayout is the form of the week parameter.
 const dateLayout = "2006-01-02"
@@ -85,6 +105,10 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request, a access) {
 		return
 	}
 	data := s.agendaData(monday, now, accepted(bs), a)
+	data.Subscribe = s.subscribe(r)
+	for i := range data.Rooms {
+		data.Rooms[i].FreeBusy = data.Subscribe.Base + "/freebusy/" + data.Rooms[i].Address + ".vfb?" + data.Subscribe.query
+	}
 	s.render(w, r, "agenda", data)
 }
 
@@ -92,17 +116,32 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request, a access) {
 func (s *Server) agendaData(monday, now time.Time, bs []gateway.Booking, a access) agendaPage {
 	week := func(t time.Time) url.Values { return url.Values{"week": {t.Format(dateLayout)}} }
 	p := agendaPage{
-		page:   page{Lang: s.opt.Lang, Title: "title.agenda", Nav: s.nav(a, "title.agenda")},
+		page:   s.pageOf(a, "title.agenda"),
 		Monday: monday, WeekValue: monday.Format(dateLayout), Token: a.token,
 		Prev: a.link("./", week(monday.AddDate(0, 0, -7))), Next: a.link("./", week(monday.AddDate(0, 0, 7))),
-		ThisWeek: a.link("./", nil), Concurrent: s.opt.Concurrent, TimeZone: s.opt.Location.String(),
+		ThisWeek: a.link("./", nil), Concurrent: s.opt.Concurrent,
 		FeedURL: a.link("agenda.ics", nil), FreeBusyURL: a.link("freebusy.ics", nil), Rooms: s.roomList(),
+		WindowDays: int(s.opt.BookingWindow / (24 * time.Hour)), WindowEnd: now.Add(s.opt.BookingWindow),
+		Buffer: s.opt.Buffer, DayStart: clockOf(s.opt.DayStart), DayEnd: clockOf(s.opt.DayEnd),
 	}
 	full := fullSpans(buffered(bs, s.opt.Buffer), s.opt.Concurrent)
 	for i := range 7 {
 		p.Days = append(p.Days, s.dayData(monday.AddDate(0, 0, i), now, bs, full))
 	}
+	p.Grid = s.grid(monday, now, bs, p.Days)
+	p.extraCSS = p.Grid.CSS
 	return p
+}
+
+// pageOf is the layout data of a page.
+func (s *Server) pageOf(a access, title string) page {
+	return page{Lang: s.opt.Lang, Title: title, Nav: s.nav(a, title), Service: s.opt.ServiceName,
+		TimeZone: s.opt.Location.String()}
+}
+
+// clockOf writes an offset from midnight as "08:00".
+func clockOf(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 // dayData lists one day's bookings and free slots in time order. Free
@@ -123,7 +162,7 @@ func (s *Server) dayData(day, now time.Time, bs []gateway.Booking, full []span) 
 	}
 	free := subtract(from, to, full)
 	for _, f := range free {
-		d.Items = append(d.Items, item{Free: true, start: f.start, When: s.when(f.start, f.end)})
+		d.Items = append(d.Items, item{Free: true, start: f.start, end: f.end, When: s.when(f.start, f.end)})
 	}
 	sort.SliceStable(d.Items, func(i, j int) bool { return d.Items[i].start.Before(d.Items[j].start) })
 	d.NoFree = len(free) == 0 && to.After(now)
@@ -132,7 +171,7 @@ func (s *Server) dayData(day, now time.Time, bs []gateway.Booking, full []span) 
 
 // bookingItem shows a booking as the show option allows.
 func (s *Server) bookingItem(b gateway.Booking, now time.Time) item {
-	it := item{start: b.Start, When: s.when(b.Start, b.End), Past: !b.End.After(now), Room: s.roomName(b.Room)}
+	it := item{start: b.Start, end: b.End, When: s.when(b.Start, b.End), Past: !b.End.After(now), Room: s.roomName(b.Room)}
 	if s.opt.Show == ShowTitles {
 		it.Title, it.Organizer = b.Summary, b.OrganizerName
 		if it.Organizer == "" {
@@ -147,7 +186,7 @@ func (s *Server) bookingItem(b gateway.Booking, now time.Time) item {
 func (s *Server) when(start, end time.Time) string {
 	loc := s.opt.Location
 	a, b := start.In(loc), end.In(loc)
-	out := a.Format("15:04") + "–" + b.Format("15:04")
+	out := a.Format("15:04") + templates.RangeDash(s.opt.Lang) + b.Format("15:04")
 	if days := dayNumber(b) - dayNumber(a); days > 0 && !(days == 1 && b.Hour() == 0 && b.Minute() == 0) {
 		out += fmt.Sprintf(" (+%d)", days)
 	}

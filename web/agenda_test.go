@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"regexp"
 	"strings"
@@ -22,15 +24,26 @@ func dayHTML(t *testing.T, body, heading string) string {
 	return rest
 }
 
+// plainPage reads a page's typography as plain text: the range dash
+// "10:00–11:00" without its word joiner, no-break spaces as spaces.
+func plainPage(s string) string {
+	return strings.NewReplacer("\u00a0–\u2060\u00a0", "–", "–\u2060", "–", "\u00a0", " ").Replace(s)
+}
+
 func TestAgendaWeek(t *testing.T) {
 	s := newServer(t, sampleStore())
-	res, body := get(t, s, "/?token="+memberToken)
-	wantStatus(t, res, body, http.StatusOK)
+	res, b := get(t, s, "/?token="+memberToken)
+	wantStatus(t, res, b, http.StatusOK)
+	body := plainPage(b)
 	wantContains(t, "agenda", body,
-		`<html lang="en">`, "Week of Monday 30 November 2026", "The account hosts 1 meeting at a time.", "Times in Europe/Paris",
+		`<html lang="en">`, "Week of Monday 30 November 2026",
+		"The cooperative&#39;s Zoom account hosts 1 meeting at a time, across all rooms.",
+		"The room keeps 10 minutes free before and after every meeting.",
+		"The room can be booked at most 30 days ahead, that is until 30 December 2026.",
+		"Free slots are counted from 08:00 to 20:00, Paris time.",
 		`href="./?token=`+memberToken+`&amp;week=2026-11-23"`, `href="./?token=`+memberToken+`&amp;week=2026-12-07"`,
-		`href="agenda.ics?token=`+memberToken+`"`, `<input type="hidden" name="token" value="`+memberToken+`">`,
-		"Salle Opteos</strong> — zoom@coop.example")
+		`<input type="hidden" name="token" value="`+memberToken+`">`,
+		"<strong>Salle Opteos</strong> <code>zoom@coop.example</code>", "<title>Room agenda · The cooperative&#39;s Zoom rooms</title>")
 	tue := dayHTML(t, body, "Tuesday 1 December 2026")
 	wantContains(t, "Tuesday", tue,
 		`<li class="free"><span class="time">08:00–09:50</span> Free</li>`,
@@ -38,7 +51,7 @@ func TestAgendaWeek(t *testing.T) {
 		`<li class="free"><span class="time">11:10–20:00</span> Free</li>`)
 	wantLacks(t, "Tuesday", tue, "Declined meeting")
 	mon := dayHTML(t, body, "Monday 30 November 2026")
-	wantContains(t, "today", mon, "(today)", `<span class="time">09:05–20:00</span> Free`)
+	wantContains(t, "today", mon, `<span class="badge">today</span>`, `<span class="time">09:05–20:00</span> Free`)
 	wed := dayHTML(t, body, "Wednesday 2 December 2026")
 	wantContains(t, "hostile title", wed, "&lt;script&gt;alert(1)&lt;/script&gt;", "by Mallory &lt;b&gt;bold&lt;/b&gt;")
 	wantLacks(t, "agenda", body, hostile, "<b>bold", "Next week", "483920")
@@ -46,15 +59,68 @@ func TestAgendaWeek(t *testing.T) {
 	wantContains(t, "Thursday", thu, "Formation", "by carol@coop.example")
 }
 
+// TestAgendaGrid: the week as a time grid, hours down and days across,
+// each block placed to its rows by the page's own stylesheet, which the
+// Content-Security-Policy allows by its hash.
+func TestAgendaGrid(t *testing.T) {
+	s := newServer(t, sampleStore())
+	res, b := get(t, s, "/?token="+memberToken)
+	body := plainPage(b)
+	wantContains(t, "grid", body,
+		`<div class="hours" aria-hidden="true"><span>08:00</span><span>09:00</span>`, `<span>19:00</span></div>`,
+		`<section class="col today" id="d0" aria-labelledby="d0h">`,
+		`<h3 class="colhead" id="d0h"><span class="wd">Monday <span class="badge">today</span></span> <span class="dm">30 November</span></h3>`,
+		`<li id="b1" class="blk veil" aria-hidden="true"></li>`,
+		`<li id="now" class="now"><span class="sr">now, 09:00</span></li>`,
+		`<li id="b3" class="blk free" title="Free 08:00–09:50"><span class="time">08:00–09:50</span> Free</li>`,
+		`<li id="b4" class="blk margin" aria-hidden="true"></li>`,
+		`<li id="b5" class="blk booking" title="10:00–11:00 Point mensuel — Alice Martin"><span class="time">10:00–11:00</span> <span class="title">Point mensuel</span> <span class="who">Alice Martin</span></li>`)
+	// 5-minute rows from 08:00: 10:00 is row 25, 11:00 row 37; the margins
+	// are 10 minutes (2 rows) in the booking's lane; now (09:00) is row 13.
+	css := regexp.MustCompile(`(?s)<style>(.*)</style>`).FindStringSubmatch(b)[1]
+	wantContains(t, "grid rules", css, ".track{grid-template-rows:repeat(144,var(--row))}",
+		"#b1{grid-row:1/13;grid-column:1/-1}", "#now{grid-row:13/14;grid-column:1/-1}",
+		"#b3{grid-row:1/23;grid-column:1/-1}", "#b4{grid-row:23/25;grid-column:1/2}",
+		"#b5{grid-row:25/37;grid-column:1/2}", "#b6{grid-row:37/39;grid-column:1/2}", "#b7{grid-row:39/145;grid-column:1/-1}")
+	sum := sha256.Sum256([]byte(css))
+	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(res.Header.Get("Content-Security-Policy"), want) {
+		t.Errorf("CSP %q does not allow the page's stylesheet (%s)", res.Header.Get("Content-Security-Policy"), want)
+	}
+	wantLacks(t, "grid", b, " style=", "<script")
+}
+
+// TestAgendaGridLanes: with two meetings at once, overlapping bookings get
+// a lane each; the hours widen to a booking outside the day's hours.
+func TestAgendaGridLanes(t *testing.T) {
+	st := sampleStore()
+	extra := st.bookings[0]
+	extra.UID, extra.Start, extra.End = "early", at(1, 7, 0).UTC(), at(1, 10, 30).UTC()
+	st.bookings = append(st.bookings, extra)
+	s := newServer(t, st, func(o *Options) { o.Concurrent = 2 })
+	_, b := get(t, s, "/?token="+memberToken)
+	css := regexp.MustCompile(`(?s)<style>(.*)</style>`).FindStringSubmatch(b)[1]
+	wantContains(t, "lanes", css, ".track{grid-template-rows:repeat(156,var(--row))}", "#d1 .track{grid-template-columns:repeat(2,1fr)}")
+	wantContains(t, "hours", b, `<div class="hours" aria-hidden="true"><span>07:00</span>`)
+	tue := b[strings.Index(b, `id="d1"`):]
+	tue = tue[:strings.Index(tue, "</section>")]
+	if n := strings.Count(tue, `class="blk booking`); n != 2 {
+		t.Errorf("%d bookings on Tuesday's column, want 2", n)
+	}
+	wantContains(t, "off hours", tue, `class="blk off"`)
+	if !regexp.MustCompile(`#b\d+\{grid-row:\d+/\d+;grid-column:2/3\}`).MatchString(css) {
+		t.Errorf("no block in the second lane:\n%s", css)
+	}
+}
+
 func TestAgendaOtherWeek(t *testing.T) {
 	s := newServer(t, sampleStore())
 	res, body := get(t, s, "/?week=2026-12-09", "Authorization", "Bearer "+memberToken)
 	wantStatus(t, res, body, http.StatusOK)
-	wantContains(t, "next week", body, "Week of Monday 7 December 2026", "Next week", `href="./?week=2026-11-30"`, `href="agenda.ics"`)
-	wantLacks(t, "next week", body, "Point mensuel", "(today)", memberToken)
+	wantContains(t, "next week", plainPage(body), "Week of Monday 7 December 2026", "Next week", `href="./?week=2026-11-30"`)
+	wantLacks(t, "next week", body, "Point mensuel", `class="badge"`, `id="now"`, `name="token"`)
 	// A week in the past shows no free slot.
 	_, body = get(t, s, "/?week=2026-11-20&token="+memberToken)
-	wantLacks(t, "past week", body, `class="free"`, "No free time left")
+	wantLacks(t, "past week", body, `class="free"`, `class="blk free"`, "No free time left")
 	for _, bad := range []string{"2026-13-01", "tomorrow", "1900-01-01", "2026-12-01T10:00"} {
 		res, body := get(t, s, "/?week="+bad+"&token="+memberToken)
 		wantStatus(t, res, body, http.StatusBadRequest)
@@ -62,19 +128,29 @@ func TestAgendaOtherWeek(t *testing.T) {
 }
 
 func TestAgendaBusy(t *testing.T) {
-	s := newServer(t, sampleStore(), func(o *Options) { o.Show, o.Lang = ShowBusy, "fr" })
-	_, body := get(t, s, "/?token="+memberToken)
-	wantContains(t, "busy agenda", body, `<html lang="fr">`, "Semaine du lundi 30\u00a0novembre 2026",
-		"Le compte accueille 1 réunion à la fois.",
-		`<span class="time">10:00–11:00</span> <span class="title">Réservé</span><span class="room">Salle Opteos</span>`)
-	wantLacks(t, "busy agenda", body, "Point mensuel", "Alice", "script", "Mallory", "Formation", "carol@")
+	s := newServer(t, sampleStore(), func(o *Options) { o.Show, o.Lang, o.ServiceName = ShowBusy, "fr", "Salles Zoom d'Opteos" })
+	_, b := get(t, s, "/?token="+memberToken)
+	body := plainPage(b)
+	wantContains(t, "busy agenda", body, `<html lang="fr">`, "Semaine du lundi 30 novembre 2026",
+		"Le compte Zoom de la coopérative accueille 1 réunion à la fois, toutes salles confondues.",
+		"La salle garde 10 minutes libres avant et après chaque réunion.",
+		"La salle se réserve au plus 30 jours à l&#39;avance, soit jusqu&#39;au 30 décembre 2026.",
+		"Les créneaux libres sont comptés de 08:00 à 20:00, heure de Paris.",
+		`<span class="time">10:00–11:00</span> <span class="title">Réservé</span><span class="room">Salle Opteos</span>`,
+		"<title>Agenda de la salle · Salles Zoom d&#39;Opteos</title>", "<footer>Salles Zoom d&#39;Opteos</footer>")
+	wantLacks(t, "busy agenda", body, "Point mensuel", "Alice", "script", "Mallory", "Formation", "carol@", "roomgate")
+	// French typography: a no-break space before ":" and inside « », a
+	// range that never breaks.
+	wantContains(t, "typography", b, "«\u00a0Autres agendas\u00a0»", "10:00\u00a0–\u2060\u00a011:00",
+		"(sur téléphone\u00a0: appui long)", "Adresse de l&#39;abonnement")
 }
 
 func TestAgendaConcurrent(t *testing.T) {
 	st := sampleStore()
 	s := newServer(t, st, func(o *Options) { o.Concurrent = 2 })
-	_, body := get(t, s, "/?token="+memberToken)
-	wantContains(t, "agenda", body, "The account hosts 2 meetings at a time.")
+	_, b := get(t, s, "/?token="+memberToken)
+	body := plainPage(b)
+	wantContains(t, "agenda", body, "The cooperative&#39;s Zoom account hosts 2 meetings at a time, across all rooms.")
 	tue := dayHTML(t, body, "Tuesday 1 December 2026")
 	// One meeting leaves room for another: the whole day stays free.
 	wantContains(t, "Tuesday", tue, `<span class="time">08:00–20:00</span> Free`, "Point mensuel")
@@ -87,7 +163,7 @@ func TestAgendaNoFreeTime(t *testing.T) {
 	st.bookings[len(st.bookings)-1].Start, st.bookings[len(st.bookings)-1].End = at(4, 7, 0).UTC(), at(4, 21, 0).UTC()
 	s := newServer(t, st)
 	_, body := get(t, s, "/?token="+memberToken)
-	fri := dayHTML(t, body, "Friday 4 December 2026")
+	fri := dayHTML(t, plainPage(body), "Friday 4 December 2026")
 	wantContains(t, "Friday", fri, "07:00–21:00", "No free time left this day.")
 	if n := len(regexp.MustCompile(`class="free"`).FindAllString(fri, -1)); n != 0 {
 		t.Errorf("%d free slots on a full day", n)
@@ -100,9 +176,9 @@ func TestWhen(t *testing.T) {
 		start, end time.Time
 		want       string
 	}{
-		{at(1, 10, 0), at(1, 11, 30), "10:00–11:30"},
-		{at(1, 22, 0), at(2, 0, 0), "22:00–00:00"},
-		{at(1, 22, 0), at(2, 1, 0), "22:00–01:00 (+1)"},
+		{at(1, 10, 0), at(1, 11, 30), "10:00–\u206011:30"},
+		{at(1, 22, 0), at(2, 0, 0), "22:00–\u206000:00"},
+		{at(1, 22, 0), at(2, 1, 0), "22:00–\u206001:00 (+1)"},
 	}
 	for _, tt := range tests {
 		if got := s.when(tt.start, tt.end); got != tt.want {

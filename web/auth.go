@@ -7,14 +7,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"codeberg.org/opteos/roomgate/templates"
 )
 
-// contentSecurityPolicy allows nothing but the inline stylesheet, by its
-// hash: no script at all, no frames, forms only to this site.
-func contentSecurityPolicy() string {
-	sum := sha256.Sum256([]byte(templates.WebCSS()))
+// contentSecurityPolicy allows nothing but a page's inline stylesheet, by
+// its hash: no script at all, no style attribute, no frames, forms only to
+// this site.
+func contentSecurityPolicy(css string) string {
+	sum := sha256.Sum256([]byte(css))
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 }

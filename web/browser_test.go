@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 // chromiumPath finds Debian's chromium, or skips the test (fails it when
@@ -46,23 +50,13 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	return stdout.Bytes()
 }
 
-// TestBrowser renders the agenda in a real browser on a phone-sized
-// window: the bookings are there, the hostile title is text, and no script
-// ran. The screenshot is kept in ROOMGATE_ARTIFACTS when set.
-func TestBrowser(t *testing.T) {
-	bin := chromiumPath(t)
-	srv := httptest.NewServer(newServer(t, sampleStore()))
-	defer srv.Close()
-	url := srv.URL + "/?week=2026-11-30&token=" + memberToken
-
-	dom := string(runChromium(t, bin, "--dump-dom", url))
-	wantContains(t, "DOM", dom, "Week of Monday 30 November 2026", "Point mensuel", "Formation",
-		`<span class="title">&lt;script&gt;alert(1)&lt;/script&gt;</span>`, "by Mallory &lt;b&gt;bold&lt;/b&gt;",
-		`<li class="free"><span class="time">08:00–09:50</span> Free</li>`)
-	wantLacks(t, "DOM", dom, "<script", "<b>bold")
-
-	shot := filepath.Join(t.TempDir(), "agenda-phone.png")
-	runChromium(t, bin, "--screenshot="+shot, "--window-size=412,915", url)
+// shoot takes a screenshot of url in a window of w×h pixels, checks it is
+// a PNG, and keeps it in ROOMGATE_ARTIFACTS when set (CI prints their
+// paths). It returns the file written.
+func shoot(t *testing.T, bin, name, url string, w, h int) string {
+	t.Helper()
+	shot := filepath.Join(t.TempDir(), name)
+	runChromium(t, bin, "--screenshot="+shot, fmt.Sprintf("--window-size=%d,%d", w, h), url)
 	png, err := os.ReadFile(shot)
 	if err != nil {
 		t.Fatalf("no screenshot: %v", err)
@@ -70,15 +64,104 @@ func TestBrowser(t *testing.T) {
 	if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
 		t.Fatalf("screenshot %s is not a PNG (%d bytes)", shot, len(png))
 	}
-	t.Logf("screenshot: %s", shot)
 	if dir := os.Getenv("ROOMGATE_ARTIFACTS"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		kept := filepath.Join(dir, "agenda-phone.png")
+		kept := filepath.Join(dir, name)
 		if err := os.WriteFile(kept, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot kept: %s", kept)
+		shot = kept
 	}
+	t.Logf("screenshot: %s", shot)
+	return shot
+}
+
+// TestBrowser renders the agenda in a real browser, in French and English,
+// on a phone (412×915, the list) and a computer (1280×900, the week grid):
+// the bookings are there, the hostile title is text, no script ran, and
+// the grid's stylesheet passed the Content-Security-Policy.
+func TestBrowser(t *testing.T) {
+	bin := chromiumPath(t)
+	for _, lang := range []string{"fr", "en"} {
+		srv := httptest.NewServer(newServer(t, sampleStore(), func(o *Options) { o.Lang = lang }))
+		defer srv.Close()
+		url := srv.URL + "/?week=2026-11-30&token=" + memberToken
+		dom := string(runChromium(t, bin, "--dump-dom", url))
+		free := map[string]string{"fr": "Libre", "en": "Free"}[lang]
+		wantContains(t, lang+" DOM", dom, "Point mensuel", "Formation", `&lt;script&gt;alert(1)&lt;/script&gt;`,
+			"Mallory &lt;b&gt;bold&lt;/b&gt;", `<li class="free"><span class="time">08:00`, free, `class="blk booking`, `id="now"`)
+		wantLacks(t, lang+" DOM", dom, "<script", "<b>bold")
+		shoot(t, bin, "agenda-phone-"+lang+".png", url, 412, 915)
+		shoot(t, bin, "agenda-desktop-"+lang+".png", url, 1280, 900)
+	}
+}
+
+// TestBrowserMails renders the HTML part of the accept, decline and
+// partly accepted series mails on a phone-sized window, in French and
+// English.
+func TestBrowserMails(t *testing.T) {
+	bin := chromiumPath(t)
+	set, err := templates.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, lang := range []string{"fr", "en"} {
+		for _, m := range sampleMails() {
+			r, err := set.Render(lang, m.tmpl, m.view)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(dir, m.name+"-"+lang+".html")
+			if err := os.WriteFile(file, []byte(r.HTML), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			shoot(t, bin, "mail-"+m.name+"-"+lang+".png", "file://"+file, 412, m.height)
+		}
+	}
+}
+
+// sampleMail is one mail of the screenshots.
+type sampleMail struct {
+	name, tmpl string
+	view       gateway.MailView
+	height     int
+}
+
+// sampleMails are the mails a member reads most: an accept, a decline with
+// free slots on both sides, and a weekly series with two dates declined.
+func sampleMails() []sampleMail {
+	at := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2026, m, d, hh, mm, 0, 0, paris) }
+	slot := func(m time.Month, d, h0, m0, h1, m1 int) gateway.Slot {
+		return gateway.Slot{Start: at(m, d, h0, m0), End: at(m, d, h1, m1)}
+	}
+	base := gateway.MailView{Summary: "Point mensuel", OrganizerName: "Anne Martin", Organizer: "anne@coop.example",
+		Room: gateway.RoomView{Name: "Salle Opteos", Address: roomAddr, JoinURL: "https://us02web.zoom.us/j/81234567890?pwd=Xy7kQ2",
+			MeetingID: "812 3456 7890", Passcode: "opteos"},
+		HostKey: "483920", When: slot(time.December, 1, 10, 0, 11, 0), TimeZone: "Europe/Paris", MaxDuration: 8 * time.Hour,
+		WindowDays: 180, LeadMinutes: 5, RecordingHours: 24, Concurrent: 1, Contact: "tech@coop.example",
+		Service: "Salles Zoom d'Opteos", Buffer: 10 * time.Minute}
+	accept := base
+	accept.Accepted = true
+	decline := base
+	decline.Room.JoinURL, decline.Room.MeetingID, decline.Room.Passcode, decline.HostKey = "", "", "", ""
+	decline.Summary, decline.When, decline.Reason = "Atelier compta", slot(time.December, 1, 9, 0, 10, 0), gateway.ReasonConflict
+	decline.BufferOnly, decline.Conflicts = true, []gateway.Slot{slot(time.December, 1, 10, 0, 11, 0)}
+	decline.Suggestions = []gateway.Slot{slot(time.December, 1, 8, 50, 9, 50), slot(time.December, 1, 11, 15, 12, 15),
+		slot(time.December, 1, 12, 15, 13, 15)}
+	series := accept
+	series.Summary, series.Series, series.Dates = "Formation des bénévoles", true, 6
+	series.Recurrence = &gateway.Recurrence{Weeks: 1, Days: []time.Weekday{time.Tuesday}, First: slot(time.December, 1, 14, 0, 16, 0),
+		Last:     gateway.Slot{Start: time.Date(2027, 1, 5, 14, 0, 0, 0, paris), End: time.Date(2027, 1, 5, 16, 0, 0, 0, paris)},
+		SameTime: true, Dates: 6}
+	series.When = series.Recurrence.First
+	free := slot(time.December, 8, 16, 15, 18, 15)
+	series.Declined = []gateway.DateDecision{
+		{When: slot(time.December, 8, 14, 0, 16, 0), Reason: gateway.ReasonConflict, Suggestion: &free},
+		{When: slot(time.December, 22, 14, 0, 16, 0), Reason: gateway.ReasonConflict},
+	}
+	return []sampleMail{{"accept", gateway.TmplAccept, accept, 2300}, {"decline", gateway.TmplDecline, decline, 1100},
+		{"series", gateway.TmplAccept, series, 2600}}
 }

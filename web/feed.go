@@ -99,32 +99,73 @@ func FeedUID(b gateway.Booking) string {
 // freeBusyFeed serves when the account is full over the booking window, as
 // one VFREEBUSY (RFC 5545 §3.6.4) published (RFC 5546 §3.3.1).
 func (s *Server) freeBusyFeed(w http.ResponseWriter, r *http.Request, _ access) {
+	s.serveFreeBusy(w, r, s.firstRoom())
+}
+
+// roomFreeBusy serves /freebusy/<room address>.vfb, the form of URL
+// Outlook's "Internet Free/Busy" reads for each attendee
+// (…/%NAME%@%SERVER%.vfb): the same VFREEBUSY, organized by that room.
+// An address that names no room (a colleague's, when Outlook asks for
+// every attendee) is 404.
+func (s *Server) roomFreeBusy(w http.ResponseWriter, r *http.Request, _ access) {
+	addr, ok := strings.CutSuffix(r.PathValue("file"), ".vfb")
+	room := s.roomByAddress(addr)
+	if !ok || room == "" {
+		http.NotFound(w, r)
+		return
+	}
+	s.serveFreeBusy(w, r, room)
+}
+
+// roomByAddress returns the configured address of the room addr names
+// (case and +tag aside), or "".
+func (s *Server) roomByAddress(addr string) string {
+	want := plainAddress(addr)
+	for a := range s.opt.Rooms {
+		if plainAddress(a) == want {
+			return a
+		}
+	}
+	return ""
+}
+
+// plainAddress lower-cases an address and drops a +tag of its local part.
+func plainAddress(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok {
+		return addr
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return local + "@" + domain
+}
+
+func (s *Server) serveFreeBusy(w http.ResponseWriter, r *http.Request, room string) {
 	now := s.opt.Now().UTC().Truncate(time.Minute)
 	to := now.Add(s.opt.BookingWindow)
-	bs, err := s.opt.Store.ListBookings(r.Context(), now, to)
+	bs, err := s.opt.Store.ListBookings(r.Context(), now.Add(-s.opt.Buffer), to.Add(s.opt.Buffer))
 	if err != nil {
 		s.fail(w, "list bookings", err)
 		return
 	}
-	writeCalendar(w, r, s.freeBusyICS(accepted(bs), now, to))
+	writeCalendar(w, r, s.freeBusyICS(accepted(bs), now, to, room))
 }
 
-// freeBusyICS builds the VFREEBUSY: a BUSY period wherever the account
-// hosts as many meetings as it can, clipped to [from, to).
-func (s *Server) freeBusyICS(bs []gateway.Booking, from, to time.Time) string {
-	spans := make([]span, 0, len(bs))
-	for _, bk := range bs {
-		spans = append(spans, span{bk.Start, bk.End})
-	}
+// freeBusyICS builds the VFREEBUSY of a room: a BUSY period wherever the
+// account hosts as many meetings as it can, the margin kept around each
+// booking included (a meeting there would be declined), clipped to
+// [from, to).
+func (s *Server) freeBusyICS(bs []gateway.Booking, from, to time.Time, room string) string {
+	spans := buffered(bs, s.opt.Buffer)
 	var b strings.Builder
 	s.calendarHead(&b)
 	b.WriteString("BEGIN:VFREEBUSY\r\n")
-	sum := sha256.Sum256([]byte("freebusy\x00" + s.firstRoom()))
+	sum := sha256.Sum256([]byte("freebusy\x00" + room))
 	b.WriteString("UID:roomgate-freebusy-" + hex.EncodeToString(sum[:8]) + "@roomgate.invalid\r\n")
 	b.WriteString("DTSTAMP:" + from.Format(utcLayout) + "\r\n")
 	b.WriteString("DTSTART:" + from.Format(utcLayout) + "\r\n")
 	b.WriteString("DTEND:" + to.UTC().Format(utcLayout) + "\r\n")
-	if room := s.firstRoom(); room != "" {
+	if room != "" {
 		b.WriteString(ical.FoldLine(ical.AddressProperty("ORGANIZER", room, s.roomName(room))))
 	}
 	for _, f := range fullSpans(spans, s.opt.Concurrent) {

@@ -112,10 +112,12 @@ func TestFreeBusyFeed(t *testing.T) {
 		"METHOD:PUBLISH\r\nBEGIN:VFREEBUSY\r\n",
 		"DTSTART:20261130T080000Z\r\nDTEND:20261230T080000Z\r\n",
 		"ORGANIZER;CN=Salle Opteos:mailto:zoom@coop.example\r\n",
-		"FREEBUSY;FBTYPE=BUSY:20261201T090000Z/20261201T100000Z\r\n"+
-			"FREEBUSY;FBTYPE=BUSY:20261202T130000Z/20261202T143000Z\r\n"+
-			"FREEBUSY;FBTYPE=BUSY:20261203T130000Z/20261203T140000Z\r\n"+
-			"FREEBUSY;FBTYPE=BUSY:20261207T080000Z/20261207T090000Z\r\n"+
+		// Busy with the 10 minutes kept free around each booking: a
+		// meeting there would be declined.
+		"FREEBUSY;FBTYPE=BUSY:20261201T085000Z/20261201T101000Z\r\n"+
+			"FREEBUSY;FBTYPE=BUSY:20261202T125000Z/20261202T144000Z\r\n"+
+			"FREEBUSY;FBTYPE=BUSY:20261203T125000Z/20261203T141000Z\r\n"+
+			"FREEBUSY;FBTYPE=BUSY:20261207T075000Z/20261207T091000Z\r\n"+
 			"END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
 	wantLacks(t, "free/busy", body, "Point mensuel", "alice", "SUMMARY")
 	if _, err := ical.Parse([]byte(body), ical.ParseOptions{}); err != nil {
@@ -130,4 +132,65 @@ func TestFreeBusyFeed(t *testing.T) {
 	s2 := newServer(t, st, func(o *Options) { o.Concurrent = 2 })
 	_, body = get(t, s2, "/freebusy.ics?token="+memberToken)
 	wantLacks(t, "free/busy with 2 meetings", body, "FREEBUSY;")
+}
+
+// TestRoomFreeBusy: /freebusy/<room address>.vfb, the URL Outlook's
+// Internet Free/Busy builds from %NAME%@%SERVER%, serves the room's
+// VFREEBUSY; any other address is not found.
+func TestRoomFreeBusy(t *testing.T) {
+	s := newServer(t, sampleStore())
+	for _, path := range []string{"/freebusy/zoom@coop.example.vfb", "/freebusy/Zoom+compta@Coop.Example.vfb"} {
+		res, body := get(t, s, path+"?token="+memberToken)
+		wantStatus(t, res, body, http.StatusOK)
+		if ct := res.Header.Get("Content-Type"); ct != "text/calendar; charset=utf-8" {
+			t.Errorf("%s: Content-Type %q", path, ct)
+		}
+		checkLines(t, body)
+		wantContains(t, path, body, "METHOD:PUBLISH\r\nBEGIN:VFREEBUSY\r\n", "ORGANIZER;CN=Salle Opteos:mailto:zoom@coop.example\r\n",
+			"FREEBUSY;FBTYPE=BUSY:20261201T085000Z/20261201T101000Z\r\n")
+		wantLacks(t, path, body, "Point mensuel", "SUMMARY")
+		if _, err := ical.Parse([]byte(body), ical.ParseOptions{}); err != nil {
+			t.Errorf("%s: Parse: %v", path, err)
+		}
+	}
+	for _, path := range []string{"/freebusy/alice@coop.example.vfb", "/freebusy/zoom@coop.example.ics", "/freebusy/zoom@coop.example"} {
+		res, body := get(t, s, path+"?token="+memberToken)
+		wantStatus(t, res, body, http.StatusNotFound)
+	}
+	res, body := get(t, s, "/freebusy/zoom@coop.example.vfb")
+	wantStatus(t, res, body, http.StatusUnauthorized)
+}
+
+// TestSubscribe: the agenda gives the full subscription addresses, https
+// and webcal, as the member reached the page through the reverse proxy,
+// always with the members' token (never the operator's).
+func TestSubscribe(t *testing.T) {
+	s := newServer(t, sampleStore())
+	tests := []struct {
+		name   string
+		header []string
+		base   string
+	}{
+		{"behind a proxy", []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "salles.coop.example", "X-Forwarded-Prefix", "/zoom/"},
+			"https://salles.coop.example/zoom"},
+		{"no proxy headers", nil, "https://example.com"},
+		{"plain http proxy", []string{"X-Forwarded-Proto", "http"}, "http://example.com"},
+		{"hostile headers", []string{"X-Forwarded-Host", `evil"><script>`, "X-Forwarded-Prefix", "//evil.example", "X-Forwarded-Proto", "javascript"},
+			"https://example.com"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, body := get(t, s, "/?token="+operatorToken, tc.header...)
+			q := "?token=" + memberToken
+			host := strings.TrimPrefix(strings.TrimPrefix(tc.base, "https://"), "http://")
+			wantContains(t, "subscribe", body,
+				`<input id="feed" class="url" type="text" readonly value="`+tc.base+"/agenda.ics"+q+`">`,
+				`<a class="button" href="webcal://`+host+"/agenda.ics"+q+`">`,
+				`<input id="fb" class="url" type="text" readonly value="`+tc.base+"/freebusy.ics"+q+`">`,
+				`<input id="vfb" class="url" type="text" readonly value="`+tc.base+"/freebusy/%NAME%@%SERVER%.vfb"+q+`">`,
+				`<code class="url">`+tc.base+"/freebusy/zoom@coop.example.vfb"+q+`</code>`)
+			sub := body[strings.Index(body, `<section class="subscribe"`):]
+			wantLacks(t, "subscribe", sub, operatorToken, "<script", "evil")
+		})
+	}
 }

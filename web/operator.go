@@ -139,7 +139,7 @@ func (s *Server) operatorOutbox(w http.ResponseWriter, r *http.Request, a access
 }
 
 func (s *Server) operatorPage(a access, title string) page {
-	return page{Lang: s.opt.Lang, Title: title, Nav: s.nav(a, title)}
+	return s.pageOf(a, title)
 }
 
 // stamp formats an instant in the configured zone: "2026-12-01 10:00".

@@ -3,11 +3,13 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/templates"
 )
 
 func TestHealth(t *testing.T) {
@@ -84,14 +86,16 @@ func TestOperatorPages(t *testing.T) {
 		path       string
 		want, lack []string
 	}{
-		{"/operator/", []string{"Messages processed", "<td>accepted</td><td>3</td>", `href="audit` + q + `"`, `href="../` + q + `"`}, nil},
-		{"/operator/audit", []string{"Recent decisions", "the account is free", "2026-12-01 10:00–11:00", "Salle Opteos",
+		{"/operator/", []string{"Messages processed", `<td class="nw">accepted</td><td class="num">3</td>`, `href="audit` + q + `"`, `href="../` + q + `"`}, nil},
+		{"/operator/audit", []string{"Recent decisions", "the account is free", "2026-12-01 10:00–\u206011:00", "Salle Opteos", "Times: Paris time.",
+			`<td class="nw">invitation</td><td class="nw state accepted">accepted</td>`, `<td class="id" title="alice-1">alice-1</td>`,
 			"invalid calendar: &lt;script&gt;alert(1)&lt;/script&gt;", `aria-current="page">Recent decisions`}, []string{hostile}},
 		{"/operator/audit?days=1", []string{"Over the last day (1)."}, nil},
 		{"/operator/rejected", []string{"Rejected mail", "&lt;bad@x&gt;", "eve@elsewhere.example", "Over the last 30 days."},
 			[]string{"the account is free", hostile}},
-		{"/operator/outbox", []string{"Outbox", "<td>8</td>", "421 4.7.0 try again later", "<td>pending</td><td>2</td><td>2026-11-30 09:01</td>",
-			"<td>sent</td>", "bob@coop.example"}, []string{"SECRET-RAW-BYTES", "483920"}},
+		{"/operator/outbox", []string{"Outbox", `<td class="num">8</td>`, "421 4.7.0 try again later",
+			`<td class="nw state pending">pending</td><td class="num">2</td><td class="nw">2026-11-30 09:01</td>`,
+			`<td class="nw state sent">sent</td>`, "bob@coop.example"}, []string{"SECRET-RAW-BYTES", "483920"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -117,4 +121,31 @@ func TestOperatorSeesAgendaNav(t *testing.T) {
 	wantContains(t, "operator agenda", body, `href="operator/?token=`+operatorToken+`"`)
 	_, body = get(t, s, "/?token="+memberToken)
 	wantLacks(t, "member agenda", body, "operator/", operatorToken)
+}
+
+// TestOperatorPagesFrench: kinds, decisions and states in French, times
+// with their zone, and no table cell that may break a word (every cell
+// but the reasons keeps on one line).
+func TestOperatorPagesFrench(t *testing.T) {
+	s := newServer(t, sampleStore(), func(o *Options) { o.Lang = "fr" })
+	q := "?token=" + operatorToken
+	_, body := get(t, s, "/operator/audit"+q)
+	wantContains(t, "audit", body, `<td class="nw">invitation</td><td class="nw state accepted">acceptation</td>`,
+		`<td class="nw">courrier</td><td class="nw state rejected">rejet</td>`, "Heures\u00a0: heure de Paris.")
+	_, body = get(t, s, "/operator/outbox"+q)
+	wantContains(t, "outbox", body, `<td class="nw state pending">en attente</td>`, `<td class="nw state sent">envoyé</td>`)
+	_, body = get(t, s, "/operator/"+q)
+	wantContains(t, "index", body, `<td class="nw">acceptation</td>`, `<td class="nw">rejet</td>`)
+	for _, page := range []string{"/operator/audit", "/operator/outbox", "/operator/rejected", "/operator/"} {
+		_, body := get(t, s, page+q)
+		wantLacks(t, page, body, "[kind.", "[action.", "[status.")
+		for _, td := range regexp.MustCompile(`<td( class="[^"]*")?`).FindAllString(body, -1) {
+			if !strings.Contains(td, `class="`) {
+				t.Errorf("%s: a cell without a class may break its words: %s", page, td)
+			}
+		}
+	}
+	css := templates.WebCSS()
+	wantContains(t, "css", css, "td.nw{white-space:nowrap}", "td.id{max-width:12rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
+	wantLacks(t, "css", css, "overflow-wrap:anywhere}td", "word-break:break-all")
 }

@@ -65,6 +65,8 @@ type Options struct {
 	Rooms map[string]string
 	// Concurrent is how many meetings the account hosts at once (1 when 0).
 	Concurrent int
+	// ServiceName names the cooperative's room service in the pages.
+	ServiceName string
 	// DayStart and DayEnd bound the free slots shown, as offsets from
 	// local midnight (08:00 and 20:00 when both are 0). Buffer is kept
 	// free around each booking.
@@ -114,7 +116,7 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Server{opt: opt, log: opt.Logger, pages: pages, csp: contentSecurityPolicy()}
+	s := &Server{opt: opt, log: opt.Logger, pages: pages, csp: contentSecurityPolicy(templates.WebCSS())}
 	opt.Metrics.watchStore(opt.Store)
 	s.routes()
 	return s, nil
@@ -160,6 +162,7 @@ func (s *Server) routes() {
 	m.Handle("GET /{$}", s.member(s.agenda))
 	m.Handle("GET /agenda.ics", s.member(s.agendaFeed))
 	m.Handle("GET /freebusy.ics", s.member(s.freeBusyFeed))
+	m.Handle("GET /freebusy/{file}", s.member(s.roomFreeBusy))
 	m.HandleFunc("GET /healthz", s.health)
 	m.Handle("GET /metrics", s.operator(s.opt.Metrics.handler().ServeHTTP))
 	m.Handle("GET /operator/{$}", s.operatorAccess(s.operatorIndex))
@@ -189,8 +192,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// styled is a page whose stylesheet has rules of its own (the agenda's
+// grid): its Content-Security-Policy names that stylesheet's hash.
+type styled interface{ CSS() htmltemplate.CSS }
+
 // render executes a page template into a buffer first, so that a failure
-// yields a clean 500 rather than half a page.
+// yields a clean 500 rather than half a page. French pages get French
+// typography (templates.Typeset).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data any) {
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
@@ -198,9 +206,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, dat
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	if p, ok := data.(styled); ok {
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(string(p.CSS())))
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
+		w.Write([]byte(templates.Typeset(s.opt.Lang, buf.String())))
 	}
 }
 
