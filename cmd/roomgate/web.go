@@ -26,7 +26,7 @@ func (c *Config) webOptions(store web.Store, m *web.Metrics, log *slog.Logger) w
 		rooms[r.Address] = r.Name
 	}
 	return web.Options{Store: store, Token: c.HTTP.Token, OperatorToken: c.HTTP.OperatorToken, Show: c.HTTP.Show,
-		Lang: c.Language, Location: c.location, Rooms: rooms, Concurrent: c.Account.ConcurrentMeetings,
+		Lang: c.Language, Location: c.location, Rooms: rooms, Concurrent: c.Account.ConcurrentMeetings, ServiceName: c.ServiceName,
 		DayStart: ds, DayEnd: de, Buffer: p.Buffer.Duration,
 		BookingWindow: time.Duration(p.BookingWindowDays) * 24 * time.Hour, Metrics: m, Logger: log}
 }
