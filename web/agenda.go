@@ -169,9 +169,13 @@ func (s *Server) dayData(day, now time.Time, bs []gateway.Booking, full []span) 
 	return d
 }
 
-// bookingItem shows a booking as the show option allows.
+// bookingItem shows a booking as the show option allows, and its room
+// when there are several.
 func (s *Server) bookingItem(b gateway.Booking, now time.Time) item {
-	it := item{start: b.Start, end: b.End, When: s.when(b.Start, b.End), Past: !b.End.After(now), Room: s.roomName(b.Room)}
+	it := item{start: b.Start, end: b.End, When: s.when(b.Start, b.End), Past: !b.End.After(now)}
+	if len(s.opt.Rooms) > 1 {
+		it.Room = s.roomName(b.Room)
+	}
 	if s.opt.Show == ShowTitles {
 		it.Title, it.Organizer = b.Summary, b.OrganizerName
 		if it.Organizer == "" {

@@ -47,7 +47,7 @@ func TestAgendaWeek(t *testing.T) {
 	tue := dayHTML(t, body, "Tuesday 1 December 2026")
 	wantContains(t, "Tuesday", tue,
 		`<li class="free"><span class="time">08:00–09:50</span> Free</li>`,
-		`<span class="time">10:00–11:00</span> <span class="title">Point mensuel</span><span class="who">by Alice Martin</span><span class="room">Salle Opteos</span>`,
+		`<span class="time">10:00–11:00</span> <span class="title">Point mensuel</span><span class="who">by Alice Martin</span></li>`,
 		`<li class="free"><span class="time">11:10–20:00</span> Free</li>`)
 	wantLacks(t, "Tuesday", tue, "Declined meeting")
 	mon := dayHTML(t, body, "Monday 30 November 2026")
@@ -136,13 +136,23 @@ func TestAgendaBusy(t *testing.T) {
 		"La salle garde 10 minutes libres avant et après chaque réunion.",
 		"La salle se réserve au plus 30 jours à l&#39;avance, soit jusqu&#39;au 30 décembre 2026.",
 		"Les créneaux libres sont comptés de 08:00 à 20:00, heure de Paris.",
-		`<span class="time">10:00–11:00</span> <span class="title">Réservé</span><span class="room">Salle Opteos</span>`,
+		`<span class="time">10:00–11:00</span> <span class="title">Réservé</span></li>`,
 		"<title>Agenda de la salle · Salles Zoom d&#39;Opteos</title>", "<footer>Salles Zoom d&#39;Opteos</footer>")
 	wantLacks(t, "busy agenda", body, "Point mensuel", "Alice", "script", "Mallory", "Formation", "carol@", "roomgate")
 	// French typography: a no-break space before ":" and inside « », a
 	// range that never breaks.
 	wantContains(t, "typography", b, "«\u00a0Autres agendas\u00a0»", "10:00\u00a0–\u2060\u00a011:00",
 		"(sur téléphone\u00a0: appui long)", "Adresse de l&#39;abonnement")
+}
+
+// TestAgendaRooms: with several rooms, each booking says its room.
+func TestAgendaRooms(t *testing.T) {
+	s := newServer(t, sampleStore(), func(o *Options) {
+		o.Rooms = map[string]string{roomAddr: "Salle Opteos", "zoom2@coop.example": "Atelier"}
+	})
+	_, body := get(t, s, "/?token="+memberToken)
+	wantContains(t, "rooms", plainPage(body), `<span class="who">by Alice Martin</span><span class="room">Salle Opteos</span></li>`,
+		"<strong>Atelier</strong> <code>zoom2@coop.example</code>")
 }
 
 func TestAgendaConcurrent(t *testing.T) {

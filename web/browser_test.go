@@ -163,5 +163,5 @@ func sampleMails() []sampleMail {
 		{When: slot(time.December, 22, 14, 0, 16, 0), Reason: gateway.ReasonConflict},
 	}
 	return []sampleMail{{"accept", gateway.TmplAccept, accept, 2300}, {"decline", gateway.TmplDecline, decline, 1100},
-		{"series", gateway.TmplAccept, series, 2600}}
+		{"series", gateway.TmplAccept, series, 2300}}
 }

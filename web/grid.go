@@ -50,7 +50,6 @@ type gridBlock struct {
 type placed struct {
 	gridBlock
 	start, end time.Time
-	lanes      int
 }
 
 // grid builds the week grid. Its hours cover the day's hours and every
@@ -208,7 +207,8 @@ func (s *Server) laneBookings(d dayView, now time.Time, bs []gateway.Booking, ad
 }
 
 // pageCSS is the stylesheet of one page: the embedded one and the rules
-// made for it. The Content-Security-Policy allows it by its hash.
+// made for it (ids, numbers and fixed words only, never text from a
+// booking). The Content-Security-Policy allows it by its hash.
 func pageCSS(base, extra string) htmltemplate.CSS {
 	return htmltemplate.CSS(base + extra)
 }
