@@ -230,7 +230,7 @@ func checkOutsiderDeclined(t *testing.T, h *harness, msg []byte, n int) {
 	}
 	noSecrets(t, m.Raw, r)
 	subject, _ := new(mime.WordDecoder).DecodeHeader(r.Header.Get("Subject"))
-	if want := "Room not available: your invitation — Tuesday 1 December 2026, 15:00–16:00"; subject != want {
+	if want := "Room not available: your invitation — Tuesday 1\u00a0December 2026, 15:00–16:00"; subject != want {
 		t.Errorf("the outsider's subject = %q, want %q (none of their text)", subject, want)
 	}
 	if h.hasBooking("eve-1", "") {
