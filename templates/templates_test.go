@@ -505,10 +505,13 @@ func TestComment(t *testing.T) {
 		{"fr", gateway.ReasonCancelled, false, false, "Salle indisponible", "La salle n'est plus réservée pour cette réunion. Assemblée générale."},
 		{"en", gateway.ReasonCancelled, false, false, "Room not available", "The room is no longer booked for this meeting. Assemblée générale."},
 		{"fr", "", false, false, "Salle indisponible", "La salle ne peut pas accueillir cette réunion."},
+		{"fr", gateway.ReasonQuotaWeek, false, false, "Salle indisponible", "Chaque membre réserve au plus 6_h par semaine, et cette réunion dépasserait la limite."},
+		{"en", gateway.ReasonQuotaFuture, false, false, "Room not available", "Each member holds at most 4 bookings ahead."},
 	}
 	for _, tt := range tests {
 		v := fullView(t)
 		v.Reason, v.Accepted, v.BufferOnly, v.Buffer, v.Note = tt.reason, tt.accepted, tt.only, 10*time.Minute, "Assemblée générale."
+		v.Quota = gateway.QuotaView{Max: 6 * time.Hour, Most: 4}
 		v.When.End = v.When.Start.Add(10 * time.Hour)
 		r := render(t, s, tt.lang, gateway.TmplComment, v)
 		body := strings.TrimSuffix(r.Text, "\n")
