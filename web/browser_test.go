@@ -162,6 +162,6 @@ func sampleMails() []sampleMail {
 		{When: slot(time.December, 8, 14, 0, 16, 0), Reason: gateway.ReasonConflict, Suggestion: &free},
 		{When: slot(time.December, 22, 14, 0, 16, 0), Reason: gateway.ReasonConflict},
 	}
-	return []sampleMail{{"accept", gateway.TmplAccept, accept, 2300}, {"decline", gateway.TmplDecline, decline, 1100},
-		{"series", gateway.TmplAccept, series, 2300}}
+	return []sampleMail{{"accept", gateway.TmplAccept, accept, 1800}, {"decline", gateway.TmplDecline, decline, 1100},
+		{"series", gateway.TmplAccept, series, 2100}}
 }
