@@ -207,3 +207,14 @@ func TestReplyComment(t *testing.T) {
 		t.Errorf("too long: COMMENT = %v", p)
 	}
 }
+
+// TestSeriesDeclinedWholeNamed: a series the room refuses whole (here,
+// series are not allowed) is named in words, not by its first date.
+func TestSeriesDeclinedWholeNamed(t *testing.T) {
+	h := newHarness(t, func(o *gateway.Options) { o.Policy.AllowSeries = false })
+	h.handle(weekly("w", alice, 0, firstThursday, 10).bytes())
+	_, r := h.onlyMail(0)
+	if got, want := subjectOf(t, r), "Room not available: Weekly w — every Thursday from 3 December 2026 to 4 February 2027, 10:00–11:00"; got != want {
+		t.Errorf("subject = %q, want %q", got, want)
+	}
+}

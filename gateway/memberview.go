@@ -189,3 +189,19 @@ func weeklyOn(days []time.Time, wd []time.Weekday, weeks int) bool {
 	}
 	return i == len(days)
 }
+
+// namedSeries names a series declined whole from its occurrences inside
+// the booking window, so that the mail does not name its first date only;
+// nil when they cannot be listed (too many of them, say).
+func (g *Gateway) namedSeries(inv *invitation) *Recurrence {
+	now := g.opt.Now()
+	occs, err := inv.master.Occurrences(now, now.Add(g.opt.Policy.BookingWindow), g.opt.Policy.MaxOccurrences)
+	if err != nil {
+		return nil
+	}
+	ds := make([]dated, len(occs))
+	for i, o := range occs {
+		ds[i] = dated{want: want{start: o.Start, end: o.End}}
+	}
+	return recurrenceOf(ds, g.opt.Location, openEnded(inv.master))
+}

@@ -180,6 +180,9 @@ func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *inv
 	out.Action, out.Reason, out.Start, out.End = ActionDeclined, v.text, ev.Start, ev.End
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
 	view.Series = inv.master != nil && inv.master.IsRecurring()
+	if view.Series {
+		view.Recurrence = g.namedSeries(inv)
+	}
 	return g.answer(ctx, tx, a, inv, out, TmplDecline, view, items)
 }
 
