@@ -131,6 +131,7 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact,
 		Concurrent: g.opt.Concurrent, Service: g.opt.ServiceName, Accepted: v.accepted, Buffer: g.opt.Policy.Buffer,
 		BufferOnly: bufferOnly(v.conflicts, s, e), Quota: v.quota}
+	mv.RoomTaken = g.roomOnly(v.conflicts, inv.room.Address, s, e)
 	for _, b := range v.conflicts {
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}
@@ -140,4 +141,18 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		mv.LinkInInvitation = linkInInvitation(ev, inv.room)
 	}
 	return mv
+}
+
+// roomOnly reports whether a slot is refused only because its room is in
+// use: the account could host one meeting more, in another room.
+func (g *Gateway) roomOnly(in []Booking, room string, s, e time.Time) bool {
+	inRoom := false
+	for _, b := range in {
+		inRoom = inRoom || b.Room == room
+	}
+	if !inRoom || g.opt.Concurrent <= 1 {
+		return false
+	}
+	full, _ := conflicts(in, meetingKey{}, s, e, g.opt.Policy.Buffer, g.opt.Concurrent)
+	return !full
 }

@@ -8,9 +8,9 @@ import (
 // interval is a half-open time range [start, end).
 type interval struct{ start, end time.Time }
 
-// meetingKey names a meeting: its organizer and its UID. The zero value
-// names none.
-type meetingKey struct{ organizer, uid string }
+// meetingKey names a meeting: its organizer and its UID, and the room it
+// asks for ("" for none in particular). The zero value names none.
+type meetingKey struct{ organizer, uid, room string }
 
 // owns reports whether b is a booking of the meeting.
 func (m meetingKey) owns(b Booking) bool {
@@ -20,10 +20,13 @@ func (m meetingKey) owns(b Booking) bool {
 // conflicts returns the bookings that stand in the way of [s, e): those
 // that overlap it once the buffer is kept free around each of them. The
 // slot is busy when, at some instant, at least capacity of them are under
-// way at once (buffers included). Bookings of the meeting being decided are
-// skipped: a reschedule never conflicts with the slot it replaces.
+// way at once (buffers included), or when one of them is in the room asked
+// for: a room is one Zoom meeting ID, which hosts one meeting at a time
+// whatever the account's capacity. Bookings of the meeting being decided
+// are skipped: a reschedule never conflicts with the slot it replaces.
 func conflicts(existing []Booking, own meetingKey, s, e time.Time, buffer time.Duration, capacity int) (busy bool, in []Booking) {
 	var spans []interval
+	sameRoom := false
 	for _, b := range existing {
 		if b.Status != StatusAccepted || own.owns(b) {
 			continue
@@ -32,9 +35,10 @@ func conflicts(existing []Booking, own meetingKey, s, e time.Time, buffer time.D
 		if bs.Before(e) && be.After(s) {
 			in = append(in, b)
 			spans = append(spans, interval{maxTime(bs, s), minTime(be, e)})
+			sameRoom = sameRoom || (own.room != "" && b.Room == own.room)
 		}
 	}
-	return maxConcurrent(spans) >= capacity, in
+	return sameRoom || maxConcurrent(spans) >= capacity, in
 }
 
 // maxConcurrent returns the largest number of spans that cover one instant.

@@ -8,6 +8,9 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
+// room2 is a second room of the account.
+const room2 = "zoom2@coop.example"
+
 // TestPolicy: the booking rules, one slot at a time.
 func TestPolicy(t *testing.T) {
 	const (
@@ -17,6 +20,13 @@ func TestPolicy(t *testing.T) {
 		dec  = gateway.ActionDeclined
 	)
 	ask := func(uid, org string, s, e time.Time) []byte { return meeting("REQUEST", uid, org, 0, s, e).bytes() }
+	// ask2 asks for the second room: a room hosts one meeting at a time,
+	// an account of two at once needs two rooms for two.
+	ask2 := func(uid, org string, s, e time.Time) []byte {
+		iv := meeting("REQUEST", uid, org, 0, s, e)
+		iv.Events[0].Attendees = []string{room2}
+		return iv.bytes()
+	}
 	free := "the account is free"
 	window := t0.Add(180 * 24 * time.Hour)
 
@@ -62,26 +72,34 @@ func TestPolicy(t *testing.T) {
 		}},
 		{name: "two at once", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
-			{name: "b", msg: ask("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
+			{name: "b", msg: ask2("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
 			{name: "c", msg: ask("c", carol, tomorrow(10, 30), tomorrow(11, 30)),
 				want: out(req, dec, "c", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
 			// 11:15–12:15 overlaps b alone: free with two at once.
 		}, code: gateway.ReasonConflict, text: "- Tuesday 1 December 2026, 11:15–12:15"},
 		{name: "two at once, the mail says so", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
-			{name: "b", msg: ask("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
+			{name: "b", msg: ask2("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
 			{name: "c", msg: ask("c", carol, tomorrow(10, 30), tomorrow(11, 30)),
 				want: out(req, dec, "c", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
 		}, code: gateway.ReasonConflict, text: "The cooperative's Zoom account hosts only 2 meetings at a time,\nand that many are already booked:"},
+		{name: "two at once, but one room", concurrent: 2, steps: []step{
+			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
+			{name: "b", msg: ask("b", bob, tomorrow(10, 30), tomorrow(11, 30)),
+				want: out(req, dec, "b", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
+		}, code: gateway.ReasonConflict, text: "This room is already booked then: a room hosts one meeting at a time"},
 		{name: "two at once, third after the first", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
-			{name: "b", msg: ask("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
+			{name: "b", msg: ask2("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
 			{name: "c", msg: ask("c", carol, tomorrow(11, 15), tomorrow(12, 15)), want: out(req, acc, "c", free, proc, 1)},
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, func(o *gateway.Options) { o.Concurrent = tc.concurrent })
+			h := newHarness(t, func(o *gateway.Options) {
+				o.Concurrent = tc.concurrent
+				o.Rooms = append(o.Rooms, gateway.Room{Name: "Salle 2", Address: room2, JoinURL: joinURL})
+			})
 			runSteps(t, h, tc.steps)
 			if tc.code == "" {
 				return

@@ -22,7 +22,7 @@ type invitation struct {
 }
 
 // key names the invitation's meeting.
-func (inv *invitation) key() meetingKey { return meetingKey{inv.organizer, inv.uid} }
+func (inv *invitation) key() meetingKey { return meetingKey{inv.organizer, inv.uid, inv.room.Address} }
 
 // readInvitation finds, in a REQUEST, the UID that invites one of the rooms.
 // It returns (nil, nil) when no room is an attendee. The ORGANIZER (and its

@@ -97,6 +97,10 @@ type MailView struct {
 	// décembre 2026"); nil when the dates were not expanded.
 	Recurrence *Recurrence
 
+	// RoomTaken is set for a decline because the room asked for is in use
+	// while the account could host one meeting more (in another room).
+	RoomTaken bool
+
 	// Quota says what the organizer holds, for a decline for a quota.
 	Quota QuotaView
 
