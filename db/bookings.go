@@ -48,8 +48,13 @@ func (t *tx) OrganizerBookings(ctx context.Context, organizer string, after time
 	return bookings(rows), nil
 }
 
-// Overlapping returns the accepted bookings with Start < to and End > from,
-// ordered by Start. Only bookings starting after from minus the maximum
+// occupying are the statuses of bookings that take the account: accepted,
+// held for a proposal (until it expires: the gateway looks at ExpiresAt),
+// and pending approval.
+var occupying = []string{string(gateway.StatusAccepted), string(gateway.StatusHeld), string(gateway.StatusPending)}
+
+// Overlapping returns the occupying bookings (see gateway.Tx) with Start <
+// to and End > from, ordered by Start. Only bookings starting after from minus the maximum
 // booking length (SetMaxBookingLength) are considered, so the query is a
 // range scan of the (status, start_at) index.
 func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Booking, error) {
@@ -62,7 +67,7 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 		return bookings(rows), nil
 	}
 	err := t.db.NewSelect().Model(&rows).
-		Where("status = ?", string(gateway.StatusAccepted)).
+		Where("status IN (?)", bun.In(occupying)).
 		Where("start_at > ?", utc(lower)).
 		Where("start_at < ?", utc(to)).
 		Where("end_at > ?", utc(from)).
@@ -79,6 +84,7 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 var bookingUpdates = []string{
 	"room", "organizer_name", "summary", "start_at", "end_at",
 	"sequence", "dtstamp", "status", "reason", "message_id", "lang", "updated_at",
+	"request", "expires_at", "approval",
 }
 
 // SaveBooking inserts or updates the booking keyed by (Organizer, UID,
@@ -158,7 +164,7 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 		var q *bun.SelectQuery
 		for _, sp := range chunk {
 			part := t.db.NewSelect().Model((*bookingRow)(nil)).
-				Where("status = ?", string(gateway.StatusAccepted)).
+				Where("status IN (?)", bun.In(occupying)).
 				Where("start_at > ?", utc(sp.Start.Add(-maxLen))).
 				Where("start_at < ?", utc(sp.End)).
 				Where("end_at > ?", utc(sp.Start))
@@ -229,4 +235,37 @@ func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 		}
 	}
 	return nil
+}
+
+// Waiting returns the bookings that wait for their slot (StatusWaiting)
+// and start after `after`, in the order they arrived (CreatedAt).
+func (t *tx) Waiting(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
+	var rows []bookingRow
+	err := t.db.NewSelect().Model(&rows).
+		Where("status = ?", string(gateway.StatusWaiting)).
+		Where("start_at > ?", utc(after)).
+		Order("created_at", "id").
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("waiting bookings: %w", err)
+	}
+	return bookings(rows), nil
+}
+
+// ExpireWaiting declines, without a word, the waiting bookings that start
+// at or before now, and returns how many.
+func (t *tx) ExpireWaiting(ctx context.Context, now time.Time) (int, error) {
+	res, err := t.db.NewUpdate().Model((*bookingRow)(nil)).
+		Set("status = ?", string(gateway.StatusDeclined)).
+		Set("reason = ?", gateway.ReasonConflict+": the slot did not free before the meeting").
+		Set("request = NULL").
+		Set("updated_at = ?", now.UTC()).
+		Where("status = ?", string(gateway.StatusWaiting)).
+		Where("start_at <= ?", utc(now)).
+		Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("expire waiting bookings: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

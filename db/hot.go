@@ -30,7 +30,7 @@ func sqliteTime(t time.Time) string { return t.UTC().Format(sqliteTimeLayout) }
 // bookingColumns are the columns a bookingRow is scanned from.
 const bookingColumns = `b.id, b.uid, b.recurrence_id, b.room, b.organizer, b.organizer_name, b.summary,
 	b.start_at, b.end_at, b.sequence, b.dtstamp, b.status, b.reason, b.message_id, b.lang,
-	b.created_at, b.updated_at`
+	b.created_at, b.updated_at, b.expires_at, b.approval, b.request`
 
 const (
 	// bookingsOfSQL is BookingsOf, by the unique (organizer, uid,
@@ -41,7 +41,7 @@ const (
 	// start_at, end_at) index. Arguments: lower bound of start_at (from
 	// minus the longest booking), to, from.
 	overlappingSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b
-	WHERE b.status = 'accepted' AND b.start_at > ? AND b.start_at < ? AND b.end_at > ?
+	WHERE b.status IN ('accepted', 'held', 'pending') AND b.start_at > ? AND b.start_at < ? AND b.end_at > ?
 	ORDER BY b.start_at, b.id`
 
 	// overlappingAnySQL is OverlappingAny in one statement: the spans come
@@ -52,7 +52,7 @@ const (
 		SELECT value->>0 AS lo, value->>1 AS hi, value->>2 AS fr FROM json_each(?)
 	)
 	SELECT ` + bookingColumns + ` FROM w CROSS JOIN bookings AS b
-	WHERE b.status = 'accepted' AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr`
+	WHERE b.status IN ('accepted', 'held', 'pending') AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr`
 )
 
 // hotStatements are the prepared statements of one SQLite database.
@@ -112,16 +112,16 @@ func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args
 	for rows.Next() {
 		var r bookingRow
 		var start, end, created, updated string
-		var stamp sql.NullString
+		var stamp, expires sql.NullString
 		if err := rows.Scan(&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
 			&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
-			&created, &updated); err != nil {
+			&created, &updated, &expires, &r.Approval, &r.Request); err != nil {
 			return err
 		}
 		for _, f := range []struct {
 			dst *time.Time
 			src string
-		}{{&r.StartAt, start}, {&r.EndAt, end}, {&r.DTStamp, stamp.String}, {&r.CreatedAt, created}, {&r.UpdatedAt, updated}} {
+		}{{&r.StartAt, start}, {&r.EndAt, end}, {&r.DTStamp, stamp.String}, {&r.CreatedAt, created}, {&r.UpdatedAt, updated}, {&r.ExpiresAt, expires.String}} {
 			if f.src == "" {
 				continue
 			}

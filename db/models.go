@@ -32,6 +32,9 @@ type bookingRow struct {
 	Lang          string    `bun:"lang"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
+	Request       []byte    `bun:"request"`
+	ExpiresAt     time.Time `bun:"expires_at,nullzero"`
+	Approval      string    `bun:"approval"`
 }
 
 type messageRow struct {
@@ -109,6 +112,7 @@ func toBookingRow(b *gateway.Booking) *bookingRow {
 		DTStamp: utc(b.DTStamp), Status: string(b.Status), Reason: b.Reason,
 		MessageID: b.MessageID, Lang: b.Lang,
 		CreatedAt: utc(b.CreatedAt), UpdatedAt: utc(b.UpdatedAt),
+		Request: b.Request, ExpiresAt: utc(b.ExpiresAt), Approval: b.Approval,
 	}
 }
 
@@ -120,6 +124,7 @@ func (r *bookingRow) booking() gateway.Booking {
 		DTStamp: utc(r.DTStamp), Status: gateway.BookingStatus(r.Status), Reason: r.Reason,
 		MessageID: r.MessageID, Lang: r.Lang,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		Request: r.Request, ExpiresAt: utc(r.ExpiresAt), Approval: r.Approval,
 	}
 }
 

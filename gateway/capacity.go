@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"sort"
 	"time"
 )
@@ -28,7 +29,7 @@ func conflicts(existing []Booking, own meetingKey, s, e time.Time, buffer time.D
 	var spans []interval
 	sameRoom := false
 	for _, b := range existing {
-		if b.Status != StatusAccepted || own.owns(b) {
+		if !occupyingStatus(b.Status) || own.owns(b) {
 			continue
 		}
 		bs, be := b.Start.Add(-buffer), b.End.Add(buffer)
@@ -310,4 +311,34 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// occupyingStatus reports the statuses that take the account (a hold's
+// expiry aside: see Gateway.overlapping).
+func occupyingStatus(s BookingStatus) bool {
+	return s == StatusAccepted || s == StatusPending || s == StatusHeld
+}
+
+// overlapping is Tx.Overlapping without the holds that expired.
+func (g *Gateway) overlapping(ctx context.Context, tx Tx, from, to time.Time) ([]Booking, error) {
+	bs, err := tx.Overlapping(ctx, from, to)
+	return g.occupying(bs), err
+}
+
+// overlappingAny is Tx.OverlappingAny without the holds that expired.
+func (g *Gateway) overlappingAny(ctx context.Context, tx Tx, spans []Span) ([]Booking, error) {
+	bs, err := tx.OverlappingAny(ctx, spans)
+	return g.occupying(bs), err
+}
+
+// occupying keeps the bookings that occupy the account now.
+func (g *Gateway) occupying(bs []Booking) []Booking {
+	now := g.opt.Now()
+	out := bs[:0]
+	for _, b := range bs {
+		if b.Occupies(now) {
+			out = append(out, b)
+		}
+	}
+	return out
 }

@@ -181,6 +181,11 @@ func (g *Gateway) RunSeries(ctx context.Context, interval time.Duration) error {
 		} else if n > 0 {
 			g.log.Info("open-ended series extended", "series", n)
 		}
+		if n, err := g.ExpireWaiting(ctx); err != nil && ctx.Err() == nil {
+			g.log.Error("ending the requests that waited in vain", "err", err)
+		} else if n > 0 {
+			g.log.Info("waiting requests ended at their start", "requests", n)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -155,6 +155,14 @@ func (g *Gateway) decideOnce(ctx context.Context, tx Tx, a *analysis) (Outcome, 
 	if err != nil {
 		return Outcome{}, err
 	}
+	if (out.Kind == KindRequest || out.Kind == KindCancel) && out.Action != ActionRejected {
+		// What this message changed may have freed a slot somebody waits for.
+		n, err := g.promoteWaiters(ctx, tx, a.key)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.Queued += n
+	}
 	if err := g.record(ctx, tx, a, out); err != nil {
 		return Outcome{}, err
 	}

@@ -155,7 +155,15 @@ func (d *Desk) QueueChat(ctx context.Context, text, channel string) error {
 	return nil
 }
 
-// Overlapping is Tx.Overlapping.
+// Overlapping returns the accepted bookings with Start < to and End > from,
+// ordered by Start.
 func (d *Desk) Overlapping(ctx context.Context, from, to time.Time) ([]Booking, error) {
-	return d.Tx.Overlapping(ctx, from, to)
+	bs, err := d.Tx.Overlapping(ctx, from, to)
+	out := bs[:0]
+	for _, b := range bs {
+		if b.Status == StatusAccepted {
+			out = append(out, b)
+		}
+	}
+	return out, err
 }

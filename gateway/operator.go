@@ -55,7 +55,11 @@ func (g *Gateway) CancelBooking(ctx context.Context, id int64, reason string) (B
 			return fmt.Errorf("booking %d is %s: %w", id, got.Status, ErrNotAccepted)
 		}
 		b = *got
-		return g.cancelByOperator(ctx, tx, &b, printable(reason))
+		if err := g.cancelByOperator(ctx, tx, &b, printable(reason)); err != nil {
+			return err
+		}
+		_, err = g.promoteWaiters(ctx, tx, operatorKey(b.ID))
+		return err
 	})
 	if err != nil {
 		return Booking{}, err

@@ -57,6 +57,12 @@ type Policy struct {
 	MaxFutureBookings  int
 	MaxOpenSeriesDates int
 
+	// Waitlist keeps a request declined only because its slot is taken,
+	// and accepts it if the slot frees before it starts; WaitlistMax caps
+	// the requests waiting for one slot (0: no cap).
+	Waitlist    bool
+	WaitlistMax int
+
 	// OutsiderRepliesPerHour caps the replies to organizers who may not
 	// book, all together (20 when 0); SenderRepliesPerHour caps the replies
 	// to any one address (20 when 0), whatever the meeting.

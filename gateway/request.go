@@ -74,6 +74,9 @@ type verdict struct {
 	conflicts   []Booking
 	suggestions []Slot
 	quota       QuotaView // for the Reason*Quota* codes
+	// wait is set for a decline because the slot is taken, when the
+	// request waits for it (see waitlist.go).
+	wait bool
 }
 
 // checkPolicy applies the booking rules that do not depend on other
@@ -100,7 +103,7 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		return v, nil
 	}
 	buf := g.opt.Policy.Buffer
-	near, err := tx.Overlapping(ctx, s.Add(-buf), e.Add(buf))
+	near, err := g.overlapping(ctx, tx, s.Add(-buf), e.Add(buf))
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}
@@ -116,9 +119,12 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		return verdict{accepted: true, text: "the account is free"}, nil
 	}
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
+	if v.wait, err = g.mayWait(ctx, tx, inv.key(), s, e); err != nil {
+		return verdict{}, err
+	}
 	// One query covering near: a booking listed twice would count twice
 	// against the capacity.
-	ahead, err := tx.Overlapping(ctx, s.Add(-suggestHorizon-buf), s.Add(suggestHorizon+g.opt.Policy.MaxDuration+buf))
+	ahead, err := g.overlapping(ctx, tx, s.Add(-suggestHorizon-buf), s.Add(suggestHorizon+g.opt.Policy.MaxDuration+buf))
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}

@@ -295,10 +295,11 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		q.apply(inv.organizer, out)
 		return out, nil
 	}
-	near, err := tx.OverlappingAny(ctx, spans)
+	near, err := g.overlappingAny(ctx, tx, spans)
 	if err != nil {
 		return nil, fmt.Errorf("read bookings: %w", err)
 	}
+	var ws []Booking // the waiting list, read when a date is busy
 	for _, i := range todo {
 		busy, in := conflicts(near, inv.key(), out[i].start, out[i].end, buf, g.opt.Concurrent)
 		if !busy {
@@ -306,6 +307,12 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 			continue
 		}
 		out[i].v = verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
+		if ws == nil {
+			if ws, err = g.waiters(ctx, tx); err != nil {
+				return nil, err
+			}
+		}
+		out[i].v.wait = g.canWait(ws, inv.key(), out[i].start, out[i].end)
 	}
 	q.apply(inv.organizer, out)
 	return out, nil
@@ -349,7 +356,7 @@ func (g *Gateway) suggestForDates(ctx context.Context, tx Tx, inv *invitation, d
 	for k, i := range busy {
 		spans[k] = window(i, firstHorizon)
 	}
-	ahead, err := tx.OverlappingAny(ctx, spans)
+	ahead, err := g.overlappingAny(ctx, tx, spans)
 	if err != nil {
 		return fmt.Errorf("read bookings: %w", err)
 	}
@@ -358,7 +365,7 @@ func (g *Gateway) suggestForDates(ctx context.Context, tx Tx, inv *invitation, d
 			continue
 		}
 		w := window(i, suggestHorizon)
-		far, err := tx.Overlapping(ctx, w.Start, w.End)
+		far, err := g.overlapping(ctx, tx, w.Start, w.End)
 		if err != nil {
 			return fmt.Errorf("read bookings: %w", err)
 		}
@@ -407,6 +414,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	}
 	text := fmt.Sprintf("%d of the series' %d dates are busy (at most %d and %d%% may be)", busy, len(ds), p.SeriesMaxBusy, p.SeriesMaxBusyPercent)
 	for i := range ds {
+		ds[i].v.wait = false // a series declined whole waits for nothing
 		if ds[i].v.accepted {
 			ds[i].v = verdict{reason: ReasonSeriesBusy, text: "declined with the rest of the series: " + text}
 		}
@@ -419,7 +427,7 @@ func verdictOf(b *Booking) verdict {
 		return verdict{accepted: true, text: "already accepted"}
 	}
 	code, text := splitReason(b.Reason)
-	return verdict{reason: code, text: text}
+	return verdict{reason: code, text: text, wait: b.Status == StatusWaiting}
 }
 
 // joinReason and splitReason store a reason code with its text in

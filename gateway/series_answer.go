@@ -87,6 +87,9 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	}
 	view.Series, view.Dates = true, len(ds)
 	view.Declined = g.declinedDates(ds)
+	for _, d := range ds {
+		view.Waiting = view.Waiting || d.v.wait
+	}
 	if inv.master != nil && inv.master.IsRecurring() {
 		view.Recurrence = recurrenceOf(ds, g.opt.Location, openEnded(inv.master))
 	}

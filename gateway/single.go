@@ -209,11 +209,15 @@ func findBooking(bs []Booking, rid string) *Booking {
 func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid string, v verdict) Booking {
 	now := g.opt.Now().UTC()
 	st := StatusDeclined
-	if v.accepted {
+	var req []byte
+	switch {
+	case v.accepted:
 		st = StatusAccepted
+	case v.wait:
+		st, req = StatusWaiting, a.calData
 	}
 	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
 		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),
 		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
-		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now}
+		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now, Request: req}
 }

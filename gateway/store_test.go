@@ -246,10 +246,15 @@ func (t *memTx) BookingByID(ctx context.Context, id int64) (*gateway.Booking, er
 	return nil, nil
 }
 
+// occupying are the statuses Overlapping returns, as the database does.
+func occupying(s gateway.BookingStatus) bool {
+	return s == gateway.StatusAccepted || s == gateway.StatusHeld || s == gateway.StatusPending
+}
+
 func (t *memTx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Booking, error) {
 	var out []gateway.Booking
 	for _, b := range t.s.bookings {
-		if b.Status == gateway.StatusAccepted && b.Start.Before(to) && b.End.After(from) {
+		if occupying(b.Status) && b.Start.Before(to) && b.End.After(from) {
 			out = append(out, b)
 		}
 	}
@@ -284,7 +289,7 @@ func (t *memTx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gat
 	var out []gateway.Booking
 	for _, b := range t.s.bookings {
 		for _, sp := range spans {
-			if b.Status == gateway.StatusAccepted && b.Start.Before(sp.End) && b.End.After(sp.Start) {
+			if occupying(b.Status) && b.Start.Before(sp.End) && b.End.After(sp.Start) {
 				out = append(out, b)
 				break
 			}
@@ -388,4 +393,31 @@ func (t *memTx) SaveVersions(ctx context.Context, organizer, uid string, vs []ga
 		t.s.versions[[3]string{organizer, uid, v.RecurrenceID}] = v
 	}
 	return nil
+}
+
+func (t *memTx) Waiting(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		if b.Status == gateway.StatusWaiting && b.Start.After(after) {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (t *memTx) ExpireWaiting(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	for i := range t.s.bookings {
+		if b := &t.s.bookings[i]; b.Status == gateway.StatusWaiting && !b.Start.After(now) {
+			b.Status, b.Reason, b.Request, b.UpdatedAt = gateway.StatusDeclined, gateway.ReasonConflict+": the slot did not free before the meeting", nil, now.UTC()
+			n++
+		}
+	}
+	return n, nil
 }

@@ -16,12 +16,33 @@ import (
 // BookingStatus is the state of one booked slot.
 type BookingStatus string
 
-// Booking states. Only accepted bookings occupy the account.
+// Booking states. Accepted, held (until ExpiresAt) and pending bookings
+// occupy the account.
 const (
 	StatusAccepted  BookingStatus = "accepted"
 	StatusDeclined  BookingStatus = "declined"
 	StatusCancelled BookingStatus = "cancelled"
+	// StatusWaiting is a request declined only because its slot was
+	// taken: it is accepted if the slot frees before it starts.
+	StatusWaiting BookingStatus = "waiting"
+	// StatusHeld is a slot proposed to an organizer (an iTIP COUNTER),
+	// kept for them until ExpiresAt; never shown to others.
+	StatusHeld BookingStatus = "held"
+	// StatusPending is a request a facilitator must approve; it holds its
+	// slot until then.
+	StatusPending BookingStatus = "pending"
 )
+
+// Occupies reports whether b takes the account at now.
+func (b *Booking) Occupies(now time.Time) bool {
+	switch b.Status {
+	case StatusAccepted, StatusPending:
+		return true
+	case StatusHeld:
+		return b.ExpiresAt.After(now)
+	}
+	return false
+}
 
 // Booking is one slot asked of a room: a whole single event, or one
 // occurrence of a recurring series. It is keyed by (UID, RecurrenceID).
@@ -46,6 +67,13 @@ type Booking struct {
 	Lang          string // language of the organizer's mails
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// Request is the iCalendar object of the REQUEST, kept while the
+	// booking waits or is pending, to answer it later in its own forms.
+	Request []byte
+	// ExpiresAt ends a hold (StatusHeld); zero otherwise.
+	ExpiresAt time.Time
+	// Approval is the nonce of a pending request's signed links.
+	Approval string
 }
 
 // Version is the version of one component of a meeting that was last
@@ -229,8 +257,9 @@ type Tx interface {
 	// BookingByID returns the booking with that ID, or (nil, nil) when
 	// there is none.
 	BookingByID(ctx context.Context, id int64) (*Booking, error)
-	// Overlapping returns the accepted bookings with Start < to and
-	// End > from, ordered by Start. It must use an index on Start (the
+	// Overlapping returns the bookings that may occupy the account
+	// (accepted, held, pending; the caller checks a hold's ExpiresAt with
+	// Booking.Occupies) with Start < to and End > from, ordered by Start. It must use an index on Start (the
 	// caller guarantees bookings are never longer than the policy's
 	// maximum, so an implementation may bound the scan with
 	// Start > from - maxLen, see SetMaxBookingLength).
@@ -258,14 +287,20 @@ type Tx interface {
 	// before `before`, the one saved the longest ago first (so that series
 	// that cannot move do not hold back the others).
 	OpenSeriesDue(ctx context.Context, before time.Time, limit int) ([]OpenSeries, error)
-	// OverlappingAny returns the accepted bookings that overlap at least
-	// one of the spans, each once, ordered by Start; each span bounded and
-	// indexed as in Overlapping.
+	// OverlappingAny returns the bookings Overlapping would that overlap
+	// at least one of the spans, each once, ordered by Start; each span
+	// bounded and indexed as in Overlapping.
 	OverlappingAny(ctx context.Context, spans []Span) ([]Booking, error)
 	// Enqueue adds a mail to the outbox and sets m.ID.
 	Enqueue(ctx context.Context, m *OutboxMail) error
 	// CountOutbox counts the outbox rows that q selects.
 	CountOutbox(ctx context.Context, q OutboxQuery) (int, error)
+	// Waiting returns the bookings that wait (StatusWaiting) and start
+	// after `after`, in the order they arrived (CreatedAt, then ID).
+	Waiting(ctx context.Context, after time.Time) ([]Booking, error)
+	// ExpireWaiting declines the waiting bookings that start at or before
+	// now and returns how many.
+	ExpireWaiting(ctx context.Context, now time.Time) (int, error)
 	// Audit appends an entry to the decision log.
 	Audit(ctx context.Context, e AuditEntry) error
 	// RemindersDue returns the reminders due under q (see ReminderQuery),

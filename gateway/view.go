@@ -97,6 +97,10 @@ type MailView struct {
 	// décembre 2026"); nil when the dates were not expanded.
 	Recurrence *Recurrence
 
+	// Waiting is set for a decline whose request waits for the slot;
+	// Freed for the accept mail of a waiting request whose slot freed.
+	Waiting, Freed bool
+
 	// RoomTaken is set for a decline because the room asked for is in use
 	// while the account could host one meeting more (in another room).
 	RoomTaken bool

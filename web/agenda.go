@@ -74,6 +74,9 @@ type item struct {
 	Title      string // "" shows "booked"
 	Organizer  string
 	Room       string
+	// Waiting counts the requests that wait for this slot to free (no
+	// names: only how many).
+	Waiting int
 }
 
 // roomView is a room as the agenda shows it, with its free/busy address
@@ -104,7 +107,7 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request, a access) {
 		s.fail(w, "list bookings", err)
 		return
 	}
-	data := s.agendaData(monday, now, accepted(bs), a)
+	data := s.agendaData(monday, now, bs, a)
 	data.Subscribe = s.subscribe(r)
 	for i := range data.Rooms {
 		data.Rooms[i].FreeBusy = data.Subscribe.Base + "/freebusy/" + data.Rooms[i].Address + ".vfb?" + data.Subscribe.query
@@ -112,8 +115,11 @@ func (s *Server) agenda(w http.ResponseWriter, r *http.Request, a access) {
 	s.render(w, r, "agenda", data)
 }
 
-// agendaData builds the week view from the accepted bookings around it.
-func (s *Server) agendaData(monday, now time.Time, bs []gateway.Booking, a access) agendaPage {
+// agendaData builds the week view from the bookings around it: those
+// shown (see accepted), the free slots left by every booking that
+// occupies the account, and how many requests wait for each booked slot.
+func (s *Server) agendaData(monday, now time.Time, all []gateway.Booking, a access) agendaPage {
+	bs, busy := accepted(all), occupying(all, now)
 	week := func(t time.Time) url.Values { return url.Values{"week": {t.Format(dateLayout)}} }
 	p := agendaPage{
 		page:   s.pageOf(a, "title.agenda"),
@@ -124,9 +130,15 @@ func (s *Server) agendaData(monday, now time.Time, bs []gateway.Booking, a acces
 		WindowDays: int(s.opt.BookingWindow / (24 * time.Hour)), WindowEnd: now.Add(s.opt.BookingWindow),
 		Buffer: s.opt.Buffer, DayStart: clockOf(s.opt.DayStart), DayEnd: clockOf(s.opt.DayEnd),
 	}
-	full := fullSpans(buffered(bs, s.opt.Buffer), s.opt.Concurrent)
+	full := fullSpans(buffered(busy, s.opt.Buffer), s.opt.Concurrent)
 	for i := range 7 {
-		p.Days = append(p.Days, s.dayData(monday.AddDate(0, 0, i), now, bs, full))
+		d := s.dayData(monday.AddDate(0, 0, i), now, bs, full)
+		for j := range d.Items {
+			if it := &d.Items[j]; !it.Free {
+				it.Waiting = waitingFor(gateway.Booking{Start: it.start, End: it.end}, all)
+			}
+		}
+		p.Days = append(p.Days, d)
 	}
 	p.Grid = s.grid(monday, now, bs, p.Days)
 	p.extraCSS = p.Grid.CSS

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // dayHTML returns the section of the agenda for one day heading.
@@ -224,4 +226,32 @@ func TestFullSpans(t *testing.T) {
 	if len(free) != 3 || !free[0].end.Equal(h(9)) || !free[1].start.Equal(h(13)) || !free[2].start.Equal(h(16)) {
 		t.Errorf("subtract = %v", free)
 	}
+}
+
+// TestAgendaWaitingAndHolds: a booked slot shows how many requests wait
+// for it, never who; a slot held for a proposal is not shown, yet is not
+// free either; a request pending approval shows as booked.
+func TestAgendaWaitingAndHolds(t *testing.T) {
+	st := sampleStore()
+	bk := func(id int64, uid, org string, s, e time.Time, status gateway.BookingStatus) gateway.Booking {
+		return gateway.Booking{ID: id, UID: uid, Room: roomAddr, Organizer: org, OrganizerName: "Secret Name",
+			Summary: "Secret title " + uid, Start: s.UTC(), End: e.UTC(), Status: status}
+	}
+	held := bk(12, "held-1", "bob@coop.example", at(4, 9, 0), at(4, 10, 0), gateway.StatusHeld)
+	held.ExpiresAt = t0.Add(10 * time.Minute)
+	st.bookings = append(st.bookings,
+		bk(10, "wait-1", "eve@coop.example", at(1, 10, 30), at(1, 11, 30), gateway.StatusWaiting),
+		bk(11, "wait-2", "dan@coop.example", at(1, 10, 0), at(1, 10, 45), gateway.StatusWaiting),
+		held,
+		bk(13, "pend-1", "carol@coop.example", at(4, 14, 0), at(4, 15, 0), gateway.StatusPending))
+	res, b := get(t, newServer(t, st), "/?token="+memberToken)
+	wantStatus(t, res, b, http.StatusOK)
+	body := plainPage(b)
+	tue := dayHTML(t, body, "Tuesday 1 December 2026")
+	wantContains(t, "Tuesday", tue, `<span class="waiting">2 waiting</span>`)
+	wantLacks(t, "Tuesday", tue, "wait-1", "wait-2", "Secret")
+	fri := dayHTML(t, body, "Friday 4 December 2026")
+	wantContains(t, "Friday", fri, "Secret title pend-1",
+		`<li class="free"><span class="time">08:00–08:50</span> Free</li>`)
+	wantLacks(t, "Friday", fri, "held-1")
 }

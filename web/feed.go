@@ -148,7 +148,7 @@ func (s *Server) serveFreeBusy(w http.ResponseWriter, r *http.Request, room stri
 		s.fail(w, "list bookings", err)
 		return
 	}
-	writeCalendar(w, r, s.freeBusyICS(accepted(bs), now, to, room))
+	writeCalendar(w, r, s.freeBusyICS(occupying(bs, now), now, to, room))
 }
 
 // freeBusyICS builds the VFREEBUSY of a room: a BUSY period wherever the

@@ -44,6 +44,7 @@ type gridBlock struct {
 	Organizer string
 	Room      string
 	Lane      int // for bookings, 1-based
+	Waiting   int // requests waiting for this slot to free
 }
 
 // placed is a block before its rules are written.
@@ -154,7 +155,7 @@ func (s *Server) dayBlocks(d dayView, now time.Time, bs []gateway.Booking, from,
 	add := func(kind string, a, b time.Time, lane int, it item) {
 		if a, b, ok := clip(a, b); ok {
 			out = append(out, placed{gridBlock: gridBlock{Kind: kind, Lane: lane, When: it.When, Title: it.Title,
-				Organizer: it.Organizer, Room: it.Room, Past: it.Past}, start: a, end: b})
+				Organizer: it.Organizer, Room: it.Room, Past: it.Past, Waiting: it.Waiting}, start: a, end: b})
 		}
 	}
 	dayStart, dayEnd := atClock(d.Date, s.opt.DayStart, loc), atClock(d.Date, s.opt.DayEnd, loc)

@@ -84,15 +84,40 @@ func buffered(bs []gateway.Booking, buffer time.Duration) []span {
 	return out
 }
 
-// accepted keeps the bookings that occupy the account.
+// accepted keeps the bookings members see as booked: accepted, and
+// pending a facilitator's approval (which holds its slot). A slot held
+// for a proposal is never shown (see occupying).
 func accepted(bs []gateway.Booking) []gateway.Booking {
 	out := bs[:0:0]
 	for _, b := range bs {
-		if b.Status == gateway.StatusAccepted {
+		if b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending {
 			out = append(out, b)
 		}
 	}
 	return out
+}
+
+// occupying keeps the bookings that take the account at now: those
+// shown, and the slots held for a proposal until they expire.
+func occupying(bs []gateway.Booking, now time.Time) []gateway.Booking {
+	out := bs[:0:0]
+	for _, b := range bs {
+		if b.Occupies(now) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// waitingFor counts the requests waiting for a slot that overlaps b.
+func waitingFor(b gateway.Booking, bs []gateway.Booking) int {
+	n := 0
+	for _, w := range bs {
+		if w.Status == gateway.StatusWaiting && w.Start.Before(b.End) && w.End.After(b.Start) {
+			n++
+		}
+	}
+	return n
 }
 
 // atClock returns the instant of a wall-clock offset from midnight on the

@@ -104,6 +104,9 @@ type PolicyConfig struct {
 	MaxHoursPerWeek    *float64 `toml:"max_hours_per_week"`
 	MaxFutureBookings  *int     `toml:"max_future_bookings"`
 	MaxOpenSeriesDates *int     `toml:"max_open_series_dates"`
+	// The waiting list.
+	Waitlist    *bool `toml:"waitlist"`
+	WaitlistMax *int  `toml:"waitlist_max"`
 	// Limits on replies.
 	OutsiderRepliesPerHour  int `toml:"outsider_replies_per_hour"`
 	RepliesPerSenderPerHour int `toml:"replies_per_sender_per_hour"`
@@ -251,6 +254,12 @@ func (c *Config) setDefaults() {
 	if p.OutsiderRepliesPerHour == 0 {
 		p.OutsiderRepliesPerHour = 20
 	}
+	if p.Waitlist == nil {
+		p.Waitlist = ptr(true)
+	}
+	if p.WaitlistMax == nil {
+		p.WaitlistMax = ptr(3)
+	}
 	if p.RepliesPerSenderPerHour == 0 {
 		p.RepliesPerSenderPerHour = 30
 	}
@@ -370,6 +379,9 @@ func (c *Config) validatePolicy(bad func(string, ...any)) {
 	if *p.MaxHoursPerWeek < 0 || *p.MaxFutureBookings < 0 || *p.MaxOpenSeriesDates < 0 {
 		bad("policy: max_hours_per_week, max_future_bookings and max_open_series_dates must not be negative (0 = unlimited)")
 	}
+	if *p.WaitlistMax < 0 {
+		bad("policy.waitlist_max must not be negative (0 = no limit)")
+	}
 	if p.OutsiderRepliesPerHour < 0 || p.RepliesPerSenderPerHour < 0 {
 		bad("policy: outsider_replies_per_hour and replies_per_sender_per_hour must be at least 1")
 	}
@@ -438,6 +450,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 			MaxWeekHours:      time.Duration(*p.MaxHoursPerWeek * float64(time.Hour)),
 			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
 			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,
+			Waitlist: *p.Waitlist, WaitlistMax: *p.WaitlistMax,
 		},
 		Relay:   c.Relay.options(),
 		Auth:    c.authOptions(),

@@ -93,13 +93,19 @@ func runBookingsList(args []string, stdout io.Writer) error {
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
 	fromFlag := fs.String("from", "", "first `date` (YYYY-MM-DD in the configured zone, or RFC 3339); today by default")
 	toFlag := fs.String("to", "", "`date` before which bookings start (YYYY-MM-DD or RFC 3339); 30 days after -from by default")
-	status := fs.String("status", "accepted", "`status` to list: accepted, declined, cancelled or all")
+	status := fs.String("status", "accepted", "`status` to list: accepted, waiting (for a slot to free), pending (approval), held (a proposed slot), declined, cancelled or all")
 	asJSON := fs.Bool("json", false, "print JSON for scripts instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch gateway.BookingStatus(*status) {
+	case "all", gateway.StatusAccepted, gateway.StatusWaiting, gateway.StatusPending, gateway.StatusHeld,
+		gateway.StatusDeclined, gateway.StatusCancelled:
+	default:
+		return fmt.Errorf("-status %q: not accepted, waiting, pending, held, declined, cancelled or all", *status)
 	}
 	ctx := context.Background()
 	a, err := openForCommand(ctx, *path)

@@ -1,0 +1,190 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"codeberg.org/opteos/roomgate/ical"
+)
+
+// The waiting list. A request declined only because its slot is taken
+// (ReasonConflict, not for the policy) waits, as StatusWaiting, with the
+// request's calendar. Whenever a decision may have freed capacity (a
+// cancellation, a move, a shorter meeting, a release), the waiting
+// requests that now fit are accepted in the order they arrived, in the
+// same transaction, so that two instances never give one slot twice: each
+// gets a new REPLY with PARTSTAT=ACCEPTED (same UID and SEQUENCE, a newer
+// DTSTAMP: organizers' schedulers apply a later reply, see the README) and
+// the accept mail. A waiting request ends at its start, when its
+// organizer changes or cancels it, and none waits beyond WaitlistMax per
+// slot.
+
+// waiters returns the waiting list (nil when the policy keeps none).
+func (g *Gateway) waiters(ctx context.Context, tx Tx) ([]Booking, error) {
+	if !g.opt.Policy.Waitlist {
+		return nil, nil
+	}
+	ws, err := tx.Waiting(ctx, g.opt.Now())
+	if err != nil {
+		return nil, fmt.Errorf("read the waiting list: %w", err)
+	}
+	return ws, nil
+}
+
+// mayWait reports whether a request declined for [s, e) may wait.
+func (g *Gateway) mayWait(ctx context.Context, tx Tx, own meetingKey, s, e time.Time) (bool, error) {
+	ws, err := g.waiters(ctx, tx)
+	return g.canWait(ws, own, s, e), err
+}
+
+// canWait reports whether one more request may wait for [s, e): fewer
+// than WaitlistMax others wait for a slot overlapping it.
+func (g *Gateway) canWait(ws []Booking, own meetingKey, s, e time.Time) bool {
+	p := g.opt.Policy
+	if !p.Waitlist || !s.After(g.opt.Now()) {
+		return false
+	}
+	n := 0
+	for _, w := range ws {
+		if !own.owns(w) && w.Start.Before(e) && w.End.After(s) {
+			n++
+		}
+	}
+	return p.WaitlistMax <= 0 || n < p.WaitlistMax
+}
+
+// promoteWaiters accepts, in the order they arrived, the waiting requests
+// whose slot is free now, and returns how many mails it queued.
+func (g *Gateway) promoteWaiters(ctx context.Context, tx Tx, key string) (int, error) {
+	ws, err := g.waiters(ctx, tx)
+	if err != nil || len(ws) == 0 {
+		return 0, err
+	}
+	queued := 0
+	for i := range ws {
+		n, err := g.promote(ctx, tx, key, &ws[i])
+		if err != nil {
+			return queued, err
+		}
+		queued += n
+	}
+	return queued, nil
+}
+
+// promote accepts one waiting request when its slot is free and within
+// its organizer's quota, and queues its REPLY and accept mail.
+func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (int, error) {
+	room := g.opt.roomFor(w.Room)
+	if room == nil {
+		return 0, nil
+	}
+	buf := g.opt.Policy.Buffer
+	near, err := g.overlapping(ctx, tx, w.Start.Add(-buf), w.End.Add(buf))
+	if err != nil {
+		return 0, fmt.Errorf("read bookings: %w", err)
+	}
+	own := meetingKey{w.Organizer, w.UID, w.Room}
+	if busy, _ := conflicts(near, own, w.Start, w.End, buf, g.opt.Concurrent); busy {
+		return 0, nil
+	}
+	q, err := g.loadQuota(ctx, tx, &invitation{organizer: w.Organizer, uid: w.UID}, false, own.owns)
+	if err != nil {
+		return 0, err
+	}
+	if _, ok := q.take(w.Organizer, w.Start, w.End); !ok {
+		return 0, nil
+	}
+	reply, err := g.acceptedReply(w, room)
+	if err != nil {
+		g.log.Warn("a waiting request cannot be answered; it stops waiting", "uid", w.UID, "recurrence_id", w.RecurrenceID, "err", err)
+		w.Status, w.Request = StatusDeclined, nil
+		return 0, tx.SaveBooking(ctx, w)
+	}
+	now := g.opt.Now().UTC()
+	w.Status, w.Reason, w.Request, w.UpdatedAt = StatusAccepted, "accepted when the slot freed", nil, now
+	if err := tx.SaveBooking(ctx, w); err != nil {
+		return 0, fmt.Errorf("save booking: %w", err)
+	}
+	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: key, MessageID: w.MessageID, Kind: KindRequest,
+		Action: ActionAccepted, UID: w.UID, Organizer: w.Organizer, Room: w.Room, Start: w.Start, End: w.End,
+		Reason: "the slot freed: the waiting request is accepted"}); err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	g.log.Info("waiting request accepted", "uid", w.UID, "recurrence_id", w.RecurrenceID, "organizer", w.Organizer, "start", w.Start)
+	return 1, g.queueFreed(ctx, tx, key, w, room, reply)
+}
+
+// acceptedReply builds the REPLY accepting a waiting booking, from the
+// request's own calendar so that every form (UID, RECURRENCE-ID, TZID) is
+// the organizer's.
+func (g *Gateway) acceptedReply(w *Booking, room *Room) ([]byte, error) {
+	cal, err := ical.Parse(w.Request, ical.ParseOptions{Location: g.opt.Location})
+	if err != nil {
+		return nil, fmt.Errorf("stored request: %w", err)
+	}
+	var master, override *ical.Event
+	for _, ev := range cal.Events {
+		if ev.UID != w.UID {
+			continue
+		}
+		switch {
+		case ev.RecurrenceID == nil:
+			master = ev
+		case w.RecurrenceID != "" && RecurrenceKey(ev.RecurrenceID.Time) == w.RecurrenceID:
+			override = ev
+		}
+	}
+	it := ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: statusSuccess}
+	switch {
+	case override != nil:
+		it.Event = override
+	case master != nil && w.RecurrenceID == "":
+		it.Event = master
+	case master != nil:
+		rid, err := time.Parse(recurrenceKeyLayout, w.RecurrenceID)
+		if err != nil {
+			return nil, err
+		}
+		it.Event, it.RecurrenceID = master, master.RecurrenceIDFor(rid)
+	default:
+		return nil, fmt.Errorf("no component of %s in the stored request", w.UID)
+	}
+	it.Attendee = it.Event.Attendee(func(a string) bool { return g.opt.roomFor(a) == room })
+	if it.Attendee == nil {
+		return nil, fmt.Errorf("the room is no attendee of the stored request")
+	}
+	return ical.BuildReply(cal, []ical.ReplyItem{it}, g.opt.Now(), g.opt.ProdID), nil
+}
+
+// queueFreed queues the REPLY and the accept mail of a waiting request
+// accepted because its slot freed.
+func (g *Gateway) queueFreed(ctx context.Context, tx Tx, key string, w *Booking, room *Room, reply []byte) error {
+	view := g.reminderView(w, room) // the room's details and the host key, for its organizer
+	view.Freed = true
+	text, err := g.opt.Renderer.Render(g.langOf(w), TmplAccept, view)
+	if err != nil {
+		return fmt.Errorf("render %s mail: %w", TmplAccept, err)
+	}
+	now := g.opt.Now()
+	from := Address{Name: room.Name, Addr: room.Address}
+	to := Address{Name: w.OrganizerName, Addr: w.Organizer}
+	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: reply, InReplyTo: w.MessageID, Date: now})
+	m := OutboxMail{MessageKey: key, UID: w.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxReply}
+	if err := tx.Enqueue(ctx, &m); err != nil {
+		return fmt.Errorf("queue reply: %w", err)
+	}
+	return nil
+}
+
+// ExpireWaiting ends the waiting requests whose meeting has begun: they
+// stay declined, as answered, and get no mail. It returns how many.
+func (g *Gateway) ExpireWaiting(ctx context.Context) (int, error) {
+	n := 0
+	err := g.opt.Store.Update(ctx, func(tx Tx) (err error) {
+		n, err = tx.ExpireWaiting(ctx, g.opt.Now())
+		return err
+	})
+	return n, err
+}
