@@ -32,6 +32,22 @@ type analysis struct {
 	notice Notice
 	// raw is the message, kept for the answer to an unreadable invitation.
 	raw []byte
+	// freed is set when the decision may have freed capacity (a booking
+	// cancelled, moved, shortened or declined): the waiting list is then
+	// looked at in the same transaction.
+	freed bool
+}
+
+// noteChange sets a.freed when prev, a booking that occupied the account,
+// is replaced by next (nil: cancelled).
+func (a *analysis) noteChange(prev, next *Booking) {
+	if prev == nil || !occupyingStatus(prev.Status) {
+		return
+	}
+	if next == nil || next.Status != StatusAccepted || next.Start.After(prev.Start) || next.End.Before(prev.End) ||
+		next.Room != prev.Room {
+		a.freed = true
+	}
 }
 
 // messageKey is the hex SHA-256 of the raw bytes: the identity under which

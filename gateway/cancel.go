@@ -110,6 +110,7 @@ func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existi
 			}
 			continue
 		}
+		a.noteChange(&b, nil)
 		b.Status, b.Reason, b.Sequence, b.DTStamp = StatusCancelled, reason, ev.Sequence, ev.DTStamp.UTC()
 		b.MessageID, b.UpdatedAt = a.env.MessageID, g.opt.Now().UTC()
 		if err := tx.SaveBooking(ctx, &b); err != nil {

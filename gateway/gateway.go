@@ -155,7 +155,7 @@ func (g *Gateway) decideOnce(ctx context.Context, tx Tx, a *analysis) (Outcome, 
 	if err != nil {
 		return Outcome{}, err
 	}
-	if (out.Kind == KindRequest || out.Kind == KindCancel) && out.Action != ActionRejected {
+	if a.freed {
 		// What this message changed may have freed a slot somebody waits for.
 		n, err := g.promoteWaiters(ctx, tx, a.key)
 		if err != nil {

@@ -27,6 +27,7 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 				b.Sequence, b.DTStamp = prev.Sequence, prev.DTStamp
 			}
 		}
+		a.noteChange(prev, &b)
 		save = append(save, &b)
 	}
 	if err := tx.SaveBookings(ctx, save); err != nil {
@@ -170,6 +171,7 @@ func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *inv
 		if b.Status != StatusAccepted {
 			continue
 		}
+		a.noteChange(&b, nil)
 		b.Status, b.Reason, b.MessageID, b.UpdatedAt = StatusDeclined, joinReason(v), a.env.MessageID, g.opt.Now().UTC()
 		if err := tx.SaveBooking(ctx, &b); err != nil {
 			return Outcome{}, fmt.Errorf("save booking: %w", err)

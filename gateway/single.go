@@ -80,6 +80,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	if prev != nil {
 		b.ID, b.CreatedAt = prev.ID, prev.CreatedAt
 	}
+	a.noteChange(prev, &b)
 	if err := tx.SaveBooking(ctx, &b); err != nil {
 		return Outcome{}, fmt.Errorf("save booking: %w", err)
 	}
