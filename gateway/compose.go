@@ -33,6 +33,8 @@ type composeInput struct {
 	From, To Address
 	Text     Rendered
 	Calendar []byte // iTIP REPLY, or nil for a plain mail
+	// Method is the iTIP method of Calendar: REPLY when "".
+	Method string
 	// InReplyTo and References thread a reply with the invitation: msg-ids
 	// checked by readEnvelope, or "" and nil.
 	InReplyTo  string
@@ -97,8 +99,12 @@ func compose(in composeInput) []byte {
 		writePart(w, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
 	}
 	if in.Calendar != nil {
+		method := in.Method
+		if method == "" {
+			method = "REPLY"
+		}
 		// method first, as Outlook's own replies write it.
-		writePart(w, "text/calendar; method=REPLY; charset=UTF-8", "base64", in.Calendar)
+		writePart(w, "text/calendar; method="+method+"; charset=UTF-8", "base64", in.Calendar)
 	}
 	w.Close()
 	return b.Bytes()

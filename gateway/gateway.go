@@ -183,6 +183,9 @@ func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, erro
 	if a.notice != nil {
 		return a.notice.Decide(ctx, &Desk{Tx: tx, Key: a.key, g: g})
 	}
+	if a.cal != nil && a.cal.Method == "DECLINECOUNTER" {
+		return g.handleDeclineCounter(ctx, tx, a)
+	}
 	switch a.kind {
 	case KindRequest:
 		return g.handleRequest(ctx, tx, a)

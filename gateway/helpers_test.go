@@ -212,6 +212,10 @@ type invite struct {
 	CTE       string   // transfer encoding of the calendar part: 8bit when ""
 	Charset   string   // charset parameter: UTF-8 when ""
 	Body      string   // when set, replaces the encoded calendar part body
+	// ProdID is the calendar's PRODID ("-//roomgate tests//EN" when "");
+	// CalLines are extra calendar properties.
+	ProdID   string
+	CalLines []string
 	// AuthResults is the Authentication-Results field the receiving
 	// server (mx) writes on top; "" writes a DMARC pass for the From
 	// domain, "-" writes none.
@@ -242,9 +246,16 @@ func (iv invite) calendar() string {
 	var b strings.Builder
 	w := func(s string) { b.WriteString(s + "\r\n") }
 	w("BEGIN:VCALENDAR")
-	w("PRODID:-//roomgate tests//EN")
+	prodID := iv.ProdID
+	if prodID == "" {
+		prodID = "-//roomgate tests//EN"
+	}
+	w("PRODID:" + prodID)
 	w("VERSION:2.0")
 	w("METHOD:" + iv.method())
+	for _, l := range iv.CalLines {
+		w(l)
+	}
 	for _, e := range iv.Events {
 		if e.Paris {
 			b.WriteString(parisVTimezone)

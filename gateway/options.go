@@ -62,6 +62,12 @@ type Policy struct {
 	// the requests waiting for one slot (0: no cap).
 	Waitlist    bool
 	WaitlistMax int
+	// Counter sends, with the decline of a request for a taken slot, an
+	// iTIP COUNTER proposing the nearest free slot (to the clients that
+	// apply one), held for the organizer for CounterHold (15 minutes when
+	// 0).
+	Counter     bool
+	CounterHold time.Duration
 
 	// OutsiderRepliesPerHour caps the replies to organizers who may not
 	// book, all together (20 when 0); SenderRepliesPerHour caps the replies
@@ -196,6 +202,9 @@ func (p Policy) withDefaults() Policy {
 		p.MaxOccurrences = 500
 	}
 	p.Organizers, p.TrustedSenders = normalizeList(p.Organizers), normalizeList(p.TrustedSenders)
+	if p.CounterHold <= 0 {
+		p.CounterHold = 15 * time.Minute
+	}
 	if p.OutsiderRepliesPerHour <= 0 {
 		p.OutsiderRepliesPerHour = 20
 	}

@@ -70,7 +70,19 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if err := g.keepOpenSeries(ctx, tx, a, inv, p.dates, p.horizon); err != nil {
 		return Outcome{}, err
 	}
-	return g.answerSeries(ctx, tx, a, inv, out, p.dates, g.seriesUnchanged(inv, p))
+	unchanged := g.seriesUnchanged(inv, p)
+	out, err = g.answerSeries(ctx, tx, a, inv, out, p.dates, unchanged)
+	if err != nil || inv.master != nil || len(p.dates) != 1 || out.Queued == 0 || unchanged {
+		return out, err
+	}
+	// One date alone (an occurrence without its series) may get a
+	// counter-proposal, as a single event does.
+	if d := p.dates[0]; !d.carried && d.v.reason == ReasonConflict {
+		n, err := g.offerCounter(ctx, tx, a, inv, d.ev, d.key, d.v)
+		out.Queued += n
+		return out, err
+	}
+	return out, nil
 }
 
 // planSeries decides a series date by date. It only reads: the bookings of

@@ -90,7 +90,18 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 		tmpl = TmplUpdate
 	}
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
-	return g.answer(ctx, tx, a, inv, out, tmpl, g.mailView(inv, v, ev, ev.Start, ev.End), items)
+	view := g.mailView(inv, v, ev, ev.Start, ev.End)
+	if v.reason == ReasonConflict && tmpl != TmplUpdate && g.mayCounter(a) {
+		if s, ok := nearestSlot(v.suggestions, ev.Start); ok {
+			view.Counter, view.CounterHold = &s, g.opt.Policy.CounterHold
+		}
+	}
+	if out, err = g.answer(ctx, tx, a, inv, out, tmpl, view, items); err != nil || view.Counter == nil || out.Queued == 0 {
+		return out, err
+	}
+	n, err := g.offerCounter(ctx, tx, a, inv, ev, "", v)
+	out.Queued += n
+	return out, err
 }
 
 // sameAnswer reports whether deciding [s, e) again gave the answer the

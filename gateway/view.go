@@ -97,6 +97,11 @@ type MailView struct {
 	// décembre 2026"); nil when the dates were not expanded.
 	Recurrence *Recurrence
 
+	// Counter is the slot proposed by an iTIP COUNTER, held for the
+	// organizer for CounterHold; nil when none.
+	Counter     *Slot
+	CounterHold time.Duration
+
 	// Waiting is set for a decline whose request waits for the slot;
 	// Freed for the accept mail of a waiting request whose slot freed.
 	Waiting, Freed bool

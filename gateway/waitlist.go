@@ -135,7 +135,8 @@ func (g *Gateway) acceptedReply(w *Booking, room *Room) ([]byte, error) {
 			override = ev
 		}
 	}
-	it := ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: statusSuccess}
+	status, _ := g.renderReplyTexts(MailView{Accepted: true}, g.langOf(w), "")
+	it := ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)}
 	switch {
 	case override != nil:
 		it.Event = override

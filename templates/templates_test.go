@@ -612,7 +612,7 @@ func TestHostileData(t *testing.T) {
 					wantContains(t, "subject", r.Subject, hostile)
 				}
 				wantContains(t, "text", r.Text, hostile)
-				if r.HTML != "" || (name != zoom.TmplChat && name != gateway.TmplUpdate) {
+				if r.HTML != "" || (name != zoom.TmplChat && name != gateway.TmplUpdate && name != gateway.TmplCounter) {
 					wantContains(t, "html", r.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;")
 				}
 				wantLacks(t, "html", r.HTML, "<script", `href="javascript:`)
@@ -704,7 +704,7 @@ func TestEmbeddedComplete(t *testing.T) {
 	}
 	names := load(t).Names()
 	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
-		gateway.TmplComment, gateway.TmplDecline, gateway.TmplForged, zoom.TmplRecording, gateway.TmplRecordingReminder,
+		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, zoom.TmplRecording, gateway.TmplRecordingReminder,
 		gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)

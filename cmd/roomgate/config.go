@@ -104,9 +104,11 @@ type PolicyConfig struct {
 	MaxHoursPerWeek    *float64 `toml:"max_hours_per_week"`
 	MaxFutureBookings  *int     `toml:"max_future_bookings"`
 	MaxOpenSeriesDates *int     `toml:"max_open_series_dates"`
-	// The waiting list.
-	Waitlist    *bool `toml:"waitlist"`
-	WaitlistMax *int  `toml:"waitlist_max"`
+	// The waiting list, and counter-proposals.
+	Waitlist    *bool    `toml:"waitlist"`
+	WaitlistMax *int     `toml:"waitlist_max"`
+	Counter     *bool    `toml:"counter"`
+	CounterHold Duration `toml:"counter_hold"`
 	// Limits on replies.
 	OutsiderRepliesPerHour  int `toml:"outsider_replies_per_hour"`
 	RepliesPerSenderPerHour int `toml:"replies_per_sender_per_hour"`
@@ -260,6 +262,12 @@ func (c *Config) setDefaults() {
 	if p.WaitlistMax == nil {
 		p.WaitlistMax = ptr(3)
 	}
+	if p.Counter == nil {
+		p.Counter = ptr(true)
+	}
+	if p.CounterHold.Duration == 0 {
+		p.CounterHold.Duration = 15 * time.Minute
+	}
 	if p.RepliesPerSenderPerHour == 0 {
 		p.RepliesPerSenderPerHour = 30
 	}
@@ -379,6 +387,9 @@ func (c *Config) validatePolicy(bad func(string, ...any)) {
 	if *p.MaxHoursPerWeek < 0 || *p.MaxFutureBookings < 0 || *p.MaxOpenSeriesDates < 0 {
 		bad("policy: max_hours_per_week, max_future_bookings and max_open_series_dates must not be negative (0 = unlimited)")
 	}
+	if p.CounterHold.Duration < 0 {
+		bad("policy.counter_hold must be positive")
+	}
 	if *p.WaitlistMax < 0 {
 		bad("policy.waitlist_max must not be negative (0 = no limit)")
 	}
@@ -450,7 +461,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 			MaxWeekHours:      time.Duration(*p.MaxHoursPerWeek * float64(time.Hour)),
 			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
 			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,
-			Waitlist: *p.Waitlist, WaitlistMax: *p.WaitlistMax,
+			Waitlist: *p.Waitlist, WaitlistMax: *p.WaitlistMax, Counter: *p.Counter, CounterHold: p.CounterHold.Duration,
 		},
 		Relay:   c.Relay.options(),
 		Auth:    c.authOptions(),
