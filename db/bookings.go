@@ -32,13 +32,13 @@ func (t *tx) BookingsOf(ctx context.Context, organizer, uid string) ([]gateway.B
 	return bookings(rows), nil
 }
 
-// OrganizerBookings returns the accepted bookings of an organizer, in any
-// room, that end after `after`, ordered by Start.
+// OrganizerBookings returns the accepted and pending bookings of an
+// organizer, in any room, that end after `after`, ordered by Start.
 func (t *tx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
 	var rows []bookingRow
 	err := t.db.NewSelect().Model(&rows).
 		Where("organizer = ?", organizer).
-		Where("status = ?", string(gateway.StatusAccepted)).
+		Where("status IN (?)", bun.List([]string{string(gateway.StatusAccepted), string(gateway.StatusPending)})).
 		Where("end_at > ?", utc(after)).
 		Order("start_at", "id").
 		Scan(ctx)
@@ -268,4 +268,31 @@ func (t *tx) ExpireWaiting(ctx context.Context, now time.Time) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// ApprovalBookings returns the bookings whose approval nonce is nonce.
+func (t *tx) ApprovalBookings(ctx context.Context, nonce string) ([]gateway.Booking, error) {
+	var rows []bookingRow
+	if nonce == "" {
+		return nil, nil
+	}
+	err := t.db.NewSelect().Model(&rows).Where("approval = ?", nonce).Order("start_at", "id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bookings of an approval: %w", err)
+	}
+	return bookings(rows), nil
+}
+
+// PendingDue returns the bookings pending approval that start at or
+// before now, ordered by start.
+func (t *tx) PendingDue(ctx context.Context, now time.Time) ([]gateway.Booking, error) {
+	var rows []bookingRow
+	err := t.db.NewSelect().Model(&rows).
+		Where("status = ?", string(gateway.StatusPending)).
+		Where("start_at <= ?", utc(now)).
+		Order("start_at", "id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pending bookings due: %w", err)
+	}
+	return bookings(rows), nil
 }

@@ -36,6 +36,28 @@ type analysis struct {
 	// cancelled, moved, shortened or declined): the waiting list is then
 	// looked at in the same transaction.
 	freed bool
+	// nonce names the approval this message asks the facilitators for,
+	// once a slot of it is pending (see approvalNonce).
+	nonce string
+}
+
+// approvalNonce returns the nonce of the approval this message asks for,
+// drawn the first time: every date it leaves pending shares it.
+func (a *analysis) approvalNonce() string {
+	if a.nonce == "" {
+		a.nonce = newNonce()
+	}
+	return a.nonce
+}
+
+// approvalFor is the nonce of a booking left pending: the one it had when
+// the facilitators were already asked for it as it is (quiet: same slot,
+// still pending), else this message's.
+func (a *analysis) approvalFor(prev *Booking, quiet bool) string {
+	if quiet && prev != nil && prev.Status == StatusPending && prev.Approval != "" {
+		return prev.Approval
+	}
+	return a.approvalNonce()
 }
 
 // noteChange sets a.freed when prev, a booking that occupied the account,

@@ -23,18 +23,30 @@ func (g *Gateway) replyItem(inv *invitation, ev *ical.Event, v verdict) ical.Rep
 	if att == nil {
 		att = inv.attendee
 	}
-	it := ical.ReplyItem{Event: ev, Attendee: att, PartStat: "DECLINED"}
+	it := ical.ReplyItem{Event: ev, Attendee: att, PartStat: partStat(v)}
 	status, comment := g.replyTexts(v, ev.Start, ev.End)
 	switch {
 	case v.accepted:
-		it.PartStat, it.RequestStatus = "ACCEPTED", requestStatus(statusSuccess, status)
+		it.RequestStatus = requestStatus(statusSuccess, status)
 	case v.reason == ReasonConflict:
 		it.RequestStatus = requestStatus(statusConflict, status)
 	}
-	if !v.accepted {
+	if !v.accepted || v.pending {
 		it.Comment = comment
 	}
 	return it
+}
+
+// partStat is the room's PARTSTAT for a verdict (RFC 5545 §3.2.12): a
+// slot held for a facilitator's approval is TENTATIVE.
+func partStat(v verdict) string {
+	switch {
+	case v.pending:
+		return "TENTATIVE"
+	case v.accepted:
+		return "ACCEPTED"
+	}
+	return "DECLINED"
 }
 
 // answer queues the iTIP REPLY with the member's mail, unless a limit on
@@ -115,7 +127,10 @@ func (g *Gateway) replyLimit(ctx context.Context, tx Tx, uid, to, kind string) (
 
 // template returns the mail template for a verdict.
 func template(v verdict) string {
-	if v.accepted {
+	switch {
+	case v.pending:
+		return TmplPending
+	case v.accepted:
 		return TmplAccept
 	}
 	return TmplDecline
@@ -129,14 +144,15 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		Room: RoomView{Name: inv.room.Name, Address: inv.room.Address}, When: Slot{s.In(loc), e.In(loc)},
 		TimeZone: loc.String(), Reason: v.reason, Suggestions: v.suggestions, MaxDuration: g.opt.Policy.MaxDuration,
 		WindowDays: windowDays(g.opt.Policy), LeadMinutes: g.opt.LeadMinutes, RecordingHours: 24, Contact: g.opt.Contact,
-		Concurrent: g.opt.Concurrent, Service: g.opt.ServiceName, Accepted: v.accepted, Buffer: g.opt.Policy.Buffer,
+		Concurrent: g.opt.Concurrent, Service: g.opt.ServiceName, Accepted: v.accepted && !v.pending, Pending: v.pending, Buffer: g.opt.Policy.Buffer,
 		BufferOnly: bufferOnly(v.conflicts, s, e), Quota: v.quota}
 	mv.RoomTaken = g.roomOnly(v.conflicts, inv.room.Address, s, e)
 	mv.Waiting = v.wait
 	for _, b := range v.conflicts {
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}
-	if v.accepted {
+	mv.Approval = v.approval
+	if v.accepted && !v.pending { // a pending request learns nothing of the room yet
 		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode = inv.room.JoinURL, inv.room.MeetingID, inv.room.Passcode
 		mv.HostKey = g.opt.HostKey
 		mv.LinkInInvitation = linkInInvitation(ev, inv.room)

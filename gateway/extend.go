@@ -88,6 +88,12 @@ func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon ti
 	if err != nil {
 		return err
 	}
+	if pendingApproval(existing) {
+		// Its new dates are decided once a facilitator answered; saved
+		// again, it goes to the back of the queue meanwhile.
+		return tx.SaveOpenSeries(ctx, s)
+	}
+	inv.approved = approvedMeeting(existing)
 	q, err := g.loadQuota(ctx, tx, inv, true, redecided(inv, wants))
 	if err != nil {
 		return err
@@ -180,6 +186,11 @@ func (g *Gateway) RunSeries(ctx context.Context, interval time.Duration) error {
 			g.log.Error("extending open-ended series", "err", err)
 		} else if n > 0 {
 			g.log.Info("open-ended series extended", "series", n)
+		}
+		if n, err := g.ExpireApprovals(ctx); err != nil && ctx.Err() == nil {
+			g.log.Error("declining the requests no facilitator answered", "err", err)
+		} else if n > 0 {
+			g.log.Info("requests declined: no facilitator answered before they began", "requests", n)
 		}
 		if n, err := g.ExpireWaiting(ctx); err != nil && ctx.Err() == nil {
 			g.log.Error("ending the requests that waited in vain", "err", err)

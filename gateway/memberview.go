@@ -16,7 +16,7 @@ import (
 // reply always goes out.
 func (g *Gateway) replyTexts(v verdict, start, end time.Time) (status, comment string) {
 	loc := g.opt.Location
-	view := MailView{Accepted: v.accepted, Reason: v.reason, Suggestions: v.suggestions,
+	view := MailView{Accepted: v.accepted && !v.pending, Pending: v.pending, Approval: v.approval, Reason: v.reason, Suggestions: v.suggestions,
 		When: Slot{start.In(loc), end.In(loc)}, BufferOnly: bufferOnly(v.conflicts, start, end), Quota: v.quota}
 	return g.renderReplyTexts(view, g.opt.Lang, v.text)
 }

@@ -68,6 +68,12 @@ type Policy struct {
 	// 0).
 	Counter     bool
 	CounterHold time.Duration
+	// Approval lists what a facilitator approves instead of the policy
+	// refusing it (see approval.go): the rules ApproveTooLong,
+	// ApproveOutsideHours, ApproveBeyondWindow, ApproveEndless, and
+	// addresses or "@domain" entries whose requests always need one (even
+	// from people who are no members, when their mail is authentic).
+	Approval []string
 
 	// OutsiderRepliesPerHour caps the replies to organizers who may not
 	// book, all together (20 when 0); SenderRepliesPerHour caps the replies
@@ -107,6 +113,9 @@ type Options struct {
 	Relay RelayOptions
 	// Auth says how the From domain of a message is authenticated.
 	Auth AuthOptions
+	// Approval signs the facilitators' links; required when
+	// Policy.Approval lists any rule.
+	Approval ApprovalOptions
 	// Notices takes the mail without calendar that is not about bookings
 	// (the Zoom account's own mail); nil files it in the other folder.
 	Notices NoticeHandler
@@ -182,6 +191,9 @@ func (o Options) withDefaults() (Options, error) {
 	for i := range o.Rooms {
 		o.Rooms[i].Address = strings.ToLower(strings.TrimSpace(o.Rooms[i].Address))
 	}
+	if err := o.checkApproval(); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -202,6 +214,7 @@ func (p Policy) withDefaults() Policy {
 		p.MaxOccurrences = 500
 	}
 	p.Organizers, p.TrustedSenders = normalizeList(p.Organizers), normalizeList(p.TrustedSenders)
+	p.Approval = normalizeApproval(p.Approval)
 	if p.CounterHold <= 0 {
 		p.CounterHold = 15 * time.Minute
 	}

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"codeberg.org/opteos/roomgate/ical"
@@ -19,6 +20,10 @@ type invitation struct {
 	organizer     string         // the ORGANIZER, one mailbox (ical.ParseCalAddress)
 	organizerName string         // its CN, printable
 	sentBy        string         // its SENT-BY, one mailbox, or ""
+	// approved is set for a meeting a facilitator approved, decided
+	// again only to extend it (a series without end): it needs no new
+	// approval.
+	approved bool
 }
 
 // key names the invitation's meeting.
@@ -77,30 +82,55 @@ type verdict struct {
 	// wait is set for a decline because the slot is taken, when the
 	// request waits for it (see waitlist.go).
 	wait bool
+	// approval lists the rules (Approve*) a facilitator must approve the
+	// slot for; pending is set, with accepted, when the slot is free and
+	// held until they answer (see approval.go).
+	approval []string
+	pending  bool
+}
+
+// ReasonApproval is the reason code of a slot pending approval.
+const ReasonApproval = "approval"
+
+// freeVerdict accepts a free slot, or holds it for a facilitator when the
+// policy found rules to approve.
+func freeVerdict(need []string) verdict {
+	if len(need) == 0 {
+		return verdict{accepted: true, text: "the account is free"}
+	}
+	return verdict{accepted: true, pending: true, approval: need, reason: ReasonApproval, text: strings.Join(need, ", ")}
+}
+
+// statusOf is the status a booking decided by v gets.
+func statusOf(v verdict) BookingStatus {
+	switch {
+	case v.pending:
+		return StatusPending
+	case v.accepted:
+		return StatusAccepted
+	case v.wait:
+		return StatusWaiting
+	}
+	return StatusDeclined
 }
 
 // checkPolicy applies the booking rules that do not depend on other
-// bookings. It returns ok or a declining verdict.
+// bookings. It returns a declining verdict, or ok with the rules a
+// facilitator must approve the slot for in verdict.approval.
 func (g *Gateway) checkPolicy(inv *invitation, s, e time.Time) (verdict, bool) {
-	p, now := g.opt.Policy, g.opt.Now()
-	switch {
-	case !e.After(s):
-		return verdict{reason: ReasonInvalidTime, text: "the meeting ends before it starts"}, false
-	case s.Before(now):
-		return verdict{reason: ReasonPast, text: "the meeting starts in the past"}, false
-	case s.After(now.Add(p.BookingWindow)):
-		return verdict{reason: ReasonBeyondWindow, text: fmt.Sprintf("the meeting starts more than %d days ahead", windowDays(p))}, false
-	case e.Sub(s) > p.MaxDuration:
-		return verdict{reason: ReasonTooLong, text: fmt.Sprintf("the meeting lasts %s, longer than the maximum %s", e.Sub(s), p.MaxDuration)}, false
+	v, need, ok := g.policyApproval(inv, s, e)
+	if !ok {
+		return v, false
 	}
-	return verdict{}, true
+	return verdict{approval: need}, true
 }
 
 // checkSlot decides one slot: the policy first, then the account's
 // capacity, and proposes free slots when it is busy.
 func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e time.Time) (verdict, error) {
-	if v, ok := g.checkPolicy(inv, s, e); !ok {
-		return v, nil
+	pv, ok := g.checkPolicy(inv, s, e)
+	if !ok {
+		return pv, nil
 	}
 	buf := g.opt.Policy.Buffer
 	near, err := g.overlapping(ctx, tx, s.Add(-buf), e.Add(buf))
@@ -116,11 +146,15 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		if v, ok := q.take(inv.organizer, s, e); !ok {
 			return v, nil
 		}
-		return verdict{accepted: true, text: "the account is free"}, nil
+		return freeVerdict(pv.approval), nil
 	}
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
-	if v.wait, err = g.mayWait(ctx, tx, inv.key(), s, e); err != nil {
-		return verdict{}, err
+	// A request a facilitator would have to approve does not wait: the
+	// slot would free with nobody there to approve it.
+	if len(pv.approval) == 0 {
+		if v.wait, err = g.mayWait(ctx, tx, inv.key(), s, e); err != nil {
+			return verdict{}, err
+		}
 	}
 	// One query covering near: a booking listed twice would count twice
 	// against the capacity.

@@ -72,6 +72,11 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	}
 	unchanged := g.seriesUnchanged(inv, p)
 	out, err = g.answerSeries(ctx, tx, a, inv, out, p.dates, unchanged)
+	if err == nil && a.nonce != "" {
+		n, err := g.askApproval(ctx, tx, a, inv)
+		out.Queued += n
+		return out, err
+	}
 	if err != nil || inv.master != nil || len(p.dates) != 1 || out.Queued == 0 || unchanged {
 		return out, err
 	}
@@ -136,6 +141,7 @@ func (g *Gateway) planSeries(ctx context.Context, tx Tx, inv *invitation) (*seri
 		return p, nil
 	}
 	g.applySeriesLimit(inv, dates)
+	holdForApproval(dates)
 	if err := g.suggestForDates(ctx, tx, inv, dates); err != nil {
 		return nil, err
 	}
@@ -157,7 +163,7 @@ func ownedByOther(existing []Booking, inv *invitation) string {
 
 // seriesPolicy checks what applies to the whole request before expansion.
 func (g *Gateway) seriesPolicy(inv *invitation) (verdict, bool) {
-	if !g.opt.Policy.AllowedOrganizer(inv.organizer) {
+	if p := g.opt.Policy; !p.AllowedOrganizer(inv.organizer) && !p.approvalOrganizer(inv.organizer) {
 		return verdict{reason: ReasonNotOrganizer, text: fmt.Sprintf("organizer %s may not book this room", inv.organizer)}, false
 	}
 	if inv.master != nil && inv.master.IsRecurring() && !g.opt.Policy.AllowSeries {
@@ -295,12 +301,13 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 				continue
 			}
 		}
-		if v, ok := g.checkPolicy(inv, w.start, w.end); !ok {
-			out = append(out, dated{want: w, v: v})
+		pv, ok := g.checkPolicy(inv, w.start, w.end)
+		if !ok {
+			out = append(out, dated{want: w, v: pv})
 			continue
 		}
 		todo = append(todo, len(out))
-		out = append(out, dated{want: w})
+		out = append(out, dated{want: w, v: pv})
 		spans = append(spans, Span{w.start.Add(-buf), w.end.Add(buf)})
 	}
 	if len(spans) == 0 {
@@ -314,11 +321,15 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 	var ws []Booking // the waiting list, read when a date is busy
 	for _, i := range todo {
 		busy, in := conflicts(near, inv.key(), out[i].start, out[i].end, buf, g.opt.Concurrent)
+		need := out[i].v.approval
 		if !busy {
-			out[i].v = verdict{accepted: true, text: "the account is free"}
+			out[i].v = freeVerdict(need)
 			continue
 		}
 		out[i].v = verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
+		if len(need) > 0 {
+			continue // no waiting for what a facilitator must approve
+		}
 		if ws == nil {
 			if ws, err = g.waiters(ctx, tx); err != nil {
 				return nil, err
@@ -439,6 +450,9 @@ func verdictOf(b *Booking) verdict {
 		return verdict{accepted: true, text: "already accepted"}
 	}
 	code, text := splitReason(b.Reason)
+	if b.Status == StatusPending {
+		return verdict{accepted: true, pending: true, reason: ReasonApproval, text: text, approval: splitRules(text)}
+	}
 	return verdict{reason: code, text: text, wait: b.Status == StatusWaiting}
 }
 

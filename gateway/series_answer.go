@@ -13,10 +13,11 @@ import (
 func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invitation, ds []dated, existing []Booking, removed map[string]bool) error {
 	keep := map[string]bool{}
 	var save []*Booking
+	fresh := freshApproval(ds, existing)
 	for _, d := range ds {
 		keep[d.key] = true
 		prev := findBooking(existing, d.key)
-		if d.carried && prev != nil && (prev.Status == StatusAccepted) == d.v.accepted {
+		if d.carried && prev != nil && prev.Status == statusOf(d.v) && !(fresh && d.v.pending) {
 			continue
 		}
 		b := g.newBooking(a, inv, d.ev, d.key, d.v)
@@ -26,6 +27,9 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 			if d.carried {
 				b.Sequence, b.DTStamp = prev.Sequence, prev.DTStamp
 			}
+		}
+		if b.Status == StatusPending {
+			b.Approval = a.approvalFor(prev, !fresh)
 		}
 		a.noteChange(prev, &b)
 		save = append(save, &b)
@@ -56,11 +60,15 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 // the answer is the one the member already has (quiet), the mail is the
 // one-line TmplUpdate.
 func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, ds []dated, quiet bool) (Outcome, error) {
-	accepted, declined := 0, 0
+	accepted, declined, pending := 0, 0, []string(nil)
 	for _, d := range ds {
-		if d.v.accepted {
+		switch {
+		case d.v.pending:
+			pending = mergeRules(pending, d.v.approval)
+			fallthrough
+		case d.v.accepted:
 			accepted++
-		} else {
+		default:
 			declined++
 		}
 	}
@@ -72,6 +80,11 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	out.Action = ActionAccepted
 	out.Reason = fmt.Sprintf("%d date(s) accepted, %d declined", accepted, declined)
 	first := verdict{accepted: accepted > 0}
+	if pending != nil {
+		first = freeVerdict(pending)
+		out.Action = ActionPending
+		out.Reason = fmt.Sprintf("%d date(s) pending approval (%s), %d declined", accepted, first.text, declined)
+	}
 	if accepted == 0 {
 		out.Action = ActionDeclined
 		first = ds[0].v
@@ -98,7 +111,23 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if quiet {
 		tmpl = TmplUpdate
 	}
-	return g.answer(ctx, tx, a, inv, out, tmpl, view, g.seriesItems(inv, ds, accepted > 0))
+	return g.answer(ctx, tx, a, inv, out, tmpl, view, g.seriesItems(inv, ds, first))
+}
+
+// freshApproval reports whether a decision of dates asks the facilitators
+// anew: some date is left pending that was not already pending, as it
+// is, under a nonce of its own.
+func freshApproval(ds []dated, existing []Booking) bool {
+	for _, d := range ds {
+		if !d.v.pending {
+			continue
+		}
+		prev := findBooking(existing, d.key)
+		if prev == nil || prev.Status != StatusPending || prev.Approval == "" || !sameAnswer(prev, d.start, d.end, d.v) {
+			return true
+		}
+	}
+	return false
 }
 
 // declinedDates lists, for the member's mail, the dates declined because
@@ -125,18 +154,19 @@ func (g *Gateway) declinedDates(ds []dated) []DateDecision {
 // seriesItems builds the REPLY's components (RFC 5546 §3.2.3): the master
 // ACCEPTED or DECLINED, then one component per date that differs from it
 // or that the request sent as an override.
-func (g *Gateway) seriesItems(inv *invitation, ds []dated, masterAccepted bool) []ical.ReplyItem {
+func (g *Gateway) seriesItems(inv *invitation, ds []dated, master verdict) []ical.ReplyItem {
 	var items []ical.ReplyItem
 	recurring := inv.master != nil && inv.master.IsRecurring()
 	if recurring {
-		items = append(items, g.replyItem(inv, inv.master, verdict{accepted: masterAccepted}))
+		items = append(items, g.replyItem(inv, inv.master, master))
 	}
+	same := func(v verdict) bool { return partStat(v) == partStat(master) }
 	for _, d := range ds {
 		switch {
 		case d.ranged:
 			// A date moved by an override with RANGE=THISANDFUTURE: the
 			// master's answer covers it unless this date differs.
-			if recurring && d.v.accepted == masterAccepted {
+			if recurring && same(d.v) {
 				continue
 			}
 			form := d.ev
@@ -148,7 +178,7 @@ func (g *Gateway) seriesItems(inv *invitation, ds []dated, masterAccepted bool) 
 			items = append(items, it)
 		case d.override || !recurring:
 			items = append(items, g.replyItem(inv, d.ev, d.v))
-		case d.v.accepted != masterAccepted:
+		case !same(d.v):
 			it := g.replyItem(inv, inv.master, d.v)
 			it.RecurrenceID = inv.master.RecurrenceIDFor(d.rid)
 			items = append(items, it)

@@ -26,7 +26,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if why := g.senderProblem(a, inv.organizer, inv.sentBy); why != "" {
 		return g.rejectForged(ctx, tx, a, inv.uid, inv.organizer, why)
 	}
-	if !g.opt.Policy.AllowedOrganizer(inv.organizer) {
+	if !g.admitted(a, inv) {
 		return g.declineOutsider(ctx, tx, a, inv, out)
 	}
 	if why, err := g.staleness(ctx, tx, inv.organizer, inv.uid, inv.events); err != nil || why != "" {
@@ -72,13 +72,23 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 			return Outcome{}, err
 		}
 	}
+	// A facilitator's approval holds as long as the slot does.
+	inv.approved = prev != nil && prev.Status == StatusAccepted && prev.Approval != "" &&
+		prev.Start.Equal(ev.Start) && prev.End.Equal(ev.End)
 	v, err := g.checkSlot(ctx, tx, inv, ev.Start, ev.End)
 	if err != nil {
 		return Outcome{}, err
 	}
 	b := g.newBooking(a, inv, ev, "", v)
+	if inv.approved && b.Status == StatusAccepted {
+		b.Approval = prev.Approval
+	}
+	quiet := sameAnswer(prev, ev.Start, ev.End, v)
 	if prev != nil {
 		b.ID, b.CreatedAt = prev.ID, prev.CreatedAt
+	}
+	if b.Status == StatusPending {
+		b.Approval = a.approvalFor(prev, quiet)
 	}
 	a.noteChange(prev, &b)
 	if err := tx.SaveBooking(ctx, &b); err != nil {
@@ -86,7 +96,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	}
 	out.Action, out.Reason = actionOf(v), v.text
 	tmpl := template(v)
-	if sameAnswer(prev, ev.Start, ev.End, v) {
+	if quiet {
 		tmpl = TmplUpdate
 	}
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
@@ -96,7 +106,15 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 			view.Counter, view.CounterHold = &s, g.opt.Policy.CounterHold
 		}
 	}
-	if out, err = g.answer(ctx, tx, a, inv, out, tmpl, view, items); err != nil || view.Counter == nil || out.Queued == 0 {
+	if out, err = g.answer(ctx, tx, a, inv, out, tmpl, view, items); err != nil {
+		return out, err
+	}
+	if a.nonce != "" {
+		n, err := g.askApproval(ctx, tx, a, inv)
+		out.Queued += n
+		return out, err
+	}
+	if view.Counter == nil || out.Queued == 0 {
 		return out, err
 	}
 	n, err := g.offerCounter(ctx, tx, a, inv, ev, "", v)
@@ -115,7 +133,7 @@ func sameAnswer(prev *Booking, s, e time.Time, v verdict) bool {
 		return false
 	}
 	if v.accepted {
-		return prev.Status == StatusAccepted
+		return prev.Status == statusOf(v)
 	}
 	code, _ := splitReason(prev.Reason)
 	return prev.Status == StatusDeclined && code == v.reason
@@ -202,7 +220,10 @@ func (g *Gateway) roomNotInvited(ctx context.Context, tx Tx, a *analysis) (Outco
 }
 
 func actionOf(v verdict) Action {
-	if v.accepted {
+	switch {
+	case v.pending:
+		return ActionPending
+	case v.accepted:
 		return ActionAccepted
 	}
 	return ActionDeclined
@@ -220,13 +241,10 @@ func findBooking(bs []Booking, rid string) *Booking {
 // newBooking builds the booking row for one decided slot.
 func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid string, v verdict) Booking {
 	now := g.opt.Now().UTC()
-	st := StatusDeclined
+	st := statusOf(v)
 	var req []byte
-	switch {
-	case v.accepted:
-		st = StatusAccepted
-	case v.wait:
-		st, req = StatusWaiting, a.calData
+	if st == StatusWaiting || st == StatusPending {
+		req = a.calData // its Approval is set by the caller
 	}
 	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
 		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),

@@ -229,7 +229,7 @@ func (t *memTx) BookingsOf(ctx context.Context, organizer, uid string) ([]gatewa
 func (t *memTx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
 	var out []gateway.Booking
 	for _, b := range t.s.bookings {
-		if b.Organizer == organizer && b.Status == gateway.StatusAccepted && b.End.After(after) {
+		if b.Organizer == organizer && (b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending) && b.End.After(after) {
 			out = append(out, b)
 		}
 	}
@@ -420,4 +420,26 @@ func (t *memTx) ExpireWaiting(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+func (t *memTx) ApprovalBookings(ctx context.Context, nonce string) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		if nonce != "" && b.Approval == nonce {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
+func (t *memTx) PendingDue(ctx context.Context, now time.Time) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		if b.Status == gateway.StatusPending && !b.Start.After(now) {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
 }

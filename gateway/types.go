@@ -117,6 +117,8 @@ type Action string
 // Actions.
 const (
 	ActionAccepted  Action = "accepted"
+	// ActionPending: answered TENTATIVE, a facilitator must approve.
+	ActionPending   Action = "pending"
 	ActionDeclined  Action = "declined"
 	ActionCancelled Action = "cancelled"
 	ActionRelayed   Action = "relayed"
@@ -251,8 +253,9 @@ type Tx interface {
 	// unique for its organizer (RFC 5545 §3.8.4.7): two organizers with one
 	// UID are two meetings.
 	BookingsOf(ctx context.Context, organizer, uid string) ([]Booking, error)
-	// OrganizerBookings returns the accepted bookings of an organizer, in
-	// any room, that end after `after`, ordered by Start (for quotas).
+	// OrganizerBookings returns the accepted and pending bookings of an
+	// organizer, in any room, that end after `after`, ordered by Start
+	// (for quotas).
 	OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]Booking, error)
 	// BookingByID returns the booking with that ID, or (nil, nil) when
 	// there is none.
@@ -301,6 +304,12 @@ type Tx interface {
 	// ExpireWaiting declines the waiting bookings that start at or before
 	// now and returns how many.
 	ExpireWaiting(ctx context.Context, now time.Time) (int, error)
+	// ApprovalBookings returns the bookings whose Approval is nonce,
+	// ordered by Start.
+	ApprovalBookings(ctx context.Context, nonce string) ([]Booking, error)
+	// PendingDue returns the bookings pending approval (StatusPending)
+	// that start at or before now, ordered by Start.
+	PendingDue(ctx context.Context, now time.Time) ([]Booking, error)
 	// Audit appends an entry to the decision log.
 	Audit(ctx context.Context, e AuditEntry) error
 	// RemindersDue returns the reminders due under q (see ReminderQuery),

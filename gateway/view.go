@@ -113,6 +113,20 @@ type MailView struct {
 	// Quota says what the organizer holds, for a decline for a quota.
 	Quota QuotaView
 
+	// Pending is set when a facilitator must approve the request, for
+	// the rules in Approval (Approve* and ApproveDomain); the slot is held
+	// meanwhile. Approved is set in the accept mail of an approved
+	// request, Refused in the decline of a refused one (Note: why).
+	// ApprovalLinks are the facilitators' signed links (TmplApproval).
+	Pending, Approved, Refused bool
+	Approval                   []string
+	ApprovalLinks              *ApprovalLinks
+	// DayHours are the policy's day hours (on any day), for the rule
+	// outside-hours; Member is set, in the facilitators' mail, when the
+	// organizer is a member.
+	DayHours Slot
+	Member   bool
+
 	// Outsider is set for a mail to somebody who may not book: it shows
 	// nothing they wrote (their meeting's title) in its subject.
 	Outsider bool

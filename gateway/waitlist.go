@@ -162,21 +162,8 @@ func (g *Gateway) acceptedReply(w *Booking, room *Room) ([]byte, error) {
 // accepted because its slot freed.
 func (g *Gateway) queueFreed(ctx context.Context, tx Tx, key string, w *Booking, room *Room, reply []byte) error {
 	view := g.reminderView(w, room) // the room's details and the host key, for its organizer
-	view.Freed = true
-	text, err := g.opt.Renderer.Render(g.langOf(w), TmplAccept, view)
-	if err != nil {
-		return fmt.Errorf("render %s mail: %w", TmplAccept, err)
-	}
-	now := g.opt.Now()
-	from := Address{Name: room.Name, Addr: room.Address}
-	to := Address{Name: w.OrganizerName, Addr: w.Organizer}
-	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: reply, InReplyTo: w.MessageID, Date: now})
-	m := OutboxMail{MessageKey: key, UID: w.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxReply}
-	if err := tx.Enqueue(ctx, &m); err != nil {
-		return fmt.Errorf("queue reply: %w", err)
-	}
-	return nil
+	view.Freed, view.Accepted = true, true
+	return g.queueBookingReply(ctx, tx, key, w, room, TmplAccept, view, reply)
 }
 
 // ExpireWaiting ends the waiting requests whose meeting has begun: they

@@ -12,7 +12,7 @@ import (
 // memberMails are the templates members read; the others go to the
 // facilitators (codes, alerts) or are not mails (comment).
 var memberMails = []string{gateway.TmplAccept, gateway.TmplDecline, gateway.TmplUpdate, gateway.TmplCancelled,
-	gateway.TmplReminder, zoom.TmplRecording, gateway.TmplRecordingReminder}
+	gateway.TmplReminder, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplPending}
 
 // everyView renders every template of a language with every sample view
 // and every decline reason.
@@ -21,7 +21,7 @@ func everyView(t *testing.T, lang string, fn func(name string, r gateway.Rendere
 	s := load(t)
 	reasons := []string{gateway.ReasonConflict, gateway.ReasonNotOrganizer, gateway.ReasonPast, gateway.ReasonTooLong,
 		gateway.ReasonBeyondWindow, gateway.ReasonInvalidTime, gateway.ReasonSeriesDisabled, gateway.ReasonTooManyDates,
-		gateway.ReasonSeriesBusy, gateway.ReasonCancelled}
+		gateway.ReasonSeriesBusy, gateway.ReasonCancelled, gateway.ReasonApprovalRefused, gateway.ReasonApprovalExpired}
 	for _, name := range s.Names() {
 		for _, view := range []func(*testing.T) gateway.MailView{fullView, minimalView, seriesView, relayView} {
 			for _, reason := range reasons {

@@ -612,7 +612,7 @@ func TestHostileData(t *testing.T) {
 					wantContains(t, "subject", r.Subject, hostile)
 				}
 				wantContains(t, "text", r.Text, hostile)
-				if r.HTML != "" || (name != zoom.TmplChat && name != gateway.TmplUpdate && name != gateway.TmplCounter) {
+				if r.HTML != "" || (name != zoom.TmplChat && name != gateway.TmplUpdate && name != gateway.TmplCounter && name != gateway.TmplApproval) {
 					wantContains(t, "html", r.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;")
 				}
 				wantLacks(t, "html", r.HTML, "<script", `href="javascript:`)
@@ -703,9 +703,9 @@ func TestEmbeddedComplete(t *testing.T) {
 		}
 	}
 	names := load(t).Names()
-	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
-		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, zoom.TmplRecording, gateway.TmplRecordingReminder,
-		gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate}
+	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplApproval, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
+		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplPending, zoom.TmplRecording,
+		gateway.TmplRecordingReminder, gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)
 	}

@@ -13,3 +13,6 @@ ALTER TABLE bookings ADD COLUMN approval TEXT NOT NULL DEFAULT '';
 
 -- Waiting: the requests that wait, in the order they arrived.
 CREATE INDEX bookings_waiting ON bookings (created_at, id) WHERE status = 'waiting';
+
+-- ApprovalBookings: the bookings of one approval, by its nonce.
+CREATE INDEX bookings_approval ON bookings (approval) WHERE approval <> '';
