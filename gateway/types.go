@@ -116,7 +116,7 @@ type Action string
 
 // Actions.
 const (
-	ActionAccepted  Action = "accepted"
+	ActionAccepted Action = "accepted"
 	// ActionPending: answered TENTATIVE, a facilitator must approve.
 	ActionPending   Action = "pending"
 	ActionDeclined  Action = "declined"
