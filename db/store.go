@@ -24,7 +24,6 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/driver/sqliteshim"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -130,7 +129,10 @@ func (s *Store) openSQLite(dsn string) error {
 	if err != nil {
 		return err
 	}
-	w, err := sql.Open(sqliteshim.ShimName, p.write)
+	if err := s.prepareSQLiteFile(dsn); err != nil {
+		return err
+	}
+	w, err := sql.Open(sqliteDriverName, p.write)
 	if err != nil {
 		return err
 	}
@@ -143,7 +145,7 @@ func (s *Store) openSQLite(dsn string) error {
 		s.r = s.w
 		return nil
 	}
-	r, err := sql.Open(sqliteshim.ShimName, p.read)
+	r, err := sql.Open(sqliteDriverName, p.read)
 	if err != nil {
 		_ = w.Close()
 		return err
