@@ -10,12 +10,13 @@ import (
 // healthReport is the body of /healthz. It says what works, never why not.
 type healthReport struct {
 	Status   string `json:"status"`   // "ok" or "failing"
-	IMAP     string `json:"imap"`     // "connected" or "disconnected"
+	IMAP     string `json:"imap"`     // "connected", "disconnected" or "login failed"
 	Database string `json:"database"` // "ok" or "unreachable"
 	Outbox   string `json:"outbox"`   // "ok", "stuck" or "unknown"
 	// Inbox is "stuck" when a message read from the inbox has waited
 	// longer than InboxStuckAfter for its decision to be recorded.
-	Inbox string `json:"inbox"` // "ok" or "stuck"
+	Inbox   string `json:"inbox"` // "ok" or "stuck"
+	Version string `json:"version,omitempty"`
 }
 
 // health answers 200 when IMAP is connected, the database answers, no
@@ -25,12 +26,15 @@ type healthReport struct {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	rep := healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}
+	rep := healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok", Version: s.opt.Version}
 	if s.opt.Waiting != nil && waitedFor(s.opt.Waiting(), s.opt.Now()) > s.opt.InboxStuckAfter {
 		rep.Inbox, rep.Status = "stuck", "failing"
 	}
 	if !s.opt.Metrics.IMAPConnected() {
 		rep.IMAP, rep.Status = "disconnected", "failing"
+		if s.opt.Metrics.IMAPLoginFailed() {
+			rep.IMAP = "login failed"
+		}
 	}
 	if err := s.opt.Store.Ping(ctx); err != nil {
 		rep.Database, rep.Outbox, rep.Status = "unreachable", "unknown", "failing"

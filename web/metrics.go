@@ -25,10 +25,20 @@ type Metrics struct {
 	reconnects prometheus.Counter
 	connected  prometheus.Gauge
 	codes      prometheus.Counter
+	// Added for alerting: the last message handled, the log records at
+	// WARN and ERROR, a refused IMAP login.
+	lastHandled prometheus.Gauge
+	logRecords  *prometheus.CounterVec
+	loginFailed prometheus.Gauge
 
-	imapUp, imapSeen atomic.Bool
-	storeOnce        sync.Once
-	inboxOnce        sync.Once
+	imapUp, imapSeen, imapLoginFailed atomic.Bool
+	storeOnce, inboxOnce              sync.Once
+	// store is the Store the outbox gauges are read from: the one of the
+	// latest Server, so that metrics survive a reload that opens the
+	// database again.
+	store atomic.Pointer[Store]
+	// inbox reads the oldest waiting message of the latest gateway.
+	inbox atomic.Pointer[inboxWatch]
 }
 
 // NewMetrics returns metrics registered in a registry of their own, with
@@ -47,6 +57,7 @@ func NewMetrics() *Metrics {
 		codes: prometheus.NewCounter(prometheus.CounterOpts{Name: "roomgate_zoom_codes_relayed_total",
 			Help: "Zoom sign-in codes relayed to a member."}),
 	}
+	m.addAlertMetrics()
 	m.reg.MustRegister(m.messages, m.latency, m.reconnects, m.connected, m.codes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -55,14 +66,19 @@ func NewMetrics() *Metrics {
 // WatchInbox publishes roomgate_inbox_oldest_waiting_seconds: how long the
 // oldest message read from the inbox has waited for its decision to be
 // recorded (0 when none waits). oldest is gateway.Gateway.OldestWaiting.
-// Only the first call counts.
+// The gauge reads the functions of the latest call: after a reload, those
+// of the new gateway.
 func (m *Metrics) WatchInbox(oldest, now func() time.Time) {
+	m.inbox.Store(&inboxWatch{oldest, now})
 	m.inboxOnce.Do(func() {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roomgate_inbox_oldest_waiting_seconds",
 			Help: "Age of the oldest message whose decision could not be recorded yet; 0 when none."},
-			func() float64 { return waitedFor(oldest(), now()).Seconds() }))
+			func() float64 { w := m.inbox.Load(); return waitedFor(w.oldest(), w.now()).Seconds() }))
 	})
 }
+
+// inboxWatch is what WatchInbox was given.
+type inboxWatch struct{ oldest, now func() time.Time }
 
 // waitedFor is how long since t, 0 when t is zero.
 func waitedFor(t, now time.Time) time.Duration {
@@ -80,6 +96,7 @@ func (m *Metrics) ObserveOutcome(o gateway.Outcome, took time.Duration) {
 	if o.Kind == gateway.KindZoomCode && o.Action == gateway.ActionRelayed {
 		m.codes.Inc()
 	}
+	m.lastHandled.SetToCurrentTime()
 }
 
 // SetIMAPConnected records the IMAP connection state; a connection after
@@ -90,6 +107,8 @@ func (m *Metrics) SetIMAPConnected(up bool) {
 			m.reconnects.Inc()
 		}
 		m.connected.Set(1)
+		m.imapLoginFailed.Store(false)
+		m.loginFailed.Set(0)
 	} else {
 		m.connected.Set(0)
 	}
@@ -104,13 +123,15 @@ func (m *Metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// watchStore adds the gauges read from the store at each scrape, once.
+// watchStore makes the gauges read from s at each scrape; the collector
+// is registered once.
 func (m *Metrics) watchStore(s Store) {
-	m.storeOnce.Do(func() { m.reg.MustRegister(&storeCollector{store: s}) })
+	m.store.Store(&s)
+	m.storeOnce.Do(func() { m.reg.MustRegister(&storeCollector{m: m}) })
 }
 
 // storeCollector reads the outbox at scrape time.
-type storeCollector struct{ store Store }
+type storeCollector struct{ m *Metrics }
 
 var (
 	outboxDepthDesc = prometheus.NewDesc("roomgate_outbox_depth",
@@ -130,7 +151,11 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	depth, oldest, err := c.store.PendingOutbox(ctx)
+	st := c.m.store.Load()
+	if st == nil {
+		return
+	}
+	depth, oldest, err := (*st).PendingOutbox(ctx)
 	if err != nil {
 		return
 	}

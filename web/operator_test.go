@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -28,6 +29,13 @@ func TestHealth(t *testing.T) {
 			healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"IMAP down", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false) }, http.StatusServiceUnavailable,
 			healthReport{Status: "failing", IMAP: "disconnected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
+		{"IMAP login failed", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false); m.SetIMAPLoginFailed() },
+			http.StatusServiceUnavailable, healthReport{Status: "failing", IMAP: "login failed", Database: "ok", Outbox: "ok", Inbox: "ok"}},
+		{"IMAP back after a failed login", func(_ *fakeStore, m *Metrics) {
+			m.SetIMAPConnected(false)
+			m.SetIMAPLoginFailed()
+			m.SetIMAPConnected(true)
+		}, http.StatusOK, healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"database down", func(st *fakeStore, _ *Metrics) { st.setPingErr(true) }, http.StatusServiceUnavailable,
 			healthReport{Status: "failing", IMAP: "connected", Database: "unreachable", Outbox: "unknown", Inbox: "ok"}},
 		{"outbox stuck", func(st *fakeStore, _ *Metrics) { st.outbox[1].CreatedAt = t0.Add(-16 * time.Minute) },
@@ -44,6 +52,7 @@ func TestHealth(t *testing.T) {
 			s := newServer(t, st, func(o *Options) {
 				o.Metrics = m
 				o.Waiting = func() time.Time { return waiting }
+				o.Version = "v1.2.3"
 			})
 			res, body := get(t, s, "/healthz")
 			wantStatus(t, res, body, tt.code)
@@ -51,6 +60,7 @@ func TestHealth(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &got); err != nil {
 				t.Fatalf("body %q: %v", body, err)
 			}
+			tt.want.Version = "v1.2.3"
 			if got != tt.want {
 				t.Errorf("report %+v, want %+v", got, tt.want)
 			}
@@ -67,6 +77,11 @@ func TestMetrics(t *testing.T) {
 	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindRequest, Action: gateway.ActionAccepted}, 20*time.Millisecond)
 	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindZoomCode, Action: gateway.ActionRelayed}, time.Millisecond)
 	m.WatchInbox(func() time.Time { return t0.Add(-90 * time.Second) }, func() time.Time { return t0 })
+	m.CountLog(slog.LevelError)
+	m.CountLog(slog.LevelWarn)
+	m.CountLog(slog.LevelWarn)
+	m.CountLog(slog.LevelInfo)
+	m.SetIMAPLoginFailed()
 	s := newServer(t, sampleStore(), func(o *Options) { o.Metrics = m })
 	res, body := get(t, s, "/metrics", "Authorization", "Bearer "+operatorToken)
 	wantStatus(t, res, body, http.StatusOK)
@@ -76,7 +91,13 @@ func TestMetrics(t *testing.T) {
 		"# TYPE roomgate_decision_duration_seconds histogram", "roomgate_decision_duration_seconds_count 2",
 		"roomgate_imap_reconnects_total 1", "roomgate_imap_connected 1",
 		"roomgate_zoom_codes_relayed_total 1", "roomgate_outbox_depth 1", "roomgate_inbox_oldest_waiting_seconds 90",
-		"# TYPE roomgate_outbox_oldest_pending_seconds gauge", "go_goroutines")
+		"# TYPE roomgate_outbox_oldest_pending_seconds gauge", "go_goroutines",
+		`roomgate_log_messages_total{level="error"} 1`, `roomgate_log_messages_total{level="warn"} 2`,
+		"roomgate_imap_login_failed 1")
+	if !strings.Contains(body, "roomgate_last_message_handled_timestamp_seconds 1.") &&
+		!strings.Contains(body, "roomgate_last_message_handled_timestamp_seconds 2.") {
+		t.Errorf("metrics lack the time of the last message handled:\n%s", grepLines(body, "last_message"))
+	}
 }
 
 func TestOperatorPages(t *testing.T) {
@@ -148,4 +169,15 @@ func TestOperatorPagesFrench(t *testing.T) {
 	css := templates.WebCSS()
 	wantContains(t, "css", css, "td.nw{white-space:nowrap}", "td.id{max-width:12rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
 	wantLacks(t, "css", css, "overflow-wrap:anywhere}td", "word-break:break-all")
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -88,6 +88,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
+	// Version is the program's version, shown by /healthz.
+	Version string
 }
 
 // Server is the web front end. It is an http.Handler, safe for concurrent

@@ -32,6 +32,7 @@ func commands() []command {
 		{"bookings", "list|cancel [flags]", "list the bookings, or cancel one and tell its organizer", runBookings},
 		{"audit", "[-config FILE] [-since DURATION] [-action A] [-json]", "show the decisions and their reasons", runAudit},
 		{"outbox", "list|retry [flags]", "list the mails to send, or make failed ones due again", runOutbox},
+		{"version", "[-json]", "print the version, commit and Go version of this binary", runVersion},
 		{"help", "", "list the commands", nil},
 	}
 }
@@ -70,6 +71,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w, "\nEach command takes -h for its flags.")
+	fmt.Fprintln(w, "\n"+readBuildInfo().String())
 }
 
 // newFlagSet returns a flag set whose -h prints the command's usage.
