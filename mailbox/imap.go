@@ -68,6 +68,9 @@ type IMAPOptions struct {
 	// OnConnect, when set, is called with true once the inbox is selected
 	// and with false when the connection is lost or cannot be made.
 	OnConnect func(connected bool)
+	// OnLoginFailed, when set, is called each time the server refuses the
+	// login (see ErrLoginRefused).
+	OnLoginFailed func()
 }
 
 // StateStore persists, per mailbox, the UIDVALIDITY seen last and the
@@ -85,14 +88,17 @@ type IMAP struct {
 	opt     IMAPOptions
 	log     *slog.Logger
 	wake    chan struct{} // EXISTS seen: new mail may be there
-	backoff time.Duration // first reconnect delay; doubled up to maxBackoff
+	backoff time.Duration // first reconnect delay; doubled up to maxWait
 	maxWait time.Duration
+	// After a refused login: the first delay, doubled up to loginMaxWait.
+	loginBackoff, loginMaxWait time.Duration
 	// Test knobs: pretend the server lacks IDLE, MOVE or UIDPLUS.
 	noIdle, noMove, noUIDPlus bool
 
 	mu       sync.Mutex // serializes Next, File and Check
 	sess     *session   // nil when disconnected
 	attempt  int        // failed connection attempts in a row
+	refusals int        // refused logins in a row
 	upKnown  bool
 	up       bool
 	lastUID  uint32
@@ -118,6 +124,9 @@ func NewIMAP(opt IMAPOptions) (*IMAP, error) {
 		wake:    make(chan struct{}, 1),
 		backoff: time.Second,
 		maxWait: time.Minute,
+
+		loginBackoff: 2 * time.Minute,
+		loginMaxWait: 30 * time.Minute,
 	}, nil
 }
 
@@ -216,11 +225,17 @@ func (m *IMAP) setUp(up bool) {
 // retryDelay is the wait before reconnect attempt n (1-based): backoff
 // doubled n-1 times, capped at maxWait, minus up to 25% jitter.
 func (m *IMAP) retryDelay(n int) time.Duration {
-	d := m.backoff
-	for i := 1; i < n && d < m.maxWait; i++ {
+	return backoffDelay(m.backoff, m.maxWait, n)
+}
+
+// backoffDelay is first doubled n-1 times, capped at most, minus up to
+// 25% jitter.
+func backoffDelay(first, most time.Duration, n int) time.Duration {
+	d := first
+	for i := 1; i < n && d < most; i++ {
 		d *= 2
 	}
-	d = min(d, m.maxWait)
+	d = min(d, most)
 	return d - rand.N(d/4+1)
 }
 

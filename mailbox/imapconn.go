@@ -107,6 +107,9 @@ func (s *session) login() error {
 		} else {
 			err = s.c.Login(s.m.opt.Username, s.m.opt.Password).Wait()
 		}
+		if isRefusal(err) {
+			return fmt.Errorf("login as %s: %w: %w", s.m.opt.Username, ErrLoginRefused, err)
+		}
 		if err != nil {
 			return fmt.Errorf("login as %s: %w", s.m.opt.Username, err)
 		}
@@ -126,6 +129,22 @@ func (s *session) login() error {
 		s.caps = withoutCaps(s.caps, imap.CapIdle, imap.CapIMAP4rev2)
 	}
 	return nil
+}
+
+// ErrLoginRefused is wrapped by the errors of a login the server refused
+// (a tagged NO to LOGIN or AUTHENTICATE): the username or the password is
+// wrong, or the account may not log in. Retrying soon cannot help.
+var ErrLoginRefused = errors.New("the server refused the login")
+
+// isRefusal reports whether a login error is the server's refusal, not a
+// temporary failure: a NO without the UNAVAILABLE or INUSE code of RFC
+// 5530 section 3.
+func isRefusal(err error) bool {
+	var ierr *imap.Error
+	if !errors.As(err, &ierr) || ierr.Type != imap.StatusResponseTypeNo {
+		return false
+	}
+	return ierr.Code != imap.ResponseCodeUnavailable && ierr.Code != imap.ResponseCodeInUse
 }
 
 func withoutCaps(caps imap.CapSet, drop ...imap.Cap) imap.CapSet {

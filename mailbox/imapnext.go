@@ -60,9 +60,22 @@ func (m *IMAP) step(ctx context.Context) ([]gateway.Incoming, error) {
 }
 
 // fail drops the connection after err and sleeps before the next attempt.
+// A refused login is retried after minutes, not seconds, so the provider
+// does not lock the account, and it is an error: only a person can fix it.
 func (m *IMAP) fail(ctx context.Context, err error) {
 	m.drop()
 	m.attempt++
+	if errors.Is(err, ErrLoginRefused) {
+		m.refusals++
+		delay := backoffDelay(m.loginBackoff, m.loginMaxWait, m.refusals)
+		m.log.Error("IMAP login refused: check [imap] username and password; retrying less often so the account is not locked",
+			"attempt", m.attempt, "delay", delay.Round(time.Second), "err", err)
+		if m.opt.OnLoginFailed != nil {
+			m.opt.OnLoginFailed()
+		}
+		_ = sleep(ctx, delay)
+		return
+	}
 	delay := m.retryDelay(m.attempt)
 	m.log.Warn("IMAP connection failed, reconnecting",
 		"attempt", m.attempt, "delay", delay.Round(time.Millisecond), "err", err)
@@ -112,10 +125,8 @@ func (m *IMAP) connect(ctx context.Context) error {
 		return err
 	}
 	m.lastSeen = 0
-	if m.attempt > 0 {
-		m.log.Info("IMAP reconnected", "attempts", m.attempt)
-	}
-	m.attempt = 0
+	m.logConnected(s)
+	m.attempt, m.refusals = 0, 0
 	m.setUp(true)
 	return nil
 }
@@ -268,4 +279,18 @@ func (m *IMAP) poll(ctx context.Context, s *session) error {
 		return fmt.Errorf("noop: %w", err)
 	}
 	return nil
+}
+
+// logConnected says that the inbox is selected, and how new mail is
+// awaited.
+func (m *IMAP) logConnected(s *session) {
+	mode := "idle"
+	if !s.caps.Has(imap.CapIdle) {
+		mode = "polling every " + m.opt.PollInterval.String()
+	}
+	attrs := []any{"user", m.opt.Username, "wait", mode}
+	if m.attempt > 0 {
+		attrs = append(attrs, "after_attempts", m.attempt)
+	}
+	m.log.Info("IMAP logged in", attrs...)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -34,7 +35,7 @@ type SMTPOptions struct {
 	// Username and Password, when Username is set, authenticate with AUTH
 	// PLAIN (RFC 4616). The password is sent only over TLS or loopback.
 	Username, Password string
-	// HeloName is the name sent with EHLO; "localhost" when empty.
+	// HeloName is the name sent with EHLO; DefaultHeloName() when empty.
 	HeloName string
 	// TLSConfig is the base TLS configuration (e.g. a test CA).
 	// Certificates are always verified.
@@ -97,7 +98,7 @@ func NewSMTP(opt SMTPOptions) (*SMTP, error) {
 		opt.Timeout = DefaultSMTPTimeout
 	}
 	if opt.HeloName == "" {
-		opt.HeloName = "localhost"
+		opt.HeloName = DefaultHeloName()
 	}
 	if strings.ContainsAny(opt.HeloName, " \r\n") {
 		return nil, fmt.Errorf("smtp options: bad HELO name %q", opt.HeloName)
@@ -107,6 +108,16 @@ func NewSMTP(opt SMTPOptions) (*SMTP, error) {
 		log = slog.Default()
 	}
 	return &SMTP{opt: opt, host: host, log: log.With("smtp", opt.Address)}, nil
+}
+
+// DefaultHeloName is the name given in EHLO when none is configured: this
+// machine's host name, or "localhost" when it has none usable.
+func DefaultHeloName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" || strings.ContainsAny(h, " \r\n") {
+		return "localhost"
+	}
+	return h
 }
 
 // Send submits raw (CRLF line ends) from the envelope sender to the

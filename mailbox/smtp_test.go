@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestSMTPSendStartTLS(t *testing.T) {
 			Data: replyMail(i + 1), Username: "room@example.org", TLS: true,
 		}
 		if m.From != want.From || !slices.Equal(m.To, want.To) || !bytes.Equal(m.Data, want.Data) ||
-			m.Username != want.Username || m.TLS != want.TLS {
+			m.Username != want.Username || m.TLS != want.TLS || m.Helo != "roomgate.example.org" {
 			t.Fatalf("mail %d = %+v\nwant %+v", i, m, want)
 		}
 	}
@@ -205,5 +206,21 @@ func TestSMTPImplicitTLS(t *testing.T) {
 	}
 	if got := sink.Wait(t, 1, 5*time.Second); !got[0].TLS || got[0].Username != "room@example.org" {
 		t.Fatalf("got %+v", got[0])
+	}
+}
+
+// Without helo_name, EHLO gives this machine's host name.
+func TestSMTPDefaultHelo(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		t.Skipf("no host name: %v", err)
+	}
+	sink := mailtest.NewSMTPSink(t)
+	s := newTestSMTP(t, sink, func(o *SMTPOptions) { o.HeloName = "" })
+	if err := s.Send(context.Background(), "room@example.org", []string{"alice@example.org"}, replyMail(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.Wait(t, 1, 5*time.Second)[0].Helo; got != host {
+		t.Errorf("EHLO %q, want the host name %q", got, host)
 	}
 }

@@ -21,6 +21,8 @@ type SinkMessage struct {
 	Username string
 	// TLS is set when the mail came over TLS (STARTTLS).
 	TLS bool
+	// Helo is the name the client gave in EHLO or HELO.
+	Helo string
 }
 
 // SMTPSink is an SMTP server for tests that keeps every mail it accepts.
@@ -216,7 +218,7 @@ func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
 	if down, _ := ss.sink.state(); down {
 		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Service not available"}
 	}
-	ss.msg = SinkMessage{From: from, Username: ss.user}
+	ss.msg = SinkMessage{From: from, Username: ss.user, Helo: ss.conn.Hostname()}
 	return nil
 }
 
