@@ -185,6 +185,17 @@ type OutboxOptions struct {
 	RetryBase time.Duration
 	// Poster posts the rows of ChannelWebhook; without it they fail.
 	Poster Poster
+	// SendTimeout bounds one delivery (default 1 min). A mail is claimed
+	// for one and a half times as long (Lease): an instance that dies while
+	// sending leaves it to the others after that.
+	SendTimeout time.Duration
+}
+
+// Lease is how long a claimed mail is kept from other instances:
+// OutboxLease with the default SendTimeout.
+func (o OutboxOptions) Lease() time.Duration {
+	o = o.withDefaults()
+	return o.SendTimeout + o.SendTimeout/2
 }
 
 func (o OutboxOptions) withDefaults() OutboxOptions {
@@ -199,6 +210,9 @@ func (o OutboxOptions) withDefaults() OutboxOptions {
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 15 * time.Second
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = sendTimeout
 	}
 	return o
 }
@@ -235,7 +249,7 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 	sent := 0
 	for {
 		now := g.opt.Now()
-		due, err := g.opt.Store.ClaimOutbox(ctx, now, OutboxLease, 1)
+		due, err := g.opt.Store.ClaimOutbox(ctx, now, opt.Lease(), 1)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
@@ -255,10 +269,11 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 	}
 }
 
-// OutboxLease is how long a claimed mail is kept from other instances:
-// longer than one delivery may last. An instance that dies with a claim
-// leaves the mail to the others when the lease ends.
-const OutboxLease = sendTimeout + 30*time.Second
+// OutboxLease is how long a claimed mail is kept from other instances
+// with the default SendTimeout: longer than one delivery may last. An
+// instance that dies with a claim leaves the mail to the others when the
+// lease ends.
+const OutboxLease = sendTimeout + sendTimeout/2
 
 // sendOne sends one mail and records the result. After a temporary
 // failure it returns when the mail is due again: the next mails would most
@@ -266,7 +281,7 @@ const OutboxLease = sendTimeout + 30*time.Second
 func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions) (delivered bool, retryAt time.Time, err error) {
 	// A send under way is not cut by a shutdown: a mail the server accepted
 	// but that is not marked sent would be sent again after a restart.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opt.SendTimeout)
 	serr := g.deliver(sctx, s, m, opt)
 	cancel()
 	if serr == nil {

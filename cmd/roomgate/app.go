@@ -59,13 +59,15 @@ func (c *Config) folders() map[gateway.Folder]string {
 	}
 }
 
-// newIMAP returns the mailbox source described by the configuration.
-func (a *app) newIMAP(onConnect func(bool)) (*mailbox.IMAP, error) {
+// newIMAP returns the mailbox source described by the configuration;
+// the callbacks may be nil.
+func (a *app) newIMAP(onConnect func(bool), onLoginFailed func()) (*mailbox.IMAP, error) {
 	c := a.cfg.IMAP
 	return mailbox.NewIMAP(mailbox.IMAPOptions{
 		Address: c.Address, Security: c.Security, Username: c.Username, Password: c.Password,
 		Inbox: c.Inbox, Folders: a.cfg.folders(), MaxMessageSize: int64(a.cfg.MaxMessageSize),
 		PollInterval: c.PollInterval.Duration, State: a.store, Logger: a.log, OnConnect: onConnect,
+		OnLoginFailed: onLoginFailed,
 	})
 }
 
@@ -73,5 +75,5 @@ func (a *app) newIMAP(onConnect func(bool)) (*mailbox.IMAP, error) {
 func (c *Config) newSMTP(log *slog.Logger) (*mailbox.SMTP, error) {
 	s := c.SMTP
 	return mailbox.NewSMTP(mailbox.SMTPOptions{Address: s.Address, Security: s.Security,
-		Username: s.Username, Password: s.Password, HeloName: s.HeloName, Logger: log})
+		Username: s.Username, Password: s.Password, HeloName: s.HeloName, Timeout: s.Timeout.Duration, Logger: log})
 }

@@ -50,7 +50,7 @@ func runCheck(args []string, stdout io.Writer) error {
 		defer store.Close()
 		step("imap", func() error {
 			a := &app{cfg: cfg, log: log, store: store}
-			src, err := a.newIMAP(nil)
+			src, err := a.newIMAP(nil, nil)
 			if err != nil {
 				return err
 			}

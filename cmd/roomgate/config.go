@@ -48,6 +48,8 @@ type Config struct {
 type DatabaseConfig struct {
 	Driver string `toml:"driver"`
 	DSN    string `toml:"dsn"`
+	// KeepSent is how long a sent mail's bytes are kept (opsconfig.go).
+	KeepSent *Duration `toml:"keep_sent"`
 }
 
 // IMAPConfig is the [imap] section.
@@ -72,6 +74,8 @@ type SMTPConfig struct {
 	Password     string `toml:"password"`
 	PasswordFile string `toml:"password_file"`
 	HeloName     string `toml:"helo_name"`
+	// Timeout bounds one SMTP conversation (opsconfig.go).
+	Timeout Duration `toml:"timeout"`
 }
 
 // AccountConfig is the [account] section.
@@ -126,9 +130,10 @@ type RoomConfig struct {
 // Duration is a time.Duration written as "10m" or "8h" in TOML.
 type Duration struct{ time.Duration }
 
-// UnmarshalText parses a Go duration; "0" is accepted.
+// UnmarshalText parses a Go duration, or a number of days ("30d"); "0"
+// is accepted.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	v, err := parseDuration(strings.TrimSpace(string(b)))
 	if err != nil {
 		return fmt.Errorf("invalid duration %q (write e.g. \"10m\", \"8h\")", b)
 	}
@@ -194,6 +199,7 @@ func (c *Config) setDefaults() {
 	def(&c.Language, "fr")
 	c.HTTP.setDefaults()
 	c.Relay.setDefaults()
+	c.setOpsDefaults()
 	def(&c.Timezone, "Europe/Paris")
 	def(&c.LogLevel, "info")
 	def(&c.LogFormat, "text")
@@ -284,7 +290,7 @@ func (c *Config) readSecrets() error {
 		switch {
 		case *val != "":
 		case file != "":
-			b, err := os.ReadFile(file)
+			b, err := readSecretFile(file)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s_file: %w", key, err))
 				return
@@ -341,6 +347,7 @@ func (c *Config) validate() error {
 	c.Relay.validate(bad)
 	c.validateAuth(bad)
 	c.ZoomAPI.prepare(c, bad)
+	c.validateOps(bad)
 	return errors.Join(errs...)
 }
 

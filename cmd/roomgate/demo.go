@@ -103,7 +103,7 @@ func startDemoDaemon(ctx context.Context, cfg *Config, log *slog.Logger) (*sync.
 	if err != nil {
 		return nil, err
 	}
-	src, err := a.newIMAP(nil)
+	src, err := a.newIMAP(nil, nil)
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -201,7 +201,7 @@ func runBookingsCancel(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "booking %d cancelled: %s, %s (%s)\n", b.ID, clean(b.Summary, 60),
-		b.Start.In(a.cfg.location).Format("2006-01-02 15:04"), b.Organizer)
+		when(b.Start, a.cfg.location), b.Organizer)
 	if err := flushProcessed(ctx, a, *outbox); err != nil {
 		return fmt.Errorf("the booking is cancelled but the mail stays queued: %w", err)
 	}
@@ -291,15 +291,11 @@ func runOutboxRetry(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	n, err := a.store.RetryOutbox(ctx, time.Now(), gateway.OutboxLease, ids...)
+	res, err := a.store.RetryOutboxReport(ctx, time.Now(), a.cfg.outbox.Lease(), ids...)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d mail(s) due now; the running daemon sends them within seconds\n", n)
-	if len(ids) > 0 && n < len(ids) {
-		return fmt.Errorf("%d of the %d IDs are unknown or already sent", len(ids)-n, len(ids))
-	}
-	return nil
+	return printRetry(stdout, res, len(ids) > 0, a.cfg.outbox.Lease(), a.cfg.location)
 }
 
 // clean makes a text typed by someone else safe for a terminal: control

@@ -46,7 +46,7 @@ func TestBookingsListAndCancel(t *testing.T) {
 	}
 	id := strconv.FormatInt(listed[0].ID, 10)
 	table := cmd(t, 0, "bookings", "list", "-config", cfg, "-from", "2026-12-01", "-to", "2026-12-02")
-	wantLines(t, table, "ID  START             END    STATUS    ROOM", id+"   2026-12-01 10:00  11:00  accepted  zoom@coop.example")
+	wantLines(t, table, "ID  START                 END    STATUS    ROOM", id+"   2026-12-01 10:00 CET  11:00  accepted  zoom@coop.example")
 	wantLines(t, cmd(t, 0, "bookings", "list", "-config", cfg, "-from", "2026-12-02", "-to", "2026-12-03", "-json"), "[]")
 
 	dir := t.TempDir()
@@ -102,7 +102,9 @@ func TestOutboxCommands(t *testing.T) {
 	wantLines(t, cmd(t, 0, "outbox", "list", "-config", cfg), "ID  CREATED", "sent")
 	wantLines(t, cmd(t, 0, "outbox", "retry", "-config", cfg), "0 mail(s) due now")
 	id := strconv.FormatInt(mails[0].ID, 10)
-	wantLines(t, cmd(t, 1, "outbox", "retry", "-config", cfg, id), "1 of the 1 IDs are unknown or already sent")
+	wantLines(t, cmd(t, 0, "outbox", "retry", "-config", cfg, id), "mail "+id+": already sent, on 2026-")
+	wantLines(t, cmd(t, 1, "outbox", "retry", "-config", cfg, id, "999"), "mail "+id+": already sent",
+		"mail 999: unknown: no mail has this ID", "unknown outbox ID(s): 999")
 	wantLines(t, cmd(t, 1, "outbox", "retry", "-config", cfg, "x"), `"x" is not an outbox ID`)
 	wantLines(t, cmd(t, 1, "outbox", "nope"), `unknown action "nope"`)
 	wantLines(t, cmd(t, 0, "outbox", "-h"), "Actions:", "retry")

@@ -29,12 +29,16 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	return tw.Flush()
 }
 
+// whenLayout is how tables show an instant: in the configured zone, and
+// saying which ("CET", "CEST"…).
+const whenLayout = "2006-01-02 15:04 MST"
+
 // when formats an instant for a table, in the configured zone.
 func when(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.In(loc).Format("2006-01-02 15:04")
+	return t.In(loc).Format(whenLayout)
 }
 
 // orDash shows "-" for an empty cell, so columns stay aligned.
@@ -127,13 +131,16 @@ type outboxLine struct {
 	LastError   string     `json:"last_error,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	SentAt      *time.Time `json:"sent_at,omitempty"`
+	// ContentDropped: sent, and kept longer than keep_sent, so only the
+	// metadata remains.
+	ContentDropped bool `json:"content_dropped,omitempty"`
 }
 
 func outboxJSON(ms []gateway.OutboxMail) []outboxLine {
 	out := make([]outboxLine, len(ms))
 	for i, m := range ms {
 		out[i] = outboxLine{ID: m.ID, UID: m.UID, From: m.From, To: m.To, Status: string(m.Status), Attempts: m.Attempts,
-			NextAttempt: m.NextAttempt, LastError: m.LastError, CreatedAt: m.CreatedAt}
+			NextAttempt: m.NextAttempt, LastError: m.LastError, CreatedAt: m.CreatedAt, ContentDropped: contentDropped(m)}
 		if out[i].To == nil {
 			out[i].To = []string{}
 		}
@@ -151,8 +158,18 @@ func outboxTable(w io.Writer, ms []gateway.OutboxMail, loc *time.Location) error
 		if m.Status == gateway.OutboxPending {
 			next = when(m.NextAttempt, loc)
 		}
-		rows[i] = []string{fmt.Sprint(m.ID), when(m.CreatedAt, loc), string(m.Status), fmt.Sprint(m.Attempts), next,
+		status := string(m.Status)
+		if contentDropped(m) {
+			status += " (content dropped)"
+		}
+		rows[i] = []string{fmt.Sprint(m.ID), when(m.CreatedAt, loc), status, fmt.Sprint(m.Attempts), next,
 			clean(strings.Join(m.To, ","), 40), orDash(clean(m.LastError, 60))}
 	}
 	return table(w, []string{"ID", "CREATED", "STATUS", "ATTEMPTS", "NEXT", "TO", "LAST ERROR"}, rows)
+}
+
+// contentDropped reports whether a sent mail's bytes were dropped after
+// [database] keep_sent: only its metadata remains.
+func contentDropped(m gateway.OutboxMail) bool {
+	return m.Status == gateway.OutboxSent && len(m.Raw) == 0
 }

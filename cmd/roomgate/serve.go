@@ -29,7 +29,10 @@ func runServe(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel, cfg.LogFormat)
+	// The metrics outlive reloads: counters keep counting.
+	metrics := web.NewMetrics()
+	log := newServeLogger(cfg, metrics)
+	log.Info("roomgate starting", append(readBuildInfo().logAttrs(), "config", *path)...)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	hup := make(chan os.Signal, 1)
@@ -37,31 +40,41 @@ func runServe(args []string, stdout io.Writer) error {
 	for {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- serveOnce(ctx, cfg) }()
+		go func() { done <- serveWith(ctx, cfg, log, metrics) }()
+		next, err := waitReload(log, *path, done, cancel, stop, hup)
+		cancel()
+		if next == nil {
+			return err
+		}
+		if err := waitStopped(done); err != nil {
+			return err
+		}
+		cfg, log = next, newServeLogger(next, metrics)
+	}
+}
+
+// waitReload waits until the daemon ends by itself (its error), a signal
+// stops it (nil, the error it stopped with) or SIGHUP brings a valid
+// configuration (that configuration; the caller stops the daemon). A
+// configuration that does not load is refused and the daemon goes on
+// untouched.
+func waitReload(log *slog.Logger, path string, done <-chan error, cancel func(), stop, hup <-chan os.Signal) (*Config, error) {
+	for {
 		select {
 		case err := <-done:
-			cancel()
-			return err
+			return nil, err
 		case s := <-stop:
 			log.Info("stopping: finishing the message in hand and flushing the outbox", "signal", s.String())
 			cancel()
-			return waitStopped(done)
+			return nil, waitStopped(done)
 		case <-hup:
-			next, err := LoadConfig(*path)
+			next, err := LoadConfig(path)
 			if err != nil {
 				log.Error("reload refused: the running configuration stays", "err", err)
-				cancel()
-				if err := waitStopped(done); err != nil {
-					return err
-				}
 				continue
 			}
-			log.Info("reloading the configuration", "file", *path)
-			cancel()
-			if err := waitStopped(done); err != nil {
-				return err
-			}
-			cfg = next
+			log.Info("reloading the configuration", "file", path)
+			return next, nil
 		}
 	}
 }
@@ -83,14 +96,19 @@ func serveOnce(ctx context.Context, cfg *Config) error {
 
 // serveOnceLogger is serveOnce with a given logger.
 func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	metrics := web.NewMetrics()
+	return serveWith(ctx, cfg, log, web.NewMetrics())
+}
+
+// serveWith runs the daemon with one configuration, logger and metrics
+// until ctx is done.
+func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.Metrics) error {
 	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = metrics.ObserveOutcome })
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	metrics.WatchInbox(a.gw.OldestWaiting, time.Now)
-	src, err := a.newIMAP(metrics.SetIMAPConnected)
+	src, err := a.newIMAP(startedOnLogin(cfg, log, metrics), metrics.SetIMAPLoginFailed)
 	if err != nil {
 		return err
 	}
@@ -111,25 +129,34 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	for _, w := range cfg.warnings {
 		log.Warn("configuration: " + w)
 	}
-	log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address, "rooms", len(cfg.Rooms),
-		"database", cfg.Database.Driver)
+	loops := []loop{
+		{"outbox", func(ctx context.Context) error { return a.gw.RunOutbox(ctx, sender, outOpt) }},
+		{"reminders", a.gw.RunReminders},
+		{"open series", func(ctx context.Context) error { return a.gw.RunSeries(ctx, 15*time.Minute) }},
+		{"retention", func(ctx context.Context) error { return runRetention(ctx, a.store, cfg.keepSent(), log) }},
+	}
+	errs := make([]error, len(loops)+1)
 	var wg sync.WaitGroup
-	var outErr, remErr, serErr error
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		outErr = a.gw.RunOutbox(ctx, sender, outOpt)
-	}()
-	go func() {
-		defer wg.Done()
-		remErr = a.gw.RunReminders(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		serErr = a.gw.RunSeries(ctx, 15*time.Minute)
-	}()
-	runErr := a.gw.Run(ctx, src)
+	for i, l := range loops {
+		wg.Go(func() { errs[i] = supervise(ctx, log, l) })
+	}
+	errs[len(loops)] = supervise(ctx, log, loop{"mailbox", func(ctx context.Context) error { return a.gw.Run(ctx, src) }})
 	wg.Wait()
 	log.Info("roomgate stopped")
-	return errors.Join(runErr, outErr, remErr, serErr)
+	return errors.Join(errs...)
+}
+
+// startedOnLogin returns the IMAP connection callback of the daemon: it
+// feeds the metrics and, at the first login, logs "roomgate started".
+func startedOnLogin(cfg *Config, log *slog.Logger, metrics *web.Metrics) func(bool) {
+	var once sync.Once
+	return func(up bool) {
+		metrics.SetIMAPConnected(up)
+		if up {
+			once.Do(func() {
+				log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address,
+					"rooms", len(cfg.Rooms), "database", cfg.Database.Driver)
+			})
+		}
+	}
 }

@@ -1,0 +1,46 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// ForgetSentMails empties the bytes of the mails sent before the given
+// instant and returns how many it emptied. Their metadata stays (sender,
+// recipients, times, attempts), for the audit and `outbox list`; a sent
+// mail with no bytes is one whose content was dropped ([database]
+// keep_sent). Mails that are pending or failed keep their bytes, since
+// they may still be sent. On SQLite the freed space is overwritten with
+// zeros (PRAGMA secure_delete) rather than left in free pages; on
+// PostgreSQL the old row versions go when autovacuum reclaims them.
+func (s *Store) ForgetSentMails(ctx context.Context, sentBefore time.Time) (int, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx bun.Tx) error {
+		if s.driver == DriverSQLite {
+			if _, err := tx.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+				return err
+			}
+			defer tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = OFF")
+		}
+		res, err := tx.NewUpdate().Model((*outboxRow)(nil)).
+			Set("raw = ?", []byte{}).
+			Where("status = ?", string(gateway.OutboxSent)).
+			Where("sent_at < ?", utc(sentBefore)).
+			Where("length(raw) > 0").
+			Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("forget sent mails: %w", err)
+	}
+	return int(n), nil
+}
