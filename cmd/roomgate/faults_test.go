@@ -1,9 +1,11 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +37,9 @@ func TestServeDovecotRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const port = "10144" // not the shared instance, which other tests use
+	// A free port, not the shared instance, which other tests use, nor a
+	// fixed one that another suite running at the same time may take.
+	_, port, _ := net.SplitHostPort(freeAddr(t))
 	run := func(verb string) {
 		t.Helper()
 		cmd := exec.Command(ctl, verb, dir)
@@ -61,8 +65,8 @@ func TestServeDovecotRestart(t *testing.T) {
 	t.Logf("Dovecot restarted; the next invitation was answered %s after the restart began", time.Since(began).Round(time.Millisecond))
 }
 
-// privatePostgres starts a PostgreSQL cluster of the test's own on port
-// 5433 (the shared server must not be restarted under the other suites)
+// privatePostgres starts a PostgreSQL cluster of the test's own on a free
+// port (the shared server must not be restarted under the other suites)
 // and returns its URL and a function that restarts it. It needs root and
 // Debian's PostgreSQL binaries, and only runs with ROOMGATE_TEST_BACKEND=
 // postgres.
@@ -97,13 +101,14 @@ func privatePostgres(t *testing.T) (url string, restart func()) {
 		t.Fatal(err)
 	}
 	asPostgres(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres")
-	opts := "-p 5433 -k " + dir + " -c listen_addresses=127.0.0.1"
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	opts := "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1"
 	pgctl := func(verb string) {
 		asPostgres(filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", verb)
 	}
 	pgctl("start")
 	t.Cleanup(func() { pgctl("stop"); os.RemoveAll(dir) })
-	return "postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable", func() { pgctl("restart") }
+	return "postgres://postgres@127.0.0.1:" + port + "/postgres?sslmode=disable", func() { pgctl("restart") }
 }
 
 // TestServePostgresRestart restarts the daemon's PostgreSQL: the daemon
@@ -146,14 +151,18 @@ func TestServeDiskFull(t *testing.T) {
 	sink := mailtest.NewSMTPSink(t)
 	cfg := testConfig(t, srv, sink)
 	cfg.Database = DatabaseConfig{Driver: "sqlite", DSN: filepath.Join(dir, "roomgate.db")}
-	startDaemon(t, cfg)
+	logs := startDaemonLog(t, cfg)
 	srv.Append(t, "INBOX", request("disk-1", "alice@coop.example", 0, tomorrowAt(8, 0), tomorrowAt(9, 0)).mail())
 	sink.Wait(t, 1, 20*time.Second)
 	waitFolder(t, srv, "INBOX", 0)
 
 	fill(t, filepath.Join(dir, "filler"))
 	srv.Append(t, "INBOX", request("disk-2", "bob@coop.example", 0, tomorrowAt(16, 0), tomorrowAt(17, 0)).mail())
-	time.Sleep(2 * time.Second)
+	// The README promises this error in the log.
+	line := logs.waitLine(t, "database or disk is full", 20*time.Second)
+	if !strings.Contains(line, "level=ERROR") {
+		t.Errorf("the disk-full line is not an error: %s", line)
+	}
 	if n := len(srv.List(t, "INBOX")); n != 1 {
 		t.Fatalf("with the disk full, %d message(s) in the inbox, want the new one left there", n)
 	}

@@ -66,6 +66,8 @@ poll_interval = "1s"
 [smtp]
 address = %q
 security = "insecure"
+# A mail claimed by a killed instance waits out a lease of 1.5 times this.
+timeout = "2s"
 [account]
 host_key = "483920"
 concurrent_meetings = 1
@@ -182,7 +184,7 @@ func TestTwoInstances(t *testing.T) {
 	for _, raw := range burst(n, slots) {
 		srv.Append(t, "INBOX", raw)
 	}
-	sink.Wait(t, n, 4*time.Minute) // a claim of a killed instance waits out its 90 s lease
+	sink.Wait(t, n, time.Minute)
 	waitFolder(t, srv, "roomgate/Processed", n)
 	waitFolder(t, srv, "INBOX", 0)
 	time.Sleep(time.Second) // a duplicate would show up now
@@ -230,7 +232,7 @@ func TestCrashSafety(t *testing.T) {
 	<-done
 	waitFolder(t, srv, "INBOX", 0)
 	waitFolder(t, srv, "roomgate/Processed", n)
-	sink.Wait(t, n, 4*time.Minute) // a claim of a killed instance waits out its 90 s lease
+	sink.Wait(t, n, time.Minute) // a claim of a killed instance waits out its 3 s lease
 	time.Sleep(time.Second)
 	dup := 0
 	per := repliesByInvitation(t, sink)
