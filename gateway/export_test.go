@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // DecideSeries runs only the decision about a recurring invitation: it
@@ -37,3 +38,6 @@ func (g *Gateway) DecideSeries(ctx context.Context, tx Tx, in Incoming) (accepte
 	}
 	return accepted, declined, nil
 }
+
+// HandleTimeout is the bound on the work on one message.
+func HandleTimeout() time.Duration { return handleTimeout }

@@ -54,13 +54,13 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 // A large batch (a backlog) is decided in groups of up to maxGroup per
 // transaction; a group that fails is decided again one message at a time.
 func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
-	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
-	defer cancel()
 	var done []Filing
 	for i := 0; i < len(batch) && ctx.Err() == nil; {
 		group := batch[i:min(i+maxGroup, len(batch))]
 		if len(batch) >= groupFrom && len(group) > 1 {
+			work, cancel := workContext(ctx)
 			outs, err := g.handleGroup(work, group)
+			cancel()
 			if err == nil {
 				for k, in := range group {
 					g.waiting.done(in)
@@ -75,19 +75,22 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 			if ctx.Err() != nil {
 				break
 			}
+			work, cancel := workContext(ctx)
 			out, err := g.HandleSafe(work, in)
 			if err != nil {
-				if out, err = g.failed(work, in, err); err != nil {
-					g.file(work, src, done)
-					return batch[i:]
-				}
+				out, err = g.failed(work, in, err)
+			}
+			cancel()
+			if err != nil {
+				g.fileBounded(ctx, src, done)
+				return batch[i:]
 			}
 			g.waiting.done(in)
 			done = append(done, Filing{In: in, Folder: out.Folder})
 			i++
 		}
 	}
-	g.file(work, src, done)
+	g.fileBounded(ctx, src, done)
 	return rest
 }
 
@@ -111,6 +114,20 @@ func (g *Gateway) failed(ctx context.Context, in Incoming, err error) (Outcome, 
 	}
 	g.log.Error("message rejected: its decision could not be recorded", "ref", in.Ref, "attempts", n, "err", err)
 	return out, nil
+}
+
+// workContext bounds the work on one message (or one group, decided in
+// one transaction) by handleTimeout; it outlives a shutdown, so the
+// message in hand is finished.
+func workContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+}
+
+// fileBounded files handled messages within handleTimeout.
+func (g *Gateway) fileBounded(ctx context.Context, src Source, items []Filing) {
+	work, cancel := workContext(ctx)
+	defer cancel()
+	g.file(work, src, items)
 }
 
 // file files handled messages. A message not filed stays in the inbox and

@@ -114,9 +114,12 @@ func (g *Gateway) queueReminder(ctx context.Context, tx Tx, r Reminder, now time
 		if r.Kind == ReminderRecording {
 			tmpl = TmplRecordingReminder
 		}
-		text, err := g.opt.Renderer.Render(g.langOf(b), tmpl, g.reminderView(b, room))
+		text, err := g.renderSafe(g.langOf(b), tmpl, g.reminderView(b, room))
 		if err != nil {
-			return false, fmt.Errorf("render %s mail: %w", tmpl, err)
+			// The others still go; this one is tried again next round.
+			g.log.Error("reminder not queued: its mail does not render", "kind", r.Kind, "uid", b.UID,
+				"recurrence_id", b.RecurrenceID, "template", tmpl, "err", err)
+			return false, nil
 		}
 		key := fmt.Sprintf("reminder:%s:%d", r.Kind, b.ID)
 		if err := g.queueNotice(ctx, tx, key, "", g.roomSender(b), Address{Name: b.OrganizerName, Addr: b.Organizer}, text); err != nil {
@@ -129,6 +132,21 @@ func (g *Gateway) queueReminder(ctx context.Context, tx Tx, r Reminder, now time
 	g.log.Info("reminder queued", "kind", r.Kind, "uid", b.UID, "recurrence_id", b.RecurrenceID,
 		"organizer", b.Organizer, "start", b.Start, "sent", queued)
 	return queued, nil
+}
+
+// renderSafe renders a mail, turning a panic of the renderer into an
+// error.
+func (g *Gateway) renderSafe(lang, tmpl string, v MailView) (text Rendered, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("render %s mail: panic: %v", tmpl, r)
+		}
+	}()
+	text, err = g.opt.Renderer.Render(lang, tmpl, v)
+	if err != nil {
+		err = fmt.Errorf("render %s mail: %w", tmpl, err)
+	}
+	return text, err
 }
 
 // reminderView shows a booking with its room's details and the host key:
