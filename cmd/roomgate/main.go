@@ -32,6 +32,9 @@ func commands() []command {
 		{"bookings", "list|cancel [flags]", "list the bookings, or cancel one and tell its organizer", runBookings},
 		{"audit", "[-config FILE] [-since DURATION] [-action A] [-json]", "show the decisions and their reasons", runAudit},
 		{"outbox", "list|retry [flags]", "list the mails to send, or make failed ones due again", runOutbox},
+		{"backup", "-config FILE BACKUP", "write a consistent copy of the SQLite database while the daemon runs", runBackup},
+		{"restore", "-config FILE [-force] BACKUP", "put a backup in place of the SQLite database (daemon stopped)", runRestore},
+		{"healthcheck", "[-url URL | -config FILE] [-timeout D]", "ask a running daemon's /healthz; exit 1 unless healthy", runHealthcheck},
 		{"version", "[-json]", "print the version, commit and Go version of this binary", runVersion},
 		{"help", "", "list the commands", nil},
 	}
@@ -68,7 +71,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "roomgate: book a shared Zoom account by inviting its rooms from any calendar.")
 	fmt.Fprintln(w, "\nUsage: roomgate COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w, "\nEach command takes -h for its flags.")
 	fmt.Fprintln(w, "\n"+readBuildInfo().String())
