@@ -17,6 +17,7 @@ import (
 	htmltemplate "html/template"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -181,7 +182,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic in web handler", "path", r.URL.Path, "panic", v)
+			s.log.Error("panic in web handler", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"codeberg.org/opteos/roomgate/web"
@@ -28,7 +29,8 @@ func (c *Config) webOptions(store web.Store, m *web.Metrics, log *slog.Logger) w
 	return web.Options{Store: store, Token: c.HTTP.Token, OperatorToken: c.HTTP.OperatorToken, Show: c.HTTP.Show,
 		Lang: c.Language, Location: c.location, Rooms: rooms, Concurrent: c.Account.ConcurrentMeetings, ServiceName: c.ServiceName,
 		DayStart: ds, DayEnd: de, Buffer: p.Buffer.Duration,
-		BookingWindow: time.Duration(p.BookingWindowDays) * 24 * time.Hour, Metrics: m, Logger: log}
+		BookingWindow: time.Duration(p.BookingWindowDays) * 24 * time.Hour, Metrics: m, Logger: log,
+		Version: readBuildInfo().Version}
 }
 
 // startWeb starts the web server when [http] listen is set, beside the
@@ -56,7 +58,7 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(
 		defer close(done)
 		defer func() {
 			if r := recover(); r != nil {
-				log.Error("panic in the web server", "panic", r)
+				log.Error("panic in the web server", "panic", r, "stack", string(debug.Stack()))
 			}
 		}()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
