@@ -18,14 +18,19 @@ func writeConfig(t *testing.T, replace ...string) string {
 		t.Fatal(err)
 	}
 	s := strings.ReplaceAll(string(b), "/etc/roomgate/", dir+"/")
+	t.Setenv("CREDENTIALS_DIRECTORY", "") // the default directory is read
 	for i := 0; i+1 < len(replace); i += 2 {
 		if !strings.Contains(s, replace[i]) {
 			t.Fatalf("example config lacks %q", replace[i])
 		}
 		s = strings.Replace(s, replace[i], replace[i+1], 1)
 	}
-	for _, f := range []string{"imap.pass", "smtp.pass"} {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte("s3cret\n"), 0o600); err != nil {
+	secrets := filepath.Join(dir, "secrets")
+	if err := os.Mkdir(secrets, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for f, v := range map[string]string{"imap_password": "s3cret", "smtp_password": "s3cret", "host_key": "483920"} {
+		if err := os.WriteFile(filepath.Join(secrets, f), []byte(v+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -52,6 +57,9 @@ func TestExampleConfigLoads(t *testing.T) {
 		{"series max busy", *c.Policy.SeriesMaxBusy, 8},
 		{"rooms", len(c.Rooms), 1},
 		{"zone", c.location.String(), "Europe/Paris"},
+		{"keep sent", c.keepSent(), 30 * 24 * time.Hour},
+		{"smtp timeout", c.SMTP.Timeout.Duration, time.Minute},
+		{"outbox lease", c.outbox.Lease(), 90 * time.Second},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -77,6 +85,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad duration", []string{`buffer = "10m"`, `buffer = "ten minutes"`}, "invalid duration"},
 		{"bad organizer", []string{`"partner@other.example"`, `"partner"`}, "write a full address or @domain"},
 		{"missing secret file", []string{`password_file = "`, `password_file = "/nonexistent/`}, "imap.password_file"},
+		{"unset variable in a file name", []string{`${CREDENTIALS_DIRECTORY:-`, `${NO_SUCH_ROOMGATE_VAR}/x`}, "$NO_SUCH_ROOMGATE_VAR is not set"},
+		{"bad keep_sent", []string{`keep_sent = "30d"`, `keep_sent = "thirty days"`}, "invalid duration"},
 		{"bad join url", []string{`join_url = "https://`, `join_url = "http://`}, "join_url must be an https:// link"},
 		{"bad day start", []string{`day_start = "08:00"`, `day_start = "8h"`}, "policy.day_start"},
 	}
@@ -92,7 +102,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestSecretFromEnvironment(t *testing.T) {
 	t.Setenv("ROOMGATE_HOST_KEY", "112233")
-	c, err := LoadConfig(writeConfig(t, `host_key = "483920"`, ``))
+	c, err := LoadConfig(writeConfig(t, `host_key_file = "`, `# host_key_file = "`))
 	if err != nil {
 		t.Fatal(err)
 	}
