@@ -13,6 +13,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/emersion/go-smtp"
+
+	"codeberg.org/opteos/roomgate/mailbox/memimap"
 )
 
 const (
@@ -36,11 +38,9 @@ func startDemoServers() (*demoServers, error) {
 	if err := env.user.Create("INBOX", nil); err != nil {
 		return nil, err
 	}
-	mem := imapmemserver.New()
-	mem.AddUser(env.user)
 	env.imap = imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return memimap.NewSession(env.user), nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true,

@@ -9,6 +9,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"codeberg.org/opteos/roomgate/mailbox/memimap"
 )
 
 // IMAPServerOptions configures NewIMAPServerWith.
@@ -59,7 +61,7 @@ func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
 	logger := newTestLogger(t)
 	options := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return &memSession{user: user}, nil, nil
+			return memimap.NewSession(user), nil, nil
 		},
 		Caps:         caps,
 		Logger:       logger,

@@ -1,4 +1,7 @@
-package mailtest
+// Package memimap adapts go-imap's in-memory server (imapmemserver) for
+// roomgate's tests and demo: its sessions' IDLE also reports what changed
+// just before IDLE began, as real servers do.
+package memimap
 
 import (
 	"fmt"
@@ -8,9 +11,15 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
 
+// NewSession returns a session for user, for imapserver.Options.NewSession.
+func NewSession(user *imapmemserver.User) imapserver.Session {
+	return &memSession{user: user}
+}
+
 // memSession is an imapmemserver session for one user whose IDLE also
 // reports changes made just before it began: imapmemserver only reports
-// those made after, which real servers such as Dovecot do not miss.
+// those made after (an update queued between the last command and IDLE
+// waits for the next one), which real servers such as Dovecot do not miss.
 type memSession struct {
 	*imapmemserver.UserSession // nil until login
 	user                       *imapmemserver.User
@@ -38,7 +47,7 @@ func (s *memSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) erro
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				done <- fmt.Errorf("mailtest: panic in IDLE: %v", r)
+				done <- fmt.Errorf("memimap: panic in IDLE: %v", r)
 			}
 		}()
 		done <- s.UserSession.Idle(w, stop)
