@@ -19,7 +19,7 @@ import (
 func TestProcessClientFixtures(t *testing.T) {
 	driver, dsn := dbtest.New(t)
 	cfgPath := writeConfig(t, `booking_window_days = 180`, `booking_window_days = 365`,
-		`driver = "sqlite"`, `driver = "`+driver+`"`, `dsn = "roomgate.db"`, `dsn = "`+dsn+`"`)
+		`driver = "sqlite"`, `driver = "`+driver+`"`, `dsn = "/var/lib/roomgate/roomgate.db"`, `dsn = "`+dsn+`"`)
 	outbox := t.TempDir()
 	// In order: the Google single event books 1 December 10:00 Paris; the
 	// Outlook one asks for the same hour in "Romance Standard Time".

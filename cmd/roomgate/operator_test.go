@@ -17,7 +17,7 @@ const googleUID = "3k1v0b7q9e2r5t8y1u4i6o9p2a@google.com"
 func operatorWorld(t *testing.T) string {
 	t.Helper()
 	cfg := writeConfig(t, `booking_window_days = 180`, `booking_window_days = 365`,
-		`dsn = "roomgate.db"`, `dsn = "`+filepath.Join(t.TempDir(), "operator.db")+`"`)
+		`dsn = "/var/lib/roomgate/roomgate.db"`, `dsn = "`+filepath.Join(t.TempDir(), "operator.db")+`"`)
 	cmd(t, 0, "process", "-config", cfg, "-outbox", t.TempDir(), "-now", "2026-03-01T08:00:00Z",
 		filepath.Join("..", "..", "ical", "testdata", "google_single.eml"))
 	return cfg

@@ -148,7 +148,7 @@ func paris(t *testing.T) *time.Location {
 func TestProcessZoomMail(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, `webhook_url_file = ""`, `webhook_url = "https://chat.coop.example/hooks/s3cr3t"`,
-		`dsn = "roomgate.db"`, `dsn = "`+filepath.Join(dir, "roomgate.db")+`"`)
+		`dsn = "/var/lib/roomgate/roomgate.db"`, `dsn = "`+filepath.Join(dir, "roomgate.db")+`"`)
 	now := time.Date(2026, 12, 1, 13, 30, 0, 0, time.UTC)
 	files := map[string][]byte{
 		"code.eml":    zoomCodeMail("483920", now.Add(-time.Minute)),
