@@ -120,7 +120,7 @@ func (z *ZoomAPIConfig) readSecrets(bad func(string, ...any)) {
 		switch {
 		case *val != "":
 		case file != "":
-			b, err := os.ReadFile(file)
+			b, err := readSecretFile(file)
 			if err != nil {
 				bad("zoom_api.%s_file: %v", key, err)
 				return
