@@ -285,6 +285,7 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 // TestBinary runs the binary built with -cover as a facilitator would,
 // then checks that its coverage data shows the commands' own code run.
 func TestBinary(t *testing.T) {
+	t.Parallel() // its own servers and database
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -182,6 +182,7 @@ func TestServeStory(t *testing.T) {
 // TestServeRestart: a daemon stopped and started again decides nothing
 // twice and misses nothing.
 func TestServeRestart(t *testing.T) {
+	t.Parallel() // its own servers and database
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
 	cfg := testConfig(t, srv, sink)
@@ -227,6 +228,7 @@ func TestServeIMAPDrop(t *testing.T) {
 // queued, the messages filed meanwhile, and once the server is back the
 // replies leave in the order of the decisions.
 func TestServeSMTPDown(t *testing.T) {
+	t.Parallel() // its own servers and database
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
 	sink.SetDown(true)
@@ -251,6 +253,7 @@ func TestServeSMTPDown(t *testing.T) {
 // TestServeBadInput: every broken message ends in the rejected folder and
 // the daemon goes on.
 func TestServeBadInput(t *testing.T) {
+	t.Parallel() // its own servers and database
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
 	startDaemon(t, testConfig(t, srv, sink))

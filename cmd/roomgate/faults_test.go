@@ -114,6 +114,7 @@ func privatePostgres(t *testing.T) (url string, restart func()) {
 // TestServePostgresRestart restarts the daemon's PostgreSQL: the daemon
 // recovers by itself and answers the next invitation.
 func TestServePostgresRestart(t *testing.T) {
+	t.Parallel() // its own servers and database
 	url, restart := privatePostgres(t)
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
 	sink := mailtest.NewSMTPSink(t)
@@ -135,6 +136,7 @@ func TestServePostgresRestart(t *testing.T) {
 // decision that cannot be written leaves its message in the inbox, with a
 // clear error in the log, and it is decided once there is room again.
 func TestServeDiskFull(t *testing.T) {
+	t.Parallel() // its own servers and database
 	if os.Getenv("ROOMGATE_TEST_BACKEND") == "postgres" {
 		t.Skip("disk-full test: SQLite only")
 	}

@@ -170,6 +170,7 @@ func checkNoOverbooking(t *testing.T, driver, dsn string) int {
 // TestTwoInstances: two daemons on one mailbox and one database behave as
 // one: every invitation decided and answered once, no slot overbooked.
 func TestTwoInstances(t *testing.T) {
+	t.Parallel() // its own servers and database
 	if testing.Short() {
 		t.Skip("starts separate processes")
 	}
@@ -206,6 +207,7 @@ func TestTwoInstances(t *testing.T) {
 // twice, and the only duplicate replies are those whose crash fell between
 // the SMTP server's acceptance and the mail being marked sent.
 func TestCrashSafety(t *testing.T) {
+	t.Parallel() // its own servers and database
 	if testing.Short() {
 		t.Skip("starts separate processes")
 	}
