@@ -67,7 +67,7 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 		return bookings(rows), nil
 	}
 	err := t.db.NewSelect().Model(&rows).
-		Where("status IN (?)", bun.In(occupying)).
+		Where("status IN (?)", bun.List(occupying)).
 		Where("start_at > ?", utc(lower)).
 		Where("start_at < ?", utc(to)).
 		Where("end_at > ?", utc(from)).
@@ -164,7 +164,7 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 		var q *bun.SelectQuery
 		for _, sp := range chunk {
 			part := t.db.NewSelect().Model((*bookingRow)(nil)).
-				Where("status IN (?)", bun.In(occupying)).
+				Where("status IN (?)", bun.List(occupying)).
 				Where("start_at > ?", utc(sp.Start.Add(-maxLen))).
 				Where("start_at < ?", utc(sp.End)).
 				Where("end_at > ?", utc(sp.Start))
