@@ -122,9 +122,15 @@ func (f *finder) walkMultipart(boundary string, body io.Reader, depth int) error
 // endWithoutDelimiter reports the error of a multipart whose closing
 // delimiter is missing (RFC 2046 §5.1.1): the data ended after the last
 // part. Thunderbird and Python's email package read such mail, and so does
-// roomgate; go-message reports it as "multipart: NextPart: EOF".
+// roomgate. go-message reports it as "multipart: NextPart: EOF", or, when
+// the unclosed multipart holds a nested one that was closed, as
+// "multipart: NextPart: unexpected EOF" (a text, not a wrapped error).
 func endWithoutDelimiter(err error) bool {
-	return err != nil && (errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(err.Error(), ": EOF"))
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(msg, ": EOF") || strings.HasSuffix(msg, ": unexpected EOF")
 }
 
 // contentType parses a Content-Type field leniently: senders write things

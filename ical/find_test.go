@@ -181,6 +181,11 @@ func TestFindCalendar(t *testing.T) {
 			"--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\nEND:VCALENDAR\n"), 0, "BEGIN:VCALENDAR\r\nEND:VCALENDAR", nil},
 		{"nested multipart not closed", msg("Content-Type: multipart/mixed; boundary=b\n",
 			"--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\nContent-Type: text/calendar\n\nINNER\n--b--\n"), 0, "INNER", nil},
+		// Thunderbird's test mail: the nested alternative is closed, the
+		// outer mixed is not.
+		{"outer multipart not closed after a closed nested one", msg("Content-Type: multipart/mixed; boundary=b\n",
+			"--b\nContent-Type: multipart/alternative; boundary=c\n\n--c\nContent-Type: text/plain\n\nhi\n"+
+				"--c\nContent-Type: text/calendar\n\nINNER\n--c--\n"), 0, "INNER", nil},
 		{"multipart with no part", msg("Content-Type: multipart/mixed; boundary=b\n", "no delimiter at all\n"), 0, "ical: no calendar in message", ErrNoCalendar},
 		{"octet-stream ics", msg("Content-Type: multipart/mixed; boundary=b\n",
 			"--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: application/octet-stream; name=meeting.ICS\n\nBEGIN:VCALENDAR\n--b--\n"), 0, "BEGIN:VCALENDAR", nil},
