@@ -91,14 +91,16 @@ func occurrenceKeys(existing []Booking, rid *ical.RecurrenceID) map[string]bool 
 }
 
 // cancelBookings marks as cancelled the bookings of existing that only
-// selects (all when only is nil), provided they belong to org and ev is
-// not older than them. It returns how many were freed and, when some were
-// left because ev is older, why.
+// selects (all when only is nil), provided they belong to org, have not
+// ended, and ev is not older than them. A date that took place stays as
+// it was, as when a new version replaces a series: it is history, and its
+// recording reminder still goes out. It returns how many were freed and,
+// when some were left because ev is older, why.
 func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string) (int, string, error) {
-	n, stale := 0, ""
+	n, stale, now := 0, "", g.opt.Now()
 	for i := range existing {
 		b := existing[i]
-		if b.Status == StatusCancelled || (only != nil && !only[b.RecurrenceID]) {
+		if b.Status == StatusCancelled || (only != nil && !only[b.RecurrenceID]) || !b.End.After(now) {
 			continue
 		}
 		if b.Organizer != org || newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
