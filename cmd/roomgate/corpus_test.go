@@ -324,7 +324,8 @@ func corpusReplyContext(t *testing.T, raw []byte) replyContext {
 
 // readOutboxDir reads the mails a step wrote: the PARTSTATs of each reply
 // (checked against interop.md; what breaks a rule is in bad), and the
-// recipients of the other mails.
+// recipients of the other mails (with the method of those holding another
+// iTIP message, such as a COUNTER).
 func readOutboxDir(t *testing.T, dir string, rc replyContext, bad *problems) (replies, others []string) {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
@@ -342,6 +343,8 @@ func readOutboxDir(t *testing.T, dir string, rc replyContext, bad *problems) (re
 		switch {
 		case m.calendar == nil:
 			others = append(others, m.to)
+		case !strings.EqualFold(m.method, "REPLY"): // a COUNTER, say
+			others = append(others, m.to+" "+strings.ToUpper(m.method))
 		case rc.req == nil:
 			bad.add("%s: a reply to an unreadable invitation", m.name)
 		case replies != nil:
