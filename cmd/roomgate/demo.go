@@ -139,14 +139,14 @@ func demoStory(cfg *Config) []demoStep {
 	alice := inv("demo-alice-compta", "alice@coop.example", "Alice Martin", "Atelier compta", at(10, 0), at(11, 0))
 	cancel := *alice
 	cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 1, now.Add(time.Second)
-	dave := inv("demo-dave-ag", "dave@coop.example", "Dave Petit", "Préparation AG", at(10, 0), at(11, 0))
+	dave := inv("demo-dave-ag", "dave@coop.example", "Dave Petit", "Préparation AG", at(14, 0), at(15, 0))
 	forged := *dave
 	forged.Method, forged.Sequence, forged.Stamp, forged.From = "CANCEL", 1, now.Add(2*time.Second), "mallory@elsewhere.example"
 	return []demoStep{
 		{title: "Alice invites the room to “Atelier compta”, tomorrow 10:00–11:00", invite: alice, reply: true},
 		{title: "Bob invites the room for 10:30–11:30 the same day", invite: inv("demo-bob-point", "bob@coop.example", "Bob Durand", "Point clients", at(10, 30), at(11, 30)), reply: true},
-		{title: "Alice cancels her meeting", invite: &cancel},
-		{title: "Dave books 10:00–11:00", invite: dave, reply: true},
+		{title: "Alice cancels her meeting: the slot frees, and Bob's request, which waited, is accepted", invite: &cancel, reply: true},
+		{title: "Dave books 14:00–15:00", invite: dave, reply: true},
 		{title: "Mallory, who knows the meeting's UID, sends a cancellation in Dave's name", invite: &forged},
 		{title: "Eve, who is not a member, invites the room", invite: inv("demo-eve", "eve@elsewhere.example", "Eve", "Webinaire", at(15, 0), at(16, 0)), reply: true},
 		{title: "A broken message arrives (no valid calendar)", raw: []byte("From: x@coop.example\r\nSubject: broken\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:no uid, no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")},

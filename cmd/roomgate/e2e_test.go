@@ -159,21 +159,29 @@ func TestServeStory(t *testing.T) {
 				t.Errorf("decline does not show the booking in the way and a free slot:\n%s", text)
 			}
 
+			// Alice cancels: she gets no reply, but Bob's request, which
+			// waited, takes the slot that freed.
 			cancel := alice
 			cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 1, time.Now().Add(time.Second)
 			srv.Append(t, "INBOX", cancel.mail())
 			waitFolder(t, srv, "roomgate/Processed", 3)
+			checkReply(t, sink.Wait(t, 3, 20*time.Second)[2], "bob@coop.example", "ACCEPTED", true)
 
 			srv.Append(t, "INBOX", request("story-dave", "dave@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)).mail())
-			checkReply(t, sink.Wait(t, 3, 20*time.Second)[2], "dave@coop.example", "ACCEPTED", true)
+			checkReply(t, sink.Wait(t, 4, 20*time.Second)[3], "dave@coop.example", "DECLINED", false)
 
 			srv.Append(t, "INBOX", request("story-eve", "eve@elsewhere.example", 0, tomorrowAt(15, 0), tomorrowAt(16, 0)).mail())
-			checkReply(t, sink.Wait(t, 4, 20*time.Second)[3], "eve@elsewhere.example", "DECLINED", false)
+			checkReply(t, sink.Wait(t, 5, 20*time.Second)[4], "eve@elsewhere.example", "DECLINED", false)
 
 			waitFolder(t, srv, "roomgate/Processed", 5)
 			waitFolder(t, srv, "INBOX", 0)
-			if n := len(sink.Messages()); n != 4 {
-				t.Errorf("%d mails sent, want 4 (no reply to a CANCEL)", n)
+			for _, m := range sink.Messages() {
+				if m.To[0] == "alice@coop.example" && strings.Contains(string(m.Data), "method=CANCEL") {
+					t.Errorf("a mail answered Alice's CANCEL")
+				}
+			}
+			if n := len(sink.Messages()); n != 5 {
+				t.Errorf("%d mails sent, want 5 (none to the CANCEL)", n)
 			}
 		})
 	}

@@ -50,7 +50,7 @@ func TestProcessClientFixtures(t *testing.T) {
 	if len(lines) != len(tests) {
 		t.Fatalf("%d output lines, want %d:\n%s", len(lines), len(tests), stdout.String())
 	}
-	replies := readOutbox(t, outbox)
+	replies, counters := readOutboxMethods(t, outbox)
 	for i, tt := range tests {
 		var got processLine
 		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
@@ -77,14 +77,31 @@ func TestProcessClientFixtures(t *testing.T) {
 	if n := len(replies); n != 6 {
 		t.Errorf("%d replies written, want 6", n)
 	}
+	// Outlook, declined for a taken slot, is offered the nearest free one;
+	// Proton's client applies no COUNTER and gets none.
+	if len(counters) != 1 {
+		t.Errorf("%d counter-proposals written, want 1 (to Outlook)", len(counters))
+	}
+	for uid := range counters {
+		if _, ok := replies[uid]; !ok {
+			t.Errorf("a COUNTER for %q comes without a reply", uid)
+		}
+	}
 }
 
 // readOutbox parses the REPLY of every .eml file in dir, by UID.
 func readOutbox(t *testing.T, dir string) map[string]*ical.Calendar {
+	replies, _ := readOutboxMethods(t, dir)
+	return replies
+}
+
+// readOutboxMethods parses the REPLY of every .eml file in dir, by UID,
+// and the COUNTERs apart.
+func readOutboxMethods(t *testing.T, dir string) (replies, counters map[string]*ical.Calendar) {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
 	sort.Strings(files)
-	out := map[string]*ical.Calendar{}
+	out, counters := map[string]*ical.Calendar{}, map[string]*ical.Calendar{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
@@ -98,10 +115,14 @@ func readOutbox(t *testing.T, dir string) map[string]*ical.Calendar {
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if cal.Method != "REPLY" || len(cal.Events) == 0 || len(cal.Events[0].Attendees) != 1 {
-			t.Fatalf("%s: not a REPLY with one attendee", f)
+		if len(cal.Events) == 0 || len(cal.Events[0].Attendees) != 1 || (cal.Method != "REPLY" && cal.Method != "COUNTER") {
+			t.Fatalf("%s: not a REPLY or COUNTER with one attendee", f)
+		}
+		if cal.Method == "COUNTER" {
+			counters[cal.Events[0].UID] = cal
+			continue
 		}
 		out[cal.Events[0].UID] = cal
 	}
-	return out
+	return out, counters
 }
