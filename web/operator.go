@@ -30,15 +30,59 @@ func (s *Server) operatorIndex(w http.ResponseWriter, r *http.Request, a access)
 		Action string
 		N      int
 	}
+	pending, err := s.pendingApprovals(r)
+	if err != nil {
+		s.fail(w, "list pending approvals", err)
+		return
+	}
 	data := struct {
 		page
-		Counts []count
-	}{page: s.operatorPage(a, "title.operator")}
+		Counts  []count
+		Pending []pendingRow
+	}{page: s.operatorPage(a, "title.operator"), Pending: pending}
 	for action, n := range counts {
 		data.Counts = append(data.Counts, count{action, n})
 	}
 	sort.Slice(data.Counts, func(i, j int) bool { return data.Counts[i].Action < data.Counts[j].Action })
 	s.render(w, r, "operator", data)
+}
+
+// pendingRow is one request waiting for a facilitator, on the operator
+// page: its first date and how many it holds.
+type pendingRow struct {
+	Slot, Summary, Organizer, Room string
+	Rules                          []string // gateway.Approve* rules
+	Dates                          int
+}
+
+// pendingApprovals lists the requests pending approval ahead, one row per
+// request (its dates share one approval), soonest first.
+func (s *Server) pendingApprovals(r *http.Request) ([]pendingRow, error) {
+	now := s.opt.Now()
+	bs, err := s.opt.Store.ListBookings(r.Context(), now, now.Add(2*s.opt.BookingWindow+24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	var rows []pendingRow
+	seen := map[string]int{}
+	for _, b := range bs {
+		if b.Status != gateway.StatusPending {
+			continue
+		}
+		key := b.Approval
+		if key == "" {
+			key = strconv.FormatInt(b.ID, 10)
+		}
+		if i, ok := seen[key]; ok {
+			rows[i].Dates++
+			continue
+		}
+		seen[key] = len(rows)
+		_, rules, _ := strings.Cut(b.Reason, ": ")
+		rows = append(rows, pendingRow{Slot: s.stamp(b.Start) + "–" + b.End.In(s.opt.Location).Format("15:04"),
+			Summary: b.Summary, Organizer: b.Organizer, Room: s.roomName(b.Room), Rules: strings.Split(rules, ", "), Dates: 1})
+	}
+	return rows, nil
 }
 
 // auditRow is one audit entry as the operator pages show it.

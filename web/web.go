@@ -91,6 +91,9 @@ type Options struct {
 	Now func() time.Time
 	// Version is the program's version, shown by /healthz.
 	Version string
+	// Approvals carries out the facilitators' approval links on
+	// /approval; nil: the route answers 404.
+	Approvals Approvals
 }
 
 // Server is the web front end. It is an http.Handler, safe for concurrent
@@ -172,6 +175,10 @@ func (s *Server) routes() {
 	m.Handle("GET /operator/audit", s.operatorAccess(s.operatorAudit))
 	m.Handle("GET /operator/outbox", s.operatorAccess(s.operatorOutbox))
 	m.Handle("GET /operator/rejected", s.operatorAccess(s.operatorRejected))
+	if s.opt.Approvals != nil {
+		m.HandleFunc("GET /approval", s.approvalGET)
+		m.HandleFunc("POST /approval", s.approvalPOST)
+	}
 	s.mux = m
 }
 
@@ -203,6 +210,11 @@ type styled interface{ CSS() htmltemplate.CSS }
 // yields a clean 500 rather than half a page. French pages get French
 // typography (templates.Typeset).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data any) {
+	s.renderStatus(w, r, http.StatusOK, name, data)
+}
+
+// renderStatus is render with another status code than 200.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
 		s.log.Error("web page failed", "page", name, "err", err)
@@ -213,6 +225,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, dat
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(string(p.CSS())))
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
 	if r.Method != http.MethodHead {
 		w.Write([]byte(templates.Typeset(s.opt.Lang, buf.String())))
 	}

@@ -113,6 +113,11 @@ type PolicyConfig struct {
 	WaitlistMax *int     `toml:"waitlist_max"`
 	Counter     *bool    `toml:"counter"`
 	CounterHold Duration `toml:"counter_hold"`
+	// What a facilitator approves instead of a refusal, and the key that
+	// signs their links.
+	Approval        []string `toml:"approval"`
+	ApprovalKey     string   `toml:"approval_key"`
+	ApprovalKeyFile string   `toml:"approval_key_file"`
 	// Limits on replies.
 	OutsiderRepliesPerHour  int `toml:"outsider_replies_per_hour"`
 	RepliesPerSenderPerHour int `toml:"replies_per_sender_per_hour"`
@@ -306,6 +311,7 @@ func (c *Config) readSecrets() error {
 	get(&c.HTTP.Token, c.HTTP.TokenFile, "ROOMGATE_HTTP_TOKEN", "http.token")
 	get(&c.HTTP.OperatorToken, c.HTTP.OperatorTokenFile, "ROOMGATE_HTTP_OPERATOR_TOKEN", "http.operator_token")
 	get(&c.Relay.WebhookURL, c.Relay.WebhookURLFile, "ROOMGATE_WEBHOOK_URL", "relay.webhook_url")
+	get(&c.Policy.ApprovalKey, c.Policy.ApprovalKeyFile, "ROOMGATE_APPROVAL_KEY", "policy.approval_key")
 	return errors.Join(errs...)
 }
 
@@ -345,6 +351,7 @@ func (c *Config) validate() error {
 	c.validateRooms(bad)
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
+	c.validateApproval(bad)
 	c.validateAuth(bad)
 	c.ZoomAPI.prepare(c, bad)
 	c.validateOps(bad)
@@ -469,7 +476,9 @@ func (c *Config) gatewayOptions() gateway.Options {
 			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
 			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,
 			Waitlist: *p.Waitlist, WaitlistMax: *p.WaitlistMax, Counter: *p.Counter, CounterHold: p.CounterHold.Duration,
+			Approval: p.Approval,
 		},
+		Approval: c.approvalOptions(),
 		Relay:   c.Relay.options(),
 		Auth:    c.authOptions(),
 		Notices: c.Relay.zoomRelay(),

@@ -18,6 +18,10 @@ type HTTPConfig struct {
 	OperatorTokenFile string `toml:"operator_token_file"`
 	// Show is what members see of other people's bookings: titles or busy.
 	Show string `toml:"show"`
+	// PublicURL is the address people reach the server at (behind a
+	// reverse proxy, say), for the links roomgate mails: the
+	// facilitators' approval links.
+	PublicURL string `toml:"public_url"`
 }
 
 // minTokenLen is the shortest token accepted: tokens travel in URLs that

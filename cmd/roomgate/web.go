@@ -42,6 +42,9 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(
 	}
 	opt := cfg.webOptions(a.store, m, log)
 	opt.Waiting = a.gw.OldestWaiting
+	if len(cfg.Policy.Approval) > 0 {
+		opt.Approvals = a.gw
+	}
 	h, err := web.New(opt)
 	if err != nil {
 		return nil, err
