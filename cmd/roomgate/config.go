@@ -479,9 +479,9 @@ func (c *Config) gatewayOptions() gateway.Options {
 			Approval: p.Approval,
 		},
 		Approval: c.approvalOptions(),
-		Relay:   c.Relay.options(),
-		Auth:    c.authOptions(),
-		Notices: c.Relay.zoomRelay(),
+		Relay:    c.Relay.options(),
+		Auth:     c.authOptions(),
+		Notices:  c.Relay.zoomRelay(),
 	}
 	for _, r := range c.Rooms {
 		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,
