@@ -89,6 +89,11 @@ func TestConfigErrors(t *testing.T) {
 		{"bad keep_sent", []string{`keep_sent = "30d"`, `keep_sent = "thirty days"`}, "invalid duration"},
 		{"bad join url", []string{`join_url = "https://`, `join_url = "http://`}, "join_url must be an https:// link"},
 		{"bad day start", []string{`day_start = "08:00"`, `day_start = "8h"`}, "policy.day_start"},
+		{"unknown approval rule", []string{`approval = []`, `approval = ["too-short"]`}, `policy.approval: "too-short" is none of`},
+		{"approval without key", []string{`approval = []`, `approval = ["too-long"]`}, "policy.approval_key: at least 32 characters"},
+		{"approval without web server", []string{`approval = []`, `approval = ["too-long"]`}, "policy.approval needs the web server"},
+		{"approval without public URL", []string{`approval = []`, `approval = ["too-long"]`}, "http.public_url"},
+		{"approval with a bad domain", []string{`approval = []`, `approval = ["@bad_domain"]`}, "policy.approval:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +102,28 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.wantText)
 			}
 		})
+	}
+}
+
+// TestApprovalConfig: approvals with their key from a file, the web
+// server and its public address reach the gateway's options.
+func TestApprovalConfig(t *testing.T) {
+	key := "0123456789abcdef0123456789abcdef-approval"
+	keyFile := filepath.Join(t.TempDir(), "approval_key")
+	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := writeConfig(t, `approval = []`, `approval = ["too-long", "@Partner.example"]`,
+		`approval_key_file = ""`, `approval_key_file = "`+keyFile+`"`,
+		`listen = ""`, `listen = "127.0.0.1:8080"`, `token_file = ""`, `token = "a member token of some length"`,
+		`public_url = ""`, `public_url = "https://salles.coop.example"`)
+	c, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.gatewayOptions()
+	if string(o.Approval.Key) != key || o.Approval.PublicURL != "https://salles.coop.example" || len(o.Policy.Approval) != 2 {
+		t.Errorf("approval options: %q %q %v", o.Approval.Key, o.Approval.PublicURL, o.Policy.Approval)
 	}
 }
 
