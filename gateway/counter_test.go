@@ -154,3 +154,37 @@ func TestDeclineCounter(t *testing.T) {
 		t.Errorf("bob accepts after the hold expired and the slot was taken: %+v", o)
 	}
 }
+
+// TestCounterHoldBoundary: the hold covers the slot up to, not including,
+// its expiry; the organizer's acceptance is never blocked by its own hold,
+// even at the last instant.
+func TestCounterHoldBoundary(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		after      time.Duration
+		carolTakes bool
+	}{
+		{"a second before expiry", 15*time.Minute - time.Second, false},
+		{"at expiry", 15 * time.Minute, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, counterOn)
+			h.handle(meeting("REQUEST", "a-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+			h.handle(bobAsks(thunderbirdProdID, 0).bytes())
+			h.clock.advance(tt.after)
+			carol := h.handle(meeting("REQUEST", "c-1", carol, 0, tomorrow(11, 15), tomorrow(12, 15)).bytes())
+			if got := carol.Action == gateway.ActionAccepted; got != tt.carolTakes {
+				t.Fatalf("carol: %s, want accepted = %v", carol.Action, tt.carolTakes)
+			}
+			moved := stamped(meeting("REQUEST", "tb-1", bob, 1, tomorrow(11, 15), tomorrow(12, 15)), tt.after)
+			moved.ProdID = thunderbirdProdID
+			want := gateway.ActionAccepted
+			if tt.carolTakes {
+				want = gateway.ActionDeclined
+			}
+			if o := h.handle(moved.bytes()); o.Action != want {
+				t.Errorf("bob accepts the proposal: %s, want %s", o.Action, want)
+			}
+		})
+	}
+}
