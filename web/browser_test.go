@@ -162,6 +162,42 @@ func sampleMails() []sampleMail {
 		{When: slot(time.December, 8, 14, 0, 16, 0), Reason: gateway.ReasonConflict, Suggestion: &free},
 		{When: slot(time.December, 22, 14, 0, 16, 0), Reason: gateway.ReasonConflict},
 	}
+	pending := decline
+	pending.Reason, pending.Conflicts, pending.Suggestions, pending.BufferOnly = gateway.ReasonApproval, nil, nil, false
+	pending.Summary, pending.When, pending.Pending = "Séminaire annuel", slot(time.December, 5, 7, 30, 18, 0), true
+	pending.Approval = []string{gateway.ApproveTooLong, gateway.ApproveOutsideHours}
+	pending.DayHours = slot(time.December, 1, 8, 0, 20, 0)
+	refused := pending
+	refused.Pending, refused.Refused, refused.Reason = false, true, gateway.ReasonApprovalRefused
+	refused.Note = "La salle est réservée au conseil d'administration ce samedi-là."
 	return []sampleMail{{"accept", gateway.TmplAccept, accept, 1800}, {"decline", gateway.TmplDecline, decline, 1100},
-		{"series", gateway.TmplAccept, series, 2100}}
+		{"series", gateway.TmplAccept, series, 2100}, {"pending", gateway.TmplPending, pending, 900},
+		{"refused", gateway.TmplDecline, refused, 800}}
+}
+
+// TestBrowserApproval renders the facilitators' confirmation page, asking
+// to refuse (with the reason's field) and once decided, in French and
+// English, on a phone and a computer.
+func TestBrowserApproval(t *testing.T) {
+	bin := chromiumPath(t)
+	for _, lang := range []string{"fr", "en"} {
+		f := &fakeApprovals{}
+		s := approvalServer(t, f)
+		s.opt.Lang = lang
+		s2, err := New(s.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.view.Summary, f.view.OrganizerName, f.view.Dates = "Séminaire annuel", "Anne Martin", 3
+		f.view.Rules = []string{gateway.ApproveTooLong, gateway.ApproveEndless}
+		srv := httptest.NewServer(s2)
+		defer srv.Close()
+		url := srv.URL + "/approval?t=good"
+		dom := string(runChromium(t, bin, "--dump-dom", url))
+		wantContains(t, lang+" DOM", dom, "Séminaire annuel", `<textarea id="note" name="note"`, `<button class="button refuse"`)
+		shoot(t, bin, "approval-phone-"+lang+".png", url, 412, 915)
+		shoot(t, bin, "approval-desktop-"+lang+".png", url, 1280, 800)
+		f.err, f.view.State = gateway.ErrApprovalDone, gateway.ApprovalApproved
+		shoot(t, bin, "approval-decided-"+lang+".png", url, 412, 600)
+	}
 }
