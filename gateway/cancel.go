@@ -33,6 +33,18 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 	}
 	total, staleWhy := 0, ""
 	for i, ev := range a.cal.Events {
+		// The whole meeting: its master's version was checked above, and
+		// a date's own later version (an override edited since, SEQUENCE
+		// 2 where the master has 1) goes with the rest, as the
+		// organizer's calendar removes it.
+		cancel := g.cancelBookings
+		if ev.RecurrenceID == nil {
+			if known, err := masterVersionKnown(ctx, tx, orgs[i], ev.UID); err != nil {
+				return Outcome{}, err
+			} else if known {
+				cancel = g.cancelAll
+			}
+		}
 		if err := g.saveVersions(ctx, tx, orgs[i], ev.UID, []*ical.Event{ev}); err != nil {
 			return Outcome{}, err
 		}
@@ -44,7 +56,7 @@ func (g *Gateway) handleCancel(ctx context.Context, tx Tx, a *analysis) (Outcome
 		if ev.RecurrenceID != nil {
 			only = occurrenceKeys(existing, ev.RecurrenceID)
 		}
-		n, why, err := g.cancelBookings(ctx, tx, a, existing, orgs[i], ev, only, "cancelled by the organizer")
+		n, why, err := cancel(ctx, tx, a, existing, orgs[i], ev, only, "cancelled by the organizer")
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -97,13 +109,26 @@ func occurrenceKeys(existing []Booking, rid *ical.RecurrenceID) map[string]bool 
 // recording reminder still goes out. It returns how many were freed and,
 // when some were left because ev is older, why.
 func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string) (int, string, error) {
+	return g.cancelDates(ctx, tx, a, existing, org, ev, only, reason, true)
+}
+
+// cancelAll is cancelBookings without comparing ev with each booking's own
+// version: for a CANCEL of the whole meeting, whose master's version was
+// checked (Gateway.staleness).
+func (g *Gateway) cancelAll(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string) (int, string, error) {
+	return g.cancelDates(ctx, tx, a, existing, org, ev, only, reason, false)
+}
+
+// cancelDates is cancelBookings; versions says whether a booking of a
+// newer version than ev is kept.
+func (g *Gateway) cancelDates(ctx context.Context, tx Tx, a *analysis, existing []Booking, org string, ev *ical.Event, only map[string]bool, reason string, versions bool) (int, string, error) {
 	n, stale, now := 0, "", g.opt.Now()
 	for i := range existing {
 		b := existing[i]
 		if b.Status == StatusCancelled || (only != nil && !only[b.RecurrenceID]) || !b.End.After(now) {
 			continue
 		}
-		if b.Organizer != org || newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp) {
+		if b.Organizer != org || (versions && newer(b.Sequence, b.DTStamp, ev.Sequence, ev.DTStamp)) {
 			if b.Organizer == org && stale == "" {
 				stale = fmt.Sprintf("stale: SEQUENCE %d < %d", ev.Sequence, b.Sequence)
 				if ev.Sequence == b.Sequence {
@@ -121,4 +146,20 @@ func (g *Gateway) cancelBookings(ctx context.Context, tx Tx, a *analysis, existi
 		n++
 	}
 	return n, stale, nil
+}
+
+// masterVersionKnown reports whether the version of the meeting's master
+// was recorded (meetings decided before versions were kept have none: their
+// bookings' own versions are compared instead).
+func masterVersionKnown(ctx context.Context, tx Tx, org, uid string) (bool, error) {
+	vs, err := tx.Versions(ctx, org, uid)
+	if err != nil {
+		return false, fmt.Errorf("read versions: %w", err)
+	}
+	for _, v := range vs {
+		if v.RecurrenceID == "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -268,7 +268,6 @@ var corpusCases = []corpusCase{
 		// The series cancelled (SEQUENCE 1, newer than the master's 0, no
 		// DTSTART): the whole meeting is gone, its moved occurrence too.
 		{file: "tb-cancel-repeat-event.eml", now: "2022-03-15T11:00:00Z", kind: "cancel", action: "cancelled",
-			known:    "a CANCEL of the series is compared with each override's own version: the 17 March override (SEQUENCE 2) stays booked",
 			bookings: []string{"cancelled 2022-03-16T11:00Z 30m0s", "cancelled 2022-03-17T05:00Z 30m0s", "cancelled 2022-03-18T11:00Z 30m0s"}},
 	}},
 	{name: "thunderbird series cancelled", steps: []corpusStep{

@@ -183,7 +183,7 @@ func runCorpusCase(t *testing.T, dir string, c corpusCase) {
 	}
 	quoted, _ := json.Marshal(orgs)
 	edits := append([]string{`organizers = ["@coop.example", "partner@other.example"]`, "organizers = " + string(quoted),
-		`log_level = "info"`, `log_level = "error"`, `driver = "sqlite"`, `driver = "` + driver + `"`, `dsn = "roomgate.db"`, `dsn = "` + dsn + `"`}, c.config...)
+		`log_level = "info"`, `log_level = "error"`, `driver = "sqlite"`, `driver = "` + driver + `"`, `dsn = "/var/lib/roomgate/roomgate.db"`, `dsn = "` + dsn + `"`}, c.config...)
 	cfg := writeConfig(t, edits...)
 	if c.steps[len(c.steps)-1].bookings == nil {
 		t.Fatal("the last step must say which bookings are left")
