@@ -61,15 +61,20 @@ func (g *Gateway) answerUnreadable(ctx context.Context, tx Tx, a *analysis, out 
 }
 
 // requestLike reports whether a message could be an invitation: its
-// calendar, when it was read or decoded, says no other method than
-// REQUEST.
+// calendar, when it was read or decoded, says METHOD:REQUEST, or, when it
+// says no method at all, its MIME type does (method=REQUEST). A calendar
+// without any method (an announcement, a published agenda) asks for
+// nothing and gets no answer.
 func requestLike(a *analysis) bool {
 	if a.cal != nil {
 		return a.cal.Method == "REQUEST"
 	}
 	up := bytes.ToUpper(a.calData)
-	i := bytes.Index(up, []byte("METHOD:"))
-	return i < 0 || bytes.HasPrefix(up[i+len("METHOD:"):], []byte("REQUEST"))
+	if i := bytes.Index(up, []byte("METHOD:")); i >= 0 {
+		return bytes.HasPrefix(up[i+len("METHOD:"):], []byte("REQUEST"))
+	}
+	raw := bytes.ToUpper(a.raw)
+	return bytes.Contains(raw, []byte("METHOD=REQUEST")) || bytes.Contains(raw, []byte(`METHOD="REQUEST"`))
 }
 
 // roomNamed returns the room a rejected message names: in its calendar

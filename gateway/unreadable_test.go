@@ -129,3 +129,35 @@ func TestUnreadableLimited(t *testing.T) {
 		t.Errorf("%d answers an hour later, want 4", n)
 	}
 }
+
+// TestUnreadableWithoutMethod: a broken calendar that names the room but
+// says no iTIP method, in its body or its MIME type (an announcement, an
+// agenda exported by IBM Notes), asks for nothing: it is rejected without
+// an answer; with method=REQUEST on its MIME type it is an invitation.
+func TestUnreadableWithoutMethod(t *testing.T) {
+	mail := func(ctype string) []byte {
+		return []byte("From: Alice <" + alice + ">\r\nTo: " + roomAddr + "\r\nSubject: Agenda\r\n" +
+			"Message-ID: <nomethod@coop.example>\r\nDate: Mon, 30 Nov 2026 09:00:00 +0100\r\n" +
+			"Authentication-Results: " + mx + "; dmarc=pass header.from=coop.example\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: " + ctype + "\r\n\r\n" +
+			"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:nm-1\r\n" +
+			"SUMMARY:no start\r\nATTENDEE:mailto:" + roomAddr + "\r\nORGANIZER:mailto:" + alice + "\r\n" +
+			"END:VEVENT\r\nEND:VCALENDAR\r\n")
+	}
+	for _, tt := range []struct {
+		ctype string
+		told  bool
+	}{
+		{"text/calendar; charset=UTF-8", false},
+		{"text/calendar; charset=UTF-8; method=REQUEST", true},
+	} {
+		h := newHarness(t)
+		out := h.handle(mail(tt.ctype))
+		if out.Action != gateway.ActionRejected {
+			t.Fatalf("%s: outcome %+v, want rejected", tt.ctype, out)
+		}
+		if told := len(h.st.outbox()) == 1; told != tt.told {
+			t.Errorf("%s: answered %v, want %v", tt.ctype, told, tt.told)
+		}
+	}
+}

@@ -44,6 +44,10 @@ func TestParseTimes(t *testing.T) {
 			"2026-07-01T08:00:00Z", "2026-07-01T08:00:00Z", false, "W. Europe Standard Time"},
 		{"windows eastern", "", []string{uid, "DTSTART;TZID=Eastern Standard Time:20260701T100000"},
 			"2026-07-01T14:00:00Z", "2026-07-01T14:00:00Z", false, "Eastern Standard Time"},
+		// IBM Notes: the Windows key without " Standard Time" (Helsinki,
+		// Kyiv, Riga…: UTC+2, +3 in summer).
+		{"notes fle", "", []string{uid, "DTSTART;TZID=FLE:20260701T100000"},
+			"2026-07-01T07:00:00Z", "2026-07-01T07:00:00Z", false, "FLE"},
 		{"new york before dst end", "", []string{uid, "DTSTART;TZID=America/New_York:20261031T093000", "DTEND;TZID=America/New_York:20261031T103000"},
 			"2026-10-31T13:30:00Z", "2026-10-31T14:30:00Z", false, "America/New_York"},
 		{"new york after dst end", "", []string{uid, "DTSTART;TZID=America/New_York:20261102T093000", "DTEND;TZID=America/New_York:20261102T103000"},

@@ -121,6 +121,13 @@ func ianaOrWindows(name string) *time.Location {
 	if iana, ok := windowsZones[name]; ok {
 		return loadIANA(iana)
 	}
+	// IBM Notes writes the Windows key without its suffix: "FLE" for
+	// "FLE Standard Time", "W. Europe" for "W. Europe Standard Time".
+	if name != "" && !strings.HasSuffix(name, " Time") {
+		if iana, ok := windowsZones[name+" Standard Time"]; ok {
+			return loadIANA(iana)
+		}
+	}
 	return nil
 }
 

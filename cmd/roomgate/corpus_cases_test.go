@@ -223,9 +223,9 @@ var corpusCases = []corpusCase{
 		// A calendar without METHOD is no iTIP message: nothing to answer.
 		{file: "sisdrug-no-method.eml", now: "2021-07-23T13:30:00Z", kind: "other-calendar", action: "ignored", bookings: none},
 		// IBM Notes: no METHOD, no ORGANIZER, and TZID "FLE" without
-		// VTIMEZONE: unreadable, filed with the reason; its sender may
-		// not book, so no "could not be read" answer either.
-		{file: "tb-ext-invite.eml", now: "2021-10-25T06:00:00Z", kind: "other-calendar", action: "rejected", bookings: none},
+		// VTIMEZONE ("FLE Standard Time", read as Europe/Kiev): a
+		// calendar without iTIP method, which asks for nothing.
+		{file: "tb-ext-invite.eml", now: "2021-10-25T06:00:00Z", kind: "other-calendar", action: "ignored", bookings: none},
 	}},
 	{name: "thunderbird single, updates", steps: []corpusStep{
 		{file: "tb-single-event.eml", now: "2022-03-15T11:00:00Z", kind: "request", action: "accepted", reply: []string{"ACCEPTED"},
