@@ -24,6 +24,8 @@ type sampleInvite struct {
 	// Authentication-Results field, as a real mailbox's mail carries it:
 	// Auth there ("dmarc=pass" for the From domain when "").
 	AuthServ, Auth string
+	// ProdID is the calendar's PRODID; roomgate's demo one when "".
+	ProdID string
 }
 
 // mail renders the invitation as an iMIP message in Thunderbird's layout:
@@ -80,7 +82,11 @@ func (s sampleInvite) calendar() string {
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\r\n", a...) }
 	utc := func(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 	w("BEGIN:VCALENDAR")
-	w("PRODID:-//roomgate//demo invitation//EN")
+	prodID := s.ProdID
+	if prodID == "" {
+		prodID = "-//roomgate//demo invitation//EN"
+	}
+	w("PRODID:%s", prodID)
 	w("VERSION:2.0")
 	w("METHOD:%s", s.Method)
 	w("BEGIN:VEVENT")
