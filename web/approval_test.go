@@ -74,7 +74,7 @@ func TestApprovalPage(t *testing.T) {
 	if len(f.decisions) != 0 {
 		t.Fatal("GET decided")
 	}
-	if res, body = get(t, s, "/approval?t=good", "X-Probe", "1"); res.StatusCode != http.StatusOK || len(f.decisions) != 0 {
+	if res, _ = get(t, s, "/approval?t=good", "X-Probe", "1"); res.StatusCode != http.StatusOK || len(f.decisions) != 0 {
 		t.Fatalf("second GET: %d, %d decisions", res.StatusCode, len(f.decisions))
 	}
 	res, body = post(t, s, "/approval", url.Values{"t": {"good"}, "note": {"  Kept for the assembly.  "}})
@@ -150,5 +150,6 @@ func TestOperatorPending(t *testing.T) {
 	wantContains(t, "operator", body, "Requests to approve", "Séminaire", "anna@partner.example", "(2 dates)",
 		"outside the room&#39;s ordinary hours, a recurring meeting without an end date")
 	res, body = get(t, newServer(t, sampleStore()), "/operator/?token="+operatorToken)
+	wantStatus(t, res, body, http.StatusOK)
 	wantContains(t, "operator", body, "No request waits for a facilitator.")
 }
