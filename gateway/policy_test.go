@@ -58,12 +58,12 @@ func TestPolicy(t *testing.T) {
 		{name: "buffer: right after", steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
 			{name: "b", msg: ask("b", bob, tomorrow(11, 0), tomorrow(12, 0)),
-				want: out(req, dec, "b", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
+				want: out(req, dec, "b", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", proc, 1)},
 		}, code: gateway.ReasonConflict, text: "- Tuesday 1 December 2026, 11:15–12:15"},
 		{name: "buffer: right before", steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
 			{name: "b", msg: ask("b", bob, tomorrow(9, 0), tomorrow(9, 55)),
-				want: out(req, dec, "b", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
+				want: out(req, dec, "b", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", proc, 1)},
 		}, code: gateway.ReasonConflict},
 		{name: "buffer: 10 minutes after", steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
@@ -74,19 +74,19 @@ func TestPolicy(t *testing.T) {
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
 			{name: "b", msg: ask2("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
 			{name: "c", msg: ask("c", carol, tomorrow(10, 30), tomorrow(11, 30)),
-				want: out(req, dec, "c", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
+				want: out(req, dec, "c", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
 			// 11:15–12:15 overlaps b alone: free with two at once.
 		}, code: gateway.ReasonConflict, text: "- Tuesday 1 December 2026, 11:15–12:15"},
 		{name: "two at once, the mail says so", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
 			{name: "b", msg: ask2("b", bob, tomorrow(10, 0), tomorrow(12, 0)), want: out(req, acc, "b", free, proc, 1)},
 			{name: "c", msg: ask("c", carol, tomorrow(10, 30), tomorrow(11, 30)),
-				want: out(req, dec, "c", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
+				want: out(req, dec, "c", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00, 2026-12-01 10:00–12:00", proc, 1)},
 		}, code: gateway.ReasonConflict, text: "The cooperative's Zoom account hosts only 2 meetings at a time,\nand that many are already booked:"},
 		{name: "two at once, but one room", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},
 			{name: "b", msg: ask("b", bob, tomorrow(10, 30), tomorrow(11, 30)),
-				want: out(req, dec, "b", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
+				want: out(req, dec, "b", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", proc, 1)},
 		}, code: gateway.ReasonConflict, text: "This room is already booked then: a room hosts one meeting at a time"},
 		{name: "two at once, third after the first", concurrent: 2, steps: []step{
 			{name: "a", msg: ask("a", alice, tomorrow(10, 0), tomorrow(11, 0)), want: out(req, acc, "a", free, proc, 1)},

@@ -169,7 +169,7 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 func conflictText(in []Booking, loc *time.Location) string {
 	t := "the account is already hosting a meeting then"
 	for i, b := range in {
-		sep := ": "
+		sep := " (" + loc.String() + "): "
 		if i > 0 {
 			sep = ", "
 		}

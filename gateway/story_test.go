@@ -66,7 +66,7 @@ func TestStory(t *testing.T) {
 			check: checkAliceAccepted},
 		{name: "bob asks 10:30-11:30",
 			msg:   meeting("REQUEST", "bob-1", bob, 0, tomorrow(10, 30), tomorrow(11, 30)).bytes(),
-			want:  out(gateway.KindRequest, gateway.ActionDeclined, "bob-1", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", gateway.FolderProcessed, 1),
+			want:  out(gateway.KindRequest, gateway.ActionDeclined, "bob-1", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", gateway.FolderProcessed, 1),
 			check: checkBobDeclined},
 		{name: "alice cancels", msg: aliceCancel.bytes(),
 			want: out(gateway.KindCancel, gateway.ActionCancelled, "alice-1", "1 booking(s) freed", gateway.FolderProcessed, 0),

@@ -70,9 +70,9 @@ func TestUpdates(t *testing.T) {
 		{name: "minor update of a declined meeting", steps: []step{
 			{name: "alice", msg: aliceV0.bytes(), want: accepted},
 			{name: "bob", msg: meeting("REQUEST", "bob-1", bob, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes(),
-				want: out(req, gateway.ActionDeclined, "bob-1", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
+				want: out(req, gateway.ActionDeclined, "bob-1", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", proc, 1)},
 			{name: "bob re-sent", msg: stamped(meeting("REQUEST", "bob-1", bob, 0, tomorrow(10, 0), tomorrow(11, 0)), time.Minute).bytes(),
-				want: out(req, gateway.ActionDeclined, "bob-1", "minor update, answered as before: the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1),
+				want: out(req, gateway.ActionDeclined, "bob-1", "minor update, answered as before: the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", proc, 1),
 				check: func(t *testing.T, h *harness, _ []byte, n int) {
 					m, r := h.onlyMail(n)
 					if partStat(t, r.Cal.Events[0]) != "DECLINED" {
@@ -111,7 +111,7 @@ func TestUpdates(t *testing.T) {
 			{name: "bob's meeting with alice's UID", msg: stamped(meeting("REQUEST", "alice-1", bob, 1, tomorrow(14, 0), tomorrow(15, 0)), time.Minute).bytes(),
 				want: accepted},
 			{name: "bob's again at alice's time", msg: stamped(meeting("REQUEST", "alice-1", bob, 2, tomorrow(10, 0), tomorrow(11, 0)), 2*time.Minute).bytes(),
-				want: out(req, gateway.ActionDeclined, "alice-1", "the account is already hosting a meeting then: 2026-12-01 10:00–11:00", proc, 1)},
+				want: out(req, gateway.ActionDeclined, "alice-1", "the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00", proc, 1)},
 		}, after: func(t *testing.T, h *harness) {
 			var mine, his int
 			for _, b := range h.st.bookings() {
