@@ -22,21 +22,30 @@ type fakeApprovals struct {
 }
 
 func (f *fakeApprovals) Approval(_ context.Context, tok string) (gateway.ApprovalView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if tok != "good" {
 		return gateway.ApprovalView{}, gateway.ErrApprovalInvalid
 	}
 	return f.view, f.err
 }
 
+// set changes the answers while a server may be serving.
+func (f *fakeApprovals) set(edit func(*fakeApprovals)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	edit(f)
+}
+
 func (f *fakeApprovals) DecideApproval(_ context.Context, tok, note string) (gateway.ApprovalView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if tok != "good" {
 		return gateway.ApprovalView{}, gateway.ErrApprovalInvalid
 	}
 	if f.err != nil {
 		return f.view, f.err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.decisions = append(f.decisions, tok+"|"+note)
 	v := f.view
 	v.State = gateway.ApprovalRefused

@@ -197,7 +197,7 @@ func TestBrowserApproval(t *testing.T) {
 		wantContains(t, lang+" DOM", dom, "Séminaire annuel", `<textarea id="note" name="note"`, `<button class="button refuse"`)
 		shoot(t, bin, "approval-phone-"+lang+".png", url, 412, 915)
 		shoot(t, bin, "approval-desktop-"+lang+".png", url, 1280, 800)
-		f.err, f.view.State = gateway.ErrApprovalDone, gateway.ApprovalApproved
+		f.set(func(f *fakeApprovals) { f.err, f.view.State = gateway.ErrApprovalDone, gateway.ApprovalApproved })
 		shoot(t, bin, "approval-decided-"+lang+".png", url, 412, 600)
 	}
 }
