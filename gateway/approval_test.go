@@ -459,3 +459,35 @@ func subject(t *testing.T, r replyMail) string {
 	}
 	return plain(s)
 }
+
+// TestApprovalOneDate: one date of an accepted series moved outside the
+// hours waits for a facilitator alone; refused, only that date is
+// declined, and the rest of the series stays accepted.
+func TestApprovalOneDate(t *testing.T) {
+	h := newHarness(t, approvalOn)
+	if o := h.handle(weekly6("w-1", 0, 10, 0).bytes()); o.Action != gateway.ActionAccepted {
+		t.Fatalf("series: %+v", o)
+	}
+	early := meeting("REQUEST", "w-1", alice, 1, at(2026, 12, 8, 7, 0), at(2026, 12, 8, 8, 0))
+	early.Events[0].Lines = []string{"RECURRENCE-ID:20261208T090000Z"}
+	early.Events[0].Stamp = t0.Add(time.Minute)
+	n := len(h.st.outbox())
+	if o := h.handle(early.bytes()); o.Action != gateway.ActionPending {
+		t.Fatalf("the moved date: %+v", o)
+	}
+	_, refuse := approvalLinks(t, h, n)
+	n = len(h.st.outbox())
+	if _, err := h.g.DecideApproval(context.Background(), refuse, "Too early for the building."); err != nil {
+		t.Fatal(err)
+	}
+	r := decodeReply(t, mailTo(h, n, alice)[0].Raw)
+	if len(r.Cal.Events) != 1 || r.Cal.Events[0].RecurrenceID == nil || partStat(t, r.Cal.Events[0]) != "DECLINED" {
+		t.Fatalf("refusal reply: %d components, first %+v", len(r.Cal.Events), r.Cal.Events[0].RecurrenceID)
+	}
+	if b := h.booking("w-1", "20261215T090000Z"); b.Status != gateway.StatusAccepted {
+		t.Errorf("another date is %s", b.Status)
+	}
+	if b := h.booking("w-1", "20261208T090000Z"); b.Status != gateway.StatusDeclined {
+		t.Errorf("the refused date is %s", b.Status)
+	}
+}

@@ -232,7 +232,11 @@ func (g *Gateway) approve(ctx context.Context, tx Tx, c approvalClaim, pending [
 		return g.refuse(ctx, tx, c, pending, ReasonApprovalRefused, "the room is no longer configured")
 	}
 	status, _ := g.renderReplyTexts(MailView{Accepted: true}, g.langOf(b), "")
-	reply := g.answerStored(pending, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)})
+	whole, err := g.wholeMeeting(ctx, tx, pending)
+	if err != nil {
+		return err
+	}
+	reply := g.answerStored(pending, whole, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)})
 	now := g.opt.Now().UTC()
 	key := approvalKey(c, ApprovalApprove)
 	for i := range pending {
@@ -265,7 +269,11 @@ func (g *Gateway) refuse(ctx context.Context, tx Tx, c approvalClaim, pending []
 	room := g.opt.roomFor(b.Room)
 	var reply []byte
 	if room != nil {
-		reply = g.answerStored(pending, room, ical.ReplyItem{PartStat: "DECLINED", Comment: comment})
+		whole, err := g.wholeMeeting(ctx, tx, pending)
+		if err != nil {
+			return err
+		}
+		reply = g.answerStored(pending, whole, room, ical.ReplyItem{PartStat: "DECLINED", Comment: comment})
 	}
 	now := g.opt.Now().UTC()
 	why := "refused by a facilitator"
@@ -325,9 +333,11 @@ func (g *Gateway) auditApproval(ctx context.Context, tx Tx, key string, bs []Boo
 // requestReply builds the REPLY answering the bookings of one meeting
 // (the pending dates of an approval) with it's PARTSTAT, from the
 // request's own calendar so that every form (UID, RECURRENCE-ID, TZID) is
-// the organizer's: the master of a series answers for its dates, and each
-// date the request sent as an override of its own answers for itself.
-func (g *Gateway) requestReply(bs []Booking, room *Room, it ical.ReplyItem) ([]byte, error) {
+// the organizer's. When bs are all the dates the meeting holds (whole),
+// the master of a series answers for its dates; otherwise each date
+// answers for itself, so that the others keep their answer. Each date the
+// request sent as an override of its own answers for itself.
+func (g *Gateway) requestReply(bs []Booking, whole bool, room *Room, it ical.ReplyItem) ([]byte, error) {
 	b := &bs[0]
 	cal, err := ical.Parse(b.Request, ical.ParseOptions{Location: g.opt.Location})
 	if err != nil {
@@ -354,7 +364,7 @@ func (g *Gateway) requestReply(bs []Booking, room *Room, it ical.ReplyItem) ([]b
 		}
 	}
 	recurring := master != nil && master.IsRecurring()
-	if recurring {
+	if recurring && whole {
 		add(master)
 	}
 	for _, x := range bs {
@@ -363,6 +373,18 @@ func (g *Gateway) requestReply(bs []Booking, room *Room, it ical.ReplyItem) ([]b
 			add(ov)
 		case x.RecurrenceID == "" && master != nil && !recurring:
 			add(master)
+		case recurring && !whole:
+			// Some dates of the series stay as they were answered: this
+			// one is answered on its own.
+			rid, err := time.Parse(recurrenceKeyLayout, x.RecurrenceID)
+			if err != nil {
+				continue
+			}
+			n := len(items)
+			add(master)
+			if len(items) > n {
+				items[n].RecurrenceID = master.RecurrenceIDFor(rid)
+			}
 		}
 	}
 	if len(items) == 0 {
@@ -373,8 +395,8 @@ func (g *Gateway) requestReply(bs []Booking, room *Room, it ical.ReplyItem) ([]b
 
 // answerStored is requestReply, or, when the stored request cannot be
 // read again, a REPLY rebuilt from the first booking alone.
-func (g *Gateway) answerStored(bs []Booking, room *Room, it ical.ReplyItem) []byte {
-	reply, err := g.requestReply(bs, room, it)
+func (g *Gateway) answerStored(bs []Booking, whole bool, room *Room, it ical.ReplyItem) []byte {
+	reply, err := g.requestReply(bs, whole, room, it)
 	if err == nil {
 		return reply
 	}
@@ -387,6 +409,25 @@ func (g *Gateway) answerStored(bs []Booking, room *Room, it ical.ReplyItem) []by
 		r.RecurrenceID = t
 	}
 	return ical.BuildStoredReply(r, g.opt.Now(), g.opt.ProdID)
+}
+
+// wholeMeeting reports whether bs, bookings of one meeting, are every
+// date it holds: no other date of it is accepted or pending.
+func (g *Gateway) wholeMeeting(ctx context.Context, tx Tx, bs []Booking) (bool, error) {
+	all, err := tx.BookingsOf(ctx, bs[0].Organizer, bs[0].UID)
+	if err != nil {
+		return false, fmt.Errorf("read bookings: %w", err)
+	}
+	in := make(map[int64]bool, len(bs))
+	for _, b := range bs {
+		in[b.ID] = true
+	}
+	for _, b := range all {
+		if !in[b.ID] && (b.Status == StatusAccepted || b.Status == StatusPending) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // queueBookingReply queues a mail from a booking's room to its organizer,
