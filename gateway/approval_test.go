@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"net/url"
 	"regexp"
@@ -489,5 +490,24 @@ func TestApprovalOneDate(t *testing.T) {
 	}
 	if b := h.booking("w-1", "20261208T090000Z"); b.Status != gateway.StatusDeclined {
 		t.Errorf("the refused date is %s", b.Status)
+	}
+}
+
+// TestApprovalFlood: a flood of requests does not flood the facilitators:
+// past the hourly cap they wait on the operator page, unmailed.
+func TestApprovalFlood(t *testing.T) {
+	h := newHarness(t, approvalOn, func(o *gateway.Options) {
+		o.Policy.Approval = []string{"@coop.example"}
+		o.Policy.SenderRepliesPerHour = 1000
+	})
+	for i := range 40 {
+		s := tomorrow(8, 0).Add(time.Duration(i) * 24 * time.Hour)
+		iv := meeting("REQUEST", fmt.Sprintf("f-%d", i), fmt.Sprintf("m%d@coop.example", i), 0, s, s.Add(time.Hour))
+		if o := h.handle(iv.bytes()); o.Action != gateway.ActionPending {
+			t.Fatalf("request %d: %+v", i, o)
+		}
+	}
+	if n := len(mailTo(h, 0, facilitator)); n != 30 {
+		t.Errorf("%d mails to the facilitator, want the cap, 30", n)
 	}
 }

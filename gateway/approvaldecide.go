@@ -29,6 +29,10 @@ const KindApproval Kind = "approval"
 // maxApprovalNote bounds the facilitator's reason for a refusal.
 const maxApprovalNote = 500
 
+// approvalsPerHour caps the requests mailed to each facilitator in an
+// hour, all organizers together.
+const approvalsPerHour = 30
+
 // States of an approval (ApprovalView.State).
 const (
 	ApprovalPending   = "pending"
@@ -60,11 +64,22 @@ func (g *Gateway) askApproval(ctx context.Context, tx Tx, a *analysis, inv *invi
 	if err != nil || len(bs) == 0 {
 		return 0, err
 	}
+	sent, err := tx.CountOutbox(ctx, OutboxQuery{Kind: OutboxApproval, Since: g.opt.Now().Add(-time.Hour)})
+	if err != nil {
+		return 0, fmt.Errorf("count approval mails: %w", err)
+	}
+	if sent >= approvalsPerHour*len(g.opt.Relay.Facilitators) {
+		// A flood of requests does not flood the facilitators: these
+		// wait on the operator page, and are declined at their start.
+		g.log.Warn("approval not mailed: too many requests asked of the facilitators in the last hour",
+			"uid", inv.uid, "organizer", inv.organizer, "limit", approvalsPerHour)
+		return 0, nil
+	}
 	view := g.approvalMailView(bs)
 	view.ApprovalLinks = g.approvalLinks(a.nonce, bs[0].Start)
 	g.log.Info("approval asked of the facilitators", "uid", inv.uid, "organizer", inv.organizer,
 		"dates", len(bs), "rules", view.Approval)
-	return g.notifyFacilitators(ctx, tx, a.key, inv.uid, TmplApproval, view)
+	return g.notifyFacilitatorsAs(ctx, tx, a.key, inv.uid, OutboxApproval, TmplApproval, view)
 }
 
 // approvalMailView is the view of the facilitators' mail: the request's

@@ -16,6 +16,12 @@ const (
 // notifyFacilitators queues one mail per facilitator and returns how many.
 // uid is recorded with each (see Tx.RepliesSince).
 func (g *Gateway) notifyFacilitators(ctx context.Context, tx Tx, key, uid, tmpl string, view MailView) (int, error) {
+	return g.notifyFacilitatorsAs(ctx, tx, key, uid, "", tmpl, view)
+}
+
+// notifyFacilitatorsAs is notifyFacilitators for outbox rows of a kind
+// (OutboxMail.Kind), so that they can be counted.
+func (g *Gateway) notifyFacilitatorsAs(ctx context.Context, tx Tx, key, uid, kind, tmpl string, view MailView) (int, error) {
 	if len(g.opt.Relay.Facilitators) == 0 {
 		return 0, nil
 	}
@@ -24,7 +30,7 @@ func (g *Gateway) notifyFacilitators(ctx context.Context, tx Tx, key, uid, tmpl 
 		return 0, fmt.Errorf("render %s mail: %w", tmpl, err)
 	}
 	for _, to := range g.opt.Relay.Facilitators {
-		if err := g.queueNotice(ctx, tx, key, uid, g.opt.relayFrom(), Address{Addr: to}, text); err != nil {
+		if err := g.queueNoticeAs(ctx, tx, key, uid, kind, g.opt.relayFrom(), Address{Addr: to}, text); err != nil {
 			return 0, err
 		}
 	}
@@ -46,10 +52,15 @@ func (g *Gateway) alertFacilitators(ctx context.Context, tx Tx, key, tmpl string
 
 // queueNotice queues one automatic mail (not a reply to anyone).
 func (g *Gateway) queueNotice(ctx context.Context, tx Tx, key, uid string, from, to Address, text Rendered) error {
+	return g.queueNoticeAs(ctx, tx, key, uid, "", from, to, text)
+}
+
+// queueNoticeAs is queueNotice for a row of a kind.
+func (g *Gateway) queueNoticeAs(ctx context.Context, tx Tx, key, uid, kind string, from, to Address, text Rendered) error {
 	now := g.opt.Now()
 	raw := composeNotice(from, to, text, now)
 	m := OutboxMail{MessageKey: key, UID: uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC()}
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: kind}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue mail: %w", err)
 	}

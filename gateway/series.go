@@ -72,7 +72,7 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	}
 	unchanged := g.seriesUnchanged(inv, p)
 	out, err = g.answerSeries(ctx, tx, a, inv, out, p.dates, unchanged)
-	if err == nil && a.nonce != "" {
+	if err == nil && a.nonce != "" && out.Queued > 0 { // none when the limits on replies held the member's back
 		n, err := g.askApproval(ctx, tx, a, inv)
 		out.Queued += n
 		return out, err

@@ -109,7 +109,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	if out, err = g.answer(ctx, tx, a, inv, out, tmpl, view, items); err != nil {
 		return out, err
 	}
-	if a.nonce != "" {
+	if a.nonce != "" && out.Queued > 0 { // none when the limits on replies held the member's back
 		n, err := g.askApproval(ctx, tx, a, inv)
 		out.Queued += n
 		return out, err

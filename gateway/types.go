@@ -204,6 +204,7 @@ const (
 	OutboxReply      = "reply"      // an answer to a member's invitation
 	OutboxOutsider   = "outsider"   // an answer to somebody who may not book
 	OutboxUnreadable = "unreadable" // the answer to an invitation that could not be read
+	OutboxApproval   = "approval"   // a request asked of the facilitators
 )
 
 // OutboxQuery selects outbox rows created at or after Since; each of UID,
