@@ -461,7 +461,8 @@ func (g *Gateway) queueBookingReply(ctx context.Context, tx Tx, key string, b *B
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue reply: %w", err)
 	}
-	return nil
+	return g.zoomHold(ctx, tx, &m, tmpl, b.Organizer, b.UID, heldData{Key: key, Lang: g.langOf(b), View: view,
+		From: from, To: to, Calendar: reply, InReplyTo: b.MessageID})
 }
 
 // ExpireApprovals declines the requests no facilitator answered before

@@ -16,6 +16,8 @@ type Gateway struct {
 	kick chan struct{}
 	// waiting holds the messages whose decision could not be recorded.
 	waiting waitList
+	// zoom is Zoom API mode's state; nil when it is off.
+	zoom *zoomState
 }
 
 // New returns a Gateway. See Options for the required fields.
@@ -24,7 +26,11 @@ func New(opt Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}, nil
+	g := &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}
+	if err := g.setupZoom(); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 // Outcome is what happened to one message. Its JSON form is the line

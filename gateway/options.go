@@ -133,6 +133,9 @@ type Options struct {
 	// (or found already decided), with how long it took. It must be quick
 	// and safe for concurrent use; metrics hang here.
 	OnOutcome func(Outcome, time.Duration)
+	// Zoom switches Zoom API mode on (see ZoomOptions); nil keeps the
+	// fixed rooms only.
+	Zoom *ZoomOptions
 }
 
 // withDefaults fills zero values with sensible defaults and checks the

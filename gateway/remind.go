@@ -114,7 +114,11 @@ func (g *Gateway) queueReminder(ctx context.Context, tx Tx, r Reminder, now time
 		if r.Kind == ReminderRecording {
 			tmpl = TmplRecordingReminder
 		}
-		text, err := g.renderSafe(g.langOf(b), tmpl, g.reminderView(b, room))
+		tmpl, view, err := g.zoomReminder(ctx, tx, b, tmpl, g.reminderView(b, room))
+		if err != nil {
+			return false, err
+		}
+		text, err := g.renderSafe(g.langOf(b), tmpl, view)
 		if err != nil {
 			// The others still go; this one is tried again next round.
 			g.log.Error("reminder not queued: its mail does not render", "kind", r.Kind, "uid", b.UID,

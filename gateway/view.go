@@ -134,6 +134,9 @@ type MailView struct {
 	// Relay is what the relay and reminder templates show (code, alert,
 	// recording, reminder, recording-reminder, chat); zero elsewhere.
 	Relay RelayView
+
+	// Zoom is what Zoom API mode's templates show; zero elsewhere.
+	Zoom ZoomView
 }
 
 // Rendered is a mail text produced from a template.

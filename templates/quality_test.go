@@ -12,7 +12,9 @@ import (
 // memberMails are the templates members read; the others go to the
 // facilitators (codes, alerts) or are not mails (comment).
 var memberMails = []string{gateway.TmplAccept, gateway.TmplDecline, gateway.TmplUpdate, gateway.TmplCancelled,
-	gateway.TmplReminder, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplPending}
+	gateway.TmplReminder, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplPending, gateway.TmplZoomAccept,
+	gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
+	gateway.TmplZoomReleased, gateway.TmplZoomReminder}
 
 // everyView renders every template of a language with every sample view
 // and every decline reason.

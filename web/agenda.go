@@ -251,6 +251,9 @@ func (s *Server) nav(a access, current string) []link {
 	pages := []link{{"title.agenda", agenda, false}, {"title.operator", index, false},
 		{"title.audit", dir + "audit", false}, {"title.outbox", dir + "outbox", false},
 		{"title.rejected", dir + "rejected", false}}
+	if s.opt.Zoom != nil && s.opt.Zoom.Store != nil {
+		pages = append(pages, link{"title.zoom", dir + "zoom", false})
+	}
 	for i := range pages {
 		pages[i].Current = pages[i].Label == current
 		pages[i].URL = a.link(pages[i].URL, nil)

@@ -39,6 +39,12 @@ type Metrics struct {
 	store atomic.Pointer[Store]
 	// inbox reads the oldest waiting message of the latest gateway.
 	inbox atomic.Pointer[inboxWatch]
+
+	// zoom counts Zoom API mode's work, zoomStore is the latest Server's
+	// store of Zoom jobs (zoommetrics.go).
+	zoom                    *ZoomMetrics
+	zoomOnce, zoomStoreOnce sync.Once
+	zoomStore               atomic.Pointer[ZoomStore]
 }
 
 // NewMetrics returns metrics registered in a registry of their own, with

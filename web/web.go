@@ -94,6 +94,9 @@ type Options struct {
 	// Approvals carries out the facilitators' approval links on
 	// /approval; nil: the route answers 404.
 	Approvals Approvals
+	// Zoom serves Zoom API mode's pages (start links, recordings, the
+	// webhook, the operator's section); nil when the mode is off.
+	Zoom *ZoomOptions
 }
 
 // Server is the web front end. It is an http.Handler, safe for concurrent
@@ -179,6 +182,7 @@ func (s *Server) routes() {
 		m.HandleFunc("GET /approval", s.approvalGET)
 		m.HandleFunc("POST /approval", s.approvalPOST)
 	}
+	s.zoomRoutes(m)
 	s.mux = m
 }
 

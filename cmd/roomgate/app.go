@@ -37,6 +37,10 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 	store.SetMaxBookingLength(cfg.Policy.MaxDuration.Duration)
 	opt := cfg.gatewayOptions()
 	opt.Store, opt.Renderer, opt.Logger, opt.Now = store, tmpl, log, now
+	if opt.Zoom, err = cfg.zoomGateway(store, log); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("zoom_api: %w", err)
+	}
 	for _, e := range edit {
 		e(&opt)
 	}

@@ -102,7 +102,7 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 // serveWith runs the daemon with one configuration, logger and metrics
 // until ctx is done.
 func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.Metrics) error {
-	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = metrics.ObserveOutcome })
+	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = metrics.ObserveOutcome }, zoomMetrics(metrics))
 	if err != nil {
 		return err
 	}
@@ -134,6 +134,7 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 		{"reminders", a.gw.RunReminders},
 		{"open series", func(ctx context.Context) error { return a.gw.RunSeries(ctx, 15*time.Minute) }},
 		{"retention", func(ctx context.Context) error { return runRetention(ctx, a.store, cfg.keepSent(), log) }},
+		{"zoom", a.gw.RunZoom},
 	}
 	errs := make([]error, len(loops)+1)
 	var wg sync.WaitGroup

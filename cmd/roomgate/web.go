@@ -45,6 +45,7 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(
 	if len(cfg.Policy.Approval) > 0 {
 		opt.Approvals = a.gw
 	}
+	opt.Zoom = a.zoomWeb()
 	h, err := web.New(opt)
 	if err != nil {
 		return nil, err

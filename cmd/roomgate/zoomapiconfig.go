@@ -9,15 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/zoomapi"
 )
 
-// ZoomAPIConfig is the [zoom_api] section: Zoom API mode (preview), off
-// by default. With a Server-to-Server OAuth app on the account, roomgate
-// can give each booking a meeting of its own, keep recordings, report
-// attendance and release no-shows. So far only the client, the
-// configuration and `roomgate check` exist; the switches are read and
-// validated for the integration to come.
+// ZoomAPIConfig is the [zoom_api] section: Zoom API mode, off by
+// default. With a Server-to-Server OAuth app on the account, roomgate
+// gives each booking a meeting of its own (per_booking_meetings), start
+// links instead of the host key, keeps recordings, reports attendance and
+// releases no-shows (see zoomapiserve.go for the wiring).
 type ZoomAPIConfig struct {
 	Enabled bool `toml:"enabled"`
 	// The app's credentials; each also from a file or the environment
@@ -50,6 +50,20 @@ type ZoomAPIConfig struct {
 
 	WebhookSecret     string `toml:"webhook_secret"`
 	WebhookSecretFile string `toml:"webhook_secret_file"`
+
+	// PublicURL is the web server's address as members reach it, for the
+	// start and recordings links.
+	PublicURL string `toml:"public_url"`
+	// PollInterval is how often live meetings are looked at.
+	PollInterval Duration `toml:"poll_interval"`
+	// Overrun is end, warn or off; OverrunWarning how long before the next
+	// booking an overrunning meeting's organizer is warned.
+	Overrun        string   `toml:"overrun"`
+	OverrunWarning Duration `toml:"overrun_warning"`
+
+	// Tests only: adjust the client (clock, waits) and the job interval.
+	clientEdit  func(*zoomapi.Options)
+	jobInterval time.Duration
 
 	// arriveEarly is [policy] arrive_early: start links open that long
 	// before a booking.
@@ -91,6 +105,11 @@ func (z *ZoomAPIConfig) setDefaults() {
 	def(&z.CreateTimeout, 30*time.Second)
 	def(&z.ReleaseAfter, 15*time.Minute)
 	def(&z.RecordingsKeep, 30*24*time.Hour)
+	def(&z.PollInterval, time.Minute)
+	def(&z.OverrunWarning, 5*time.Minute)
+	if strings.TrimSpace(z.Overrun) == "" {
+		z.Overrun = gateway.OverrunEnd
+	}
 	s := &z.MeetingSettings
 	defBool := func(b **bool, v bool) {
 		if *b == nil {
@@ -182,6 +201,19 @@ func (z *ZoomAPIConfig) validateFeatures(web bool, bad func(string, ...any)) {
 	needs(z.Webhook, "webhook", z.WebhookSecret != "",
 		"webhook_secret (the app's secret token; webhook_secret, webhook_secret_file or ROOMGATE_ZOOM_WEBHOOK_SECRET)")
 	needs(z.Webhook, "webhook", web, "the web server ([http] listen)")
+	needs(z.StartLinks, "start_links", z.PublicURL != "", "public_url (the web server's address as members reach it)")
+	needs(z.Recordings, "recordings", z.PublicURL != "", "public_url (the web server's address as members reach it)")
+	if z.PublicURL != "" && !secureURL(z.PublicURL) {
+		bad("zoom_api.public_url must be an https:// URL (http only on a loopback address)")
+	}
+	switch z.Overrun {
+	case gateway.OverrunEnd, gateway.OverrunWarn, gateway.OverrunOff:
+	default:
+		bad("zoom_api.overrun: %q is not end, warn or off", z.Overrun)
+	}
+	if z.PollInterval.Duration < 10*time.Second {
+		bad("zoom_api.poll_interval: at least 10s (Zoom's rate limits)")
+	}
 	if z.CreateTimeout.Duration <= 0 || z.ReleaseAfter.Duration <= 0 || z.RecordingsKeep.Duration <= 0 {
 		bad("zoom_api: create_timeout, release_after and recordings_keep must be positive")
 	}

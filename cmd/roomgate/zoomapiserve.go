@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"codeberg.org/opteos/roomgate/db"
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/web"
+	"codeberg.org/opteos/roomgate/zoomapi"
+)
+
+// zoomGateway returns the gateway's Zoom API mode options, nil unless
+// [zoom_api] enabled and per_booking_meetings are on: the other features
+// all hang on a meeting per booking.
+func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOptions, error) {
+	z := &c.ZoomAPI
+	if !z.Enabled || !z.PerBookingMeetings {
+		return nil, nil
+	}
+	o := z.clientOptions(log)
+	if z.clientEdit != nil {
+		z.clientEdit(&o)
+	}
+	cl, err := zoomapi.New(o)
+	if err != nil {
+		return nil, err
+	}
+	settings := z.meetingSettings()
+	return &gateway.ZoomOptions{API: &zoomAdapter{c: cl, user: z.User, settings: settings}, Store: store,
+		CreateTimeout: z.CreateTimeout.Duration, StartLinks: z.StartLinks, LinkKey: z.linkKey(), PublicURL: z.PublicURL,
+		ArriveEarly: z.arriveEarly, Recordings: z.Recordings, RecordingsDir: z.RecordingsDir,
+		RecordingsKeep: z.RecordingsKeep.Duration, Attendance: z.Attendance, WaitingRoom: *settings.WaitingRoom,
+		ReleaseNoShows: z.ReleaseNoShows, ReleaseAfter: z.ReleaseAfter.Duration, Overrun: z.Overrun,
+		OverrunWarning: z.OverrunWarning.Duration, PollInterval: z.PollInterval.Duration, JobInterval: z.jobInterval}, nil
+}
+
+// zoomMetrics counts Zoom API mode's work in the daemon's metrics.
+func zoomMetrics(m *web.Metrics) func(*gateway.Options) {
+	return func(o *gateway.Options) {
+		if o.Zoom != nil {
+			o.Zoom.Metrics = m.Zoom()
+		}
+	}
+}
+
+// zoomWeb returns what the web server serves of Zoom API mode: start
+// links, the recordings' copies, the operator's section and Zoom's
+// webhook; nil when the mode is off.
+func (a *app) zoomWeb() *web.ZoomOptions {
+	z := &a.cfg.ZoomAPI
+	if !z.Enabled || !z.PerBookingMeetings {
+		return nil
+	}
+	o := &web.ZoomOptions{Store: a.store}
+	if z.StartLinks {
+		o.Start = a.gw.ZoomStartURL
+	}
+	if z.Recordings {
+		o.RecordingsDir = z.RecordingsDir
+	}
+	if z.Webhook {
+		h, err := zoomapi.NewWebhookHandler(zoomapi.WebhookOptions{Secret: zoomapi.Secret(z.WebhookSecret),
+			Logger: a.log, OnEvent: a.zoomEvent})
+		if err != nil {
+			a.log.Error("zoom webhook not served", "err", err)
+		} else {
+			o.Webhook = h
+		}
+	}
+	return o
+}
+
+// zoomEvent hands a verified webhook event of the account to the gateway.
+func (a *app) zoomEvent(ctx context.Context, e *zoomapi.Event) error {
+	ev := gateway.ZoomEvent{Name: e.Name, At: e.Time()}
+	var account string
+	switch e.Name {
+	case zoomapi.EventMeetingStarted, zoomapi.EventMeetingEnded:
+		acc, m, err := e.Meeting()
+		if err != nil {
+			return nil // unreadable: nothing to do, and Zoom must not send it again
+		}
+		account, ev.MeetingID, ev.UUID, ev.Topic = acc, int64(m.ID), m.UUID, m.Topic
+	case zoomapi.EventRecordingCompleted:
+		acc, r, err := e.Recording()
+		if err != nil {
+			return nil
+		}
+		account, ev.MeetingID, ev.UUID, ev.Topic = acc, int64(r.ID), r.UUID, r.Topic
+	default:
+		return nil
+	}
+	if account != a.cfg.ZoomAPI.AccountID {
+		a.log.Warn("zoom webhook: an event of another account ignored")
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second) // Zoom waits three seconds
+	defer cancel()
+	return a.gw.HandleZoomEvent(ctx, ev)
+}

@@ -1,0 +1,184 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
+)
+
+// Attendance report: after a booking's meeting ends, its organizer gets
+// the participants report (who joined, when, until when) as a table and
+// as a CSV file attached.
+
+// zoomReportWait is how long after the end the report is waited for.
+const zoomReportWait = 24 * time.Hour
+
+// zoomAttendance is the attendance job of a booking.
+func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
+	z := g.zoom.opt
+	b, m, err := z.Store.ZoomBooking(ctx, j.BookingID)
+	if err != nil {
+		return err
+	}
+	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated {
+		return g.zoomFinish(ctx, j)
+	}
+	now := g.opt.Now()
+	if now.Before(b.End) {
+		return &zoomLater{at: b.End.Add(zoomSettle), why: "the meeting has not ended"}
+	}
+	ps, err := z.API.Participants(ctx, m.MeetingID)
+	if errors.Is(err, ErrZoomNotFound) {
+		if now.After(b.End.Add(zoomReportWait)) {
+			return g.zoomFinish(ctx, j) // the meeting never took place
+		}
+		return &zoomLater{at: now.Add(zoomRecordingsRetry), why: "no report yet"}
+	}
+	if err != nil {
+		return err
+	}
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		first, err := ztx.ZoomAlertOnce(ctx, "attendance-mail:"+strconv.FormatInt(b.ID, 10), now.UTC())
+		if err != nil {
+			return err
+		}
+		if first && len(ps) > 0 && !g.mustNotAnswer(b.Organizer) {
+			if err := g.queueAttendance(ctx, tx, b, ps); err != nil {
+				return err
+			}
+		}
+		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, now.UTC())
+		return err
+	})
+}
+
+// queueAttendance queues the report mail of booking b.
+func (g *Gateway) queueAttendance(ctx context.Context, tx Tx, b *Booking, ps []ZoomParticipant) error {
+	v := g.zoomBookingView(b)
+	v.Zoom = g.zoomBaseView()
+	v.Zoom.Attendance = g.attendees(ps)
+	text, err := g.opt.Renderer.Render(v.Lang, TmplZoomAttendance, v)
+	if err != nil {
+		return fmt.Errorf("render %s mail: %w", TmplZoomAttendance, err)
+	}
+	name := attendanceFile[v.Lang] + b.Start.In(g.opt.Location).Format("2006-01-02") + ".csv"
+	now := g.opt.Now()
+	from, to := g.roomSender(b), Address{Name: b.OrganizerName, Addr: b.Organizer}
+	raw := composeWithFile(composeInput{From: from, To: to, Text: text, Date: now, AutoSubmitted: "auto-generated"},
+		name, "text/csv; charset=UTF-8", attendanceCSV(v.Lang, v.Zoom.Attendance))
+	m := OutboxMail{MessageKey: "zoom-attendance:" + strconv.FormatInt(b.ID, 10), From: from.Addr, To: []string{to.Addr},
+		Raw: raw, Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC()}
+	if err := tx.Enqueue(ctx, &m); err != nil {
+		return fmt.Errorf("queue mail: %w", err)
+	}
+	return nil
+}
+
+// attendees turns the report into rows for people, by join time.
+func (g *Gateway) attendees(ps []ZoomParticipant) []ZoomAttendeeView {
+	loc := g.opt.Location
+	out := make([]ZoomAttendeeView, 0, len(ps))
+	for _, p := range ps {
+		mins := 0
+		if p.Leave.After(p.Join) {
+			mins = int((p.Leave.Sub(p.Join) + 30*time.Second) / time.Minute)
+		}
+		out = append(out, ZoomAttendeeView{Name: storedText(p.Name, 200), Email: storedText(p.Email, 254),
+			Time: Slot{p.Join.In(loc), p.Leave.In(loc)}, Minutes: mins})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Start.Before(out[j].Time.Start) })
+	return out
+}
+
+// The CSV file's name and header, per language.
+var (
+	attendanceFile = map[string]string{"fr": "presences-", "en": "attendance-"}
+	attendanceHead = map[string][]string{
+		"fr": {"Nom", "Adresse", "Arrivée", "Départ", "Minutes"},
+		"en": {"Name", "E-mail", "Joined", "Left", "Minutes"},
+	}
+)
+
+// attendanceCSV writes the report as CSV (RFC 4180), times in the display
+// zone. A cell that a spreadsheet would read as a formula is quoted with
+// an apostrophe: a participant's name is anyone's to choose.
+func attendanceCSV(lang string, rows []ZoomAttendeeView) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	head := attendanceHead[lang]
+	if head == nil {
+		head = attendanceHead["en"]
+	}
+	_ = w.Write(head)
+	for _, r := range rows {
+		_ = w.Write([]string{csvCell(r.Name), csvCell(r.Email), r.Time.Start.Format("2006-01-02 15:04"),
+			r.Time.End.Format("2006-01-02 15:04"), strconv.Itoa(r.Minutes)})
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// composeWithFile writes a mail as compose does, with a file attached:
+// multipart/mixed holding the multipart/alternative text and HTML, then
+// the file (RFC 2183 Content-Disposition: attachment).
+func composeWithFile(in composeInput, name, ctype string, data []byte) []byte {
+	var h gomail.Header
+	h.SetAddressList("From", []*gomail.Address{{Name: displayName(in.From.Name), Address: in.From.Addr}})
+	h.SetAddressList("To", []*gomail.Address{{Name: displayName(in.To.Name), Address: in.To.Addr}})
+	h.SetSubject(headerText(in.Text.Subject))
+	h.SetDate(in.Date)
+	h.SetMessageID(newMessageID(in.From.Addr))
+	h.Set("Auto-Submitted", in.AutoSubmitted)
+	h.Set("X-Auto-Response-Suppress", "All")
+	h.Set("Precedence", "bulk")
+	h.SetContentType("multipart/mixed", map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	var b bytes.Buffer
+	w, err := message.CreateWriter(&b, h.Header)
+	if err != nil {
+		panic(fmt.Sprintf("compose: %v", err))
+	}
+	var ah message.Header
+	ah.SetContentType("multipart/alternative", map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	alt, err := w.CreatePart(ah)
+	if err != nil {
+		panic(fmt.Sprintf("compose part: %v", err))
+	}
+	writePart(alt, "text/plain; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.Text)))
+	if in.Text.HTML != "" {
+		writePart(alt, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
+	}
+	alt.Close()
+	var fh message.Header
+	fh.Set("Content-Type", ctype)
+	fh.Set("Content-Transfer-Encoding", "base64")
+	fh.SetContentDisposition("attachment", map[string]string{"filename": name})
+	fw, err := w.CreatePart(fh)
+	if err != nil {
+		panic(fmt.Sprintf("compose part: %v", err))
+	}
+	fw.Write(data)
+	fw.Close()
+	w.Close()
+	return b.Bytes()
+}

@@ -1,0 +1,190 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The accept mail of Zoom API mode waits, in the outbox, for the links of
+// its meetings: it is queued with the fixed room's details, as always,
+// but due only CreateTimeout later. When the meetings exist before, it is
+// written again with their links and leaves at once; otherwise it leaves
+// as it is, and a second mail gives the links once they exist.
+
+// heldData is what a held accept mail is made of, kept to write it again.
+type heldData struct {
+	Key        string // the message it answers
+	Lang       string
+	View       MailView
+	From, To   Address
+	Calendar   []byte
+	InReplyTo  string
+	References []string
+}
+
+// zoomHold holds the accept mail m, just queued for the meeting
+// (organizer, uid), until its meetings exist. Only accept mails are
+// held, and only in Zoom API mode.
+func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, tmpl, organizer, uid string, d heldData) error {
+	if g.zoom == nil || tmpl != TmplAccept {
+		return nil
+	}
+	ztx, err := zoomTx(tx)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("hold the accept mail: %w", err)
+	}
+	deadline := g.opt.Now().Add(g.zoom.opt.CreateTimeout).UTC().Truncate(time.Microsecond)
+	h := HeldMail{OutboxID: m.ID, Organizer: organizer, UID: uid, Deadline: deadline, State: "held", Data: data}
+	if err := ztx.HoldMail(ctx, h); err != nil {
+		return err
+	}
+	m.NextAttempt = deadline
+	// An edit of a meeting whose dates all have a meeting already need
+	// not wait.
+	return g.zoomResolve(ctx, tx, ztx, h)
+}
+
+// zoomAnnounce tells the organizer of b that its meeting exists: through
+// the accept mails held for b's meeting, or a mail of its own.
+func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx ZoomTx, b *Booking) error {
+	hs, err := ztx.HeldMails(ctx, b.Organizer, b.UID)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if err := g.zoomResolve(ctx, tx, ztx, h); err != nil {
+			return err
+		}
+	}
+	if len(hs) > 0 || g.mustNotAnswer(b.Organizer) || g.opt.roomFor(b.Room) == nil {
+		return nil
+	}
+	m, err := ztx.ZoomMeeting(ctx, b.ID)
+	if err != nil || m == nil {
+		return err
+	}
+	return g.queueZoomLink(ctx, tx, "zoom-link:"+strconv.FormatInt(b.ID, 10), g.zoomBookingView(b),
+		[]ZoomMeetingView{g.zoomMeetingView(b, m)})
+}
+
+// zoomResolve releases the held mail h once every accepted date of its
+// meeting has its Zoom meeting: written again with their links when it
+// has not left yet, or else followed by a second mail.
+func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx ZoomTx, h HeldMail) error {
+	views, ready, err := g.zoomMeetingsOf(ctx, tx, ztx, h.Organizer, h.UID)
+	if err != nil || !ready {
+		return err
+	}
+	now := g.opt.Now().UTC()
+	var d heldData
+	if err := json.Unmarshal(h.Data, &d); err != nil || len(views) == 0 {
+		_, rerr := ztx.ReleaseHeldMail(ctx, h, nil, now)
+		return rerr
+	}
+	view := d.View
+	g.zoomFill(&view, views)
+	text, err := g.opt.Renderer.Render(d.Lang, TmplZoomAccept, view)
+	if err != nil {
+		return fmt.Errorf("render %s mail: %w", TmplZoomAccept, err)
+	}
+	raw := composeReply(composeInput{From: d.From, To: d.To, Text: text, Calendar: d.Calendar,
+		InReplyTo: d.InReplyTo, References: d.References, Date: now})
+	replaced, err := ztx.ReleaseHeldMail(ctx, h, raw, now)
+	if err != nil {
+		return err
+	}
+	g.log.Info("zoom meetings ready for an accept mail", "uid", h.UID, "organizer", h.Organizer,
+		"meetings", len(views), "in_the_accept_mail", replaced)
+	if replaced {
+		return nil
+	}
+	return g.queueZoomLink(ctx, tx, d.Key, d.View, views)
+}
+
+// zoomMeetingsOf returns the meetings of the accepted dates of the
+// meeting (organizer, uid) that have not ended; ready is false while one
+// of them has none yet.
+func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx ZoomTx, organizer, uid string) ([]ZoomMeetingView, bool, error) {
+	bs, err := tx.BookingsOf(ctx, organizer, uid)
+	if err != nil {
+		return nil, false, err
+	}
+	now := g.opt.Now()
+	var views []ZoomMeetingView
+	for i := range bs {
+		b := &bs[i]
+		if b.Status != StatusAccepted || !b.End.After(now) {
+			continue
+		}
+		m, err := ztx.ZoomMeeting(ctx, b.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		if m == nil || m.State != ZoomCreated {
+			return nil, false, nil
+		}
+		views = append(views, g.zoomMeetingView(b, m))
+	}
+	return views, true, nil
+}
+
+// zoomFill gives a view the meetings, and drops the host key when
+// members start their meetings with start links.
+func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
+	v.Zoom = g.zoomBaseView()
+	v.Zoom.Meetings = meetings
+	if g.zoom.opt.StartLinks {
+		v.HostKey = ""
+	}
+}
+
+// queueZoomLink queues the mail giving an organizer the links of
+// meetings made after their accept mail left.
+func (g *Gateway) queueZoomLink(ctx context.Context, tx Tx, key string, view MailView, meetings []ZoomMeetingView) error {
+	g.zoomFill(&view, meetings)
+	text, err := g.opt.Renderer.Render(view.Lang, TmplZoomLink, view)
+	if err != nil {
+		return fmt.Errorf("render %s mail: %w", TmplZoomLink, err)
+	}
+	from := Address{Name: view.Room.Name, Addr: view.Room.Address}
+	return g.queueNotice(ctx, tx, key, "", from, Address{Name: view.OrganizerName, Addr: view.Organizer}, text)
+}
+
+// zoomBookingView is the view of a mail about one booking: its title,
+// slot, room and the facilitators' contact.
+func (g *Gateway) zoomBookingView(b *Booking) MailView {
+	room := Room{Name: b.Room, Address: b.Room}
+	if r := g.opt.roomFor(b.Room); r != nil {
+		room = *r
+	}
+	v := g.reminderView(b, &room)
+	if g.zoom.opt.StartLinks {
+		v.HostKey = ""
+	}
+	return v
+}
+
+// zoomReminder turns the reminder of a booking that has its own meeting
+// into TmplZoomReminder; other reminders are left as they are.
+func (g *Gateway) zoomReminder(ctx context.Context, tx Tx, b *Booking, tmpl string, v MailView) (string, MailView, error) {
+	if g.zoom == nil || tmpl != TmplReminder {
+		return tmpl, v, nil
+	}
+	ztx, err := zoomTx(tx)
+	if err != nil {
+		return tmpl, v, err
+	}
+	m, err := ztx.ZoomMeeting(ctx, b.ID)
+	if err != nil || m == nil || m.State != ZoomCreated {
+		return tmpl, v, err
+	}
+	g.zoomFill(&v, []ZoomMeetingView{g.zoomMeetingView(b, m)})
+	return TmplZoomReminder, v, nil
+}

@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Recordings kept: after a booking's meeting ends, its cloud recordings
+// are copied into RecordingsDir/<booking ID>/ (each file streamed to a
+// temporary file, its size checked against Zoom's, its checksum checked
+// on disk, then renamed into place), the organizer is mailed a link that
+// works RecordingsKeep, and only then are they moved to Zoom's trash. A
+// file that fails to copy keeps everything on Zoom and the job tries
+// again.
+
+// Waits of the recordings job.
+const (
+	zoomRecordingsWait  = 48 * time.Hour   // after the end, give up looking for recordings
+	zoomRecordingsRetry = 15 * time.Minute // look again for recordings not there yet
+	zoomProcessingRetry = 10 * time.Minute // look again at files Zoom is still processing
+)
+
+// zoomRecordings is the recordings job of a booking.
+func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
+	z := g.zoom.opt
+	b, m, err := z.Store.ZoomBooking(ctx, j.BookingID)
+	if err != nil {
+		return err
+	}
+	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated {
+		return g.zoomFinish(ctx, j)
+	}
+	now := g.opt.Now()
+	if now.Before(b.End) {
+		return &zoomLater{at: b.End.Add(zoomSettle), why: "the meeting has not ended"}
+	}
+	uuid, files, err := z.API.Recordings(ctx, m.MeetingID)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		if now.After(b.End.Add(zoomRecordingsWait)) {
+			return g.zoomFinish(ctx, j)
+		}
+		return &zoomLater{at: now.Add(zoomRecordingsRetry), why: "no cloud recording yet"}
+	}
+	for _, f := range files {
+		if !f.Completed {
+			return &zoomLater{at: now.Add(zoomProcessingRetry), why: "Zoom is still processing the recording"}
+		}
+	}
+	if err := g.copyRecordings(ctx, b, files); err != nil {
+		return err
+	}
+	if err := g.mailRecordings(ctx, b, m); err != nil {
+		return err
+	}
+	// Every file is copied and verified, and the organizer told: only now
+	// may Zoom's copies go (to its trash, from which it can still be
+	// restored for 30 days).
+	if uuid == "" {
+		uuid = strconv.FormatInt(m.MeetingID, 10) // its last instance
+	}
+	if err := z.API.TrashRecordings(ctx, uuid); err != nil {
+		return fmt.Errorf("trash the recordings (copies verified): %w", err)
+	}
+	g.log.Info("zoom recordings copied and trashed", "booking_id", b.ID, "files", len(files))
+	return g.zoomFinish(ctx, j)
+}
+
+// copyRecordings copies every file not copied yet, recording each copy
+// once verified.
+func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFile) error {
+	z := g.zoom.opt
+	have, err := z.Store.ZoomRecordings(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
+	for _, r := range have {
+		done[r.FileID] = r.DeletedAt.IsZero()
+	}
+	dir := filepath.Join(z.RecordingsDir, strconv.FormatInt(b.ID, 10))
+	for i, f := range files {
+		if done[f.ID] {
+			continue
+		}
+		name := g.recordingName(b, f, i)
+		c, err := z.API.Download(ctx, f, dir, name)
+		if err != nil {
+			z.Metrics.ZoomEvent("recording_copy_failed")
+			return fmt.Errorf("copy recording %s: %w", name, err)
+		}
+		r := ZoomRecording{BookingID: b.ID, FileID: f.ID, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
+			ExpiresAt: b.End.Add(z.RecordingsKeep).UTC()}
+		err = g.opt.Store.Update(ctx, func(tx Tx) error {
+			ztx, err := zoomTx(tx)
+			if err != nil {
+				return err
+			}
+			return ztx.SaveZoomRecording(ctx, &r)
+		})
+		if err != nil {
+			return err
+		}
+		z.Metrics.ZoomRecordingCopied(c.Size)
+	}
+	return nil
+}
+
+// recordingName is the file name of a copy: date, time, kind, a piece of
+// Zoom's file ID (two files may be of one kind) and the extension, in
+// letters, digits, "-", "_" and "." only.
+func (g *Gateway) recordingName(b *Booking, f ZoomFile, i int) string {
+	kind := f.RecordingType
+	if kind == "" {
+		kind = f.Type
+	}
+	id := f.ID
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	if id == "" {
+		id = strconv.Itoa(i + 1)
+	}
+	ext := strings.ToLower(f.Extension)
+	if ext == "" {
+		ext = "bin"
+	}
+	name := fmt.Sprintf("%s_%s_%s.%s", b.Start.In(g.opt.Location).Format("2006-01-02_1504"), kind, id, ext)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// mailRecordings mails the organizer the link to the copies, once.
+func (g *Gateway) mailRecordings(ctx context.Context, b *Booking, m *ZoomMeeting) error {
+	z := g.zoom.opt
+	recs, err := z.Store.ZoomRecordings(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		first, err := ztx.ZoomAlertOnce(ctx, "recordings-mail:"+strconv.FormatInt(b.ID, 10), g.opt.Now().UTC())
+		if err != nil || !first {
+			return err
+		}
+		token := newToken()
+		m.RecordingsToken, m.RecordingsUntil = TokenHash(token), b.End.Add(z.RecordingsKeep).UTC()
+		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+			return err
+		}
+		if g.mustNotAnswer(b.Organizer) {
+			return nil
+		}
+		v := g.zoomBookingView(b)
+		v.Zoom = g.zoomBaseView()
+		v.Zoom.RecordingsURL = strings.TrimRight(z.PublicURL, "/") + "/recordings/" + token
+		v.Zoom.RecordingsUntil = m.RecordingsUntil.In(g.opt.Location)
+		for _, r := range recs {
+			v.Zoom.Files = append(v.Zoom.Files, ZoomFileView{Name: r.Name, Type: r.FileType, Size: humanSize(r.Size)})
+		}
+		text, err := g.opt.Renderer.Render(v.Lang, TmplZoomRecordings, v)
+		if err != nil {
+			return fmt.Errorf("render %s mail: %w", TmplZoomRecordings, err)
+		}
+		key := "zoom-recordings:" + strconv.FormatInt(b.ID, 10)
+		return g.queueNotice(ctx, tx, key, "", g.roomSender(b), Address{Name: b.OrganizerName, Addr: b.Organizer}, text)
+	})
+}
+
+// newToken returns 256 random bits, URL-safe.
+func newToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("gateway: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// TokenHash is what is stored of a link's token: its SHA-256, in hex, so
+// that the database alone does not open the links.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// zoomCleanup removes the copies whose link expired.
+func (g *Gateway) zoomCleanup(ctx context.Context) error {
+	z := g.zoom.opt
+	if !z.Recordings {
+		return nil
+	}
+	old, err := z.Store.ExpiredZoomRecordings(ctx, g.opt.Now(), 100)
+	if err != nil {
+		return err
+	}
+	for _, r := range old {
+		dir := filepath.Join(z.RecordingsDir, strconv.FormatInt(r.BookingID, 10))
+		if err := z.API.RemoveCopy(dir, r.Name); err != nil {
+			return err
+		}
+		err := g.opt.Store.Update(ctx, func(tx Tx) error {
+			ztx, err := zoomTx(tx)
+			if err != nil {
+				return err
+			}
+			return ztx.MarkZoomRecordingDeleted(ctx, r.ID, g.opt.Now().UTC())
+		})
+		if err != nil {
+			return err
+		}
+		g.log.Info("recording copy removed: its link expired", "booking_id", r.BookingID, "file", r.Name)
+	}
+	return nil
+}

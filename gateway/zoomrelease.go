@@ -1,0 +1,191 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// No-show release: a booking whose meeting has not started ReleaseAfter
+// after its start is freed for the rest of its slot. In one transaction
+// the booking becomes released (it no longer occupies the account), its
+// organizer gets a REPLY declining that occurrence with a short mail, and
+// the waiting list may take the slot.
+
+// zoomRelease is the release job of a booking, due at its start plus
+// ReleaseAfter.
+func (g *Gateway) zoomRelease(ctx context.Context, j ZoomJob) error {
+	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
+	if err != nil {
+		return err
+	}
+	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated || !m.StartedAt.IsZero() {
+		return g.zoomFinish(ctx, j)
+	}
+	now := g.opt.Now()
+	if due := b.Start.Add(g.zoom.opt.ReleaseAfter); now.Before(due) {
+		return &zoomLater{at: due, why: "the booking has not reached its release time"}
+	}
+	if !now.Before(b.End) {
+		return g.zoomFinish(ctx, j)
+	}
+	started, err := g.zoomStarted(ctx, b, m)
+	if err != nil {
+		return err
+	}
+	if started {
+		return g.zoomMarkStarted(ctx, m.BookingID, now, &j)
+	}
+	return g.releaseBooking(ctx, j, b)
+}
+
+// zoomStarted asks Zoom whether the booking's meeting runs or ran, or
+// whether its room's fixed meeting runs (the member may have used it,
+// having got the room's details before the meeting's).
+func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *ZoomMeeting) (bool, error) {
+	api := g.zoom.opt.API
+	info, err := api.Meeting(ctx, m.MeetingID)
+	switch {
+	case err == nil && info.Status == "started":
+		return true, nil
+	case err != nil && !errors.Is(err, ErrZoomNotFound):
+		return false, err
+	}
+	if _, ran, err := api.PastMeeting(ctx, m.MeetingID); err != nil && !errors.Is(err, ErrZoomNotFound) {
+		return false, err
+	} else if ran {
+		return true, nil
+	}
+	room := g.opt.roomFor(b.Room)
+	fixed := roomMeetingNumber(room)
+	if fixed == 0 {
+		return false, nil
+	}
+	live, err := api.LiveMeetings(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range live {
+		if l.ID == fixed {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// roomMeetingNumber is the number of a room's fixed meeting, 0 when none.
+func roomMeetingNumber(r *Room) int64 {
+	if r == nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.Map(func(c rune) rune {
+		if c >= '0' && c <= '9' {
+			return c
+		}
+		return -1
+	}, r.MeetingID), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// zoomMarkStarted records that a booking's meeting was seen live, and
+// finishes job j when given.
+func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.Time, j *ZoomJob) error {
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		m, err := ztx.ZoomMeeting(ctx, bookingID)
+		if err != nil {
+			return err
+		}
+		if m != nil && m.StartedAt.IsZero() {
+			m.StartedAt = at.UTC()
+			if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+				return err
+			}
+		}
+		if j == nil {
+			return nil
+		}
+		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, at.UTC())
+		return err
+	})
+}
+
+// releaseBooking frees b, answers its organizer and lets the waiting
+// list take the slot, in one transaction.
+func (g *Gateway) releaseBooking(ctx context.Context, j ZoomJob, b *Booking) error {
+	key := "zoom-release:" + strconv.FormatInt(b.ID, 10)
+	released := false
+	err := g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		cur, err := tx.BookingByID(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if released = cur != nil && cur.Status == StatusAccepted && cur.Start.Equal(b.Start); released {
+			if err := g.release(ctx, tx, cur, key); err != nil {
+				return err
+			}
+			if _, err := g.promoteWaiters(ctx, tx, key); err != nil {
+				return err
+			}
+		}
+		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		return err
+	})
+	if err != nil || !released {
+		return err
+	}
+	g.zoom.opt.Metrics.ZoomEvent("released")
+	g.log.Info("booking released: its meeting had not started", "booking_id", b.ID, "uid", b.UID,
+		"recurrence_id", b.RecurrenceID, "organizer", b.Organizer, "start", b.Start)
+	g.Kick()
+	return nil
+}
+
+// release saves b released, audits it and queues the organizer's mail
+// with the REPLY declining that occurrence.
+func (g *Gateway) release(ctx context.Context, tx Tx, b *Booking, key string) error {
+	now := g.opt.Now().UTC()
+	after := g.zoom.opt.ReleaseAfter
+	b.Status, b.UpdatedAt = StatusReleased, now
+	b.Reason = fmt.Sprintf("released: its meeting had not started %d minutes after its start", int(after/time.Minute))
+	if err := tx.SaveBooking(ctx, b); err != nil {
+		return fmt.Errorf("release booking: %w", err)
+	}
+	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: key, Kind: KindZoom, Action: ActionReleased, UID: b.UID,
+		Organizer: b.Organizer, Room: b.Room, Start: b.Start, End: b.End, Reason: b.Reason}); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if g.mustNotAnswer(b.Organizer) {
+		return nil
+	}
+	view := g.zoomBookingView(b)
+	view.Zoom = g.zoomBaseView()
+	text, err := g.opt.Renderer.Render(view.Lang, TmplZoomReleased, view)
+	if err != nil {
+		return fmt.Errorf("render %s mail: %w", TmplZoomReleased, err)
+	}
+	room := Room{Name: view.Room.Name, Address: b.Room}
+	_, comment := g.renderReplyTexts(MailView{Reason: ReasonCancelled}, view.Lang, "The room is no longer booked for this meeting.")
+	from, to := Address{Name: room.Name, Addr: b.Room}, Address{Name: b.OrganizerName, Addr: b.Organizer}
+	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, now, g.opt.ProdID),
+		InReplyTo: b.MessageID, Date: now})
+	m := OutboxMail{MessageKey: key, UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
+		Status: OutboxPending, NextAttempt: now, CreatedAt: now}
+	if err := tx.Enqueue(ctx, &m); err != nil {
+		return fmt.Errorf("queue reply: %w", err)
+	}
+	return nil
+}

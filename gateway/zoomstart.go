@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"context"
+	"crypto/hmac"
+	"fmt"
+	"time"
+)
+
+// Start links: instead of the host key, the organizer of a booking gets a
+// personal link to roomgate's web server, signed (see startSignature),
+// that works from ArriveEarly before the start of the booking to its
+// end. Each use fetches a fresh start_url from Zoom (which carries a
+// short-lived token that starts the meeting as the account's user) and
+// redirects to it, so the member hosts, with the waiting room the meeting
+// was created with.
+
+// Reasons a start link is refused (StartRefused.Reason).
+const (
+	StartInvalid = "invalid" // unknown booking or forged signature
+	StartEarly   = "early"   // the link opens later
+	StartOver    = "over"    // the booking has ended
+	StartGone    = "gone"    // the booking was cancelled, released or moved away
+)
+
+// StartRefused says why a start link does not work now.
+type StartRefused struct {
+	Reason string
+	// Opens is when the link opens (StartEarly), When the booking's slot;
+	// both in the display zone.
+	Opens time.Time
+	When  Slot
+	// Lang is the language of the booking's organizer ("" when unknown).
+	Lang string
+}
+
+func (e *StartRefused) Error() string { return "start link refused: " + e.Reason }
+
+// ZoomStartURL checks the start link (booking id, signature sig) and
+// returns a fresh start_url of the booking's meeting. Refusals are a
+// *StartRefused; other errors mean Zoom could not be asked.
+func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (string, error) {
+	if g.zoom == nil || !g.zoom.opt.StartLinks {
+		return "", &StartRefused{Reason: StartInvalid}
+	}
+	z := g.zoom.opt
+	b, m, err := z.Store.ZoomBooking(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if b == nil || m == nil || !hmac.Equal([]byte(sig), []byte(startSignature(z.LinkKey, id, m.Marker))) {
+		return "", &StartRefused{Reason: StartInvalid}
+	}
+	loc, now := g.opt.Location, g.opt.Now()
+	refused := &StartRefused{When: Slot{b.Start.In(loc), b.End.In(loc)}, Lang: g.langOf(b),
+		Opens: b.Start.Add(-z.ArriveEarly).In(loc)}
+	switch {
+	case b.Status != StatusAccepted || m.State != ZoomCreated:
+		refused.Reason = StartGone
+	case now.Before(b.Start.Add(-z.ArriveEarly)):
+		refused.Reason = StartEarly
+	case !now.Before(b.End):
+		refused.Reason = StartOver
+	default:
+		u, err := z.API.StartURL(ctx, m.MeetingID)
+		if err != nil {
+			return "", fmt.Errorf("fetch the start URL: %w", err)
+		}
+		g.log.Info("start link used", "booking_id", id, "meeting_id", m.MeetingID)
+		return u, nil
+	}
+	g.log.Info("start link refused", "booking_id", id, "reason", refused.Reason)
+	return "", refused
+}

@@ -1,0 +1,229 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The sync job: one Zoom meeting per accepted booking, created when it is
+// accepted, updated when it moves or is renamed, deleted when it is
+// cancelled, declined or released. A creation is made idempotent by the
+// booking's marker: recorded (state creating) before the call, and looked
+// for in Zoom's list before any second call, so that a crash between the
+// call and its record never makes two meetings.
+
+// zoomSettle is how long after a booking's end its recordings and report
+// are first looked for: Zoom needs a moment to process them.
+const zoomSettle = 10 * time.Minute
+
+// errZoomRace is a sync that found the meeting's row changed under it.
+var errZoomRace = errors.New("the booking's meeting changed meanwhile")
+
+// zoomSync brings the booking's meeting in line with the booking.
+func (g *Gateway) zoomSync(ctx context.Context, j ZoomJob) error {
+	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b == nil:
+		return g.zoomFinish(ctx, j)
+	case b.Status != StatusAccepted:
+		return g.zoomRemove(ctx, j, b, m)
+	case m == nil || m.State == ZoomDeleted:
+		if !b.End.After(g.opt.Now()) {
+			return g.zoomFinish(ctx, j)
+		}
+		return g.zoomCreate(ctx, j, b, nil)
+	case m.State == ZoomCreating:
+		return g.zoomCreate(ctx, j, b, m)
+	case g.zoomNeedsSync(b, m):
+		return g.zoomUpdate(ctx, j, b, m)
+	}
+	return g.zoomFinish(ctx, j)
+}
+
+// zoomSpec is what the meeting of b is to be.
+func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
+	return ZoomSpec{Topic: g.zoomTopic(b), Start: b.Start, Duration: b.End.Sub(b.Start),
+		Timezone: g.opt.Location.String(), Marker: marker}
+}
+
+// zoomCreate creates the meeting of b. With m nil, a new marker is
+// recorded first; with m in state creating, an earlier attempt may have
+// created it, so Zoom is asked for it by its marker before creating.
+func (g *Gateway) zoomCreate(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
+	api := g.zoom.opt.API
+	var info ZoomInfo
+	var err error
+	if m == nil {
+		m = &ZoomMeeting{BookingID: b.ID, Marker: "rg-" + randomHex(12), State: ZoomCreating}
+		if err := g.zoomIntent(ctx, m); err != nil {
+			return err
+		}
+		info, err = api.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+	} else {
+		var found bool
+		if info, found, err = api.FindMeeting(ctx, m.Marker); err == nil && !found {
+			info, err = api.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	g.log.Info("zoom meeting created", "booking_id", b.ID, "uid", b.UID, "recurrence_id", b.RecurrenceID, "meeting_id", info.ID)
+	return g.zoomCreated(ctx, j, b, m, info)
+}
+
+// zoomIntent records the marker of a meeting about to be created.
+func (g *Gateway) zoomIntent(ctx context.Context, m *ZoomMeeting) error {
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		cur, err := ztx.ZoomMeeting(ctx, m.BookingID)
+		if err != nil {
+			return err
+		}
+		if cur != nil && cur.State != ZoomDeleted {
+			return errZoomRace
+		}
+		return ztx.SaveZoomMeeting(ctx, m)
+	})
+}
+
+// zoomCreated records a new meeting, queues the jobs that follow it and
+// tells the organizer: the held accept mail gets the link, or a mail of
+// its own says it.
+func (g *Gateway) zoomCreated(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting, info ZoomInfo) error {
+	now := g.opt.Now().UTC()
+	err := g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		m.State, m.MeetingID, m.JoinURL, m.Passcode = ZoomCreated, info.ID, info.JoinURL, info.Passcode
+		m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
+		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+			return err
+		}
+		if err := g.zoomFollowUps(ctx, ztx, b, true, true); err != nil {
+			return err
+		}
+		if _, err := ztx.FinishZoomJob(ctx, j.ID, j.Version, now); err != nil {
+			return err
+		}
+		cur, err := tx.BookingByID(ctx, b.ID)
+		if err != nil || cur == nil || cur.Status != StatusAccepted {
+			return err // the next run deletes it
+		}
+		return g.zoomAnnounce(ctx, tx, ztx, cur)
+	})
+	if err == nil {
+		g.Kick()
+	}
+	return err
+}
+
+// zoomFollowUps queues what comes after a meeting: the no-show check at
+// its start, the recordings and the report after its end.
+func (g *Gateway) zoomFollowUps(ctx context.Context, ztx ZoomTx, b *Booking, start, end bool) error {
+	z := g.zoom.opt
+	queue := func(on bool, kind string, at time.Time) error {
+		if !on {
+			return nil
+		}
+		return ztx.QueueZoomJob(ctx, b.ID, kind, at)
+	}
+	return errors.Join(
+		queue(start && z.ReleaseNoShows, ZoomJobRelease, b.Start.Add(z.ReleaseAfter)),
+		queue(end && z.Recordings, ZoomJobRecordings, b.End.Add(zoomSettle)),
+		queue(end && z.Attendance, ZoomJobAttendance, b.End.Add(zoomSettle)))
+}
+
+// zoomUpdate moves or renames the meeting of b. A meeting deleted on
+// Zoom's side (by hand) is made again.
+func (g *Gateway) zoomUpdate(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
+	err := g.zoom.opt.API.UpdateMeeting(ctx, m.MeetingID, g.zoomSpec(b, ""))
+	if errors.Is(err, ErrZoomNotFound) {
+		g.log.Warn("zoom meeting vanished; making it again", "booking_id", b.ID, "meeting_id", m.MeetingID)
+		if err := g.zoomSetState(ctx, m, ZoomDeleted); err != nil {
+			return err
+		}
+		return g.zoomCreate(ctx, j, b, nil)
+	}
+	if err != nil {
+		return err
+	}
+	moved, ended := !m.Start.Equal(b.Start), !m.End.Equal(b.End)
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
+		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+			return err
+		}
+		if err := g.zoomFollowUps(ctx, ztx, b, moved, ended); err != nil {
+			return err
+		}
+		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		return err
+	})
+}
+
+// zoomRemove deletes the meeting of a booking no longer accepted. A
+// meeting that has begun is left alone (it holds the recordings), unless
+// the booking was released because it never did.
+func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
+	if m == nil || m.State == ZoomDeleted {
+		return g.zoomFinish(ctx, j)
+	}
+	if b.Status != StatusReleased && !g.opt.Now().Before(b.Start) {
+		return g.zoomFinish(ctx, j)
+	}
+	id := m.MeetingID
+	if m.State == ZoomCreating {
+		info, found, err := g.zoom.opt.API.FindMeeting(ctx, m.Marker)
+		if err != nil {
+			return err
+		}
+		id = 0
+		if found {
+			id = info.ID
+		}
+	}
+	if id != 0 {
+		if err := g.zoom.opt.API.DeleteMeeting(ctx, id); err != nil && !errors.Is(err, ErrZoomNotFound) {
+			return err
+		}
+		g.log.Info("zoom meeting deleted", "booking_id", b.ID, "status", b.Status, "meeting_id", id)
+	}
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		m.State = ZoomDeleted
+		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+			return err
+		}
+		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		return err
+	})
+}
+
+// zoomSetState saves m in another state.
+func (g *Gateway) zoomSetState(ctx context.Context, m *ZoomMeeting, state string) error {
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		ztx, err := zoomTx(tx)
+		if err != nil {
+			return err
+		}
+		m.State = state
+		return ztx.SaveZoomMeeting(ctx, m)
+	})
+}

@@ -1,0 +1,363 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Zoom API mode (see the README's "Zoom API mode"): each accepted booking
+// gets a Zoom meeting of its own, created, moved and deleted through a
+// durable queue of jobs written in the decision's own transaction. The
+// gateway reaches Zoom only through ZoomAPI, and the queue only through
+// ZoomStore and ZoomTx, which cmd/roomgate wires to package zoomapi and
+// package db.
+
+// StatusReleased is a booking freed because its meeting had not started
+// ZoomOptions.ReleaseAfter after its start. It does not occupy the
+// account.
+const StatusReleased BookingStatus = "released"
+
+// ActionReleased is the audit action of a no-show release.
+const ActionReleased Action = "released"
+
+// KindZoom marks the audit entries of what Zoom API mode decided.
+const KindZoom Kind = "zoom"
+
+// Kinds of Zoom jobs, one of each at most per booking.
+const (
+	ZoomJobSync       = "sync"       // create, update or delete the booking's meeting
+	ZoomJobRelease    = "release"    // free the booking if its meeting has not started
+	ZoomJobRecordings = "recordings" // copy its cloud recordings, mail them, trash them
+	ZoomJobAttendance = "attendance" // mail the participants report
+)
+
+// Job states.
+const (
+	ZoomJobPending = "pending"
+	ZoomJobDone    = "done"
+	ZoomJobFailed  = "failed"
+)
+
+// ZoomJob is one row of the queue.
+type ZoomJob struct {
+	ID          int64
+	BookingID   int64
+	Kind        string
+	Status      string
+	Version     int // grows each time the job is queued again
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// States of a ZoomMeeting.
+const (
+	ZoomCreating = "creating" // the marker is recorded; the meeting may exist
+	ZoomCreated  = "created"
+	ZoomDeleted  = "deleted"
+)
+
+// ZoomMeeting is the Zoom meeting of one booking.
+type ZoomMeeting struct {
+	BookingID int64
+	// Marker is the booking's key, written in the meeting's agenda, by
+	// which a meeting whose creation was not recorded is found again.
+	Marker    string
+	State     string
+	MeetingID int64
+	JoinURL   string
+	Passcode  string
+	// Topic, Start and End are what Zoom was last told.
+	Topic      string
+	Start, End time.Time
+	// StartedAt is when the meeting was seen live; zero until then.
+	StartedAt time.Time
+	// RecordingsToken is the SHA-256 (hex) of the token of the link to
+	// the recordings' copies, valid until RecordingsUntil.
+	RecordingsToken string
+	RecordingsUntil time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// ZoomRecording is one verified copy of a cloud recording file.
+type ZoomRecording struct {
+	ID        int64
+	BookingID int64
+	FileID    string // Zoom's file ID
+	Name      string // file name in the booking's directory
+	FileType  string // MP4, M4A, TRANSCRIPT…
+	Size      int64
+	SHA256    string // hex, of the copy on disk
+	ExpiresAt time.Time
+	DeletedAt time.Time
+	CreatedAt time.Time
+}
+
+// HeldMail is an accept mail held in the outbox (row OutboxID, due at
+// Deadline with the fixed room's details) until the meetings of the
+// bookings of (Organizer, UID) exist; Data is what it is made of (JSON).
+type HeldMail struct {
+	OutboxID  int64
+	Organizer string
+	UID       string
+	Deadline  time.Time
+	State     string // "held" or "done"
+	Data      []byte
+	CreatedAt time.Time
+}
+
+// ZoomStore is the part of the store that Zoom API mode uses outside
+// decisions. The db package's Store implements it.
+type ZoomStore interface {
+	// ClaimZoomJobs returns up to limit pending jobs of the kinds given
+	// that are due at now, and leases them until now+lease.
+	ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds ...string) ([]ZoomJob, error)
+	// RetryZoomJob records a failed attempt of job version version:
+	// Attempts+1, NextAttempt=next, LastError=errText, and Status failed
+	// when permanent. A job queued again since (another version) is left
+	// as it is.
+	RetryZoomJob(ctx context.Context, id int64, version int, next time.Time, errText string, permanent bool) error
+	// ZoomBooking returns a booking and its meeting (nil when it has none);
+	// (nil, nil, nil) when there is no such booking.
+	ZoomBooking(ctx context.Context, bookingID int64) (*Booking, *ZoomMeeting, error)
+	// ZoomMeetingByID returns the meeting roomgate created with that Zoom
+	// number, or nil.
+	ZoomMeetingByID(ctx context.Context, meetingID int64) (*ZoomMeeting, error)
+	// ZoomRecordings returns the copies of a booking's recordings.
+	ZoomRecordings(ctx context.Context, bookingID int64) ([]ZoomRecording, error)
+	// ExpiredZoomRecordings returns up to limit copies not deleted whose
+	// ExpiresAt is before now.
+	ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]ZoomRecording, error)
+}
+
+// ZoomTx is what Zoom API mode writes inside a transaction. The db
+// package's transactions implement it beside Tx.
+type ZoomTx interface {
+	// QueueZoomJob queues the job (bookingID, kind) due at `at`: a new
+	// row, or the existing one made pending again with a new version.
+	QueueZoomJob(ctx context.Context, bookingID int64, kind string, at time.Time) error
+	// FinishZoomJob marks job version version done; false when the job
+	// was queued again since (it stays pending).
+	FinishZoomJob(ctx context.Context, id int64, version int, at time.Time) (bool, error)
+	// ZoomMeeting returns a booking's meeting, or nil.
+	ZoomMeeting(ctx context.Context, bookingID int64) (*ZoomMeeting, error)
+	// SaveZoomMeeting inserts or replaces a booking's meeting.
+	SaveZoomMeeting(ctx context.Context, m *ZoomMeeting) error
+	// HoldMail records a held accept mail.
+	HoldMail(ctx context.Context, h HeldMail) error
+	// HeldMails returns the mails still held for the meeting (organizer, uid).
+	HeldMails(ctx context.Context, organizer, uid string) ([]HeldMail, error)
+	// ReleaseHeldMail marks a held mail done and, when replace is not nil
+	// and the mail has not left (still pending, due at its deadline,
+	// never tried), replaces its bytes and makes it due at now. It
+	// reports whether the bytes were replaced.
+	ReleaseHeldMail(ctx context.Context, h HeldMail, replace []byte, now time.Time) (bool, error)
+	// SaveZoomRecording records one verified copy (by booking and file).
+	SaveZoomRecording(ctx context.Context, r *ZoomRecording) error
+	// MarkZoomRecordingDeleted records that a copy was removed.
+	MarkZoomRecordingDeleted(ctx context.Context, id int64, at time.Time) error
+	// ZoomAlertOnce records the alert key and reports true the first time.
+	ZoomAlertOnce(ctx context.Context, key string, at time.Time) (bool, error)
+}
+
+// ZoomSpec is what a booking's meeting is to be.
+type ZoomSpec struct {
+	Topic    string
+	Start    time.Time
+	Duration time.Duration
+	Timezone string // IANA name
+	// Marker goes in the agenda (creation only).
+	Marker string
+}
+
+// ZoomInfo is what Zoom answered about a meeting.
+type ZoomInfo struct {
+	ID       int64
+	UUID     string
+	Topic    string
+	JoinURL  string
+	Passcode string
+	Status   string // "waiting" or "started" when known
+}
+
+// ZoomPast is a meeting that took place.
+type ZoomPast struct {
+	UUID       string
+	Start, End time.Time
+}
+
+// ZoomFile is one cloud recording file.
+type ZoomFile struct {
+	ID, Type, Extension, RecordingType string
+	Size                               int64
+	Start                              time.Time
+	Completed                          bool
+	// Ref is what Download needs of it (opaque to the gateway).
+	Ref any
+}
+
+// ZoomCopy is a recording file copied and verified.
+type ZoomCopy struct {
+	Size   int64
+	SHA256 string
+}
+
+// ZoomParticipant is one join of a participant.
+type ZoomParticipant struct {
+	Name, Email string
+	Join, Leave time.Time
+}
+
+// ZoomAPI is Zoom's API as the gateway uses it. Errors may implement
+// PermanentError (do not try again) and ZoomRetryAfter; ErrZoomNotFound
+// matches a meeting or recording that does not exist.
+type ZoomAPI interface {
+	CreateMeeting(ctx context.Context, s ZoomSpec) (ZoomInfo, error)
+	// FindMeeting looks for the scheduled meeting whose agenda holds
+	// marker; ok is false when there is none.
+	FindMeeting(ctx context.Context, marker string) (info ZoomInfo, ok bool, err error)
+	// UpdateMeeting sets topic, start, duration and zone (not the marker).
+	UpdateMeeting(ctx context.Context, id int64, s ZoomSpec) error
+	DeleteMeeting(ctx context.Context, id int64) error
+	// Meeting reads a meeting (its Status).
+	Meeting(ctx context.Context, id int64) (ZoomInfo, error)
+	// StartURL fetches a fresh start_url (a secret: never logged).
+	StartURL(ctx context.Context, id int64) (string, error)
+	EndMeeting(ctx context.Context, id int64) error
+	// LiveMeetings lists the account user's meetings that run now.
+	LiveMeetings(ctx context.Context) ([]ZoomInfo, error)
+	// PastMeeting tells whether and when the meeting took place (its
+	// last instance); ok false when it never did.
+	PastMeeting(ctx context.Context, id int64) (p ZoomPast, ok bool, err error)
+	// Recordings lists the cloud recording files of the meeting's last
+	// instance; none (and no error) when it has none.
+	Recordings(ctx context.Context, id int64) (uuid string, files []ZoomFile, err error)
+	// Download copies f into dir/name (making dir) atomically and
+	// verifies the copy: its size against Zoom's, its checksum on disk.
+	Download(ctx context.Context, f ZoomFile, dir, name string) (ZoomCopy, error)
+	// RemoveCopy removes a copy (its link expired); a missing file is no
+	// error.
+	RemoveCopy(dir, name string) error
+	// TrashRecordings moves a meeting instance's recordings to Zoom's trash.
+	TrashRecordings(ctx context.Context, uuid string) error
+	// Participants returns the participants report of the meeting's last
+	// instance.
+	Participants(ctx context.Context, id int64) ([]ZoomParticipant, error)
+}
+
+// ErrZoomNotFound is matched (errors.Is) by ZoomAPI errors for a meeting
+// or recording that does not exist.
+var ErrZoomNotFound = errors.New("zoom: not found")
+
+// ZoomRetryAfter is implemented by ZoomAPI errors that say when to try
+// again (Zoom's Retry-After, a daily limit).
+type ZoomRetryAfter interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// ZoomMetrics counts what Zoom API mode does; web.Metrics implements it.
+type ZoomMetrics interface {
+	// ZoomJob counts one run of a job: result is "done", "retry",
+	// "failed" or "later".
+	ZoomJob(kind, result string)
+	// ZoomRecordingCopied counts one file copied and verified.
+	ZoomRecordingCopied(bytes int64)
+	// ZoomEvent counts a release, an alert, an ended overrun…
+	ZoomEvent(what string)
+}
+
+// Overrun handling (ZoomOptions.Overrun).
+const (
+	OverrunOff  = "off"  // do nothing
+	OverrunWarn = "warn" // warn the organizer before the next booking
+	OverrunEnd  = "end"  // warn, then end the meeting when the next booking starts
+)
+
+// ZoomOptions switches Zoom API mode on (Options.Zoom). API and Store are
+// required.
+type ZoomOptions struct {
+	API   ZoomAPI
+	Store ZoomStore
+	// CreateTimeout is how long an accept mail waits for its meeting's
+	// link before it leaves with the fixed room's details (30 s when 0).
+	CreateTimeout time.Duration
+	// StartLinks sends personal start links instead of the host key;
+	// LinkKey signs them, PublicURL is the web server's address as members
+	// reach it (no trailing slash), and a link opens ArriveEarly before
+	// the start.
+	StartLinks  bool
+	LinkKey     []byte
+	PublicURL   string
+	ArriveEarly time.Duration
+	// Recordings copies cloud recordings into RecordingsDir and mails a
+	// link valid RecordingsKeep.
+	Recordings     bool
+	RecordingsDir  string
+	RecordingsKeep time.Duration
+	// Attendance mails the participants report.
+	Attendance bool
+	// WaitingRoom says that meetings are created with the waiting room on
+	// (the mails say so).
+	WaitingRoom bool
+	// ReleaseNoShows frees a booking whose meeting has not started
+	// ReleaseAfter after its start.
+	ReleaseNoShows bool
+	ReleaseAfter   time.Duration
+	// Overrun is OverrunEnd (default), OverrunWarn or OverrunOff;
+	// OverrunWarning is how long before the next booking the organizer
+	// of an overrunning meeting is warned (5 minutes when 0).
+	Overrun        string
+	OverrunWarning time.Duration
+	// PollInterval is how often live meetings are looked at (1 minute
+	// when 0); JobInterval how often due jobs are looked for (5 s).
+	PollInterval time.Duration
+	JobInterval  time.Duration
+	Metrics      ZoomMetrics
+}
+
+func (z ZoomOptions) withDefaults() (ZoomOptions, error) {
+	if z.API == nil || z.Store == nil {
+		return z, errors.New("gateway: Zoom API mode needs an API and a store")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&z.CreateTimeout, 30*time.Second)
+	def(&z.ArriveEarly, 5*time.Minute)
+	def(&z.RecordingsKeep, 30*24*time.Hour)
+	def(&z.ReleaseAfter, 15*time.Minute)
+	def(&z.OverrunWarning, 5*time.Minute)
+	def(&z.PollInterval, time.Minute)
+	def(&z.JobInterval, 5*time.Second)
+	switch z.Overrun {
+	case "":
+		z.Overrun = OverrunEnd
+	case OverrunEnd, OverrunWarn, OverrunOff:
+	default:
+		return z, errors.New("gateway: zoom overrun must be end, warn or off")
+	}
+	if z.StartLinks && (len(z.LinkKey) < 16 || z.PublicURL == "") {
+		return z, errors.New("gateway: start links need a key and the public URL")
+	}
+	if z.Recordings && (z.RecordingsDir == "" || z.PublicURL == "") {
+		return z, errors.New("gateway: recordings need a directory and the public URL")
+	}
+	if z.Metrics == nil {
+		z.Metrics = noZoomMetrics{}
+	}
+	return z, nil
+}
+
+// noZoomMetrics counts nothing.
+type noZoomMetrics struct{}
+
+func (noZoomMetrics) ZoomJob(string, string)    {}
+func (noZoomMetrics) ZoomRecordingCopied(int64) {}
+func (noZoomMetrics) ZoomEvent(string)          {}
