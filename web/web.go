@@ -6,7 +6,9 @@
 // the db package's Store satisfies; it never writes. Pages are
 // html/template files of the templates package, so everything a member typed
 // is escaped. No page shows the host key, passcodes, join links or
-// passwords: the package is never given them.
+// passwords: the package is never given them. In Zoom API mode (zoom.go)
+// it also serves start links, which redirect to a start_url fetched at
+// that moment, the copies of recordings, and Zoom's webhook.
 package web
 
 import (

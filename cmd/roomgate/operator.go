@@ -93,7 +93,7 @@ func runBookingsList(args []string, stdout io.Writer) error {
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
 	fromFlag := fs.String("from", "", "first `date` (YYYY-MM-DD in the configured zone, or RFC 3339); today by default")
 	toFlag := fs.String("to", "", "`date` before which bookings start (YYYY-MM-DD or RFC 3339); 30 days after -from by default")
-	status := fs.String("status", "accepted", "`status` to list: accepted, waiting (for a slot to free), pending (approval), held (a proposed slot), declined, cancelled or all")
+	status := fs.String("status", "accepted", "`status` to list: accepted, waiting (for a slot to free), pending (approval), held (a proposed slot), declined, cancelled, released (its meeting had not started) or all")
 	asJSON := fs.Bool("json", false, "print JSON for scripts instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -103,9 +103,9 @@ func runBookingsList(args []string, stdout io.Writer) error {
 	}
 	switch gateway.BookingStatus(*status) {
 	case "all", gateway.StatusAccepted, gateway.StatusWaiting, gateway.StatusPending, gateway.StatusHeld,
-		gateway.StatusDeclined, gateway.StatusCancelled:
+		gateway.StatusDeclined, gateway.StatusCancelled, gateway.StatusReleased:
 	default:
-		return fmt.Errorf("-status %q: not accepted, waiting, pending, held, declined, cancelled or all", *status)
+		return fmt.Errorf("-status %q: not accepted, waiting, pending, held, declined, cancelled, released or all", *status)
 	}
 	ctx := context.Background()
 	a, err := openForCommand(ctx, *path)

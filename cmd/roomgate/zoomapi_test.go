@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -213,6 +214,11 @@ func TestZoomRecordings(t *testing.T) {
 		t.Fatalf("a failed copy left %d file(s)", len(files))
 	}
 	env.flushN(0)
+	op := get(t, env.web(), "/operator/zoom?token=operator-token-0123456789")
+	if op.Code != http.StatusOK {
+		t.Fatalf("operator page: %d", op.Code)
+	}
+	wantIn(t, "operator page", op.Body.String(), "Zoom jobs pending or failed", "recordings", "size mismatch")
 
 	env.zoom.ShortenDownloads(0)
 	env.clock.Add(time.Hour) // past the retry
@@ -247,6 +253,9 @@ func TestZoomRecordings(t *testing.T) {
 	if file.Code != http.StatusOK || file.Body.String() != string(video) {
 		t.Errorf("file: %d, %d bytes", file.Code, file.Body.Len())
 	}
+	op = get(t, h, "/operator/zoom?token=operator-token-0123456789")
+	wantIn(t, "operator page", op.Body.String(), "Copies of the recordings", recs[1].Name, recs[1].SHA256)
+	wantOut(t, "operator page", op.Body.String(), "size mismatch")
 	if get(t, h, link+"x").Code != http.StatusNotFound {
 		t.Error("a wrong token opened the recordings")
 	}
@@ -448,4 +457,57 @@ func TestZoomSeries(t *testing.T) {
 	if n := strings.Count(text, "https://salles.coop.example/start/"); n != 3 {
 		t.Errorf("%d start links, want 3", n)
 	}
+}
+
+// TestZoomReminder: the reminder gives the booking's own meeting and its
+// start link, not the host key.
+func TestZoomReminder(t *testing.T) {
+	env := newZoomEnv(t, func(c *Config) { c.Relay.ReminderBefore = &Duration{time.Hour} })
+	s := tomorrowAt(10, 0)
+	env.handle(request("z-rem", "alice@coop.example", 0, s, s.Add(time.Hour)))
+	env.jobs()
+	env.flushN(1)
+	env.clock.Set(s.Add(-50 * time.Minute))
+	if n, err := env.app.gw.QueueReminders(context.Background()); err != nil || n != 1 {
+		t.Fatalf("%d reminders (%v)", n, err)
+	}
+	m := env.meeting("z-rem")
+	_, subject, text := mailText(t, env.flushN(1)[0])
+	if !strings.HasPrefix(subject, "Reminder: Réunion de alice at 10:00") {
+		t.Errorf("subject %q", subject)
+	}
+	wantIn(t, "reminder", text, fmt.Sprintf("https://zoom.us/j/%d?pwd=", m.ID), "https://salles.coop.example/start/")
+	wantOut(t, "reminder", text, "483920", fixedJoin)
+}
+
+// TestZoomWebhook: a signed meeting.started event of a meeting without a
+// booking alerts the facilitators at once; an unsigned one is refused.
+func TestZoomWebhook(t *testing.T) {
+	const secret = "webhook-secret-token"
+	env := newZoomEnv(t, func(c *Config) { c.ZoomAPI.Webhook, c.ZoomAPI.WebhookSecret = true, secret })
+	h := env.web()
+	stray := createStray(t, env)
+	env.zoom.StartMeeting(stray)
+	body := env.zoom.MeetingEvent("meeting.started", stray, time.Now())
+	for _, tt := range []struct {
+		name, secret string
+		status       int
+	}{{"forged", "not-the-secret", http.StatusUnauthorized}, {"signed", secret, http.StatusOK}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, zoomtest.WebhookRequest("http://roomgate.test/zoom/webhook", tt.secret, time.Now(), body))
+		if rec.Code != tt.status {
+			t.Errorf("%s: %d, want %d", tt.name, rec.Code, tt.status)
+		}
+		if tt.status != http.StatusOK {
+			env.flushN(0)
+		}
+	}
+	alert := env.flushN(1)[0]
+	if alert.To[0] != "facil@coop.example" {
+		t.Errorf("alert to %v", alert.To)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, zoomtest.WebhookRequest("http://roomgate.test/zoom/webhook", secret, time.Now(),
+		zoomtest.URLValidationEvent("plain-123", time.Now())))
+	wantIn(t, "url validation", rec.Body.String(), `"plainToken":"plain-123"`, `"encryptedToken":"`)
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,12 @@ func TestZoomAPIConfigErrors(t *testing.T) {
 		{"plain http API", zoomSection(`api_url = "http://api.zoom.us/v2"`), "zoom_api.api_url must be an https:// URL"},
 		{"negative duration", zoomSection(`release_after = "-1m"`), "must be positive"},
 		{"unknown key", zoomSection("meetings = true"), "unknown keys: zoom_api.meetings"},
+		{"start links without public url", zoomSection("per_booking_meetings = true", "start_links = true"), "zoom_api.start_links needs public_url"},
+		{"recordings without public url", zoomSection("per_booking_meetings = true", "recordings = true", `recordings_dir = "/tmp"`),
+			"zoom_api.recordings needs public_url"},
+		{"plain http public url", zoomSection(`public_url = "http://salles.coop.example"`), "zoom_api.public_url must be an https:// URL"},
+		{"bad overrun", zoomSection(`overrun = "kill"`), `zoom_api.overrun: "kill" is not end, warn or off`},
+		{"poll too often", zoomSection(`poll_interval = "1s"`), "zoom_api.poll_interval: at least 10s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,5 +168,26 @@ func TestZoomAPICheck(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.wantText)
 			}
 		})
+	}
+}
+
+// TestZoomAPIKeysDocumented: the example configuration names every key of
+// [zoom_api] and [zoom_api.meeting_settings].
+func TestZoomAPIKeysDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../roomgate.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := string(b)
+	for _, typ := range []reflect.Type{reflect.TypeOf(ZoomAPIConfig{}), reflect.TypeOf(ZoomMeetingSettings{})} {
+		for i := range typ.NumField() {
+			key := typ.Field(i).Tag.Get("toml")
+			if key == "" || key == "meeting_settings" {
+				continue
+			}
+			if !strings.Contains(example, "# "+key+" = ") && !strings.Contains(example, "# "+key+"_file = ") {
+				t.Errorf("roomgate.example.toml does not show zoom_api key %s", key)
+			}
+		}
 	}
 }

@@ -23,6 +23,10 @@ type Fault struct {
 	// After runs the request first and then answers the fault instead of
 	// the real answer: Zoom did the work but the answer was lost.
 	After bool
+	// Hook, when set, runs after the request was carried out (with After)
+	// and before any answer: a test can kill its client right there,
+	// between Zoom's work and its answer.
+	Hook func()
 }
 
 // Fail injects f (Times defaults to 1).
@@ -53,6 +57,9 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	if f.After {
 		next.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	if f.Hook != nil {
+		f.Hook()
 	}
 	if f.Status == http.StatusTooManyRequests {
 		rateLimited(w, f.RetryAfter, f.LimitType)
