@@ -202,7 +202,9 @@ func (t *tx) ReleaseHeldMail(ctx context.Context, h gateway.HeldMail, replace []
 		n, _ := res.RowsAffected()
 		replaced = n == 1
 	}
-	_, err := t.db.NewUpdate().Model((*zoomHeldRow)(nil)).Set("state = 'done'").Where("outbox_id = ?", h.OutboxID).Exec(ctx)
+	// What the mail was made of is no longer needed: it goes.
+	_, err := t.db.NewUpdate().Model((*zoomHeldRow)(nil)).Set("state = 'done'").Set("data = ?", []byte{}).
+		Where("outbox_id = ?", h.OutboxID).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("release held mail %d: %w", h.OutboxID, err)
 	}

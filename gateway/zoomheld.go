@@ -36,6 +36,10 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, tmpl, orga
 	if err != nil {
 		return err
 	}
+	// What is kept to write the mail again holds no secret: the fixed
+	// room's details are not in the new mail, and the host key is put
+	// back when it is written.
+	d.View.HostKey, d.View.Room.JoinURL, d.View.Room.MeetingID, d.View.Room.Passcode = "", "", "", ""
 	data, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("hold the accept mail: %w", err)
@@ -135,13 +139,14 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx ZoomTx, organiz
 	return views, true, nil
 }
 
-// zoomFill gives a view the meetings, and drops the host key when
-// members start their meetings with start links.
+// zoomFill gives a view the meetings, and the host key only when members
+// do not start their meetings with start links.
 func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
 	v.Zoom = g.zoomBaseView()
 	v.Zoom.Meetings = meetings
-	if g.zoom.opt.StartLinks {
-		v.HostKey = ""
+	v.HostKey = ""
+	if !g.zoom.opt.StartLinks {
+		v.HostKey = g.opt.HostKey
 	}
 }
 

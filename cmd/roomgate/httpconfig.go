@@ -20,7 +20,8 @@ type HTTPConfig struct {
 	Show string `toml:"show"`
 	// PublicURL is the address people reach the server at (behind a
 	// reverse proxy, say), for the links roomgate mails: the
-	// facilitators' approval links.
+	// facilitators' approval links, Zoom API mode's start and recordings
+	// links.
 	PublicURL string `toml:"public_url"`
 }
 

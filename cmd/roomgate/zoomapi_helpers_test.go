@@ -46,8 +46,8 @@ func (c *fakeClock) Set(t time.Time) {
 
 func (c *fakeClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
-// sentMail is one mail handed to the captureSender.
-type sentMail struct {
+// zoomSent is one mail handed to the captureSender.
+type zoomSent struct {
 	To  []string
 	Raw []byte
 }
@@ -55,13 +55,13 @@ type sentMail struct {
 // captureSender is a gateway.Sender that keeps what it is given.
 type captureSender struct {
 	mu   sync.Mutex
-	sent []sentMail
+	sent []zoomSent
 }
 
 func (s *captureSender) Send(_ context.Context, _ string, to []string, raw []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sent = append(s.sent, sentMail{To: to, Raw: raw})
+	s.sent = append(s.sent, zoomSent{To: to, Raw: raw})
 	return nil
 }
 
@@ -93,14 +93,15 @@ func newZoomEnv(t *testing.T, edit func(*Config)) *zoomEnv {
 		Policy:   PolicyConfig{Organizers: []string{"@coop.example"}, Buffer: Duration{10 * time.Minute}},
 		Rooms: []RoomConfig{{Name: "Salle Opteos", Address: "zoom@coop.example", JoinURL: fixedJoin,
 			MeetingID: "855 5000 1111", Passcode: "opteos"}},
-		HTTP:  HTTPConfig{Listen: "127.0.0.1:0", Token: "member-token-0123456789", OperatorToken: "operator-token-0123456789"},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:0", Token: "member-token-0123456789", OperatorToken: "operator-token-0123456789",
+			PublicURL: "https://salles.coop.example"},
 		Relay: RelayConfig{Facilitators: []string{"facil@coop.example"}},
 		Auth:  AuthConfig{AuthservID: testMX},
 	}
 	cfg.ZoomAPI = ZoomAPIConfig{Enabled: true, AccountID: zoomtest.DefaultAccountID, ClientID: zoomtest.DefaultClientID,
 		ClientSecret: zoomtest.DefaultClientSecret, User: zoomtest.DefaultUser.Email, APIURL: fake.APIURL(),
 		OAuthURL: fake.TokenURL(), PerBookingMeetings: true, StartLinks: true, Recordings: true, Attendance: true,
-		ReleaseNoShows: true, RecordingsDir: t.TempDir(), PublicURL: "https://salles.coop.example",
+		ReleaseNoShows: true, RecordingsDir: t.TempDir(),
 		clientEdit: func(o *zoomapi.Options) {
 			o.Now = clock.Now
 			o.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
@@ -167,7 +168,7 @@ func (e *zoomEnv) watch() {
 }
 
 // flush sends what is due and returns the mails sent since the last call.
-func (e *zoomEnv) flush() []sentMail {
+func (e *zoomEnv) flush() []zoomSent {
 	e.t.Helper()
 	if _, err := e.app.gw.FlushOutbox(context.Background(), e.out, gateway.OutboxOptions{}); err != nil {
 		e.t.Fatal(err)
@@ -180,7 +181,7 @@ func (e *zoomEnv) flush() []sentMail {
 }
 
 // flushN is flush, failing unless exactly n mails left.
-func (e *zoomEnv) flushN(n int) []sentMail {
+func (e *zoomEnv) flushN(n int) []zoomSent {
 	e.t.Helper()
 	got := e.flush()
 	if len(got) != n {
@@ -245,7 +246,7 @@ func get(t *testing.T, h http.Handler, path string) *httptest.ResponseRecorder {
 }
 
 // mailText returns the subject and text part of a mail.
-func mailText(t *testing.T, m sentMail) (partstat, subject, text string) {
+func mailText(t *testing.T, m zoomSent) (partstat, subject, text string) {
 	t.Helper()
 	partstat, subject, text = describeReply(m.Raw)
 	return partstat, subject, strings.NewReplacer("\u00a0", " ", "\u2060", "").Replace(text)

@@ -337,7 +337,7 @@ func TestZoomNoShowReleased(t *testing.T) {
 		t.Error("the released booking's meeting was not deleted")
 	}
 	mails := env.flushN(2)
-	byTo := map[string]sentMail{}
+	byTo := map[string]zoomSent{}
 	for _, m := range mails {
 		byTo[m.To[0]] = m
 	}
@@ -510,4 +510,16 @@ func TestZoomWebhook(t *testing.T) {
 	h.ServeHTTP(rec, zoomtest.WebhookRequest("http://roomgate.test/zoom/webhook", secret, time.Now(),
 		zoomtest.URLValidationEvent("plain-123", time.Now())))
 	wantIn(t, "url validation", rec.Body.String(), `"plainToken":"plain-123"`, `"encryptedToken":"`)
+}
+
+// TestZoomWithoutStartLinks: without start links the accept mail gives the
+// meeting's own link and, to claim host, the host key.
+func TestZoomWithoutStartLinks(t *testing.T) {
+	env := newZoomEnv(t, func(c *Config) { c.ZoomAPI.StartLinks = false })
+	env.handle(request("z-key", "alice@coop.example", 0, tomorrowAt(9, 0), tomorrowAt(10, 0)))
+	env.jobs()
+	m := env.meeting("z-key")
+	_, _, text := mailText(t, env.flushN(1)[0])
+	wantIn(t, "accept", text, fmt.Sprintf("https://zoom.us/j/%d?pwd=", m.ID), `"Claim Host"`, "host key: 483920")
+	wantOut(t, "accept", text, "/start/", fixedJoin)
 }

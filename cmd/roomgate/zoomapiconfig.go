@@ -51,9 +51,6 @@ type ZoomAPIConfig struct {
 	WebhookSecret     string `toml:"webhook_secret"`
 	WebhookSecretFile string `toml:"webhook_secret_file"`
 
-	// PublicURL is the web server's address as members reach it, for the
-	// start and recordings links.
-	PublicURL string `toml:"public_url"`
 	// PollInterval is how often live meetings are looked at.
 	PollInterval Duration `toml:"poll_interval"`
 	// Overrun is end, warn or off; OverrunWarning how long before the next
@@ -66,8 +63,10 @@ type ZoomAPIConfig struct {
 	jobInterval time.Duration
 
 	// arriveEarly is [policy] arrive_early: start links open that long
-	// before a booking.
+	// before a booking. publicURL is [http] public_url, the base of the
+	// start and recordings links.
 	arriveEarly time.Duration
+	publicURL   string
 }
 
 // ZoomMeetingSettings is [zoom_api.meeting_settings], applied to every
@@ -85,7 +84,7 @@ type ZoomMeetingSettings struct {
 // is the one call config.go makes.
 func (z *ZoomAPIConfig) prepare(c *Config, bad func(string, ...any)) {
 	z.setDefaults()
-	z.arriveEarly = c.Policy.ArriveEarly.Duration
+	z.arriveEarly, z.publicURL = c.Policy.ArriveEarly.Duration, c.HTTP.PublicURL
 	if !z.Enabled {
 		if z.anyFeature() {
 			bad("zoom_api: a feature is switched on but enabled = false")
@@ -201,10 +200,10 @@ func (z *ZoomAPIConfig) validateFeatures(web bool, bad func(string, ...any)) {
 	needs(z.Webhook, "webhook", z.WebhookSecret != "",
 		"webhook_secret (the app's secret token; webhook_secret, webhook_secret_file or ROOMGATE_ZOOM_WEBHOOK_SECRET)")
 	needs(z.Webhook, "webhook", web, "the web server ([http] listen)")
-	needs(z.StartLinks, "start_links", z.PublicURL != "", "public_url (the web server's address as members reach it)")
-	needs(z.Recordings, "recordings", z.PublicURL != "", "public_url (the web server's address as members reach it)")
-	if z.PublicURL != "" && !secureURL(z.PublicURL) {
-		bad("zoom_api.public_url must be an https:// URL (http only on a loopback address)")
+	needs(z.StartLinks, "start_links", z.publicURL != "", "http.public_url (the web server's address as members reach it)")
+	needs(z.Recordings, "recordings", z.publicURL != "", "http.public_url (the web server's address as members reach it)")
+	if (z.StartLinks || z.Recordings) && z.publicURL != "" && !secureURL(z.publicURL) {
+		bad("http.public_url must be an https:// URL (http only on a loopback address) for the start and recordings links")
 	}
 	switch z.Overrun {
 	case gateway.OverrunEnd, gateway.OverrunWarn, gateway.OverrunOff:

@@ -109,10 +109,9 @@ func TestZoomAPIConfigErrors(t *testing.T) {
 		{"plain http API", zoomSection(`api_url = "http://api.zoom.us/v2"`), "zoom_api.api_url must be an https:// URL"},
 		{"negative duration", zoomSection(`release_after = "-1m"`), "must be positive"},
 		{"unknown key", zoomSection("meetings = true"), "unknown keys: zoom_api.meetings"},
-		{"start links without public url", zoomSection("per_booking_meetings = true", "start_links = true"), "zoom_api.start_links needs public_url"},
+		{"start links without public url", zoomSection("per_booking_meetings = true", "start_links = true"), "zoom_api.start_links needs http.public_url"},
 		{"recordings without public url", zoomSection("per_booking_meetings = true", "recordings = true", `recordings_dir = "/tmp"`),
-			"zoom_api.recordings needs public_url"},
-		{"plain http public url", zoomSection(`public_url = "http://salles.coop.example"`), "zoom_api.public_url must be an https:// URL"},
+			"zoom_api.recordings needs http.public_url"},
 		{"bad overrun", zoomSection(`overrun = "kill"`), `zoom_api.overrun: "kill" is not end, warn or off`},
 		{"poll too often", zoomSection(`poll_interval = "1s"`), "zoom_api.poll_interval: at least 10s"},
 	}

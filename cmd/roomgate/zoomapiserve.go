@@ -29,7 +29,7 @@ func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOp
 	}
 	settings := z.meetingSettings()
 	return &gateway.ZoomOptions{API: &zoomAdapter{c: cl, user: z.User, settings: settings}, Store: store,
-		CreateTimeout: z.CreateTimeout.Duration, StartLinks: z.StartLinks, LinkKey: z.linkKey(), PublicURL: z.PublicURL,
+		CreateTimeout: z.CreateTimeout.Duration, StartLinks: z.StartLinks, LinkKey: z.linkKey(), PublicURL: z.publicURL,
 		ArriveEarly: z.arriveEarly, Recordings: z.Recordings, RecordingsDir: z.RecordingsDir,
 		RecordingsKeep: z.RecordingsKeep.Duration, Attendance: z.Attendance, WaitingRoom: *settings.WaitingRoom,
 		ReleaseNoShows: z.ReleaseNoShows, ReleaseAfter: z.ReleaseAfter.Duration, Overrun: z.Overrun,
