@@ -261,5 +261,24 @@ func (z *ZoomAPIConfig) check(ctx context.Context, log *slog.Logger) (string, er
 			return "", err
 		}
 	}
+	if z.Recordings {
+		if err := writableDir(z.RecordingsDir); err != nil {
+			return "", fmt.Errorf("zoom_api.recordings_dir: %w", err)
+		}
+	}
 	return fmt.Sprintf("user %s (licensed), %d scope(s) granted", u.Email, len(scopes)), nil
+}
+
+// writableDir makes dir if needed and checks that a file can be written
+// in it, as the copies of recordings are.
+func writableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".roomgate-check-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
