@@ -60,7 +60,7 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 	if err := g.copyRecordings(ctx, b, files); err != nil {
 		return err
 	}
-	if err := g.mailRecordings(ctx, b, m); err != nil {
+	if err := g.mailRecordings(ctx, b); err != nil {
 		return err
 	}
 	// Every file is copied and verified, and the organizer told: only now
@@ -146,7 +146,7 @@ func (g *Gateway) recordingName(b *Booking, f ZoomFile, i int) string {
 }
 
 // mailRecordings mails the organizer the link to the copies, once.
-func (g *Gateway) mailRecordings(ctx context.Context, b *Booking, m *ZoomMeeting) error {
+func (g *Gateway) mailRecordings(ctx context.Context, b *Booking) error {
 	z := g.zoom.opt
 	recs, err := z.Store.ZoomRecordings(ctx, b.ID)
 	if err != nil {
@@ -162,8 +162,10 @@ func (g *Gateway) mailRecordings(ctx context.Context, b *Booking, m *ZoomMeeting
 			return err
 		}
 		token := newToken()
-		m.RecordingsToken, m.RecordingsUntil = TokenHash(token), b.End.Add(z.RecordingsKeep).UTC()
-		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+		m, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) {
+			m.RecordingsToken, m.RecordingsUntil = TokenHash(token), b.End.Add(z.RecordingsKeep).UTC()
+		})
+		if err != nil {
 			return err
 		}
 		if g.mustNotAnswer(b.Organizer) {

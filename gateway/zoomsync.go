@@ -163,8 +163,9 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		if err != nil {
 			return err
 		}
-		m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
-		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) {
+			m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
+		}); err != nil {
 			return err
 		}
 		if err := g.zoomFollowUps(ctx, ztx, b, moved, ended); err != nil {
@@ -207,8 +208,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		if err != nil {
 			return err
 		}
-		m.State = ZoomDeleted
-		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) { m.State = ZoomDeleted }); err != nil {
 			return err
 		}
 		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
@@ -223,7 +223,22 @@ func (g *Gateway) zoomSetState(ctx context.Context, m *ZoomMeeting, state string
 		if err != nil {
 			return err
 		}
-		m.State = state
-		return ztx.SaveZoomMeeting(ctx, m)
+		_, err = zoomEdit(ctx, ztx, m.BookingID, func(m *ZoomMeeting) { m.State = state })
+		return err
 	})
+}
+
+// zoomEdit changes the stored meeting of a booking from its current row
+// in the transaction, so that what another writer recorded meanwhile
+// (that it started, a recordings link) is kept.
+func zoomEdit(ctx context.Context, ztx ZoomTx, bookingID int64, edit func(*ZoomMeeting)) (*ZoomMeeting, error) {
+	m, err := ztx.ZoomMeeting(ctx, bookingID)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errZoomRace
+	}
+	edit(m)
+	return m, ztx.SaveZoomMeeting(ctx, m)
 }
