@@ -144,7 +144,7 @@ func TestZoomAPICheck(t *testing.T) {
 		{"unknown user", func(z *ZoomAPIConfig) { z.User = "nobody@coop.example" }, nil, `zoom_api.user "nobody@coop.example"`},
 		{"basic user", func(z *ZoomAPIConfig) { z.User = "basic@coop.example" }, nil, "is not a licensed user"},
 		{"missing meeting scope", nil, []string{"user:read:admin"}, "lacks a scope this call needs, one of: meeting:read:admin"},
-		{"recordings directory writable", func(z *ZoomAPIConfig) { z.Recordings, z.RecordingsDir = true, t.TempDir() + "/rec" }, nil, ""},
+		{"recordings directory writable", func(z *ZoomAPIConfig) { z.Recordings, z.RecordingsDir = true, t.TempDir()+"/rec" }, nil, ""},
 		{"recordings directory not writable", func(z *ZoomAPIConfig) { z.Recordings, z.RecordingsDir = true, "/proc/roomgate" }, nil,
 			"zoom_api.recordings_dir"},
 	}
