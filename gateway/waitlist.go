@@ -116,46 +116,11 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 }
 
 // acceptedReply builds the REPLY accepting a waiting booking, from the
-// request's own calendar so that every form (UID, RECURRENCE-ID, TZID) is
-// the organizer's.
+// request's own calendar (see requestReply): the date alone, the other
+// dates of its series keeping their answers.
 func (g *Gateway) acceptedReply(w *Booking, room *Room) ([]byte, error) {
-	cal, err := ical.Parse(w.Request, ical.ParseOptions{Location: g.opt.Location})
-	if err != nil {
-		return nil, fmt.Errorf("stored request: %w", err)
-	}
-	var master, override *ical.Event
-	for _, ev := range cal.Events {
-		if ev.UID != w.UID {
-			continue
-		}
-		switch {
-		case ev.RecurrenceID == nil:
-			master = ev
-		case w.RecurrenceID != "" && RecurrenceKey(ev.RecurrenceID.Time) == w.RecurrenceID:
-			override = ev
-		}
-	}
 	status, _ := g.renderReplyTexts(MailView{Accepted: true}, g.langOf(w), "")
-	it := ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)}
-	switch {
-	case override != nil:
-		it.Event = override
-	case master != nil && w.RecurrenceID == "":
-		it.Event = master
-	case master != nil:
-		rid, err := time.Parse(recurrenceKeyLayout, w.RecurrenceID)
-		if err != nil {
-			return nil, err
-		}
-		it.Event, it.RecurrenceID = master, master.RecurrenceIDFor(rid)
-	default:
-		return nil, fmt.Errorf("no component of %s in the stored request", w.UID)
-	}
-	it.Attendee = it.Event.Attendee(func(a string) bool { return g.opt.roomFor(a) == room })
-	if it.Attendee == nil {
-		return nil, fmt.Errorf("the room is no attendee of the stored request")
-	}
-	return ical.BuildReply(cal, []ical.ReplyItem{it}, g.opt.Now(), g.opt.ProdID), nil
+	return g.requestReply([]Booking{*w}, false, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)})
 }
 
 // queueFreed queues the REPLY and the accept mail of a waiting request
