@@ -417,13 +417,7 @@ func (g *Gateway) answerStored(bs []Booking, whole bool, room *Room, it ical.Rep
 	}
 	b := &bs[0]
 	g.log.Warn("a request's stored calendar cannot be answered; the reply is rebuilt from the booking", "uid", b.UID, "err", err)
-	r := ical.StoredReply{UID: b.UID, Sequence: b.Sequence, Organizer: b.Organizer, OrganizerName: b.OrganizerName,
-		Attendee: b.Room, AttendeeName: room.Name, PartStat: it.PartStat, Start: b.Start, End: b.End,
-		Summary: b.Summary, Comment: it.Comment}
-	if t, err := time.Parse(recurrenceKeyLayout, b.RecurrenceID); err == nil {
-		r.RecurrenceID = t
-	}
-	return ical.BuildStoredReply(r, g.opt.Now(), g.opt.ProdID)
+	return storedReply(b, *room, it.PartStat, it.Comment, g.opt.Now(), g.opt.ProdID)
 }
 
 // wholeMeeting reports whether bs, bookings of one meeting, are every

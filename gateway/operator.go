@@ -130,11 +130,18 @@ func (g *Gateway) queueCancelMail(ctx context.Context, tx Tx, b *Booking, note s
 // cancelReply is the REPLY declining the room for a booking, with the
 // organizer's comment.
 func cancelReply(b *Booking, room Room, comment string, now time.Time, prodID string) []byte {
+	return storedReply(b, room, "DECLINED", comment, now, prodID)
+}
+
+// storedReply is a REPLY for a booking rebuilt from the booking alone
+// (the ATTENDEE and ORGANIZER from their addresses, times in UTC), when
+// the request's own calendar is not at hand.
+func storedReply(b *Booking, room Room, partStat, comment string, now time.Time, prodID string) []byte {
 	r := ical.StoredReply{UID: b.UID, Sequence: b.Sequence, Organizer: b.Organizer, OrganizerName: b.OrganizerName,
-		Attendee: b.Room, AttendeeName: room.Name, PartStat: "DECLINED", Start: b.Start, End: b.End,
+		Attendee: b.Room, AttendeeName: room.Name, PartStat: partStat, Start: b.Start, End: b.End,
 		Summary: b.Summary, Comment: comment}
 	if b.RecurrenceID != "" {
-		if t, err := time.Parse("20060102T150405Z", b.RecurrenceID); err == nil {
+		if t, err := time.Parse(recurrenceKeyLayout, b.RecurrenceID); err == nil {
 			r.RecurrenceID = t
 		}
 	}
