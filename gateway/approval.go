@@ -58,7 +58,11 @@ func (o *Options) checkApproval() error {
 		return nil
 	}
 	for _, r := range o.Policy.Approval {
-		if !strings.HasPrefix(r, "@") && !strings.Contains(r, "@") && !knownApprovalRule(r) {
+		if strings.Contains(r, "@") {
+			if _, err := ListEntry(r); err != nil {
+				return fmt.Errorf("gateway: approval: %w", err)
+			}
+		} else if !knownApprovalRule(r) {
 			return fmt.Errorf("gateway: approval rule %q is none of %s, %s, %s, %s or an address or @domain",
 				r, ApproveTooLong, ApproveOutsideHours, ApproveBeyondWindow, ApproveEndless)
 		}
@@ -90,12 +94,8 @@ func normalizeApproval(rules []string) []string {
 	out := make([]string, 0, len(rules))
 	for _, r := range rules {
 		r = strings.ToLower(strings.TrimSpace(r))
-		if strings.Contains(r, "@") {
-			n, err := ListEntry(r)
-			if err != nil {
-				continue // refused by checkApproval's caller, the configuration
-			}
-			r = n
+		if n, err := ListEntry(r); err == nil && strings.Contains(r, "@") {
+			r = n // an invalid one is kept as it is, for checkApproval to refuse
 		}
 		out = append(out, r)
 	}

@@ -439,6 +439,7 @@ func TestApprovalOptions(t *testing.T) {
 		{"no URL", func(o *gateway.Options) { o.Approval.PublicURL = "" }},
 		{"no facilitators", func(o *gateway.Options) { o.Relay.Facilitators = nil }},
 		{"unknown rule", func(o *gateway.Options) { o.Policy.Approval = []string{"too-short"} }},
+		{"bad domain", func(o *gateway.Options) { o.Policy.Approval = []string{"@bad_domain"} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			opt := baseOptions(t, newMemStore(), &fakeClock{now: t0})
