@@ -67,6 +67,30 @@ func composeNotice(from, to Address, text Rendered, date time.Time) []byte {
 // or from input checked before (addresses, msg-ids); texts lose their
 // control characters on the way.
 func compose(in composeInput) []byte {
+	h := composeHeader(in, "multipart/alternative")
+	var b bytes.Buffer
+	w, err := message.CreateWriter(&b, h.Header)
+	if err != nil {
+		panic(fmt.Sprintf("compose: %v", err)) // only an unknown charset fails, and there is none
+	}
+	writePart(w, "text/plain; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.Text)))
+	if in.Text.HTML != "" {
+		writePart(w, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
+	}
+	if in.Calendar != nil {
+		method := in.Method
+		if method == "" {
+			method = "REPLY"
+		}
+		// method first, as Outlook's own replies write it.
+		writePart(w, "text/calendar; method="+method+"; charset=UTF-8", "base64", in.Calendar)
+	}
+	w.Close()
+	return b.Bytes()
+}
+
+// composeHeader is the header of a composed mail, of a multipart type.
+func composeHeader(in composeInput, multipart string) gomail.Header {
 	var h gomail.Header
 	h.SetAddressList("From", []*gomail.Address{{Name: displayName(in.From.Name), Address: in.From.Addr}})
 	h.SetAddressList("To", []*gomail.Address{{Name: displayName(in.To.Name), Address: in.To.Addr}})
@@ -88,26 +112,8 @@ func compose(in composeInput) []byte {
 	if in.AutoSubmitted == "auto-generated" {
 		h.Set("Precedence", "bulk")
 	}
-	h.SetContentType("multipart/alternative", map[string]string{"boundary": "roomgate-" + randomHex(12)})
-	var b bytes.Buffer
-	w, err := message.CreateWriter(&b, h.Header)
-	if err != nil {
-		panic(fmt.Sprintf("compose: %v", err)) // only an unknown charset fails, and there is none
-	}
-	writePart(w, "text/plain; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.Text)))
-	if in.Text.HTML != "" {
-		writePart(w, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
-	}
-	if in.Calendar != nil {
-		method := in.Method
-		if method == "" {
-			method = "REPLY"
-		}
-		// method first, as Outlook's own replies write it.
-		writePart(w, "text/calendar; method="+method+"; charset=UTF-8", "base64", in.Calendar)
-	}
-	w.Close()
-	return b.Bytes()
+	h.SetContentType(multipart, map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	return h
 }
 
 // writePart writes one part of a multipart mail; go-message applies the

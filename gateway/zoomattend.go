@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-message"
-	gomail "github.com/emersion/go-message/mail"
 )
 
 // Attendance report: after a booking's meeting ends, its organizer gets
@@ -143,16 +142,7 @@ func csvCell(s string) string {
 // multipart/mixed holding the multipart/alternative text and HTML, then
 // the file (RFC 2183 Content-Disposition: attachment).
 func composeWithFile(in composeInput, name, ctype string, data []byte) []byte {
-	var h gomail.Header
-	h.SetAddressList("From", []*gomail.Address{{Name: displayName(in.From.Name), Address: in.From.Addr}})
-	h.SetAddressList("To", []*gomail.Address{{Name: displayName(in.To.Name), Address: in.To.Addr}})
-	h.SetSubject(headerText(in.Text.Subject))
-	h.SetDate(in.Date)
-	h.SetMessageID(newMessageID(in.From.Addr))
-	h.Set("Auto-Submitted", in.AutoSubmitted)
-	h.Set("X-Auto-Response-Suppress", "All")
-	h.Set("Precedence", "bulk")
-	h.SetContentType("multipart/mixed", map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	h := composeHeader(in, "multipart/mixed")
 	var b bytes.Buffer
 	w, err := message.CreateWriter(&b, h.Header)
 	if err != nil {
