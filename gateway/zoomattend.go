@@ -24,17 +24,11 @@ const zoomReportWait = 24 * time.Hour
 // zoomAttendance is the attendance job of a booking.
 func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
 	z := g.zoom.opt
-	b, m, err := z.Store.ZoomBooking(ctx, j.BookingID)
-	if err != nil {
+	b, m, err := g.zoomAfterMeeting(ctx, j)
+	if b == nil || err != nil {
 		return err
 	}
-	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated {
-		return g.zoomFinish(ctx, j)
-	}
 	now := g.opt.Now()
-	if now.Before(b.End) {
-		return &zoomLater{at: b.End.Add(zoomSettle), why: "the meeting has not ended"}
-	}
 	ps, err := z.API.Participants(ctx, m.MeetingID)
 	if errors.Is(err, ErrZoomNotFound) {
 		if now.After(b.End.Add(zoomReportWait)) {

@@ -31,17 +31,11 @@ const (
 // zoomRecordings is the recordings job of a booking.
 func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 	z := g.zoom.opt
-	b, m, err := z.Store.ZoomBooking(ctx, j.BookingID)
-	if err != nil {
+	b, m, err := g.zoomAfterMeeting(ctx, j)
+	if b == nil || err != nil {
 		return err
 	}
-	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated {
-		return g.zoomFinish(ctx, j)
-	}
 	now := g.opt.Now()
-	if now.Before(b.End) {
-		return &zoomLater{at: b.End.Add(zoomSettle), why: "the meeting has not ended"}
-	}
 	uuid, files, err := z.API.Recordings(ctx, m.MeetingID)
 	if err != nil {
 		return err

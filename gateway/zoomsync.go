@@ -242,3 +242,21 @@ func zoomEdit(ctx context.Context, ztx ZoomTx, bookingID int64, edit func(*ZoomM
 	edit(m)
 	return m, ztx.SaveZoomMeeting(ctx, m)
 }
+
+// zoomAfterMeeting reads the booking and the meeting of an after-the-meeting job
+// (recordings, attendance). It returns a nil booking, with the error to
+// return, when the job is done (the booking is gone or has no meeting of
+// its own any more) or must wait (the meeting has not ended).
+func (g *Gateway) zoomAfterMeeting(ctx context.Context, j ZoomJob) (*Booking, *ZoomMeeting, error) {
+	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated {
+		return nil, nil, g.zoomFinish(ctx, j)
+	}
+	if g.opt.Now().Before(b.End) {
+		return nil, nil, &zoomLater{at: b.End.Add(zoomSettle), why: "the meeting has not ended"}
+	}
+	return b, m, nil
+}
