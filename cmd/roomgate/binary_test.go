@@ -258,10 +258,13 @@ func binaryServe(t *testing.T) {
 	waitHTTP(t, base+"/metrics?token="+testOperatorToken, http.StatusOK, accepted) // survived
 
 	p.cmd.Process.Signal(syscall.SIGTERM)
+	// The whole log first: Wait closes the pipe, and a read still under
+	// way would lose the last lines (os/exec: "it is incorrect to call Wait
+	// before all reads from the pipe have completed").
+	<-p.done
 	if err := p.cmd.Wait(); err != nil {
 		t.Errorf("serve after SIGTERM: %v\n%s", err, p.logs.String())
 	}
-	<-p.done
 	if p.count("roomgate stopped") != 2 {
 		t.Errorf("want one stop for the reload and one for SIGTERM:\n%s", p.logs.String())
 	}
