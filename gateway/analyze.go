@@ -107,14 +107,14 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 	if err != nil {
 		a.kind = KindOtherCalendar
 		a.rejection = fmt.Errorf("calendar part unreadable: %w", err)
-		a.auth = authenticate(ctx, g.opt.Auth, h, in.Raw, a.env.From)
+		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
 		return a
 	}
 	cal, err := ical.Parse(data, ical.ParseOptions{Location: g.opt.Location})
 	if err != nil {
 		a.kind, a.calData = KindOtherCalendar, data
 		a.rejection = fmt.Errorf("invalid calendar: %w", err)
-		a.auth = authenticate(ctx, g.opt.Auth, h, in.Raw, a.env.From)
+		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
 		return a
 	}
 	a.cal, a.calData = cal, data
@@ -123,7 +123,7 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)
 	}
 	if a.kind == KindRequest || a.kind == KindCancel {
-		a.auth = authenticate(ctx, g.opt.Auth, h, in.Raw, a.env.From)
+		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
 	}
 	return a
 }

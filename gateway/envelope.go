@@ -43,7 +43,7 @@ func readEnvelope(h textproto.Header) envelope {
 		Subject:       printable(decodeHeader(h.Get("Subject"))),
 		AutoSubmitted: strings.ToLower(strings.TrimSpace(printable(h.Get("Auto-Submitted")))),
 	}
-	env.From, env.FromText = readFrom(h.Get("From"))
+	env.From, env.FromText = readFrom(h.Values("From"))
 	prec := strings.ToLower(strings.TrimSpace(h.Get("Precedence")))
 	env.List = h.Get("List-Id") != "" || h.Get("List-Unsubscribe") != "" || h.Get("List-Post") != "" ||
 		prec == "bulk" || prec == "list" || prec == "junk"
@@ -55,11 +55,20 @@ func readEnvelope(h textproto.Header) envelope {
 // name, since words are decoded after the list is split.
 var addressParser = &mail.AddressParser{WordDecoder: headerDecoder}
 
-// readFrom returns the From address when the field holds exactly one
-// mailbox, and a printable rendering of what the field claims.
-func readFrom(v string) (addr, text string) {
-	v = unfoldHeader(v)
+// readFrom returns the From address when the header holds exactly one
+// From field (RFC 5322 §3.6) and it holds exactly one mailbox, not a group,
+// and a printable rendering of what the fields claim. Two From fields, or a
+// group ("members: a@coop.example;", which net/mail flattens into its
+// members), are never one sender: no address, so never authentic.
+func readFrom(fields []string) (addr, text string) {
+	if len(fields) == 0 {
+		return "", ""
+	}
+	v := unfoldHeader(strings.Join(fields, ", "))
 	text = printable(decodeHeader(v))
+	if len(fields) != 1 || hasGroup(v) {
+		return "", text
+	}
 	list, err := addressParser.ParseList(v)
 	if err != nil || len(list) != 1 {
 		return "", text
@@ -69,6 +78,35 @@ func readFrom(v string) (addr, text string) {
 		return "", text
 	}
 	return a, a
+}
+
+// hasGroup reports whether an address list holds a ":" or ";" outside
+// quoted strings, comments and domain literals: group syntax (RFC 5322
+// §3.4), which a mailbox never has there.
+func hasGroup(v string) bool {
+	depth, quoted, literal := 0, false, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && (quoted || depth > 0):
+			i++
+		case quoted:
+			quoted = c != '"'
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth > 0:
+		case c == '"':
+			quoted = true
+		case c == '[':
+			literal = true
+		case c == ']':
+			literal = false
+		case (c == ':' || c == ';') && !literal:
+			return true
+		}
+	}
+	return false
 }
 
 // unfoldHeader removes the line breaks of a folded field (RFC 5322 §2.2.3).

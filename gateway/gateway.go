@@ -18,6 +18,8 @@ type Gateway struct {
 	waiting waitList
 	// zoom is Zoom API mode's state; nil when it is off.
 	zoom *zoomState
+	// dkim verifies the DKIM signatures of a batch ahead of its decisions.
+	dkim *dkimAhead
 }
 
 // New returns a Gateway. See Options for the required fields.
@@ -27,6 +29,7 @@ func New(opt Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}
+	g.dkim = newDKIMAhead(o.Auth)
 	if err := g.setupZoom(); err != nil {
 		return nil, err
 	}

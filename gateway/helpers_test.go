@@ -220,6 +220,8 @@ type invite struct {
 	// server (mx) writes on top; "" writes a DMARC pass for the From
 	// domain, "-" writes none.
 	AuthResults string
+	// RawFrom, when set, is written as the From field's value.
+	RawFrom string
 }
 
 // meeting is the usual invitation: one event, organizer and room attending.
@@ -369,7 +371,11 @@ func (iv invite) bytes() []byte {
 	default:
 		w("Authentication-Results: " + iv.AuthResults)
 	}
-	w("From: " + nameOf(from) + " <" + from + ">")
+	if iv.RawFrom != "" {
+		w("From: " + iv.RawFrom)
+	} else {
+		w("From: " + nameOf(from) + " <" + from + ">")
+	}
 	w("To: Salle Opteos <" + roomAddr + ">")
 	w("Subject: Invitation")
 	w("Date: " + t0.Format(time.RFC1123Z))

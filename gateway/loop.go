@@ -54,6 +54,8 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 // A large batch (a backlog) is decided in groups of up to maxGroup per
 // transaction; a group that fails is decided again one message at a time.
 func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
+	g.dkim.start(ctx, batch) // DKIM keys are looked up ahead, a few messages at a time
+	defer g.dkim.forget(batch)
 	var done []Filing
 	for i := 0; i < len(batch) && ctx.Err() == nil; {
 		group := batch[i:min(i+maxGroup, len(batch))]

@@ -147,6 +147,12 @@ func (o Options) withDefaults() (Options, error) {
 	if len(o.Rooms) == 0 {
 		return o, fmt.Errorf("gateway: no room configured")
 	}
+	if o.Auth.VerifyDKIM && o.Auth.Resolver == nil {
+		return o, fmt.Errorf("gateway: Auth.VerifyDKIM needs Auth.Resolver")
+	}
+	if o.Auth.DNSTimeout <= 0 {
+		o.Auth.DNSTimeout = 10 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -108,7 +108,7 @@ func TestWhoSentIt(t *testing.T) {
 		{"From another member", func(iv *invite) { iv.From = bob },
 			false, "the sender bob@coop.example is neither the organizer"},
 		{"DMARC fail", func(iv *invite) { iv.AuthResults = mx + "; dmarc=fail header.from=coop.example" },
-			false, "not authenticated: mx.coop.example reports neither DMARC pass"},
+			false, "not authenticated: mx.coop.example reports DMARC fail for coop.example"},
 		{"DKIM pass for another domain", func(iv *invite) { iv.AuthResults = mx + "; dkim=pass header.d=evil.example" },
 			false, "not authenticated"},
 		{"DMARC pass for another domain", func(iv *invite) { iv.AuthResults = mx + "; dmarc=pass header.from=evil.example" },
@@ -118,7 +118,7 @@ func TestWhoSentIt(t *testing.T) {
 		{"forged field below ours", func(iv *invite) {
 			iv.AuthResults = mx + "; dmarc=fail header.from=coop.example"
 			iv.Header = []string{"Authentication-Results: " + mx + "; dmarc=pass header.from=coop.example"}
-		}, false, "reports neither DMARC pass"},
+		}, false, "reports DMARC fail for coop.example"},
 		{"forged field on top", func(iv *invite) {
 			iv.AuthResults = "evil.example; dmarc=pass header.from=coop.example"
 		}, false, `top Authentication-Results field is from "evil.example"`},

@@ -46,11 +46,11 @@ func TestParseRefuses(t *testing.T) {
 		"",
 		"mx",
 		"mx dmarc=pass",
-		"mx; dmarc=pass;",                         // a trailing ";" starts no resinfo
-		"mx; dmarc=pass header.from",              // no value
-		"mx; dmarc=pass header.from=",             // empty value
-		"mx; dmarc=pass from=coop.example",        // no ptype
-		"mx; dmarc=pass header.from=a@b",          // a domain-name has two labels
+		"mx; dmarc=pass;",                  // a trailing ";" starts no resinfo
+		"mx; dmarc=pass header.from",       // no value
+		"mx; dmarc=pass header.from=",      // empty value
+		"mx; dmarc=pass from=coop.example", // no ptype
+		"mx; dmarc=pass header.from=a@b",   // a domain-name has two labels
 		"mx; dmarc=pass header.from=coop.example(", // unterminated comment
 		`mx; dmarc=pass header.from="coop.example`,
 		"mx; dmarc=pass (a\r\nb) header.from=coop.example", // a line break not folding

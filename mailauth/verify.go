@@ -24,29 +24,44 @@ const MaxDKIMSignatures = 5
 // ErrNoResolver is returned by VerifyDKIM without a resolver.
 var ErrNoResolver = errors.New("no DNS resolver configured for DKIM")
 
-// VerifyDKIM verifies the DKIM signatures of a message (RFC 6376) and
-// returns the b= value of the first one that passes for a domain aligned
-// with from (relaxed, RFC 7489 §3.1.1), "" with why when none does. Every
+// DKIM is the outcome of verifying a message's DKIM signatures, before
+// any From address is compared with them (For).
+type DKIM struct {
+	raw      []byte
+	vs       []*dkim.Verification
+	err      error
+	timedOut bool
+}
+
+// VerifyDKIM verifies the DKIM signatures of a message (RFC 6376), at most
+// MaxDKIMSignatures of them, looking their keys up through res. Every
 // lookup of the message shares one deadline of timeout.
-func VerifyDKIM(ctx context.Context, res TXTResolver, timeout time.Duration, raw []byte, from string) (sig, why string) {
+func VerifyDKIM(ctx context.Context, res TXTResolver, timeout time.Duration, raw []byte) DKIM {
 	if res == nil {
-		return "", "DKIM verification failed: " + ErrNoResolver.Error()
+		return DKIM{err: ErrNoResolver}
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	lookup := func(name string) ([]string, error) { return res.LookupTXT(ctx, name) }
 	vs, err := dkim.VerifyWithOptions(bytes.NewReader(raw), &dkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: MaxDKIMSignatures})
-	if err != nil && len(vs) == 0 {
-		return "", "DKIM verification failed: " + printable(err.Error())
+	return DKIM{raw: raw, vs: vs, err: err, timedOut: ctx.Err() != nil}
+}
+
+// For returns the b= value of the first signature that passed for a
+// domain aligned with from (relaxed, RFC 7489 §3.1.1), or "" and why none
+// did.
+func (d DKIM) For(from string) (sig, why string) {
+	if d.err != nil && len(d.vs) == 0 {
+		return "", "DKIM verification failed: " + printable(d.err.Error())
 	}
 	why = "no DKIM signature"
-	for i, v := range vs {
+	for i, v := range d.vs {
 		switch {
 		case v.Err == nil && Aligned(v.Domain, from):
-			return signatureValue(raw, i), "DKIM signature verified for " + v.Domain
+			return signatureValue(d.raw, i), "DKIM signature verified for " + v.Domain
 		case v.Err == nil:
 			why = fmt.Sprintf("DKIM signature of %s is not aligned with %s", printable(v.Domain), Domain(from))
-		case ctx.Err() != nil && dkim.IsTempFail(v.Err):
+		case d.timedOut && dkim.IsTempFail(v.Err):
 			why = fmt.Sprintf("DKIM key of %s not found in time", printable(v.Domain))
 		default:
 			why = fmt.Sprintf("DKIM signature of %s does not verify: %s", printable(v.Domain), printable(v.Err.Error()))

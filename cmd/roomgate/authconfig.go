@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -59,8 +60,9 @@ func (c *Config) validateAuth(bad func(string, ...any)) {
 	}
 }
 
-// authOptions turns the section into the gateway's options.
+// authOptions turns the section into the gateway's options; DKIM keys are
+// looked up with the system's resolver.
 func (c *Config) authOptions() gateway.AuthOptions {
 	return gateway.AuthOptions{AuthservID: c.Auth.AuthservID, VerifyDKIM: c.Auth.VerifyDKIM,
-		DNSTimeout: c.Auth.DNSTimeout.Duration}
+		Resolver: net.DefaultResolver, DNSTimeout: c.Auth.DNSTimeout.Duration}
 }
