@@ -56,7 +56,7 @@ func TestDKIMAheadSilentDNS(t *testing.T) {
 	defer stop()
 	var once sync.Once
 	release := func() { once.Do(func() { close(dns.release) }) }
-	defer release() // before stop, so that a failing test ends
+	defer release()                          // before stop, so that a failing test ends
 	guard := time.NewTimer(30 * time.Second) // a failure's bound, not a wait for time
 	defer guard.Stop()
 	for i := range n {
