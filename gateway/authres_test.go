@@ -16,14 +16,15 @@ const issueField = mx + `; dkim=none; spf=temperror (mx.coop.example: error in p
 	during lookup of "x; dmarc=pass; @evil.example": DNS error) smtp.mailfrom="x; dmarc=pass; @evil.example";
 	dmarc=temperror reason="query timed out" header.from=coop.example (policy=temperror)`
 
-// attackFields are Authentication-Results fields that carry an outsider's
-// text: the field of the issue, and those real rspamd and policyd-spf
-// wrote for the attacks of mailauth/testdata/README.md.
-func attackFields(t *testing.T) map[string]string {
+// attackFields are Authentication-Results fields (top first) that carry
+// an outsider's text: the field of the issue, and those real rspamd,
+// policyd-spf and OpenDMARC wrote for the attacks of
+// mailauth/testdata/README.md.
+func attackFields(t *testing.T) map[string][]string {
 	t.Helper()
-	fields := map[string]string{"issue": strings.ReplaceAll(issueField, "\n", "\r\n")}
+	fields := map[string][]string{"issue": {strings.ReplaceAll(issueField, "\n", "\r\n")}}
 	files, err := filepath.Glob("../mailauth/testdata/*.field")
-	if err != nil || len(files) < 10 {
+	if err != nil || len(files) < 20 {
 		t.Fatalf("captured fields: %v, %d files", err, len(files))
 	}
 	for _, f := range files {
@@ -31,10 +32,30 @@ func attackFields(t *testing.T) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := strings.TrimSuffix(strings.TrimPrefix(string(raw), "Authentication-Results: "), "\r\n")
-		fields[strings.TrimSuffix(filepath.Base(f), ".field")] = v
+		var vs []string
+		for _, l := range strings.SplitAfter(string(raw), "\r\n") {
+			switch {
+			case strings.HasPrefix(l, "Authentication-Results: "):
+				vs = append(vs, strings.TrimPrefix(l, "Authentication-Results: "))
+			case l != "":
+				vs[len(vs)-1] += l // a folded line
+			}
+		}
+		for i := range vs {
+			vs[i] = strings.TrimSuffix(vs[i], "\r\n")
+		}
+		fields[strings.TrimSuffix(filepath.Base(f), ".field")] = vs
 	}
 	return fields
+}
+
+// withFields puts the fields on an invitation, top first.
+func withFields(iv invite, fields []string) invite {
+	iv.AuthResults = fields[0]
+	for _, f := range fields[1:] {
+		iv.Header = append(iv.Header, "Authentication-Results: "+f)
+	}
+	return iv
 }
 
 // TestForgedAuthResults: an outsider writing in Alice's name, whose text
@@ -44,8 +65,7 @@ func TestForgedAuthResults(t *testing.T) {
 	for name, field := range attackFields(t) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, securityOptions)
-			forged := meeting("REQUEST", "forged-1", alice, 0, tomorrow(14, 0), tomorrow(15, 0))
-			forged.AuthResults = field
+			forged := withFields(meeting("REQUEST", "forged-1", alice, 0, tomorrow(14, 0), tomorrow(15, 0)), field)
 			if out := h.handle(forged.bytes()); out.Action != gateway.ActionRejected || !strings.Contains(out.Reason, "not authenticated") {
 				t.Fatalf("forged booking: %+v, want rejected as not authenticated", out)
 			}
@@ -55,8 +75,7 @@ func TestForgedAuthResults(t *testing.T) {
 			move := stamped(meeting("REQUEST", "alice-1", alice, 1, tomorrow(15, 0), tomorrow(16, 0)), time.Minute)
 			cancel := stamped(meeting("CANCEL", "alice-1", alice, 1, tomorrow(10, 0), tomorrow(11, 0)), 2*time.Minute)
 			for what, iv := range map[string]invite{"move": move, "cancel": cancel} {
-				iv.AuthResults = field
-				if out := h.handle(iv.bytes()); out.Action != gateway.ActionRejected {
+				if out := h.handle(withFields(iv, field).bytes()); out.Action != gateway.ActionRejected {
 					t.Errorf("forged %s: %+v, want rejected", what, out)
 				}
 			}
@@ -75,16 +94,17 @@ func TestForgedAuthResults(t *testing.T) {
 // get a forged sign-in code relayed nor a forged recording notice (with a
 // phishing link) forwarded: Zoom's mail is authenticated the same way.
 func TestForgedAuthResultsZoom(t *testing.T) {
-	for name, field := range attackFields(t) {
-		field = strings.ReplaceAll(field, "coop.example", "zoom.us")
-		field = strings.Replace(field, "mx.zoom.us", mx, 1)
+	for name, fields := range attackFields(t) {
+		for i, f := range fields {
+			fields[i] = strings.ReplaceAll(strings.ReplaceAll(f, "coop.example", "zoom.us"), "mx.zoom.us", mx)
+		}
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, relayOptions)
 			z := codeMail("483920", t0)
-			z.AuthResults = []string{field}
+			z.AuthResults = fields
 			out, q := h.handleNow(z.bytes())
 			checkAuthOutcome(t, out, q, false)
-			rec := zoomMail{Subject: "Cloud Recording - Salle Opteos is now available", Received: t0, AuthResults: []string{field},
+			rec := zoomMail{Subject: "Cloud Recording - Salle Opteos is now available", Received: t0, AuthResults: fields,
 				Text: "Your cloud recording is now available.\r\nhttps://evil.example/rec/share/xyz\r\n"}
 			out, q = h.handleNow(rec.bytes())
 			if out.Kind != gateway.KindZoomRecording || out.Action != gateway.ActionRejected {

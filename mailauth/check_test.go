@@ -55,6 +55,12 @@ func TestCheckCapturedFields(t *testing.T) {
 		{"policyd-spf-mailfrom-breakout", "reads differently"},
 		{"policyd-spf-helo", "unreadable"},
 		{"policyd-spf-helo-breakout", "also appears inside"},
+		{"opendmarc-plain", "neither DMARC pass"},
+		{"opendmarc-mailfrom-semicolons", "neither DMARC pass"},
+		{"opendmarc-mailfrom-comment", "neither DMARC pass"},
+		{"opendmarc-helo", "neither DMARC pass"},
+		{"opendmarc-helo-breakout", "neither DMARC pass"},
+		{"opendmarc-helo-unquoted", "neither DMARC pass"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +96,34 @@ func TestCheckStrictReadingAlone(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s: %d injected %s=pass read by the RFC, want 1 (the test would prove nothing)", name, n, method)
 		}
+	}
+}
+
+// TestOpenDMARCFieldOrder: OpenDMARC 1.4.2 (SPFSelfValidate) writes two
+// fields, its dmarc field on top of its spf field. The spf field copies the
+// HELO name unquoted, so a HELO of x;dmarc=pass(a)header.from=coop.example
+// makes it a valid field holding one dmarc=pass for coop.example: only
+// reading the top field, which must be the dmarc one (README, Security),
+// keeps it out, and Postfix's reject_invalid_helo_hostname keeps such a
+// HELO out of the mail.
+func TestOpenDMARCFieldOrder(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "opendmarc-helo-unquoted.field"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(string(raw) + "\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := h.Values("Authentication-Results")
+	if len(fields) != 2 || !strings.Contains(fields[0], "dmarc=none") || !strings.Contains(fields[1], "spf=none") {
+		t.Fatalf("fields %q, want OpenDMARC's dmarc field on top of its spf field", fields)
+	}
+	if pass, why := Check(fields[0], mx, "alice@coop.example"); pass {
+		t.Errorf("top field: pass (%s)", why)
+	}
+	if pass, _ := Check(fields[1], mx, "alice@coop.example"); !pass {
+		t.Error("the spf field no longer reads as a pass: update this test and the README's advice")
 	}
 }
 
