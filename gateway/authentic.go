@@ -94,5 +94,3 @@ func (g *Gateway) authenticate(ctx context.Context, h textproto.Header, raw []by
 // public suffix plus one label; "" when d is itself a public suffix. See
 // mailauth.OrgDomain.
 func OrgDomain(d string) string { return mailauth.OrgDomain(d) }
-
-func domainOf(addr string) string { return mailauth.Domain(addr) }
