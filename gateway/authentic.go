@@ -39,7 +39,8 @@ func (o AuthOptions) Configured() bool { return o.AuthservID != "" || o.VerifyDK
 // Authentication is what is known of a message's From domain.
 type Authentication struct {
 	// From is the address of the From field, parsed strictly; "" when the
-	// field is not exactly one mailbox.
+	// header has not exactly one From field holding exactly one mailbox
+	// (two From fields, a group or two addresses: never authentic).
 	From string
 	// Pass is set when the From domain passed DMARC, or carries a passing
 	// DKIM signature aligned with it (RFC 7489 §3.1.1, relaxed).
