@@ -60,12 +60,12 @@ type MeetingRequest struct {
 
 // meetingBody is the JSON of MeetingRequest.
 type meetingBody struct {
-	Topic     string    `json:"topic,omitempty"`
-	Type      int       `json:"type,omitempty"`
-	StartTime string    `json:"start_time,omitempty"`
-	Duration  int       `json:"duration,omitempty"`
-	Timezone  string    `json:"timezone,omitempty"`
-	Password  string    `json:"password,omitempty"`
+	Topic     string `json:"topic,omitempty"`
+	Type      int    `json:"type,omitempty"`
+	StartTime string `json:"start_time,omitempty"`
+	Duration  int    `json:"duration,omitempty"`
+	Timezone  string `json:"timezone,omitempty"`
+	Password  string `json:"password,omitempty"`
 	// DefaultPassword is create only.
 	DefaultPassword bool      `json:"default_password,omitempty"`
 	Agenda          string    `json:"agenda,omitempty"`

@@ -48,7 +48,7 @@ func (r *Recordings) AllFiles() []RecordingFile {
 // download URL names them.
 type RecordingFile struct {
 	ID             string `json:"id"`
-	FileName       string `json:"file_name"` // participant audio files
+	FileName       string `json:"file_name"`  // participant audio files
 	MeetingID      string `json:"meeting_id"` // the meeting's UUID
 	RecordingStart Time   `json:"recording_start"`
 	RecordingEnd   Time   `json:"recording_end"`
