@@ -373,7 +373,7 @@ func (s *Server) fileJSON(f *file) map[string]any {
 	if !f.bare() {
 		out["id"], out["file_size"], out["status"] = f.id, len(f.spec.Content), "completed"
 		out["play_url"] = s.URL + "/rec/play/" + f.key
-		if !f.spec.ParticipantAudio {
+		if !f.spec.ParticipantAudio && f.spec.RecordingType != "" {
 			out["recording_type"] = f.spec.RecordingType
 		}
 	}
