@@ -115,6 +115,19 @@ func (s *Server) SetUUID(id int64, uuid string) {
 	}
 }
 
+// AddPersonalMeeting gives the account's user a meeting of type 4 (a
+// personal meeting ID, as a room's fixed meeting often is) with number
+// id. GET /meetings/{id} reads it, but the lists never show it: "this
+// API only supports scheduled meetings" (GET /users/{userId}/meetings).
+func (s *Server) AddPersonalMeeting(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.opt.Users[0]
+	s.meetings[id] = &meeting{ID: id, UUID: newUUID(), HostID: u.ID, HostEmail: u.Email, Type: 4, Status: "waiting",
+		Topic: u.FirstName + " " + u.LastName + "'s Personal Meeting Room", Duration: 60, StartTime: s.now().UTC(),
+		CreatedAt: s.now().UTC()}
+}
+
 // Instances returns the UUIDs of a meeting's instances, oldest first.
 func (s *Server) Instances(id int64) []string {
 	s.mu.Lock()
@@ -225,7 +238,7 @@ func (s *Server) listMeetings(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var rows []map[string]any
 	for _, m := range s.sortedMeetings() {
-		if m.HostID == u.ID && !m.Deleted && s.listed(m, kind) {
+		if m.HostID == u.ID && !m.Deleted && m.Type != 4 && s.listed(m, kind) {
 			rows = append(rows, map[string]any{"id": m.ID, "uuid": m.UUID, "host_id": m.HostID,
 				"topic": m.Topic, "type": m.Type, "start_time": m.StartTime.UTC().Format("2006-01-02T15:04:05Z"),
 				"duration": m.Duration, "timezone": m.Timezone, "agenda": cut(m.Agenda, listAgenda),
