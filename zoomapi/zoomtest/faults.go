@@ -146,3 +146,11 @@ func (s *Server) ShortenDownloads(n int) {
 	defer s.mu.Unlock()
 	s.short = n
 }
+
+// ShortenFile makes the next n downloads of the files whose FileName or
+// FileType is match send half the file, as ShortenDownloads does.
+func (s *Server) ShortenFile(match string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shortFiles[match] = n
+}

@@ -493,6 +493,12 @@ func (s *Server) storage(w http.ResponseWriter, r *http.Request) {
 	if short {
 		s.short--
 	}
+	for _, k := range []string{f.spec.FileName, f.spec.FileType} {
+		if ok && !short && k != "" && s.shortFiles[k] > 0 {
+			s.shortFiles[k]--
+			short = true
+		}
+	}
 	s.mu.Unlock()
 	switch {
 	case !ok:

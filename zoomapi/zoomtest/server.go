@@ -94,7 +94,8 @@ type Server struct {
 	nextID     int64
 	calls      []Call
 	faults     []*Fault
-	short      int // downloads still to cut short
+	short      int            // downloads still to cut short
+	shortFiles map[string]int // the same, by file name or type
 	window     int64
 	inWindow   int
 	day        string
@@ -111,7 +112,7 @@ func New(opt Options) *Server {
 	opt.setDefaults()
 	s := &Server{opt: opt, tokens: map[string]issued{}, dlTokens: map[string]int64{},
 		meetings: map[int64]*meeting{}, recordings: map[int64]*recording{}, files: map[string]*file{},
-		signed: map[string]signedURL{}, nextID: 81234567890}
+		signed: map[string]signedURL{}, shortFiles: map[string]int{}, nextID: 81234567890}
 	s.srv = httptest.NewServer(s.routes())
 	s.URL = s.srv.URL
 	return s
