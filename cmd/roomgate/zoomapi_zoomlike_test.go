@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -185,5 +187,202 @@ func TestZoomAttendanceAsZoomReportsIt(t *testing.T) {
 	}
 	if n := env.zoom.Count("GET", "/v2/report/meetings/"); n != 1 {
 		t.Errorf("the report of a one-person meeting was asked (%d calls in all)", n)
+	}
+}
+
+// TestZoomDailyLimit: Zoom's daily 429 (no Retry-After, the time in its
+// message) makes the creation wait until that time, without retrying at
+// once, and the facilitators are told once.
+func TestZoomDailyLimit(t *testing.T) {
+	env := newZoomEnvWith(t, zoomtest.Options{DailyMeetingLimit: 1}, nil)
+	env.handle(request("z-day1", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.jobs()
+	env.flushN(1)
+	env.handle(request("z-day2", "bob@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	env.handle(request("z-day3", "carol@coop.example", 0, tomorrowAt(16, 0), tomorrowAt(17, 0)))
+	env.jobs()
+	if n := env.zoom.Count(http.MethodPost, "/v2/users/"); n != 3 {
+		t.Fatalf("%d creations sent, want 3 (one each, no retry at once)", n)
+	}
+	midnight := env.clock.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	for _, uid := range []string{"z-day2", "z-day3"} {
+		j, ok := env.openJob(env.booking(uid).ID, gateway.ZoomJobSync)
+		if !ok || j.Status != gateway.ZoomJobPending || !j.NextAttempt.Equal(midnight) {
+			t.Fatalf("%s: job %+v, want pending until %s", uid, j, midnight)
+		}
+	}
+	env.clock.Set(env.clock.Now().Add(10 * time.Second)) // past the held accept mails' wait
+	mails := env.flush()
+	alerts := 0
+	for _, m := range mails {
+		if m.To[0] == "facil@coop.example" {
+			alerts++
+			_, subject, text := mailText(t, m)
+			if !strings.Contains(subject, "daily limit") {
+				t.Errorf("alert subject %q", subject)
+			}
+			wantIn(t, "alert", text, midnight.In(paris(t)).Format("15:04"))
+		}
+	}
+	if alerts != 1 {
+		t.Fatalf("%d alerts, want 1 (of %d mails)", alerts, len(mails))
+	}
+	env.clock.Set(midnight.Add(-time.Minute))
+	env.jobs()
+	if n := env.zoom.Count(http.MethodPost, "/v2/users/"); n != 3 {
+		t.Fatalf("tried again before Zoom's time: %d creations", n)
+	}
+	env.clock.Set(midnight.Add(time.Second))
+	env.jobs()
+	if env.meeting("z-day2").ID == 0 {
+		t.Fatal("no meeting after the limit lifted")
+	}
+}
+
+// TestZoomPasscodeRules: when the account's passcode rules refuse
+// roomgate's passcode, the meeting is created without one and the
+// passcode Zoom generated is mailed; the facilitators are told once, and
+// later creations do not try roomgate's passcode again.
+func TestZoomPasscodeRules(t *testing.T) {
+	env := newZoomEnvWith(t, zoomtest.Options{
+		PasscodeRule:      func(p string) bool { return strings.ContainsAny(p, "@-_*") },
+		GeneratedPasscode: "Zx@81_qk"}, nil)
+	env.handle(request("z-pw1", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.jobs()
+	m := env.meeting("z-pw1")
+	if m.Password != "Zx@81_qk" {
+		t.Fatalf("passcode %q, want Zoom's", m.Password)
+	}
+	var accept, alert string
+	for _, sent := range env.flushN(2) {
+		_, _, text := mailText(t, sent)
+		if sent.To[0] == "facil@coop.example" {
+			alert = text
+		} else {
+			accept = text
+		}
+	}
+	wantIn(t, "accept", accept, "Zx@81_qk")
+	wantIn(t, "alert", alert, "passcode rules", "Zoom generates a")
+	env.handle(request("z-pw2", "bob@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	env.jobs()
+	if n := env.zoom.Count(http.MethodPost, "/v2/users/"); n != 3 {
+		t.Errorf("%d creations sent, want 3 (refused, again without passcode, then the second booking's)", n)
+	}
+	env.flushN(1) // bob's accept, no second alert
+}
+
+// TestZoomFixedRoomInUse: the no-show check reads the room's fixed
+// meeting by its number (a personal meeting that no list shows): in use,
+// the booking is kept; not in use, it is released.
+func TestZoomFixedRoomInUse(t *testing.T) {
+	env := newZoomEnv(t, nil)
+	env.zoom.AddPersonalMeeting(85550001111)
+	s := tomorrowAt(10, 0)
+	env.handle(request("z-fixed", "alice@coop.example", 0, s, s.Add(2*time.Hour)))
+	env.jobs()
+	env.flushN(1)
+	env.zoom.StartMeeting(85550001111)
+	live, err := newZoomClientForList(env)
+	if err != nil || live != 0 {
+		t.Fatalf("the fixed room is in the live list (%d, %v): the test would not test anything", live, err)
+	}
+	env.clock.Set(s.Add(16 * time.Minute))
+	env.jobs()
+	if st := env.booking("z-fixed").Status; st != gateway.StatusAccepted {
+		t.Fatalf("released while its fixed room was in use: %s", st)
+	}
+	if env.zoom.Count(http.MethodGet, "/v2/meetings/85550001111") == 0 {
+		t.Fatal("the fixed meeting was not read by its number")
+	}
+}
+
+// newZoomClientForList counts the live meetings Zoom lists.
+func newZoomClientForList(env *zoomEnv) (int, error) {
+	a, err := newZoomClient(env)
+	if err != nil {
+		return 0, err
+	}
+	live, err := a.LiveMeetings(context.Background())
+	return len(live), err
+}
+
+// TestZoomCancelInProgress: a booking withdrawn while its meeting runs
+// (started early): Zoom refuses the deletion (3002); the meeting is left
+// running with an audit line, the job does not fail, and the meeting is
+// deleted once it has ended.
+func TestZoomCancelInProgress(t *testing.T) {
+	env := newZoomEnv(t, nil)
+	s := tomorrowAt(10, 0)
+	inv := request("z-live", "alice@coop.example", 0, s, s.Add(time.Hour))
+	env.handle(inv)
+	env.jobs()
+	env.flushN(1)
+	m := env.meeting("z-live")
+	env.clock.Set(s.Add(-40 * time.Minute))
+	env.zoom.StartMeeting(m.ID)
+	cancel := inv
+	cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 1, inv.Stamp.Add(time.Minute)
+	env.handle(cancel)
+	for range 3 {
+		env.jobs()
+	}
+	b := env.booking("z-live")
+	j, ok := env.openJob(b.ID, gateway.ZoomJobSync)
+	if !ok || j.Status != gateway.ZoomJobPending || !j.NextAttempt.Equal(env.clock.Now().Add(15*time.Minute).UTC()) {
+		t.Fatalf("sync job: %+v (open %v), want pending, tried again in 15 minutes", j, ok)
+	}
+	if zm, _ := env.zoom.Meeting(m.ID); zm.Deleted || zm.Status != "started" {
+		t.Fatalf("the meeting in progress was touched: %+v", zm)
+	}
+	audit, err := env.app.store.ListAudit(context.Background(), s.Add(-48*time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, a := range audit {
+		if a.Action == gateway.ActionZoomLeftRunning && strings.Contains(a.Reason, "left running") {
+			lines++
+		}
+	}
+	if lines != 1 {
+		t.Fatalf("%d audit lines for the meeting left running, want 1", lines)
+	}
+	env.zoom.EndMeeting(m.ID)
+	env.clock.Add(16 * time.Minute)
+	env.jobs()
+	if zm, _ := env.zoom.Meeting(m.ID); !zm.Deleted {
+		t.Error("the meeting was not deleted once it ended")
+	}
+	if _, ok := env.openJob(b.ID, gateway.ZoomJobSync); ok {
+		t.Error("the sync job is still open")
+	}
+}
+
+// TestZoomWebhookResentLate: Zoom re-sends an unanswered event at +5,
+// +20 and +60 minutes, with its first timestamp: roomgate refuses it as
+// too old, and polling still copies the recordings.
+func TestZoomWebhookResentLate(t *testing.T) {
+	const secret = "webhook-secret-token"
+	env := newZoomEnv(t, func(c *Config) {
+		c.ZoomAPI.Webhook, c.ZoomAPI.WebhookSecret, c.ZoomAPI.Attendance = true, secret, false
+	})
+	s, e := tomorrowAt(10, 0), tomorrowAt(11, 0)
+	env.handle(request("z-late", "alice@coop.example", 0, s, e))
+	env.jobs()
+	env.flushN(1)
+	m := env.meeting("z-late")
+	env.zoom.AddRecording(m.ID, zoomtest.RecordingFile{FileType: "MP4", Extension: "MP4", Content: []byte("video")})
+	first := time.Now().Add(-20 * time.Minute)
+	rec := httptest.NewRecorder()
+	env.web().ServeHTTP(rec, zoomtest.WebhookRequest("http://roomgate.test/zoom/webhook", secret, first,
+		env.zoom.RecordingCompletedEvent(m.ID, first)))
+	if rec.Code == http.StatusOK {
+		t.Fatalf("an event re-sent with a timestamp 20 minutes old was taken: %d", rec.Code)
+	}
+	env.clock.Set(e.Add(11 * time.Minute))
+	env.recordings()
+	if trashed, _, _ := env.zoom.Recording(m.ID); !trashed {
+		t.Fatal("polling did not copy the recordings the refused event announced")
 	}
 }
