@@ -1,14 +1,3 @@
-// Package zoomtest is an in-process fake of Zoom's API for tests: the
-// Server-to-Server OAuth token endpoint, users, meetings, cloud recordings
-// (list, download with a token, trash), past meetings and the participants
-// report, shaped as Zoom documents them (each handler cites its page).
-// It enforces what a client can get wrong: Basic credentials, bearer
-// tokens in the header (never the query), token expiry on an injectable
-// clock, scopes, rate limits (HTTP 429). Tests inject transient failures
-// and read the calls made, to assert retries and idempotency.
-//
-// Behaviour the pages read do not settle is marked "not verified" where
-// the fake chooses it.
 package zoomtest
 
 import (
