@@ -86,7 +86,7 @@ func TestZoomFileKey(t *testing.T) {
 		}
 		seen[k] = true
 	}
-	if zoomFileKey(ZoomFile{ID: "f1", Type: "MP4"}) != "f1" || zoomFileKey(files[0]) != zoomFileKey(files[0]) {
+	if again := files[0]; zoomFileKey(ZoomFile{ID: "f1", Type: "MP4"}) != "f1" || zoomFileKey(again) != zoomFileKey(files[0]) {
 		t.Fatal("keys are not stable")
 	}
 }
