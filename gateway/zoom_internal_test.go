@@ -60,13 +60,34 @@ func TestRecordingName(t *testing.T) {
 		{ZoomFile{ID: "a1b2c3d4e5f6", Type: "MP4", Extension: "MP4", RecordingType: "shared_screen_with_speaker_view"},
 			"2026-12-01_1000_shared_screen_with_speaker_view_a1b2c3d4.mp4"},
 		{ZoomFile{ID: "../../etc", Type: "TRANSCRIPT", Extension: "VTT"}, "2026-12-01_1000_TRANSCRIPT_.._.._et.vtt"},
-		{ZoomFile{Type: "CHAT", Extension: ""}, "2026-12-01_1000_CHAT_1.bin"},
+		{ZoomFile{Type: "CHAT", Extension: ""}, "2026-12-01_1000_CHAT_" + zoomFileKey(ZoomFile{Type: "CHAT"})[4:12] + ".bin"},
 		{ZoomFile{ID: "x", RecordingType: "a/b\\c d", Extension: "m4a"}, "2026-12-01_1000_a_b_c_d_x.m4a"},
+		{ZoomFile{Type: "CC", Extension: "VTT", Instance: "u1", URLHash: "aa", Start: b.Start.Add(time.Hour)},
+			"2026-12-01_1100_CC_" + zoomFileKey(ZoomFile{Type: "CC", Instance: "u1", URLHash: "aa"})[4:12] + ".vtt"},
+		{ZoomFile{ID: "p1", Type: "M4A", Participant: true, Name: "Anne Martin.m4a"}, "2026-12-01_1000_participant_Anne_Martin_p1.m4a"},
 	}
 	for _, tt := range tests {
-		if got := g.recordingName(b, tt.f, 0); got != tt.want {
+		if got := g.recordingName(b, tt.f, zoomFileKey(tt.f)); got != tt.want {
 			t.Errorf("recordingName(%+v) = %q, want %q", tt.f, got, tt.want)
 		}
+	}
+}
+
+// TestZoomFileKey: files without ID never share a key, whatever their
+// instance, type or address; a file with an ID is keyed by it.
+func TestZoomFileKey(t *testing.T) {
+	files := []ZoomFile{{Type: "CC", Instance: "u1", URLHash: "a"}, {Type: "TIMELINE", Instance: "u1", URLHash: "a"},
+		{Type: "CC", Instance: "u2", URLHash: "a"}, {Type: "CC", Instance: "u1", URLHash: "b"}, {ID: "f1"}}
+	seen := map[string]bool{}
+	for _, f := range files {
+		k := zoomFileKey(f)
+		if seen[k] || k == "" {
+			t.Fatalf("key %q twice", k)
+		}
+		seen[k] = true
+	}
+	if again := files[0]; zoomFileKey(ZoomFile{ID: "f1", Type: "MP4"}) != "f1" || zoomFileKey(again) != zoomFileKey(files[0]) {
+		t.Fatal("keys are not stable")
 	}
 }
 

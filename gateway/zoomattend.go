@@ -15,26 +15,28 @@ import (
 )
 
 // Attendance report: after a booking's meeting ends, its organizer gets
-// the participants report (who joined, when, until when) as a table and
-// as a CSV file attached.
+// the participants report of each of its instances (who joined, when,
+// until when) as a table and as a CSV file attached. People left in the
+// waiting room (status in_waiting_room) were never in the meeting: they
+// are listed apart. Zoom reports only instances with two or more
+// participants, host included: one with fewer has no report, and no mail
+// is sent for it.
 
 // zoomReportWait is how long after the end the report is waited for.
 const zoomReportWait = 24 * time.Hour
 
 // zoomAttendance is the attendance job of a booking.
 func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
-	z := g.zoom.opt
 	b, m, err := g.zoomAfterMeeting(ctx, j)
 	if b == nil || err != nil {
 		return err
 	}
 	now := g.opt.Now()
-	ps, err := z.API.Participants(ctx, m.MeetingID)
-	if errors.Is(err, ErrZoomNotFound) {
-		if now.After(b.End.Add(zoomReportWait)) {
-			return g.zoomFinish(ctx, j) // the meeting never took place
-		}
-		return &zoomLater{at: now.Add(zoomRecordingsRetry), why: "no report yet"}
+	ps, waiting, err := g.zoomReport(ctx, b, m.MeetingID)
+	var later *zoomLater
+	if errors.As(err, &later) && now.After(b.End.Add(zoomReportWait)) {
+		g.log.Info("no participants report came", "booking_id", b.ID, "why", later.why)
+		err = nil // the meeting never took place, or Zoom has nothing
 	}
 	if err != nil {
 		return err
@@ -49,7 +51,7 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
 			return err
 		}
 		if first && len(ps) > 0 && !g.mustNotAnswer(b.Organizer) {
-			if err := g.queueAttendance(ctx, tx, b, ps); err != nil {
+			if err := g.queueAttendance(ctx, tx, b, ps, waiting); err != nil {
 				return err
 			}
 		}
@@ -58,11 +60,54 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
 	})
 }
 
+// zoomReport gathers the reports of every instance of meeting id: the
+// rows of those admitted, and of those left in the waiting room. It
+// returns a *zoomLater while an instance that should have a report has
+// none yet.
+func (g *Gateway) zoomReport(ctx context.Context, b *Booking, id int64) (ps, waiting []ZoomParticipant, err error) {
+	api := g.zoom.opt.API
+	ins, err := g.zoomInstances(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := g.opt.Now()
+	for _, in := range ins {
+		past, ok, err := api.PastInstance(ctx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			return nil, nil, &zoomLater{at: now.Add(zoomRecordingsRetry), why: "the meeting has not taken place, or has not ended"}
+		}
+		if past.Participants > 0 && past.Participants < 2 {
+			g.log.Info("no participants report: Zoom reports only meetings with two or more participants",
+				"booking_id", b.ID, "instance", in, "participants", past.Participants)
+			continue
+		}
+		rows, err := api.Participants(ctx, in)
+		if errors.Is(err, ErrZoomNotFound) {
+			return nil, nil, &zoomLater{at: now.Add(zoomRecordingsRetry), why: "no report yet"}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range rows {
+			if p.Waiting {
+				waiting = append(waiting, p)
+			} else {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps, waiting, nil
+}
+
 // queueAttendance queues the report mail of booking b.
-func (g *Gateway) queueAttendance(ctx context.Context, tx Tx, b *Booking, ps []ZoomParticipant) error {
+func (g *Gateway) queueAttendance(ctx context.Context, tx Tx, b *Booking, ps, waiting []ZoomParticipant) error {
 	v := g.zoomBookingView(b)
 	v.Zoom = g.zoomBaseView()
 	v.Zoom.Attendance = g.attendees(ps)
+	v.Zoom.Waiting = g.attendees(waiting)
 	text, err := g.opt.Renderer.Render(v.Lang, TmplZoomAttendance, v)
 	if err != nil {
 		return fmt.Errorf("render %s mail: %w", TmplZoomAttendance, err)

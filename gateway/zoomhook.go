@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // zoomState is Zoom API mode's part of a Gateway.
@@ -12,6 +13,9 @@ type zoomState struct {
 	opt ZoomOptions
 	// kick wakes the job runner after a transaction queued a job.
 	kick chan struct{}
+	// noPasscode is set once the account's rules refused a passcode of
+	// roomgate's: meetings are then created with Zoom's.
+	noPasscode atomic.Bool
 }
 
 // setupZoom switches Zoom API mode on when Options.Zoom is set: every

@@ -8,18 +8,26 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Recordings kept: after a booking's meeting ends, its cloud recordings
-// are copied into RecordingsDir/<booking ID>/ (each file streamed to a
-// temporary file, its size checked against Zoom's, its checksum checked
-// on disk, then renamed into place), the organizer is mailed a link that
-// works RecordingsKeep, and only then are they moved to Zoom's trash. A
-// file that fails to copy keeps everything on Zoom and the job tries
-// again.
+// Recordings kept: after a booking's meeting ends, the cloud recordings
+// of each of its instances (a meeting held twice has two) are copied into
+// RecordingsDir/<booking ID>/ (each file streamed to a temporary file,
+// checked, then renamed into place), the organizer is mailed a link that
+// works RecordingsKeep, and only then are they moved to Zoom's trash.
+// Every file Zoom lists is copied first, participant audio files
+// included: the trash takes them all. A file that fails to copy keeps
+// everything on Zoom and the job tries again.
+//
+// A copy is checked against Zoom's size; files Zoom lists without size
+// nor ID (CC, TIMELINE) are checked as far as possible: the transfer
+// ended cleanly and the file is not empty. Copies are keyed by Zoom's file
+// ID, or for those by instance, type and download URL, so two of them
+// never stand for each other.
 
 // Waits of the recordings job.
 const (
@@ -36,7 +44,7 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 		return err
 	}
 	now := g.opt.Now()
-	uuid, files, err := z.API.Recordings(ctx, m.MeetingID)
+	held, files, err := g.zoomInstanceFiles(ctx, m.MeetingID)
 	if err != nil {
 		return err
 	}
@@ -57,17 +65,70 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 	if err := g.mailRecordings(ctx, b); err != nil {
 		return err
 	}
-	// Every file is copied and verified, and the organizer told: only now
-	// may Zoom's copies go (to its trash, from which it can still be
-	// restored for 30 days).
-	if uuid == "" {
-		uuid = strconv.FormatInt(m.MeetingID, 10) // its last instance
+	// Every file of every instance is copied and verified, and the
+	// organizer told: only now may Zoom's copies go (to its trash, from
+	// which it can still be restored for 30 days).
+	for _, in := range held {
+		if err := z.API.TrashRecordings(ctx, in); err != nil {
+			return fmt.Errorf("trash the recordings of instance %s (copies verified): %w", in, err)
+		}
 	}
-	if err := z.API.TrashRecordings(ctx, uuid); err != nil {
-		return fmt.Errorf("trash the recordings (copies verified): %w", err)
-	}
-	g.log.Info("zoom recordings copied and trashed", "booking_id", b.ID, "files", len(files))
+	g.log.Info("zoom recordings copied and trashed", "booking_id", b.ID, "files", len(files), "instances", len(held))
 	return g.zoomFinish(ctx, j)
+}
+
+// zoomInstances names the instances of a meeting that ended: their UUIDs,
+// or the meeting's number (its last instance) while Zoom lists none.
+func (g *Gateway) zoomInstances(ctx context.Context, id int64) ([]string, error) {
+	past, err := g.zoom.opt.API.Instances(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("list the meeting's instances: %w", err)
+	}
+	var out []string
+	for _, p := range past {
+		if p.UUID != "" && !slices.Contains(out, p.UUID) {
+			out = append(out, p.UUID)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{strconv.FormatInt(id, 10)}
+	}
+	return out, nil
+}
+
+// zoomInstanceFiles lists the files of every instance of meeting id and
+// the instances that have some.
+func (g *Gateway) zoomInstanceFiles(ctx context.Context, id int64) ([]string, []ZoomFile, error) {
+	ins, err := g.zoomInstances(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var held []string
+	var all []ZoomFile
+	for _, in := range ins {
+		files, err := g.zoom.opt.API.Recordings(ctx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(files) > 0 {
+			held = append(held, in)
+		}
+		for _, f := range files {
+			f.Instance = in
+			all = append(all, f)
+		}
+	}
+	return held, all, nil
+}
+
+// zoomFileKey names a file for good: Zoom's file ID, or for a file
+// without one (CC, TIMELINE) its instance, type and download URL.
+func zoomFileKey(f ZoomFile) string {
+	if f.ID != "" {
+		return f.ID
+	}
+	sum := sha256.Sum256([]byte(f.Instance + "\x00" + f.Type + "\x00" + f.URLHash))
+	return "nid-" + hex.EncodeToString(sum[:12])
 }
 
 // copyRecordings copies every file not copied yet, recording each copy
@@ -83,17 +144,18 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 		done[r.FileID] = r.DeletedAt.IsZero()
 	}
 	dir := filepath.Join(z.RecordingsDir, strconv.FormatInt(b.ID, 10))
-	for i, f := range files {
-		if done[f.ID] {
+	for _, f := range files {
+		key := zoomFileKey(f)
+		if done[key] {
 			continue
 		}
-		name := g.recordingName(b, f, i)
+		name := g.recordingName(b, f, key)
 		c, err := z.API.Download(ctx, f, dir, name)
 		if err != nil {
 			z.Metrics.ZoomEvent("recording_copy_failed")
 			return fmt.Errorf("copy recording %s: %w", name, err)
 		}
-		r := ZoomRecording{BookingID: b.ID, FileID: f.ID, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
+		r := ZoomRecording{BookingID: b.ID, FileID: key, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
 			ExpiresAt: b.End.Add(z.RecordingsKeep).UTC()}
 		err = g.opt.Store.Update(ctx, func(tx Tx) error {
 			ztx, err := zoomTx(tx)
@@ -105,31 +167,45 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 		if err != nil {
 			return err
 		}
+		done[key] = true
+		g.log.Info("zoom recording copied", "booking_id", b.ID, "file", name, "type", f.Type, "bytes", c.Size,
+			"checked", c.Checked)
 		z.Metrics.ZoomRecordingCopied(c.Size)
 	}
 	return nil
 }
 
-// recordingName is the file name of a copy: date, time, kind, a piece of
-// Zoom's file ID (two files may be of one kind) and the extension, in
-// letters, digits, "-", "_" and "." only.
-func (g *Gateway) recordingName(b *Booking, f ZoomFile, i int) string {
+// recordingName is the file name of a copy: date and time of the file's
+// start (the booking's when unknown), kind, a piece of its key (two files
+// may be of one kind) and the extension, in letters, digits, "-", "_" and
+// "." only.
+func (g *Gateway) recordingName(b *Booking, f ZoomFile, key string) string {
 	kind := f.RecordingType
-	if kind == "" {
+	switch {
+	case f.Participant && f.Name != "":
+		kind = "participant_" + strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
+	case f.Participant:
+		kind = "participant"
+	case kind == "":
 		kind = f.Type
 	}
-	id := f.ID
+	kind = storedText(kind, 60)
+	id := strings.TrimPrefix(key, "nid-")
 	if len(id) > 8 {
 		id = id[:8]
 	}
-	if id == "" {
-		id = strconv.Itoa(i + 1)
-	}
 	ext := strings.ToLower(f.Extension)
+	if ext == "" && f.Name != "" {
+		ext = strings.ToLower(strings.TrimPrefix(filepath.Ext(f.Name), "."))
+	}
 	if ext == "" {
 		ext = "bin"
 	}
-	name := fmt.Sprintf("%s_%s_%s.%s", b.Start.In(g.opt.Location).Format("2006-01-02_1504"), kind, id, ext)
+	at := b.Start
+	if !f.Start.IsZero() {
+		at = f.Start
+	}
+	name := fmt.Sprintf("%s_%s_%s.%s", at.In(g.opt.Location).Format("2006-01-02_1504"), kind, id, ext)
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':

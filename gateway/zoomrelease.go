@@ -44,7 +44,10 @@ func (g *Gateway) zoomRelease(ctx context.Context, j ZoomJob) error {
 
 // zoomStarted asks Zoom whether the booking's meeting runs or ran, or
 // whether its room's fixed meeting runs (the member may have used it,
-// having got the room's details before the meeting's).
+// having got the room's details before the meeting's). The fixed meeting
+// is read by its number (GET /meetings/{id}, its status): the list of
+// live meetings shows scheduled meetings only, which a fixed room (a
+// personal meeting ID, a recurring meeting) may not be.
 func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *ZoomMeeting) (bool, error) {
 	api := g.zoom.opt.API
 	info, err := api.Meeting(ctx, m.MeetingID)
@@ -64,16 +67,16 @@ func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *ZoomMeeting) (
 	if fixed == 0 {
 		return false, nil
 	}
-	live, err := api.LiveMeetings(ctx)
+	info, err = api.Meeting(ctx, fixed)
+	if errors.Is(err, ErrZoomNotFound) {
+		g.log.Warn("the room's fixed meeting is not one of the account's: cannot tell whether it is in use",
+			"room", b.Room, "meeting_id", fixed)
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
-	for _, l := range live {
-		if l.ID == fixed {
-			return true, nil
-		}
-	}
-	return false, nil
+	return info.Status == "started", nil
 }
 
 // roomMeetingNumber is the number of a room's fixed meeting, 0 when none.

@@ -137,6 +137,9 @@ func (g *Gateway) runZoomJob(ctx context.Context, j ZoomJob, deadline time.Durat
 		g.log.Debug("zoom job postponed", "kind", j.Kind, "booking_id", j.BookingID, "until", later.at, "why", later.why)
 		return z.Store.RetryZoomJob(context.WithoutCancel(ctx), j.ID, j.Version, later.at, later.why, false)
 	}
+	if aerr := g.zoomDailyLimit(context.WithoutCancel(ctx), err); aerr != nil {
+		g.log.Error("zoom: could not queue the daily limit alert", "err", aerr)
+	}
 	permanent := zoomPermanent(err)
 	next := g.opt.Now().Add(zoomRetryDelay(err, j.Attempts+1)).UTC()
 	result := "retry"

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -62,11 +64,11 @@ func (g *Gateway) zoomCreate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		if err := g.zoomIntent(ctx, m); err != nil {
 			return err
 		}
-		info, err = api.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+		info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 	} else {
 		var found bool
 		if info, found, err = api.FindMeeting(ctx, m.Marker); err == nil && !found {
-			info, err = api.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+			info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 		}
 	}
 	if err != nil {
@@ -198,10 +200,17 @@ func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		}
 	}
 	if id != 0 {
-		if err := g.zoom.opt.API.DeleteMeeting(ctx, id); err != nil && !errors.Is(err, ErrZoomNotFound) {
+		err := g.zoom.opt.API.DeleteMeeting(ctx, id)
+		switch {
+		case errors.Is(err, ErrZoomInProgress):
+			return g.zoomLeftRunning(ctx, b, id)
+		case errors.Is(err, ErrZoomEnded):
+			g.log.Info("zoom meeting not deleted: it has ended", "booking_id", b.ID, "meeting_id", id)
+		case err != nil && !errors.Is(err, ErrZoomNotFound):
 			return err
+		default:
+			g.log.Info("zoom meeting deleted", "booking_id", b.ID, "status", b.Status, "meeting_id", id)
 		}
-		g.log.Info("zoom meeting deleted", "booking_id", b.ID, "status", b.Status, "meeting_id", id)
 	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
 		ztx, err := zoomTx(tx)
@@ -214,6 +223,31 @@ func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
 		return err
 	})
+}
+
+// zoomLeftInProgress is how often a meeting in progress, whose booking
+// was withdrawn, is tried again for deletion.
+const zoomLeftInProgress = 15 * time.Minute
+
+// zoomLeftRunning handles the meeting of a withdrawn booking that Zoom
+// will not delete because it is in progress (someone started it early):
+// it is left running, never ended under its participants' feet, with an
+// audit line once, and its deletion is tried again later; once the
+// booking's slot has begun the job stops trying (zoomRemove).
+func (g *Gateway) zoomLeftRunning(ctx context.Context, b *Booking, id int64) error {
+	now := g.opt.Now().UTC()
+	reason := fmt.Sprintf("zoom meeting %s left running: in progress when its booking was %s; deleted once it ends",
+		FormatMeetingID(id), b.Status)
+	err := g.zoomOnce(ctx, "zoom-left-running:"+strconv.FormatInt(b.ID, 10)+":"+strconv.FormatInt(id, 10), func(tx Tx) error {
+		return tx.Audit(ctx, AuditEntry{At: now, MessageKey: "zoom-left-running:" + strconv.FormatInt(b.ID, 10), Kind: KindZoom,
+			Action: ActionZoomLeftRunning, UID: b.UID, Organizer: b.Organizer, Room: b.Room, Start: b.Start, End: b.End,
+			Reason: reason})
+	})
+	if err != nil {
+		return err
+	}
+	g.log.Warn("zoom meeting left running: in progress, Zoom refuses to delete it", "booking_id", b.ID, "meeting_id", id)
+	return &zoomLater{at: now.Add(zoomLeftInProgress), why: reason}
 }
 
 // zoomSetState saves m in another state.

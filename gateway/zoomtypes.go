@@ -21,6 +21,10 @@ const StatusReleased BookingStatus = "released"
 // ActionReleased is the audit action of a no-show release.
 const ActionReleased Action = "released"
 
+// ActionZoomLeftRunning is the audit action of a meeting left running:
+// its booking was withdrawn while it was in progress.
+const ActionZoomLeftRunning Action = "left-running"
+
 // KindZoom marks the audit entries of what Zoom API mode decided.
 const KindZoom Kind = "zoom"
 
@@ -172,6 +176,9 @@ type ZoomSpec struct {
 	Timezone string // IANA name
 	// Marker goes in the agenda (creation only).
 	Marker string
+	// NoPasscode creates the meeting without a passcode of roomgate's,
+	// Zoom generating one that fits the account's rules (creation only).
+	NoPasscode bool
 }
 
 // ZoomInfo is what Zoom answered about a meeting.
@@ -184,18 +191,30 @@ type ZoomInfo struct {
 	Status   string // "waiting" or "started" when known
 }
 
-// ZoomPast is a meeting that took place.
+// ZoomPast is a meeting, or one instance of it, that took place.
 type ZoomPast struct {
 	UUID       string
 	Start, End time.Time
+	// Participants is how many took part (0 when unknown).
+	Participants int
 }
 
-// ZoomFile is one cloud recording file.
+// ZoomFile is one cloud recording file: of recording_files, or of
+// participant_audio_files (Participant). Files of type CC and TIMELINE
+// come without ID, size or status.
 type ZoomFile struct {
 	ID, Type, Extension, RecordingType string
-	Size                               int64
-	Start                              time.Time
-	Completed                          bool
+	// Name is Zoom's file name (participant audio files).
+	Name        string
+	Participant bool
+	Size        int64
+	Start       time.Time
+	Completed   bool
+	// URLHash names the file by its download URL (a hash, in hex), for
+	// files without ID.
+	URLHash string
+	// Instance is the meeting instance it belongs to (set by the gateway).
+	Instance string
 	// Ref is what Download needs of it (opaque to the gateway).
 	Ref any
 }
@@ -204,12 +223,17 @@ type ZoomFile struct {
 type ZoomCopy struct {
 	Size   int64
 	SHA256 string
+	// Checked says how: "size" (Zoom's), "sha256", or "complete" for a
+	// file Zoom gave no size for (a clean end of transfer, not empty).
+	Checked string
 }
 
-// ZoomParticipant is one join of a participant.
+// ZoomParticipant is one join of a participant. Waiting marks someone
+// left in the waiting room (never admitted).
 type ZoomParticipant struct {
 	Name, Email string
 	Join, Leave time.Time
+	Waiting     bool
 }
 
 // ZoomAPI is Zoom's API as the gateway uses it. Errors may implement
@@ -233,25 +257,41 @@ type ZoomAPI interface {
 	// PastMeeting tells whether and when the meeting took place (its
 	// last instance); ok false when it never did.
 	PastMeeting(ctx context.Context, id int64) (p ZoomPast, ok bool, err error)
-	// Recordings lists the cloud recording files of the meeting's last
-	// instance; none (and no error) when it has none.
-	Recordings(ctx context.Context, id int64) (uuid string, files []ZoomFile, err error)
+	// Instances lists the ended instances of a meeting held once or
+	// more (UUID and Start only), oldest first; none when it never ended.
+	Instances(ctx context.Context, id int64) ([]ZoomPast, error)
+	// PastInstance reads one instance (a UUID, or the meeting's number
+	// for its last one), with its number of participants.
+	PastInstance(ctx context.Context, instance string) (p ZoomPast, ok bool, err error)
+	// Recordings lists every cloud recording file of an instance (a UUID,
+	// or the meeting's number for its last one), participant audio files
+	// included; none (and no error) when it has none.
+	Recordings(ctx context.Context, instance string) ([]ZoomFile, error)
 	// Download copies f into dir/name (making dir) atomically and
 	// verifies the copy: its size against Zoom's, its checksum on disk.
 	Download(ctx context.Context, f ZoomFile, dir, name string) (ZoomCopy, error)
 	// RemoveCopy removes a copy (its link expired); a missing file is no
 	// error.
 	RemoveCopy(dir, name string) error
-	// TrashRecordings moves a meeting instance's recordings to Zoom's trash.
-	TrashRecordings(ctx context.Context, uuid string) error
-	// Participants returns the participants report of the meeting's last
-	// instance.
-	Participants(ctx context.Context, id int64) ([]ZoomParticipant, error)
+	// TrashRecordings moves a meeting instance's recordings to Zoom's
+	// trash, participant audio files included.
+	TrashRecordings(ctx context.Context, instance string) error
+	// Participants returns the participants report of an instance. Zoom
+	// reports only instances with two or more participants.
+	Participants(ctx context.Context, instance string) ([]ZoomParticipant, error)
 }
 
-// ErrZoomNotFound is matched (errors.Is) by ZoomAPI errors for a meeting
-// or recording that does not exist.
-var ErrZoomNotFound = errors.New("zoom: not found")
+// Errors ZoomAPI errors match (errors.Is): a meeting or recording that
+// does not exist; a passcode the account's rules refuse; a meeting that
+// cannot be deleted because it is in progress (Zoom's 3002) or has ended
+// (3007); the daily limit on creating and updating meetings.
+var (
+	ErrZoomNotFound   = errors.New("zoom: not found")
+	ErrZoomPasscode   = errors.New("zoom: the passcode breaks the account's passcode rules")
+	ErrZoomInProgress = errors.New("zoom: the meeting is in progress")
+	ErrZoomEnded      = errors.New("zoom: the meeting has ended")
+	ErrZoomDailyLimit = errors.New("zoom: the daily limit of meeting creations and updates is reached")
+)
 
 // ZoomRetryAfter is implemented by ZoomAPI errors that say when to try
 // again (Zoom's Retry-After, a daily limit).

@@ -56,14 +56,18 @@ type ZoomView struct {
 	RecordingsURL   string
 	RecordingsUntil time.Time
 	Files           []ZoomFileView
-	// Attendance is the participants report, by join time.
+	// Attendance is the participants report, by join time; Waiting are
+	// those left in the waiting room, never admitted.
 	Attendance []ZoomAttendeeView
+	Waiting    []ZoomAttendeeView
 	// Live is a meeting running without a booking (TmplZoomUnbooked).
 	Live ZoomLiveView
 	// Next is the booking an overrunning meeting runs into, and EndsAt
 	// when the meeting will be ended (zero when it will not be).
 	Next   Slot
 	EndsAt time.Time
+	// Account is a problem of the Zoom account (TmplZoomAccount).
+	Account ZoomAccountView
 }
 
 // ZoomMeetingView is one meeting as a mail shows it.

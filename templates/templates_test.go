@@ -605,6 +605,10 @@ func TestHostileData(t *testing.T) {
 					wantContains(t, "comment", r.Text, hostile)
 					return
 				}
+				if name == gateway.TmplZoomAccount { // about the account: it names no member data
+					wantLacks(t, "mail", r.Subject+r.Text+r.HTML, hostile, "<script")
+					return
+				}
 				if name == gateway.TmplForged || name == gateway.TmplUnreadable {
 					// Its subject says nothing of the forged mail.
 					wantLacks(t, "subject", r.Subject, hostile)
@@ -706,7 +710,7 @@ func TestEmbeddedComplete(t *testing.T) {
 	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplApproval, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
 		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplPending, zoom.TmplRecording,
 		gateway.TmplRecordingReminder, gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate, gateway.TmplZoomAccept,
-		gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
+		gateway.TmplZoomAccount, gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
 		gateway.TmplZoomReleased, gateway.TmplZoomReminder, gateway.TmplZoomUnbooked}
 	if !slices.Equal(names, want) {
 		t.Errorf("Names() = %v, want %v", names, want)

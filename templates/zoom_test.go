@@ -10,7 +10,7 @@ import (
 )
 
 // zoomNames are the templates of Zoom API mode.
-var zoomNames = []string{gateway.TmplZoomAccept, gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun,
+var zoomNames = []string{gateway.TmplZoomAccept, gateway.TmplZoomAccount, gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun,
 	gateway.TmplZoomRecordings, gateway.TmplZoomReleased, gateway.TmplZoomReminder, gateway.TmplZoomUnbooked}
 
 // zoomView is fullView with what Zoom API mode fills in: the booking's
@@ -34,7 +34,9 @@ func zoomView(t *testing.T, startLinks bool) gateway.MailView {
 		Attendance: []gateway.ZoomAttendeeView{{Name: "Anne Martin", Email: "anne@coop.example",
 			Time: gateway.Slot{Start: at(9, 57), End: at(11, 0)}, Minutes: 63}, {Name: "Paul", Time: gateway.Slot{Start: at(10, 5), End: at(10, 40)}, Minutes: 35}},
 		Next: gateway.Slot{Start: at(11, 30), End: at(12, 30)}, EndsAt: at(11, 30),
-		Live: gateway.ZoomLiveView{Topic: "Réunion privée", MeetingID: "899 0000 1111", Seen: at(10, 2)}}
+		Waiting: []gateway.ZoomAttendeeView{{Name: "Inconnu", Time: gateway.Slot{Start: at(10, 1), End: at(10, 9)}}},
+		Live:    gateway.ZoomLiveView{Topic: "Réunion privée", MeetingID: "899 0000 1111", Seen: at(10, 2)},
+		Account: gateway.ZoomAccountView{Problem: gateway.ZoomProblemDailyLimit, ResumeAt: at(1, 0)}}
 	return v
 }
 
@@ -71,6 +73,10 @@ func TestZoomTemplatesRender(t *testing.T) {
 					}
 					if variant == "start links" {
 						wantLacks(t, "text", r.Text+r.HTML, "483920")
+					}
+					if name == gateway.TmplZoomAccount && variant == "series" {
+						v.Zoom.Account = gateway.ZoomAccountView{Problem: gateway.ZoomProblemPasscode}
+						checkRendered(t, lang, render(t, s, lang, name, v))
 					}
 				})
 			}

@@ -260,7 +260,7 @@ func (c *Client) failure(op string, resp *http.Response, tok Secret) error {
 	if errors.As(err, &e) {
 		switch e.Status {
 		case http.StatusTooManyRequests:
-			e.RetryAfter = retryAfter(resp.Header, c.opt.Now())
+			e.RetryAfter, e.DailyLimit = retryAfter(resp.Header, e.Message, c.opt.Now())
 		case http.StatusUnauthorized:
 			c.tokens.drop(tok)
 		}

@@ -122,8 +122,7 @@ func TestRetries(t *testing.T) {
 			[]time.Duration{7 * time.Second}, 2},
 		{"429 per second", zoomtest.Fault{Path: "/v2/users/", Status: 429}, false, false,
 			[]time.Duration{time.Second}, 2},
-		{"429 daily limit", zoomtest.Fault{Path: "/v2/users/", Status: 429, RetryAfter: "2026-03-03T00:00:00Z",
-			LimitType: "Daily-limit"}, false, true, nil, 1},
+		{"429 daily limit", zoomtest.Fault{Path: "/v2/users/", Status: 429, LimitType: "Daily-limit"}, false, true, nil, 1},
 		{"404 not retried", zoomtest.Fault{Path: "/v2/users/", Status: 404, Code: 1001, Message: "User does not exist."},
 			false, true, nil, 1},
 		{"create: 502 not retried", zoomtest.Fault{Path: "/v2/users/", Status: 502}, true, true, nil, 1},
@@ -156,11 +155,12 @@ func TestRetries(t *testing.T) {
 
 func TestDailyLimitReturnsRetryAfter(t *testing.T) {
 	f := newFixture(t, zoomtest.Options{}, nil)
-	f.srv.Fail(zoomtest.Fault{Path: "/v2/users/", Status: 429, RetryAfter: "2026-03-03T00:00:00Z", LimitType: "Daily-limit"})
+	// As Zoom sends it: no Retry-After, the time in the message.
+	f.srv.Fail(zoomtest.Fault{Path: "/v2/users/", Status: 429, LimitType: "Daily-limit"})
 	_, err := f.c.GetUser(ctx(t), "host@coop.example")
 	d, ok := zoomapi.RetryAfter(err)
 	var e *zoomapi.Error
-	if !ok || d != 16*time.Hour || !errors.As(err, &e) || !e.Temporary() {
+	if !ok || d != 16*time.Hour || !errors.As(err, &e) || !e.Temporary() || !zoomapi.IsDailyLimit(err) {
 		t.Fatalf("RetryAfter = %s, %v (err %v); want 16h and a temporary error", d, ok, err)
 	}
 }

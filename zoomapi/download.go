@@ -33,6 +33,13 @@ type Downloaded struct {
 	Path   string
 	Size   int64
 	SHA256 string // hex, of the bytes written
+	// Checked says how the copy was verified: "size" (Zoom's file_size),
+	// "sha256" (a checksum given), or "complete" for a file Zoom gave
+	// neither for (CC, TIMELINE): the transfer ended cleanly (its
+	// Content-Length matched, or its chunked framing closed) and the
+	// file is not empty. A cut that looks like a clean end cannot be
+	// told from the whole file then.
+	Checked string
 }
 
 // VerifyError is a copy that does not match what Zoom announced (size or
@@ -52,14 +59,14 @@ func (e *VerifyError) Temporary() bool { return true }
 // Download copies a recording file into dir/name: it streams to a
 // temporary file in dir, checks the size Zoom gave (and SHA256 when set),
 // syncs it, renames it into place and syncs dir, so that name exists only
-// complete and verified. A file with neither size nor checksum is refused
-// (ErrUnverifiable).
+// complete and verified. A file with neither size nor checksum (CC,
+// TIMELINE) is verified as far as possible: see Downloaded.Checked. Zoom
+// answers a download URL with a redirect to its storage, which the client
+// follows (Go's client drops the Authorization header when the redirect
+// leaves the domain).
 func (c *Client) Download(ctx context.Context, f RecordingFile, dir, name string, o DownloadOptions) (*Downloaded, error) {
 	if err := c.checkDownload(f, name); err != nil {
 		return nil, err
-	}
-	if f.FileSize <= 0 && o.SHA256 == "" {
-		return nil, ErrUnverifiable
 	}
 	if o.MaxSize <= 0 {
 		o.MaxSize = 20 << 30
@@ -189,8 +196,17 @@ func copyVerified(ctx context.Context, w io.Writer, body io.Reader, size int64, 
 		return nil, fmt.Errorf("zoom: download: the file exceeds %d bytes", limit)
 	case o.SHA256 != "" && !strings.EqualFold(o.SHA256, sum):
 		return nil, &VerifyError{What: "SHA-256", Want: strings.ToLower(o.SHA256), Have: sum}
+	case size <= 0 && n == 0:
+		return nil, &VerifyError{What: "size", Want: "more than 0 bytes", Have: "0"}
 	}
-	return &Downloaded{Size: n, SHA256: sum}, nil
+	d := &Downloaded{Size: n, SHA256: sum, Checked: "complete"}
+	switch {
+	case o.SHA256 != "":
+		d.Checked = "sha256"
+	case size > 0:
+		d.Checked = "size"
+	}
+	return d, nil
 }
 
 // commit syncs and closes tmp, renames it to final and syncs the

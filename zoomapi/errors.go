@@ -13,10 +13,6 @@ import (
 // meeting, user or recording does not exist (Zoom's codes 3001, 1001, 3301).
 var ErrNotFound = errors.New("zoom: not found")
 
-// ErrUnverifiable is returned by Download when Zoom gave neither a size
-// nor a checksum for a file, so its copy cannot be checked.
-var ErrUnverifiable = errors.New("zoom: the recording file has no size or checksum to verify its copy")
-
 // Error is an answer of Zoom's API other than 2xx. Zoom's error body is
 // {"code": 300, "message": "…"} with the HTTP status telling the class
 // (https://developers.zoom.us/docs/api/errors). Message is Zoom's text,
@@ -29,6 +25,12 @@ type Error struct {
 	TrackingID string // x-zm-trackingid, to quote to Zoom's support
 	// RetryAfter is how long Zoom asked to wait (429), 0 when unknown.
 	RetryAfter time.Duration
+	// DailyLimit is set on a 429 of a daily limit (creating and updating
+	// meetings: 100 a user a day), RetryAfter then runs until the GMT
+	// time its message names.
+	DailyLimit bool
+	// Fields are the fields a 400 "Validation Failed." names.
+	Fields []string
 }
 
 // Error describes the failure without any secret.
@@ -106,6 +108,40 @@ func (e *ScopeError) Error() string {
 // Permanent is true: only a change on the app can help.
 func (e *ScopeError) Permanent() bool { return true }
 
+// IsDailyLimit reports whether err is Zoom's daily limit on creating and
+// updating meetings.
+func IsDailyLimit(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.DailyLimit
+}
+
+// IsPasscodeRefused reports whether err is Zoom refusing a meeting's
+// passcode: the account's passcode rules (minimum length, special
+// characters, digits only…) may refuse one roomgate generated. The
+// Meetings API document says a passcode "must meet those requirements"
+// but names no error code for it; this reads a 400 whose message or
+// invalid field names the passcode (not verified on a real account).
+func IsPasscodeRefused(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f == "password" {
+			return true
+		}
+	}
+	m := strings.ToLower(e.Message)
+	return strings.Contains(m, "passcode") || strings.Contains(m, "password")
+}
+
+// IsInProgress reports whether err is Zoom refusing to delete a meeting
+// in progress (400 code 3002).
+func IsInProgress(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest && e.Code == 3002
+}
+
 // RetryAfter returns how long Zoom asked to wait before trying again, when
 // err carries it.
 func RetryAfter(err error) (time.Duration, bool) {
@@ -124,6 +160,9 @@ type zoomBody struct {
 	Message string `json:"message"`
 	Reason  string `json:"reason"`
 	Err     string `json:"error"`
+	Errors  []struct {
+		Field string `json:"field"`
+	} `json:"errors"`
 }
 
 // maxErrorBody bounds what is read of an error answer.
@@ -138,6 +177,11 @@ func apiError(op string, resp *http.Response, body []byte) error {
 		TrackingID: resp.Header.Get("x-zm-trackingid")}
 	if e.Message == "" {
 		e.Message = clip(zb.Reason)
+	}
+	for _, f := range zb.Errors {
+		if len(e.Fields) < 10 {
+			e.Fields = append(e.Fields, clip(f.Field))
+		}
 	}
 	if missing, ok := missingScopes(e.Message); ok {
 		return &ScopeError{Op: op, Missing: missing, Message: e.Message}

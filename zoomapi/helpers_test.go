@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,9 @@ type fixture struct {
 	c     *zoomapi.Client
 	clock *clock
 	log   *bytes.Buffer
+	// contract validates the traffic against Zoom's document; nil when
+	// the document is absent.
+	contract *contractTransport
 
 	mu    sync.Mutex
 	waits []time.Duration
@@ -64,6 +68,9 @@ func newFixture(t *testing.T, so zoomtest.Options, mod func(*zoomapi.Options)) *
 			f.clock.Advance(d)
 			return ctx.Err()
 		},
+	}
+	if f.contract = withContract(t); f.contract != nil {
+		o.HTTPClient = &http.Client{Transport: f.contract}
 	}
 	if mod != nil {
 		mod(&o)

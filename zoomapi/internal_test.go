@@ -10,19 +10,28 @@ import (
 
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const zoomDaily = "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00."
+	daily := map[string]string{"X-RateLimit-Category": "Medium", "X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "0"}
 	tests := []struct {
-		name   string
-		header map[string]string
-		want   time.Duration
+		name      string
+		header    map[string]string
+		msg       string
+		want      time.Duration
+		wantDaily bool
 	}{
-		{"delta seconds", map[string]string{"Retry-After": "7"}, 7 * time.Second},
-		{"HTTP-date", map[string]string{"Retry-After": "Mon, 02 Mar 2026 09:00:30 GMT"}, 30 * time.Second},
-		{"RFC 3339", map[string]string{"Retry-After": "2026-03-03T00:00:00Z"}, 15 * time.Hour},
-		{"date past", map[string]string{"Retry-After": "2026-03-01T00:00:00Z"}, 0},
-		{"garbage", map[string]string{"Retry-After": "soon"}, 0},
-		{"negative", map[string]string{"Retry-After": "-3"}, 0},
-		{"QPS without Retry-After", map[string]string{"X-RateLimit-Type": "QPS"}, time.Second},
-		{"nothing", nil, 0},
+		{"daily limit as Zoom sends it", daily, zoomDaily, 15 * time.Hour, true},
+		{"daily limit, other hour", daily, "You may resume these requests at GMT 09:30:00.", 30 * time.Minute, true},
+		{"daily limit, the hour just passed", daily, "You may resume these requests at GMT 09:00:00.", 24 * time.Hour, true},
+		{"daily limit without a time", daily, "Too many requests.", 15 * time.Hour, true},
+		{"daily limit, garbled time", nil, "You may resume these requests at GMT 25:00:00. daily", 15 * time.Hour, true},
+		{"delta seconds", map[string]string{"Retry-After": "7"}, "", 7 * time.Second, false},
+		{"HTTP-date", map[string]string{"Retry-After": "Mon, 02 Mar 2026 09:00:30 GMT"}, "", 30 * time.Second, false},
+		{"RFC 3339", map[string]string{"Retry-After": "2026-03-03T00:00:00Z"}, "", 15 * time.Hour, false},
+		{"date past", map[string]string{"Retry-After": "2026-03-01T00:00:00Z"}, "", 0, false},
+		{"garbage", map[string]string{"Retry-After": "soon"}, "", 0, false},
+		{"negative", map[string]string{"Retry-After": "-3"}, "", 0, false},
+		{"QPS without Retry-After", map[string]string{"X-RateLimit-Type": "QPS"}, "", time.Second, false},
+		{"nothing", nil, "", 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,8 +39,8 @@ func TestRetryAfter(t *testing.T) {
 			for k, v := range tt.header {
 				h.Set(k, v)
 			}
-			if got := retryAfter(h, now); got != tt.want {
-				t.Fatalf("retryAfter = %s, want %s", got, tt.want)
+			if got, daily := retryAfter(h, tt.msg, now); got != tt.want || daily != tt.wantDaily {
+				t.Fatalf("retryAfter = %s, %v; want %s, %v", got, daily, tt.want, tt.wantDaily)
 			}
 		})
 	}
@@ -65,7 +74,7 @@ func TestMeetingPath(t *testing.T) {
 		{"4444AAAiAAAAAiAiAiiAii==", "4444AAAiAAAAAiAiAiiAii=="},
 		{"/ajXp112QmuoKj4854875==", "%252FajXp112QmuoKj4854875=="},
 		{"ab//cd==", "ab%252F%252Fcd=="},
-		{"ab/cd==", "ab%2Fcd=="},
+		{"ab/cd==", "ab%252Fcd=="}, // any "/": Zoom's own pages ask it so
 	}
 	for _, tt := range tests {
 		if got := meetingPath(tt.in); got != tt.want {

@@ -49,6 +49,9 @@ type MeetingRequest struct {
 	Duration  time.Duration
 	Timezone  string // IANA name, how Zoom shows the time
 	Password  string // at most 10 of [a-zA-Z0-9@-_*]; see NewPasscode
+	// DefaultPassword, with no Password, asks Zoom to generate a passcode
+	// from the user's settings (so that it meets the account's rules).
+	DefaultPassword bool
 	// Agenda is the description; roomgate puts a marker in it that
 	// FindMeeting looks for (at most 2000 characters).
 	Agenda   string
@@ -57,14 +60,16 @@ type MeetingRequest struct {
 
 // meetingBody is the JSON of MeetingRequest.
 type meetingBody struct {
-	Topic     string    `json:"topic,omitempty"`
-	Type      int       `json:"type,omitempty"`
-	StartTime string    `json:"start_time,omitempty"`
-	Duration  int       `json:"duration,omitempty"`
-	Timezone  string    `json:"timezone,omitempty"`
-	Password  string    `json:"password,omitempty"`
-	Agenda    string    `json:"agenda,omitempty"`
-	Settings  *Settings `json:"settings,omitempty"`
+	Topic     string `json:"topic,omitempty"`
+	Type      int    `json:"type,omitempty"`
+	StartTime string `json:"start_time,omitempty"`
+	Duration  int    `json:"duration,omitempty"`
+	Timezone  string `json:"timezone,omitempty"`
+	Password  string `json:"password,omitempty"`
+	// DefaultPassword is create only.
+	DefaultPassword bool      `json:"default_password,omitempty"`
+	Agenda          string    `json:"agenda,omitempty"`
+	Settings        *Settings `json:"settings,omitempty"`
 }
 
 // Meeting is Zoom's meeting object (create and get answers).
@@ -194,6 +199,27 @@ func (c *Client) GetPastMeeting(ctx context.Context, meeting string) (*PastMeeti
 	return &p, nil
 }
 
+// Instance is one session of a meeting held more than once: the numeric
+// ID names the latest, earlier ones are reached by their UUID.
+type Instance struct {
+	UUID      string `json:"uuid"`
+	StartTime Time   `json:"start_time"`
+}
+
+// Instances lists the ended instances of a meeting
+// (GET /past_meetings/{meetingId}/instances); none when it never ended.
+func (c *Client) Instances(ctx context.Context, id int64) ([]Instance, error) {
+	var out struct {
+		Meetings []Instance `json:"meetings"`
+	}
+	err := c.do(ctx, call{op: "list meeting instances", method: http.MethodGet,
+		path: "/past_meetings/" + strconv.FormatInt(id, 10) + "/instances", out: &out, idempotent: true})
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return out.Meetings, err
+}
+
 // maxPages bounds a paginated listing (300 records a page).
 const maxPages = 100
 
@@ -247,13 +273,14 @@ func (c *Client) FindMeeting(ctx context.Context, user, marker string) (*Meeting
 
 func meetingIDPath(id int64) string { return "/meetings/" + strconv.FormatInt(id, 10) }
 
-// meetingPath escapes a meeting ID or UUID as a path segment. Zoom asks
-// to encode twice a UUID that starts with "/" or contains "//" (its
-// cloud-recording and report references; Zoom's SDK has a doubleEncodeUrl
-// option for it).
+// meetingPath escapes a meeting ID or UUID as a path segment. The
+// Meetings API document asks to encode twice a UUID that starts with "/"
+// or contains "//"; one "/" encoded once (%2F) is decoded by proxies on
+// the way, so every UUID holding "/" is encoded twice (Zoom's SDK has a
+// doubleEncodeUrl option for it).
 func meetingPath(meeting string) string {
 	p := url.PathEscape(meeting)
-	if strings.HasPrefix(meeting, "/") || strings.Contains(meeting, "//") {
+	if strings.Contains(meeting, "/") {
 		p = url.PathEscape(p)
 	}
 	return p
@@ -280,6 +307,9 @@ func (r MeetingRequest) body(create bool) (*meetingBody, error) {
 	b.Duration = int((r.Duration + time.Minute - 1) / time.Minute)
 	if err := checkPasscode(r.Password); err != nil {
 		return nil, err
+	}
+	if create {
+		b.DefaultPassword = r.DefaultPassword && r.Password == ""
 	}
 	if create && (b.Topic == "" || b.StartTime == "" || b.Duration == 0) {
 		return nil, errors.New("zoom: create meeting: topic, start time and duration are required")

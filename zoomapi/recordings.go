@@ -26,15 +26,29 @@ type Recordings struct {
 	TotalSize      int64           `json:"total_size"` // bytes
 	RecordingCount int             `json:"recording_count"`
 	Files          []RecordingFile `json:"recording_files"`
+	// ParticipantAudio are the files of the "record a separate audio
+	// file of each participant" setting; trashing the recordings trashes
+	// them too.
+	ParticipantAudio []RecordingFile `json:"participant_audio_files"`
 	// DownloadAccessToken is present when asked for with
 	// include_fields=download_access_token.
 	DownloadAccessToken Secret `json:"download_access_token"`
 }
 
+// AllFiles are every file Zoom lists: recording files, then participant
+// audio files.
+func (r *Recordings) AllFiles() []RecordingFile {
+	return append(append([]RecordingFile(nil), r.Files...), r.ParticipantAudio...)
+}
+
 // RecordingFile is one file of a recording. Zoom gives its size but no
-// checksum (only archived files carry an encryption_fingerprint).
+// checksum (only archived files carry an encryption_fingerprint). Files
+// of type CC and TIMELINE come without ID, status, size, recording type
+// and play URL (the Meetings API document), so nothing but their
+// download URL names them.
 type RecordingFile struct {
 	ID             string `json:"id"`
+	FileName       string `json:"file_name"`  // participant audio files
 	MeetingID      string `json:"meeting_id"` // the meeting's UUID
 	RecordingStart Time   `json:"recording_start"`
 	RecordingEnd   Time   `json:"recording_end"`
@@ -60,12 +74,16 @@ type Participant struct {
 	Email     string `json:"user_email"` // empty when Zoom does not know it
 	JoinTime  Time   `json:"join_time"`
 	LeaveTime Time   `json:"leave_time"`
-	// Duration is the time attended, in seconds (the unit is not stated
-	// in the types read; not verified).
+	// Duration is the time attended, in seconds (the Meetings API
+	// document).
 	Duration int `json:"duration"`
-	// Status is "in_meeting" or "in_waiting_room".
+	// Status is "in_meeting" or "in_waiting_room" (someone never
+	// admitted).
 	Status string `json:"status"`
 }
+
+// Waiting reports whether the row is of someone left in the waiting room.
+func (p Participant) Waiting() bool { return p.Status == "in_waiting_room" }
 
 // ListRecordings lists the cloud recording files of a meeting (ID: its
 // last instance; or UUID). ErrNotFound when it has none.
@@ -94,7 +112,8 @@ func (c *Client) TrashRecordings(ctx context.Context, meeting string) error {
 
 // Participants returns the participants report of a past meeting (ID: its
 // last instance; or UUID), all pages. It needs a Pro plan or above and a
-// report scope.
+// report scope. Zoom reports only meetings with two or more participants,
+// host included: for fewer, see PastMeeting's ParticipantsCount.
 func (c *Client) Participants(ctx context.Context, meeting string) ([]Participant, error) {
 	var all []Participant
 	next := ""

@@ -3,6 +3,7 @@ package zoomapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -12,36 +13,74 @@ import (
 
 // Rate limits (https://developers.zoom.us/docs/api/rate-limits/) are per
 // account and per class of endpoint, per second (QPS) or per day; an
-// excess is answered HTTP 429. The page read names the label and type of
-// a limit but its header section could not be read; the header names used
-// here (Retry-After, X-RateLimit-Type: QPS or Daily-limit) are those Zoom
-// clients read (ZoomNet's Http429RetryStrategy) — not verified on Zoom's
-// page. Retry-After is taken in any of its forms: delta-seconds or an
-// HTTP-date (RFC 9110 §10.2.3), or an RFC 3339 time.
+// excess is answered HTTP 429. A per-second excess may carry Retry-After
+// (taken in any of its forms: delta-seconds or an HTTP-date, RFC 9110
+// §10.2.3, or an RFC 3339 time) and X-RateLimit-Type: QPS, the names Zoom
+// clients read (ZoomNet's Http429RetryStrategy; not verified). The daily
+// limit on creating and updating meetings carries no Retry-After: only
+// x-ratelimit-category, x-ratelimit-limit and x-ratelimit-remaining, and
+// the message "… You may resume these requests at GMT 00:00:00." (the
+// specs' SOURCES.md), from which the wait is read.
 
 // retryAfter reads how long a 429 answer asks to wait, 0 when it says
-// nothing usable.
-func retryAfter(h http.Header, now time.Time) time.Duration {
+// nothing usable; daily is true for a daily limit.
+func retryAfter(h http.Header, msg string, now time.Time) (wait time.Duration, daily bool) {
+	if at, ok := resumeAt(msg, now); ok {
+		return at.Sub(now), true
+	}
+	daily = strings.EqualFold(h.Get("X-RateLimit-Type"), "Daily-limit") ||
+		strings.Contains(strings.ToLower(msg), "daily") ||
+		(h.Get("X-RateLimit-Remaining") == "0" && h.Get("X-RateLimit-Limit") != "")
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
-		if strings.EqualFold(h.Get("X-RateLimit-Type"), "QPS") {
-			return time.Second
+		switch {
+		case daily: // no time given: Zoom's days begin at 00:00 GMT
+			return nextGMT(now, 0, 0, 0).Sub(now), true
+		case strings.EqualFold(h.Get("X-RateLimit-Type"), "QPS"):
+			return time.Second, false
 		}
-		return 0
+		return 0, false
 	}
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+		return time.Duration(n) * time.Second, daily
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		if t, err = time.Parse(time.RFC3339, v); err != nil {
-			return 0
+			return 0, daily
 		}
 	}
 	if d := t.Sub(now); d > 0 {
-		return d
+		return d, daily
 	}
-	return 0
+	return 0, daily
+}
+
+// resumeAt reads "resume these requests at GMT HH:MM:SS" in a 429
+// message: the next such time after now.
+func resumeAt(msg string, now time.Time) (time.Time, bool) {
+	low := strings.ToLower(msg)
+	i := strings.Index(low, "resume these requests at")
+	if i < 0 {
+		return time.Time{}, false
+	}
+	rest := strings.TrimSpace(low[i+len("resume these requests at"):])
+	rest = strings.TrimSpace(strings.TrimPrefix(rest, "gmt"))
+	var h, m, sec int
+	if n, _ := fmt.Sscanf(rest, "%d:%d:%d", &h, &m, &sec); n < 2 || h > 23 || m > 59 || sec > 59 || h < 0 || m < 0 || sec < 0 {
+		return time.Time{}, false
+	}
+	return nextGMT(now, h, m, sec), true
+}
+
+// nextGMT is the first h:m:s GMT strictly after now.
+func nextGMT(now time.Time, h, m, s int) time.Time {
+	u := now.UTC()
+	t := time.Date(u.Year(), u.Month(), u.Day(), h, m, s, 0, time.UTC)
+	if !t.After(u) {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t
 }
 
 // backoff is the wait before attempt n+1 (n ≥ 1) after a failure that

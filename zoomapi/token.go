@@ -111,7 +111,7 @@ func (t *tokenSource) failure(resp *http.Response) error {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		err := apiError("get access token", resp, b)
 		if e, ok := err.(*Error); ok && e.Status == http.StatusTooManyRequests {
-			e.RetryAfter = retryAfter(resp.Header, t.c.opt.Now())
+			e.RetryAfter, e.DailyLimit = retryAfter(resp.Header, e.Message, t.c.opt.Now())
 		}
 		return err
 	}

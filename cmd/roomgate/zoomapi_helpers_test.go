@@ -81,8 +81,15 @@ const fixedJoin = "https://zoom.us/j/85550001111?pwd=fixed"
 
 func newZoomEnv(t *testing.T, edit func(*Config)) *zoomEnv {
 	t.Helper()
+	return newZoomEnvWith(t, zoomtest.Options{}, edit)
+}
+
+// newZoomEnvWith is newZoomEnv with a fake Zoom of those options.
+func newZoomEnvWith(t *testing.T, zo zoomtest.Options, edit func(*Config)) *zoomEnv {
+	t.Helper()
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
-	fake := zoomtest.New(zoomtest.Options{Now: clock.Now})
+	zo.Now = clock.Now
+	fake := zoomtest.New(zo)
 	t.Cleanup(fake.Close)
 	driver, dsn := dbtest.New(t)
 	cfg := &Config{Language: "en", Timezone: "Europe/Paris", LogLevel: "warn",

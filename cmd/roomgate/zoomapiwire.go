@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,8 +39,18 @@ func zoomErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, zoomapi.ErrNotFound) {
+	var ze *zoomapi.Error
+	switch {
+	case errors.Is(err, zoomapi.ErrNotFound):
 		err = fmt.Errorf("%w: %w", gateway.ErrZoomNotFound, err)
+	case zoomapi.IsPasscodeRefused(err):
+		err = fmt.Errorf("%w: %w", gateway.ErrZoomPasscode, err)
+	case zoomapi.IsInProgress(err):
+		err = fmt.Errorf("%w: %w", gateway.ErrZoomInProgress, err)
+	case errors.As(err, &ze) && ze.Status == http.StatusBadRequest && ze.Code == 3007: // "cannot delete this meeting since it has ended"
+		err = fmt.Errorf("%w: %w", gateway.ErrZoomEnded, err)
+	case zoomapi.IsDailyLimit(err):
+		err = fmt.Errorf("%w: %w", gateway.ErrZoomDailyLimit, err)
 	}
 	if d, ok := zoomapi.RetryAfter(err); ok {
 		return &retryLater{error: err, after: d}
@@ -60,6 +71,9 @@ func (a *zoomAdapter) request(s gateway.ZoomSpec, create bool) zoomapi.MeetingRe
 	r := zoomapi.MeetingRequest{Topic: s.Topic, StartTime: s.Start, Duration: s.Duration, Timezone: s.Timezone}
 	if create {
 		r.Password, r.Agenda, r.Settings = zoomapi.NewPasscode(), agendaMark+s.Marker, a.settings
+		if s.NoPasscode {
+			r.Password, r.DefaultPassword = "", true
+		}
 	}
 	return r
 }
@@ -142,20 +156,46 @@ func (a *zoomAdapter) PastMeeting(ctx context.Context, id int64) (gateway.ZoomPa
 	return gateway.ZoomPast{UUID: p.UUID, Start: p.StartTime.Time, End: p.EndTime.Time}, true, nil
 }
 
-func (a *zoomAdapter) Recordings(ctx context.Context, id int64) (string, []gateway.ZoomFile, error) {
-	r, err := a.c.ListRecordings(ctx, strconv.FormatInt(id, 10))
+func (a *zoomAdapter) Instances(ctx context.Context, id int64) ([]gateway.ZoomPast, error) {
+	ins, err := a.c.Instances(ctx, id)
+	if err != nil {
+		return nil, zoomErr(err)
+	}
+	out := make([]gateway.ZoomPast, len(ins))
+	for i, in := range ins {
+		out[i] = gateway.ZoomPast{UUID: in.UUID, Start: in.StartTime.Time}
+	}
+	return out, nil
+}
+
+func (a *zoomAdapter) PastInstance(ctx context.Context, instance string) (gateway.ZoomPast, bool, error) {
+	p, err := a.c.GetPastMeeting(ctx, instance)
 	if errors.Is(err, zoomapi.ErrNotFound) {
-		return "", nil, nil
+		return gateway.ZoomPast{}, false, nil
 	}
 	if err != nil {
-		return "", nil, zoomErr(err)
+		return gateway.ZoomPast{}, false, zoomErr(err)
 	}
-	files := make([]gateway.ZoomFile, len(r.Files))
-	for i, f := range r.Files {
-		files[i] = gateway.ZoomFile{ID: f.ID, Type: f.FileType, Extension: f.FileExtension, RecordingType: f.RecordingType,
-			Size: f.FileSize, Start: f.RecordingStart.Time, Completed: f.Status == "" || f.Status == "completed", Ref: f}
+	return gateway.ZoomPast{UUID: p.UUID, Start: p.StartTime.Time, End: p.EndTime.Time, Participants: p.ParticipantsCount}, true, nil
+}
+
+func (a *zoomAdapter) Recordings(ctx context.Context, instance string) ([]gateway.ZoomFile, error) {
+	r, err := a.c.ListRecordings(ctx, instance)
+	if errors.Is(err, zoomapi.ErrNotFound) {
+		return nil, nil
 	}
-	return r.UUID, files, nil
+	if err != nil {
+		return nil, zoomErr(err)
+	}
+	var files []gateway.ZoomFile
+	for i, f := range r.AllFiles() {
+		sum := sha256.Sum256([]byte(f.DownloadURL))
+		files = append(files, gateway.ZoomFile{ID: f.ID, Type: f.FileType, Extension: f.FileExtension,
+			RecordingType: f.RecordingType, Name: f.FileName, Participant: i >= len(r.Files), Size: f.FileSize,
+			Start: f.RecordingStart.Time, Completed: f.Status == "" || f.Status == "completed",
+			URLHash: hex.EncodeToString(sum[:]), Ref: f})
+	}
+	return files, nil
 }
 
 // Download copies the file, then reads the copy back from disk and checks
@@ -182,7 +222,7 @@ func (a *zoomAdapter) Download(ctx context.Context, f gateway.ZoomFile, dir, nam
 		os.Remove(d.Path)
 		return gateway.ZoomCopy{}, err
 	}
-	return gateway.ZoomCopy{Size: d.Size, SHA256: d.SHA256}, nil
+	return gateway.ZoomCopy{Size: d.Size, SHA256: d.SHA256, Checked: d.Checked}, nil
 }
 
 // fileDigest reads a file's size and SHA-256.
@@ -208,18 +248,19 @@ func (a *zoomAdapter) RemoveCopy(dir, name string) error {
 	return nil
 }
 
-func (a *zoomAdapter) TrashRecordings(ctx context.Context, uuid string) error {
-	return zoomErr(a.c.TrashRecordings(ctx, uuid))
+func (a *zoomAdapter) TrashRecordings(ctx context.Context, instance string) error {
+	return zoomErr(a.c.TrashRecordings(ctx, instance))
 }
 
-func (a *zoomAdapter) Participants(ctx context.Context, id int64) ([]gateway.ZoomParticipant, error) {
-	ps, err := a.c.Participants(ctx, strconv.FormatInt(id, 10))
+func (a *zoomAdapter) Participants(ctx context.Context, instance string) ([]gateway.ZoomParticipant, error) {
+	ps, err := a.c.Participants(ctx, instance)
 	if err != nil {
 		return nil, zoomErr(err)
 	}
 	out := make([]gateway.ZoomParticipant, len(ps))
 	for i, p := range ps {
-		out[i] = gateway.ZoomParticipant{Name: p.Name, Email: p.Email, Join: p.JoinTime.Time, Leave: p.LeaveTime.Time}
+		out[i] = gateway.ZoomParticipant{Name: p.Name, Email: p.Email, Join: p.JoinTime.Time, Leave: p.LeaveTime.Time,
+			Waiting: p.Waiting()}
 	}
 	return out, nil
 }

@@ -94,19 +94,49 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request) bool {
 	return over
 }
 
-// rateLimited writes a 429. The headers X-RateLimit-Category and
-// X-RateLimit-Type (QPS or Daily-limit) and the message are those Zoom
-// clients read and quote; not verified on Zoom's page.
+// rateLimited writes a 429. A per-second limit carries X-RateLimit-Type
+// QPS (and Retry-After when the fault gives one; not verified). The daily
+// limit on creating and updating meetings is answered as Zoom does (see
+// the specs' SOURCES.md): a message naming the GMT time at which requests
+// may resume and only the x-ratelimit-category, x-ratelimit-limit and
+// x-ratelimit-remaining headers, no Retry-After.
 func rateLimited(w http.ResponseWriter, retryAfter, limitType string) {
-	if limitType == "" {
-		limitType = "QPS"
+	if limitType == "Daily-limit" {
+		w.Header().Set("X-RateLimit-Category", "Medium")
+		w.Header().Set("X-RateLimit-Limit", "100")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		zoomError(w, http.StatusTooManyRequests, 429, "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for this particular user. You may resume these requests at GMT 00:00:00.")
+		return
 	}
 	w.Header().Set("X-RateLimit-Category", "Light")
-	w.Header().Set("X-RateLimit-Type", limitType)
+	w.Header().Set("X-RateLimit-Type", "QPS")
 	if retryAfter != "" {
 		w.Header().Set("Retry-After", retryAfter)
 	}
 	zoomError(w, http.StatusTooManyRequests, 429, "You have reached the maximum per-second rate limit for this API. Try again later.")
+}
+
+// dailyLimited applies Options.DailyMeetingLimit to the creations and
+// updates of meetings, per user and GMT day; call it before the handler.
+func (s *Server) dailyLimited(w http.ResponseWriter, r *http.Request) bool {
+	p := r.URL.Path
+	create := r.Method == http.MethodPost && strings.HasPrefix(p, "/v2/users/") && strings.HasSuffix(p, "/meetings")
+	update := r.Method == http.MethodPatch && strings.HasPrefix(p, "/v2/meetings/")
+	if s.opt.DailyMeetingLimit <= 0 || !(create || update) {
+		return false
+	}
+	s.mu.Lock()
+	day := s.now().UTC().Format("2006-01-02")
+	if day != s.day {
+		s.day, s.dayCount = day, 0
+	}
+	s.dayCount++
+	over := s.dayCount > s.opt.DailyMeetingLimit
+	s.mu.Unlock()
+	if over {
+		rateLimited(w, "", "Daily-limit")
+	}
+	return over
 }
 
 // ShortenDownloads makes the next n downloads send half the file without
@@ -115,4 +145,12 @@ func (s *Server) ShortenDownloads(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.short = n
+}
+
+// ShortenFile makes the next n downloads of the files whose FileName or
+// FileType is match send half the file, as ShortenDownloads does.
+func (s *Server) ShortenFile(match string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shortFiles[match] = n
 }

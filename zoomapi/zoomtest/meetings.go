@@ -1,7 +1,6 @@
 package zoomtest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -41,28 +40,35 @@ type Meeting struct {
 	Status                  string // waiting, started, ended
 	Started, Ended          time.Time
 	Deleted                 bool
-	Participants            []Participant
-	StartURLs               int // start_url values handed out
+	// Participants are the rows of the latest instance's report.
+	Participants []Participant
+	StartURLs    int // start_url values handed out
+	instances    []*instance
 }
 
-// Participant is one join of the participants report.
+// Participant is one join of the participants report; Waiting marks a
+// row of someone left in the waiting room (status in_waiting_room).
 type Participant struct {
 	Name, Email string
 	Join, Leave time.Time
+	Waiting     bool
 }
 
 type meeting = Meeting
 
 // meetingInput is the create/update body.
 type meetingInput struct {
-	Topic     *string   `json:"topic"`
-	Type      int       `json:"type"`
-	StartTime string    `json:"start_time"`
-	Duration  int       `json:"duration"`
-	Timezone  string    `json:"timezone"`
-	Password  *string   `json:"password"`
-	Agenda    *string   `json:"agenda"`
-	Settings  *Settings `json:"settings"`
+	Topic     *string `json:"topic"`
+	Type      int     `json:"type"`
+	StartTime string  `json:"start_time"`
+	Duration  int     `json:"duration"`
+	Timezone  string  `json:"timezone"`
+	Password  *string `json:"password"`
+	// DefaultPassword asks Zoom to generate a passcode from the user's
+	// settings.
+	DefaultPassword bool      `json:"default_password"`
+	Agenda          *string   `json:"agenda"`
+	Settings        *Settings `json:"settings"`
 }
 
 func (s *Server) findUser(idOrEmail string) (User, bool) {
@@ -105,12 +111,15 @@ func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request) {
 		validationError(w, field)
 		return
 	}
+	if !s.passcodeAllowed(w, m, in) {
+		return
+	}
 	if m.StartTime.IsZero() || m.Duration <= 0 || m.Topic == "" {
 		validationError(w, "start_time")
 		return
 	}
 	s.mu.Lock()
-	m.ID, m.UUID = s.nextID, base64.StdEncoding.EncodeToString([]byte(randomHex(8)))
+	m.ID, m.UUID = s.nextID, newUUID()
 	s.nextID++
 	s.meetings[m.ID] = m
 	out := s.meetingJSON(m, false)
@@ -218,6 +227,29 @@ func validPasscode(p string) bool {
 	return true
 }
 
+// passcodeAllowed applies Options.PasscodeRule to a creation or update:
+// a passcode the rules refuse is answered 400 code 300 naming the field
+// (the document says the passcode "must meet those requirements" but
+// names no error code: code and message are not verified); a creation
+// without a passcode gets one that fits.
+func (s *Server) passcodeAllowed(w http.ResponseWriter, m *meeting, in *meetingInput) bool {
+	rule := s.opt.PasscodeRule
+	if rule == nil {
+		return true
+	}
+	if in.Password != nil && *in.Password != "" {
+		if !rule(*in.Password) {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"code": 300,
+				"message": "Invalid parameter: password. The passcode does not meet the account's passcode requirements.",
+				"errors":  []map[string]string{{"field": "password", "message": "Invalid field."}}})
+			return false
+		}
+		return true
+	}
+	m.Password = s.opt.GeneratedPasscode
+	return true
+}
+
 // meetingJSON is the create/get answer; every call hands out a fresh
 // start_url (a new zak), as Zoom does. Call with s.mu held.
 func (s *Server) meetingJSON(m *meeting, get bool) map[string]any {
@@ -297,15 +329,23 @@ func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request) {
 		validationError(w, field)
 		return
 	}
+	if in.Password != nil && !s.passcodeAllowed(w, &next, in) {
+		return
+	}
 	*m = next
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// deleteMeeting is DELETE /meetings/{meetingId}, answered 204.
+// deleteMeeting is DELETE /meetings/{meetingId}, answered 204; a meeting
+// in progress is refused with 400 code 3002, as the document lists.
 func (s *Server) deleteMeeting(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if m, ok := s.lookup(w, r); ok {
+		if m.Status == "started" {
+			zoomError(w, http.StatusBadRequest, 3002, "Sorry, you cannot delete this meeting since it is in progress.")
+			return
+		}
 		m.Deleted = true
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -329,7 +369,7 @@ func (s *Server) meetingStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.Status == "started" {
-		m.Status, m.Ended = "ended", s.now()
+		s.end(m)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -1,14 +1,3 @@
-// Package zoomtest is an in-process fake of Zoom's API for tests: the
-// Server-to-Server OAuth token endpoint, users, meetings, cloud recordings
-// (list, download with a token, trash), past meetings and the participants
-// report, shaped as Zoom documents them (each handler cites its page).
-// It enforces what a client can get wrong: Basic credentials, bearer
-// tokens in the header (never the query), token expiry on an injectable
-// clock, scopes, rate limits (HTTP 429). Tests inject transient failures
-// and read the calls made, to assert retries and idempotency.
-//
-// Behaviour the pages read do not settle is marked "not verified" where
-// the fake chooses it.
 package zoomtest
 
 import (
@@ -37,6 +26,15 @@ type Options struct {
 	// RateLimit is the API requests allowed per second of the clock
 	// (all endpoints together); 0 means none.
 	RateLimit int
+	// DailyMeetingLimit is the meetings a user may create or update per
+	// GMT day (Zoom: 100); 0 means none.
+	DailyMeetingLimit int
+	// PasscodeRule, when set, is the account's passcode rules (minimum
+	// length, special characters required, digits only…): a passcode it
+	// refuses is refused, and a meeting created without one gets
+	// GeneratedPasscode (Zoom generates one that fits the rules).
+	PasscodeRule      func(string) bool
+	GeneratedPasscode string
 }
 
 // Default credentials and user of a Server.
@@ -80,13 +78,17 @@ type Server struct {
 	dlTokens   map[string]int64 // download token → meeting ID
 	meetings   map[int64]*meeting
 	recordings map[int64]*recording
-	files      map[string]*file // file ID → file
+	files      map[string]*file // download key → file
+	signed     map[string]signedURL
 	nextID     int64
 	calls      []Call
 	faults     []*Fault
-	short      int // downloads still to cut short
+	short      int            // downloads still to cut short
+	shortFiles map[string]int // the same, by file name or type
 	window     int64
 	inWindow   int
+	day        string
+	dayCount   int
 }
 
 type issued struct {
@@ -99,7 +101,7 @@ func New(opt Options) *Server {
 	opt.setDefaults()
 	s := &Server{opt: opt, tokens: map[string]issued{}, dlTokens: map[string]int64{},
 		meetings: map[int64]*meeting{}, recordings: map[int64]*recording{}, files: map[string]*file{},
-		nextID: 81234567890}
+		signed: map[string]signedURL{}, shortFiles: map[string]int{}, nextID: 81234567890}
 	s.srv = httptest.NewServer(s.routes())
 	s.URL = s.srv.URL
 	return s
@@ -189,10 +191,12 @@ func (s *Server) routes() http.Handler {
 	api("DELETE /v2/meetings/{meetingId}", scopeMeetingWrite, s.deleteMeeting)
 	api("PUT /v2/meetings/{meetingId}/status", scopeMeetingWrite, s.meetingStatus)
 	api("GET /v2/past_meetings/{meetingId}", scopeMeetingRead, s.pastMeeting)
+	api("GET /v2/past_meetings/{meetingId}/instances", scopeMeetingRead, s.pastInstances)
 	api("GET /v2/meetings/{meetingId}/recordings", scopeRecordingRead, s.listRecordings)
 	api("DELETE /v2/meetings/{meetingId}/recordings", scopeRecordingWrite, s.trashRecordings)
 	api("GET /v2/report/meetings/{meetingId}/participants", scopeReportRead, s.participants)
 	mux.HandleFunc("GET /rec/download/{fileId}", s.download)
+	mux.HandleFunc("GET /rec/storage/{fileKey}", s.storage)
 	return s.record(mux)
 }
 
@@ -203,7 +207,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		if !s.fault(rw, r, next) && !s.limited(rw, r) {
+		if !s.fault(rw, r, next) && !s.limited(rw, r) && !s.dailyLimited(rw, r) {
 			next.ServeHTTP(rw, r)
 		}
 		s.mu.Lock()

@@ -65,10 +65,9 @@ func (s *Server) RecordingCompletedEvent(id int64, at time.Time) []byte {
 	}
 	var files []map[string]any
 	for _, f := range rec.files {
-		files = append(files, map[string]any{"id": f.id, "meeting_id": m.UUID,
-			"recording_start": f.start.UTC().Format(time.RFC3339), "recording_end": f.end.UTC().Format(time.RFC3339),
-			"file_type": f.spec.FileType, "file_size": len(f.spec.Content), "file_extension": f.spec.Extension,
-			"download_url": s.URL + "/rec/download/" + f.id, "status": "completed", "recording_type": f.spec.RecordingType})
+		if !f.spec.ParticipantAudio {
+			files = append(files, s.fileJSON(f))
+		}
 	}
 	obj := map[string]any{"id": m.ID, "uuid": m.UUID, "host_id": m.HostID, "account_id": s.opt.AccountID,
 		"topic": m.Topic, "type": m.Type, "start_time": m.Started.UTC().Format(time.RFC3339),
