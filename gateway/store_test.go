@@ -323,6 +323,21 @@ func (t *memTx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, er
 	return n, nil
 }
 
+func (t *memTx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, error) {
+	var last time.Time
+	for _, m := range t.s.outbox {
+		switch {
+		case m.CreatedAt.Before(q.Since):
+		case q.UID != "" && m.UID != q.UID:
+		case q.To != "" && strings.Join(m.To, "\n") != q.To:
+		case q.Kind != "" && m.Kind != q.Kind:
+		case m.CreatedAt.After(last):
+			last = m.CreatedAt
+		}
+	}
+	return last, nil
+}
+
 func (t *memTx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 	t.s.nextID++
 	e.ID = t.s.nextID

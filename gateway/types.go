@@ -187,8 +187,11 @@ type OutboxMail struct {
 	Attempts    int
 	NextAttempt time.Time
 	LastError   string
-	CreatedAt   time.Time
-	SentAt      time.Time
+	// CreatedAt is when the mail was queued; for a mail carrying an iTIP
+	// message it is that message's DTSTAMP (see Gateway.itipStamp), never
+	// before the one roomgate sent last for the meeting.
+	CreatedAt time.Time
+	SentAt    time.Time
 
 	// Channel is ChannelMail ("", sent through the Sender) or
 	// ChannelWebhook (Raw is a JSON body for the Poster; From and To are
@@ -299,6 +302,9 @@ type Tx interface {
 	Enqueue(ctx context.Context, m *OutboxMail) error
 	// CountOutbox counts the outbox rows that q selects.
 	CountOutbox(ctx context.Context, q OutboxQuery) (int, error)
+	// LastOutbox returns the latest CreatedAt of the outbox rows q
+	// selects, zero when there is none.
+	LastOutbox(ctx context.Context, q OutboxQuery) (time.Time, error)
 	// Waiting returns the bookings that wait (StatusWaiting) and start
 	// after `after`, in the order they arrived (CreatedAt, then ID).
 	Waiting(ctx context.Context, after time.Time) ([]Booking, error)
