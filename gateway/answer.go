@@ -160,6 +160,7 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}
 	mv.Approval = v.approval
+	g.bookedByView(&mv, inv, v.other)
 	if v.accepted && !v.pending { // a pending request learns nothing of the room yet
 		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode = inv.room.JoinURL, inv.room.MeetingID, inv.room.Passcode
 		mv.HostKey = g.opt.HostKey

@@ -276,6 +276,28 @@ func (t *memTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	return nil
 }
 
+func (t *memTx) HandOver(ctx context.Context, h gateway.Handover) error {
+	kept := make([]gateway.Booking, 0, len(t.s.bookings))
+	for _, b := range t.s.bookings {
+		if b.Organizer == h.To && b.UID == h.UID {
+			continue
+		}
+		if b.Organizer == h.From && b.UID == h.UID {
+			b.Organizer, b.OrganizerName, b.UpdatedAt = h.To, h.ToName, h.At.UTC()
+		}
+		kept = append(kept, b)
+	}
+	t.s.bookings = kept
+	if os, ok := t.s.series[h.From+"\x00"+h.UID]; ok {
+		delete(t.s.series, h.From+"\x00"+h.UID)
+		os.Organizer = h.To
+		t.s.series[h.To+"\x00"+h.UID] = os
+	} else {
+		delete(t.s.series, h.To+"\x00"+h.UID)
+	}
+	return nil
+}
+
 func (t *memTx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 	for _, b := range bs {
 		if err := t.SaveBooking(ctx, b); err != nil {

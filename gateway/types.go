@@ -210,6 +210,13 @@ const (
 	OutboxApproval   = "approval"   // a request asked of the facilitators
 )
 
+// Handover names a meeting that changes organizer (see Tx.HandOver).
+type Handover struct {
+	UID, From, To string
+	ToName        string // the new organizer's CN
+	At            time.Time
+}
+
 // OutboxQuery selects outbox rows created at or after Since; each of UID,
 // To (the one recipient) and Kind narrows the selection when not "".
 type OutboxQuery struct {
@@ -276,6 +283,10 @@ type Tx interface {
 	SaveBooking(ctx context.Context, b *Booking) error
 	// SaveBookings is SaveBooking for many bookings at once.
 	SaveBookings(ctx context.Context, bs []*Booking) error
+	// HandOver gives the meeting (h.From, h.UID) to the organizer h.To:
+	// its bookings, with their IDs, slots and statuses, and its open-ended
+	// series, after dropping the rows h.To had of that UID.
+	HandOver(ctx context.Context, h Handover) error
 	// SaveOpenSeries inserts or replaces the open-ended series of the
 	// meeting (s.Organizer, s.UID).
 	SaveOpenSeries(ctx context.Context, s OpenSeries) error
