@@ -73,15 +73,16 @@ func holdsLive(bs []Booking) bool {
 	return false
 }
 
-// otherAttendees lists the ATTENDEE mailboxes of the invitation's
-// components, once each, without its organizer and the rooms.
+// otherAttendees lists the members among the ATTENDEEs of the
+// invitation's components (a meeting goes over from member to member),
+// once each, without its organizer and the rooms.
 func (g *Gateway) otherAttendees(inv *invitation) []string {
 	seen := map[string]bool{inv.organizer: true}
 	var out []string
 	for _, ev := range inv.events {
 		for _, p := range ev.Attendees {
 			m, err := p.Mailbox()
-			if err != nil || seen[m] || g.opt.roomFor(m) != nil {
+			if err != nil || seen[m] || g.opt.roomFor(m) != nil || !g.opt.Policy.AllowedOrganizer(m) {
 				continue
 			}
 			seen[m] = true

@@ -207,3 +207,37 @@ func TestSameMeetingNoHandover(t *testing.T) {
 		})
 	}
 }
+
+// TestHandoverSeries: every date of a series goes over with it, and the
+// series is answered to the new organizer as accepted.
+func TestHandoverSeries(t *testing.T) {
+	h := newHarness(t, securityOptions)
+	series := googleMeeting()
+	series.Events[0].Lines = []string{"RRULE:FREQ=WEEKLY;COUNT=3"}
+	if o := h.handle(series.bytes()); o.Action != gateway.ActionAccepted {
+		t.Fatalf("alice's series: %+v", o)
+	}
+	ids := map[int64]bool{}
+	for _, b := range h.st.bookings() {
+		ids[b.ID] = true
+	}
+	moved := stamped(series, 5*time.Minute)
+	moved.Events[0].Organizer, moved.Events[0].Attendees = team, []string{alice, roomAddr}
+	n := len(h.st.outbox())
+	if o := h.handle(moved.bytes()); o.Action != gateway.ActionAccepted || !strings.HasPrefix(o.Reason, "handed over from alice@coop.example") {
+		t.Fatalf("the moved series: %+v", o)
+	}
+	got := 0
+	for _, b := range h.st.bookings() {
+		if b.Organizer != team || !ids[b.ID] || b.Status != gateway.StatusAccepted {
+			t.Errorf("booking %d of %s: %s", b.ID, b.Organizer, b.Status)
+		}
+		got++
+	}
+	if got != len(ids) || got < 3 {
+		t.Errorf("%d bookings after the handover, %d before", got, len(ids))
+	}
+	if m, r := h.onlyMail(n); m.To[0] != team || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(r.Text, hostKey) {
+		t.Errorf("reply to %v: %s", m.To, partStat(t, r.Cal.Events[0]))
+	}
+}
