@@ -50,6 +50,32 @@ func (t *tx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error
 	return int(n), nil
 }
 
+// LastOutbox returns the latest CreatedAt of the outbox rows q selects,
+// zero when there is none.
+func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, error) {
+	sel := t.db.NewSelect().Model((*outboxRow)(nil)).Column("created_at")
+	if !q.Since.IsZero() {
+		sel = sel.Where("created_at >= ?", utc(q.Since))
+	}
+	if q.UID != "" {
+		sel = sel.Where("uid = ?", q.UID)
+	}
+	if q.To != "" {
+		sel = sel.Where("rcpt_to = ?", q.To)
+	}
+	if q.Kind != "" {
+		sel = sel.Where("kind = ?", q.Kind)
+	}
+	var rows []outboxRow
+	if err := sel.Order("created_at DESC").Limit(1).Scan(ctx, &rows); err != nil {
+		return time.Time{}, fmt.Errorf("last outbox row: %w", err)
+	}
+	if len(rows) == 0 {
+		return time.Time{}, nil
+	}
+	return rows[0].CreatedAt.UTC(), nil
+}
+
 // ClaimOutbox returns up to limit pending mails due at now, oldest first,
 // and leases them: their next attempt moves to now+lease, so another
 // instance sharing the database does not send them meanwhile. A mail whose

@@ -107,6 +107,49 @@ func TestCountOutbox(t *testing.T) {
 	})
 }
 
+// TestLastOutbox: the latest CreatedAt of the rows a query selects (the
+// DTSTAMP of the last iTIP message of a meeting), zero for none; a row
+// queued later with an earlier stamp does not hide a later one.
+func TestLastOutbox(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		toEve := mail("u1", at(12, 0), at(12, 0))
+		toEve.To = []string{"eve@elsewhere.example"}
+		enqueueAll(t, s, []*gateway.OutboxMail{
+			mail("u1", at(9, 0), at(9, 0)), mail("u1", at(10, 0).Add(time.Second), at(10, 0)),
+			mail("u1", at(10, 0), at(10, 0)), mail("u2", at(11, 0), at(11, 0)), toEve,
+		})
+		to := mail("", at(0, 0), at(0, 0)).To[0]
+		tests := []struct {
+			q    gateway.OutboxQuery
+			want time.Time
+		}{
+			{gateway.OutboxQuery{UID: "u1", To: to}, at(10, 0).Add(time.Second)},
+			{gateway.OutboxQuery{UID: "u1"}, at(12, 0)},
+			{gateway.OutboxQuery{UID: "u2", To: to}, at(11, 0)},
+			{gateway.OutboxQuery{UID: "u9", To: to}, time.Time{}},
+			{gateway.OutboxQuery{UID: "u1", To: to, Since: at(10, 30)}, time.Time{}},
+		}
+		err := s.Update(ctx, func(tx gateway.Tx) error {
+			for _, tt := range tests {
+				got, err := tx.LastOutbox(ctx, tt.q)
+				if err != nil {
+					return err
+				}
+				if !got.Equal(tt.want) {
+					t.Errorf("LastOutbox(%+v) = %v, want %v", tt.q, got, tt.want)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func ids(ms []gateway.OutboxMail) []int64 {
 	out := []int64{}
 	for _, m := range ms {

@@ -26,7 +26,8 @@ type analysis struct {
 	cal       *ical.Calendar
 	calData   []byte // the calendar part, decoded
 	rejection error
-	// auth is what is known of the From domain of a REQUEST or CANCEL.
+	// auth is what is known of the From domain of a message that speaks
+	// for its organizer (see speaksForOrganizer).
 	auth Authentication
 	// notice is set for mail a NoticeHandler took (the Zoom account's own).
 	notice Notice
@@ -122,10 +123,19 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 	if len(cal.Events) == 0 && (a.kind == KindRequest || a.kind == KindCancel) {
 		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)
 	}
-	if a.kind == KindRequest || a.kind == KindCancel {
+	if speaksForOrganizer(a.kind, cal.Method) {
 		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
 	}
 	return a
+}
+
+// speaksForOrganizer reports whether a calendar message of that kind and
+// METHOD is believed only from its ORGANIZER (RFC 6047 §3), so that its
+// sender is authenticated: a REQUEST or CANCEL, the organizer's
+// DECLINECOUNTER (RFC 5546 §3.2.8), and a REFRESH (§3.2.6, see
+// handleRefresh).
+func speaksForOrganizer(k Kind, method string) bool {
+	return k == KindRequest || k == KindCancel || method == "DECLINECOUNTER" || method == "REFRESH"
 }
 
 // analyzeNotice gives a message without calendar to the NoticeHandler.

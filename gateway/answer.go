@@ -67,13 +67,17 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	if err != nil {
 		return Outcome{}, fmt.Errorf("render %s mail: %w", tmpl, err)
 	}
-	cal := ical.BuildReply(a.cal, items, now, g.opt.ProdID)
+	stamp, err := g.itipStamp(ctx, tx, inv.uid, inv.organizer)
+	if err != nil {
+		return Outcome{}, err
+	}
+	cal := ical.BuildReply(a.cal, items, stamp, g.opt.ProdID)
 	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
 	to := Address{Name: inv.organizerName, Addr: inv.organizer}
 	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
 		References: a.env.References, Date: now})
 	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: kind}
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: kind}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return Outcome{}, fmt.Errorf("queue reply: %w", err)
 	}
@@ -156,6 +160,7 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}
 	mv.Approval = v.approval
+	g.bookedByView(&mv, inv, v.other)
 	if v.accepted && !v.pending { // a pending request learns nothing of the room yet
 		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode = inv.room.JoinURL, inv.room.MeetingID, inv.room.Passcode
 		mv.HostKey = g.opt.HostKey

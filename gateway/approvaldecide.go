@@ -251,7 +251,11 @@ func (g *Gateway) approve(ctx context.Context, tx Tx, c approvalClaim, pending [
 	if err != nil {
 		return err
 	}
-	reply := g.answerStored(pending, whole, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)})
+	stamp, err := g.itipStamp(ctx, tx, b.UID, b.Organizer)
+	if err != nil {
+		return err
+	}
+	reply := g.answerStored(pending, whole, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)}, stamp)
 	now := g.opt.Now().UTC()
 	key := approvalKey(c, ApprovalApprove)
 	for i := range pending {
@@ -270,7 +274,7 @@ func (g *Gateway) approve(ctx context.Context, tx Tx, c approvalClaim, pending [
 	view := g.reminderView(b, room)
 	view.Approved, view.Accepted = true, true
 	g.seriesView(&view, pending)
-	return g.queueBookingReply(ctx, tx, key, b, room, TmplAccept, view, reply)
+	return g.queueBookingReply(ctx, tx, key, b, room, TmplAccept, view, reply, stamp)
 }
 
 // refuse declines the pending bookings of one approval for code (refused
@@ -282,13 +286,17 @@ func (g *Gateway) refuse(ctx context.Context, tx Tx, c approvalClaim, pending []
 	view := MailView{Reason: code, Note: note, Refused: code == ReasonApprovalRefused}
 	_, comment := g.renderReplyTexts(view, lang, "A facilitator declined the request. "+note)
 	room := g.opt.roomFor(b.Room)
+	stamp, err := g.itipStamp(ctx, tx, b.UID, b.Organizer)
+	if err != nil {
+		return err
+	}
 	var reply []byte
 	if room != nil {
 		whole, err := g.wholeMeeting(ctx, tx, pending)
 		if err != nil {
 			return err
 		}
-		reply = g.answerStored(pending, whole, room, ical.ReplyItem{PartStat: "DECLINED", Comment: comment})
+		reply = g.answerStored(pending, whole, room, ical.ReplyItem{PartStat: "DECLINED", Comment: comment}, stamp)
 	}
 	now := g.opt.Now().UTC()
 	why := "refused by a facilitator"
@@ -316,11 +324,11 @@ func (g *Gateway) refuse(ctx context.Context, tx Tx, c approvalClaim, pending []
 		mv.Reason, mv.Note, mv.Refused = code, note, view.Refused
 		mv.MaxDuration, mv.WindowDays, mv.Concurrent = g.opt.Policy.MaxDuration, windowDays(g.opt.Policy), g.opt.Concurrent
 		g.seriesView(&mv, pending)
-		if err := g.queueBookingReply(ctx, tx, key, b, room, TmplDecline, mv, reply); err != nil {
+		if err := g.queueBookingReply(ctx, tx, key, b, room, TmplDecline, mv, reply, stamp); err != nil {
 			return err
 		}
 	}
-	_, err := g.promoteWaiters(ctx, tx, key)
+	_, err = g.promoteWaiters(ctx, tx, key)
 	return err
 }
 
@@ -352,7 +360,7 @@ func (g *Gateway) auditApproval(ctx context.Context, tx Tx, key string, bs []Boo
 // the master of a series answers for its dates; otherwise each date
 // answers for itself, so that the others keep their answer. Each date the
 // request sent as an override of its own answers for itself.
-func (g *Gateway) requestReply(bs []Booking, whole bool, room *Room, it ical.ReplyItem) ([]byte, error) {
+func (g *Gateway) requestReply(bs []Booking, whole bool, room *Room, it ical.ReplyItem, stamp time.Time) ([]byte, error) {
 	b := &bs[0]
 	cal, err := ical.Parse(b.Request, ical.ParseOptions{Location: g.opt.Location})
 	if err != nil {
@@ -405,19 +413,19 @@ func (g *Gateway) requestReply(bs []Booking, whole bool, room *Room, it ical.Rep
 	if len(items) == 0 {
 		return nil, fmt.Errorf("no component of %s names the room in the stored request", printable(b.UID))
 	}
-	return ical.BuildReply(cal, items, g.opt.Now(), g.opt.ProdID), nil
+	return ical.BuildReply(cal, items, stamp, g.opt.ProdID), nil
 }
 
 // answerStored is requestReply, or, when the stored request cannot be
 // read again, a REPLY rebuilt from the first booking alone.
-func (g *Gateway) answerStored(bs []Booking, whole bool, room *Room, it ical.ReplyItem) []byte {
-	reply, err := g.requestReply(bs, whole, room, it)
+func (g *Gateway) answerStored(bs []Booking, whole bool, room *Room, it ical.ReplyItem, stamp time.Time) []byte {
+	reply, err := g.requestReply(bs, whole, room, it, stamp)
 	if err == nil {
 		return reply
 	}
 	b := &bs[0]
 	g.log.Warn("a request's stored calendar cannot be answered; the reply is rebuilt from the booking", "uid", b.UID, "err", err)
-	return storedReply(b, *room, it.PartStat, it.Comment, g.opt.Now(), g.opt.ProdID)
+	return storedReply(b, *room, it.PartStat, it.Comment, stamp, g.opt.ProdID)
 }
 
 // wholeMeeting reports whether bs, bookings of one meeting, are every
@@ -441,7 +449,8 @@ func (g *Gateway) wholeMeeting(ctx context.Context, tx Tx, bs []Booking) (bool, 
 
 // queueBookingReply queues a mail from a booking's room to its organizer,
 // with a REPLY, answering the message that last decided the booking.
-func (g *Gateway) queueBookingReply(ctx context.Context, tx Tx, key string, b *Booking, room *Room, tmpl string, view MailView, reply []byte) error {
+// stamp is the REPLY's DTSTAMP (see itipStamp).
+func (g *Gateway) queueBookingReply(ctx context.Context, tx Tx, key string, b *Booking, room *Room, tmpl string, view MailView, reply []byte, stamp time.Time) error {
 	text, err := g.opt.Renderer.Render(g.langOf(b), tmpl, view)
 	if err != nil {
 		return fmt.Errorf("render %s mail: %w", tmpl, err)
@@ -451,7 +460,7 @@ func (g *Gateway) queueBookingReply(ctx context.Context, tx Tx, key string, b *B
 	to := Address{Name: b.OrganizerName, Addr: b.Organizer}
 	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: reply, InReplyTo: b.MessageID, Date: now})
 	m := OutboxMail{MessageKey: key, UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxReply}
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: OutboxReply}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue reply: %w", err)
 	}

@@ -80,14 +80,18 @@ func (g *Gateway) offerCounter(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if att == nil {
 		att = inv.attendee
 	}
+	stamp, err := g.itipStamp(ctx, tx, inv.uid, inv.organizer) // after the decline's
+	if err != nil {
+		return 0, err
+	}
 	cal := ical.BuildCounter(ical.CounterItem{Event: ev, Attendee: att, Start: slot.Start, End: slot.End,
-		Comment: text.Subject}, now, g.opt.ProdID)
+		Comment: text.Subject}, stamp, g.opt.ProdID)
 	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
 	to := Address{Name: inv.organizerName, Addr: inv.organizer}
 	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, Method: "COUNTER",
 		InReplyTo: a.env.MessageID, References: a.env.References, Date: now})
 	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxReply}
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: OutboxReply}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return 0, fmt.Errorf("queue the counter-proposal: %w", err)
 	}

@@ -195,6 +195,9 @@ func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, erro
 	if a.cal != nil && a.cal.Method == "DECLINECOUNTER" {
 		return g.handleDeclineCounter(ctx, tx, a)
 	}
+	if a.cal != nil && a.cal.Method == "REFRESH" {
+		return g.handleRefresh(ctx, tx, a)
+	}
 	switch a.kind {
 	case KindRequest:
 		return g.handleRequest(ctx, tx, a)

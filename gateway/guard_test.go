@@ -34,7 +34,7 @@ func TestLoopGuards(t *testing.T) {
 		{"METHOD:COUNTER", []step{{name: "counter", msg: slot("COUNTER", alice).bytes(),
 			want: out(gateway.KindOtherCalendar, gateway.ActionIgnored, "m-1", `iTIP method "COUNTER" needs no answer`, proc, 0)}}},
 		{"METHOD:REFRESH", []step{{name: "refresh", msg: slot("REFRESH", alice).bytes(),
-			want: out(gateway.KindOtherCalendar, gateway.ActionIgnored, "m-1", `iTIP method "REFRESH" needs no answer`, proc, 0)}}},
+			want: out(gateway.KindOtherCalendar, gateway.ActionIgnored, "m-1", "REFRESH asks the organizer for the meeting (RFC 5546 §3.2.6): the room sends nothing back", proc, 0)}}},
 		{"organizer is the room", []step{{name: "room", msg: slot("REQUEST", roomAddr).bytes(),
 			want: out(gateway.KindRequest, gateway.ActionIgnored, "m-1", "organizer zoom@coop.example never gets automatic replies", proc, 0)}}},
 		{"organizer is a plus-address of the room", []step{{name: "room", msg: slot("REQUEST", "zoom+x@coop.example").bytes(),

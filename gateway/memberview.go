@@ -17,7 +17,7 @@ import (
 func (g *Gateway) replyTexts(v verdict, start, end time.Time) (status, comment string) {
 	loc := g.opt.Location
 	view := MailView{Accepted: v.accepted && !v.pending, Pending: v.pending, Approval: v.approval, Reason: v.reason, Suggestions: v.suggestions,
-		When: Slot{start.In(loc), end.In(loc)}, BufferOnly: bufferOnly(v.conflicts, start, end), Quota: v.quota}
+		When: Slot{start.In(loc), end.In(loc)}, BufferOnly: bufferOnly(v.conflicts, start, end), Quota: v.quota, SameMeeting: v.other != ""}
 	return g.renderReplyTexts(view, g.opt.Lang, v.text)
 }
 

@@ -117,10 +117,14 @@ func (g *Gateway) queueCancelMail(ctx context.Context, tx Tx, b *Booking, note s
 	to := Address{Name: b.OrganizerName, Addr: b.Organizer}
 	english := "The room is no longer available for this meeting. " + note
 	_, comment := g.renderReplyTexts(MailView{Reason: ReasonCancelled, Note: note}, lang, strings.TrimSpace(english))
-	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, now, g.opt.ProdID),
+	stamp, err := g.itipStamp(ctx, tx, b.UID, b.Organizer)
+	if err != nil {
+		return err
+	}
+	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, stamp, g.opt.ProdID),
 		InReplyTo: b.MessageID, Date: now})
 	m := OutboxMail{MessageKey: operatorKey(b.ID), UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now, CreatedAt: now}
+		Status: OutboxPending, NextAttempt: now, CreatedAt: stamp}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue reply: %w", err)
 	}

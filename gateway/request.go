@@ -20,6 +20,10 @@ type invitation struct {
 	organizer     string         // the ORGANIZER, one mailbox (ical.ParseCalAddress)
 	organizerName string         // its CN, printable
 	sentBy        string         // its SENT-BY, one mailbox, or ""
+	// handedOver is the previous organizer of a meeting handed over to
+	// this one by this request (see handOver): its answer is new to the
+	// organizer, so it gets the full mail.
+	handedOver string
 	// approved is set for a meeting a facilitator approved, decided
 	// again only to extend it (a series without end): it needs no new
 	// approval.
@@ -87,6 +91,9 @@ type verdict struct {
 	// held until they answer (see approval.go).
 	approval []string
 	pending  bool
+	// other is set for a decline because the slot is taken by this very
+	// meeting (its UID) under another organizer: that organizer.
+	other string
 }
 
 // ReasonApproval is the reason code of a slot pending approval.
@@ -149,6 +156,11 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		return freeVerdict(pv.approval), nil
 	}
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
+	if v.other = sameMeetingOf(in, inv); v.other != "" {
+		// Neither waiting nor another time helps: the meeting is booked.
+		v.text = "the meeting is already booked by another organizer, " + v.other
+		return v, nil
+	}
 	// A request a facilitator would have to approve does not wait: the
 	// slot would free with nobody there to approve it.
 	if len(pv.approval) == 0 {

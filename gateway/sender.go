@@ -65,7 +65,7 @@ func (g *Gateway) speakProblem(a *analysis, org, sentBy string) string {
 	return fmt.Sprintf("the sender %s is neither the organizer %s, nor its SENT-BY, nor a trusted sender", from, org)
 }
 
-// rejectForged files a REQUEST or CANCEL that may not speak for its
+// rejectForged files a REQUEST, CANCEL or DECLINECOUNTER that may not speak for its
 // organizer in the rejected folder, without any reply (an answer would
 // go to whoever the forger named), and warns the facilitators at a
 // bounded rate.
@@ -73,8 +73,11 @@ func (g *Gateway) rejectForged(ctx context.Context, tx Tx, a *analysis, uid, org
 	out := Outcome{Kind: a.kind, Action: ActionRejected, UID: uid, Folder: FolderRejected,
 		Reason: "not accepted as the organizer's mail: " + why}
 	kind := "request"
-	if a.kind == KindCancel {
+	switch {
+	case a.kind == KindCancel:
 		kind = "cancel"
+	case a.cal != nil && a.cal.Method == "DECLINECOUNTER":
+		kind = "declinecounter"
 	}
 	view := MailView{Lang: g.opt.Lang, TimeZone: g.opt.Location.String(), Contact: g.opt.Contact,
 		Organizer: org, Reason: kind}

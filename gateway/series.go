@@ -70,7 +70,7 @@ func (g *Gateway) handleSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	if err := g.keepOpenSeries(ctx, tx, a, inv, p.dates, p.horizon); err != nil {
 		return Outcome{}, err
 	}
-	unchanged := g.seriesUnchanged(inv, p)
+	unchanged := g.seriesUnchanged(inv, p) && inv.handedOver == ""
 	out, err = g.answerSeries(ctx, tx, a, inv, out, p.dates, unchanged)
 	if err == nil && a.nonce != "" && out.Queued > 0 { // none when the limits on replies held the member's back
 		n, err := g.askApproval(ctx, tx, a, inv)
@@ -327,6 +327,10 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 			continue
 		}
 		out[i].v = verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
+		if out[i].v.other = sameMeetingOf(in, inv); out[i].v.other != "" {
+			out[i].v.text = "the meeting is already booked by another organizer, " + out[i].v.other
+			continue
+		}
 		if len(need) > 0 {
 			continue // no waiting for what a facilitator must approve
 		}

@@ -33,9 +33,15 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 		out.Action, out.Reason = ActionIgnored, why
 		return out, err
 	}
+	if inv.handedOver, err = g.handOver(ctx, tx, a, inv); err != nil {
+		return Outcome{}, err
+	}
 	out, err = g.decideRequest(ctx, tx, a, inv, out)
 	if err != nil || out.Action == ActionRejected {
 		return out, err
+	}
+	if inv.handedOver != "" {
+		out.Reason = "handed over from " + inv.handedOver + ": " + out.Reason
 	}
 	return out, g.saveVersions(ctx, tx, inv.organizer, inv.uid, inv.events)
 }
@@ -83,7 +89,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	if inv.approved && b.Status == StatusAccepted {
 		b.Approval = prev.Approval
 	}
-	quiet := sameAnswer(prev, ev.Start, ev.End, v)
+	quiet := sameAnswer(prev, ev.Start, ev.End, v) && inv.handedOver == ""
 	if prev != nil {
 		b.ID, b.CreatedAt = prev.ID, prev.CreatedAt
 	}
@@ -151,7 +157,11 @@ func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invi
 	}
 	v := verdictOf(prev)
 	out.Action, out.Reason = actionOf(v), "minor update, answered as before: "+v.text
-	return g.answer(ctx, tx, a, inv, out, TmplUpdate, g.mailView(inv, v, ev, ev.Start, ev.End), []ical.ReplyItem{g.replyItem(inv, ev, v)})
+	tmpl := TmplUpdate
+	if inv.handedOver != "" { // the new organizer has no answer yet
+		tmpl = template(v)
+	}
+	return g.answer(ctx, tx, a, inv, out, tmpl, g.mailView(inv, v, ev, ev.Start, ev.End), []ical.ReplyItem{g.replyItem(inv, ev, v)})
 }
 
 // dropOccurrences frees the dates ahead that a series of the same UID

@@ -276,6 +276,28 @@ func (t *memTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	return nil
 }
 
+func (t *memTx) HandOver(ctx context.Context, h gateway.Handover) error {
+	kept := make([]gateway.Booking, 0, len(t.s.bookings))
+	for _, b := range t.s.bookings {
+		if b.Organizer == h.To && b.UID == h.UID {
+			continue
+		}
+		if b.Organizer == h.From && b.UID == h.UID {
+			b.Organizer, b.OrganizerName, b.UpdatedAt = h.To, h.ToName, h.At.UTC()
+		}
+		kept = append(kept, b)
+	}
+	t.s.bookings = kept
+	if os, ok := t.s.series[h.From+"\x00"+h.UID]; ok {
+		delete(t.s.series, h.From+"\x00"+h.UID)
+		os.Organizer = h.To
+		t.s.series[h.To+"\x00"+h.UID] = os
+	} else {
+		delete(t.s.series, h.To+"\x00"+h.UID)
+	}
+	return nil
+}
+
 func (t *memTx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 	for _, b := range bs {
 		if err := t.SaveBooking(ctx, b); err != nil {
@@ -321,6 +343,21 @@ func (t *memTx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, er
 		}
 	}
 	return n, nil
+}
+
+func (t *memTx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, error) {
+	var last time.Time
+	for _, m := range t.s.outbox {
+		switch {
+		case m.CreatedAt.Before(q.Since):
+		case q.UID != "" && m.UID != q.UID:
+		case q.To != "" && strings.Join(m.To, "\n") != q.To:
+		case q.Kind != "" && m.Kind != q.Kind:
+		case m.CreatedAt.After(last):
+			last = m.CreatedAt
+		}
+	}
+	return last, nil
 }
 
 func (t *memTx) Audit(ctx context.Context, e gateway.AuditEntry) error {

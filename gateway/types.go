@@ -187,8 +187,11 @@ type OutboxMail struct {
 	Attempts    int
 	NextAttempt time.Time
 	LastError   string
-	CreatedAt   time.Time
-	SentAt      time.Time
+	// CreatedAt is when the mail was queued; for a mail carrying an iTIP
+	// message it is that message's DTSTAMP (see Gateway.itipStamp), never
+	// before the one roomgate sent last for the meeting.
+	CreatedAt time.Time
+	SentAt    time.Time
 
 	// Channel is ChannelMail ("", sent through the Sender) or
 	// ChannelWebhook (Raw is a JSON body for the Poster; From and To are
@@ -206,6 +209,13 @@ const (
 	OutboxUnreadable = "unreadable" // the answer to an invitation that could not be read
 	OutboxApproval   = "approval"   // a request asked of the facilitators
 )
+
+// Handover names a meeting that changes organizer (see Tx.HandOver).
+type Handover struct {
+	UID, From, To string
+	ToName        string // the new organizer's CN
+	At            time.Time
+}
 
 // OutboxQuery selects outbox rows created at or after Since; each of UID,
 // To (the one recipient) and Kind narrows the selection when not "".
@@ -273,6 +283,10 @@ type Tx interface {
 	SaveBooking(ctx context.Context, b *Booking) error
 	// SaveBookings is SaveBooking for many bookings at once.
 	SaveBookings(ctx context.Context, bs []*Booking) error
+	// HandOver gives the meeting (h.From, h.UID) to the organizer h.To:
+	// its bookings, with their IDs, slots and statuses, and its open-ended
+	// series, after dropping the rows h.To had of that UID.
+	HandOver(ctx context.Context, h Handover) error
 	// SaveOpenSeries inserts or replaces the open-ended series of the
 	// meeting (s.Organizer, s.UID).
 	SaveOpenSeries(ctx context.Context, s OpenSeries) error
@@ -299,6 +313,9 @@ type Tx interface {
 	Enqueue(ctx context.Context, m *OutboxMail) error
 	// CountOutbox counts the outbox rows that q selects.
 	CountOutbox(ctx context.Context, q OutboxQuery) (int, error)
+	// LastOutbox returns the latest CreatedAt of the outbox rows q
+	// selects, zero when there is none.
+	LastOutbox(ctx context.Context, q OutboxQuery) (time.Time, error)
 	// Waiting returns the bookings that wait (StatusWaiting) and start
 	// after `after`, in the order they arrived (CreatedAt, then ID).
 	Waiting(ctx context.Context, after time.Time) ([]Booking, error)

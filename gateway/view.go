@@ -109,6 +109,11 @@ type MailView struct {
 	// RoomTaken is set for a decline because the room asked for is in use
 	// while the account could host one meeting more (in another room).
 	RoomTaken bool
+	// SameMeeting is set for a decline because the meeting itself (its
+	// UID) is booked under another organizer; BookedBy is that organizer's
+	// address when the mail goes to a member, else "".
+	SameMeeting bool
+	BookedBy    string
 
 	// Quota says what the organizer holds, for a decline for a quota.
 	Quota QuotaView

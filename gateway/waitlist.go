@@ -95,7 +95,11 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 	if _, ok := q.take(w.Organizer, w.Start, w.End); !ok {
 		return 0, nil
 	}
-	reply, err := g.acceptedReply(w, room)
+	stamp, err := g.itipStamp(ctx, tx, w.UID, w.Organizer) // after the decline's
+	if err != nil {
+		return 0, err
+	}
+	reply, err := g.acceptedReply(w, room, stamp)
 	if err != nil {
 		g.log.Warn("a waiting request cannot be answered; it stops waiting", "uid", w.UID, "recurrence_id", w.RecurrenceID, "err", err)
 		w.Status, w.Request = StatusDeclined, nil
@@ -112,23 +116,23 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	g.log.Info("waiting request accepted", "uid", w.UID, "recurrence_id", w.RecurrenceID, "organizer", w.Organizer, "start", w.Start)
-	return 1, g.queueFreed(ctx, tx, key, w, room, reply)
+	return 1, g.queueFreed(ctx, tx, key, w, room, reply, stamp)
 }
 
 // acceptedReply builds the REPLY accepting a waiting booking, from the
 // request's own calendar (see requestReply): the date alone, the other
 // dates of its series keeping their answers.
-func (g *Gateway) acceptedReply(w *Booking, room *Room) ([]byte, error) {
+func (g *Gateway) acceptedReply(w *Booking, room *Room, stamp time.Time) ([]byte, error) {
 	status, _ := g.renderReplyTexts(MailView{Accepted: true}, g.langOf(w), "")
-	return g.requestReply([]Booking{*w}, false, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)})
+	return g.requestReply([]Booking{*w}, false, room, ical.ReplyItem{PartStat: "ACCEPTED", RequestStatus: requestStatus(statusSuccess, status)}, stamp)
 }
 
 // queueFreed queues the REPLY and the accept mail of a waiting request
 // accepted because its slot freed.
-func (g *Gateway) queueFreed(ctx context.Context, tx Tx, key string, w *Booking, room *Room, reply []byte) error {
+func (g *Gateway) queueFreed(ctx context.Context, tx Tx, key string, w *Booking, room *Room, reply []byte, stamp time.Time) error {
 	view := g.reminderView(w, room) // the room's details and the host key, for its organizer
 	view.Freed, view.Accepted = true, true
-	return g.queueBookingReply(ctx, tx, key, w, room, TmplAccept, view, reply)
+	return g.queueBookingReply(ctx, tx, key, w, room, TmplAccept, view, reply, stamp)
 }
 
 // ExpireWaiting ends the waiting requests whose meeting has begun: they

@@ -183,10 +183,14 @@ func (g *Gateway) release(ctx context.Context, tx Tx, b *Booking, key string) er
 	room := Room{Name: view.Room.Name, Address: b.Room}
 	_, comment := g.renderReplyTexts(MailView{Reason: ReasonCancelled}, view.Lang, "The room is no longer booked for this meeting.")
 	from, to := Address{Name: room.Name, Addr: b.Room}, Address{Name: b.OrganizerName, Addr: b.Organizer}
-	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, now, g.opt.ProdID),
+	stamp, err := g.itipStamp(ctx, tx, b.UID, b.Organizer)
+	if err != nil {
+		return err
+	}
+	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, stamp, g.opt.ProdID),
 		InReplyTo: b.MessageID, Date: now})
 	m := OutboxMail{MessageKey: key, UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now, CreatedAt: now}
+		Status: OutboxPending, NextAttempt: now, CreatedAt: stamp}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue reply: %w", err)
 	}

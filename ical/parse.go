@@ -48,8 +48,9 @@ type Event struct {
 	ExDates      []time.Time   // all EXDATE values in UTC
 	Props        []*Property   // every property of the VEVENT in order (for copying)
 	StartTZID    string        // TZID of DTSTART ("" for UTC, floating or date)
-	// NoStart is set for a CANCEL component without DTSTART (RFC 5546
-	// §3.2.5 allows it); Start and End are then zero.
+	// NoStart is set for a component without DTSTART where RFC 5546
+	// allows it: a CANCEL (§3.2.5), a REFRESH (§3.2.6, which has none) or
+	// a DECLINECOUNTER (§3.2.8); Start and End are then zero.
 	NoStart bool
 
 	startZone zone      // zone DTSTART is expressed in
@@ -98,7 +99,7 @@ func Parse(data []byte, opt ParseOptions) (cal *Calendar, err error) {
 		if c.Name != "VEVENT" {
 			continue
 		}
-		ev, err := parseEvent(c, res, cal.Method == "CANCEL")
+		ev, err := parseEvent(c, res, mayLackStart(cal.Method))
 		if err != nil {
 			uid := ""
 			if p := c.Prop("UID"); p != nil {
@@ -112,8 +113,14 @@ func Parse(data []byte, opt ParseOptions) (cal *Calendar, err error) {
 	return cal, nil
 }
 
-// parseEvent reads one VEVENT. A component of a CANCEL may lack DTSTART.
-func parseEvent(c *Component, res *resolver, cancel bool) (*Event, error) {
+// mayLackStart reports whether the components of an iTIP method may come
+// without DTSTART (see Event.NoStart).
+func mayLackStart(method string) bool {
+	return method == "CANCEL" || method == "REFRESH" || method == "DECLINECOUNTER"
+}
+
+// parseEvent reads one VEVENT; with noStartOK it may lack DTSTART.
+func parseEvent(c *Component, res *resolver, noStartOK bool) (*Event, error) {
 	e := &Event{Props: c.Props, Attendees: c.PropsNamed("ATTENDEE"), Organizer: c.Prop("ORGANIZER")}
 	p := c.Prop("UID")
 	if p == nil || p.Value == "" {
@@ -145,7 +152,7 @@ func parseEvent(c *Component, res *resolver, cancel bool) (*Event, error) {
 	if p := c.Prop("RRULE"); p != nil {
 		e.RRule = p.Value
 	}
-	if cancel && c.Prop("DTSTART") == nil {
+	if noStartOK && c.Prop("DTSTART") == nil {
 		e.NoStart = true
 	} else if err := e.readTimes(c, res); err != nil {
 		return nil, err

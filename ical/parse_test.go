@@ -303,3 +303,23 @@ func fmtTimes(ts []time.Time) string {
 	}
 	return strings.Join(s, " ")
 }
+
+// TestParseNoStart: the components of a CANCEL, a REFRESH (RFC 5546
+// §3.2.6 lists no DTSTART) and a DECLINECOUNTER may lack DTSTART; those
+// of a REQUEST may not.
+func TestParseNoStart(t *testing.T) {
+	for method, ok := range map[string]bool{"CANCEL": true, "REFRESH": true, "DECLINECOUNTER": true, "REQUEST": false, "REPLY": false} {
+		data := strings.Replace(string(vcal("", "UID:r-1", "DTSTAMP:20261130T080000Z",
+			"ORGANIZER:mailto:alice@coop.example", "ATTENDEE:mailto:carol@coop.example")), "METHOD:request", "METHOD:"+method, 1)
+		cal, err := Parse([]byte(data), ParseOptions{})
+		if !ok {
+			if err == nil {
+				t.Errorf("%s without DTSTART parsed", method)
+			}
+			continue
+		}
+		if err != nil || len(cal.Events) != 1 || !cal.Events[0].NoStart || !cal.Events[0].Start.IsZero() {
+			t.Errorf("%s without DTSTART: %v", method, err)
+		}
+	}
+}

@@ -1,0 +1,243 @@
+package gateway_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// team is a group calendar of the cooperative: a member address.
+const team = "equipe@coop.example"
+
+// googleMeeting is alice's Google Calendar invitation g-1, 10:00–11:00.
+func googleMeeting() invite {
+	iv := meeting("REQUEST", "g-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+	iv.ProdID = googleProdID
+	iv.Header = []string{"Auto-Submitted: auto-generated"}
+	return iv
+}
+
+// movedToTeam is the same event once Google moved it to the group
+// calendar: the same UID and SEQUENCE, a new DTSTAMP, the group as
+// ORGANIZER and alice, its previous organizer, among the ATTENDEEs when
+// withAlice.
+func movedToTeam(withAlice bool) invite {
+	iv := stamped(googleMeeting(), 5*time.Minute)
+	iv.Events[0].Organizer = team
+	if withAlice {
+		iv.Events[0].Attendees = []string{alice, roomAddr}
+	}
+	return iv
+}
+
+// holding counts the bookings that hold the account.
+func holding(h *harness) int {
+	n := 0
+	for _, b := range h.st.bookings() {
+		if b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending || b.Status == gateway.StatusHeld {
+			n++
+		}
+	}
+	return n
+}
+
+// bookingOf returns the booking (org, uid, ""), or nil.
+func bookingOf(h *harness, org, uid string) *gateway.Booking {
+	for _, b := range h.st.bookings() {
+		if b.Organizer == org && b.UID == uid && b.RecurrenceID == "" {
+			return &b
+		}
+	}
+	return nil
+}
+
+// TestHandoverToGroupCalendar: the authentic request of the new organizer
+// that lists the previous one among its attendees takes the booking over
+// (same booking, same slot, nothing booked twice), is answered with the
+// full accept mail, leaves an audit line, and the meeting is the new
+// organizer's from then on: its CANCEL frees the slot for the waiting
+// list, the previous organizer's does not.
+func TestHandoverToGroupCalendar(t *testing.T) {
+	h := newHarness(t, securityOptions, waitlistOn)
+	if o := h.handle(googleMeeting().bytes()); o.Action != gateway.ActionAccepted {
+		t.Fatalf("alice: %+v", o)
+	}
+	before := h.booking("g-1", "")
+	if o := h.handle(meeting("REQUEST", "b-1", bob, 0, tomorrow(10, 30), tomorrow(11, 30)).bytes()); o.Action != gateway.ActionDeclined {
+		t.Fatalf("bob: %+v", o)
+	}
+	n := len(h.st.outbox())
+	out := h.handle(movedToTeam(true).bytes())
+	if out.Action != gateway.ActionAccepted || out.Queued != 1 || !strings.HasPrefix(out.Reason, "handed over from alice@coop.example: ") {
+		t.Fatalf("the moved event: %+v, want accepted, handed over", out)
+	}
+	after := bookingOf(h, team, "g-1")
+	if after == nil || after.ID != before.ID || after.Status != gateway.StatusAccepted || !after.Start.Equal(before.Start) ||
+		!after.End.Equal(before.End) || after.OrganizerName != "Equipe" {
+		t.Fatalf("booking after the handover: %+v, before %+v", after, before)
+	}
+	if b := bookingOf(h, alice, "g-1"); b != nil {
+		t.Errorf("alice still holds %+v", b)
+	}
+	if n := holding(h); n != 1 {
+		t.Errorf("%d bookings hold the account, want 1", n)
+	}
+	m, r := h.onlyMail(n)
+	if m.To[0] != team || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(r.Text, hostKey) {
+		t.Errorf("reply to %v, %s:\n%s", m.To, partStat(t, r.Cal.Events[0]), r.Text)
+	}
+	found := false
+	for _, e := range h.st.auditLog() {
+		found = found || (e.UID == "g-1" && strings.Contains(e.Reason, "meeting handed over from alice@coop.example to equipe@coop.example"))
+	}
+	if !found {
+		t.Error("no audit line for the handover")
+	}
+	// The previous organizer's late CANCEL finds nothing of hers.
+	late := stamped(meeting("CANCEL", "g-1", alice, 1, tomorrow(10, 0), tomorrow(11, 0)), 6*time.Minute)
+	if o := h.handle(late.bytes()); o.Action == gateway.ActionCancelled {
+		t.Errorf("alice cancels a meeting she handed over: %+v", o)
+	}
+	// The new organizer's CANCEL frees the slot: bob, waiting, gets it.
+	cancel := stamped(meeting("CANCEL", "g-1", team, 1, tomorrow(10, 0), tomorrow(11, 0)), 7*time.Minute)
+	if o := h.handle(cancel.bytes()); o.Action != gateway.ActionCancelled {
+		t.Fatalf("the group cancels: %+v", o)
+	}
+	if s := status(t, h, "b-1", ""); s != gateway.StatusAccepted {
+		t.Errorf("bob's waiting request is %s once the meeting is cancelled", s)
+	}
+}
+
+// TestHandoverCounterHold: a proposal held for the meeting goes over with
+// it: the new organizer's DECLINECOUNTER releases it.
+func TestHandoverCounterHold(t *testing.T) {
+	h := newHarness(t, securityOptions, counterOn)
+	h.handle(meeting("REQUEST", "a-1", carol, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	first := meeting("REQUEST", "tb-1", alice, 0, tomorrow(10, 30), tomorrow(11, 30))
+	first.ProdID = thunderbirdProdID
+	if o := h.handle(first.bytes()); o.Action != gateway.ActionDeclined || h.booking("tb-1", "hold").Status != gateway.StatusHeld {
+		t.Fatalf("alice: %+v", o)
+	}
+	moved := stamped(first, time.Minute)
+	moved.Events[0].Organizer, moved.Events[0].Attendees = team, []string{alice, roomAddr}
+	if o := h.handle(moved.bytes()); o.Action != gateway.ActionDeclined || !strings.HasPrefix(o.Reason, "handed over from alice@coop.example") {
+		t.Fatalf("the moved request: %+v, want still declined (carol's slot), handed over", o)
+	}
+	if b := h.booking("tb-1", "hold"); b.Organizer != team || b.Status != gateway.StatusHeld {
+		t.Fatalf("the proposal after the handover: %s of %s", b.Status, b.Organizer)
+	}
+	dc := meeting("DECLINECOUNTER", "tb-1", team, 0, tomorrow(11, 15), tomorrow(12, 15))
+	dc.ProdID = thunderbirdProdID
+	if o := h.handle(dc.bytes()); o.Action != gateway.ActionCancelled {
+		t.Errorf("the group declines the proposal: %+v", o)
+	}
+}
+
+// TestSameMeetingNoHandover: without the previous organizer among its
+// attendees, or without proof that it comes from the new organizer, the
+// request takes nothing over; its decline says the meeting is booked by
+// another organizer (named to a member, not to a partner), never that the
+// account is taken, and proposes nothing.
+func TestSameMeetingNoHandover(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    []func(*gateway.Options)
+		msg     invite
+		action  gateway.Action
+		named   bool // the decline names alice
+		mailsTo string
+	}{
+		{"a member, the previous organizer not invited", []func(*gateway.Options){securityOptions},
+			movedToTeam(false), gateway.ActionDeclined, true, team},
+		{"a member, no authentication configured", nil,
+			movedToTeam(true), gateway.ActionDeclined, true, team},
+		{"forged in a member's name", []func(*gateway.Options){securityOptions},
+			func() invite { iv := movedToTeam(true); iv.From = mallory; return iv }(), gateway.ActionRejected, false, tech},
+		{"a partner needing approval", []func(*gateway.Options){securityOptions, approvalOn},
+			func() invite { iv := movedToTeam(true); iv.Events[0].Organizer = partner; return iv }(), gateway.ActionDeclined, false, partner},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, append([]func(*gateway.Options){counterOn, waitlistOn}, tt.opts...)...)
+			if o := h.handle(googleMeeting().bytes()); o.Action != gateway.ActionAccepted {
+				t.Fatalf("alice: %+v", o)
+			}
+			n := len(h.st.outbox())
+			out := h.handle(tt.msg.bytes())
+			if out.Action != tt.action || strings.Contains(out.Reason, "handed over") {
+				t.Fatalf("outcome %+v, want %s without handover", out, tt.action)
+			}
+			if b := bookingOf(h, alice, "g-1"); b == nil || b.Status != gateway.StatusAccepted {
+				t.Fatalf("alice's booking: %+v", b)
+			}
+			if holding(h) != 1 {
+				t.Errorf("%d bookings hold the account", holding(h))
+			}
+			q := h.queuedSince(n)
+			if len(q) != 1 || q[0].To[0] != tt.mailsTo {
+				t.Fatalf("queued %d mails (%v), want one to %s", len(q), q, tt.mailsTo)
+			}
+			if tt.action == gateway.ActionRejected {
+				return
+			}
+			r := decodeReply(t, q[0].Raw)
+			want := "This meeting is already booked in the room by another organizer"
+			if tt.named {
+				want += ", alice@coop.example:"
+			}
+			if !strings.Contains(strings.Join(strings.Fields(r.Text), " "), want) {
+				t.Errorf("decline lacks %q:\n%s", want, r.Text)
+			}
+			if !tt.named && strings.Contains(r.Raw, alice) {
+				t.Error("the decline to a partner names alice")
+			}
+			for _, bad := range []string{"already taken", "hosts only one meeting", "If the slot frees", "proposes another time", "Free slots"} {
+				if strings.Contains(r.Text, bad) {
+					t.Errorf("decline says %q:\n%s", bad, r.Text)
+				}
+			}
+			if c := r.Cal.Events[0].Prop("COMMENT"); c == nil || !strings.Contains(c.Text(), "already booked in the room by another organizer") {
+				t.Errorf("REPLY COMMENT %v", c)
+			}
+			if b := bookingOf(h, tt.msg.Events[0].Organizer, "g-1"); b != nil && b.Status == gateway.StatusWaiting {
+				t.Error("the same meeting waits for its own slot")
+			}
+		})
+	}
+}
+
+// TestHandoverSeries: every date of a series goes over with it, and the
+// series is answered to the new organizer as accepted.
+func TestHandoverSeries(t *testing.T) {
+	h := newHarness(t, securityOptions)
+	series := googleMeeting()
+	series.Events[0].Lines = []string{"RRULE:FREQ=WEEKLY;COUNT=3"}
+	if o := h.handle(series.bytes()); o.Action != gateway.ActionAccepted {
+		t.Fatalf("alice's series: %+v", o)
+	}
+	ids := map[int64]bool{}
+	for _, b := range h.st.bookings() {
+		ids[b.ID] = true
+	}
+	moved := stamped(series, 5*time.Minute)
+	moved.Events[0].Organizer, moved.Events[0].Attendees = team, []string{alice, roomAddr}
+	n := len(h.st.outbox())
+	if o := h.handle(moved.bytes()); o.Action != gateway.ActionAccepted || !strings.HasPrefix(o.Reason, "handed over from alice@coop.example") {
+		t.Fatalf("the moved series: %+v", o)
+	}
+	got := 0
+	for _, b := range h.st.bookings() {
+		if b.Organizer != team || !ids[b.ID] || b.Status != gateway.StatusAccepted {
+			t.Errorf("booking %d of %s: %s", b.ID, b.Organizer, b.Status)
+		}
+		got++
+	}
+	if got != len(ids) || got < 3 {
+		t.Errorf("%d bookings after the handover, %d before", got, len(ids))
+	}
+	if m, r := h.onlyMail(n); m.To[0] != team || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(r.Text, hostKey) {
+		t.Errorf("reply to %v: %s", m.To, partStat(t, r.Cal.Events[0]))
+	}
+}
