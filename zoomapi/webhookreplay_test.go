@@ -131,3 +131,27 @@ func TestWebhookRefusalsLogged(t *testing.T) {
 		t.Fatalf("the minute's summary:\n%s", k.log.String())
 	}
 }
+
+// TestWebhookReplayConcurrent: the same signed request sent many times at
+// once reaches OnEvent once, every copy answered 200.
+func TestWebhookReplayConcurrent(t *testing.T) {
+	k := newClockHook(t, zoomapi.WebhookOptions{})
+	const n = 32
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			codes <- k.post(zoomtest.WebhookRequest("/zoom/webhook", hookSecret, hookTime, []byte(hookBody)))
+		})
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != 200 {
+			t.Errorf("a copy answered %d", c)
+		}
+	}
+	if k.seen != 1 {
+		t.Errorf("OnEvent called %d times, want once", k.seen)
+	}
+}
