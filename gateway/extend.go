@@ -49,10 +49,21 @@ const extendStep = time.Hour
 // gets a REPLY declining that RECURRENCE-ID and a mail listing the dates.
 // It returns how many series were extended.
 func (g *Gateway) ExtendSeries(ctx context.Context) (int, error) {
-	n := 0
+	looked, err := g.extendDue(ctx)
+	return len(looked), err
+}
+
+// extendBatch is how many series one transaction of ExtendSeries looks at.
+const extendBatch = 20
+
+// extendDue looks at up to extendBatch series due and returns their keys
+// (organizer and UID).
+func (g *Gateway) extendDue(ctx context.Context) ([]string, error) {
+	var looked []string
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
+		looked = looked[:0] // a retried transaction starts again
 		now := g.opt.Now()
-		due, err := tx.OpenSeriesDue(ctx, now.Add(g.opt.Policy.BookingWindow-extendStep), 20)
+		due, err := tx.OpenSeriesDue(ctx, now.Add(g.opt.Policy.BookingWindow-extendStep), extendBatch)
 		if err != nil {
 			return err
 		}
@@ -60,11 +71,36 @@ func (g *Gateway) ExtendSeries(ctx context.Context) (int, error) {
 			if err := g.extendOne(ctx, tx, s, now.Add(g.opt.Policy.BookingWindow)); err != nil {
 				return fmt.Errorf("extend series %s: %w", s.UID, err)
 			}
-			n++
+			looked = append(looked, s.Organizer+"\x00"+s.UID)
 		}
 		return nil
 	})
-	return n, err
+	return looked, err
+}
+
+// CatchUpSeries extends every series due now, batch after batch, as the
+// daemon's periodic ExtendSeries would have done by now: `roomgate
+// process -now T` calls it first, so that a message replayed at T meets
+// the dates T's booking window reached. A series that cannot move (it
+// awaits a facilitator, or its organizer's quota is full) is saved again
+// at the back of the queue; once a batch holds only series already looked
+// at, nothing else is due. It returns how many series were looked at.
+func (g *Gateway) CatchUpSeries(ctx context.Context) (int, error) {
+	seen := map[string]bool{}
+	for {
+		looked, err := g.extendDue(ctx)
+		if err != nil {
+			return len(seen), err
+		}
+		fresh := false
+		for _, k := range looked {
+			fresh = fresh || !seen[k]
+			seen[k] = true
+		}
+		if len(looked) < extendBatch || !fresh {
+			return len(seen), nil
+		}
+	}
 }
 
 // extendOne decides the dates of one series from its horizon to the new one.

@@ -80,3 +80,32 @@ func TestOpenEndedSeriesMeetFarAhead(t *testing.T) {
 		t.Errorf("ExtendSeries after Bob's cancel = %d, %v; want only Alice's series", n, err)
 	}
 }
+
+// TestCatchUpSeries: more series due than one batch holds are all
+// extended by one call, as `roomgate process -now` needs; after it,
+// nothing is left due.
+func TestCatchUpSeries(t *testing.T) {
+	h := newHarness(t, func(o *gateway.Options) { o.Policy.BookingWindow = 30 * 24 * time.Hour })
+	const n = 25 // more than one batch
+	for i := range n {
+		org := "member" + strconv.Itoa(i) + "@coop.example"
+		first := at(2026, 12, 7+i/5, 8+2*(i%5), 0)
+		if out := h.handle(openWeekly("c-open-"+strconv.Itoa(i), org, first, 1).bytes()); out.Action != gateway.ActionAccepted {
+			t.Fatalf("series %d: %+v", i, out)
+		}
+	}
+	if got, err := h.g.CatchUpSeries(t.Context()); err != nil || got != 0 {
+		t.Fatalf("CatchUpSeries right away = %d, %v; want nothing due", got, err)
+	}
+	h.clock.advance(20 * 24 * time.Hour)
+	if got, err := h.g.CatchUpSeries(t.Context()); err != nil || got != n {
+		t.Fatalf("CatchUpSeries = %d, %v; want all %d series", got, err, n)
+	}
+	if got, err := h.g.ExtendSeries(t.Context()); err != nil || got != 0 {
+		t.Errorf("ExtendSeries after the catch-up = %d, %v; want nothing left", got, err)
+	}
+	last := at(2026, 12, 11, 16, 0).Add(4 * 7 * 24 * time.Hour) // the last series' date reached by the window
+	if b := h.booking("c-open-24", last.UTC().Format("20060102T150405Z")); b.Status != gateway.StatusAccepted {
+		t.Errorf("c-open-24 on %s: %s, want accepted", last, b.Status)
+	}
+}

@@ -73,6 +73,10 @@ type RelayView struct {
 	// failed.
 	Forged bool
 	Why    string
+	// AuthservSeen is the authserv-id of the top Authentication-Results
+	// field of a rejected member's mail when it is not AuthservWant, the
+	// configured one (a likely misconfiguration, said first).
+	AuthservSeen, AuthservWant string
 	// Sender, Subject and Received describe the mail; Excerpt is its
 	// text (for alerts and forwarded notices).
 	Sender   string

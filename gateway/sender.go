@@ -82,6 +82,9 @@ func (g *Gateway) rejectForged(ctx context.Context, tx Tx, a *analysis, uid, org
 	view := MailView{Lang: g.opt.Lang, TimeZone: g.opt.Location.String(), Contact: g.opt.Contact,
 		Organizer: org, Reason: kind}
 	view.Relay = RelayView{Forged: true, Why: printable(why), Sender: a.env.FromText, Received: g.opt.Now().In(g.opt.Location)}
+	if seen := g.authservMismatch(a); seen != "" {
+		view.Relay.AuthservSeen, view.Relay.AuthservWant = seen, g.opt.Auth.AuthservID
+	}
 	n, err := g.alertFacilitators(ctx, tx, a.key, TmplForged, view)
 	out.Queued = n
 	return out, err

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -59,7 +58,7 @@ func (s *Server) zoomRoutes(m *http.ServeMux) {
 		return
 	}
 	if z.Start != nil {
-		lim := &startLimiter{seen: map[int64][]time.Time{}}
+		lim := newStartLimiter(startsPerHour)
 		m.HandleFunc("GET /start/{id}/{sig}", func(w http.ResponseWriter, r *http.Request) { s.startLink(w, r, lim) })
 	}
 	if z.RecordingsDir != "" {
@@ -138,32 +137,6 @@ func (s *Server) startRefused(w http.ResponseWriter, r *http.Request, e *gateway
 	default:
 		s.notice(w, r, http.StatusForbidden, "title.start", "start.invalid", time.Time{}, gateway.Slot{})
 	}
-}
-
-// startLimiter counts the uses of each start link in the last hour.
-type startLimiter struct {
-	mu   sync.Mutex
-	seen map[int64][]time.Time
-}
-
-func (l *startLimiter) allow(id int64, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.seen[id][:0]
-	for _, t := range l.seen[id] {
-		if now.Sub(t) < time.Hour {
-			recent = append(recent, t)
-		}
-	}
-	if len(l.seen) > 10000 { // a bound on memory: forget everything now and then
-		clear(l.seen)
-	}
-	if len(recent) >= startsPerHour {
-		l.seen[id] = recent
-		return false
-	}
-	l.seen[id] = append(recent, now)
-	return true
 }
 
 // recordingsSet finds the copies a recordings link opens, answering the

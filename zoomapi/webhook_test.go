@@ -200,12 +200,20 @@ func TestWebhookHandlerEvents(t *testing.T) {
 		{"signed but not JSON", func() *http.Request {
 			return zoomtest.WebhookRequest("/zoom/events", hookSecret, hookTime, []byte(`not json`))
 		}, nil, 400, 1},
-		{"callback fails", func() *http.Request {
+		{"the same request again", func() *http.Request {
 			return zoomtest.WebhookRequest("/zoom/events", hookSecret, hookTime, []byte(hookBody))
+		}, nil, 200, 1},
+		// Zoom's next delivery of what failed is handled (a request whose
+		// event was not recorded is forgotten).
+		{"callback fails", func() *http.Request {
+			return zoomtest.WebhookRequest("/zoom/events", hookSecret, hookTime.Add(time.Second), []byte(hookBody))
 		}, func() { k.fail = errors.New("database down") }, 500, 2},
 		{"callback panics", func() *http.Request {
-			return zoomtest.WebhookRequest("/zoom/events", hookSecret, hookTime, []byte(hookBody))
+			return zoomtest.WebhookRequest("/zoom/events", hookSecret, hookTime.Add(time.Second), []byte(hookBody))
 		}, func() { k.fail, k.panics = nil, true }, 500, 2},
+		{"delivered at last", func() *http.Request {
+			return zoomtest.WebhookRequest("/zoom/events", hookSecret, hookTime.Add(time.Second), []byte(hookBody))
+		}, func() { k.panics = false }, 200, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

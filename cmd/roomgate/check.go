@@ -56,6 +56,7 @@ func runCheck(args []string, stdout io.Writer) error {
 		}
 		return store.Ping(ctx)
 	})
+	var authserv []string
 	if store != nil {
 		defer store.Close()
 		step("imap", func() error {
@@ -65,8 +66,15 @@ func runCheck(args []string, stdout io.Writer) error {
 				return err
 			}
 			defer src.Close()
-			return src.Check(ctx)
+			if err := src.Check(ctx); err != nil {
+				return err
+			}
+			authserv = checkAuthserv(ctx, cfg, src)
+			return nil
 		})
+	}
+	for _, l := range authserv {
+		fmt.Fprintln(stdout, l)
 	}
 	step("smtp", func() error {
 		s, err := cfg.newSMTP(log)

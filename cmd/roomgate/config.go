@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -38,7 +39,8 @@ type Config struct {
 	ZoomAPI  ZoomAPIConfig  `toml:"zoom_api"`
 
 	location *time.Location
-	// warnings are said at start and by `roomgate check`.
+	// warnings are logged by serve and process (logWarnings) and printed
+	// by `roomgate check`.
 	warnings []string
 	// outbox tunes the dispatcher; tests shorten its delays.
 	outbox gateway.OutboxOptions
@@ -488,4 +490,12 @@ func (c *Config) gatewayOptions() gateway.Options {
 			MeetingID: r.MeetingID, Passcode: r.Passcode})
 	}
 	return o
+}
+
+// logWarnings logs the configuration's warnings, one WARN line each: serve
+// at start, process before it decides anything.
+func (c *Config) logWarnings(log *slog.Logger) {
+	for _, w := range c.warnings {
+		log.Warn("configuration: " + w)
+	}
 }

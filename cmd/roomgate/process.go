@@ -46,11 +46,20 @@ func runProcess(args []string, stdout io.Writer) error {
 		now = func() time.Time { return t }
 	}
 	ctx := context.Background()
-	a, err := openApp(ctx, cfg, newLogger(cfg.LogLevel, cfg.LogFormat), now)
+	log := newLogger(cfg.LogLevel, cfg.LogFormat)
+	cfg.logWarnings(log) // as serve does: a replay without authentication trusts every From
+	a, err := openApp(ctx, cfg, log, now)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	// The daemon extends series without end every 15 minutes: at -now T,
+	// their dates up to T's booking window are decided before the files.
+	if n, err := a.gw.CatchUpSeries(ctx); err != nil {
+		return fmt.Errorf("extending the series without end: %w", err)
+	} else if n > 0 {
+		log.Info("open-ended series extended", "series", n)
+	}
 	if err := processFiles(ctx, a.gw, fs.Args(), stdout); err != nil {
 		return err
 	}

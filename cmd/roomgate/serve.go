@@ -126,9 +126,7 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 	if err != nil {
 		return err
 	}
-	for _, w := range cfg.warnings {
-		log.Warn("configuration: " + w)
-	}
+	cfg.logWarnings(log)
 	loops := []loop{
 		{"outbox", func(ctx context.Context) error { return a.gw.RunOutbox(ctx, sender, outOpt) }},
 		{"reminders", a.gw.RunReminders},
