@@ -157,3 +157,36 @@ func TestWaitlistOperatorCancel(t *testing.T) {
 		t.Errorf("bob is %s after the operator freed the slot", s)
 	}
 }
+
+// TestWaitlistQuietEdit: an edit of a waiting request that keeps its slot
+// (the link or a guest added, SEQUENCE raised) gets the short "change
+// received" mail, not the whole decline again; so does a series booked
+// but for one waiting date.
+func TestWaitlistQuietEdit(t *testing.T) {
+	h := newHarness(t, waitlistOn)
+	h.handle(meeting("REQUEST", "a-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	h.handle(meeting("REQUEST", "b-1", bob, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	n := len(h.st.outbox())
+	h.handle(stamped(withLocation(meeting("REQUEST", "b-1", bob, 1, tomorrow(10, 0), tomorrow(11, 0)), joinURL), time.Minute).bytes())
+	_, r := h.onlyMail(n)
+	if got, want := subjectOf(t, r), "Change received: Meeting b-1 — Tuesday 1 December 2026, 10:00–11:00"; got != want {
+		t.Errorf("subject = %q, want %q", got, want)
+	}
+	if !strings.Contains(r.Text, "keeps its place on the waiting list") || partStat(t, r.Cal.Events[0]) != "DECLINED" {
+		t.Errorf("short mail:\n%s", r.Text)
+	}
+	if s := status(t, h, "b-1", ""); s != gateway.StatusWaiting {
+		t.Errorf("bob's request is %s after the edit, want still waiting", s)
+	}
+
+	h.handle(meeting("REQUEST", "x-1", carol, 0, at(2026, 12, 8, 10, 0), at(2026, 12, 8, 11, 0)).bytes())
+	h.handle(weekly6("s-1", 0, 10, 0).bytes())
+	n = len(h.st.outbox())
+	edit := weekly6("s-1", 1, 10, time.Minute)
+	edit.Events[0].Lines = append(edit.Events[0].Lines, "DESCRIPTION:ordre du jour")
+	h.handle(edit.bytes())
+	_, r = h.onlyMail(n)
+	if got := subjectOf(t, r); !strings.HasPrefix(got, "Change received: ") {
+		t.Errorf("series with a waiting date: subject = %q, want the short mail", got)
+	}
+}
