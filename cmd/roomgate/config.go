@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -482,6 +483,9 @@ func (c *Config) gatewayOptions() gateway.Options {
 		Relay:    c.Relay.options(),
 		Auth:     c.authOptions(),
 		Notices:  c.Relay.zoomRelay(),
+	}
+	if c.HTTP.Listen != "" && c.HTTP.PublicURL != "" && c.HTTP.Token != "" {
+		o.AgendaURL = strings.TrimRight(c.HTTP.PublicURL, "/") + "/?token=" + url.QueryEscape(c.HTTP.Token)
 	}
 	for _, r := range c.Rooms {
 		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,
