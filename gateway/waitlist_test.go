@@ -190,3 +190,31 @@ func TestWaitlistQuietEdit(t *testing.T) {
 		t.Errorf("series with a waiting date: subject = %q, want the short mail", got)
 	}
 }
+
+// TestWaitlistReleasesCounterHold: a request both waiting and offered a
+// COUNTER gets the slot it asked for when that slot frees: the proposed
+// slot's hold is released with it, leaving no unexplained gap.
+func TestWaitlistReleasesCounterHold(t *testing.T) {
+	h := newHarness(t, waitlistOn, counterOn)
+	h.handle(meeting("REQUEST", "a-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	if out := h.handle(bobAsks(thunderbirdProdID, 0).bytes()); out.Queued != 2 {
+		t.Fatalf("bob: %+v, want the decline and a COUNTER", out)
+	}
+	if s := status(t, h, "tb-1", ""); s != gateway.StatusWaiting {
+		t.Fatalf("bob's request is %s, want waiting", s)
+	}
+	if s := status(t, h, "tb-1", "hold"); s != gateway.StatusHeld {
+		t.Fatalf("the proposed slot is %s, want held", s)
+	}
+	h.clock.advance(time.Minute)
+	h.handle(stamped(meeting("CANCEL", "a-1", alice, 1, tomorrow(10, 0), tomorrow(11, 0)), time.Minute).bytes())
+	if s := status(t, h, "tb-1", ""); s != gateway.StatusAccepted {
+		t.Fatalf("bob's request is %s after alice cancelled", s)
+	}
+	if s := status(t, h, "tb-1", "hold"); s != gateway.StatusCancelled {
+		t.Errorf("the proposed slot is %s once bob got his own, want released", s)
+	}
+	if o := h.handle(meeting("REQUEST", "c-1", carol, 0, tomorrow(11, 45), tomorrow(12, 15)).bytes()); o.Action != gateway.ActionAccepted {
+		t.Errorf("carol in the slot that was proposed: %+v", o)
+	}
+}
