@@ -184,6 +184,12 @@ func LoadConfig(path string) (*Config, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
+		known := configKeys()
+		for i, k := range und {
+			if m := didYouMean(unindexed(k.String()), known); m != "" {
+				keys[i] += " (did you mean " + m + "?)"
+			}
+		}
 		return nil, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
 	}
 	c.setDefaults()
@@ -325,7 +331,11 @@ func (c *Config) validate() error {
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
-		bad("timezone: unknown zone %q", c.Timezone)
+		if m := didYouMean(c.Timezone, zoneNames()); m != "" {
+			bad("timezone: unknown zone %q (did you mean %s?)", c.Timezone, m)
+		} else {
+			bad("timezone: unknown zone %q (an IANA name such as Europe/Paris)", c.Timezone)
+		}
 	}
 	c.location = loc
 	if c.Database.Driver != "sqlite" && c.Database.Driver != "postgres" {
