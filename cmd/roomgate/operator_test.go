@@ -93,13 +93,14 @@ func TestOutboxCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &mails); err != nil {
 		t.Fatalf("outbox list -json: %v\n%s", err, out)
 	}
-	if len(mails) != 1 || mails[0].Status != "sent" || mails[0].UID != googleUID || mails[0].Attempts != 1 {
+	if len(mails) != 1 || mails[0].Status != "sent" || mails[0].UID != googleUID || mails[0].Attempts != 1 ||
+		!strings.Contains(mails[0].Subject, "Conseil d'administration") {
 		t.Fatalf("mails %+v", mails)
 	}
 	if strings.Contains(out, "raw") || strings.Contains(out, "483920") {
 		t.Errorf("outbox list shows the mail's bytes:\n%s", out)
 	}
-	wantLines(t, cmd(t, 0, "outbox", "list", "-config", cfg), "ID  CREATED", "sent")
+	wantLines(t, cmd(t, 0, "outbox", "list", "-config", cfg), "ID  CREATED", "SUBJECT", "sent", "Salle réservée")
 	wantLines(t, cmd(t, 0, "outbox", "retry", "-config", cfg), "0 mail(s) due now")
 	id := strconv.FormatInt(mails[0].ID, 10)
 	wantLines(t, cmd(t, 0, "outbox", "retry", "-config", cfg, id), "mail "+id+": already sent, on 2026-")
