@@ -138,3 +138,17 @@ func wantLines(t *testing.T, out string, subs ...string) {
 		}
 	}
 }
+
+// TestRestoreWarns: a restore says that the bookings made after the
+// backup are lost while members' calendars still show them, and counts
+// them.
+func TestRestoreWarns(t *testing.T) {
+	cfg := operatorWorld(t) // SQLite, whatever ROOMGATE_TEST_BACKEND says
+	backup := filepath.Join(t.TempDir(), "b.db")
+	cmd(t, 0, "backup", "-config", cfg, backup)
+	cmd(t, 0, "process", "-config", cfg, "-outbox", t.TempDir(), "-now", "2026-03-01T08:00:00Z",
+		filepath.Join("..", "..", "ical", "testdata", "apple.eml"))
+	out := cmd(t, 0, "restore", "-config", cfg, backup)
+	wantLines(t, out, "WARNING: the bookings made after this backup are lost (the replaced database held 1 more)",
+		"members' calendars still", "send their invitation again")
+}
