@@ -361,3 +361,36 @@ func (p *tab) png() []byte {
 func (p *tab) close() {
 	_ = p.b.call("", "Target.closeTarget", map[string]any{"targetId": p.target}, nil)
 }
+
+// fullPNG captures the whole page: the viewport is stretched to the
+// document's height (at most 6000 pixels) first.
+func (p *tab) fullPNG() []byte {
+	p.t.Helper()
+	var h int
+	p.eval("Math.ceil(document.documentElement.scrollHeight)", &h)
+	if h > p.h {
+		p.must("Emulation.setDeviceMetricsOverride", map[string]any{"width": p.w, "height": min(h, 6000), "deviceScaleFactor": 1, "mobile": p.w < 600}, nil)
+	}
+	return p.png()
+}
+
+// axeViolations runs axe-core (the file ROOMGATE_TEST_AXE names, e.g.
+// node_modules/axe-core/axe.min.js) on the page and returns its serious
+// and critical violations, one line each; nil without the variable.
+func (p *tab) axeViolations() []string {
+	p.t.Helper()
+	path := os.Getenv("ROOMGATE_TEST_AXE")
+	if path == "" {
+		return nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		p.t.Fatalf("ROOMGATE_TEST_AXE: %v", err)
+	}
+	p.eval(string(src)+";true", nil)
+	var found []string
+	p.eval(`axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations
+		.filter(v => v.impact === "serious" || v.impact === "critical")
+		.map(v => v.impact + " " + v.id + ": " + v.help + " — " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")))`, &found)
+	return found
+}

@@ -169,7 +169,7 @@ func TestOperatorPagesFrench(t *testing.T) {
 		}
 	}
 	css := templates.WebCSS()
-	wantContains(t, "css", css, "td.nw{white-space:nowrap}", "td.id{max-width:12rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
+	wantContains(t, "css", css, "td.nw{white-space:nowrap}", "td.id{max-width:9rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
 	wantLacks(t, "css", css, "overflow-wrap:anywhere}td", "word-break:break-all")
 }
 
