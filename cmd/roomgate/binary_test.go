@@ -133,7 +133,7 @@ func binaryCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, 0, []string{"roomgate ", runtimeVersion()}},
 		{"help", []string{"help"}, 0, []string{"Commands:", "backup", "healthcheck", "roomgate "}},
-		{"demo", []string{"demo", "-lang", "en"}, 0, []string{"ACCEPTED, reply to alice@coop.example", "DECLINED"}},
+		{"demo", []string{"demo", "-lang", "en"}, 0, []string{"ACCEPTED, reply to alice@coop.example", "DECLINED", "10 minutes kept free", "Invitation unreadable: nothing is booked", "filed in roomgate/Other"}},
 		{"check", []string{"check", "-config", cfg, "-skip", "placeholders"}, 0, []string{"config      ok", "database    ok", "imap        ok", "smtp        ok"}},
 		{"check skipping", []string{"check", "-config", cfg, "-skip", "imap,smtp,placeholders"}, 0, []string{"imap        skipped", "smtp        skipped"}},
 		{"backup", []string{"backup", "-config", cfg, filepath.Join(t.TempDir(), "b.db")}, 0, []string{"backup written to", "schema version"}},

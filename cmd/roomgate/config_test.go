@@ -203,3 +203,12 @@ func TestPlaceholders(t *testing.T) {
 		t.Errorf("didYouMean = %q", m)
 	}
 }
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{10 * time.Minute: "10 minutes", time.Minute: "1 minute", time.Hour: "1 hour",
+		90 * time.Minute: "1 hour 30 minutes", 2 * time.Hour: "2 hours"} {
+		if got := humanDuration(d); got != want {
+			t.Errorf("humanDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
