@@ -103,6 +103,10 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 	data, err := ical.FindCalendar(in.Raw, g.opt.MaxCalendarSize)
 	if errors.Is(err, ical.ErrNoCalendar) {
 		g.analyzeNotice(ctx, in.Raw, h, &a)
+		if a.kind == KindMail && g.opt.Policy.RequireAuthentic && g.namesRoom(in.Raw) {
+			// A question to the room is answered only when authentic.
+			a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
+		}
 		return a
 	}
 	if err != nil {

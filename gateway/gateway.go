@@ -204,7 +204,7 @@ func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, erro
 	case KindCancel:
 		return g.handleCancel(ctx, tx, a)
 	case KindMail:
-		return Outcome{Kind: KindMail, Action: ActionIgnored, Reason: "not an invitation", Folder: FolderOther}, nil
+		return g.answerQuestion(ctx, tx, a)
 	}
 	return Outcome{Kind: a.kind, Action: ActionIgnored, UID: firstUID(a), Folder: FolderProcessed,
 		Reason: fmt.Sprintf("iTIP method %q needs no answer", a.cal.Method)}, nil

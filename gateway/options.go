@@ -109,6 +109,9 @@ type Options struct {
 	// ServiceName names the cooperative's room service in the signature
 	// of members' mails; the templates' own words when "".
 	ServiceName string
+	// AgendaURL is the members' agenda (with its token), given in the
+	// answer to a plain question to the room; "" when there is none.
+	AgendaURL string
 	// Relay configures the alerts to the facilitators and the reminders.
 	Relay RelayOptions
 	// Auth says how the From domain of a message is authenticated.

@@ -130,7 +130,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 
 // sameAnswer reports whether deciding [s, e) again gave the answer the
 // member already has: the booking was not cancelled, its slot is the same,
-// and so are its status and reason. The calendar still needs the REPLY of
+// and so are its status (accepted, pending, declined or waiting) and reason. The calendar still needs the REPLY of
 // the new version, but the member only needs a one-line mail
 // (TmplUpdate): an edit that added the join link, a description or guests
 // must not bring a second full mail.
@@ -141,8 +141,10 @@ func sameAnswer(prev *Booking, s, e time.Time, v verdict) bool {
 	if v.accepted {
 		return prev.Status == statusOf(v)
 	}
+	// A request waiting for its slot (StatusWaiting) is declined too: it
+	// keeps its answer when it still waits for the same reason.
 	code, _ := splitReason(prev.Reason)
-	return prev.Status == StatusDeclined && code == v.reason
+	return prev.Status == statusOf(v) && code == v.reason
 }
 
 // minorUpdate answers a re-sent or slightly changed invitation (same

@@ -207,6 +207,7 @@ const (
 	OutboxReply      = "reply"      // an answer to a member's invitation
 	OutboxOutsider   = "outsider"   // an answer to somebody who may not book
 	OutboxUnreadable = "unreadable" // the answer to an invitation that could not be read
+	OutboxHelp       = "help"       // how to book, the answer to a plain question
 	OutboxApproval   = "approval"   // a request asked of the facilitators
 )
 

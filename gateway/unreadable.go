@@ -39,8 +39,11 @@ func (g *Gateway) answerUnreadable(ctx context.Context, tx Tx, a *analysis, out 
 	if err != nil || n >= unreadablePerHour {
 		return out, err
 	}
+	// The technical reason stays in the audit and the rejected folder, for
+	// the facilitators (roomgate audit, the operator page): the member
+	// reads what to do, in the words and the look of the other mails.
 	view := MailView{Lang: g.opt.Lang, TimeZone: g.opt.Location.String(), Contact: g.opt.Contact,
-		Room: RoomView{Name: room.Name, Address: room.Address}, Organizer: from, Note: out.Reason}
+		Room: RoomView{Name: room.Name, Address: room.Address}, Organizer: from, Service: g.opt.ServiceName}
 	view.Relay.Subject = a.env.Subject
 	text, err := g.opt.Renderer.Render(g.opt.Lang, TmplUnreadable, view)
 	if err != nil {

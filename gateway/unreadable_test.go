@@ -97,11 +97,24 @@ func TestUnreadableAnswered(t *testing.T) {
 				t.Errorf("header %v", m.Header)
 			}
 			r := decodeNoticeParts(t, q[0].Raw)
-			for _, want := range []string{"The room Salle Opteos received your invitation \"Invitation\", but could\nnot read it",
-				"send the invitation again from your calendar", "Technical detail, for the facilitators: invalid calendar"} {
+			for _, want := range []string{"Salle Opteos received your invitation \"Invitation\",\nbut could not read it",
+				"send the invitation again from your calendar", "The cooperative's Zoom room service"} {
 				if !strings.Contains(r.Text, want) {
 					t.Errorf("text lacks %q:\n%s", want, r.Text)
 				}
+			}
+			// The technical reason is the facilitators' (audit, rejected
+			// folder), not the member's.
+			for _, lacks := range []string{"invalid calendar", "DTSTART", "The room Salle", "\nroomgate"} {
+				if strings.Contains(r.Text, lacks) || strings.Contains(r.HTML, lacks) {
+					t.Errorf("the answer shows %q:\n%s", lacks, r.Text)
+				}
+			}
+			if !strings.Contains(r.HTML, `name="viewport"`) {
+				t.Errorf("the HTML part lacks the phone layout:\n%s", r.HTML)
+			}
+			if !strings.Contains(out.Reason, "invalid calendar") {
+				t.Errorf("the audit lost the technical reason: %q", out.Reason)
 			}
 			if strings.Contains(string(q[0].Raw), hostKey) || strings.Contains(string(q[0].Raw), joinURL) {
 				t.Errorf("the answer shows room details")

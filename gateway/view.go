@@ -49,6 +49,8 @@ type RoomView struct {
 
 // MailView is the data given to every mail template.
 type MailView struct {
+	// AgendaURL is the members' agenda, in the answer to a question.
+	AgendaURL     string
 	Lang          string // "fr" or "en"
 	Summary       string // the meeting's title as the member wrote it
 	OrganizerName string // CN of the organizer, or "" when absent

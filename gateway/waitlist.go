@@ -116,7 +116,30 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	g.log.Info("waiting request accepted", "uid", w.UID, "recurrence_id", w.RecurrenceID, "organizer", w.Organizer, "start", w.Start)
+	if err := g.releaseHolds(ctx, tx, w); err != nil {
+		return 0, err
+	}
 	return 1, g.queueFreed(ctx, tx, key, w, room, reply, stamp)
+}
+
+// releaseHolds frees the slot a COUNTER proposed for w (see offerCounter)
+// once w got the slot it asked for: the proposal is moot, and holding it
+// until it expires would leave an unexplained gap in the agenda.
+func (g *Gateway) releaseHolds(ctx context.Context, tx Tx, w *Booking) error {
+	bs, err := tx.BookingsOf(ctx, w.Organizer, w.UID)
+	if err != nil {
+		return fmt.Errorf("read bookings: %w", err)
+	}
+	for _, b := range bs {
+		if b.Status != StatusHeld || b.RecurrenceID != holdKey(w.RecurrenceID) || b.Room != w.Room {
+			continue
+		}
+		b.Status, b.Reason, b.UpdatedAt = StatusCancelled, "the waiting request got the slot it asked for", g.opt.Now().UTC()
+		if err := tx.SaveBooking(ctx, &b); err != nil {
+			return fmt.Errorf("release the proposed slot: %w", err)
+		}
+	}
+	return nil
 }
 
 // acceptedReply builds the REPLY accepting a waiting booking, from the

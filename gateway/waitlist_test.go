@@ -157,3 +157,64 @@ func TestWaitlistOperatorCancel(t *testing.T) {
 		t.Errorf("bob is %s after the operator freed the slot", s)
 	}
 }
+
+// TestWaitlistQuietEdit: an edit of a waiting request that keeps its slot
+// (the link or a guest added, SEQUENCE raised) gets the short "change
+// received" mail, not the whole decline again; so does a series booked
+// but for one waiting date.
+func TestWaitlistQuietEdit(t *testing.T) {
+	h := newHarness(t, waitlistOn)
+	h.handle(meeting("REQUEST", "a-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	h.handle(meeting("REQUEST", "b-1", bob, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	n := len(h.st.outbox())
+	h.handle(stamped(withLocation(meeting("REQUEST", "b-1", bob, 1, tomorrow(10, 0), tomorrow(11, 0)), joinURL), time.Minute).bytes())
+	_, r := h.onlyMail(n)
+	if got, want := subjectOf(t, r), "Change received: Meeting b-1 — Tuesday 1 December 2026, 10:00–11:00"; got != want {
+		t.Errorf("subject = %q, want %q", got, want)
+	}
+	if !strings.Contains(r.Text, "keeps its place on the waiting list") || partStat(t, r.Cal.Events[0]) != "DECLINED" {
+		t.Errorf("short mail:\n%s", r.Text)
+	}
+	if s := status(t, h, "b-1", ""); s != gateway.StatusWaiting {
+		t.Errorf("bob's request is %s after the edit, want still waiting", s)
+	}
+
+	h.handle(meeting("REQUEST", "x-1", carol, 0, at(2026, 12, 8, 10, 0), at(2026, 12, 8, 11, 0)).bytes())
+	h.handle(weekly6("s-1", 0, 10, 0).bytes())
+	n = len(h.st.outbox())
+	edit := weekly6("s-1", 1, 10, time.Minute)
+	edit.Events[0].Lines = append(edit.Events[0].Lines, "DESCRIPTION:ordre du jour")
+	h.handle(edit.bytes())
+	_, r = h.onlyMail(n)
+	if got := subjectOf(t, r); !strings.HasPrefix(got, "Change received: ") {
+		t.Errorf("series with a waiting date: subject = %q, want the short mail", got)
+	}
+}
+
+// TestWaitlistReleasesCounterHold: a request both waiting and offered a
+// COUNTER gets the slot it asked for when that slot frees: the proposed
+// slot's hold is released with it, leaving no unexplained gap.
+func TestWaitlistReleasesCounterHold(t *testing.T) {
+	h := newHarness(t, waitlistOn, counterOn)
+	h.handle(meeting("REQUEST", "a-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+	if out := h.handle(bobAsks(thunderbirdProdID, 0).bytes()); out.Queued != 2 {
+		t.Fatalf("bob: %+v, want the decline and a COUNTER", out)
+	}
+	if s := status(t, h, "tb-1", ""); s != gateway.StatusWaiting {
+		t.Fatalf("bob's request is %s, want waiting", s)
+	}
+	if s := status(t, h, "tb-1", "hold"); s != gateway.StatusHeld {
+		t.Fatalf("the proposed slot is %s, want held", s)
+	}
+	h.clock.advance(time.Minute)
+	h.handle(stamped(meeting("CANCEL", "a-1", alice, 1, tomorrow(10, 0), tomorrow(11, 0)), time.Minute).bytes())
+	if s := status(t, h, "tb-1", ""); s != gateway.StatusAccepted {
+		t.Fatalf("bob's request is %s after alice cancelled", s)
+	}
+	if s := status(t, h, "tb-1", "hold"); s != gateway.StatusCancelled {
+		t.Errorf("the proposed slot is %s once bob got his own, want released", s)
+	}
+	if o := h.handle(meeting("REQUEST", "c-1", carol, 0, tomorrow(11, 45), tomorrow(12, 15)).bytes()); o.Action != gateway.ActionAccepted {
+		t.Errorf("carol in the slot that was proposed: %+v", o)
+	}
+}

@@ -2,6 +2,7 @@ package ical
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -185,4 +186,19 @@ func loadIANA(name string) *time.Location {
 	}
 	ianaCache.Store(name, loc)
 	return loc
+}
+
+// IANAZones lists the IANA zone names the Windows zone names map to
+// (CLDR windowsZones.xml): the common zones, sorted.
+func IANAZones() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, z := range windowsZones {
+		if !seen[z] && !strings.HasPrefix(z, "Etc/") {
+			seen[z] = true
+			names = append(names, z)
+		}
+	}
+	sort.Strings(names)
+	return names
 }

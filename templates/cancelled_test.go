@@ -9,9 +9,9 @@ import (
 func TestCancelled(t *testing.T) {
 	s := load(t)
 	want := map[string][]string{
-		"en": {"Room no longer booked: Point mensuel — Tuesday 1 December 2026, 10:00–11:00",
+		"en": {"Booking cancelled by the facilitators: Point mensuel — Tuesday 1 December 2026, 10:00–11:00",
 			"free the room", "Their explanation: General assembly &amp; vote", "is not\ncancelled"},
-		"fr": {"Salle libérée : Point mensuel — mardi 1er décembre 2026, 10:00–11:00",
+		"fr": {"Réservation annulée par les facilitateurs : Point mensuel — mardi 1er décembre 2026, 10:00–11:00",
 			"libérer la salle", "Leur explication : General assembly &amp; vote", "n'est pas annulée"},
 	}
 	for _, lang := range langs {

@@ -708,7 +708,7 @@ func TestEmbeddedComplete(t *testing.T) {
 	}
 	names := load(t).Names()
 	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplApproval, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
-		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplPending, zoom.TmplRecording,
+		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplHelp, gateway.TmplPending, zoom.TmplRecording,
 		gateway.TmplRecordingReminder, gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate, gateway.TmplZoomAccept,
 		gateway.TmplZoomAccount, gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
 		gateway.TmplZoomReleased, gateway.TmplZoomReminder, gateway.TmplZoomUnbooked}

@@ -2,13 +2,9 @@ package web
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,66 +12,35 @@ import (
 	"codeberg.org/opteos/roomgate/templates"
 )
 
-// chromiumPath finds Debian's chromium, or skips the test (fails it when
-// ROOMGATE_TEST_STRICT=1, as in CI).
-func chromiumPath(t *testing.T) string {
+// shoot loads url in a new tab of the shared browser, w×h pixels, takes
+// a screenshot, checks it is a PNG, and keeps it in ROOMGATE_ARTIFACTS when
+// set (CI prints their paths). It returns the page, for more checks.
+func shoot(t *testing.T, b *browser, name, url string, w, h int) *tab {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("ROOMGATE_TEST_STRICT") == "1" {
-		t.Fatal("chromium is not installed (apt-get install chromium); ROOMGATE_TEST_STRICT=1 forbids skipping")
-	}
-	t.Skip("chromium is not installed: apt-get install chromium to run the browser test")
-	return ""
+	p := b.open(t, url, w, h)
+	keep(t, name, p.png())
+	return p
 }
 
-// runChromium runs headless chromium with the given extra arguments and
-// returns its standard output.
-func runChromium(t *testing.T, bin string, args ...string) []byte {
+// keep checks png is a PNG and writes it in ROOMGATE_ARTIFACTS (or a
+// temporary folder), logging its path.
+func keep(t *testing.T, name string, png []byte) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + t.TempDir()}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
-}
-
-// shoot takes a screenshot of url in a window of w×h pixels, checks it is
-// a PNG, and keeps it in ROOMGATE_ARTIFACTS when set (CI prints their
-// paths). It returns the file written.
-func shoot(t *testing.T, bin, name, url string, w, h int) string {
-	t.Helper()
-	shot := filepath.Join(t.TempDir(), name)
-	runChromium(t, bin, "--screenshot="+shot, fmt.Sprintf("--window-size=%d,%d", w, h), url)
-	png, err := os.ReadFile(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
 	if len(png) < 1000 || !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) {
-		t.Fatalf("screenshot %s is not a PNG (%d bytes)", shot, len(png))
+		t.Fatalf("screenshot %s is not a PNG (%d bytes)", name, len(png))
 	}
-	if dir := os.Getenv("ROOMGATE_ARTIFACTS"); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		kept := filepath.Join(dir, name)
-		if err := os.WriteFile(kept, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		shot = kept
+	dir := os.Getenv("ROOMGATE_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, name)
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", shot)
-	return shot
 }
 
 // TestBrowser renders the agenda in a real browser, in French and English,
@@ -83,18 +48,17 @@ func shoot(t *testing.T, bin, name, url string, w, h int) string {
 // the bookings are there, the hostile title is text, no script ran, and
 // the grid's stylesheet passed the Content-Security-Policy.
 func TestBrowser(t *testing.T) {
-	bin := chromiumPath(t)
+	b := needBrowser(t)
 	for _, lang := range []string{"fr", "en"} {
 		srv := httptest.NewServer(newServer(t, sampleStore(), func(o *Options) { o.Lang = lang }))
 		defer srv.Close()
 		url := srv.URL + "/?week=2026-11-30&token=" + memberToken
-		dom := string(runChromium(t, bin, "--dump-dom", url))
+		dom := shoot(t, b, "agenda-phone-"+lang+".png", url, 412, 915).dom()
 		free := map[string]string{"fr": "Libre", "en": "Free"}[lang]
 		wantContains(t, lang+" DOM", dom, "Point mensuel", "Formation", `&lt;script&gt;alert(1)&lt;/script&gt;`,
 			"Mallory &lt;b&gt;bold&lt;/b&gt;", `<li class="free"><span class="time">08:00`, free, `class="blk booking`, `id="now"`)
 		wantLacks(t, lang+" DOM", dom, "<script", "<b>bold")
-		shoot(t, bin, "agenda-phone-"+lang+".png", url, 412, 915)
-		shoot(t, bin, "agenda-desktop-"+lang+".png", url, 1280, 900)
+		shoot(t, b, "agenda-desktop-"+lang+".png", url, 1280, 900)
 	}
 }
 
@@ -102,7 +66,7 @@ func TestBrowser(t *testing.T) {
 // partly accepted series mails on a phone-sized window, in French and
 // English.
 func TestBrowserMails(t *testing.T) {
-	bin := chromiumPath(t)
+	b := needBrowser(t)
 	set, err := templates.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +82,7 @@ func TestBrowserMails(t *testing.T) {
 			if err := os.WriteFile(file, []byte(r.HTML), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			shoot(t, bin, "mail-"+m.name+"-"+lang+".png", "file://"+file, 412, m.height)
+			shoot(t, b, "mail-"+m.name+"-"+lang+".png", "file://"+file, 412, m.height)
 		}
 	}
 }
@@ -179,7 +143,7 @@ func sampleMails() []sampleMail {
 // to refuse (with the reason's field) and once decided, in French and
 // English, on a phone and a computer.
 func TestBrowserApproval(t *testing.T) {
-	bin := chromiumPath(t)
+	b := needBrowser(t)
 	for _, lang := range []string{"fr", "en"} {
 		f := &fakeApprovals{}
 		s := approvalServer(t, f)
@@ -193,11 +157,10 @@ func TestBrowserApproval(t *testing.T) {
 		srv := httptest.NewServer(s2)
 		defer srv.Close()
 		url := srv.URL + "/approval?t=good"
-		dom := string(runChromium(t, bin, "--dump-dom", url))
+		dom := shoot(t, b, "approval-phone-"+lang+".png", url, 412, 915).dom()
 		wantContains(t, lang+" DOM", dom, "Séminaire annuel", `<textarea id="note" name="note"`, `<button class="button refuse"`)
-		shoot(t, bin, "approval-phone-"+lang+".png", url, 412, 915)
-		shoot(t, bin, "approval-desktop-"+lang+".png", url, 1280, 800)
+		shoot(t, b, "approval-desktop-"+lang+".png", url, 1280, 800)
 		f.set(func(f *fakeApprovals) { f.err, f.view.State = gateway.ErrApprovalDone, gateway.ApprovalApproved })
-		shoot(t, bin, "approval-decided-"+lang+".png", url, 412, 600)
+		shoot(t, b, "approval-decided-"+lang+".png", url, 412, 600)
 	}
 }

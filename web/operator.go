@@ -90,6 +90,8 @@ type auditRow struct {
 	At, Slot                     string
 	Kind, Action, UID, MessageID string
 	Organizer, Room, Reason      string
+	// ReasonLang is "en" for a reason left in English on a French page.
+	ReasonLang string
 }
 
 // auditPage is the data of the decisions and rejected pages.
@@ -142,6 +144,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, a access, tit
 func (s *Server) auditRow(e gateway.AuditEntry) auditRow {
 	row := auditRow{At: s.stamp(e.At), Kind: string(e.Kind), Action: string(e.Action), UID: e.UID,
 		MessageID: e.MessageID, Organizer: e.Organizer, Reason: e.Reason}
+	if s.opt.Lang == "fr" && row.Reason != "" {
+		var ok bool
+		if row.Reason, ok = reasonInFrench(row.Reason); !ok {
+			row.ReasonLang = "en"
+		}
+	}
 	if e.Room != "" {
 		row.Room = s.roomName(e.Room)
 	}

@@ -152,7 +152,9 @@ func TestOperatorPagesFrench(t *testing.T) {
 	q := "?token=" + operatorToken
 	_, body := get(t, s, "/operator/audit"+q)
 	wantContains(t, "audit", body, `<td class="nw">invitation</td><td class="nw state accepted">acceptation</td>`,
-		`<td class="nw">courrier</td><td class="nw state rejected">rejet</td>`, "Heures\u00a0: heure de Paris.")
+		`<td class="nw">courrier</td><td class="nw state rejected">rejet</td>`, "Heures\u00a0: heure de Paris.",
+		`<td class="prose reason">le compte est libre</td>`, `<td class="prose reason">calendrier invalide`,
+		`<div class="scroll" tabindex="0" role="region" aria-label="Tableau, défilant de côté"><table>`)
 	_, body = get(t, s, "/operator/outbox"+q)
 	wantContains(t, "outbox", body, `<td class="nw state pending">en attente</td>`, `<td class="nw state sent">envoyé</td>`)
 	_, body = get(t, s, "/operator/"+q)
@@ -167,7 +169,7 @@ func TestOperatorPagesFrench(t *testing.T) {
 		}
 	}
 	css := templates.WebCSS()
-	wantContains(t, "css", css, "td.nw{white-space:nowrap}", "td.id{max-width:12rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
+	wantContains(t, "css", css, "td.nw{white-space:nowrap}", "td.id{max-width:9rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
 	wantLacks(t, "css", css, "overflow-wrap:anywhere}td", "word-break:break-all")
 }
 
@@ -180,4 +182,26 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestReasonInFrench: the common audit reasons in French, names, dates
+// and technical details kept; an unknown one unchanged and reported so.
+func TestReasonInFrench(t *testing.T) {
+	for _, tt := range []struct{ en, fr string }{
+		{"the account is already hosting a meeting then (Europe/Paris): 2026-12-01 10:00–11:00",
+			"le compte accueille déjà une réunion à ce moment-là (Europe/Paris) : 2026-12-01 10:00–11:00"},
+		{"the meeting lasts 48h0m0s, longer than the maximum 8h0m0s", "la réunion dure 48h0m0s, plus que le maximum de 8h0m0s"},
+		{"4 date(s) accepted, 0 declined", "4 date(s) acceptée(s), 0 refusée(s)"},
+		{"invalid calendar: ical: line 22: missing DTSTART; the sender was told the invitation could not be read",
+			"calendrier invalide : ical: line 22: missing DTSTART ; l'expéditeur a été prévenu que l'invitation était illisible"},
+		{"minor update, answered as before: the account is free", "modification mineure, même réponse qu'avant : le compte est libre"},
+		{`iTIP method "PUBLISH" needs no answer`, "la méthode iTIP « PUBLISH » n'appelle pas de réponse"},
+	} {
+		if got, ok := reasonInFrench(tt.en); !ok || got != tt.fr {
+			t.Errorf("reasonInFrench(%q) = %q, %v; want %q", tt.en, got, ok, tt.fr)
+		}
+	}
+	if got, ok := reasonInFrench("something new"); ok || got != "something new" {
+		t.Errorf("an unknown reason: %q, %v", got, ok)
+	}
 }

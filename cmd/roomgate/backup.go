@@ -75,7 +75,23 @@ func runRestore(args []string, stdout io.Writer) error {
 	if res.Aside != "" {
 		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", res.Aside)
 	}
+	restoreWarning(stdout, res)
 	return nil
+}
+
+// restoreWarning says what a restore loses: the bookings made after the
+// backup, which members' calendars still show as accepted by the room.
+func restoreWarning(w io.Writer, res db.Restored) {
+	lost := ""
+	if res.Aside != "" {
+		if before, err := summarizeFile(context.Background(), res.Aside); err == nil && before.Bookings > res.Summary.Bookings {
+			lost = fmt.Sprintf(" (the replaced database held %d more)", before.Bookings-res.Summary.Bookings)
+		}
+	}
+	fmt.Fprintf(w, "WARNING: the bookings made after this backup are lost%s, while the members' calendars still\n"+
+		"show them as accepted by the room: the room may now give their slots to others. Ask the members\n"+
+		"who booked since the backup to send their invitation again (edit the meeting and save it):\n"+
+		"the room then answers it anew.\n", lost)
 }
 
 // summarizeFile opens a SQLite file read-only and counts what it holds.

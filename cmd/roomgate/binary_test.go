@@ -133,9 +133,9 @@ func binaryCommands(t *testing.T) {
 	}{
 		{"version", []string{"version"}, 0, []string{"roomgate ", runtimeVersion()}},
 		{"help", []string{"help"}, 0, []string{"Commands:", "backup", "healthcheck", "roomgate "}},
-		{"demo", []string{"demo", "-lang", "en"}, 0, []string{"ACCEPTED, reply to alice@coop.example", "DECLINED"}},
-		{"check", []string{"check", "-config", cfg}, 0, []string{"config      ok", "database    ok", "imap        ok", "smtp        ok"}},
-		{"check skipping", []string{"check", "-config", cfg, "-skip", "imap,smtp"}, 0, []string{"imap        skipped", "smtp        skipped"}},
+		{"demo", []string{"demo", "-lang", "en"}, 0, []string{"ACCEPTED, reply to alice@coop.example", "DECLINED", "10 minutes kept free", "Invitation unreadable: nothing is booked", "filed in roomgate/Other"}},
+		{"check", []string{"check", "-config", cfg, "-skip", "placeholders"}, 0, []string{"config      ok", "database    ok", "imap        ok", "smtp        ok"}},
+		{"check skipping", []string{"check", "-config", cfg, "-skip", "imap,smtp,placeholders"}, 0, []string{"imap        skipped", "smtp        skipped"}},
 		{"backup", []string{"backup", "-config", cfg, filepath.Join(t.TempDir(), "b.db")}, 0, []string{"backup written to", "schema version"}},
 		{"healthcheck of nothing", []string{"healthcheck", "-url", "http://" + freeAddr(t) + "/healthz"}, 1, []string{"not answering"}},
 	}
@@ -161,7 +161,7 @@ func binaryCommands(t *testing.T) {
 	}
 	srv.Close() // IMAP unreachable: check says so and fails
 	code, out := runBin(t, "check", "-config", cfg)
-	if code != 1 || !strings.Contains(out, "imap        FAIL") {
+	if code != 1 || !strings.Contains(out, "imap        FAIL") || !strings.Contains(out, "placeholders FAIL") {
 		t.Errorf("check with IMAP down: exit %d:\n%s", code, out)
 	}
 }

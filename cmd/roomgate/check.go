@@ -14,7 +14,7 @@ import (
 func runCheck(args []string, stdout io.Writer) error {
 	fs := newFlagSet("check")
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
-	skipFlag := fs.String("skip", "", "`checks` to leave out, comma-separated: imap, smtp (say, before the servers exist)")
+	skipFlag := fs.String("skip", "", "`checks` to leave out, comma-separated: imap, smtp (say, before the servers exist), placeholders (a test set-up with .example addresses)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -31,10 +31,21 @@ func runCheck(args []string, stdout io.Writer) error {
 	for _, w := range cfg.warnings {
 		fmt.Fprintf(stdout, "config      WARNING %s\n", w)
 	}
+	failed := 0
+	if found := placeholders(cfg); len(found) > 0 && !skip["placeholders"] {
+		failed++
+		fmt.Fprintf(stdout, "%-11s FAIL %d value(s) still copied from roomgate.example.toml:\n", "placeholders", len(found))
+		for _, f := range found {
+			fmt.Fprintf(stdout, "            - %s\n", f)
+		}
+	} else if skip["placeholders"] {
+		fmt.Fprintf(stdout, "%-11s skipped\n", "placeholders")
+	} else {
+		fmt.Fprintf(stdout, "%-11s ok\n", "placeholders")
+	}
 	log := newLogger("error", cfg.LogFormat)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	failed := 0
 	step := func(name string, f func() error) {
 		if skip[name] {
 			fmt.Fprintf(stdout, "%-11s skipped\n", name)
@@ -103,10 +114,10 @@ func checkSkips(list string) (map[string]bool, error) {
 	for name := range strings.SplitSeq(list, ",") {
 		switch name = strings.TrimSpace(name); name {
 		case "":
-		case "imap", "smtp":
+		case "imap", "smtp", "placeholders":
 			skip[name] = true
 		default:
-			return nil, fmt.Errorf("-skip: %q is not imap or smtp", name)
+			return nil, fmt.Errorf("-skip: %q is not imap, smtp or placeholders", name)
 		}
 	}
 	return skip, nil

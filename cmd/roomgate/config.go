@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -185,6 +186,12 @@ func LoadConfig(path string) (*Config, error) {
 		for i, k := range und {
 			keys[i] = k.String()
 		}
+		known := configKeys()
+		for i, k := range und {
+			if m := didYouMean(unindexed(k.String()), known); m != "" {
+				keys[i] += " (did you mean " + m + "?)"
+			}
+		}
 		return nil, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
 	}
 	c.setDefaults()
@@ -326,7 +333,11 @@ func (c *Config) validate() error {
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
-		bad("timezone: unknown zone %q", c.Timezone)
+		if m := didYouMean(c.Timezone, zoneNames()); m != "" {
+			bad("timezone: unknown zone %q (did you mean %s?)", c.Timezone, m)
+		} else {
+			bad("timezone: unknown zone %q (an IANA name such as Europe/Paris)", c.Timezone)
+		}
 	}
 	c.location = loc
 	if c.Database.Driver != "sqlite" && c.Database.Driver != "postgres" {
@@ -484,6 +495,9 @@ func (c *Config) gatewayOptions() gateway.Options {
 		Relay:    c.Relay.options(),
 		Auth:     c.authOptions(),
 		Notices:  c.Relay.zoomRelay(),
+	}
+	if c.HTTP.Listen != "" && c.HTTP.PublicURL != "" && c.HTTP.Token != "" {
+		o.AgendaURL = strings.TrimRight(c.HTTP.PublicURL, "/") + "/?token=" + url.QueryEscape(c.HTTP.Token)
 	}
 	for _, r := range c.Rooms {
 		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,

@@ -78,7 +78,9 @@ func TestConfigErrors(t *testing.T) {
 		replace  []string
 		wantText string
 	}{
-		{"unknown key", []string{`inbox = "INBOX"`, `inbx = "INBOX"`}, "unknown keys: imap.inbx"},
+		{"unknown key", []string{`inbox = "INBOX"`, `inbx = "INBOX"`}, "unknown keys: imap.inbx (did you mean imap.inbox?)"},
+		{"unknown key far from any", []string{`inbox = "INBOX"`, `zzzzzzzz = "INBOX"`}, "unknown keys: imap.zzzzzzzz"},
+		{"misspelt zone", []string{`timezone = "Europe/Paris"`, `timezone = "Europe/Pari"`}, `unknown zone "Europe/Pari" (did you mean Europe/Paris?)`},
 		{"insecure off loopback", []string{`security = "tls"  `, `security = "insecure"`}, "insecure is only allowed for a loopback address"},
 		{"bad language", []string{`language = "fr"`, `language = "de"`}, `language: "de" is not fr or en`},
 		{"bad zone", []string{`timezone = "Europe/Paris"`, `timezone = "Mars/Olympus"`}, "unknown zone"},
@@ -169,5 +171,44 @@ func TestAuthenticationConfig(t *testing.T) {
 	if _, err := LoadConfig(writeConfig(t, `trusted_senders = []`, `trusted_senders = ["cloud@coop@example"]`)); err == nil ||
 		!strings.Contains(err.Error(), "policy.trusted_senders") {
 		t.Errorf("bad trusted sender: %v", err)
+	}
+}
+
+// TestPlaceholders: the example file's placeholders are found, by key
+// name (never the secret's value), and a real configuration has none.
+func TestPlaceholders(t *testing.T) {
+	cfg, err := LoadConfig(writeConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(placeholders(cfg), "\n")
+	for _, want := range []string{"rooms[0].join_url: the join link still ends with the example's pwd=…",
+		"rooms[0].passcode: still the example's placeholder …", "imap.address: a domain under .example",
+		"rooms[0].address: a domain under .example", "policy.organizers[0]: a domain under .example"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("placeholders lack %q:\n%s", want, got)
+		}
+	}
+	cfg.IMAP.Address, cfg.IMAP.Username, cfg.SMTP.Address, cfg.SMTP.Username = "imap.opteos.fr:993", "zoom@opteos.fr", "smtp.opteos.fr:587", "zoom@opteos.fr"
+	cfg.Contact, cfg.Policy.Organizers = "aide@opteos.fr", []string{"@opteos.fr"}
+	cfg.Rooms = []RoomConfig{{Name: "Salle", Address: "zoom@opteos.fr", JoinURL: "https://us02web.zoom.us/j/812?pwd=Xy7kQ2", Passcode: "opteos"}}
+	cfg.Relay.Facilitators, cfg.Auth.AuthservID, cfg.Policy.TrustedSenders = nil, "mx.opteos.fr", nil
+	if left := placeholders(cfg); len(left) != 0 {
+		t.Errorf("a real configuration: %v", left)
+	}
+	if d := editDistance("Europe/Pari", "Europe/Paris"); d != 1 {
+		t.Errorf("editDistance = %d", d)
+	}
+	if m := didYouMean("max_duraton", []string{"max_duration", "buffer"}); m != "max_duration" {
+		t.Errorf("didYouMean = %q", m)
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{10 * time.Minute: "10 minutes", time.Minute: "1 minute", time.Hour: "1 hour",
+		90 * time.Minute: "1 hour 30 minutes", 2 * time.Hour: "2 hours"} {
+		if got := humanDuration(d); got != want {
+			t.Errorf("humanDuration(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func runDemo(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "roomgate demo: an in-process IMAP server on %s, an SMTP sink on %s,\na temporary SQLite database, and the daemon reading the mailbox with IDLE.\n",
 		env.imapAddr, env.smtpAddr)
 	fmt.Fprintf(stdout, "Room %q <%s>; the account hosts one meeting at a time; %s kept free around each booking.\n\n",
-		cfg.Rooms[0].Name, cfg.Rooms[0].Address, cfg.Policy.Buffer.Duration)
+		cfg.Rooms[0].Name, cfg.Rooms[0].Address, humanDuration(cfg.Policy.Buffer.Duration))
 	for i, st := range demoStory(cfg) {
 		if err := env.play(i+1, st, cfg.location); err != nil {
 			return err
@@ -149,7 +149,13 @@ func demoStory(cfg *Config) []demoStep {
 		{title: "Dave books 14:00–15:00", invite: dave, reply: true},
 		{title: "Mallory, who knows the meeting's UID, sends a cancellation in Dave's name", invite: &forged},
 		{title: "Eve, who is not a member, invites the room", invite: inv("demo-eve", "eve@elsewhere.example", "Eve", "Webinaire", at(15, 0), at(16, 0)), reply: true},
-		{title: "A broken message arrives (no valid calendar)", raw: []byte("From: x@coop.example\r\nSubject: broken\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:no uid, no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")},
+		{title: "A member's calendar sends a broken invitation (no UID, no start): the room cannot read it, and says so",
+			raw: []byte("Authentication-Results: " + demoMX + "; dkim=pass header.d=coop.example; dmarc=pass header.from=coop.example\r\n" +
+				"From: carole@coop.example\r\nTo: " + room + "\r\nSubject: Bilan\r\nMessage-ID: <demo-broken@coop.example>\r\n" +
+				"Content-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Bilan\r\n" +
+				"ORGANIZER:mailto:carole@coop.example\r\nATTENDEE:mailto:" + room + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"), reply: true},
+		{title: "A message that is not an invitation and not to the room (a newsletter)",
+			raw: []byte("From: news@elsewhere.example\r\nTo: list@coop.example\r\nSubject: News\r\nList-Id: <news.elsewhere.example>\r\n\r\nHello.\r\n")},
 	}
 }
 
@@ -176,6 +182,9 @@ func (env *demoServers) play(n int, st demoStep, loc *time.Location) error {
 		return err
 	}
 	partstat, subject, body := describeReply(m.data)
+	if partstat == "?" {
+		partstat = "a mail without calendar reply" // the answer to an unreadable invitation
+	}
 	fmt.Fprintf(env.out, "   → %s, reply to %s\n     Subject: %s\n", partstat, strings.Join(m.to, ", "), subject)
 	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
 		fmt.Fprintf(env.out, "     │ %s\n", strings.TrimRight(line, "\r"))
@@ -206,4 +215,23 @@ func describeReply(raw []byte) (partstat, subject, text string) {
 		return nil
 	})
 	return partstat, subject, text
+}
+
+// humanDuration says a duration as people do: "10 minutes", "1 hour",
+// "1 hour 30 minutes" (not time.Duration's 10m0s).
+func humanDuration(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case h == 0:
+		return unit(m, "minute")
+	case m == 0:
+		return unit(h, "hour")
+	}
+	return unit(h, "hour") + " " + unit(m, "minute")
 }

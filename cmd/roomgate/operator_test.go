@@ -93,13 +93,14 @@ func TestOutboxCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &mails); err != nil {
 		t.Fatalf("outbox list -json: %v\n%s", err, out)
 	}
-	if len(mails) != 1 || mails[0].Status != "sent" || mails[0].UID != googleUID || mails[0].Attempts != 1 {
+	if len(mails) != 1 || mails[0].Status != "sent" || mails[0].UID != googleUID || mails[0].Attempts != 1 ||
+		!strings.Contains(mails[0].Subject, "Conseil d'administration") {
 		t.Fatalf("mails %+v", mails)
 	}
 	if strings.Contains(out, "raw") || strings.Contains(out, "483920") {
 		t.Errorf("outbox list shows the mail's bytes:\n%s", out)
 	}
-	wantLines(t, cmd(t, 0, "outbox", "list", "-config", cfg), "ID  CREATED", "sent")
+	wantLines(t, cmd(t, 0, "outbox", "list", "-config", cfg), "ID  CREATED", "SUBJECT", "sent", "Salle réservée")
 	wantLines(t, cmd(t, 0, "outbox", "retry", "-config", cfg), "0 mail(s) due now")
 	id := strconv.FormatInt(mails[0].ID, 10)
 	wantLines(t, cmd(t, 0, "outbox", "retry", "-config", cfg, id), "mail "+id+": already sent, on 2026-")
@@ -136,4 +137,18 @@ func wantLines(t *testing.T, out string, subs ...string) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
 	}
+}
+
+// TestRestoreWarns: a restore says that the bookings made after the
+// backup are lost while members' calendars still show them, and counts
+// them.
+func TestRestoreWarns(t *testing.T) {
+	cfg := operatorWorld(t) // SQLite, whatever ROOMGATE_TEST_BACKEND says
+	backup := filepath.Join(t.TempDir(), "b.db")
+	cmd(t, 0, "backup", "-config", cfg, backup)
+	cmd(t, 0, "process", "-config", cfg, "-outbox", t.TempDir(), "-now", "2026-03-01T08:00:00Z",
+		filepath.Join("..", "..", "ical", "testdata", "apple.eml"))
+	out := cmd(t, 0, "restore", "-config", cfg, backup)
+	wantLines(t, out, "WARNING: the bookings made after this backup are lost (the replaced database held 1 more)",
+		"members' calendars still", "send their invitation again")
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"net/mail"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,6 +132,7 @@ type outboxLine struct {
 	Attempts    int        `json:"attempts"`
 	NextAttempt time.Time  `json:"next_attempt"`
 	LastError   string     `json:"last_error,omitempty"`
+	Subject     string     `json:"subject,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	SentAt      *time.Time `json:"sent_at,omitempty"`
 	// ContentDropped: sent, and kept longer than keep_sent, so only the
@@ -140,7 +144,8 @@ func outboxJSON(ms []gateway.OutboxMail) []outboxLine {
 	out := make([]outboxLine, len(ms))
 	for i, m := range ms {
 		out[i] = outboxLine{ID: m.ID, UID: m.UID, From: m.From, To: m.To, Status: string(m.Status), Attempts: m.Attempts,
-			NextAttempt: m.NextAttempt, LastError: m.LastError, CreatedAt: m.CreatedAt, ContentDropped: contentDropped(m)}
+			NextAttempt: m.NextAttempt, LastError: m.LastError, Subject: outboxSubject(m), CreatedAt: m.CreatedAt,
+			ContentDropped: contentDropped(m)}
 		if out[i].To == nil {
 			out[i].To = []string{}
 		}
@@ -163,9 +168,30 @@ func outboxTable(w io.Writer, ms []gateway.OutboxMail, loc *time.Location) error
 			status += " (content dropped)"
 		}
 		rows[i] = []string{fmt.Sprint(m.ID), when(m.CreatedAt, loc), status, fmt.Sprint(m.Attempts), next,
-			clean(strings.Join(m.To, ","), 40), orDash(clean(m.LastError, 60))}
+			clean(strings.Join(m.To, ","), 40), orDash(clean(outboxSubject(m), 60)), orDash(clean(m.LastError, 60))}
 	}
-	return table(w, []string{"ID", "CREATED", "STATUS", "ATTEMPTS", "NEXT", "TO", "LAST ERROR"}, rows)
+	return table(w, []string{"ID", "CREATED", "STATUS", "ATTEMPTS", "NEXT", "TO", "SUBJECT", "LAST ERROR"}, rows)
+}
+
+// outboxSubject is a queued mail's decoded Subject, marked "[COUNTER]"
+// for a counter-proposal (whose subject may match its decline's); "" once
+// the content was dropped or unreadable.
+func outboxSubject(m gateway.OutboxMail) string {
+	if len(m.Raw) == 0 {
+		return ""
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Raw))
+	if err != nil {
+		return ""
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if err != nil {
+		subject = msg.Header.Get("Subject")
+	}
+	if bytes.Contains(m.Raw, []byte("method=COUNTER")) || bytes.Contains(m.Raw, []byte(`method="COUNTER"`)) {
+		subject = "[COUNTER] " + subject
+	}
+	return subject
 }
 
 // contentDropped reports whether a sent mail's bytes were dropped after

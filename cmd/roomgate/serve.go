@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox"
 	"codeberg.org/opteos/roomgate/web"
 )
 
@@ -41,7 +42,7 @@ func runServe(args []string, stdout io.Writer) error {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- serveWith(ctx, cfg, log, metrics) }()
-		next, err := waitReload(log, *path, done, cancel, stop, hup)
+		next, err := waitReload(log, *path, done, cancel, stop, hup, func(c *Config) error { return reloadProbe(c, log) })
 		cancel()
 		if next == nil {
 			return err
@@ -58,7 +59,7 @@ func runServe(args []string, stdout io.Writer) error {
 // configuration (that configuration; the caller stops the daemon). A
 // configuration that does not load is refused and the daemon goes on
 // untouched.
-func waitReload(log *slog.Logger, path string, done <-chan error, cancel func(), stop, hup <-chan os.Signal) (*Config, error) {
+func waitReload(log *slog.Logger, path string, done <-chan error, cancel func(), stop, hup <-chan os.Signal, probe func(*Config) error) (*Config, error) {
 	for {
 		select {
 		case err := <-done:
@@ -73,11 +74,40 @@ func waitReload(log *slog.Logger, path string, done <-chan error, cancel func(),
 				log.Error("reload refused: the running configuration stays", "err", err)
 				continue
 			}
+			// A new password or server that does not work must not cost
+			// the connection that does.
+			if err := probe(next); err != nil {
+				log.Error("reload refused: the new configuration cannot log in to IMAP; the running configuration stays", "err", err)
+				continue
+			}
 			log.Info("reloading the configuration", "file", path)
 			return next, nil
 		}
 	}
 }
+
+// reloadProbe logs in to the IMAP server a new configuration names (and
+// opens its folders), without touching the database: the running daemon
+// keeps its own connection meanwhile.
+func reloadProbe(cfg *Config, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := cfg.IMAP
+	m, err := mailbox.NewIMAP(mailbox.IMAPOptions{Address: c.Address, Security: c.Security, Username: c.Username,
+		Password: c.Password, Inbox: c.Inbox, Folders: cfg.folders(), MaxMessageSize: int64(cfg.MaxMessageSize),
+		PollInterval: c.PollInterval.Duration, State: probeState{}, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Check(ctx)
+}
+
+// probeState is the mailbox state of reloadProbe: nothing is read or kept.
+type probeState struct{}
+
+func (probeState) LoadMailboxState(context.Context, string) (uint32, uint32, error) { return 0, 0, nil }
+func (probeState) SaveMailboxState(context.Context, string, uint32, uint32) error   { return nil }
 
 // waitStopped waits for a stopping daemon, at most shutdownGrace.
 func waitStopped(done <-chan error) error {
