@@ -94,6 +94,7 @@ func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon ti
 		return tx.SaveOpenSeries(ctx, s)
 	}
 	inv.approved = approvedMeeting(existing)
+	inv.actor = lastActor(existing, inv.organizer)
 	q, err := g.loadQuota(ctx, tx, inv, true, redecided(inv, wants))
 	if err != nil {
 		return err

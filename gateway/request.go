@@ -20,6 +20,9 @@ type invitation struct {
 	organizer     string         // the ORGANIZER, one mailbox (ical.ParseCalAddress)
 	organizerName string         // its CN, printable
 	sentBy        string         // its SENT-BY, one mailbox, or ""
+	// actor is who asks for the room (see Gateway.actorFor): the
+	// organizer, or the person whose quotas and holds count too.
+	actor string
 	// approved is set for a meeting a facilitator approved, decided
 	// again only to extend it (a series without end): it needs no new
 	// approval.
@@ -143,7 +146,7 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		if err != nil {
 			return verdict{}, err
 		}
-		if v, ok := q.take(inv.organizer, s, e); !ok {
+		if v, ok := q.take(s, e); !ok {
 			return v, nil
 		}
 		return freeVerdict(pv.approval), nil

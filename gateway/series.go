@@ -311,7 +311,7 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		spans = append(spans, Span{w.start.Add(-buf), w.end.Add(buf)})
 	}
 	if len(spans) == 0 {
-		q.apply(inv.organizer, out)
+		q.apply(out)
 		return out, nil
 	}
 	near, err := g.overlappingAny(ctx, tx, spans)
@@ -337,7 +337,7 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		}
 		out[i].v.wait = g.canWait(ws, inv.key(), out[i].start, out[i].end)
 	}
-	q.apply(inv.organizer, out)
+	q.apply(out)
 	return out, nil
 }
 

@@ -26,6 +26,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if why := g.senderProblem(a, inv.organizer, inv.sentBy); why != "" {
 		return g.rejectForged(ctx, tx, a, inv.uid, inv.organizer, why)
 	}
+	inv.actor = g.actorFor(a, inv.organizer)
 	if !g.admitted(a, inv) {
 		return g.declineOutsider(ctx, tx, a, inv, out)
 	}
@@ -246,7 +247,7 @@ func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid s
 	if st == StatusWaiting || st == StatusPending {
 		req = a.calData // its Approval is set by the caller
 	}
-	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
+	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer, Actor: inv.actor,
 		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),
 		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
 		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now, Request: req}

@@ -226,10 +226,12 @@ func (t *memTx) BookingsOf(ctx context.Context, organizer, uid string) ([]gatewa
 	return out, nil
 }
 
-func (t *memTx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
+func (t *memTx) PersonBookings(ctx context.Context, person string, after time.Time) ([]gateway.Booking, error) {
 	var out []gateway.Booking
 	for _, b := range t.s.bookings {
-		if b.Organizer == organizer && (b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending) && b.End.After(after) {
+		counts := b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending ||
+			b.Status == gateway.StatusWaiting || b.Status == gateway.StatusHeld
+		if (b.Organizer == person || b.Actor == person) && counts && b.End.After(after) {
 			out = append(out, b)
 		}
 	}

@@ -88,11 +88,11 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 	if busy, _ := conflicts(near, own, w.Start, w.End, buf, g.opt.Concurrent); busy {
 		return 0, nil
 	}
-	q, err := g.loadQuota(ctx, tx, &invitation{organizer: w.Organizer, uid: w.UID}, false, own.owns)
+	q, err := g.loadQuota(ctx, tx, &invitation{organizer: w.Organizer, uid: w.UID, actor: w.Actor}, false, own.owns)
 	if err != nil {
 		return 0, err
 	}
-	if _, ok := q.take(w.Organizer, w.Start, w.End); !ok {
+	if _, ok := q.take(w.Start, w.End); !ok {
 		return 0, nil
 	}
 	reply, err := g.acceptedReply(w, room)

@@ -104,6 +104,8 @@ type PolicyConfig struct {
 	// Who may speak for organizers (see the README's security section).
 	RequireAuthentic *bool    `toml:"require_authentic"`
 	TrustedSenders   []string `toml:"trusted_senders"`
+	// Delegates: organizer address → who may send for them (SENT-BY).
+	Delegates map[string][]string `toml:"delegates"`
 	// Quotas per organizer; 0 means unlimited.
 	MaxHoursPerWeek    *float64 `toml:"max_hours_per_week"`
 	MaxFutureBookings  *int     `toml:"max_future_bookings"`
@@ -352,6 +354,7 @@ func (c *Config) validate() error {
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
 	c.validateApproval(bad)
+	c.validateDelegates(bad)
 	c.validateAuth(bad)
 	c.ZoomAPI.prepare(c, bad)
 	c.validateOps(bad)
@@ -471,7 +474,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 			Suggestions: p.Suggestions, DayStart: ds, DayEnd: de, AllowSeries: *p.AllowSeries,
 			SeriesMaxBusy: *p.SeriesMaxBusy, SeriesMaxBusyPercent: *p.SeriesMaxBusyPercent,
 			MaxOccurrences:   p.MaxOccurrences,
-			RequireAuthentic: *p.RequireAuthentic, TrustedSenders: p.TrustedSenders,
+			RequireAuthentic: *p.RequireAuthentic, TrustedSenders: p.TrustedSenders, Delegates: p.Delegates,
 			MaxWeekHours:      time.Duration(*p.MaxHoursPerWeek * float64(time.Hour)),
 			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
 			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,

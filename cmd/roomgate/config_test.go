@@ -94,6 +94,14 @@ func TestConfigErrors(t *testing.T) {
 		{"approval without web server", []string{`approval = []`, `approval = ["too-long"]`}, "policy.approval needs the web server"},
 		{"approval without public URL", []string{`approval = []`, `approval = ["too-long"]`}, "http.public_url"},
 		{"approval with a bad domain", []string{`approval = []`, `approval = ["@bad_domain"]`}, "policy.approval:"},
+		{"delegates of a domain", []string{`delegates = {}`, `delegates = { "@coop.example" = ["bob@coop.example"] }`},
+			`policy.delegates: key "@coop.example"`},
+		{"a bad delegate", []string{`delegates = {}`, `delegates = { "alice@coop.example" = ["bob@coop.example", "mallory@evil.example@coop.example"] }`},
+			`policy.delegates."alice@coop.example": invalid address`},
+		{"no delegate", []string{`delegates = {}`, `delegates = { "alice@coop.example" = [] }`},
+			`policy.delegates."alice@coop.example": list at least one`},
+		{"a delegate not a list", []string{`delegates = {}`, `delegates = { "alice@coop.example" = "bob@coop.example" }`},
+			`delegates`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,5 +177,40 @@ func TestAuthenticationConfig(t *testing.T) {
 	if _, err := LoadConfig(writeConfig(t, `trusted_senders = []`, `trusted_senders = ["cloud@coop@example"]`)); err == nil ||
 		!strings.Contains(err.Error(), "policy.trusted_senders") {
 		t.Errorf("bad trusted sender: %v", err)
+	}
+}
+
+// TestDelegatesConfig: delegations as an inline table or a table of their
+// own, normalized by the gateway; what would let members speak for each
+// other without a declaration is warned of (at start and by check).
+func TestDelegatesConfig(t *testing.T) {
+	for name, edit := range map[string][]string{
+		"inline": {`delegates = {}`, `delegates = { "Alice@Coop.example" = ["assistant@coop.example", "bob@coop.example"] }`},
+		"table":  {`delegates = {}`, "", "[http]  ", "[policy.delegates]\n\"Alice@Coop.example\" = [\"assistant@coop.example\", \"bob@coop.example\"]\n\n[http]  "},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := LoadConfig(writeConfig(t, edit...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.warnings) != 0 {
+				t.Errorf("warnings %q", c.warnings)
+			}
+			if got := c.gatewayOptions().Policy.Delegates; len(got) != 1 || len(got["Alice@Coop.example"]) != 2 {
+				t.Errorf("delegates = %q", got)
+			}
+		})
+	}
+	c, err := LoadConfig(writeConfig(t, `delegates = {}`, `delegates = { "someone@elsewhere.example" = ["bob@coop.example"] }`,
+		`trusted_senders = []`, `trusted_senders = ["@Coop.example"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"policy.delegates: someone@elsewhere.example may not book (not in policy.organizers nor policy.approval): its delegates ask in vain",
+		"policy.trusted_senders: @coop.example lets every member of that domain book, move and cancel in any other's name; declare delegates instead (policy.delegates)",
+	}
+	if strings.Join(c.warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n%q\nwant\n%q", c.warnings, want)
 	}
 }
