@@ -285,6 +285,27 @@ func (t *tx) ExpireWaiting(ctx context.Context, now time.Time) (int, error) {
 	return int(n), err
 }
 
+// holdStatuses are the statuses of requests that hold the account without
+// being accepted (a proposal until it expires).
+var holdStatuses = []string{string(gateway.StatusPending), string(gateway.StatusWaiting), string(gateway.StatusHeld)}
+
+// Holds returns the bookings pending, waiting or held that end after
+// `after`, ordered by start: a range scan of the (status, start_at,
+// end_at) index for each status, from `after` less the longest booking
+// (as Overlapping), so that the expired proposals of the past are not read.
+func (t *tx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
+	var rows []bookingRow
+	err := t.db.NewSelect().Model(&rows).
+		Where("status IN (?)", bun.List(holdStatuses)).
+		Where("start_at > ?", utc(after.Add(-time.Duration(t.s.maxLen.Load())))).
+		Where("end_at > ?", utc(after)).
+		Order("start_at", "id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("requests not yet accepted: %w", err)
+	}
+	return bookings(rows), nil
+}
+
 // ApprovalBookings returns the bookings whose approval nonce is nonce.
 func (t *tx) ApprovalBookings(ctx context.Context, nonce string) ([]gateway.Booking, error) {
 	var rows []bookingRow

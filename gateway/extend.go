@@ -95,6 +95,9 @@ func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon ti
 	}
 	inv.approved = approvedMeeting(existing)
 	inv.actor = lastActor(existing, inv.organizer)
+	if err := g.loadHolds(ctx, tx, inv); err != nil {
+		return err
+	}
 	q, err := g.loadQuota(ctx, tx, inv, true, redecided(inv, wants))
 	if err != nil {
 		return err

@@ -66,6 +66,13 @@ type Policy struct {
 	MaxFutureBookings  int
 	MaxOpenSeriesDates int
 
+	// MaxHoldsPerSender bounds the meetings one person holds at once
+	// without their being accepted (pending approval, waiting, a proposed
+	// slot: see holds.go); MaxHoldsPerDomain those of all the people of
+	// one domain who are no members. 0: no limit.
+	MaxHoldsPerSender int
+	MaxHoldsPerDomain int
+
 	// Waitlist keeps a request declined only because its slot is taken,
 	// and accepts it if the slot frees before it starts; WaitlistMax caps
 	// the requests waiting for one slot (0: no cap).

@@ -15,12 +15,16 @@ const (
 	ReasonQuotaOpen   = "quota-open-series" // too many dates held by series without end
 )
 
-// QuotaView says, in a decline for a quota, what the organizer already
-// holds and the limit; zero when unknown (an answer repeated as before).
+// QuotaView says, in a decline for a quota (or ReasonHolds), what the
+// organizer already holds and the limit; zero when unknown (an answer
+// repeated as before).
 type QuotaView struct {
 	Week        time.Time     // the week's Monday (display zone), for ReasonQuotaWeek
 	Hours, Max  time.Duration // booked that week, and the limit
 	Count, Most int           // bookings or open-series dates held, and the limit
+	// Domain, for ReasonHolds, is the domain whose people hold Count
+	// requests; "" when the limit is the person's own.
+	Domain string
 }
 
 // quota is the use of the account, while a request is decided, by each
@@ -217,8 +221,8 @@ func hours(d time.Duration) string {
 }
 
 // apply runs the quota over decided dates, in their order: a date carried
-// over as accepted counts, a date newly found free is accepted only within
-// the quota.
+// over as accepted or waiting counts, a date newly found free is accepted,
+// and one newly found taken waits, only within the quota.
 func (q *quota) apply(ds []dated) {
 	if q == nil {
 		return
@@ -226,7 +230,7 @@ func (q *quota) apply(ds []dated) {
 	for i := range ds {
 		d := &ds[i]
 		switch {
-		case !d.v.accepted:
+		case !d.v.accepted && !d.v.wait:
 		case d.carried:
 			q.add(d.start, d.end, q.open)
 		default:

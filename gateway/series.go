@@ -322,7 +322,11 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 	for _, i := range todo {
 		busy, in := conflicts(near, inv.key(), out[i].start, out[i].end, buf, g.opt.Concurrent)
 		need := out[i].v.approval
-		if !busy {
+		switch {
+		case !busy && len(need) > 0 && !inv.mayHold():
+			out[i].v = inv.holds.verdict()
+			continue
+		case !busy:
 			out[i].v = freeVerdict(need)
 			continue
 		}
@@ -330,12 +334,16 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		if len(need) > 0 {
 			continue // no waiting for what a facilitator must approve
 		}
+		if p := g.opt.Policy; !inv.mayHold() {
+			out[i].v.holdsFull, out[i].v.quota = p.Waitlist || p.Counter, inv.holds.view
+			continue
+		}
 		if ws == nil {
 			if ws, err = g.waiters(ctx, tx); err != nil {
 				return nil, err
 			}
 		}
-		out[i].v.wait = g.canWait(ws, inv.key(), out[i].start, out[i].end)
+		out[i].v.wait = g.canWait(ws, inv, out[i].start, out[i].end)
 	}
 	q.apply(out)
 	return out, nil
@@ -427,7 +435,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	}
 	busy := 0
 	for _, d := range ds {
-		if !d.v.accepted && !quotaReason(d.v.reason) { // a quota is no busy date
+		if !d.v.accepted && !quotaReason(d.v.reason) && d.v.reason != ReasonHolds { // a quota is no busy date
 			busy++
 		}
 	}

@@ -34,6 +34,9 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 		out.Action, out.Reason = ActionIgnored, why
 		return out, err
 	}
+	if err := g.loadHolds(ctx, tx, inv); err != nil {
+		return Outcome{}, err
+	}
 	out, err = g.decideRequest(ctx, tx, a, inv, out)
 	if err != nil || out.Action == ActionRejected {
 		return out, err
@@ -102,7 +105,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	}
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
-	if v.reason == ReasonConflict && tmpl != TmplUpdate && g.mayCounter(a) {
+	if v.reason == ReasonConflict && tmpl != TmplUpdate && g.mayCounter(a) && inv.mayHold() {
 		if s, ok := nearestSlot(v.suggestions, ev.Start); ok {
 			view.Counter, view.CounterHold = &s, g.opt.Policy.CounterHold
 		}

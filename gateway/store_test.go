@@ -239,6 +239,18 @@ func (t *memTx) PersonBookings(ctx context.Context, person string, after time.Ti
 	return out, nil
 }
 
+func (t *memTx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		hold := b.Status == gateway.StatusPending || b.Status == gateway.StatusWaiting || b.Status == gateway.StatusHeld
+		if hold && b.End.After(after) {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
 func (t *memTx) BookingByID(ctx context.Context, id int64) (*gateway.Booking, error) {
 	for _, b := range t.s.bookings {
 		if b.ID == id {

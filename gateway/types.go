@@ -312,6 +312,10 @@ type Tx interface {
 	// ExpireWaiting declines the waiting bookings that start at or before
 	// now and returns how many.
 	ExpireWaiting(ctx context.Context, now time.Time) (int, error)
+	// Holds returns the bookings pending approval, waiting, or held for a
+	// proposal (the caller checks a hold's ExpiresAt) that end after
+	// `after`, in any room, ordered by Start.
+	Holds(ctx context.Context, after time.Time) ([]Booking, error)
 	// ApprovalBookings returns the bookings whose Approval is nonce,
 	// ordered by Start.
 	ApprovalBookings(ctx context.Context, nonce string) ([]Booking, error)

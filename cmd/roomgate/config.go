@@ -111,10 +111,14 @@ type PolicyConfig struct {
 	MaxFutureBookings  *int     `toml:"max_future_bookings"`
 	MaxOpenSeriesDates *int     `toml:"max_open_series_dates"`
 	// The waiting list, and counter-proposals.
-	Waitlist    *bool    `toml:"waitlist"`
-	WaitlistMax *int     `toml:"waitlist_max"`
-	Counter     *bool    `toml:"counter"`
-	CounterHold Duration `toml:"counter_hold"`
+	// What one person, and the people of one domain who are no members,
+	// may hold at once without being accepted; 0 means no limit.
+	MaxHoldsPerSender *int     `toml:"max_holds_per_sender"`
+	MaxHoldsPerDomain *int     `toml:"max_holds_per_domain"`
+	Waitlist          *bool    `toml:"waitlist"`
+	WaitlistMax       *int     `toml:"waitlist_max"`
+	Counter           *bool    `toml:"counter"`
+	CounterHold       Duration `toml:"counter_hold"`
 	// What a facilitator approves instead of a refusal, and the key that
 	// signs their links.
 	Approval        []string `toml:"approval"`
@@ -269,6 +273,12 @@ func (c *Config) setDefaults() {
 	if p.OutsiderRepliesPerHour == 0 {
 		p.OutsiderRepliesPerHour = 20
 	}
+	if p.MaxHoldsPerSender == nil {
+		p.MaxHoldsPerSender = ptr(3)
+	}
+	if p.MaxHoldsPerDomain == nil {
+		p.MaxHoldsPerDomain = ptr(6)
+	}
 	if p.Waitlist == nil {
 		p.Waitlist = ptr(true)
 	}
@@ -407,6 +417,9 @@ func (c *Config) validatePolicy(bad func(string, ...any)) {
 	if p.CounterHold.Duration < 0 {
 		bad("policy.counter_hold must be positive")
 	}
+	if *p.MaxHoldsPerSender < 0 || *p.MaxHoldsPerDomain < 0 {
+		bad("policy: max_holds_per_sender and max_holds_per_domain must not be negative (0 = no limit)")
+	}
 	if *p.WaitlistMax < 0 {
 		bad("policy.waitlist_max must not be negative (0 = no limit)")
 	}
@@ -477,6 +490,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 			RequireAuthentic: *p.RequireAuthentic, TrustedSenders: p.TrustedSenders, Delegates: p.Delegates,
 			MaxWeekHours:      time.Duration(*p.MaxHoursPerWeek * float64(time.Hour)),
 			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
+			MaxHoldsPerSender: *p.MaxHoldsPerSender, MaxHoldsPerDomain: *p.MaxHoldsPerDomain,
 			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,
 			Waitlist: *p.Waitlist, WaitlistMax: *p.WaitlistMax, Counter: *p.Counter, CounterHold: p.CounterHold.Duration,
 			Approval: p.Approval,

@@ -60,6 +60,8 @@ func TestExampleConfigLoads(t *testing.T) {
 		{"keep sent", c.keepSent(), 30 * 24 * time.Hour},
 		{"smtp timeout", c.SMTP.Timeout.Duration, time.Minute},
 		{"outbox lease", c.outbox.Lease(), 90 * time.Second},
+		{"holds per sender", c.gatewayOptions().Policy.MaxHoldsPerSender, 3},
+		{"holds per domain", c.gatewayOptions().Policy.MaxHoldsPerDomain, 6},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -100,6 +102,7 @@ func TestConfigErrors(t *testing.T) {
 			`policy.delegates."alice@coop.example": invalid address`},
 		{"no delegate", []string{`delegates = {}`, `delegates = { "alice@coop.example" = [] }`},
 			`policy.delegates."alice@coop.example": list at least one`},
+		{"negative holds", []string{`max_holds_per_sender = 3`, `max_holds_per_sender = -1`}, "policy: max_holds_per_sender and max_holds_per_domain must not be negative"},
 		{"a delegate not a list", []string{`delegates = {}`, `delegates = { "alice@coop.example" = "bob@coop.example" }`},
 			`delegates`},
 	}
