@@ -108,8 +108,8 @@ func (b Booking) people() []string {
 	return []string{b.Organizer, b.Actor}
 }
 
-// holdVerdict declines a request that would be pending when its people
-// hold too much already.
+// verdict declines a request that would be pending when its people hold
+// too much already.
 func (h holdRoom) verdict() verdict {
 	return verdict{reason: ReasonHolds, quota: h.view, text: h.text}
 }

@@ -365,6 +365,7 @@ func (c *Config) validate() error {
 	c.Relay.validate(bad)
 	c.validateApproval(bad)
 	c.validateDelegates(bad)
+	c.holdWarnings()
 	c.validateAuth(bad)
 	c.ZoomAPI.prepare(c, bad)
 	c.validateOps(bad)

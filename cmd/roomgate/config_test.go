@@ -217,3 +217,30 @@ func TestDelegatesConfig(t *testing.T) {
 		t.Errorf("warnings\n%q\nwant\n%q", c.warnings, want)
 	}
 }
+
+// TestHoldsConfig: the limits on requests not yet accepted reach the
+// gateway; turning the domain's off while partners may ask is warned of.
+func TestHoldsConfig(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, `max_holds_per_sender = 3`, `max_holds_per_sender = 5`, `max_holds_per_domain = 6`, `max_holds_per_domain = 0`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.gatewayOptions().Policy; p.MaxHoldsPerSender != 5 || p.MaxHoldsPerDomain != 0 || len(c.warnings) != 0 {
+		t.Errorf("holds %d, %d; warnings %q", p.MaxHoldsPerSender, p.MaxHoldsPerDomain, c.warnings)
+	}
+	key := filepath.Join(t.TempDir(), "approval_key")
+	if err := os.WriteFile(key, []byte("0123456789abcdef0123456789abcdef-approval\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = LoadConfig(writeConfig(t, `max_holds_per_domain = 6`, `max_holds_per_domain = 0`,
+		`approval = []`, `approval = ["@Partner.example"]`, `approval_key_file = ""`, `approval_key_file = "`+key+`"`,
+		`listen = ""`, `listen = "127.0.0.1:8080"`, `token_file = ""`, `token = "a member token of some length"`,
+		`public_url = ""`, `public_url = "https://salles.coop.example"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "policy.max_holds_per_domain = 0: the people of @partner.example may keep the room pending without limit (each of their addresses up to max_holds_per_sender)"
+	if len(c.warnings) != 1 || c.warnings[0] != want {
+		t.Errorf("warnings %q, want %q", c.warnings, want)
+	}
+}

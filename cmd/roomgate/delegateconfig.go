@@ -62,3 +62,18 @@ func normalizedList(list []string) []string {
 
 // domain is the part of a parsed mailbox after its '@'.
 func domain(addr string) string { return addr[strings.LastIndexByte(addr, '@')+1:] }
+
+// holdWarnings warns when people who are no members may ask (an approval
+// @domain) and nothing bounds what their domain holds.
+func (c *Config) holdWarnings() {
+	p := c.Policy
+	if *p.MaxHoldsPerDomain > 0 {
+		return
+	}
+	for _, r := range normalizedList(p.Approval) {
+		if r[0] == '@' {
+			c.warnings = append(c.warnings, fmt.Sprintf("policy.max_holds_per_domain = 0: the people of %s may keep the room pending without limit "+
+				"(each of their addresses up to max_holds_per_sender)", r))
+		}
+	}
+}
