@@ -152,6 +152,19 @@ func TestDelegateQuotas(t *testing.T) {
 			t.Errorf("%s: %+v, want %s", s.name, out, s.action)
 		}
 	}
+	// Carol's own limit holds what she asks for alice, and alice is told
+	// whose limit it is.
+	n := len(h.st.outbox())
+	out := h.handle(sentBy("REQUEST", "d-8", alice, carol, 0, day(5), day(5).Add(time.Hour)).bytes())
+	want := "carol@coop.example already has 6 h booked in the week of 2026-11-30; the limit is 6 h a week"
+	if out.Action != gateway.ActionDeclined || out.Reason != want {
+		t.Fatalf("carol's hour for alice: %+v, want declined: %s", out, want)
+	}
+	m, r := h.onlyMail(n)
+	if text := strings.Join(strings.Fields(r.Text), " "); m.To[0] != alice ||
+		!strings.Contains(text, "carol@coop.example, who sent this request, already has 6 hours booked in the week of Monday 30 November 2026") {
+		t.Errorf("decline to %v:\n%s", m.To, r.Text)
+	}
 	// Cancelling what the delegate booked frees both quotas.
 	if out := h.handle(stamped(sentBy("CANCEL", "d-1", alice, carol, 1, day(1), day(1).Add(4*time.Hour)), time.Minute).bytes()); out.Action != gateway.ActionCancelled {
 		t.Fatalf("carol cancels for alice: %+v", out)

@@ -53,10 +53,14 @@ func (g *Gateway) loadHolds(ctx context.Context, tx Tx, inv *invitation) error {
 // member, their domain's.
 func (g *Gateway) holdsFor(people []string, hs []Booking) holdRoom {
 	p := g.opt.Policy
-	for _, who := range people {
+	for i, who := range people {
 		n := meetings(hs, func(b Booking) bool { return slices.Contains(b.people(), who) })
 		if p.MaxHoldsPerSender > 0 && n >= p.MaxHoldsPerSender {
-			return holdRoom{full: true, view: QuotaView{Count: n, Most: p.MaxHoldsPerSender},
+			view := QuotaView{Count: n, Most: p.MaxHoldsPerSender}
+			if i > 0 { // who sent it for the organizer
+				view.Person = who
+			}
+			return holdRoom{full: true, view: view,
 				text: fmt.Sprintf("%s already has %d requests not yet accepted (pending approval, waiting, or a proposed slot); the limit is %d", who, n, p.MaxHoldsPerSender)}
 		}
 	}

@@ -25,6 +25,9 @@ type QuotaView struct {
 	// Domain, for ReasonHolds, is the domain whose people hold Count
 	// requests; "" when the limit is the person's own.
 	Domain string
+	// Person is who sent the request for the organizer (a delegate) when
+	// the limit reached is theirs; "" when it is the organizer's.
+	Person string
 }
 
 // quota is the use of the account, while a request is decided, by each
@@ -41,8 +44,9 @@ type quota struct {
 
 // ledger is one person's use of the account.
 type ledger struct {
-	who   string
-	weeks map[time.Time]time.Duration
+	who    string
+	sender bool // who sent the request for the organizer
+	weeks  map[time.Time]time.Duration
 	// future counts the bookings ahead; openDates those of them that
 	// belong to series without end.
 	future, openDates int
@@ -60,11 +64,12 @@ func (g *Gateway) loadQuota(ctx context.Context, tx Tx, inv *invitation, open bo
 		return nil, nil
 	}
 	q := &quota{p: p, loc: g.opt.Location, now: g.opt.Now(), open: open}
-	for _, who := range inv.people() {
+	for i, who := range inv.people() {
 		l, err := g.loadLedger(ctx, tx, q, who, replaced)
 		if err != nil {
 			return nil, err
 		}
+		l.sender = i > 0
 		q.ledgers = append(q.ledgers, l)
 	}
 	return q, nil
@@ -178,6 +183,9 @@ func (q *quota) take(s, e time.Time) (verdict, bool) {
 	}
 	for _, l := range q.ledgers {
 		if v, ok := l.check(q, s, e); !ok {
+			if l.sender {
+				v.quota.Person = l.who
+			}
 			return v, false
 		}
 	}

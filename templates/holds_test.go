@@ -37,6 +37,8 @@ func TestDeclineHolds(t *testing.T) {
 			"The room does not keep this request waiting and proposes no other time: you already have 3 requests not yet accepted (the limit is 3)."}},
 		{"taken slot", "fr", gateway.ReasonConflict, "partner.example", true, []string{
 			"La salle ne garde pas cette demande en attente et ne propose pas d'autre créneau : les adresses de partner.example ont déjà 3 demandes en suspens (la limite est de 3)."}},
+		{"week quota", "fr", gateway.ReasonQuotaWeek, "", false, []string{
+			"Vous avez déjà 5 h réservées dans la semaine du"}},
 		{"week quota", "en", gateway.ReasonQuotaWeek, "", false, []string{
 			"Requests not yet accepted (waiting for a facilitator, for a slot to free, or a proposed slot) count too."}},
 		{"bookings ahead", "fr", gateway.ReasonQuotaFuture, "", false, []string{
@@ -57,5 +59,29 @@ func TestDeclineHolds(t *testing.T) {
 				t.Errorf("the note shows without HoldsFull:\n%s", r.Text)
 			}
 		})
+	}
+}
+
+// TestDeclineDelegateLimit: when the limit reached is that of the
+// delegate who sent the request, the organizer reads whose it is.
+func TestDeclineDelegateLimit(t *testing.T) {
+	s := load(t)
+	tests := []struct{ lang, reason, want string }{
+		{"en", gateway.ReasonQuotaWeek, "carol@coop.example, who sent this request, already has 5 hours booked in the week of"},
+		{"fr", gateway.ReasonQuotaWeek, "carol@coop.example, qui a envoyé cette demande, a déjà 5 h réservées dans la semaine du"},
+		{"en", gateway.ReasonQuotaFuture, "and carol@coop.example, who sent this request, already holds 3."},
+		{"fr", gateway.ReasonQuotaFuture, "et carol@coop.example, qui a envoyé cette demande, en a déjà 3."},
+		{"en", gateway.ReasonHolds, "and carol@coop.example, who sent this request, already has 3."},
+		{"fr", gateway.ReasonHolds, "et carol@coop.example, qui a envoyé cette demande, en a déjà 3."},
+	}
+	for _, tt := range tests {
+		v := fullView(t)
+		v.Reason = tt.reason
+		v.Quota = gateway.QuotaView{Count: 3, Most: 3, Max: 6 * time.Hour, Hours: 5 * time.Hour, Week: v.When.Start, Person: "carol@coop.example"}
+		r := render(t, s, tt.lang, gateway.TmplDecline, v)
+		for _, part := range []struct{ what, body string }{{"text", joinedLines(r.Text)}, {"html", joinedLines(r.HTML)}} {
+			wantContains(t, tt.lang+" "+tt.reason+" "+part.what, part.body, tt.want)
+			wantLacks(t, tt.lang+" "+tt.reason+" "+part.what, part.body, "You already", "you already", "Vous avez déjà", "vous en avez")
+		}
 	}
 }
