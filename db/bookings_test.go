@@ -136,6 +136,34 @@ func TestPersonBookings(t *testing.T) {
 	})
 }
 
+// TestHolds: the requests not yet accepted (pending, waiting, held) that
+// end after the given time, of every organizer, by start; a row that
+// starts more than the longest booking before it is not read.
+func TestHolds(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		s.SetMaxBookingLength(2 * time.Hour)
+		pending := booking("pending", "", at(12, 0), at(13, 0), gateway.StatusPending)
+		waiting := booking("waiting", "", at(11, 0), at(12, 0), gateway.StatusWaiting)
+		waiting.Organizer, waiting.Actor = "bob@example.org", "ann@example.org"
+		held := booking("held", "hold", at(9, 30), at(10, 30), gateway.StatusHeld)
+		held.ExpiresAt = at(9, 45) // expired: the gateway drops it
+		over := booking("over", "", at(8, 0), at(9, 0), gateway.StatusWaiting)
+		accepted := booking("accepted", "", at(14, 0), at(15, 0), gateway.StatusAccepted)
+		declined := booking("declined", "", at(14, 0), at(15, 0), gateway.StatusDeclined)
+		saveAll(t, s, []*gateway.Booking{pending, waiting, held, over, accepted, declined})
+		err := s.Update(t.Context(), func(tx gateway.Tx) error {
+			got, err := tx.Holds(t.Context(), at(10, 0))
+			diff(t, "Holds", got, []gateway.Booking{*held, *waiting, *pending})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestSaveBookingDefaultsTimes(t *testing.T) {
 	t.Parallel()
 	s := openStore(t, sqliteBackend.newDB(t))
