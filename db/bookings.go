@@ -32,19 +32,34 @@ func (t *tx) BookingsOf(ctx context.Context, organizer, uid string) ([]gateway.B
 	return bookings(rows), nil
 }
 
-// OrganizerBookings returns the accepted and pending bookings of an
-// organizer, in any room, that end after `after`, ordered by Start.
-func (t *tx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
+// quotaStatuses are the statuses of bookings that count in a person's
+// quotas and holds (a hold until it expires: the gateway looks at
+// ExpiresAt).
+var quotaStatuses = []string{string(gateway.StatusAccepted), string(gateway.StatusPending),
+	string(gateway.StatusWaiting), string(gateway.StatusHeld)}
+
+// PersonBookings returns the bookings that count in a person's quotas and
+// holds (see gateway.Tx), in any room, that end after `after`, ordered by
+// Start: those they organize, by the (organizer, status, end_at) index,
+// and those they asked for, by the (actor, status, end_at) index.
+func (t *tx) PersonBookings(ctx context.Context, person string, after time.Time) ([]gateway.Booking, error) {
 	var rows []bookingRow
-	err := t.db.NewSelect().Model(&rows).
-		Where("organizer = ?", organizer).
-		Where("status IN (?)", bun.List([]string{string(gateway.StatusAccepted), string(gateway.StatusPending)})).
-		Where("end_at > ?", utc(after)).
-		Order("start_at", "id").
-		Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("bookings of an organizer: %w", err)
+	part := func(col string) *bun.SelectQuery {
+		return t.db.NewSelect().Model((*bookingRow)(nil)).
+			Where("? = ?", bun.Ident(col), person).
+			Where("status IN (?)", bun.List(quotaStatuses)).
+			Where("end_at > ?", utc(after))
 	}
+	// A UNION (not ALL) keeps a row both organized and asked for once.
+	if err := part("organizer").Union(part("actor")).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("bookings of a person: %w", err)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if !rows[i].StartAt.Equal(rows[j].StartAt) {
+			return rows[i].StartAt.Before(rows[j].StartAt)
+		}
+		return rows[i].ID < rows[j].ID
+	})
 	return bookings(rows), nil
 }
 
@@ -84,7 +99,7 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 var bookingUpdates = []string{
 	"room", "organizer_name", "summary", "start_at", "end_at",
 	"sequence", "dtstamp", "status", "reason", "message_id", "lang", "updated_at",
-	"request", "expires_at", "approval",
+	"request", "expires_at", "approval", "actor",
 }
 
 // SaveBooking inserts or updates the booking keyed by (Organizer, UID,
@@ -268,6 +283,27 @@ func (t *tx) ExpireWaiting(ctx context.Context, now time.Time) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// holdStatuses are the statuses of requests that hold the account without
+// being accepted (a proposal until it expires).
+var holdStatuses = []string{string(gateway.StatusPending), string(gateway.StatusWaiting), string(gateway.StatusHeld)}
+
+// Holds returns the bookings pending, waiting or held that end after
+// `after`, ordered by start: a range scan of the (status, start_at,
+// end_at) index for each status, from `after` less the longest booking
+// (as Overlapping), so that the expired proposals of the past are not read.
+func (t *tx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
+	var rows []bookingRow
+	err := t.db.NewSelect().Model(&rows).
+		Where("status IN (?)", bun.List(holdStatuses)).
+		Where("start_at > ?", utc(after.Add(-time.Duration(t.s.maxLen.Load())))).
+		Where("end_at > ?", utc(after)).
+		Order("start_at", "id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("requests not yet accepted: %w", err)
+	}
+	return bookings(rows), nil
 }
 
 // ApprovalBookings returns the bookings whose approval nonce is nonce.

@@ -98,20 +98,64 @@ func TestSaveBooking(t *testing.T) {
 	})
 }
 
-func TestOrganizerBookings(t *testing.T) {
+// TestPersonBookings: what counts in a person's quotas and holds is what
+// they organize or asked for (as a delegate), accepted or held in any
+// way, ending after the given time; each row once, by start.
+func TestPersonBookings(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := openStore(t, b.newDB(t))
 		past := booking("past", "", at(8, 0), at(9, 0), gateway.StatusAccepted)
 		ahead := booking("ahead", "", at(12, 0), at(13, 0), gateway.StatusAccepted)
+		ahead.Actor = "ann@example.org" // organized and asked for: listed once
 		now := booking("now", "", at(9, 30), at(10, 30), gateway.StatusAccepted)
 		declined := booking("declined", "", at(14, 0), at(15, 0), gateway.StatusDeclined)
 		other := booking("other", "", at(14, 0), at(15, 0), gateway.StatusAccepted)
 		other.Organizer = "bob@example.org"
-		saveAll(t, s, []*gateway.Booking{past, ahead, now, declined, other})
+		forBob := booking("for-bob", "", at(16, 0), at(17, 0), gateway.StatusPending)
+		forBob.Organizer, forBob.Actor = "bob@example.org", "ann@example.org"
+		waiting := booking("waiting", "", at(11, 0), at(12, 0), gateway.StatusWaiting)
+		held := booking("held", "hold", at(11, 30), at(12, 30), gateway.StatusHeld)
+		held.Organizer, held.Actor, held.ExpiresAt = "carol@example.org", "ann@example.org", at(10, 15)
+		cancelled := booking("cancelled", "", at(18, 0), at(19, 0), gateway.StatusCancelled)
+		cancelled.Organizer, cancelled.Actor = "bob@example.org", "ann@example.org"
+		saveAll(t, s, []*gateway.Booking{past, ahead, now, declined, other, forBob, waiting, held, cancelled})
 		err := s.Update(t.Context(), func(tx gateway.Tx) error {
-			got, err := tx.OrganizerBookings(t.Context(), "ann@example.org", at(10, 0))
-			diff(t, "OrganizerBookings", got, []gateway.Booking{*now, *ahead})
+			got, err := tx.PersonBookings(t.Context(), "ann@example.org", at(10, 0))
+			diff(t, "PersonBookings(ann)", got, []gateway.Booking{*now, *waiting, *held, *ahead, *forBob})
+			if err != nil {
+				return err
+			}
+			got, err = tx.PersonBookings(t.Context(), "bob@example.org", at(10, 0))
+			diff(t, "PersonBookings(bob)", got, []gateway.Booking{*other, *forBob})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestHolds: the requests not yet accepted (pending, waiting, held) that
+// end after the given time, of every organizer, by start; a row that
+// starts more than the longest booking before it is not read.
+func TestHolds(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		s.SetMaxBookingLength(2 * time.Hour)
+		pending := booking("pending", "", at(12, 0), at(13, 0), gateway.StatusPending)
+		waiting := booking("waiting", "", at(11, 0), at(12, 0), gateway.StatusWaiting)
+		waiting.Organizer, waiting.Actor = "bob@example.org", "ann@example.org"
+		held := booking("held", "hold", at(9, 30), at(10, 30), gateway.StatusHeld)
+		held.ExpiresAt = at(9, 45) // expired: the gateway drops it
+		over := booking("over", "", at(8, 0), at(9, 0), gateway.StatusWaiting)
+		accepted := booking("accepted", "", at(14, 0), at(15, 0), gateway.StatusAccepted)
+		declined := booking("declined", "", at(14, 0), at(15, 0), gateway.StatusDeclined)
+		saveAll(t, s, []*gateway.Booking{pending, waiting, held, over, accepted, declined})
+		err := s.Update(t.Context(), func(tx gateway.Tx) error {
+			got, err := tx.Holds(t.Context(), at(10, 0))
+			diff(t, "Holds", got, []gateway.Booking{*held, *waiting, *pending})
 			return err
 		})
 		if err != nil {

@@ -35,6 +35,7 @@ type bookingRow struct {
 	Request       []byte    `bun:"request"`
 	ExpiresAt     time.Time `bun:"expires_at,nullzero"`
 	Approval      string    `bun:"approval"`
+	Actor         string    `bun:"actor"`
 }
 
 type messageRow struct {
@@ -112,7 +113,7 @@ func toBookingRow(b *gateway.Booking) *bookingRow {
 		DTStamp: utc(b.DTStamp), Status: string(b.Status), Reason: b.Reason,
 		MessageID: b.MessageID, Lang: b.Lang,
 		CreatedAt: utc(b.CreatedAt), UpdatedAt: utc(b.UpdatedAt),
-		Request: b.Request, ExpiresAt: utc(b.ExpiresAt), Approval: b.Approval,
+		Request: b.Request, ExpiresAt: utc(b.ExpiresAt), Approval: b.Approval, Actor: b.Actor,
 	}
 }
 
@@ -124,7 +125,7 @@ func (r *bookingRow) booking() gateway.Booking {
 		DTStamp: utc(r.DTStamp), Status: gateway.BookingStatus(r.Status), Reason: r.Reason,
 		MessageID: r.MessageID, Lang: r.Lang,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
-		Request: r.Request, ExpiresAt: utc(r.ExpiresAt), Approval: r.Approval,
+		Request: r.Request, ExpiresAt: utc(r.ExpiresAt), Approval: r.Approval, Actor: r.Actor,
 	}
 }
 

@@ -155,7 +155,7 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 		Concurrent: g.opt.Concurrent, Service: g.opt.ServiceName, Accepted: v.accepted && !v.pending, Pending: v.pending, Buffer: g.opt.Policy.Buffer,
 		BufferOnly: bufferOnly(v.conflicts, s, e), Quota: v.quota}
 	mv.RoomTaken = g.roomOnly(v.conflicts, inv.room.Address, s, e)
-	mv.Waiting = v.wait
+	mv.Waiting, mv.HoldsFull = v.wait, v.holdsFull
 	for _, b := range v.conflicts {
 		mv.Conflicts = append(mv.Conflicts, Slot{b.Start.In(loc), b.End.In(loc)})
 	}

@@ -57,7 +57,7 @@ func (g *Gateway) mayCounter(a *analysis) bool {
 // how many mails it queued.
 func (g *Gateway) offerCounter(ctx context.Context, tx Tx, a *analysis, inv *invitation, ev *ical.Event, rid string, v verdict) (int, error) {
 	slot, ok := nearestSlot(v.suggestions, ev.Start)
-	if !ok || !g.mayCounter(a) {
+	if !ok || !g.mayCounter(a) || !inv.mayHold() { // see holds.go
 		return 0, nil
 	}
 	if why, err := g.replyLimit(ctx, tx, inv.uid, inv.organizer, OutboxReply); err != nil || why != "" {

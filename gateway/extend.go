@@ -130,6 +130,10 @@ func (g *Gateway) extendOne(ctx context.Context, tx Tx, s OpenSeries, horizon ti
 		return tx.SaveOpenSeries(ctx, s)
 	}
 	inv.approved = approvedMeeting(existing)
+	inv.actor = lastActor(existing, inv.organizer)
+	if err := g.loadHolds(ctx, tx, inv); err != nil {
+		return err
+	}
 	q, err := g.loadQuota(ctx, tx, inv, true, redecided(inv, wants))
 	if err != nil {
 		return err

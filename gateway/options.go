@@ -43,19 +43,35 @@ type Policy struct {
 
 	// RequireAuthentic makes a REQUEST or CANCEL count only when its From
 	// domain is authenticated (see AuthOptions) and that From is the
-	// ORGANIZER, its SENT-BY, or one of TrustedSenders (RFC 6047 §3).
+	// ORGANIZER, a delegate the organizer declared (Delegates), or one of
+	// TrustedSenders (RFC 6047 §3).
 	RequireAuthentic bool
+	// Delegates declares who may send an organizer's invitations and
+	// cancellations for them (as the ORGANIZER's SENT-BY, RFC 5545
+	// §3.2.18): organizer address → delegate addresses, each a mailbox
+	// (ical.ParseMailbox). A SENT-BY nobody declared speaks for nobody.
+	Delegates map[string][]string
 	// TrustedSenders may speak for any organizer: full addresses or
 	// "@domain", e.g. a calendar server of the cooperative that mails from
 	// its own address.
 	TrustedSenders []string
 
-	// Quotas per organizer, across rooms (0: unlimited): hours booked in
-	// one week (Monday to Sunday in the display zone), accepted bookings
-	// ahead, and dates ahead held by series without end.
+	// Quotas per person, across rooms (0: unlimited): hours booked in
+	// one week (Monday to Sunday in the display zone), bookings ahead,
+	// and dates ahead held by series without end. They count what the
+	// organizer holds and, when somebody else asked (a delegate, a member
+	// trusted to speak for others), what that person holds: accepted
+	// bookings and the holds (pending approval, waiting, proposed).
 	MaxWeekHours       time.Duration
 	MaxFutureBookings  int
 	MaxOpenSeriesDates int
+
+	// MaxHoldsPerSender bounds the meetings one person holds at once
+	// without their being accepted (pending approval, waiting, a proposed
+	// slot: see holds.go); MaxHoldsPerDomain those of all the people of
+	// one domain who are no members. 0: no limit.
+	MaxHoldsPerSender int
+	MaxHoldsPerDomain int
 
 	// Waitlist keeps a request declined only because its slot is taken,
 	// and accepts it if the slot frees before it starts; WaitlistMax caps
@@ -202,6 +218,10 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	for i := range o.Rooms {
 		o.Rooms[i].Address = strings.ToLower(strings.TrimSpace(o.Rooms[i].Address))
+	}
+	var err error
+	if o.Policy.Delegates, err = normalizeDelegates(o.Policy.Delegates); err != nil {
+		return o, err
 	}
 	if err := o.checkApproval(); err != nil {
 		return o, err

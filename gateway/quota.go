@@ -3,7 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,90 +15,199 @@ const (
 	ReasonQuotaOpen   = "quota-open-series" // too many dates held by series without end
 )
 
-// QuotaView says, in a decline for a quota, what the organizer already
-// holds and the limit; zero when unknown (an answer repeated as before).
+// QuotaView says, in a decline for a quota (or ReasonHolds), what the
+// organizer already holds and the limit; zero when unknown (an answer
+// repeated as before).
 type QuotaView struct {
 	Week        time.Time     // the week's Monday (display zone), for ReasonQuotaWeek
 	Hours, Max  time.Duration // booked that week, and the limit
 	Count, Most int           // bookings or open-series dates held, and the limit
+	// Domain, for ReasonHolds, is the domain whose people hold Count
+	// requests; "" when the limit is the person's own.
+	Domain string
+	// Person is who sent the request for the organizer (a delegate) when
+	// the limit reached is theirs; "" when it is the organizer's.
+	Person string
 }
 
-// quota is an organizer's use of the account while a request is decided:
-// what they held before, plus each date accepted since. Nil means no
-// quota applies.
+// quota is the use of the account, while a request is decided, by each
+// person it counts for (the organizer, and the actor when another person
+// asked): what they held before, plus each date accepted since. Nil means
+// no quota applies.
 type quota struct {
-	p     Policy
-	loc   *time.Location
-	now   time.Time
-	open  bool // the request is a series without end
-	weeks map[time.Time]time.Duration
-	// future counts the accepted bookings ahead; openDates those of them
-	// that belong to series without end.
+	p       Policy
+	loc     *time.Location
+	now     time.Time
+	open    bool // the request is a series without end
+	ledgers []*ledger
+}
+
+// ledger is one person's use of the account.
+type ledger struct {
+	who    string
+	sender bool // who sent the request for the organizer
+	weeks  map[time.Time]time.Duration
+	// future counts the bookings ahead; openDates those of them that
+	// belong to series without end.
 	future, openDates int
 }
 
-// loadQuota reads the organizer's accepted bookings, in every room, from
-// the start of this week on, leaving out those the request replaces
-// (replaced reports them). It returns nil when the policy sets no quota.
+// loadQuota reads, in every room, from the start of this week on, what
+// the invitation's organizer holds and, when somebody else asks, what
+// that actor holds: accepted bookings and holds (pending approval,
+// waiting, a proposed slot not expired), leaving out those the request
+// replaces (replaced reports them). It returns nil when the policy sets
+// no quota.
 func (g *Gateway) loadQuota(ctx context.Context, tx Tx, inv *invitation, open bool, replaced func(Booking) bool) (*quota, error) {
 	p := g.opt.Policy
 	if p.MaxWeekHours <= 0 && p.MaxFutureBookings <= 0 && p.MaxOpenSeriesDates <= 0 {
 		return nil, nil
 	}
-	q := &quota{p: p, loc: g.opt.Location, now: g.opt.Now(), open: open, weeks: map[time.Time]time.Duration{}}
-	bs, err := tx.OrganizerBookings(ctx, inv.organizer, weekOf(q.now, q.loc))
-	if err != nil {
-		return nil, fmt.Errorf("read the organizer's bookings: %w", err)
-	}
-	var openUIDs []string
-	if p.MaxOpenSeriesDates > 0 {
-		if openUIDs, err = tx.OpenSeriesUIDs(ctx, inv.organizer); err != nil {
-			return nil, fmt.Errorf("read the organizer's series: %w", err)
+	q := &quota{p: p, loc: g.opt.Location, now: g.opt.Now(), open: open}
+	for i, who := range inv.people() {
+		l, err := g.loadLedger(ctx, tx, q, who, replaced)
+		if err != nil {
+			return nil, err
 		}
-	}
-	for _, b := range bs {
-		if replaced(b) {
-			continue
-		}
-		q.add(b.Start, b.End, slices.Contains(openUIDs, b.UID))
+		l.sender = i > 0
+		q.ledgers = append(q.ledgers, l)
 	}
 	return q, nil
 }
 
-// add counts one accepted booking.
-func (q *quota) add(s, e time.Time, open bool) {
-	if q == nil {
-		return
+// people are the persons whose quotas and holds an invitation counts in.
+func (inv *invitation) people() []string {
+	if inv.actor == "" || inv.actor == inv.organizer {
+		return []string{inv.organizer}
 	}
-	q.weeks[weekOf(s, q.loc)] += e.Sub(s)
+	return []string{inv.organizer, inv.actor}
+}
+
+// loadLedger reads one person's use of the account.
+func (g *Gateway) loadLedger(ctx context.Context, tx Tx, q *quota, who string, replaced func(Booking) bool) (*ledger, error) {
+	bs, err := tx.PersonBookings(ctx, who, weekOf(q.now, q.loc))
+	if err != nil {
+		return nil, fmt.Errorf("read the bookings of %s: %w", who, err)
+	}
+	open, err := g.openMeetings(ctx, tx, bs)
+	if err != nil {
+		return nil, err
+	}
+	l := &ledger{who: who, weeks: map[time.Time]time.Duration{}}
+	for _, b := range counted(bs, q.now) {
+		if !replaced(b) {
+			l.add(q, b.Start, b.End, open[[2]string{b.Organizer, b.UID}])
+		}
+	}
+	return l, nil
+}
+
+// openMeetings returns the meetings (organizer, UID) of bs that are
+// series without end, when the policy bounds their dates.
+func (g *Gateway) openMeetings(ctx context.Context, tx Tx, bs []Booking) (map[[2]string]bool, error) {
+	open := map[[2]string]bool{}
+	if g.opt.Policy.MaxOpenSeriesDates <= 0 {
+		return open, nil
+	}
+	seen := map[string]bool{}
+	for _, b := range bs {
+		if seen[b.Organizer] {
+			continue
+		}
+		seen[b.Organizer] = true
+		uids, err := tx.OpenSeriesUIDs(ctx, b.Organizer)
+		if err != nil {
+			return nil, fmt.Errorf("read the series of %s: %w", b.Organizer, err)
+		}
+		for _, u := range uids {
+			open[[2]string{b.Organizer, u}] = true
+		}
+	}
+	return open, nil
+}
+
+// counted keeps the bookings that count in a quota at now: accepted,
+// pending and waiting ones, and the proposed slots still held, except a
+// slot proposed for a date that also waits (the organizer takes one or
+// the other).
+func counted(bs []Booking, now time.Time) []Booking {
+	waits := map[[3]string]bool{}
+	for _, b := range bs {
+		if b.Status == StatusWaiting {
+			waits[[3]string{b.Organizer, b.UID, b.RecurrenceID}] = true
+		}
+	}
+	out := bs[:0:0]
+	for _, b := range bs {
+		switch b.Status {
+		case StatusAccepted, StatusPending, StatusWaiting:
+		case StatusHeld:
+			if !b.ExpiresAt.After(now) || waits[[3]string{b.Organizer, b.UID, heldDate(b.RecurrenceID)}] {
+				continue
+			}
+		default:
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// add counts one booking.
+func (l *ledger) add(q *quota, s, e time.Time, open bool) {
+	l.weeks[weekOf(s, q.loc)] += e.Sub(s)
 	if e.After(q.now) {
-		q.future++
+		l.future++
 		if open {
-			q.openDates++
+			l.openDates++
 		}
 	}
 }
 
-// take decides whether the organizer may also hold [s, e): if so it counts
-// it and returns ok; else a declining verdict naming the quota.
-func (q *quota) take(who string, s, e time.Time) (verdict, bool) {
+// add counts one accepted date for every person.
+func (q *quota) add(s, e time.Time, open bool) {
+	if q == nil {
+		return
+	}
+	for _, l := range q.ledgers {
+		l.add(q, s, e, open)
+	}
+}
+
+// take decides whether every person may also hold [s, e): if so it
+// counts it and returns ok; else a declining verdict naming the quota
+// and whose it is.
+func (q *quota) take(s, e time.Time) (verdict, bool) {
 	if q == nil {
 		return verdict{}, true
 	}
-	week := weekOf(s, q.loc)
-	switch p := q.p; {
-	case p.MaxWeekHours > 0 && q.weeks[week]+e.Sub(s) > p.MaxWeekHours:
-		return verdict{reason: ReasonQuotaWeek, quota: QuotaView{Week: week, Hours: q.weeks[week], Max: p.MaxWeekHours},
-			text: fmt.Sprintf("%s already has %s booked in the week of %s; the limit is %s a week",
-				who, hours(q.weeks[week]), week.Format("2006-01-02"), hours(p.MaxWeekHours))}, false
-	case p.MaxFutureBookings > 0 && q.future >= p.MaxFutureBookings:
-		return verdict{reason: ReasonQuotaFuture, quota: QuotaView{Count: q.future, Most: p.MaxFutureBookings},
-			text: fmt.Sprintf("%s already holds %d bookings ahead; the limit is %d", who, q.future, p.MaxFutureBookings)}, false
-	case q.open && p.MaxOpenSeriesDates > 0 && q.openDates >= p.MaxOpenSeriesDates:
-		return verdict{reason: ReasonQuotaOpen, quota: QuotaView{Count: q.openDates, Most: p.MaxOpenSeriesDates},
-			text: fmt.Sprintf("%s's series without end already hold %d dates ahead; the limit is %d", who, q.openDates, p.MaxOpenSeriesDates)}, false
+	for _, l := range q.ledgers {
+		if v, ok := l.check(q, s, e); !ok {
+			if l.sender {
+				v.quota.Person = l.who
+			}
+			return v, false
+		}
 	}
 	q.add(s, e, q.open)
+	return verdict{}, true
+}
+
+// check decides whether one person may also hold [s, e).
+func (l *ledger) check(q *quota, s, e time.Time) (verdict, bool) {
+	week, who := weekOf(s, q.loc), l.who
+	switch p := q.p; {
+	case p.MaxWeekHours > 0 && l.weeks[week]+e.Sub(s) > p.MaxWeekHours:
+		return verdict{reason: ReasonQuotaWeek, quota: QuotaView{Week: week, Hours: l.weeks[week], Max: p.MaxWeekHours},
+			text: fmt.Sprintf("%s already has %s booked in the week of %s; the limit is %s a week",
+				who, hours(l.weeks[week]), week.Format("2006-01-02"), hours(p.MaxWeekHours))}, false
+	case p.MaxFutureBookings > 0 && l.future >= p.MaxFutureBookings:
+		return verdict{reason: ReasonQuotaFuture, quota: QuotaView{Count: l.future, Most: p.MaxFutureBookings},
+			text: fmt.Sprintf("%s already holds %d bookings ahead; the limit is %d", who, l.future, p.MaxFutureBookings)}, false
+	case q.open && p.MaxOpenSeriesDates > 0 && l.openDates >= p.MaxOpenSeriesDates:
+		return verdict{reason: ReasonQuotaOpen, quota: QuotaView{Count: l.openDates, Most: p.MaxOpenSeriesDates},
+			text: fmt.Sprintf("%s's series without end already hold %d dates ahead; the limit is %d", who, l.openDates, p.MaxOpenSeriesDates)}, false
+	}
 	return verdict{}, true
 }
 
@@ -120,20 +229,20 @@ func hours(d time.Duration) string {
 }
 
 // apply runs the quota over decided dates, in their order: a date carried
-// over as accepted counts, a date newly found free is accepted only within
-// the quota.
-func (q *quota) apply(who string, ds []dated) {
+// over as accepted or waiting counts, a date newly found free is accepted,
+// and one newly found taken waits, only within the quota.
+func (q *quota) apply(ds []dated) {
 	if q == nil {
 		return
 	}
 	for i := range ds {
 		d := &ds[i]
 		switch {
-		case !d.v.accepted:
+		case !d.v.accepted && !d.v.wait:
 		case d.carried:
 			q.add(d.start, d.end, q.open)
 		default:
-			if v, ok := q.take(who, d.start, d.end); !ok {
+			if v, ok := q.take(d.start, d.end); !ok {
 				d.v = v
 			}
 		}
@@ -157,4 +266,13 @@ func deferOpen(ds []dated) ([]dated, time.Time) {
 // quotaReason reports the reason codes of the quotas.
 func quotaReason(code string) bool {
 	return code == ReasonQuotaWeek || code == ReasonQuotaFuture || code == ReasonQuotaOpen
+}
+
+// heldDate is the date (Booking.RecurrenceID) a proposed slot's key
+// (holdKey) stands for.
+func heldDate(key string) string {
+	if key == "hold" {
+		return ""
+	}
+	return strings.TrimPrefix(key, "hold:")
 }

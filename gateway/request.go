@@ -24,6 +24,12 @@ type invitation struct {
 	// this one by this request (see handOver): its answer is new to the
 	// organizer, so it gets the full mail.
 	handedOver string
+	// actor is who asks for the room (see Gateway.actorFor): the
+	// organizer, or the person whose quotas and holds count too.
+	actor string
+	// holds says whether its people may hold one more request not yet
+	// accepted (see holds.go).
+	holds holdRoom
 	// approved is set for a meeting a facilitator approved, decided
 	// again only to extend it (a series without end): it needs no new
 	// approval.
@@ -84,8 +90,10 @@ type verdict struct {
 	suggestions []Slot
 	quota       QuotaView // for the Reason*Quota* codes
 	// wait is set for a decline because the slot is taken, when the
-	// request waits for it (see waitlist.go).
-	wait bool
+	// request waits for it (see waitlist.go); holdsFull when it neither
+	// waits nor gets a proposal because its people hold too much already
+	// (see holds.go; quota then says what and the limit).
+	wait, holdsFull bool
 	// approval lists the rules (Approve*) a facilitator must approve the
 	// slot for; pending is set, with accepted, when the slot is free and
 	// held until they answer (see approval.go).
@@ -150,8 +158,11 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		if err != nil {
 			return verdict{}, err
 		}
-		if v, ok := q.take(inv.organizer, s, e); !ok {
+		if v, ok := q.take(s, e); !ok {
 			return v, nil
+		}
+		if len(pv.approval) > 0 && !inv.mayHold() {
+			return inv.holds.verdict(), nil
 		}
 		return freeVerdict(pv.approval), nil
 	}
@@ -164,8 +175,8 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 	// A request a facilitator would have to approve does not wait: the
 	// slot would free with nobody there to approve it.
 	if len(pv.approval) == 0 {
-		if v.wait, err = g.mayWait(ctx, tx, inv.key(), s, e); err != nil {
-			return verdict{}, err
+		if v, err = g.waitVerdict(ctx, tx, inv, v, s, e); err != nil || v.reason != ReasonConflict {
+			return v, err
 		}
 	}
 	// One query covering near: a booking listed twice would count twice

@@ -86,11 +86,14 @@ func securityOptions(o *gateway.Options) {
 	authentic(o)
 	o.Relay.Facilitators = []string{tech}
 	o.Policy.TrustedSenders = []string{"noreply@cloud.coop.example"}
+	o.Policy.Delegates = map[string][]string{alice: {"Carol@Coop.Example"}, dave: {bob}}
 }
 
 // TestWhoSentIt: with authentication required, a REQUEST or CANCEL counts
-// only from its organizer, its SENT-BY (a member), or a trusted sender,
-// and only when the receiving server authenticated the From domain.
+// only from its organizer, a delegate that organizer declared, or a
+// trusted sender, and only when the receiving server authenticated the
+// From domain. A SENT-BY is the sender's word: another member naming
+// himself the organizer's SENT-BY speaks for nobody.
 func TestWhoSentIt(t *testing.T) {
 	base := func() invite { return meeting("REQUEST", "w-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)) }
 	tests := []struct {
@@ -127,16 +130,32 @@ func TestWhoSentIt(t *testing.T) {
 			iv.Header = []string{"X-Filler: 1"}
 			iv.From = "alice@coop.example>, <mallory@evil.example"
 		}, false, "not exactly one valid address"},
-		{"SENT-BY a member", func(iv *invite) {
+		{"SENT-BY a declared delegate", func(iv *invite) {
+			iv.Events[0].Organizer = ""
+			iv.Events[0].Lines = []string{`ORGANIZER;CN=Alice;SENT-BY="mailto:carol@coop.example":mailto:alice@coop.example`}
+			iv.From = carol
+		}, true, ""},
+		{"a declared delegate without SENT-BY", func(iv *invite) { iv.From = carol }, true, ""},
+		{"SENT-BY a member nobody declared", func(iv *invite) {
 			iv.Events[0].Organizer = ""
 			iv.Events[0].Lines = []string{`ORGANIZER;CN=Alice;SENT-BY="mailto:bob@coop.example":mailto:alice@coop.example`}
 			iv.From = bob
-		}, true, ""},
+		}, false, "the sender bob@coop.example is the organizer's SENT-BY, but alice@coop.example declared no such delegate"},
+		{"SENT-BY the delegate of another organizer", func(iv *invite) {
+			iv.Events[0].Organizer = ""
+			iv.Events[0].Lines = []string{`ORGANIZER;CN=Alice;SENT-BY="mailto:bob@coop.example":mailto:alice@coop.example`}
+			iv.From = bob // dave's delegate, not alice's
+		}, false, "alice@coop.example declared no such delegate"},
+		{"a declared delegate, SENT-BY somebody else", func(iv *invite) {
+			iv.Events[0].Organizer = ""
+			iv.Events[0].Lines = []string{`ORGANIZER;CN=Alice;SENT-BY="mailto:bob@coop.example":mailto:alice@coop.example`}
+			iv.From = carol
+		}, false, "the sender carol@coop.example is neither the organizer alice@coop.example, nor a delegate it declared"},
 		{"SENT-BY an outsider", func(iv *invite) {
 			iv.Events[0].Organizer = ""
 			iv.Events[0].Lines = []string{`ORGANIZER;CN=Alice;SENT-BY="mailto:mallory@evil.example":mailto:alice@coop.example`}
 			iv.From = mallory
-		}, false, "is the organizer's SENT-BY but may not book"},
+		}, false, "the sender mallory@evil.example is the organizer's SENT-BY, but alice@coop.example declared no such delegate"},
 		{"a trusted calendar server", func(iv *invite) {
 			iv.From = "noreply@cloud.coop.example"
 			iv.Header = []string{"Reply-To: alice@coop.example"}

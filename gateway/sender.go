@@ -30,9 +30,10 @@ func organizerOfEvent(ev *ical.Event) (org, sentBy string, err error) {
 
 // senderProblem applies RFC 6047 §3 to a REQUEST or CANCEL in the name of
 // org: when the policy requires authentic mail, the From domain must be
-// authenticated and the From address must be the organizer, its SENT-BY
-// (when that delegate may book too), or a trusted sender. It returns ""
-// when the message may speak for org, else why not.
+// authenticated and the From address must be the organizer, a delegate
+// org declared (Policy.Delegates; when the message names a SENT-BY, the
+// From must be it), or a trusted sender. It returns "" when the message
+// may speak for org, else why not.
 func (g *Gateway) senderProblem(a *analysis, org, sentBy string) string {
 	if !g.opt.Policy.RequireAuthentic {
 		return ""
@@ -55,14 +56,14 @@ func (g *Gateway) speakProblem(a *analysis, org, sentBy string) string {
 		return "the sender's domain is not authenticated: " + a.auth.Why
 	case from == org:
 		return ""
-	case sentBy != "" && from == sentBy && p.AllowedOrganizer(sentBy):
+	case p.delegateOf(org, from) && (sentBy == "" || sentBy == from):
 		return ""
 	case p.trustedSender(from):
 		return ""
 	case sentBy != "" && from == sentBy:
-		return fmt.Sprintf("the sender %s is the organizer's SENT-BY but may not book", from)
+		return fmt.Sprintf("the sender %s is the organizer's SENT-BY, but %s declared no such delegate ([policy] delegates)", from, org)
 	}
-	return fmt.Sprintf("the sender %s is neither the organizer %s, nor its SENT-BY, nor a trusted sender", from, org)
+	return fmt.Sprintf("the sender %s is neither the organizer %s, nor a delegate it declared, nor a trusted sender", from, org)
 }
 
 // rejectForged files a REQUEST, CANCEL or DECLINECOUNTER that may not speak for its

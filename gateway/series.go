@@ -311,7 +311,7 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		spans = append(spans, Span{w.start.Add(-buf), w.end.Add(buf)})
 	}
 	if len(spans) == 0 {
-		q.apply(inv.organizer, out)
+		q.apply(out)
 		return out, nil
 	}
 	near, err := g.overlappingAny(ctx, tx, spans)
@@ -322,7 +322,11 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 	for _, i := range todo {
 		busy, in := conflicts(near, inv.key(), out[i].start, out[i].end, buf, g.opt.Concurrent)
 		need := out[i].v.approval
-		if !busy {
+		switch {
+		case !busy && len(need) > 0 && !inv.mayHold():
+			out[i].v = inv.holds.verdict()
+			continue
+		case !busy:
 			out[i].v = freeVerdict(need)
 			continue
 		}
@@ -334,14 +338,18 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		if len(need) > 0 {
 			continue // no waiting for what a facilitator must approve
 		}
+		if p := g.opt.Policy; !inv.mayHold() {
+			out[i].v.holdsFull, out[i].v.quota = p.Waitlist || p.Counter, inv.holds.view
+			continue
+		}
 		if ws == nil {
 			if ws, err = g.waiters(ctx, tx); err != nil {
 				return nil, err
 			}
 		}
-		out[i].v.wait = g.canWait(ws, inv.key(), out[i].start, out[i].end)
+		out[i].v.wait = g.canWait(ws, inv, out[i].start, out[i].end)
 	}
-	q.apply(inv.organizer, out)
+	q.apply(out)
 	return out, nil
 }
 
@@ -431,7 +439,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	}
 	busy := 0
 	for _, d := range ds {
-		if !d.v.accepted && !quotaReason(d.v.reason) { // a quota is no busy date
+		if !d.v.accepted && !quotaReason(d.v.reason) && d.v.reason != ReasonHolds { // a quota is no busy date
 			busy++
 		}
 	}

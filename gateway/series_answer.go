@@ -103,6 +103,9 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	view.Declined = g.declinedDates(ds)
 	for _, d := range ds {
 		view.Waiting = view.Waiting || d.v.wait
+		if d.v.holdsFull && !view.HoldsFull && !quotaReason(view.Reason) && view.Reason != ReasonHolds {
+			view.HoldsFull, view.Quota = true, d.v.quota
+		}
 	}
 	if inv.master != nil && inv.master.IsRecurring() {
 		view.Recurrence = recurrenceOf(ds, g.opt.Location, openEnded(inv.master))

@@ -26,6 +26,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if why := g.senderProblem(a, inv.organizer, inv.sentBy); why != "" {
 		return g.rejectForged(ctx, tx, a, inv.uid, inv.organizer, why)
 	}
+	inv.actor = g.actorFor(a, inv.organizer)
 	if !g.admitted(a, inv) {
 		return g.declineOutsider(ctx, tx, a, inv, out)
 	}
@@ -34,6 +35,9 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 		return out, err
 	}
 	if inv.handedOver, err = g.handOver(ctx, tx, a, inv); err != nil {
+		return Outcome{}, err
+	}
+	if err := g.loadHolds(ctx, tx, inv); err != nil {
 		return Outcome{}, err
 	}
 	out, err = g.decideRequest(ctx, tx, a, inv, out)
@@ -107,7 +111,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	}
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
-	if v.reason == ReasonConflict && tmpl != TmplUpdate && g.mayCounter(a) {
+	if v.reason == ReasonConflict && tmpl != TmplUpdate && g.mayCounter(a) && inv.mayHold() {
 		if s, ok := nearestSlot(v.suggestions, ev.Start); ok {
 			view.Counter, view.CounterHold = &s, g.opt.Policy.CounterHold
 		}
@@ -258,7 +262,7 @@ func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid s
 	if st == StatusWaiting || st == StatusPending {
 		req = a.calData // its Approval is set by the caller
 	}
-	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer,
+	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer, Actor: inv.actor,
 		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),
 		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
 		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now, Request: req}

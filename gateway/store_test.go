@@ -226,10 +226,24 @@ func (t *memTx) BookingsOf(ctx context.Context, organizer, uid string) ([]gatewa
 	return out, nil
 }
 
-func (t *memTx) OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]gateway.Booking, error) {
+func (t *memTx) PersonBookings(ctx context.Context, person string, after time.Time) ([]gateway.Booking, error) {
 	var out []gateway.Booking
 	for _, b := range t.s.bookings {
-		if b.Organizer == organizer && (b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending) && b.End.After(after) {
+		counts := b.Status == gateway.StatusAccepted || b.Status == gateway.StatusPending ||
+			b.Status == gateway.StatusWaiting || b.Status == gateway.StatusHeld
+		if (b.Organizer == person || b.Actor == person) && counts && b.End.After(after) {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
+func (t *memTx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
+	var out []gateway.Booking
+	for _, b := range t.s.bookings {
+		hold := b.Status == gateway.StatusPending || b.Status == gateway.StatusWaiting || b.Status == gateway.StatusHeld
+		if hold && b.End.After(after) {
 			out = append(out, b)
 		}
 	}

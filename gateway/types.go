@@ -53,9 +53,14 @@ type Booking struct {
 	// RecurrenceID is "" for a single event; for an occurrence of a series it
 	// is the occurrence's original start as a UTC instant in the form
 	// 20060102T150405Z (see RecurrenceKey).
-	RecurrenceID  string
-	Room          string // room address (lower case), as configured
-	Organizer     string // organizer address, lower case, without mailto:
+	RecurrenceID string
+	Room         string // room address (lower case), as configured
+	Organizer    string // organizer address, lower case, without mailto:
+	// Actor is who asked for the room with the message that last decided
+	// the booking, when it counts besides the organizer (a delegate, a
+	// member trusted to speak for others; see Gateway.actorFor): the
+	// organizer, or "" when unknown (rows older than the column).
+	Actor         string
 	OrganizerName string
 	Summary       string
 	Start, End    time.Time // UTC
@@ -265,10 +270,12 @@ type Tx interface {
 	// unique for its organizer (RFC 5545 §3.8.4.7): two organizers with one
 	// UID are two meetings.
 	BookingsOf(ctx context.Context, organizer, uid string) ([]Booking, error)
-	// OrganizerBookings returns the accepted and pending bookings of an
-	// organizer, in any room, that end after `after`, ordered by Start
-	// (for quotas).
-	OrganizerBookings(ctx context.Context, organizer string, after time.Time) ([]Booking, error)
+	// PersonBookings returns the bookings that count in a person's quotas
+	// and holds, in any room, that end after `after`, ordered by Start:
+	// those whose Organizer or Actor is person, accepted, pending
+	// approval, waiting, or held for a proposal (the caller checks a
+	// hold's ExpiresAt).
+	PersonBookings(ctx context.Context, person string, after time.Time) ([]Booking, error)
 	// BookingByID returns the booking with that ID, or (nil, nil) when
 	// there is none.
 	BookingByID(ctx context.Context, id int64) (*Booking, error)
@@ -323,6 +330,10 @@ type Tx interface {
 	// ExpireWaiting declines the waiting bookings that start at or before
 	// now and returns how many.
 	ExpireWaiting(ctx context.Context, now time.Time) (int, error)
+	// Holds returns the bookings pending approval, waiting, or held for a
+	// proposal (the caller checks a hold's ExpiresAt) that end after
+	// `after`, in any room, ordered by Start.
+	Holds(ctx context.Context, after time.Time) ([]Booking, error)
 	// ApprovalBookings returns the bookings whose Approval is nonce,
 	// ordered by Start.
 	ApprovalBookings(ctx context.Context, nonce string) ([]Booking, error)

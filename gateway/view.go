@@ -117,8 +117,13 @@ type MailView struct {
 	SameMeeting bool
 	BookedBy    string
 
-	// Quota says what the organizer holds, for a decline for a quota.
+	// Quota says what the organizer holds, for a decline for a quota or
+	// ReasonHolds, or with HoldsFull.
 	Quota QuotaView
+	// HoldsFull is set in a decline for a taken slot that neither waits
+	// nor gets a proposal because the organizer (or their domain) already
+	// holds Quota.Count requests not yet accepted, of Quota.Most.
+	HoldsFull bool
 
 	// Pending is set when a facilitator must approve the request, for
 	// the rules in Approval (Approve* and ApproveDomain); the slot is held

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"codeberg.org/opteos/roomgate/ical"
@@ -32,24 +33,49 @@ func (g *Gateway) waiters(ctx context.Context, tx Tx) ([]Booking, error) {
 	return ws, nil
 }
 
-// mayWait reports whether a request declined for [s, e) may wait.
-func (g *Gateway) mayWait(ctx context.Context, tx Tx, own meetingKey, s, e time.Time) (bool, error) {
+// waitVerdict decides whether a request declined for the taken slot
+// [s, e) waits (see canWait): when its people may hold one more request
+// and the quotas count it too; a quota that refuses it declines it for
+// the quota instead.
+func (g *Gateway) waitVerdict(ctx context.Context, tx Tx, inv *invitation, v verdict, s, e time.Time) (verdict, error) {
+	if p := g.opt.Policy; !inv.mayHold() {
+		// Neither a waiting place nor a proposed slot: the decline says why.
+		v.holdsFull, v.quota = p.Waitlist || p.Counter, inv.holds.view
+		return v, nil
+	}
 	ws, err := g.waiters(ctx, tx)
-	return g.canWait(ws, own, s, e), err
+	if err != nil || !g.canWait(ws, inv, s, e) {
+		return v, err
+	}
+	q, err := g.loadQuota(ctx, tx, inv, false, inv.key().owns)
+	if err != nil {
+		return verdict{}, err
+	}
+	if qv, ok := q.take(s, e); !ok {
+		return qv, nil
+	}
+	v.wait = true
+	return v, nil
 }
 
 // canWait reports whether one more request may wait for [s, e): fewer
-// than WaitlistMax others wait for a slot overlapping it.
-func (g *Gateway) canWait(ws []Booking, own meetingKey, s, e time.Time) bool {
+// than WaitlistMax others wait for a slot overlapping it, and none of
+// them is its people's (one person waits once for a slot, whatever the
+// UIDs).
+func (g *Gateway) canWait(ws []Booking, inv *invitation, s, e time.Time) bool {
 	p := g.opt.Policy
 	if !p.Waitlist || !s.After(g.opt.Now()) {
 		return false
 	}
-	n := 0
+	n, own, people := 0, inv.key(), inv.people()
 	for _, w := range ws {
-		if !own.owns(w) && w.Start.Before(e) && w.End.After(s) {
-			n++
+		if own.owns(w) || !w.Start.Before(e) || !w.End.After(s) {
+			continue
 		}
+		if slices.ContainsFunc(w.people(), func(x string) bool { return slices.Contains(people, x) }) {
+			return false
+		}
+		n++
 	}
 	return p.WaitlistMax <= 0 || n < p.WaitlistMax
 }
@@ -88,11 +114,11 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 	if busy, _ := conflicts(near, own, w.Start, w.End, buf, g.opt.Concurrent); busy {
 		return 0, nil
 	}
-	q, err := g.loadQuota(ctx, tx, &invitation{organizer: w.Organizer, uid: w.UID}, false, own.owns)
+	q, err := g.loadQuota(ctx, tx, &invitation{organizer: w.Organizer, uid: w.UID, actor: w.Actor}, false, own.owns)
 	if err != nil {
 		return 0, err
 	}
-	if _, ok := q.take(w.Organizer, w.Start, w.End); !ok {
+	if _, ok := q.take(w.Start, w.End); !ok {
 		return 0, nil
 	}
 	stamp, err := g.itipStamp(ctx, tx, w.UID, w.Organizer) // after the decline's

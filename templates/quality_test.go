@@ -23,7 +23,8 @@ func everyView(t *testing.T, lang string, fn func(name string, r gateway.Rendere
 	s := load(t)
 	reasons := []string{gateway.ReasonConflict, gateway.ReasonNotOrganizer, gateway.ReasonPast, gateway.ReasonTooLong,
 		gateway.ReasonBeyondWindow, gateway.ReasonInvalidTime, gateway.ReasonSeriesDisabled, gateway.ReasonTooManyDates,
-		gateway.ReasonSeriesBusy, gateway.ReasonCancelled, gateway.ReasonApprovalRefused, gateway.ReasonApprovalExpired}
+		gateway.ReasonSeriesBusy, gateway.ReasonCancelled, gateway.ReasonApprovalRefused, gateway.ReasonApprovalExpired,
+		gateway.ReasonHolds, gateway.ReasonQuotaWeek}
 	for _, name := range s.Names() {
 		for _, view := range []func(*testing.T) gateway.MailView{fullView, minimalView, seriesView, relayView} {
 			for _, reason := range reasons {

@@ -507,6 +507,8 @@ func TestComment(t *testing.T) {
 		{"fr", "", false, false, "Salle indisponible", "La salle ne peut pas accueillir cette réunion."},
 		{"fr", gateway.ReasonQuotaWeek, false, false, "Salle indisponible", "Chaque membre réserve au plus 6_h par semaine, et cette réunion dépasserait la limite."},
 		{"en", gateway.ReasonQuotaFuture, false, false, "Room not available", "Each member holds at most 4 bookings ahead."},
+		{"en", gateway.ReasonHolds, false, false, "Room not available", "You already have as many requests not yet accepted as allowed (4)."},
+		{"fr", gateway.ReasonHolds, false, false, "Salle indisponible", "Vous avez déjà autant de demandes en suspens que permis (4)."},
 	}
 	for _, tt := range tests {
 		v := fullView(t)

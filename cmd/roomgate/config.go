@@ -107,15 +107,21 @@ type PolicyConfig struct {
 	// Who may speak for organizers (see the README's security section).
 	RequireAuthentic *bool    `toml:"require_authentic"`
 	TrustedSenders   []string `toml:"trusted_senders"`
+	// Delegates: organizer address → who may send for them (SENT-BY).
+	Delegates map[string][]string `toml:"delegates"`
 	// Quotas per organizer; 0 means unlimited.
 	MaxHoursPerWeek    *float64 `toml:"max_hours_per_week"`
 	MaxFutureBookings  *int     `toml:"max_future_bookings"`
 	MaxOpenSeriesDates *int     `toml:"max_open_series_dates"`
 	// The waiting list, and counter-proposals.
-	Waitlist    *bool    `toml:"waitlist"`
-	WaitlistMax *int     `toml:"waitlist_max"`
-	Counter     *bool    `toml:"counter"`
-	CounterHold Duration `toml:"counter_hold"`
+	// What one person, and the people of one domain who are no members,
+	// may hold at once without being accepted; 0 means no limit.
+	MaxHoldsPerSender *int     `toml:"max_holds_per_sender"`
+	MaxHoldsPerDomain *int     `toml:"max_holds_per_domain"`
+	Waitlist          *bool    `toml:"waitlist"`
+	WaitlistMax       *int     `toml:"waitlist_max"`
+	Counter           *bool    `toml:"counter"`
+	CounterHold       Duration `toml:"counter_hold"`
 	// What a facilitator approves instead of a refusal, and the key that
 	// signs their links.
 	Approval        []string `toml:"approval"`
@@ -276,6 +282,12 @@ func (c *Config) setDefaults() {
 	if p.OutsiderRepliesPerHour == 0 {
 		p.OutsiderRepliesPerHour = 20
 	}
+	if p.MaxHoldsPerSender == nil {
+		p.MaxHoldsPerSender = ptr(3)
+	}
+	if p.MaxHoldsPerDomain == nil {
+		p.MaxHoldsPerDomain = ptr(6)
+	}
 	if p.Waitlist == nil {
 		p.Waitlist = ptr(true)
 	}
@@ -365,6 +377,8 @@ func (c *Config) validate() error {
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
 	c.validateApproval(bad)
+	c.validateDelegates(bad)
+	c.holdWarnings()
 	c.validateAuth(bad)
 	c.ZoomAPI.prepare(c, bad)
 	c.validateOps(bad)
@@ -416,6 +430,9 @@ func (c *Config) validatePolicy(bad func(string, ...any)) {
 	}
 	if p.CounterHold.Duration < 0 {
 		bad("policy.counter_hold must be positive")
+	}
+	if *p.MaxHoldsPerSender < 0 || *p.MaxHoldsPerDomain < 0 {
+		bad("policy: max_holds_per_sender and max_holds_per_domain must not be negative (0 = no limit)")
 	}
 	if *p.WaitlistMax < 0 {
 		bad("policy.waitlist_max must not be negative (0 = no limit)")
@@ -484,9 +501,10 @@ func (c *Config) gatewayOptions() gateway.Options {
 			Suggestions: p.Suggestions, DayStart: ds, DayEnd: de, AllowSeries: *p.AllowSeries,
 			SeriesMaxBusy: *p.SeriesMaxBusy, SeriesMaxBusyPercent: *p.SeriesMaxBusyPercent,
 			MaxOccurrences:   p.MaxOccurrences,
-			RequireAuthentic: *p.RequireAuthentic, TrustedSenders: p.TrustedSenders,
+			RequireAuthentic: *p.RequireAuthentic, TrustedSenders: p.TrustedSenders, Delegates: p.Delegates,
 			MaxWeekHours:      time.Duration(*p.MaxHoursPerWeek * float64(time.Hour)),
 			MaxFutureBookings: *p.MaxFutureBookings, MaxOpenSeriesDates: *p.MaxOpenSeriesDates,
+			MaxHoldsPerSender: *p.MaxHoldsPerSender, MaxHoldsPerDomain: *p.MaxHoldsPerDomain,
 			OutsiderRepliesPerHour: p.OutsiderRepliesPerHour, SenderRepliesPerHour: p.RepliesPerSenderPerHour,
 			Waitlist: *p.Waitlist, WaitlistMax: *p.WaitlistMax, Counter: *p.Counter, CounterHold: p.CounterHold.Duration,
 			Approval: p.Approval,

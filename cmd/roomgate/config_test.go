@@ -60,6 +60,8 @@ func TestExampleConfigLoads(t *testing.T) {
 		{"keep sent", c.keepSent(), 30 * 24 * time.Hour},
 		{"smtp timeout", c.SMTP.Timeout.Duration, time.Minute},
 		{"outbox lease", c.outbox.Lease(), 90 * time.Second},
+		{"holds per sender", c.gatewayOptions().Policy.MaxHoldsPerSender, 3},
+		{"holds per domain", c.gatewayOptions().Policy.MaxHoldsPerDomain, 6},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -96,6 +98,15 @@ func TestConfigErrors(t *testing.T) {
 		{"approval without web server", []string{`approval = []`, `approval = ["too-long"]`}, "policy.approval needs the web server"},
 		{"approval without public URL", []string{`approval = []`, `approval = ["too-long"]`}, "http.public_url"},
 		{"approval with a bad domain", []string{`approval = []`, `approval = ["@bad_domain"]`}, "policy.approval:"},
+		{"delegates of a domain", []string{`delegates = {}`, `delegates = { "@coop.example" = ["bob@coop.example"] }`},
+			`policy.delegates: key "@coop.example"`},
+		{"a bad delegate", []string{`delegates = {}`, `delegates = { "alice@coop.example" = ["bob@coop.example", "mallory@evil.example@coop.example"] }`},
+			`policy.delegates."alice@coop.example": invalid address`},
+		{"no delegate", []string{`delegates = {}`, `delegates = { "alice@coop.example" = [] }`},
+			`policy.delegates."alice@coop.example": list at least one`},
+		{"negative holds", []string{`max_holds_per_sender = 3`, `max_holds_per_sender = -1`}, "policy: max_holds_per_sender and max_holds_per_domain must not be negative"},
+		{"a delegate not a list", []string{`delegates = {}`, `delegates = { "alice@coop.example" = "bob@coop.example" }`},
+			`delegates`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,5 +221,67 @@ func TestHumanDuration(t *testing.T) {
 		if got := humanDuration(d); got != want {
 			t.Errorf("humanDuration(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestDelegatesConfig: delegations as an inline table or a table of their
+// own, normalized by the gateway; what would let members speak for each
+// other without a declaration is warned of (at start and by check).
+func TestDelegatesConfig(t *testing.T) {
+	for name, edit := range map[string][]string{
+		"inline": {`delegates = {}`, `delegates = { "Alice@Coop.example" = ["assistant@coop.example", "bob@coop.example"] }`},
+		"table":  {`delegates = {}`, "", "[http]  ", "[policy.delegates]\n\"Alice@Coop.example\" = [\"assistant@coop.example\", \"bob@coop.example\"]\n\n[http]  "},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := LoadConfig(writeConfig(t, edit...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.warnings) != 0 {
+				t.Errorf("warnings %q", c.warnings)
+			}
+			if got := c.gatewayOptions().Policy.Delegates; len(got) != 1 || len(got["Alice@Coop.example"]) != 2 {
+				t.Errorf("delegates = %q", got)
+			}
+		})
+	}
+	c, err := LoadConfig(writeConfig(t, `delegates = {}`, `delegates = { "someone@elsewhere.example" = ["bob@coop.example"] }`,
+		`trusted_senders = []`, `trusted_senders = ["@Coop.example"]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"policy.delegates: someone@elsewhere.example may not book (not in policy.organizers nor policy.approval): its delegates ask in vain",
+		"policy.trusted_senders: @coop.example lets every member of that domain book, move and cancel in any other's name; declare delegates instead (policy.delegates)",
+	}
+	if strings.Join(c.warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n%q\nwant\n%q", c.warnings, want)
+	}
+}
+
+// TestHoldsConfig: the limits on requests not yet accepted reach the
+// gateway; turning the domain's off while partners may ask is warned of.
+func TestHoldsConfig(t *testing.T) {
+	c, err := LoadConfig(writeConfig(t, `max_holds_per_sender = 3`, `max_holds_per_sender = 5`, `max_holds_per_domain = 6`, `max_holds_per_domain = 0`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.gatewayOptions().Policy; p.MaxHoldsPerSender != 5 || p.MaxHoldsPerDomain != 0 || len(c.warnings) != 0 {
+		t.Errorf("holds %d, %d; warnings %q", p.MaxHoldsPerSender, p.MaxHoldsPerDomain, c.warnings)
+	}
+	key := filepath.Join(t.TempDir(), "approval_key")
+	if err := os.WriteFile(key, []byte("0123456789abcdef0123456789abcdef-approval\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = LoadConfig(writeConfig(t, `max_holds_per_domain = 6`, `max_holds_per_domain = 0`,
+		`approval = []`, `approval = ["@Partner.example"]`, `approval_key_file = ""`, `approval_key_file = "`+key+`"`,
+		`listen = ""`, `listen = "127.0.0.1:8080"`, `token_file = ""`, `token = "a member token of some length"`,
+		`public_url = ""`, `public_url = "https://salles.coop.example"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "policy.max_holds_per_domain = 0: the people of @partner.example may keep the room pending without limit (each of their addresses up to max_holds_per_sender)"
+	if len(c.warnings) != 1 || c.warnings[0] != want {
+		t.Errorf("warnings %q, want %q", c.warnings, want)
 	}
 }
