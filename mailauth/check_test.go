@@ -147,6 +147,7 @@ func TestCheck(t *testing.T) {
 		{"two DMARC passes", mx + "; dmarc=pass header.from=coop.example; dmarc=pass header.from=coop.example", alice, false, "2 DMARC results"},
 		{"DMARC fail", mx + "; dmarc=fail header.from=coop.example", alice, false, "DMARC fail"},
 		{"DMARC fail, aligned DKIM pass", mx + "; dkim=pass header.d=coop.example; dmarc=fail header.from=coop.example", alice, false, "DMARC fail"},
+		{"rspamd pass, SRS sender quoted in a comment", mx + ";\r\n\tdkim=pass header.d=coop.example header.s=s1 header.b=AbCd;\r\n\tspf=pass (mx.coop.example: domain of \"SRS0=ab=cd=coop.example=alice@fwd.example\" designates 192.0.2.25 as permitted sender) smtp.mailfrom=\"SRS0=ab=cd=coop.example=alice@fwd.example\";\r\n\tdmarc=pass (policy=none) header.from=coop.example", alice, true, "DMARC pass for coop.example"},
 		{"OpenDKIM pass", mx + "; dkim=pass (2048-bit key; unprotected) header.d=mail.coop.example header.i=@mail.coop.example header.a=rsa-sha256 header.s=s1 header.b=AbCdEf12", alice, true, "DKIM pass for mail.coop.example"},
 		{"DKIM pass by header.i", mx + "; dkim=pass header.i=news@coop.example", alice, true, "DKIM pass for coop.example"},
 		{"DKIM pass, DMARC none", mx + "; dkim=pass header.d=coop.example; dmarc=none", alice, true, "DKIM pass"},

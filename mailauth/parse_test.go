@@ -92,13 +92,19 @@ func format(r *Results) string {
 		}
 		for _, p := range x.Props {
 			v := p.Value
-			if !strings.Contains(v, "@") {
+			if q := (&parser{s: v}); !strings.Contains(v, "@") || !readsAs(q, v) {
 				v = quoteValue(v)
 			}
 			b.WriteString(" " + p.Type + "." + p.Name + "=" + v)
 		}
 	}
 	return b.String()
+}
+
+// readsAs reports whether p reads its whole input as the pvalue v.
+func readsAs(p *parser, v string) bool {
+	got, err := p.pvalue()
+	return err == nil && p.i == len(p.s) && got == v
 }
 
 func quoteValue(s string) string {
