@@ -104,17 +104,20 @@ var errGroup = errors.New("group not recorded")
 // bookings of those before it. It saves a transaction, a lock and a lookup
 // per message, which count on PostgreSQL. If anything fails (database
 // error, panic), nothing of the group is kept and an error wrapping
-// errGroup is returned: the caller then handles the messages one by one,
-// which isolates the failure.
-func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, error) {
+// errGroup is returned with the index of the message whose decision
+// failed (-1 when the failure is the group's: its lock or its commit):
+// the caller decides the messages before it as a group again, and that
+// one alone, which isolates the failure without giving up the grouping.
+func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) (outs []Outcome, bad int, err error) {
 	start := time.Now()
 	as := make([]analysis, len(ins))
 	for i, in := range ins {
 		as[i] = g.analyze(ctx, in)
 	}
-	outs := make([]Outcome, len(ins))
+	outs = make([]Outcome, len(ins))
 	took := make([]time.Duration, len(ins))
-	err := g.opt.Store.Update(ctx, func(tx Tx) (err error) {
+	bad = -1
+	err = g.opt.Store.Update(ctx, func(tx Tx) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("panic: %v", r)
@@ -122,15 +125,17 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, e
 		}()
 		for i := range ins {
 			t0 := time.Now()
+			bad = i
 			if outs[i], err = g.decideOnce(ctx, tx, &as[i]); err != nil {
 				return err
 			}
 			took[i] = time.Since(t0)
 		}
+		bad = -1
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errGroup, err)
+		return nil, bad, fmt.Errorf("%w: %w", errGroup, err)
 	}
 	queued := false
 	for i, in := range ins {
@@ -143,7 +148,7 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, e
 	if queued {
 		g.Kick()
 	}
-	return outs, nil
+	return outs, -1, nil
 }
 
 // decideOnce decides a message and records the decision in tx, unless the
