@@ -20,6 +20,9 @@ func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMess
 
 // Message is Store.Message inside the transaction.
 func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	if _, err := t.flush(ctx, ""); err != nil {
+		return nil, err
+	}
 	return message(ctx, t.db, key)
 }
 
@@ -44,13 +47,25 @@ func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) erro
 	if m.At.IsZero() {
 		m.At = now()
 	}
-	res, err := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("record message: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("record message: %w", err)
+	q := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING")
+	var n int64
+	if t.s.driver == DriverPostgres {
+		// With the writes kept before it, in one round trip.
+		b, err := q.AppendQuery(q.DB().QueryGen(), nil)
+		if err == nil {
+			n, err = t.flush(ctx, string(b))
+		}
+		if err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
+	} else {
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
 	}
 	if n == 0 {
 		return fmt.Errorf("record message %s: %w", m.Key, gateway.ErrDuplicate)

@@ -214,6 +214,13 @@ type OutboxQuery struct {
 	Since         time.Time
 }
 
+// OutboxCounter is implemented by a Tx that counts the rows of several
+// OutboxQuery at once (one round trip instead of one each); the limits on
+// replies use it when the Tx has it, CountOutbox otherwise.
+type OutboxCounter interface {
+	CountOutboxes(ctx context.Context, qs []OutboxQuery) ([]int, error)
+}
+
 // Store is the persistent state roomgate needs. Implementations must be safe
 // for concurrent use.
 type Store interface {
