@@ -7,8 +7,9 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Process-wide counts of the statements and write transactions sent by
-// every Store, for `roomgate bench` (statements per invitation).
+// Process-wide counts of the statements (round trips: several statements
+// sent as one count once) and write transactions of every Store, for
+// `roomgate bench`.
 var statements, commits atomic.Int64
 
 // Counts returns how many statements every Store of this process has run,

@@ -26,6 +26,23 @@ func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage
 	return message(ctx, t.db, key)
 }
 
+// Messages returns the records of those of keys already processed, in one
+// query. It implements gateway.MessageLookup.
+func (t *tx) Messages(ctx context.Context, keys []string) (map[string]*gateway.ProcessedMessage, error) {
+	if _, err := t.flush(ctx, ""); err != nil {
+		return nil, err
+	}
+	var rows []messageRow
+	if err := t.db.NewSelect().Model(&rows).Where("key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("get processed messages: %w", err)
+	}
+	out := make(map[string]*gateway.ProcessedMessage, len(rows))
+	for i := range rows {
+		out[rows[i].Key] = rows[i].message()
+	}
+	return out, nil
+}
+
 func message(ctx context.Context, db bun.IDB, key string) (*gateway.ProcessedMessage, error) {
 	var r messageRow
 	err := db.NewSelect().Model(&r).Where("key = ?", key).Scan(ctx)

@@ -75,6 +75,13 @@ func TestWriteBehind(t *testing.T) {
 			if m, err := tx.Message(ctx, "k1"); err != nil || m == nil {
 				t.Errorf("Message after RecordMessage = %v, %v", m, err)
 			}
+			ms, err := tx.(gateway.MessageLookup).Messages(ctx, []string{"k0", "k1"})
+			if err != nil {
+				return err
+			}
+			if len(ms) != 1 || ms["k1"] == nil || ms["k1"].Action != gateway.ActionAccepted {
+				t.Errorf("Messages(k0, k1) = %v, want k1 alone", ms)
+			}
 			if err := tx.Audit(ctx, gateway.AuditEntry{At: at(9, 1), MessageKey: "k1", Reason: "again"}); err != nil {
 				return err
 			}

@@ -44,7 +44,6 @@ func (t *tx) flush(ctx context.Context, last string) (rows int64, err error) {
 	if len(stmts) == 0 {
 		return 0, nil
 	}
-	statements.Add(int64(len(stmts) - 1)) // the hook counts the Exec once
 	res, err := t.db.ExecContext(ctx, strings.Join(stmts, ";\n"))
 	if err != nil {
 		return 0, fmt.Errorf("write %d statement(s): %w", len(stmts), err)

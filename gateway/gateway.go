@@ -123,12 +123,23 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) (outs []Outco
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
+		prev, err := lookupMessages(ctx, tx, as)
+		if err != nil {
+			return err
+		}
+		seen := make(map[string]bool, len(ins))
 		for i := range ins {
 			t0 := time.Now()
 			bad = i
-			if outs[i], err = g.decideOnce(ctx, tx, &as[i]); err != nil {
+			if prev != nil && !seen[as[i].key] {
+				outs[i], err = g.decideAfter(ctx, tx, &as[i], prev[as[i].key])
+			} else { // a copy of an earlier message of the group
+				outs[i], err = g.decideOnce(ctx, tx, &as[i])
+			}
+			if err != nil {
 				return err
 			}
+			seen[as[i].key] = true
 			took[i] = time.Since(t0)
 		}
 		bad = -1
@@ -159,6 +170,30 @@ func (g *Gateway) decideOnce(ctx context.Context, tx Tx, a *analysis) (Outcome, 
 	if err != nil {
 		return Outcome{}, err
 	}
+	return g.decideAfter(ctx, tx, a, prev)
+}
+
+// lookupMessages returns the records of the messages already decided
+// among as, in one query when tx can (MessageLookup); nil when it cannot.
+func lookupMessages(ctx context.Context, tx Tx, as []analysis) (map[string]*ProcessedMessage, error) {
+	ml, ok := tx.(MessageLookup)
+	if !ok {
+		return nil, nil
+	}
+	keys := make([]string, len(as))
+	for i := range as {
+		keys[i] = as[i].key
+	}
+	m, err := ml.Messages(ctx, keys)
+	if err == nil && m == nil {
+		m = map[string]*ProcessedMessage{}
+	}
+	return m, err
+}
+
+// decideAfter is decideOnce once the message's record (prev, nil when
+// none) has been looked up in tx.
+func (g *Gateway) decideAfter(ctx context.Context, tx Tx, a *analysis, prev *ProcessedMessage) (Outcome, error) {
 	if prev != nil {
 		return alreadyDone(prev), nil
 	}

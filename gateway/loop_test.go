@@ -251,6 +251,24 @@ func TestRunGroups(t *testing.T) {
 		}
 	})
 
+	t.Run("a backlog delivered again is not decided again", func(t *testing.T) {
+		h := newHarness(t)
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		b := backlog(20, first, rival, later)
+		src.batches <- b
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 20 })
+		src.batches <- b
+		waitFor(t, "filing again", 5*time.Second, func() bool { return len(src.filings()) == 40 })
+		stop()
+		if q := h.st.outbox(); len(q) != 20 {
+			t.Errorf("%d mails queued, want 20 (none for the second delivery)", len(q))
+		}
+		if n := updates(h); n != 2 {
+			t.Errorf("%d transactions, want 2", n)
+		}
+	})
+
 	t.Run("a few messages are decided one by one", func(t *testing.T) {
 		h := newHarness(t)
 		src := newFakeSource()

@@ -221,6 +221,14 @@ type OutboxCounter interface {
 	CountOutboxes(ctx context.Context, qs []OutboxQuery) ([]int, error)
 }
 
+// MessageLookup is implemented by a Tx that looks up the records of
+// several messages in one query; a group of messages decided together
+// uses it instead of one Message per message. The map holds the keys
+// already recorded.
+type MessageLookup interface {
+	Messages(ctx context.Context, keys []string) (map[string]*ProcessedMessage, error)
+}
+
 // Store is the persistent state roomgate needs. Implementations must be safe
 // for concurrent use.
 type Store interface {

@@ -136,8 +136,10 @@ func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor boo
 		defer stopProfile()
 	}
 	mem := startMemWatch()
+	stmts0, txs0 := db.Counts()
 	start := time.Now()
-	stop, err := startBenchReceiver(pctx, o, env, floor, prepare.dsn)
+	logs := &benchLog{}
+	stop, err := startBenchReceiver(pctx, o, env, floor, prepare.dsn, logs)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +161,11 @@ func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor boo
 	r := rec.result(o, floor, start, total)
 	r.peakRSS, r.peakHeap = rss, heap
 	r.duplicates = rec.duplicates()
+	stmts1, txs1 := db.Counts()
+	r.stmts, r.txs = stmts1-stmts0, txs1-txs0
+	if n, last := logs.lastDecision(); n > 0 {
+		r.decided = last.Sub(start)
+	}
 	return r, nil
 }
 
@@ -215,7 +222,7 @@ func startProfile(path string) (func(), error) {
 // startBenchReceiver starts what is measured: the daemon (o.instances of
 // them on one database), or the floor. stop cancels it and waits until it
 // has returned; it may be called more than once.
-func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, floor bool, dsn string) (stop func(), err error) {
+func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, floor bool, dsn string, logs *benchLog) (stop func(), err error) {
 	rctx, cancel := context.WithCancel(ctx)
 	if floor {
 		done := make(chan struct{})
@@ -235,7 +242,7 @@ func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, f
 	var dones []chan error
 	for range o.instances {
 		done := make(chan error, 1)
-		go func() { done <- serveOnceLogger(rctx, cfg, slog.New(slog.DiscardHandler)) }()
+		go func() { done <- serveOnceLogger(rctx, cfg, slog.New(logs)) }()
 		dones = append(dones, done)
 	}
 	stopped := false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/metrics"
 	"sort"
@@ -89,6 +90,8 @@ type benchResult struct {
 	peakRSS          int64 // KiB, the whole bench process
 	peakHeap         uint64
 	duplicates       int
+	stmts, txs       int64         // database statements and write transactions
+	decided          time.Duration // start → last decision (0 for the floor)
 }
 
 func (b *benchResult) rate() float64 { return float64(b.n) / b.total.Seconds() }
@@ -150,6 +153,13 @@ func (b *benchResult) print(w io.Writer) {
 	fmt.Fprintf(w, "  latency      median %s, p99 %s, max %s (%s → reply at the SMTP sink)\n", r(b.p50), r(b.p99), r(b.max), from)
 	fmt.Fprintf(w, "  memory       peak RSS %d MiB of the bench process (in-process: this run alone, with the appender and the sink), peak Go heap %d MiB (runtime/metrics)\n",
 		b.peakRSS/1024, b.peakHeap>>20)
+	if b.decided > 0 {
+		fmt.Fprintf(w, "  decisions    all decided after %s (the rest of the time: replies leaving the outbox)\n", b.decided.Round(time.Millisecond))
+	}
+	if b.stmts > 0 {
+		fmt.Fprintf(w, "  database     %.1f round trips and %.2f write transactions per invitation (all of the daemon's, outbox included)\n",
+			float64(b.stmts)/float64(b.n), float64(b.txs)/float64(b.n))
+	}
 	if b.duplicates > 0 {
 		fmt.Fprintf(w, "  duplicates   %d replies to an invitation already answered\n", b.duplicates)
 	}
@@ -212,4 +222,33 @@ func procStatusKiB(field string) int64 {
 		}
 	}
 	return 0
+}
+
+// benchLog is the daemon's log handler during a run: it keeps when the
+// last message was decided, to tell the decisions' time from the
+// replies'. Everything else is discarded.
+type benchLog struct {
+	mu      sync.Mutex
+	decided int
+	last    time.Time
+}
+
+func (h *benchLog) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h *benchLog) WithAttrs([]slog.Attr) slog.Handler           { return h }
+func (h *benchLog) WithGroup(string) slog.Handler                { return h }
+func (h *benchLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "message handled" {
+		h.mu.Lock()
+		h.decided++
+		h.last = r.Time
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// lastDecision is when the last message was decided (zero if none).
+func (h *benchLog) lastDecision() (int, time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.decided, h.last
 }
