@@ -33,7 +33,7 @@ func (t *tx) Messages(ctx context.Context, keys []string) (map[string]*gateway.P
 		return nil, err
 	}
 	var rows []messageRow
-	if err := t.db.NewSelect().Model(&rows).Where("key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+	if err := t.db.NewSelect().Model(&rows).Where("key IN (?)", bun.List(keys)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("get processed messages: %w", err)
 	}
 	out := make(map[string]*gateway.ProcessedMessage, len(rows))

@@ -141,7 +141,7 @@ func (s *Store) openSQLite(dsn string) error {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s.w = bun.NewDB(w, sqlitedialect.New())
-	s.w.AddQueryHook(countHook{})
+	s.w = s.w.WithQueryHook(countHook{})
 	if p.memory {
 		s.r = s.w
 		return nil
@@ -153,7 +153,7 @@ func (s *Store) openSQLite(dsn string) error {
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	s.r = bun.NewDB(r, sqlitedialect.New())
-	s.r.AddQueryHook(countHook{})
+	s.r = s.r.WithQueryHook(countHook{})
 	return nil
 }
 
@@ -170,7 +170,7 @@ func (s *Store) openPostgres(dsn string) error {
 	sqldb.SetMaxIdleConns(4)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s.w = bun.NewDB(sqldb, pgdialect.New())
-	s.w.AddQueryHook(countHook{})
+	s.w = s.w.WithQueryHook(countHook{})
 	s.r = s.w
 	return nil
 }
