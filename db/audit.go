@@ -13,7 +13,11 @@ func (t *tx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = now()
 	}
-	if _, err := t.db.NewInsert().Model(toAuditRow(e)).ExcludeColumn("id").Exec(ctx); err != nil {
+	q := t.db.NewInsert().Model(toAuditRow(e)).ExcludeColumn("id")
+	if kept, err := t.deferWrite(q); kept {
+		return err
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil

@@ -104,6 +104,7 @@ func (h *hotStatements) close() error {
 func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args ...any) error {
 	ts := t.db.StmtContext(ctx, st)
 	defer ts.Close()
+	statements.Add(1)
 	rows, err := ts.QueryContext(ctx, args...)
 	if err != nil {
 		return err

@@ -20,7 +20,27 @@ func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMess
 
 // Message is Store.Message inside the transaction.
 func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	if _, err := t.flush(ctx, ""); err != nil {
+		return nil, err
+	}
 	return message(ctx, t.db, key)
+}
+
+// Messages returns the records of those of keys already processed, in one
+// query. It implements gateway.MessageLookup.
+func (t *tx) Messages(ctx context.Context, keys []string) (map[string]*gateway.ProcessedMessage, error) {
+	if _, err := t.flush(ctx, ""); err != nil {
+		return nil, err
+	}
+	var rows []messageRow
+	if err := t.db.NewSelect().Model(&rows).Where("key IN (?)", bun.List(keys)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("get processed messages: %w", err)
+	}
+	out := make(map[string]*gateway.ProcessedMessage, len(rows))
+	for i := range rows {
+		out[rows[i].Key] = rows[i].message()
+	}
+	return out, nil
 }
 
 func message(ctx context.Context, db bun.IDB, key string) (*gateway.ProcessedMessage, error) {
@@ -44,13 +64,25 @@ func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) erro
 	if m.At.IsZero() {
 		m.At = now()
 	}
-	res, err := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("record message: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("record message: %w", err)
+	q := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING")
+	var n int64
+	if t.s.driver == DriverPostgres {
+		// With the writes kept before it, in one round trip.
+		b, err := q.AppendQuery(q.DB().QueryGen(), nil)
+		if err == nil {
+			n, err = t.flush(ctx, string(b))
+		}
+		if err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
+	} else {
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
 	}
 	if n == 0 {
 		return fmt.Errorf("record message %s: %w", m.Key, gateway.ErrDuplicate)

@@ -141,6 +141,7 @@ func (s *Store) openSQLite(dsn string) error {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s.w = bun.NewDB(w, sqlitedialect.New())
+	s.w = s.w.WithQueryHook(countHook{})
 	if p.memory {
 		s.r = s.w
 		return nil
@@ -152,6 +153,7 @@ func (s *Store) openSQLite(dsn string) error {
 	}
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	s.r = bun.NewDB(r, sqlitedialect.New())
+	s.r = s.r.WithQueryHook(countHook{})
 	return nil
 }
 
@@ -168,6 +170,7 @@ func (s *Store) openPostgres(dsn string) error {
 	sqldb.SetMaxIdleConns(4)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	s.w = bun.NewDB(sqldb, pgdialect.New())
+	s.w = s.w.WithQueryHook(countHook{})
 	s.r = s.w
 	return nil
 }
@@ -211,7 +214,12 @@ func (s *Store) SetMaxBookingLength(d time.Duration) {
 // read-only…) implements gateway.Unavailable.
 func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 	return markUnavailable(s.inTx(ctx, func(btx bun.Tx) error {
-		return fn(&tx{s: s, db: btx})
+		t := &tx{s: s, db: btx}
+		if err := fn(t); err != nil {
+			return err
+		}
+		_, err := t.flush(ctx, "")
+		return err
 	}))
 }
 
@@ -239,6 +247,7 @@ func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
 	if err := btx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	commits.Add(1)
 	return nil
 }
 
@@ -246,6 +255,8 @@ func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
 type tx struct {
 	s  *Store
 	db bun.Tx
+	// pending are writes kept to be sent together (writebehind.go).
+	pending []string
 }
 
 var _ gateway.Tx = (*tx)(nil)

@@ -25,6 +25,9 @@ type versionRow struct {
 // Versions returns the versions last decided for the components of the
 // meeting (organizer, uid), ordered by RecurrenceID.
 func (t *tx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Version, error) {
+	if _, err := t.flush(ctx, ""); err != nil {
+		return nil, err
+	}
 	var rows []versionRow
 	err := t.db.NewSelect().Model(&rows).Where("organizer = ?", organizer).Where("uid = ?", uid).
 		Order("recurrence_id").Scan(ctx)
@@ -49,10 +52,12 @@ func (t *tx) SaveVersions(ctx context.Context, organizer, uid string, vs []gatew
 		rows[i] = versionRow{Organizer: organizer, UID: uid, RecurrenceID: v.RecurrenceID, Sequence: v.Sequence,
 			DTStamp: utc(v.DTStamp), UpdatedAt: now()}
 	}
-	_, err := t.db.NewInsert().Model(&rows).On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE").
-		Set("sequence = EXCLUDED.sequence").Set("dtstamp = EXCLUDED.dtstamp").Set("updated_at = EXCLUDED.updated_at").
-		Exec(ctx)
-	if err != nil {
+	q := t.db.NewInsert().Model(&rows).On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE").
+		Set("sequence = EXCLUDED.sequence").Set("dtstamp = EXCLUDED.dtstamp").Set("updated_at = EXCLUDED.updated_at")
+	if kept, err := t.deferWrite(q); kept {
+		return err
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return fmt.Errorf("save meeting versions: %w", err)
 	}
 	return nil

@@ -121,16 +121,36 @@ func (g *Gateway) replyLimit(ctx context.Context, tx Tx, uid, to, kind string) (
 			what  string
 		}{OutboxQuery{Kind: OutboxOutsider, Since: since}, p.OutsiderRepliesPerHour, "replies to people who may not book"})
 	}
-	for _, c := range checks {
-		n, err := tx.CountOutbox(ctx, c.q)
-		if err != nil {
-			return "", fmt.Errorf("count replies: %w", err)
-		}
-		if n >= c.limit {
+	qs := make([]OutboxQuery, len(checks))
+	for i, c := range checks {
+		qs[i] = c.q
+	}
+	ns, err := countOutboxes(ctx, tx, qs)
+	if err != nil {
+		return "", fmt.Errorf("count replies: %w", err)
+	}
+	for i, c := range checks {
+		if n := ns[i]; n >= c.limit {
 			return fmt.Sprintf("%d %s in the last hour", n, c.what), nil
 		}
 	}
 	return "", nil
+}
+
+// countOutboxes counts the rows of each query, at once when tx can.
+func countOutboxes(ctx context.Context, tx Tx, qs []OutboxQuery) ([]int, error) {
+	if c, ok := tx.(OutboxCounter); ok {
+		return c.CountOutboxes(ctx, qs)
+	}
+	ns := make([]int, len(qs))
+	for i, q := range qs {
+		n, err := tx.CountOutbox(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		ns[i] = n
+	}
+	return ns, nil
 }
 
 // template returns the mail template for a verdict.

@@ -107,33 +107,49 @@ var errGroup = errors.New("group not recorded")
 // bookings of those before it. It saves a transaction, a lock and a lookup
 // per message, which count on PostgreSQL. If anything fails (database
 // error, panic), nothing of the group is kept and an error wrapping
-// errGroup is returned: the caller then handles the messages one by one,
-// which isolates the failure.
-func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, error) {
+// errGroup is returned with the index of the message whose decision
+// failed (-1 when the failure is the group's: its lock or its commit):
+// the caller decides the messages before it as a group again, and that
+// one alone, which isolates the failure without giving up the grouping.
+func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) (outs []Outcome, bad int, err error) {
 	start := time.Now()
 	as := make([]analysis, len(ins))
 	for i, in := range ins {
 		as[i] = g.analyze(ctx, in)
 	}
-	outs := make([]Outcome, len(ins))
+	outs = make([]Outcome, len(ins))
 	took := make([]time.Duration, len(ins))
-	err := g.opt.Store.Update(ctx, func(tx Tx) (err error) {
+	bad = -1
+	err = g.opt.Store.Update(ctx, func(tx Tx) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
+		prev, err := lookupMessages(ctx, tx, as)
+		if err != nil {
+			return err
+		}
+		seen := make(map[string]bool, len(ins))
 		for i := range ins {
 			t0 := time.Now()
-			if outs[i], err = g.decideOnce(ctx, tx, &as[i]); err != nil {
+			bad = i
+			if prev != nil && !seen[as[i].key] {
+				outs[i], err = g.decideAfter(ctx, tx, &as[i], prev[as[i].key])
+			} else { // a copy of an earlier message of the group
+				outs[i], err = g.decideOnce(ctx, tx, &as[i])
+			}
+			if err != nil {
 				return err
 			}
+			seen[as[i].key] = true
 			took[i] = time.Since(t0)
 		}
+		bad = -1
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errGroup, err)
+		return nil, bad, fmt.Errorf("%w: %w", errGroup, err)
 	}
 	queued := false
 	for i, in := range ins {
@@ -146,7 +162,7 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) ([]Outcome, e
 	if queued {
 		g.Kick()
 	}
-	return outs, nil
+	return outs, -1, nil
 }
 
 // decideOnce decides a message and records the decision in tx, unless the
@@ -157,6 +173,30 @@ func (g *Gateway) decideOnce(ctx context.Context, tx Tx, a *analysis) (Outcome, 
 	if err != nil {
 		return Outcome{}, err
 	}
+	return g.decideAfter(ctx, tx, a, prev)
+}
+
+// lookupMessages returns the records of the messages already decided
+// among as, in one query when tx can (MessageLookup); nil when it cannot.
+func lookupMessages(ctx context.Context, tx Tx, as []analysis) (map[string]*ProcessedMessage, error) {
+	ml, ok := tx.(MessageLookup)
+	if !ok {
+		return nil, nil
+	}
+	keys := make([]string, len(as))
+	for i := range as {
+		keys[i] = as[i].key
+	}
+	m, err := ml.Messages(ctx, keys)
+	if err == nil && m == nil {
+		m = map[string]*ProcessedMessage{}
+	}
+	return m, err
+}
+
+// decideAfter is decideOnce once the message's record (prev, nil when
+// none) has been looked up in tx.
+func (g *Gateway) decideAfter(ctx context.Context, tx Tx, a *analysis, prev *ProcessedMessage) (Outcome, error) {
 	if prev != nil {
 		return alreadyDone(prev), nil
 	}

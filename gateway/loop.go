@@ -52,16 +52,25 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 // it are filed.
 //
 // A large batch (a backlog) is decided in groups of up to maxGroup per
-// transaction; a group that fails is decided again one message at a time.
-func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) (rest []Incoming) {
+// transaction. When a message fails inside a group, the messages before it
+// are decided again as a group and it is decided alone (Handle, then
+// failed), so one bad message costs its group one more transaction, not
+// one per message. A group whose failure names no message (its lock, its
+// commit) is decided one message at a time.
+func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) []Incoming {
 	g.dkim.start(ctx, batch) // DKIM keys are looked up ahead, a few messages at a time
 	defer g.dkim.forget(batch)
 	var done []Filing
+	solo := -1 // the index of a message to decide alone
 	for i := 0; i < len(batch) && ctx.Err() == nil; {
-		group := batch[i:min(i+maxGroup, len(batch))]
+		n := min(maxGroup, len(batch)-i)
+		if solo >= i {
+			n = min(n, max(solo-i, 1))
+		}
+		group := batch[i : i+n]
 		if len(batch) >= groupFrom && len(group) > 1 {
 			work, cancel := workContext(ctx)
-			outs, err := g.handleGroup(work, group)
+			outs, bad, err := g.handleGroup(work, group)
 			cancel()
 			if err == nil {
 				for k, in := range group {
@@ -71,29 +80,45 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 				i += len(group)
 				continue
 			}
-			g.log.Warn("deciding a group of messages failed; deciding them one by one", "messages", len(group), "err", err)
+			g.log.Warn("deciding a group of messages failed", "messages", len(group), "failed_at", bad, "err", err)
+			if bad > 0 {
+				solo = i + bad
+				continue
+			}
+			if bad == 0 {
+				group = group[:1]
+			}
 		}
 		for _, in := range group {
 			if ctx.Err() != nil {
 				break
 			}
-			work, cancel := workContext(ctx)
-			out, err := g.HandleSafe(work, in)
-			if err != nil {
-				out, err = g.failed(work, in, err)
-			}
-			cancel()
-			if err != nil {
+			if !g.handleOne(ctx, in, &done) {
 				g.fileBounded(ctx, src, done)
 				return batch[i:]
 			}
-			g.waiting.done(in)
-			done = append(done, Filing{In: in, Folder: out.Folder})
 			i++
 		}
 	}
 	g.fileBounded(ctx, src, done)
-	return rest
+	return nil
+}
+
+// handleOne decides one message in its own transaction and adds it to
+// done; false means its decision could not be recorded: it stays.
+func (g *Gateway) handleOne(ctx context.Context, in Incoming, done *[]Filing) bool {
+	work, cancel := workContext(ctx)
+	defer cancel()
+	out, err := g.HandleSafe(work, in)
+	if err != nil {
+		out, err = g.failed(work, in, err)
+	}
+	if err != nil {
+		return false
+	}
+	g.waiting.done(in)
+	*done = append(*done, Filing{In: in, Folder: out.Folder})
+	return true
 }
 
 // failed handles a message whose decision could not be recorded. While the

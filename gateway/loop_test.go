@@ -203,9 +203,9 @@ func TestRun(t *testing.T) {
 	})
 }
 
-// Messages of one batch are decided in one transaction, in order; a group
-// that fails is decided again one message at a time, so one bad message
-// costs the others nothing.
+// Messages of one batch are decided in one transaction, in order; when a
+// message fails inside a group, those before it are decided again as a
+// group and it alone, so one bad message costs the others nothing.
 func TestRunGroups(t *testing.T) {
 	first := meeting("REQUEST", "g-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes()
 	rival := meeting("REQUEST", "g-2", bob, 0, tomorrow(10, 30), tomorrow(11, 30)).bytes()
@@ -251,6 +251,24 @@ func TestRunGroups(t *testing.T) {
 		}
 	})
 
+	t.Run("a backlog delivered again is not decided again", func(t *testing.T) {
+		h := newHarness(t)
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		b := backlog(20, first, rival, later)
+		src.batches <- b
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 20 })
+		src.batches <- b
+		waitFor(t, "filing again", 5*time.Second, func() bool { return len(src.filings()) == 40 })
+		stop()
+		if q := h.st.outbox(); len(q) != 20 {
+			t.Errorf("%d mails queued, want 20 (none for the second delivery)", len(q))
+		}
+		if n := updates(h); n != 2 {
+			t.Errorf("%d transactions, want 2", n)
+		}
+	})
+
 	t.Run("a few messages are decided one by one", func(t *testing.T) {
 		h := newHarness(t)
 		src := newFakeSource()
@@ -279,6 +297,31 @@ func TestRunGroups(t *testing.T) {
 		}
 		if bs := h.st.bookings(); len(bs) != 19 {
 			t.Errorf("%d bookings, want 19 (none for the message that panicked)", len(bs))
+		}
+	})
+
+	t.Run("a bad message in the middle: the group is decided around it, not one by one", func(t *testing.T) {
+		h := newHarness(t, func(o *gateway.Options) { o.Renderer = pickyRenderer{realTemplates(t)} })
+		src := newFakeSource()
+		stop := runLoop(t, h, src)
+		head := make([][]byte, 11)
+		head[10] = boom
+		for i := range 10 {
+			head[i] = meeting("REQUEST", fmt.Sprintf("m-%d", i), bob, 0, tomorrow(9, 0).AddDate(0, 1, i), tomorrow(10, 0).AddDate(0, 1, i)).bytes()
+		}
+		src.batches <- backlog(20, head...)
+		waitFor(t, "filing", 5*time.Second, func() bool { return len(src.filings()) == 20 })
+		stop()
+		if got := src.filings(); got[10] != "INBOX/1/11 rejected" {
+			t.Errorf("filed %q, want the 11th rejected", got)
+		}
+		// The failed group, the 10 before it again, the bad one's try and
+		// its rejection, the 9 after it.
+		if n := updates(h); n > 5 {
+			t.Errorf("%d transactions, want at most 5 (not one per message)", n)
+		}
+		if bs := h.st.bookings(); len(bs) != 19 {
+			t.Errorf("%d bookings, want 19", len(bs))
 		}
 	})
 }

@@ -202,6 +202,17 @@ func (t *memTx) Message(ctx context.Context, key string) (*gateway.ProcessedMess
 	return nil, nil
 }
 
+// Messages is Message for several keys (gateway.MessageLookup), as db's.
+func (t *memTx) Messages(ctx context.Context, keys []string) (map[string]*gateway.ProcessedMessage, error) {
+	out := map[string]*gateway.ProcessedMessage{}
+	for _, k := range keys {
+		if m, ok := t.s.messages[k]; ok {
+			out[k] = &m
+		}
+	}
+	return out, nil
+}
+
 func (t *memTx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) error {
 	if t.failRecord != nil {
 		if err := t.failRecord(m); err != nil {

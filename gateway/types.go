@@ -230,6 +230,21 @@ type OutboxQuery struct {
 	Since         time.Time
 }
 
+// OutboxCounter is implemented by a Tx that counts the rows of several
+// OutboxQuery at once (one round trip instead of one each); the limits on
+// replies use it when the Tx has it, CountOutbox otherwise.
+type OutboxCounter interface {
+	CountOutboxes(ctx context.Context, qs []OutboxQuery) ([]int, error)
+}
+
+// MessageLookup is implemented by a Tx that looks up the records of
+// several messages in one query; a group of messages decided together
+// uses it instead of one Message per message. The map holds the keys
+// already recorded.
+type MessageLookup interface {
+	Messages(ctx context.Context, keys []string) (map[string]*ProcessedMessage, error)
+}
+
 // Store is the persistent state roomgate needs. Implementations must be safe
 // for concurrent use.
 type Store interface {

@@ -10,17 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-message/textproto"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"codeberg.org/opteos/roomgate/db"
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
@@ -30,7 +28,9 @@ type benchOptions struct {
 	n                        int
 	rate                     float64
 	driver, dsn              string
-	floor                    bool
+	floor, noFloor           bool
+	backlog                  bool
+	instances                int
 	timeout                  time.Duration
 	cpuProfile               string
 	empty                    bool
@@ -39,105 +39,230 @@ type benchOptions struct {
 func runBench(args []string, stdout io.Writer) error {
 	fs := newFlagSet("bench")
 	var o benchOptions
-	fs.StringVar(&o.imapAddr, "imap", "127.0.0.1:10143", "IMAP server `host:port` (plain, loopback)")
+	fs.StringVar(&o.imapAddr, "imap", "127.0.0.1:10143", "IMAP server `host:port` (plain, loopback), or \"mem\" for an in-process server")
 	fs.StringVar(&o.user, "user", "user1@roomgate.test", "IMAP `login`; its mailboxes are emptied first")
 	fs.StringVar(&o.password, "password", "secret", "IMAP `password`")
 	fs.IntVar(&o.n, "n", 1000, "number of invitations")
 	fs.Float64Var(&o.rate, "rate", 0, "invitations per `second` (0: one burst)")
+	fs.BoolVar(&o.backlog, "backlog", false, "fill the inbox with the invitations before the daemon (and the floor) starts")
+	fs.IntVar(&o.instances, "instances", 1, "daemons sharing the database (more than one needs -driver postgres)")
 	fs.StringVar(&o.driver, "driver", "sqlite", "database: sqlite (a temporary file) or postgres")
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `URL` for -driver postgres")
-	fs.BoolVar(&o.floor, "floor", false, "measure the floor instead: a minimal loop that IDLEs, FETCHes and sends a fixed reply")
+	fs.BoolVar(&o.floor, "floor", false, "measure only the floor: a minimal loop that IDLEs, FETCHes and sends a fixed reply")
+	fs.BoolVar(&o.noFloor, "no-floor", false, "measure only roomgate, not the floor beside it")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this `duration`")
 	fs.BoolVar(&o.empty, "empty", false, "confirm that the account's messages may be deleted (needed when it holds any)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this `file` (go tool pprof)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of roomgate's run to this `file` (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if o.driver == "postgres" && o.dsn == "" {
 		return errors.New("-driver postgres needs -dsn")
 	}
+	if o.instances < 1 || (o.instances > 1 && o.driver != "postgres") {
+		return errors.New("-instances: 1, or more with -driver postgres (SQLite serves one process)")
+	}
+	if o.backlog && o.rate > 0 {
+		return errors.New("-backlog and -rate exclude each other: a backlog is in the inbox before the start")
+	}
+	if o.floor && o.noFloor {
+		return errors.New("-floor and -no-floor exclude each other")
+	}
 	return benchRun(o, stdout)
 }
 
-// benchRun appends the invitations and measures, for each, the time from
-// the end of its APPEND to its reply reaching the SMTP sink.
+// benchRun measures the floor, then roomgate, on the same servers, and
+// prints both with their ratio.
 func benchRun(o benchOptions, stdout io.Writer) error {
 	env, err := startDemoServers()
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	if err := emptyMailboxes(o); err != nil {
-		return fmt.Errorf("empty the mailboxes of %s: %w", o.user, err)
+	if o.imapAddr == "mem" {
+		o.imapAddr, o.user, o.password = env.imapAddr, demoUser, demoPassword
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	idleRSS := rssKiB()
-	stop, err := startBenchReceiver(ctx, o, env)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	time.Sleep(500 * time.Millisecond) // let the receiver reach IDLE
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err != nil {
-			return err
+	var floor, daemon *benchResult
+	if !o.noFloor {
+		if floor, err = benchPhase(ctx, o, env, true); err != nil {
+			return fmt.Errorf("floor: %w", err)
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
+		floor.print(stdout)
+		o.empty = true // the floor's own mail is left in the account
+	}
+	if !o.floor {
+		if daemon, err = benchPhase(ctx, o, env, false); err != nil {
+			return fmt.Errorf("roomgate: %w", err)
 		}
-		defer pprof.StopCPUProfile()
+		daemon.print(stdout)
 	}
-	rec := &benchRecorder{sent: map[string]time.Time{}, got: map[string]time.Time{}}
-	go rec.collect(ctx, env.sink)
-	start := time.Now()
-	if err := appendInvitations(ctx, o, rec); err != nil {
-		return err
+	if floor != nil && daemon != nil {
+		printRatio(stdout, floor, daemon)
 	}
-	if err := rec.waitAll(ctx, o.n); err != nil {
-		return err
-	}
-	rec.report(stdout, o, time.Since(start), idleRSS, rssKiB())
 	return nil
 }
 
-// startBenchReceiver starts what is measured: the daemon, or the floor.
-func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers) (stop func(), err error) {
-	if o.floor {
+// benchPhase runs one measure: the inbox is emptied, the receiver (the
+// floor or the daemon) started and the invitations appended, before it
+// when o.backlog, after it reached IDLE otherwise. The clock starts with
+// the receiver for a backlog, with the first APPEND otherwise.
+func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor bool) (*benchResult, error) {
+	if err := emptyMailboxes(o); err != nil {
+		return nil, fmt.Errorf("empty the mailboxes of %s: %w", o.user, err)
+	}
+	env.sink.drain()
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rec := newBenchRecorder()
+	go rec.collect(pctx, env.sink)
+	var err error
+	if o.backlog {
+		if err = appendInvitations(pctx, o, rec); err != nil {
+			return nil, err
+		}
+	}
+	prepare, err := benchDatabase(ctx, o, floor)
+	if err != nil {
+		return nil, err
+	}
+	defer prepare.drop()
+	if !floor && o.cpuProfile != "" {
+		stopProfile, err := startProfile(o.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer stopProfile()
+	}
+	mem := startMemWatch()
+	stmts0, txs0 := db.Counts()
+	start := time.Now()
+	logs := &benchLog{}
+	stop, err := startBenchReceiver(pctx, o, env, floor, prepare.dsn, logs)
+	if err != nil {
+		return nil, err
+	}
+	defer stop() // cancel first (defer above runs after): see stopAll
+	if !o.backlog {
+		time.Sleep(500 * time.Millisecond) // let the receiver reach IDLE
+		start = time.Now()
+		if err := appendInvitations(pctx, o, rec); err != nil {
+			return nil, err
+		}
+	}
+	if err := rec.waitAll(pctx, o.n); err != nil {
+		return nil, err
+	}
+	total := time.Since(start)
+	rss, heap := mem.stop()
+	cancel()
+	stop()
+	r := rec.result(o, floor, start, total)
+	r.peakRSS, r.peakHeap = rss, heap
+	r.duplicates = rec.duplicates()
+	stmts1, txs1 := db.Counts()
+	r.stmts, r.txs = stmts1-stmts0, txs1-txs0
+	if n, last := logs.lastDecision(); n > 0 {
+		r.decided = last.Sub(start)
+	}
+	return r, nil
+}
+
+// benchDB is the database of one phase.
+type benchDB struct {
+	dsn  string
+	drop func()
+}
+
+// benchDatabase creates the daemon's database and applies its migrations
+// before the clock starts, so that the measure is of the decisions, not of
+// creating a schema. The floor needs none.
+func benchDatabase(ctx context.Context, o benchOptions, floor bool) (benchDB, error) {
+	none := benchDB{drop: func() {}}
+	if floor {
+		return none, nil
+	}
+	var d benchDB
+	switch o.driver {
+	case "postgres":
+		dsn, drop, err := benchSchema(ctx, o.dsn)
+		if err != nil {
+			return none, err
+		}
+		d = benchDB{dsn: dsn, drop: drop}
+	default:
+		dir, err := os.MkdirTemp("", "roomgate-bench-")
+		if err != nil {
+			return none, err
+		}
+		d = benchDB{dsn: filepath.Join(dir, "bench.db"), drop: func() { os.RemoveAll(dir) }}
+	}
+	s, err := db.Open(ctx, db.Options{Driver: o.driver, DSN: d.dsn, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		d.drop()
+		return none, err
+	}
+	s.Close()
+	return d, nil
+}
+
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startBenchReceiver starts what is measured: the daemon (o.instances of
+// them on one database), or the floor. stop cancels it and waits until it
+// has returned; it may be called more than once.
+func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, floor bool, dsn string, logs *benchLog) (stop func(), err error) {
+	rctx, cancel := context.WithCancel(ctx)
+	if floor {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			if err := floorLoop(ctx, o, env.smtpAddr); err != nil && ctx.Err() == nil {
+			if err := floorLoop(rctx, o, env.smtpAddr); err != nil && rctx.Err() == nil {
 				fmt.Fprintln(os.Stderr, "roomgate bench: floor:", err)
 			}
 		}()
-		return func() { <-done }, nil
+		return func() { cancel(); <-done }, nil
 	}
-	dsn := o.dsn
-	if o.driver == "postgres" {
-		scoped, drop, err := benchSchema(ctx, o.dsn)
-		if err != nil {
-			return nil, err
+	cfg := benchConfig(o, env, dsn)
+	if err := cfg.validate(); err != nil {
+		cancel()
+		return nil, err
+	}
+	var dones []chan error
+	for range o.instances {
+		done := make(chan error, 1)
+		go func() { done <- serveOnceLogger(rctx, cfg, slog.New(logs)) }()
+		dones = append(dones, done)
+	}
+	stopped := false
+	return func() {
+		cancel()
+		if stopped {
+			return
 		}
-		dsn = scoped
-		defer func() {
-			prev := stop
-			stop = func() { prev(); drop() }
-		}()
-	}
-	if o.driver == "sqlite" {
-		dir, err := os.MkdirTemp("", "roomgate-bench-")
-		if err != nil {
-			return nil, err
+		stopped = true
+		for _, d := range dones {
+			if err := <-d; err != nil {
+				fmt.Fprintln(os.Stderr, "roomgate bench: daemon:", err)
+			}
 		}
-		dsn = filepath.Join(dir, "bench.db")
-		defer func() {
-			prev := stop
-			stop = func() { prev(); os.RemoveAll(dir) }
-		}()
-	}
+	}, nil
+}
+
+// benchConfig is the daemon's configuration: the room is the IMAP
+// account, replies go to the in-process SMTP sink.
+func benchConfig(o benchOptions, env *demoServers, dsn string) *Config {
 	cfg := &Config{Language: "en", Timezone: "Europe/Paris", Database: DatabaseConfig{Driver: o.driver, DSN: dsn},
 		IMAP:    IMAPConfig{Address: o.imapAddr, Security: "insecure", Username: o.user, Password: o.password},
 		SMTP:    SMTPConfig{Address: env.smtpAddr, Security: "insecure"},
@@ -146,13 +271,7 @@ func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers) (
 		Rooms:   []RoomConfig{{Name: "Bench", Address: o.user, JoinURL: "https://zoom.us/j/1", MeetingID: "1", Passcode: "x"}},
 		outbox:  gateway.OutboxOptions{Interval: time.Second}}
 	cfg.setDefaults()
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	dctx, dcancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- serveOnceLogger(dctx, cfg, slog.New(slog.DiscardHandler)) }()
-	return func() { dcancel(); <-done }, nil
+	return cfg
 }
 
 // benchInvite is the n-th invitation: a 30-minute slot of its own, so
@@ -191,7 +310,7 @@ func appendInvitations(ctx context.Context, o benchOptions, rec *benchRecorder) 
 				return ctx.Err()
 			}
 		}
-		uid, raw := benchInvite(o.user, i)
+		_, raw := benchInvite(o.user, i)
 		cmd := c.Append("INBOX", int64(len(raw)), nil)
 		if _, err := cmd.Write(raw); err != nil {
 			return err
@@ -202,9 +321,9 @@ func appendInvitations(ctx context.Context, o benchOptions, rec *benchRecorder) 
 		if _, err := cmd.Wait(); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
-		rec.appended(messageIDOf(raw), uid)
+		rec.appended(messageIDOf(raw))
 	}
-	return nil
+	return c.Logout().Wait()
 }
 
 // emptyMailboxes removes every message from the user's mailboxes.
@@ -258,102 +377,6 @@ func messageIDOf(raw []byte) string {
 	return rest[:strings.Index(rest, "\r\n")]
 }
 
-// benchRecorder pairs each invitation with its reply.
-type benchRecorder struct {
-	mu   sync.Mutex
-	sent map[string]time.Time // by invitation Message-ID
-	got  map[string]time.Time
-}
-
-func (r *benchRecorder) appended(msgID, _ string) {
-	r.mu.Lock()
-	r.sent[msgID] = time.Now()
-	r.mu.Unlock()
-}
-
-// collect reads the sink and records when the reply to each invitation
-// arrived, by its In-Reply-To header.
-func (r *benchRecorder) collect(ctx context.Context, sink *demoSink) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m := <-sink.got:
-			h, err := textproto.ReadHeader(newBufReader(m.data))
-			if err != nil {
-				continue
-			}
-			r.mu.Lock()
-			r.got[strings.TrimSpace(h.Get("In-Reply-To"))] = time.Now()
-			r.mu.Unlock()
-		}
-	}
-}
-
-func (r *benchRecorder) waitAll(ctx context.Context, n int) error {
-	for {
-		r.mu.Lock()
-		got := len(r.got)
-		r.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("only %d of %d replies arrived: %w", got, n, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// report prints throughput, latency percentiles and memory.
-func (r *benchRecorder) report(w io.Writer, o benchOptions, total time.Duration, idleKiB, loadKiB int64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var lat []time.Duration
-	for id, at := range r.got {
-		if s, ok := r.sent[id]; ok {
-			lat = append(lat, at.Sub(s))
-		}
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
-	}
-	what := "roomgate (" + o.driver + ")"
-	if o.floor {
-		what = "floor (IDLE, FETCH, fixed reply)"
-	}
-	mode := "burst"
-	if o.rate > 0 {
-		mode = fmt.Sprintf("paced at %g/s", o.rate)
-	}
-	fmt.Fprintf(w, "%s, %d invitations, %s, IMAP %s\n", what, o.n, mode, o.imapAddr)
-	fmt.Fprintf(w, "  throughput   %.1f invitations/s (%s in all)\n", float64(len(lat))/total.Seconds(), total.Round(time.Millisecond))
-	fmt.Fprintf(w, "  latency      median %s, p99 %s, max %s (APPEND done → reply at the SMTP sink)\n",
-		pct(0.5).Round(100*time.Microsecond), pct(0.99).Round(100*time.Microsecond), pct(1).Round(100*time.Microsecond))
-	fmt.Fprintf(w, "  memory (RSS) %d MiB before the load, %d MiB after\n", idleKiB/1024, loadKiB/1024)
-}
-
-// rssKiB reads this process's resident memory from /proc (0 elsewhere).
-func rssKiB() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kib int64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kib)
-			return kib
-		}
-	}
-	return 0
-}
-
 // benchSchema creates a schema of its own for one run on PostgreSQL, so
 // runs never see each other's bookings, and returns a DSN using it and a
 // function that drops it.
@@ -363,7 +386,7 @@ func benchSchema(ctx context.Context, dsn string) (string, func(), error) {
 		return "", nil, fmt.Errorf("-dsn: %w", err)
 	}
 	admin := stdlib.OpenDB(*cfg)
-	schema := fmt.Sprintf("roomgate_bench_%d", os.Getpid())
+	schema := fmt.Sprintf("roomgate_bench_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		admin.Close()
 		return "", nil, err

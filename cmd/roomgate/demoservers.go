@@ -177,3 +177,14 @@ func (s *demoSession) Data(r io.Reader) error {
 	s.sink.got <- s.cur
 	return nil
 }
+
+// drain discards the mails the sink holds.
+func (s *demoSink) drain() {
+	for {
+		select {
+		case <-s.got:
+		default:
+			return
+		}
+	}
+}

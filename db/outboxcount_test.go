@@ -1,0 +1,106 @@
+package db
+
+import (
+	"errors"
+	"testing"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// CountOutboxes counts as CountOutbox does, query by query, in one
+// statement.
+func TestCountOutboxes(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		toEve := mail("u3", at(11, 0), at(11, 0))
+		toEve.To, toEve.Kind = []string{"eve@elsewhere.example"}, gateway.OutboxOutsider
+		enqueueAll(t, s, []*gateway.OutboxMail{
+			mail("u1", at(9, 0), at(9, 0)), mail("u1", at(10, 0), at(10, 0)),
+			mail("u1", at(11, 0), at(11, 0)), mail("u2", at(11, 0), at(11, 0)), toEve,
+		})
+		to := mail("", at(0, 0), at(0, 0)).To[0]
+		qs := []gateway.OutboxQuery{
+			{UID: "u1", To: to, Since: at(10, 0)},
+			{To: to, Kind: "", Since: at(0, 0)},
+			{To: "eve@elsewhere.example", Kind: gateway.OutboxOutsider, Since: at(0, 0)},
+			{Kind: gateway.OutboxOutsider, Since: at(11, 1)},
+			{UID: "it's", Since: at(0, 0)},
+		}
+		want := []int{2, 4, 1, 0, 0}
+		err := s.Update(ctx, func(tx gateway.Tx) error {
+			got, err := tx.(gateway.OutboxCounter).CountOutboxes(ctx, qs)
+			if err != nil {
+				return err
+			}
+			diff(t, "CountOutboxes", got, want)
+			for i, q := range qs {
+				if n, err := tx.CountOutbox(ctx, q); err != nil || n != got[i] {
+					t.Errorf("CountOutbox(%+v) = %d, %v; CountOutboxes said %d", q, n, err, got[i])
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// The writes kept on PostgreSQL (writebehind.go) are seen by the reads
+// after them in the transaction, a duplicate record is still reported, and
+// a transaction that ends on a kept write commits it.
+func TestWriteBehind(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		msg := gateway.ProcessedMessage{Key: "k1", Kind: gateway.KindRequest, Action: gateway.ActionAccepted, At: at(9, 0)}
+		err := s.Update(ctx, func(tx gateway.Tx) error {
+			if err := tx.Audit(ctx, gateway.AuditEntry{At: at(9, 0), MessageKey: "k1", Reason: "first"}); err != nil {
+				return err
+			}
+			if err := tx.SaveVersions(ctx, "ann@example.org", "u", []gateway.Version{{Sequence: 3, DTStamp: at(8, 0)}}); err != nil {
+				return err
+			}
+			vs, err := tx.Versions(ctx, "ann@example.org", "u")
+			if err != nil {
+				return err
+			}
+			diff(t, "versions seen in the transaction", vs, []gateway.Version{{Sequence: 3, DTStamp: at(8, 0)}})
+			if err := tx.RecordMessage(ctx, msg); err != nil {
+				return err
+			}
+			if m, err := tx.Message(ctx, "k1"); err != nil || m == nil {
+				t.Errorf("Message after RecordMessage = %v, %v", m, err)
+			}
+			ms, err := tx.(gateway.MessageLookup).Messages(ctx, []string{"k0", "k1"})
+			if err != nil {
+				return err
+			}
+			if len(ms) != 1 || ms["k1"] == nil || ms["k1"].Action != gateway.ActionAccepted {
+				t.Errorf("Messages(k0, k1) = %v, want k1 alone", ms)
+			}
+			if err := tx.Audit(ctx, gateway.AuditEntry{At: at(9, 1), MessageKey: "k1", Reason: "again"}); err != nil {
+				return err
+			}
+			if err := tx.RecordMessage(ctx, msg); !errors.Is(err, gateway.ErrDuplicate) {
+				t.Errorf("second RecordMessage = %v, want ErrDuplicate", err)
+			}
+			return tx.Audit(ctx, gateway.AuditEntry{At: at(9, 2), MessageKey: "k1", Reason: "last"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := s.ListAudit(ctx, at(0, 0), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reasons []string
+		for _, e := range es {
+			reasons = append(reasons, e.Reason)
+		}
+		diff(t, "audit reasons", reasons, []string{"first", "again", "last"})
+	})
+}
