@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
@@ -31,29 +33,9 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 	return nil
 }
 
-// CountOutbox counts the outbox rows that q selects.
-func (t *tx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error) {
-	sel := t.db.NewSelect().Model((*outboxRow)(nil)).Where("created_at >= ?", utc(q.Since))
-	if q.UID != "" {
-		sel = sel.Where("uid = ?", q.UID)
-	}
-	if q.To != "" {
-		sel = sel.Where("rcpt_to = ?", q.To)
-	}
-	if q.Kind != "" {
-		sel = sel.Where("kind = ?", q.Kind)
-	}
-	n, err := sel.Count(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("count outbox: %w", err)
-	}
-	return int(n), nil
-}
-
-// LastOutbox returns the latest CreatedAt of the outbox rows q selects,
-// zero when there is none.
-func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, error) {
-	sel := t.db.NewSelect().Model((*outboxRow)(nil)).Column("created_at")
+// selectOutbox selects the outbox rows q selects.
+func (t *tx) selectOutbox(q gateway.OutboxQuery) *bun.SelectQuery {
+	sel := t.db.NewSelect().Model((*outboxRow)(nil))
 	if !q.Since.IsZero() {
 		sel = sel.Where("created_at >= ?", utc(q.Since))
 	}
@@ -66,8 +48,23 @@ func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, 
 	if q.Kind != "" {
 		sel = sel.Where("kind = ?", q.Kind)
 	}
+	return sel
+}
+
+// CountOutbox counts the outbox rows that q selects.
+func (t *tx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error) {
+	n, err := t.selectOutbox(q).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return int(n), nil
+}
+
+// LastOutbox returns the latest CreatedAt of the outbox rows q selects,
+// zero when there is none.
+func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, error) {
 	var rows []outboxRow
-	if err := sel.Order("created_at DESC").Limit(1).Scan(ctx, &rows); err != nil {
+	if err := t.selectOutbox(q).Column("created_at").Order("created_at DESC").Limit(1).Scan(ctx, &rows); err != nil {
 		return time.Time{}, fmt.Errorf("last outbox row: %w", err)
 	}
 	if len(rows) == 0 {

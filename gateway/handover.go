@@ -14,7 +14,8 @@ import (
 // never clashes with itself:
 //
 //   - when the new organizer is a member, its REQUEST is authentic (see
-//     speaksFor) and the old organizer is among its ATTENDEEs, the
+//     speaksFor), not older (SEQUENCE) than the booking, and the old
+//     organizer, a member, is among its ATTENDEEs, the
 //     booking is handed over to the new organizer (handOver): same
 //     slots, same statuses (a waiting date keeps waiting, a proposal
 //     stays held), an audit line, and the request is then answered as
@@ -48,6 +49,9 @@ func (g *Gateway) handOver(ctx context.Context, tx Tx, a *analysis, inv *invitat
 		if !holdsLive(bs) {
 			continue
 		}
+		if olderThan(inv, bs) {
+			return "", nil // a late copy takes nothing over
+		}
 		now := g.opt.Now().UTC()
 		if err := tx.HandOver(ctx, Handover{UID: inv.uid, From: att, To: inv.organizer, ToName: inv.organizerName, At: now}); err != nil {
 			return "", err
@@ -61,6 +65,18 @@ func (g *Gateway) handOver(ctx context.Context, tx Tx, a *analysis, inv *invitat
 		return att, nil
 	}
 	return "", nil
+}
+
+// olderThan reports whether the invitation's first component has a lower
+// SEQUENCE than some booking of bs: it is older than what the previous
+// organizer had booked (RFC 5546 §2.1.5).
+func olderThan(inv *invitation, bs []Booking) bool {
+	for _, b := range bs {
+		if b.Sequence > inv.events[0].Sequence {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsLive reports whether some booking holds or waits for a slot.

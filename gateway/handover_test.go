@@ -241,3 +241,20 @@ func TestHandoverSeries(t *testing.T) {
 		t.Errorf("reply to %v: %s", m.To, partStat(t, r.Cal.Events[0]))
 	}
 }
+
+// TestHandoverNotOlder: a request older (lower SEQUENCE) than the
+// previous organizer's booking takes nothing over.
+func TestHandoverNotOlder(t *testing.T) {
+	h := newHarness(t, securityOptions)
+	v1 := stamped(googleMeeting(), time.Minute)
+	v1.Events[0].Seq = 1
+	if o := h.handle(v1.bytes()); o.Action != gateway.ActionAccepted {
+		t.Fatalf("alice v1: %+v", o)
+	}
+	if o := h.handle(movedToTeam(true).bytes()); o.Action != gateway.ActionDeclined || strings.Contains(o.Reason, "handed over") {
+		t.Errorf("an older version under the group: %+v, want declined, no handover", o)
+	}
+	if b := bookingOf(h, alice, "g-1"); b == nil || b.Status != gateway.StatusAccepted {
+		t.Errorf("alice's booking: %+v", b)
+	}
+}
