@@ -86,8 +86,10 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	now := h.o.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.o.MaxBody))
+	// The clock is read once the body is in: a request sent slowly is as
+	// old as its end, and cannot outlive the memory of its first copy.
+	now := h.o.Now()
 	if err != nil {
 		h.warn.warn(now, "zoom webhook refused", "body too large or unreadable", "remote", r.RemoteAddr)
 		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)

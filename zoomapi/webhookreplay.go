@@ -21,6 +21,10 @@ type seenRequests struct {
 	until map[string]time.Time // signature → when it goes stale
 }
 
+// sweepMargin keeps a request remembered a little after it went stale, for
+// a copy whose handler read the clock just before that and was delayed.
+const sweepMargin = time.Minute
+
 // DefaultMaxRemembered bounds the requests a webhook handler remembers
 // (Zoom's events for one account, within ten minutes).
 const DefaultMaxRemembered = 10000
@@ -44,7 +48,7 @@ func (s *seenRequests) claim(sig string, until, now time.Time) seenOutcome {
 	}
 	if len(s.until) >= s.max {
 		for k, u := range s.until {
-			if now.After(u) {
+			if now.After(u.Add(sweepMargin)) {
 				delete(s.until, k)
 			}
 		}

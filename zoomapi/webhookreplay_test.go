@@ -96,7 +96,11 @@ func TestWebhookMemoryBound(t *testing.T) {
 			t.Fatalf("request %d: %d, want %d", i, code, want)
 		}
 	}
-	k.advance(5*time.Minute + time.Second) // the first request is stale: its place is free
+	k.advance(5*time.Minute + time.Second) // the first request is stale, but kept a minute more
+	if code := send(k.now); code != 503 {
+		t.Fatalf("just after the first went stale: %d, want 503", code)
+	}
+	k.advance(time.Minute) // its place is free
 	if code := send(k.now); code != 200 || k.seen != 3 {
 		t.Fatalf("after the first expired: %d, %d event(s)", code, k.seen)
 	}
