@@ -42,7 +42,9 @@ func TestBuildImageNeedsBuilder(t *testing.T) {
 	}
 	run := func(env ...string) (string, error) {
 		cmd := exec.Command(bash, filepath.Join(root, "packaging", "build"), "image")
-		cmd.Env = append([]string{"PATH=" + bin, "HOME=" + t.TempDir(), "GOCACHE=" + t.TempDir(), "GOFLAGS=-mod=mod"}, env...)
+		// HOME stays the user's: go may leave a telemetry process writing
+		// there after it exits, which a temporary folder would not survive.
+		cmd.Env = append([]string{"PATH=" + bin, "HOME=" + os.Getenv("HOME")}, env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
