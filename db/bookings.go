@@ -50,8 +50,9 @@ func (t *tx) PersonBookings(ctx context.Context, person string, after time.Time)
 			Where("status IN (?)", bun.List(quotaStatuses)).
 			Where("end_at > ?", utc(after))
 	}
-	// A UNION (not ALL) keeps a row both organized and asked for once.
-	if err := part("organizer").Union(part("actor")).Scan(ctx, &rows); err != nil {
+	// A row both organized and asked for is read once, by its organizer.
+	asked := part("actor").Where("organizer <> ?", person)
+	if err := part("organizer").UnionAll(asked).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("bookings of a person: %w", err)
 	}
 	sort.Slice(rows, func(i, j int) bool {

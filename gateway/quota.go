@@ -75,6 +75,15 @@ func (g *Gateway) loadQuota(ctx context.Context, tx Tx, inv *invitation, open bo
 	return q, nil
 }
 
+// sender is the actor when another person than the organizer asked, ""
+// otherwise (Booking.Actor).
+func (inv *invitation) sender() string {
+	if inv.actor == inv.organizer {
+		return ""
+	}
+	return inv.actor
+}
+
 // people are the persons whose quotas and holds an invitation counts in.
 func (inv *invitation) people() []string {
 	if inv.actor == "" || inv.actor == inv.organizer {

@@ -262,7 +262,7 @@ func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid s
 	if st == StatusWaiting || st == StatusPending {
 		req = a.calData // its Approval is set by the caller
 	}
-	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer, Actor: inv.actor,
+	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer, Actor: inv.sender(),
 		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),
 		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
 		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now, Request: req}

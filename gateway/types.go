@@ -58,8 +58,8 @@ type Booking struct {
 	Organizer    string // organizer address, lower case, without mailto:
 	// Actor is who asked for the room with the message that last decided
 	// the booking, when it counts besides the organizer (a delegate, a
-	// member trusted to speak for others; see Gateway.actorFor): the
-	// organizer, or "" when unknown (rows older than the column).
+	// member trusted to speak for others; see Gateway.actorFor); "" when
+	// the organizer asked, or for rows older than the column.
 	Actor         string
 	OrganizerName string
 	Summary       string
