@@ -40,18 +40,8 @@ func (g *Gateway) answerQuestion(ctx context.Context, tx Tx, a *analysis) (Outco
 		Room: RoomView{Name: room.Name, Address: room.Address}, Organizer: from, Service: g.opt.ServiceName,
 		AgendaURL: g.opt.AgendaURL, MaxDuration: g.opt.Policy.MaxDuration, WindowDays: windowDays(g.opt.Policy)}
 	view.Relay.Subject = a.env.Subject
-	text, err := g.opt.Renderer.Render(g.opt.Lang, TmplHelp, view)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("render %s mail: %w", TmplHelp, err)
-	}
-	now := g.opt.Now()
-	sender := Address{Name: room.Name, Addr: room.Address}
-	raw := composeReply(composeInput{From: sender, To: Address{Addr: from}, Text: text,
-		InReplyTo: a.env.MessageID, References: a.env.References, Date: now})
-	m := OutboxMail{MessageKey: a.key, From: sender.Addr, To: []string{from}, Raw: raw, Status: OutboxPending,
-		NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxHelp}
-	if err := tx.Enqueue(ctx, &m); err != nil {
-		return Outcome{}, fmt.Errorf("queue mail: %w", err)
+	if err := g.queueAnswer(ctx, tx, a, room, from, TmplHelp, OutboxHelp, view); err != nil {
+		return Outcome{}, err
 	}
 	out.Queued++
 	out.Reason += "; the sender was told how to book"

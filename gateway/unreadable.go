@@ -45,18 +45,8 @@ func (g *Gateway) answerUnreadable(ctx context.Context, tx Tx, a *analysis, out 
 	view := MailView{Lang: g.opt.Lang, TimeZone: g.opt.Location.String(), Contact: g.opt.Contact,
 		Room: RoomView{Name: room.Name, Address: room.Address}, Organizer: from, Service: g.opt.ServiceName}
 	view.Relay.Subject = a.env.Subject
-	text, err := g.opt.Renderer.Render(g.opt.Lang, TmplUnreadable, view)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("render %s mail: %w", TmplUnreadable, err)
-	}
-	now := g.opt.Now()
-	sender := Address{Name: room.Name, Addr: room.Address}
-	raw := composeReply(composeInput{From: sender, To: Address{Addr: from}, Text: text,
-		InReplyTo: a.env.MessageID, References: a.env.References, Date: now})
-	m := OutboxMail{MessageKey: a.key, From: sender.Addr, To: []string{from}, Raw: raw, Status: OutboxPending,
-		NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: OutboxUnreadable}
-	if err := tx.Enqueue(ctx, &m); err != nil {
-		return Outcome{}, fmt.Errorf("queue mail: %w", err)
+	if err := g.queueAnswer(ctx, tx, a, room, from, TmplUnreadable, OutboxUnreadable, view); err != nil {
+		return Outcome{}, err
 	}
 	out.Queued++
 	out.Reason += "; the sender was told the invitation could not be read"
@@ -130,4 +120,24 @@ func roomIn(low []byte, addr string) bool {
 			return true
 		}
 	}
+}
+
+// queueAnswer renders tmpl for view and queues it, as a reply to a's
+// message, from the room to from: the plain answers that carry no
+// calendar (the unreadable invitation, the question).
+func (g *Gateway) queueAnswer(ctx context.Context, tx Tx, a *analysis, room *Room, from, tmpl, kind string, view MailView) error {
+	text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
+	if err != nil {
+		return fmt.Errorf("render %s mail: %w", tmpl, err)
+	}
+	now := g.opt.Now()
+	sender := Address{Name: room.Name, Addr: room.Address}
+	raw := composeReply(composeInput{From: sender, To: Address{Addr: from}, Text: text,
+		InReplyTo: a.env.MessageID, References: a.env.References, Date: now})
+	m := OutboxMail{MessageKey: a.key, From: sender.Addr, To: []string{from}, Raw: raw, Status: OutboxPending,
+		NextAttempt: now.UTC(), CreatedAt: now.UTC(), Kind: kind}
+	if err := tx.Enqueue(ctx, &m); err != nil {
+		return fmt.Errorf("queue mail: %w", err)
+	}
+	return nil
 }
