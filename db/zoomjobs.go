@@ -26,6 +26,7 @@ type zoomJobRow struct {
 	NextAttempt  time.Time `bun:"next_attempt"`
 	ClaimedUntil time.Time `bun:"claimed_until,nullzero"`
 	LastError    string    `bun:"last_error"`
+	Claim        int64     `bun:"claim"`
 	CreatedAt    time.Time `bun:"created_at"`
 	UpdatedAt    time.Time `bun:"updated_at"`
 }
