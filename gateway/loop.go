@@ -210,17 +210,25 @@ type OutboxOptions struct {
 	// Batch is how many mails one claim takes (default 16): they are sent
 	// one after the other over one connection.
 	Batch int
+	// MinLease is the shortest lease (default 30 s): the renewals and
+	// the "sent" mark of an instance wait for the database's write lock,
+	// which on SQLite other instances may hold for seconds in a row on a
+	// busy machine; a lease shorter than that wait would let another
+	// instance send the mail again.
+	MinLease time.Duration
 	// MarkRetry is the first pause after a failed "sent" mark, doubled
 	// at each failure up to 2 s (default 50 ms): the mark is tried again
 	// until it sticks (or FlushTimeout after a shutdown began).
 	MarkRetry time.Duration
 }
 
-// Lease is how long a claimed mail is kept from other instances:
-// OutboxLease with the default SendTimeout.
+// Lease is how long a claimed mail is kept from other instances: one and
+// a half SendTimeout, at least MinLease (OutboxLease with the defaults).
+// The sender renews it while it sends and marks; it only runs out when
+// the sender died, or could not reach the database for that long.
 func (o OutboxOptions) Lease() time.Duration {
 	o = o.withDefaults()
-	return o.SendTimeout + o.SendTimeout/2
+	return max(o.SendTimeout+o.SendTimeout/2, o.MinLease)
 }
 
 func (o OutboxOptions) withDefaults() OutboxOptions {
@@ -241,6 +249,9 @@ func (o OutboxOptions) withDefaults() OutboxOptions {
 	}
 	if o.Batch <= 0 {
 		o.Batch = 16
+	}
+	if o.MinLease <= 0 {
+		o.MinLease = 30 * time.Second
 	}
 	if o.MarkRetry <= 0 {
 		o.MarkRetry = 50 * time.Millisecond

@@ -143,7 +143,7 @@ func TestOutboxSlowMarkTwoSenders(t *testing.T) {
 	h := &harness{t: t, g: a, st: st.memStore, clock: clock}
 	h.handle(meeting("REQUEST", "m-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
 	s := newRawSender()
-	opt := gateway.OutboxOptions{SendTimeout: 40 * time.Millisecond} // renewed every 15 ms
+	opt := gateway.OutboxOptions{SendTimeout: 40 * time.Millisecond, MinLease: time.Nanosecond} // renewed every 15 ms
 	lease := opt.Lease()
 	done := make(chan int)
 	go func() {
