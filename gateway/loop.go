@@ -282,7 +282,7 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 }
 
 // FlushOutbox sends every mail that is due, oldest first, and returns how
-// many were sent. Mails are claimed in batches (OutboxBatch) and sent one
+// many were sent. Mails are claimed in batches (OutboxOptions.Batch), sent one
 // after the other; each is marked sent as soon as the server accepted it,
 // while the next one is sent, and the claim is renewed until every mark
 // stuck (claimKeeper), so that no other instance sends them again. At the
