@@ -129,10 +129,16 @@ func (t *tx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 }
 
 // ListBookings returns the bookings of any status that overlap [from, to)
-// (Start < to and End > from), ordered by Start.
+// (Start < to and End > from), ordered by Start. Only bookings starting
+// after from minus the longest booking (SetMaxBookingLength) are read, so
+// the query is a range scan of the start_at index as long as the window,
+// however long the history: the agenda and the feeds cost the same with
+// 1k or 100k stored bookings. A request longer than that, which can only
+// have been declined, is not listed when it starts before that bound.
 func (s *Store) ListBookings(ctx context.Context, from, to time.Time) ([]gateway.Booking, error) {
 	var rows []bookingRow
 	err := s.r.NewSelect().Model(&rows).
+		Where("start_at > ?", utc(from.Add(-time.Duration(s.maxLen.Load())))).
 		Where("start_at < ?", utc(to)).
 		Where("end_at > ?", utc(from)).
 		Order("start_at", "id").

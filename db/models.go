@@ -68,6 +68,8 @@ type outboxRow struct {
 	SentAt      time.Time `bun:"sent_at,nullzero"`
 	Channel     string    `bun:"channel"`
 	Kind        string    `bun:"kind"`
+	MessageID   string    `bun:"message_id"`
+	Claim       int64     `bun:"claim"`
 }
 
 type auditRow struct {
@@ -166,6 +168,7 @@ func toOutboxRow(m *gateway.OutboxMail) *outboxRow {
 		RcptTo: strings.Join(m.To, rcptSep), Raw: raw, Status: string(m.Status),
 		Attempts: m.Attempts, NextAttempt: utc(m.NextAttempt), LastError: m.LastError,
 		CreatedAt: utc(m.CreatedAt), SentAt: utc(m.SentAt), Channel: m.Channel, Kind: m.Kind,
+		MessageID: m.MessageID, Claim: m.Claim,
 	}
 }
 
@@ -183,6 +186,7 @@ func (r *outboxRow) mail() gateway.OutboxMail {
 		To: to, Raw: raw, Status: gateway.OutboxStatus(r.Status),
 		Attempts: r.Attempts, NextAttempt: utc(r.NextAttempt), LastError: r.LastError,
 		CreatedAt: utc(r.CreatedAt), SentAt: utc(r.SentAt), Channel: r.Channel, Kind: r.Kind,
+		MessageID: r.MessageID,
 	}
 }
 

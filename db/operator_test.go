@@ -50,7 +50,7 @@ func TestRetryOutbox(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		check(s.OutboxSent(ctx, sent.ID, at(9, 1)))
+		check(s.OutboxSent(ctx, at(9, 1), sent.ID))
 		check(s.OutboxRetry(ctx, failed.ID, at(9, 5), "550 no such user", true))
 		check(s.OutboxRetry(ctx, waiting.ID, at(11, 0), "421 try later", false))
 

@@ -1,12 +1,18 @@
 package db
 
 import (
+	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -24,6 +30,9 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 	}
 	if m.NextAttempt.IsZero() {
 		m.NextAttempt = m.CreatedAt
+	}
+	if m.MessageID == "" && m.Channel == gateway.ChannelMail {
+		m.MessageID = rawMessageID(m.Raw)
 	}
 	r := toOutboxRow(m)
 	if err := t.db.NewInsert().Model(r).ExcludeColumn("id").Returning("id").Scan(ctx); err != nil {
@@ -75,12 +84,37 @@ func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, 
 
 // ClaimOutbox returns up to limit pending mails due at now, oldest first,
 // and leases them: their next attempt moves to now+lease, so another
-// instance sharing the database does not send them meanwhile. A mail whose
-// sender crashed is due again when its lease ends. The claim is one
-// statement: on PostgreSQL rows locked by a concurrent claim are skipped
-// (FOR UPDATE SKIP LOCKED); on SQLite the single writer serializes claims.
-// The mails are returned leased: NextAttempt is the lease's end.
+// instance sharing the database does not send them meanwhile, and their
+// claim token is a new random one (OutboxMail.Claim) that LeaseOutbox
+// checks. A mail whose sender crashed is due again when its lease ends.
+// The claim is one statement that reads the first due rows of the
+// outbox_pending_id index, in id order, and stops at limit: on PostgreSQL
+// rows locked by a concurrent claim are skipped (FOR UPDATE SKIP LOCKED);
+// on SQLite the single writer serializes claims. The mails are returned
+// leased: NextAttempt is the lease's end.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
+	var rows []outboxRow
+	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
+		Set("next_attempt = ?", utc(now.Add(lease))).
+		Set("claim = ?", newClaim()).
+		Where("id IN (?)", s.dueOutbox(now, limit)).
+		Returning("*").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("claim outbox: %w", err))
+	}
+	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
+	out := mails(rows)
+	for i := range out {
+		out[i].Claim = rows[i].Claim
+	}
+	return out, nil
+}
+
+// dueOutbox selects the IDs of the first limit pending rows due at now,
+// in id order, through the outbox_pending_id index (SQLite's planner,
+// left alone, prefers outbox_status_next and sorts every due row).
+func (s *Store) dueOutbox(now time.Time, limit int) *bun.SelectQuery {
 	due := s.w.NewSelect().Model((*outboxRow)(nil)).Column("id").
 		Where("status = ?", string(gateway.OutboxPending)).
 		Where("next_attempt <= ?", utc(now)).
@@ -88,20 +122,46 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 	if limit > 0 {
 		due = due.Limit(int64(limit))
 	}
-	if s.driver == DriverPostgres {
+	switch s.driver {
+	case DriverSQLite:
+		due = due.ModelTableExpr("outbox AS outbox_row INDEXED BY outbox_pending_id")
+	case DriverPostgres:
 		due = due.For("UPDATE SKIP LOCKED")
 	}
-	var rows []outboxRow
-	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
-		Set("next_attempt = ?", utc(now.Add(lease))).
-		Where("id IN (?)", due).
-		Returning("*").
-		Scan(ctx, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
+	return due
+}
+
+// newClaim returns a claim token: random, never 0 (no claim).
+func newClaim() int64 {
+	for {
+		if c := rand.Int64(); c != 0 {
+			return c
+		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
-	return mails(rows), nil
+}
+
+// LeaseOutbox sets the next attempt of the mails of ids that are pending
+// and still held by claim to until, and returns their IDs, ascending. It
+// renews a lease (until later than now) or gives the mails back (until
+// now). Mails already sent, or claimed again by another instance after
+// the lease ended, are left alone and not returned.
+func (s *Store) LeaseOutbox(ctx context.Context, claim int64, ids []int64, until time.Time) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var held []int64
+	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
+		Set("next_attempt = ?", utc(until)).
+		Where("id IN (?)", bun.List(ids)).
+		Where("status = ?", string(gateway.OutboxPending)).
+		Where("claim = ?", claim).
+		Returning("id").
+		Scan(ctx, &held)
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("lease outbox mails: %w", err))
+	}
+	slices.Sort(held)
+	return held, nil
 }
 
 // OutboxPostpone makes every pending row of the channel due at or before
@@ -122,32 +182,68 @@ func (s *Store) OutboxPostpone(ctx context.Context, channel string, dueBy, until
 	return nil
 }
 
-// OutboxSent marks a mail sent at the given time and counts the attempt.
-// It fails with ErrNotFound if there is no such mail.
-func (s *Store) OutboxSent(ctx context.Context, id int64, at time.Time) error {
+// OutboxSent marks mails sent at the given time and counts the attempt,
+// in one statement, whatever claim holds them (they left: even a claim
+// lost meanwhile must not make them leave again). A mail already marked
+// sent is left as it is, so a mark whose answer was lost may be run
+// again. It fails with ErrNotFound if one of the IDs names no mail.
+func (s *Store) OutboxSent(ctx context.Context, at time.Time, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	res, err := s.w.NewUpdate().Model((*outboxRow)(nil)).
 		Set("status = ?", string(gateway.OutboxSent)).
 		Set("sent_at = ?", utc(at)).
 		Set("attempts = attempts + 1").
-		Where("id = ?", id).
+		Set("claim = 0").
+		Where("id IN (?)", bun.List(ids)).
+		Where("status <> ?", string(gateway.OutboxSent)).
 		Exec(ctx)
-	return checkUpdated(res, err, "mark outbox mail sent", id)
+	if err != nil {
+		return markUnavailable(fmt.Errorf("mark outbox mails %v sent: %w", ids, err))
+	}
+	if n, err := res.RowsAffected(); err == nil && int(n) == len(ids) {
+		return nil
+	}
+	return s.outboxExist(ctx, "mark outbox mail sent", ids)
 }
 
-// OutboxRetry records a failed attempt: Attempts+1, NextAttempt=next,
-// LastError=errText. If permanent, Status becomes failed. It fails with
-// ErrNotFound if there is no such mail.
+// outboxExist fails with ErrNotFound when one of ids names no mail.
+func (s *Store) outboxExist(ctx context.Context, what string, ids []int64) error {
+	n, err := s.w.NewSelect().Model((*outboxRow)(nil)).Where("id IN (?)", bun.List(ids)).Count(ctx)
+	if err != nil {
+		return markUnavailable(fmt.Errorf("%s: %w", what, err))
+	}
+	if int(n) < len(slices.Compact(slices.Sorted(slices.Values(ids)))) {
+		return fmt.Errorf("%s %v: %w", what, ids, ErrNotFound)
+	}
+	return nil
+}
+
+// OutboxRetry records a failed attempt of a pending mail: Attempts+1,
+// NextAttempt=next, LastError=errText, and its claim ends. If permanent,
+// Status becomes failed. A mail that is no longer pending (sent by
+// another instance meanwhile) is left as it is. It fails with ErrNotFound
+// if there is no such mail.
 func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, permanent bool) error {
 	q := s.w.NewUpdate().Model((*outboxRow)(nil)).
 		Set("attempts = attempts + 1").
 		Set("next_attempt = ?", utc(next)).
 		Set("last_error = ?", errText).
-		Where("id = ?", id)
+		Set("claim = 0").
+		Where("id = ?", id).
+		Where("status = ?", string(gateway.OutboxPending))
 	if permanent {
 		q = q.Set("status = ?", string(gateway.OutboxFailed))
 	}
 	res, err := q.Exec(ctx)
-	return checkUpdated(res, err, "record outbox failure", id)
+	if err != nil {
+		return markUnavailable(fmt.Errorf("record outbox failure %d: %w", id, err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 {
+		return nil
+	}
+	return s.outboxExist(ctx, "record outbox failure", []int64{id})
 }
 
 func checkUpdated(res sql.Result, err error, what string, id int64) error {
@@ -199,4 +295,18 @@ func (s *Store) PendingOutbox(ctx context.Context) (int, time.Time, error) {
 		return res.N, time.Time{}, nil
 	}
 	return res.N, utc(*res.Oldest), nil
+}
+
+// rawMessageID reads the Message-ID field of a mail (RFC 5322 §3.6.4),
+// "" when it has none or its header cannot be read.
+func rawMessageID(raw []byte) string {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		return ""
+	}
+	id := strings.TrimSpace(h.Get("Message-Id"))
+	if len(id) > 998 || strings.ContainsAny(id, "\r\n") {
+		return ""
+	}
+	return id
 }

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,7 +223,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		if err := s.OutboxRetry(ctx, m2.ID, at(9, 30), "550 no such user", true); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.OutboxSent(ctx, m4.ID, at(9, 11)); err != nil {
+		if err := s.OutboxSent(ctx, at(9, 11), m4.ID); err != nil {
 			t.Fatal(err)
 		}
 		diff(t, "due at 9:29", due(at(9, 29), 10), []int64{})
@@ -262,7 +263,7 @@ func TestOutboxUnknownID(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := openStore(t, b.newDB(t))
-		if err := s.OutboxSent(t.Context(), 404, at(9, 0)); !errors.Is(err, ErrNotFound) {
+		if err := s.OutboxSent(t.Context(), at(9, 0), 404); !errors.Is(err, ErrNotFound) {
 			t.Errorf("OutboxSent(404) = %v, want ErrNotFound", err)
 		}
 		if err := s.OutboxRetry(t.Context(), 404, at(9, 0), "x", false); !errors.Is(err, ErrNotFound) {
@@ -282,7 +283,7 @@ func TestPendingOutbox(t *testing.T) {
 		}
 		m1, m2, m3 := mail("u1", at(9, 0), at(9, 0)), mail("u2", at(9, 5), at(9, 5)), mail("u3", at(9, 7), at(9, 7))
 		enqueueAll(t, s, []*gateway.OutboxMail{m1, m2, m3})
-		if err := s.OutboxSent(ctx, m1.ID, at(9, 8)); err != nil {
+		if err := s.OutboxSent(ctx, at(9, 8), m1.ID); err != nil {
 			t.Fatal(err)
 		}
 		n, oldest, err = s.PendingOutbox(ctx)
@@ -290,4 +291,29 @@ func TestPendingOutbox(t *testing.T) {
 			t.Fatalf("PendingOutbox = %d, %v, %v; want 2 queued since 9:05", n, oldest, err)
 		}
 	})
+}
+
+// TestClaimOutboxPlan: on SQLite the claim reads the first due rows of
+// the pending index in id order, without sorting every due row.
+func TestClaimOutboxPlan(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, Options{Driver: DriverSQLite, DSN: t.TempDir() + "/plan.db"})
+	rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+s.dueOutbox(at(9, 0), 16).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	text := strings.Join(plan, "\n")
+	if !strings.Contains(text, "outbox_pending_id") || strings.Contains(text, "TEMP B-TREE") {
+		t.Errorf("claim plan:\n%s\nwant the outbox_pending_id index and no sort", text)
+	}
 }

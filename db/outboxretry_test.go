@@ -23,7 +23,7 @@ func TestRetryOutboxReport(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(s.OutboxSent(ctx, sent.ID, at(9, 1)))
+		must(s.OutboxSent(ctx, at(9, 1), sent.ID))
 		must(s.OutboxRetry(ctx, failed.ID, at(9, 5), "550 no such user", true))
 		must(s.OutboxRetry(ctx, waiting.ID, at(11, 0), "421 try later", false))
 		must(s.OutboxRetry(ctx, leased.ID, at(10, 1), "421 try later", false)) // as a claim at 10:00 would

@@ -26,7 +26,7 @@ func TestForgetSentMails(t *testing.T) {
 			m  *gateway.OutboxMail
 			at int
 		}{{old, 9}, {recent, 12}} {
-			if err := s.OutboxSent(ctx, sent.m.ID, at(sent.at, 0)); err != nil {
+			if err := s.OutboxSent(ctx, at(sent.at, 0), sent.m.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -26,6 +26,7 @@ type zoomJobRow struct {
 	NextAttempt  time.Time `bun:"next_attempt"`
 	ClaimedUntil time.Time `bun:"claimed_until,nullzero"`
 	LastError    string    `bun:"last_error"`
+	Claim        int64     `bun:"claim"`
 	CreatedAt    time.Time `bun:"created_at"`
 	UpdatedAt    time.Time `bun:"updated_at"`
 }
@@ -94,6 +95,7 @@ func (s *Store) ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Dur
 	var rows []zoomJobRow
 	err := s.w.NewUpdate().Model((*zoomJobRow)(nil)).
 		Set("claimed_until = ?", utc(now.Add(lease))).
+		Set("claim = ?", newClaim()).
 		Where("id IN (?)", due).
 		Returning("*").
 		Scan(ctx, &rows)
@@ -103,8 +105,26 @@ func (s *Store) ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Dur
 	out := make([]gateway.ZoomJob, len(rows))
 	for i := range rows {
 		out[i] = rows[i].job()
+		out[i].Claim = rows[i].Claim
 	}
 	return out, nil
+}
+
+// RenewZoomJob moves the lease of the job to until while the claim holds
+// it (claimed_until set, the claim's token): see gateway.ZoomStore.
+func (s *Store) RenewZoomJob(ctx context.Context, id, claim int64, until time.Time) (bool, error) {
+	res, err := s.w.NewUpdate().Model((*zoomJobRow)(nil)).
+		Set("claimed_until = ?", utc(until)).
+		Where("id = ?", id).Where("claim = ?", claim).Where("claimed_until IS NOT NULL").
+		Exec(ctx)
+	if err != nil {
+		return false, markUnavailable(fmt.Errorf("renew zoom job %d: %w", id, err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("renew zoom job %d: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // RetryZoomJob records a failed attempt of the job at version; a job

@@ -238,3 +238,61 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 		}
 	})
 }
+
+// TestZoomJobTwoRunners: two runners on one store (two instances): a job
+// claimed by one is not run by the other while its lease is renewed;
+// once a lease ran out unrenewed the other takes the job over, and the
+// first runner's renewal then fails, which stops its run.
+func TestZoomJobTwoRunners(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		opt := b.newDB(t)
+		s1, s2 := openStore(t, opt), openStore(t, opt)
+		ctx := context.Background()
+		zoomUpdate(t, s1, func(_ gateway.Tx, z gateway.ZoomTx) error {
+			return z.QueueZoomJob(ctx, 1, gateway.ZoomJobSync, at(9, 0))
+		})
+		claim := func(s *Store, now time.Time) []gateway.ZoomJob {
+			t.Helper()
+			js, err := s.ClaimZoomJobs(ctx, now, time.Minute, 1, gateway.ZoomJobSync)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return js
+		}
+		renew := func(s *Store, j gateway.ZoomJob, now time.Time) bool {
+			t.Helper()
+			ok, err := s.RenewZoomJob(ctx, j.ID, j.Claim, now.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		first := claim(s1, at(9, 0))
+		if len(first) != 1 || first[0].Claim == 0 {
+			t.Fatalf("first runner claimed %+v, want the job with a claim token", first)
+		}
+		// The run lasts 5 minutes, renewed every 15 s: never free.
+		for sec := 15; sec <= 300; sec += 15 {
+			now := at(9, 0).Add(time.Duration(sec) * time.Second)
+			if !renew(s1, first[0], now) {
+				t.Fatalf("renewal at %v failed", now)
+			}
+			if js := claim(s2, now.Add(14*time.Second)); len(js) != 0 {
+				t.Fatalf("second runner claimed the running job at %v", now)
+			}
+		}
+		// Renewals stop (the first instance hangs): after the lease the
+		// second runner takes it over, with a new token.
+		second := claim(s2, at(9, 6).Add(time.Second))
+		if len(second) != 1 || second[0].Claim == first[0].Claim {
+			t.Fatalf("second runner claimed %+v after the lease, want the job with a new token", second)
+		}
+		if renew(s1, first[0], at(9, 6).Add(2*time.Second)) {
+			t.Error("the first runner renewed a job another runner took over")
+		}
+		if !renew(s2, second[0], at(9, 6).Add(2*time.Second)) {
+			t.Error("the second runner could not renew its own claim")
+		}
+	})
+}

@@ -193,7 +193,7 @@ func (t *tx) HeldMails(ctx context.Context, organizer, uid string) ([]gateway.He
 func (t *tx) ReleaseHeldMail(ctx context.Context, h gateway.HeldMail, replace []byte, at time.Time) (bool, error) {
 	replaced := false
 	if replace != nil {
-		res, err := t.db.NewUpdate().Model((*outboxRow)(nil)).Set("raw = ?", replace).Set("next_attempt = ?", utc(at)).
+		res, err := t.db.NewUpdate().Model((*outboxRow)(nil)).Set("raw = ?", replace).Set("message_id = ?", rawMessageID(replace)).Set("next_attempt = ?", utc(at)).
 			Where("id = ?", h.OutboxID).Where("status = ?", string(gateway.OutboxPending)).Where("attempts = 0").
 			Where("next_attempt = ?", utc(h.Deadline)).Exec(ctx)
 		if err != nil {

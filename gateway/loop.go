@@ -230,16 +230,32 @@ type OutboxOptions struct {
 	// Poster posts the rows of ChannelWebhook; without it they fail.
 	Poster Poster
 	// SendTimeout bounds one delivery (default 1 min). A mail is claimed
-	// for one and a half times as long (Lease): an instance that dies while
+	// for one and a half times as long (Lease), renewed every quarter of
+	// that while it is sent and marked: an instance that dies while
 	// sending leaves it to the others after that.
 	SendTimeout time.Duration
+	// Batch is how many mails one claim takes (default 16): they are sent
+	// one after the other over one connection.
+	Batch int
+	// MinLease is the shortest lease (default 30 s): the renewals and
+	// the "sent" mark of an instance wait for the database's write lock,
+	// which on SQLite other instances may hold for seconds in a row on a
+	// busy machine; a lease shorter than that wait would let another
+	// instance send the mail again.
+	MinLease time.Duration
+	// MarkRetry is the first pause after a failed "sent" mark, doubled
+	// at each failure up to 2 s (default 50 ms): the mark is tried again
+	// until it sticks (or FlushTimeout after a shutdown began).
+	MarkRetry time.Duration
 }
 
-// Lease is how long a claimed mail is kept from other instances:
-// OutboxLease with the default SendTimeout.
+// Lease is how long a claimed mail is kept from other instances: one and
+// a half SendTimeout, at least MinLease (OutboxLease with the defaults).
+// The sender renews it while it sends and marks; it only runs out when
+// the sender died, or could not reach the database for that long.
 func (o OutboxOptions) Lease() time.Duration {
 	o = o.withDefaults()
-	return o.SendTimeout + o.SendTimeout/2
+	return max(o.SendTimeout+o.SendTimeout/2, o.MinLease)
 }
 
 func (o OutboxOptions) withDefaults() OutboxOptions {
@@ -257,6 +273,15 @@ func (o OutboxOptions) withDefaults() OutboxOptions {
 	}
 	if o.SendTimeout <= 0 {
 		o.SendTimeout = sendTimeout
+	}
+	if o.Batch <= 0 {
+		o.Batch = 16
+	}
+	if o.MinLease <= 0 {
+		o.MinLease = 30 * time.Second
+	}
+	if o.MarkRetry <= 0 {
+		o.MarkRetry = 50 * time.Millisecond
 	}
 	return o
 }
@@ -284,60 +309,90 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 }
 
 // FlushOutbox sends every mail that is due, oldest first, and returns how
-// many were sent. At the first temporary failure of the server it stops:
-// every mail due waits with the one that failed, and they leave in order
-// once it answers again. A failure of one mail only (PerMailError) delays
-// that mail alone.
+// many were sent. Mails are claimed in batches (OutboxOptions.Batch), sent one
+// after the other; each is marked sent as soon as the server accepted it,
+// while the next one is sent, and the claim is renewed until every mark
+// stuck (claimKeeper), so that no other instance sends them again. At the
+// first temporary failure of the server it stops: every mail due waits
+// with the one that failed, and they leave in order once it answers
+// again. A failure of one mail only (PerMailError) delays that mail alone.
 func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) (int, error) {
 	opt = opt.withDefaults()
 	sent := 0
 	for {
-		now := g.opt.Now()
-		due, err := g.opt.Store.ClaimOutbox(ctx, now, opt.Lease(), 1)
+		due, err := g.opt.Store.ClaimOutbox(ctx, g.opt.Now(), opt.Lease(), opt.Batch)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
-		delivered, retryAt, err := g.sendOne(ctx, s, due[0], opt)
+		n, more, err := g.sendBatch(ctx, s, due, opt)
+		sent += n
+		if err != nil || !more {
+			return sent, err
+		}
+	}
+}
+
+// sendBatch sends the mails of one claim. It reports whether to go on
+// with the next claim: not after a temporary failure of the server, nor
+// once ctx is done.
+func (g *Gateway) sendBatch(ctx context.Context, s Sender, due []OutboxMail, opt OutboxOptions) (sent int, more bool, err error) {
+	k := g.keepClaim(ctx, due, opt)
+	defer k.finish()
+	for i, m := range due {
+		if ctx.Err() != nil {
+			return sent, false, k.release(ctx, due[i:], g.opt.Now())
+		}
+		if !k.mayStart(ctx, m.ID, opt.SendTimeout) {
+			g.log.Warn("outbox mail left to another instance: its claim was taken over or could not be renewed",
+				"outbox_id", m.ID, "uid", m.UID)
+			continue
+		}
+		delivered, retryAt, err := g.sendOne(ctx, s, m, opt, k)
 		if delivered {
 			sent++
 		}
 		if err != nil {
-			return sent, err
+			return sent, false, errors.Join(err, k.release(ctx, due[i+1:], g.opt.Now()))
 		}
 		if !retryAt.IsZero() {
 			// Every mail due before the retry waits for it, also one
 			// that failed earlier with a shorter delay: they leave
 			// together, oldest first.
-			return sent, g.opt.Store.OutboxPostpone(context.WithoutCancel(ctx), ChannelMail, retryAt, retryAt)
+			err := k.release(ctx, due[i+1:], retryAt)
+			return sent, false, errors.Join(err, g.opt.Store.OutboxPostpone(context.WithoutCancel(ctx), ChannelMail, retryAt, retryAt))
 		}
 	}
+	return sent, true, nil
 }
 
 // OutboxLease is how long a claimed mail is kept from other instances
 // with the default SendTimeout: longer than one delivery may last. An
 // instance that dies with a claim leaves the mail to the others when the
-// lease ends.
+// lease ends; a live one renews it.
 const OutboxLease = sendTimeout + sendTimeout/2
 
-// sendOne sends one mail and records the result. After a temporary
-// failure it returns when the mail is due again: the next mails would most
-// likely fail too, and wait with it.
-func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions) (delivered bool, retryAt time.Time, err error) {
+// sendOne sends one mail and has it marked sent (k), or records the
+// failure. After a temporary failure it returns when the mail is due
+// again: the next mails would most likely fail too, and wait with it. An
+// error means the failure could not be recorded.
+func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt OutboxOptions, k *claimKeeper) (delivered bool, retryAt time.Time, err error) {
 	// A send under way is not cut by a shutdown: a mail the server accepted
 	// but that is not marked sent would be sent again after a restart.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opt.SendTimeout)
 	serr := g.deliver(sctx, s, m, opt)
 	cancel()
 	if serr == nil {
-		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To)
-		return true, time.Time{}, g.opt.Store.OutboxSent(context.WithoutCancel(ctx), m.ID, g.opt.Now().UTC())
+		k.sent(m.ID)
+		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "message_id", m.MessageID)
+		return true, time.Time{}, nil
 	}
+	k.drop(m.ID)
 	var pe PermanentError
 	permanent := (errors.As(serr, &pe) && pe.Permanent()) || m.Attempts+1 >= opt.MaxAttempts
 	next := g.opt.Now().Add(retryDelay(opt.RetryBase, m.Attempts+1)).UTC()
 	g.log.Warn("mail not sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "attempt", m.Attempts+1,
 		"permanent", permanent, "next_attempt", next, "err", serr)
-	err = g.opt.Store.OutboxRetry(ctx, m.ID, next, serr.Error(), permanent)
+	err = g.opt.Store.OutboxRetry(context.WithoutCancel(ctx), m.ID, next, serr.Error(), permanent)
 	var pm PerMailError
 	perMail := errors.As(serr, &pm) && pm.PerMail()
 	if permanent || perMail || m.Channel == ChannelWebhook { // a chat that is down holds no mail back

@@ -26,7 +26,8 @@ type memStore struct {
 	mu         sync.Mutex
 	st         memState
 	failUpdate error
-	updates    int // Update calls, failed ones included
+	updates    int   // Update calls, failed ones included
+	claims     int64 // ClaimOutbox calls, the claims' tokens
 	// failRecord, when set, may refuse a message's record, as a database
 	// refuses a value it cannot hold.
 	failRecord func(gateway.ProcessedMessage) error
@@ -111,14 +112,28 @@ func (s *memStore) Message(ctx context.Context, key string) (*gateway.ProcessedM
 func (s *memStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.claims++
 	var due []gateway.OutboxMail
 	for i, m := range s.st.outbox {
 		if m.Status == gateway.OutboxPending && !m.NextAttempt.After(now) && len(due) < limit {
-			due = append(due, m)
-			s.st.outbox[i].NextAttempt = now.Add(lease)
+			s.st.outbox[i].NextAttempt, s.st.outbox[i].Claim = now.Add(lease), s.claims
+			due = append(due, s.st.outbox[i])
 		}
 	}
 	return due, nil
+}
+
+func (s *memStore) LeaseOutbox(ctx context.Context, claim int64, ids []int64, until time.Time) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var held []int64
+	for i, m := range s.st.outbox {
+		if slices.Contains(ids, m.ID) && m.Status == gateway.OutboxPending && m.Claim == claim {
+			s.st.outbox[i].NextAttempt = until
+			held = append(held, m.ID)
+		}
+	}
+	return held, nil
 }
 
 func (s *memStore) OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error {
@@ -132,16 +147,27 @@ func (s *memStore) OutboxPostpone(ctx context.Context, channel string, dueBy, un
 	return nil
 }
 
-func (s *memStore) OutboxSent(ctx context.Context, id int64, at time.Time) error {
-	return s.editOutbox(id, func(m *gateway.OutboxMail) {
-		m.Status, m.SentAt = gateway.OutboxSent, at
-	})
+func (s *memStore) OutboxSent(ctx context.Context, at time.Time, ids ...int64) error {
+	for _, id := range ids {
+		err := s.editOutbox(id, func(m *gateway.OutboxMail) {
+			if m.Status != gateway.OutboxSent {
+				m.Status, m.SentAt, m.Claim = gateway.OutboxSent, at, 0
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *memStore) OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, permanent bool) error {
 	return s.editOutbox(id, func(m *gateway.OutboxMail) {
+		if m.Status != gateway.OutboxPending {
+			return
+		}
 		m.Attempts++
-		m.NextAttempt, m.LastError = next, errText
+		m.NextAttempt, m.LastError, m.Claim = next, errText, 0
 		if permanent {
 			m.Status = gateway.OutboxFailed
 		}

@@ -205,6 +205,14 @@ type OutboxMail struct {
 	// Kind says what the mail is, for the limits on replies: one of the
 	// Outbox* kinds ("" for notices, alerts and reminders).
 	Kind string
+	// MessageID is the Message-ID field of Raw (with its angle brackets),
+	// read when the mail is queued; "" for a webhook row. A mail sent again
+	// (after a crash between the server's acceptance and its mark) is the
+	// same bytes, so it carries the same Message-ID.
+	MessageID string
+	// Claim is the token of the claim that returned the mail
+	// (ClaimOutbox), for LeaseOutbox; 0 when not claimed.
+	Claim int64
 }
 
 // Kinds of outbox rows (OutboxMail.Kind).
@@ -259,15 +267,24 @@ type Store interface {
 	Message(ctx context.Context, key string) (*ProcessedMessage, error)
 	// ClaimOutbox returns up to limit pending mails whose NextAttempt is at
 	// or before now, oldest first, and leases them until now+lease so that
-	// no other instance sharing the database sends them meanwhile.
+	// no other instance sharing the database sends them meanwhile. The
+	// mails carry the claim's token (OutboxMail.Claim), new at each claim.
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMail, error)
+	// LeaseOutbox moves the lease of the mails of ids that are still
+	// pending and held by the claim to until (later to renew it, now to
+	// give them back) and returns their IDs; the others were marked, or
+	// taken over by another claim after the lease ended.
+	LeaseOutbox(ctx context.Context, claim int64, ids []int64, until time.Time) ([]int64, error)
 	// OutboxPostpone makes every pending row of the channel due at or
 	// before dueBy due at until instead.
 	OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error
-	// OutboxSent marks a mail sent.
-	OutboxSent(ctx context.Context, id int64, at time.Time) error
-	// OutboxRetry records a failed attempt: Attempts+1, NextAttempt=next,
-	// LastError=errText. If permanent, Status becomes OutboxFailed.
+	// OutboxSent marks mails sent, whatever claim holds them; marking a
+	// mail already sent again does nothing (a mark may be retried after
+	// its answer was lost).
+	OutboxSent(ctx context.Context, at time.Time, ids ...int64) error
+	// OutboxRetry records a failed attempt of a pending mail:
+	// Attempts+1, NextAttempt=next, LastError=errText. If permanent,
+	// Status becomes OutboxFailed. A mail sent meanwhile is left as it is.
 	OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, permanent bool) error
 	// Ping checks that the database is reachable.
 	Ping(ctx context.Context) error

@@ -6,18 +6,22 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Leases of the job runner: a run's context ends before its lease, so
-// that no other instance takes the job while it runs. Recordings get a
-// long lease: a copy may take a while.
+// Leases of the job runner: each job is claimed alone, under a lease of
+// its own renewed every quarter of it while the job runs (keepZoomJob);
+// a run's context ends before its lease, and at once when the lease
+// could not be renewed in time or another runner took the job over, so
+// that no two runners ever run one job. Recordings get a long lease: a
+// copy may take a while.
 const (
 	zoomLease         = 20 * time.Second
 	zoomDeadline      = 15 * time.Second
 	zoomLongLease     = 3 * time.Hour
 	zoomLongDeadline  = 170 * time.Minute
-	zoomJobsPerClaim  = 10
+	zoomJobsPerClaim  = 1
 	zoomMaxRetryDelay = 30 * time.Minute
 )
 
@@ -111,7 +115,7 @@ func (g *Gateway) zoomJobs(ctx context.Context, lease, deadline time.Duration, k
 			return n, err
 		}
 		for _, j := range jobs {
-			if err := g.runZoomJob(ctx, j, deadline); err != nil {
+			if err := g.runZoomJob(ctx, j, lease, deadline); err != nil {
 				return n, err
 			}
 			n++
@@ -122,13 +126,20 @@ func (g *Gateway) zoomJobs(ctx context.Context, lease, deadline time.Duration, k
 
 // runZoomJob runs one job and records a failure; an error means the
 // failure itself could not be recorded.
-func (g *Gateway) runZoomJob(ctx context.Context, j ZoomJob, deadline time.Duration) error {
+func (g *Gateway) runZoomJob(ctx context.Context, j ZoomJob, lease, deadline time.Duration) error {
 	jctx, cancel := context.WithTimeout(ctx, deadline)
+	lost, kept := g.keepZoomJob(jctx, cancel, j, lease)
 	err := g.zoomJob(jctx, j)
 	cancel()
+	<-kept
 	z := g.zoom.opt
 	if err == nil {
 		z.Metrics.ZoomJob(j.Kind, "done")
+		return nil
+	}
+	if lost() {
+		g.log.Warn("zoom job stopped: its lease could not be kept, another runner may run it", "kind", j.Kind,
+			"booking_id", j.BookingID, "err", err)
 		return nil
 	}
 	var later *zoomLater
@@ -194,4 +205,43 @@ func (g *Gateway) zoomFinish(ctx context.Context, j ZoomJob) error {
 		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
 		return err
 	})
+}
+
+// keepZoomJob renews the lease of a running job every quarter of it
+// until ctx is done. When the claim was taken over, or the lease would
+// end before the next renewal, it stops the run (stop) and lost reports
+// true. kept is closed when it is over.
+func (g *Gateway) keepZoomJob(ctx context.Context, stop context.CancelFunc, j ZoomJob, lease time.Duration) (lost func() bool, kept <-chan struct{}) {
+	var gone atomic.Bool
+	done := make(chan struct{})
+	every := lease / 4
+	until := g.opt.Now().Add(lease)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			now := g.opt.Now()
+			held, err := g.zoom.opt.Store.RenewZoomJob(ctx, j.ID, j.Claim, now.Add(lease))
+			switch {
+			case err == nil && held:
+				until = now.Add(lease)
+				continue
+			case err != nil && ctx.Err() != nil:
+				return
+			case err != nil && now.Add(2*every).Before(until):
+				g.log.Warn("renewing a zoom job's lease failed; trying again", "kind", j.Kind, "booking_id", j.BookingID, "err", err)
+				continue
+			}
+			gone.Store(true)
+			stop()
+			return
+		}
+	}()
+	return gone.Load, done
 }

@@ -55,6 +55,9 @@ type ZoomJob struct {
 	LastError   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Claim is the token of the claim that returned the job
+	// (ClaimZoomJobs), for RenewZoomJob.
+	Claim int64
 }
 
 // States of a ZoomMeeting.
@@ -118,8 +121,13 @@ type HeldMail struct {
 // decisions. The db package's Store implements it.
 type ZoomStore interface {
 	// ClaimZoomJobs returns up to limit pending jobs of the kinds given
-	// that are due at now, and leases them until now+lease.
+	// that are due at now, and leases them until now+lease, with a new
+	// claim token (ZoomJob.Claim).
 	ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds ...string) ([]ZoomJob, error)
+	// RenewZoomJob moves the lease of the job to until if the claim
+	// still holds it, and reports whether it does (false once the run
+	// finished, or another runner took the job after the lease ended).
+	RenewZoomJob(ctx context.Context, id, claim int64, until time.Time) (bool, error)
 	// RetryZoomJob records a failed attempt of job version version:
 	// Attempts+1, NextAttempt=next, LastError=errText, and Status failed
 	// when permanent. A job queued again since (another version) is left

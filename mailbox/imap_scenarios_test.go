@@ -354,3 +354,29 @@ func testFileBatch(e *env) {
 	e.append("e")
 	e.next(e.client(nil), "e")
 }
+
+// testTwoInstancesFile: two clients deliver the same message and both
+// file it, as two instances sharing a mailbox do; it is filed once, the
+// second client's File succeeds ("already filed") and records the UID.
+// The in-memory server differs from Dovecot here: it answers a MOVE of
+// a message gone with OK and an empty COPYUID, which go-imap's client
+// cannot parse, where Dovecot answers NO [EXPUNGEISSUED]; the scenario
+// runs against Dovecot only.
+func testTwoInstancesFile(e *env) {
+	if !strings.HasPrefix(e.be.name, "dovecot") {
+		e.t.Skip("the in-memory server answers a MOVE of an expunged message with an empty COPYUID go-imap cannot parse")
+	}
+	a, b := e.client(nil), e.client(nil)
+	e.append("shared")
+	ina, inb := e.next(a, "shared"), e.next(b, "shared")
+	e.file(a, ina[0], gateway.FolderProcessed)
+	if err := b.FileBatch(context.Background(), []gateway.Filing{{In: inb[0], Folder: gateway.FolderProcessed}}); err != nil {
+		e.t.Fatalf("second instance's FileBatch: %v, want success (already filed)", err)
+	}
+	e.file(b, inb[0], gateway.FolderProcessed)
+	e.expectFolder("roomgate/Processed", "shared")
+	e.expectFolder("INBOX")
+	if got := e.state.get("INBOX")[1]; got != inb[0].UID {
+		e.t.Errorf("last UID saved %d, want %d", got, inb[0].UID)
+	}
+}

@@ -248,6 +248,7 @@ func TestIMAP(t *testing.T) {
 		{"CancelAndClose", testCancelAndClose},
 		{"FolderDeleted", testFolderDeleted},
 		{"FileBatch", testFileBatch},
+		{"TwoInstancesFile", testTwoInstancesFile},
 	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {

@@ -89,11 +89,26 @@ func (m *IMAP) FileBatch(ctx context.Context, items []gateway.Filing) error {
 }
 
 // moveTo moves a set of messages, creating the folder again if it was
-// deleted meanwhile. On a connection failure the session is dropped.
+// deleted meanwhile. Messages another instance filed first are "already
+// filed": when the server answers NO [EXPUNGEISSUED] (RFC 9051 §7.1),
+// the messages still in the inbox are looked up and moved again, and
+// none left is success. On a connection failure the session is dropped.
 func (m *IMAP) moveTo(s *session, set imap.UIDSet, dest string) error {
 	err := s.moveSet(set, dest)
 	if isTryCreate(err) { // the folder was deleted meanwhile
 		if err = s.ensureMailbox(dest); err == nil {
+			err = s.moveSet(set, dest)
+		}
+	}
+	for try := 0; try < 2 && isExpungeIssued(err); try++ {
+		var left imap.UIDSet
+		if left, err = s.stillThere(set); err == nil {
+			if len(left) == 0 {
+				m.log.Debug("messages already filed by another instance", "uids", set.String(), "folder", dest)
+				return nil
+			}
+			m.log.Debug("some messages already filed by another instance; moving the others", "uids", left.String(), "folder", dest)
+			set = left
 			err = s.moveSet(set, dest)
 		}
 	}
@@ -136,6 +151,35 @@ func (s *session) moveSet(set imap.UIDSet, dest string) error {
 		return expungeErr(s.c.UIDExpunge(set).Close())
 	}
 	return expungeErr(s.c.Expunge().Close())
+}
+
+// stillThere returns the UIDs of set still in the selected mailbox (UID
+// SEARCH, RFC 9051 §6.4.4); the NOOP first lets the server tell the
+// expunges of others (§6.1.2).
+func (s *session) stillThere(set imap.UIDSet) (imap.UIDSet, error) {
+	if err := s.c.Noop().Wait(); err != nil {
+		return nil, fmt.Errorf("noop: %w", err)
+	}
+	data, err := s.c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("uid search: %w", err)
+	}
+	var left imap.UIDSet
+	for _, uid := range data.AllUIDs() {
+		left.AddNum(uid)
+	}
+	return left, nil
+}
+
+// responseCodeExpungeIssued is RFC 9051's EXPUNGEISSUED, which go-imap
+// does not name.
+const responseCodeExpungeIssued imap.ResponseCode = "EXPUNGEISSUED"
+
+// isExpungeIssued reports a NO [EXPUNGEISSUED] answer: some of the
+// messages were expunged by another session (RFC 9051 section 7.1).
+func isExpungeIssued(err error) bool {
+	var ierr *imap.Error
+	return errors.As(err, &ierr) && ierr.Code == responseCodeExpungeIssued
 }
 
 // isTryCreate reports a NO [TRYCREATE] answer: the target mailbox does not

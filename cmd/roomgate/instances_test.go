@@ -66,7 +66,7 @@ poll_interval = "1s"
 [smtp]
 address = %q
 security = "insecure"
-# A mail claimed by a killed instance waits out a lease of 1.5 times this.
+# A mail claimed by a killed instance waits out its lease (30 s at least).
 timeout = "2s"
 [account]
 host_key = "483920"
@@ -234,7 +234,7 @@ func TestCrashSafety(t *testing.T) {
 	<-done
 	waitFolder(t, srv, "INBOX", 0)
 	waitFolder(t, srv, "roomgate/Processed", n)
-	sink.Wait(t, n, time.Minute) // a claim of a killed instance waits out its 3 s lease
+	sink.Wait(t, n, 2*time.Minute) // a claim of a killed instance waits out its 30 s lease
 	time.Sleep(time.Second)
 	dup := 0
 	per := repliesByInvitation(t, sink)
