@@ -27,6 +27,11 @@ func trusted(addr string) []string {
 
 var none = []string{}
 
+// later are the dates of the Exchange endless series that the booking
+// window (180 days) reaches by 10 December 2019, when its cancellations
+// are decided.
+var later = every("accepted", "2020-03-31T16:30Z", 2*week, 5, time.Hour)
+
 var corpusCases = []corpusCase{
 	{name: "exchange series from v0 to its cancellation", steps: []corpusStep{
 		// A biweekly Monday series, 12 dates: booked whole.
@@ -87,16 +92,19 @@ var corpusCases = []corpusCase{
 			bookings: join(every("accepted", "2019-10-01T16:30Z", 2*week, 3, time.Hour), every("accepted", "2019-11-12T17:30Z", 2*week, 9, time.Hour),
 				[]string{"accepted 2020-03-17T16:30Z 1h0m0s"})},
 		// Exchange cancels the series and its two exceptions in the same
-		// second: each occurrence is freed, then the rest ahead.
+		// second: each occurrence is freed, then the rest ahead. Decided on
+		// 10 December, as the daemon would then: the window has reached five
+		// more dates (up to 26 May), booked before the first cancellation.
 		{file: "exchange-endless-cancel-0107.eml", now: "2019-12-10T20:20:32Z", kind: "cancel", action: "cancelled",
 			bookings: join(every("accepted", "2019-10-01T16:30Z", 2*week, 3, time.Hour), every("accepted", "2019-11-12T17:30Z", 2*week, 9, time.Hour, 4),
-				[]string{"cancelled 2020-01-07T17:30Z 1h0m0s", "accepted 2020-03-17T16:30Z 1h0m0s"})},
+				[]string{"cancelled 2020-01-07T17:30Z 1h0m0s", "accepted 2020-03-17T16:30Z 1h0m0s"}, later)},
 		{file: "exchange-endless-cancel-1224.eml", now: "2019-12-10T20:20:33Z", kind: "cancel", action: "cancelled",
 			bookings: join(every("accepted", "2019-10-01T16:30Z", 2*week, 3, time.Hour), every("accepted", "2019-11-12T17:30Z", 2*week, 9, time.Hour, 3, 4),
-				[]string{"cancelled 2019-12-24T17:30Z 1h0m0s", "cancelled 2020-01-07T17:30Z 1h0m0s", "accepted 2020-03-17T16:30Z 1h0m0s"})},
+				[]string{"cancelled 2019-12-24T17:30Z 1h0m0s", "cancelled 2020-01-07T17:30Z 1h0m0s", "accepted 2020-03-17T16:30Z 1h0m0s"}, later)},
 		{file: "exchange-endless-cancel-series.eml", now: "2019-12-10T20:20:34Z", kind: "cancel", action: "cancelled",
 			bookings: join(every("accepted", "2019-10-01T16:30Z", 2*week, 3, time.Hour), every("accepted", "2019-11-12T17:30Z", 2*week, 3, time.Hour),
-				every("cancelled", "2019-12-24T17:30Z", 2*week, 6, time.Hour), []string{"cancelled 2020-03-17T16:30Z 1h0m0s"})},
+				every("cancelled", "2019-12-24T17:30Z", 2*week, 6, time.Hour), []string{"cancelled 2020-03-17T16:30Z 1h0m0s"},
+				every("cancelled", "2020-03-31T16:30Z", 2*week, 5, time.Hour))},
 	}},
 	{name: "exchange teams single", steps: []corpusStep{
 		{file: "exchange-teams-single.eml", now: "2019-08-27T04:30:00Z", kind: "request", action: "accepted", reply: []string{"ACCEPTED"},
