@@ -17,7 +17,7 @@ import (
 
 // ErrBackupPostgres is returned by Backup on PostgreSQL, whose own tools
 // (pg_dump, pg_restore) make and restore consistent copies.
-var ErrBackupPostgres = errors.New("a PostgreSQL database is backed up with pg_dump (README, \"Back up\")")
+var ErrBackupPostgres = errors.New("a PostgreSQL database is backed up with pg_dump (docs/operator.md, \"Back up\")")
 
 // Backup writes a consistent copy of the SQLite database to path, which
 // must not exist: VACUUM INTO reads the database in one transaction, so the

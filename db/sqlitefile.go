@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	// The SQLite driver, in pure Go: no cgo, on every platform modernc.org
-	// supports (README, "Install"). Registered as "sqlite".
+	// supports (docs/operator.md, "Install"). Registered as "sqlite".
 	_ "modernc.org/sqlite"
 )
 

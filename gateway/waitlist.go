@@ -16,7 +16,7 @@ import (
 // requests that now fit are accepted in the order they arrived, in the
 // same transaction, so that two instances never give one slot twice: each
 // gets a new REPLY with PARTSTAT=ACCEPTED (same UID and SEQUENCE, a newer
-// DTSTAMP: organizers' schedulers apply a later reply, see the README) and
+// DTSTAMP: organizers' schedulers apply a later reply, see docs/members.md) and
 // the accept mail. A waiting request ends at its start, when its
 // organizer changes or cancels it, and none waits beyond WaitlistMax per
 // slot.

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Zoom API mode (see the README's "Zoom API mode"): each accepted booking
+// Zoom API mode (see docs/zoom-api.md): each accepted booking
 // gets a Zoom meeting of its own, created, moved and deleted through a
 // durable queue of jobs written in the decision's own transaction. The
 // gateway reaches Zoom only through ZoomAPI, and the queue only through

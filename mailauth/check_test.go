@@ -103,7 +103,7 @@ func TestCheckStrictReadingAlone(t *testing.T) {
 // fields, its dmarc field on top of its spf field. The spf field copies the
 // HELO name unquoted, so a HELO of x;dmarc=pass(a)header.from=coop.example
 // makes it a valid field holding one dmarc=pass for coop.example: only
-// reading the top field, which must be the dmarc one (README, Security),
+// reading the top field, which must be the dmarc one (docs/security.md),
 // keeps it out, and Postfix's reject_invalid_helo_hostname keeps such a
 // HELO out of the mail.
 func TestOpenDMARCFieldOrder(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 )
 
 // addAlertMetrics creates and registers the metrics a facilitator alerts
-// on beside the counters of NewMetrics (README, "Web agenda and feeds").
+// on beside the counters of NewMetrics (docs/operator.md, "Web agenda and feeds").
 func (m *Metrics) addAlertMetrics() {
 	m.lastHandled = prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgate_last_message_handled_timestamp_seconds",
 		Help: "When the last message was decided (Unix time), 0 before the first."})

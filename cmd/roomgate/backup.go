@@ -61,7 +61,7 @@ func runRestore(args []string, stdout io.Writer) error {
 		return err
 	}
 	if cfg.Database.Driver == db.DriverPostgres {
-		return errors.New("a PostgreSQL database is restored with pg_restore or psql (README, \"Back up\")")
+		return errors.New("a PostgreSQL database is restored with pg_restore or psql (docs/operator.md, \"Back up\")")
 	}
 	res, err := db.RestoreSQLite(context.Background(), fs.Arg(0), cfg.Database.DSN, *force, newLogger("warn", cfg.LogFormat))
 	if errors.Is(err, db.ErrInUse) {

@@ -65,7 +65,7 @@ func authservReport(want string, hs []mailbox.MessageHeader) []string {
 	switch {
 	case len(ids) == 0:
 		return []string{fmt.Sprintf("%-11s WARNING none of %s carries an Authentication-Results field: the receiving "+
-			"server must write one (see README, Security), or no member's mail can be authenticated", name, of)}
+			"server must write one (see docs/security.md), or no member's mail can be authenticated", name, of)}
 	case want == "":
 		return []string{fmt.Sprintf("%-11s -   the top Authentication-Results field of %s is from %s; set "+
 			"[authentication] authserv_id = %q if %s is your receiving server", name, of, strings.Join(seen, ", "), ids[0].id, ids[0].id)}

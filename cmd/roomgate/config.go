@@ -16,7 +16,7 @@ import (
 	"codeberg.org/opteos/roomgate/ical"
 )
 
-// Config is the TOML configuration file. README.md and
+// Config is the TOML configuration file. docs/operator.md and
 // roomgate.example.toml document every key.
 type Config struct {
 	Language       string   `toml:"language"`
@@ -104,7 +104,7 @@ type PolicyConfig struct {
 	RepliesPerHour       int      `toml:"replies_per_hour"`
 	ArriveEarly          Duration `toml:"arrive_early"`
 
-	// Who may speak for organizers (see the README's security section).
+	// Who may speak for organizers (see docs/security.md).
 	RequireAuthentic *bool    `toml:"require_authentic"`
 	TrustedSenders   []string `toml:"trusted_senders"`
 	// Delegates: organizer address → who may send for them (SENT-BY).
