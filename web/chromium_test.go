@@ -79,7 +79,7 @@ type browser struct {
 	cmd    *exec.Cmd
 	dir    string
 	in     io.WriteCloser // chromium's fd 3
-	stderr *bytes.Buffer
+	stderr *lockedBuffer
 
 	mu      sync.Mutex
 	nextID  int
@@ -125,7 +125,7 @@ func startBrowser(bin string) (*browser, error) {
 		"--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update",
 		"--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
 		"--user-data-dir="+dir, "about:blank")
-	b := &browser{cmd: cmd, dir: dir, in: chromeIn, stderr: &bytes.Buffer{}, calls: map[int]chan cdpMessage{}}
+	b := &browser{cmd: cmd, dir: dir, in: chromeIn, stderr: &lockedBuffer{}, calls: map[int]chan cdpMessage{}}
 	cmd.Stderr = b.stderr
 	cmd.ExtraFiles = []*os.File{toChrome, fromChrome}
 	if err := cmd.Start(); err != nil {
@@ -135,6 +135,25 @@ func startBrowser(bin string) (*browser, error) {
 	fromChrome.Close()
 	go b.read(chromeOut)
 	return b, nil
+}
+
+// lockedBuffer is chromium's stderr: os/exec copies into it on a goroutine
+// of its own while read may report it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // read dispatches chromium's messages until the pipe closes.
