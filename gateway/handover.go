@@ -18,7 +18,8 @@ import (
 //     organizer, a member, is among its ATTENDEEs, the
 //     booking is handed over to the new organizer (handOver): same
 //     slots, same statuses (a waiting date keeps waiting, a proposal
-//     stays held), an audit line, and the request is then answered as
+//     stays held), an audit line, a short notice to the previous
+//     organizer (tellHandedOver), and the request is then answered as
 //     usual, with the full mail;
 //   - otherwise the decline says that the meeting is already booked by
 //     another organizer (sameMeetingOf), naming it to a member only.
@@ -62,6 +63,9 @@ func (g *Gateway) handOver(ctx context.Context, tx Tx, a *analysis, inv *invitat
 			return "", fmt.Errorf("audit: %w", err)
 		}
 		g.log.Info("meeting handed over to a new organizer", "uid", printable(inv.uid), "from", att, "to", inv.organizer)
+		if inv.handoverMails, err = g.tellHandedOver(ctx, tx, a, inv, att, bs); err != nil {
+			return "", err
+		}
 		return att, nil
 	}
 	return "", nil

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,52 @@ func movedToTeam(withAlice bool) invite {
 		iv.Events[0].Attendees = []string{alice, roomAddr}
 	}
 	return iv
+}
+
+// tagRE matches an HTML tag, for reading the words of an HTML part.
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// toldOf checks that the mails q hold exactly one notice of the
+// handover of uid, to alice from the room, naming the meeting and the group,
+// without the host key or the room's join details, and returns the others.
+func toldOf(t *testing.T, q []gateway.OutboxMail, uid string) []gateway.OutboxMail {
+	t.Helper()
+	var rest, told []gateway.OutboxMail
+	for _, m := range q {
+		if m.Kind == gateway.OutboxHandover {
+			told = append(told, m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	if len(told) != 1 || len(told[0].To) != 1 || told[0].To[0] != alice || told[0].From != roomAddr || told[0].UID != uid {
+		t.Fatalf("notices of the handover: %+v, want one to %s from %s", told, alice, roomAddr)
+	}
+	n := decodeNotice(t, told[0].Raw)
+	if !strings.HasPrefix(n.Subject, "Booking handed over: Meeting "+uid+" — ") {
+		t.Errorf("notice subject %q", n.Subject)
+	}
+	for what, body := range map[string]string{"text": n.Text, "html": n.HTML} {
+		flat := strings.Join(strings.Fields(tagRE.ReplaceAllString(body, "")), " ")
+		if !strings.Contains(flat, "is now held by Equipe (equipe@coop.example), who sent this meeting in their name") ||
+			!strings.Contains(flat, "If you did not expect this, tell the facilitators.") {
+			t.Errorf("notice %s:\n%s", what, body)
+		}
+	}
+	for _, secret := range []string{hostKey, passcode, joinURL, "81234567890"} {
+		if strings.Contains(string(told[0].Raw), secret) {
+			t.Errorf("the notice to alice holds %q", secret)
+		}
+	}
+	if strings.Contains(string(told[0].Raw), "BEGIN:VCALENDAR") {
+		t.Error("the notice to alice carries a calendar")
+	}
+	for _, m := range rest {
+		if m.To[0] == alice {
+			t.Errorf("another mail to alice: %s", m.Kind)
+		}
+	}
+	return rest
 }
 
 // holding counts the bookings that hold the account.
@@ -70,7 +117,7 @@ func TestHandoverToGroupCalendar(t *testing.T) {
 	}
 	n := len(h.st.outbox())
 	out := h.handle(movedToTeam(true).bytes())
-	if out.Action != gateway.ActionAccepted || out.Queued != 1 || !strings.HasPrefix(out.Reason, "handed over from alice@coop.example: ") {
+	if out.Action != gateway.ActionAccepted || out.Queued != 2 || !strings.HasPrefix(out.Reason, "handed over from alice@coop.example: ") {
 		t.Fatalf("the moved event: %+v, want accepted, handed over", out)
 	}
 	after := bookingOf(h, team, "g-1")
@@ -84,7 +131,11 @@ func TestHandoverToGroupCalendar(t *testing.T) {
 	if n := holding(h); n != 1 {
 		t.Errorf("%d bookings hold the account, want 1", n)
 	}
-	m, r := h.onlyMail(n)
+	q := toldOf(t, h.queuedSince(n), "g-1")
+	if len(q) != 1 {
+		t.Fatalf("%d mails besides the notice, want the reply", len(q))
+	}
+	m, r := q[0], decodeReply(t, q[0].Raw)
 	if m.To[0] != team || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(r.Text, hostKey) {
 		t.Errorf("reply to %v, %s:\n%s", m.To, partStat(t, r.Cal.Events[0]), r.Text)
 	}
@@ -122,9 +173,11 @@ func TestHandoverCounterHold(t *testing.T) {
 	}
 	moved := stamped(first, time.Minute)
 	moved.Events[0].Organizer, moved.Events[0].Attendees = team, []string{alice, roomAddr}
+	n := len(h.st.outbox())
 	if o := h.handle(moved.bytes()); o.Action != gateway.ActionDeclined || !strings.HasPrefix(o.Reason, "handed over from alice@coop.example") {
 		t.Fatalf("the moved request: %+v, want still declined (carol's slot), handed over", o)
 	}
+	toldOf(t, h.queuedSince(n), "tb-1")
 	if b := h.booking("tb-1", "hold"); b.Organizer != team || b.Status != gateway.StatusHeld {
 		t.Fatalf("the proposal after the handover: %s of %s", b.Status, b.Organizer)
 	}
@@ -176,8 +229,8 @@ func TestSameMeetingNoHandover(t *testing.T) {
 				t.Errorf("%d bookings hold the account", holding(h))
 			}
 			q := h.queuedSince(n)
-			if len(q) != 1 || q[0].To[0] != tt.mailsTo {
-				t.Fatalf("queued %d mails (%v), want one to %s", len(q), q, tt.mailsTo)
+			if len(q) != 1 || q[0].To[0] != tt.mailsTo || q[0].Kind == gateway.OutboxHandover {
+				t.Fatalf("queued %d mails (%v), want one to %s and no notice of a handover", len(q), q, tt.mailsTo)
 			}
 			if tt.action == gateway.ActionRejected {
 				return
@@ -237,8 +290,18 @@ func TestHandoverSeries(t *testing.T) {
 	if got != len(ids) || got < 3 {
 		t.Errorf("%d bookings after the handover, %d before", got, len(ids))
 	}
-	if m, r := h.onlyMail(n); m.To[0] != team || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(r.Text, hostKey) {
+	q := toldOf(t, h.queuedSince(n), "g-1")
+	if len(q) != 1 {
+		t.Fatalf("%d mails besides the notice, want the reply", len(q))
+	}
+	if m, r := q[0], decodeReply(t, q[0].Raw); m.To[0] != team || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(r.Text, hostKey) {
 		t.Errorf("reply to %v: %s", m.To, partStat(t, r.Cal.Events[0]))
+	}
+	// The notice names the series, not only its first date.
+	for _, m := range h.queuedSince(n) {
+		if m.Kind == gateway.OutboxHandover && !strings.Contains(decodeNotice(t, m.Raw).Subject, "every Tuesday") {
+			t.Errorf("the notice of a series: %q", decodeNotice(t, m.Raw).Subject)
+		}
 	}
 }
 
@@ -251,10 +314,35 @@ func TestHandoverNotOlder(t *testing.T) {
 	if o := h.handle(v1.bytes()); o.Action != gateway.ActionAccepted {
 		t.Fatalf("alice v1: %+v", o)
 	}
+	n := len(h.st.outbox())
 	if o := h.handle(movedToTeam(true).bytes()); o.Action != gateway.ActionDeclined || strings.Contains(o.Reason, "handed over") {
 		t.Errorf("an older version under the group: %+v, want declined, no handover", o)
 	}
+	for _, m := range h.queuedSince(n) {
+		if m.To[0] == alice || m.Kind == gateway.OutboxHandover {
+			t.Errorf("alice is told of a handover that did not happen: %s to %v", m.Kind, m.To)
+		}
+	}
 	if b := bookingOf(h, alice, "g-1"); b == nil || b.Status != gateway.StatusAccepted {
 		t.Errorf("alice's booking: %+v", b)
+	}
+}
+
+// TestHandoverNoticeLimited: the notice to the previous organizer keeps
+// to the limits on replies for one meeting: when she already had as many
+// for it in the hour, the booking still goes over, only the new
+// organizer's reply is queued, and nothing more goes to her.
+func TestHandoverNoticeLimited(t *testing.T) {
+	h := newHarness(t, securityOptions, func(o *gateway.Options) { o.RepliesPerHour = 1 })
+	if o := h.handle(googleMeeting().bytes()); o.Action != gateway.ActionAccepted || o.Queued != 1 {
+		t.Fatalf("alice: %+v", o)
+	}
+	n := len(h.st.outbox())
+	out := h.handle(movedToTeam(true).bytes())
+	if out.Action != gateway.ActionAccepted || out.Queued != 1 || !strings.HasPrefix(out.Reason, "handed over from alice@coop.example: ") {
+		t.Fatalf("the moved event: %+v, want accepted, handed over, one mail", out)
+	}
+	if q := h.queuedSince(n); len(q) != 1 || q[0].To[0] != team {
+		t.Fatalf("queued %v, want only the reply to %s", q, team)
 	}
 }

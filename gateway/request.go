@@ -24,6 +24,8 @@ type invitation struct {
 	// this one by this request (see handOver): its answer is new to the
 	// organizer, so it gets the full mail.
 	handedOver string
+	// handoverMails counts the notices queued to that previous organizer.
+	handoverMails int
 	// actor is who asks for the room (see Gateway.actorFor): the
 	// organizer, or the person whose quotas and holds count too.
 	actor string

@@ -41,6 +41,7 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 		return Outcome{}, err
 	}
 	out, err = g.decideRequest(ctx, tx, a, inv, out)
+	out.Queued += inv.handoverMails
 	if err != nil || out.Action == ActionRejected {
 		return out, err
 	}

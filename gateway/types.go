@@ -222,6 +222,7 @@ const (
 	OutboxUnreadable = "unreadable" // the answer to an invitation that could not be read
 	OutboxHelp       = "help"       // how to book, the answer to a plain question
 	OutboxApproval   = "approval"   // a request asked of the facilitators
+	OutboxHandover   = "handover"   // the previous organizer told of a handover
 )
 
 // Handover names a meeting that changes organizer (see Tx.HandOver).

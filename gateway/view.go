@@ -116,6 +116,10 @@ type MailView struct {
 	// address when the mail goes to a member, else "".
 	SameMeeting bool
 	BookedBy    string
+	// HandedTo and HandedToName are, in the mail to the previous
+	// organizer of a meeting handed over (TmplHandedOver), the address and
+	// name ("" when absent) of the organizer who now holds its booking.
+	HandedTo, HandedToName string
 
 	// Quota says what the organizer holds, for a decline for a quota or
 	// ReasonHolds, or with HoldsFull.

@@ -11,7 +11,7 @@ import (
 
 // memberMails are the templates members read; the others go to the
 // facilitators (codes, alerts) or are not mails (comment).
-var memberMails = []string{gateway.TmplAccept, gateway.TmplDecline, gateway.TmplUpdate, gateway.TmplCancelled,
+var memberMails = []string{gateway.TmplAccept, gateway.TmplDecline, gateway.TmplUpdate, gateway.TmplCancelled, gateway.TmplHandedOver,
 	gateway.TmplReminder, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplPending, gateway.TmplZoomAccept,
 	gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
 	gateway.TmplZoomReleased, gateway.TmplZoomReminder}

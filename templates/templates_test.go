@@ -599,7 +599,7 @@ func TestHostileData(t *testing.T) {
 				v.Summary, v.OrganizerName, v.Contact, v.Room.Name = hostile, hostile, hostile, hostile
 				v.Room.JoinURL = "javascript:alert(1)"
 				v.Relay = hostileRelay(hostile) // what Zoom's mail brings is untrusted too
-				v.Note, v.Service = hostile, hostile
+				v.Note, v.Service, v.HandedToName = hostile, hostile, hostile
 				r := render(t, s, lang, name, v)
 				if name == gateway.TmplComment { // the REPLY's texts name no member data but the note
 					v.Reason = gateway.ReasonCancelled
@@ -710,7 +710,7 @@ func TestEmbeddedComplete(t *testing.T) {
 	}
 	names := load(t).Names()
 	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplApproval, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
-		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplHelp, gateway.TmplPending, zoom.TmplRecording,
+		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplHandedOver, gateway.TmplHelp, gateway.TmplPending, zoom.TmplRecording,
 		gateway.TmplRecordingReminder, gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate, gateway.TmplZoomAccept,
 		gateway.TmplZoomAccount, gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
 		gateway.TmplZoomReleased, gateway.TmplZoomReminder, gateway.TmplZoomUnbooked}
