@@ -29,22 +29,31 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// line returns the first line holding sub, or "".
-func (l *logBuffer) line(sub string) string {
+// line returns the first line holding sub and each of also, or "".
+func (l *logBuffer) line(sub string, also ...string) string {
 	for _, ln := range strings.Split(l.String(), "\n") {
-		if strings.Contains(ln, sub) {
+		if strings.Contains(ln, sub) && containsAll(ln, also) {
 			return ln
 		}
 	}
 	return ""
 }
 
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
 // waitLine waits for a line holding sub and returns it.
-func (l *logBuffer) waitLine(t *testing.T, sub string, within time.Duration) string {
+func (l *logBuffer) waitLine(t *testing.T, sub string, within time.Duration, also ...string) string {
 	t.Helper()
 	end := time.Now().Add(within)
 	for {
-		if ln := l.line(sub); ln != "" {
+		if ln := l.line(sub, also...); ln != "" {
 			return ln
 		}
 		if time.Now().After(end) {
