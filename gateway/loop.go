@@ -311,8 +311,9 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 // FlushOutbox sends every mail that is due, oldest first, and returns how
 // many were sent. Mails are claimed in batches (OutboxOptions.Batch), sent one
 // after the other; each is marked sent as soon as the server accepted it,
-// while the next one is sent, and the claim is renewed until every mark
-// stuck (claimKeeper), so that no other instance sends them again. At the
+// and the next one is sent once that mark stuck, so that a crash leaves
+// at most one accepted mail unmarked; the claim is renewed until every
+// mark stuck (claimKeeper), so that no other instance sends them again. At the
 // first temporary failure of the server it stops: every mail due waits
 // with the one that failed, and they leave in order once it answers
 // again. A failure of one mail only (PerMailError) delays that mail alone.
@@ -339,7 +340,7 @@ func (g *Gateway) sendBatch(ctx context.Context, s Sender, due []OutboxMail, opt
 	k := g.keepClaim(ctx, due, opt)
 	defer k.finish()
 	for i, m := range due {
-		if ctx.Err() != nil {
+		if !k.settled(ctx) || ctx.Err() != nil {
 			return sent, false, k.release(ctx, due[i:], g.opt.Now())
 		}
 		if !k.mayStart(ctx, m.ID, opt.SendTimeout) {

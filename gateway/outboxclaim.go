@@ -36,6 +36,7 @@ type claimKeeper struct {
 	until     time.Time      // lease end of every held mail
 	finishing bool
 
+	marked  chan struct{} // closed and replaced each time a mark sticks
 	wake    chan struct{}
 	done    chan struct{} // closed when the marks are over
 	renewed chan struct{} // closed when the renewals are over
@@ -46,7 +47,7 @@ type claimKeeper struct {
 // FlushTimeout once ctx is done.
 func (g *Gateway) keepClaim(ctx context.Context, due []OutboxMail, opt OutboxOptions) *claimKeeper {
 	k := &claimKeeper{g: g, claim: due[0].Claim, lease: opt.Lease(), every: opt.Lease() / 4, retry: opt.MarkRetry,
-		held: map[int64]bool{}, until: due[0].NextAttempt,
+		held: map[int64]bool{}, until: due[0].NextAttempt, marked: make(chan struct{}),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), renewed: make(chan struct{})}
 	for _, m := range due {
 		k.held[m.ID] = true
@@ -121,7 +122,33 @@ func (k *claimKeeper) mark(ctx context.Context, ids []int64) bool {
 		delete(k.held, id)
 	}
 	k.toMark = slices.DeleteFunc(k.toMark, func(id int64) bool { return slices.Contains(ids, id) })
+	close(k.marked)
+	k.marked = make(chan struct{})
 	return true
+}
+
+// settled waits until every mail the server accepted is marked sent. The
+// next mail is sent only then, so that a crash (kill -9) leaves at most
+// the one mail accepted last unmarked, sent again after its lease with
+// the same Message-ID; a mark that waits for the database holds the
+// sending back rather than widening that window. It reports false when
+// ctx ends, or the marks were given up, first.
+func (k *claimKeeper) settled(ctx context.Context) bool {
+	for {
+		k.mu.Lock()
+		n, marked := len(k.toMark), k.marked
+		k.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		select {
+		case <-marked:
+		case <-k.done:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // renew extends the lease of the held mails and drops those another
