@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
@@ -17,7 +15,7 @@ import (
 func (t *tx) CountOutboxes(ctx context.Context, qs []gateway.OutboxQuery) ([]int, error) {
 	parts := make([]string, len(qs))
 	for i, q := range qs {
-		sel := outboxCount(t.db, q)
+		sel := t.selectOutbox(q).ColumnExpr("count(*)")
 		b, err := sel.AppendQuery(sel.DB().QueryGen(), nil)
 		if err != nil {
 			return nil, fmt.Errorf("count outbox: %w", err)
@@ -34,19 +32,4 @@ func (t *tx) CountOutboxes(ctx context.Context, qs []gateway.OutboxQuery) ([]int
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}
 	return out, nil
-}
-
-// outboxCount is the count of the rows q selects.
-func outboxCount(db bun.IDB, q gateway.OutboxQuery) *bun.SelectQuery {
-	sel := db.NewSelect().Model((*outboxRow)(nil)).ColumnExpr("count(*)").Where("created_at >= ?", utc(q.Since))
-	if q.UID != "" {
-		sel = sel.Where("uid = ?", q.UID)
-	}
-	if q.To != "" {
-		sel = sel.Where("rcpt_to = ?", q.To)
-	}
-	if q.Kind != "" {
-		sel = sel.Where("kind = ?", q.Kind)
-	}
-	return sel
 }
