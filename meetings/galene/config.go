@@ -124,3 +124,13 @@ func groupNameOK(s string) bool {
 	}
 	return s != "" && len(s) <= 64
 }
+
+// Secret, Duration and ReadFunc are the shared types of the
+// configuration, named here so that code outside meetings/ (cmd/roomgate)
+// can write them: Secret never prints its value; Duration reads "15m";
+// ReadFunc reads a *_file key's file.
+type (
+	Secret   = vtool.Secret
+	Duration = vtool.Duration
+	ReadFunc = vtool.ReadFunc
+)

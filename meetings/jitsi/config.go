@@ -113,3 +113,13 @@ func (c *Config) Validate() error {
 	}
 	return p.Err()
 }
+
+// Secret, Duration and ReadFunc are the shared types of the
+// configuration, named here so that code outside meetings/ (cmd/roomgate)
+// can write them: Secret never prints its value; Duration reads "15m";
+// ReadFunc reads a *_file key's file.
+type (
+	Secret   = vtool.Secret
+	Duration = vtool.Duration
+	ReadFunc = vtool.ReadFunc
+)
