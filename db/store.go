@@ -213,14 +213,22 @@ func (s *Store) SetMaxBookingLength(d time.Duration) {
 // An error that says the database itself failed (unreachable, full,
 // read-only…) implements gateway.Unavailable.
 func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
-	return markUnavailable(s.inTx(ctx, func(btx bun.Tx) error {
+	var after []func()
+	err := markUnavailable(s.inTx(ctx, func(btx bun.Tx) error {
 		t := &tx{s: s, db: btx}
 		if err := fn(t); err != nil {
 			return err
 		}
+		after = t.after
 		_, err := t.flush(ctx, "")
 		return err
 	}))
+	if err == nil {
+		for _, f := range after {
+			f()
+		}
+	}
+	return err
 }
 
 // inTx runs fn in a serialized write transaction.
@@ -257,6 +265,8 @@ type tx struct {
 	db bun.Tx
 	// pending are writes kept to be sent together (writebehind.go).
 	pending []string
+	// after runs once the transaction committed (AfterCommit).
+	after []func()
 }
 
 var _ gateway.Tx = (*tx)(nil)

@@ -10,7 +10,7 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
-// The queue of Zoom API mode's jobs (gateway.ZoomStore, gateway.ZoomTx):
+// The queue of Zoom API mode's jobs (gateway.ZoomStore, gateway.MeetingTx):
 // one row per booking and kind, queued in a decision's transaction,
 // claimed with a lease by the instance that runs it.
 
@@ -38,7 +38,14 @@ func (r *zoomJobRow) job() gateway.ZoomJob {
 }
 
 var _ gateway.ZoomStore = (*Store)(nil)
-var _ gateway.ZoomTx = (*tx)(nil)
+var _ gateway.MeetingTx = (*tx)(nil)
+
+// Meetings returns the transaction itself: it keeps the meeting layer's
+// rows beside the bookings.
+func (t *tx) Meetings() gateway.MeetingTx { return t }
+
+// AfterCommit runs fn once the transaction committed.
+func (t *tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 // queueJobSQL inserts a job or makes the existing one pending again with
 // a new version. A run in progress keeps its lease (claimed_until): the

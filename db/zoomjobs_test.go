@@ -9,9 +9,9 @@ import (
 )
 
 // zoomUpdate runs fn with the transaction's Zoom side.
-func zoomUpdate(t *testing.T, s *Store, fn func(gateway.Tx, gateway.ZoomTx) error) {
+func zoomUpdate(t *testing.T, s *Store, fn func(gateway.Tx, gateway.MeetingTx) error) {
 	t.Helper()
-	err := s.Update(context.Background(), func(tx gateway.Tx) error { return fn(tx, tx.(gateway.ZoomTx)) })
+	err := s.Update(context.Background(), func(tx gateway.Tx) error { return fn(tx, tx.(gateway.MeetingTx)) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestZoomJobQueue(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
 			if err := z.QueueZoomJob(ctx, 1, gateway.ZoomJobSync, at(9, 0)); err != nil {
 				return err
 			}
@@ -54,13 +54,13 @@ func TestZoomJobQueue(t *testing.T) {
 		}
 		// Queued again during the run: it waits for the lease, and the
 		// run cannot mark the new version done.
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
 			return z.QueueZoomJob(ctx, 1, gateway.ZoomJobRecordings, at(9, 30))
 		})
 		if got := claimIDs(t, s, at(9, 30), gateway.ZoomJobRecordings); got != nil {
 			t.Errorf("claimed during another run's lease: %v", got)
 		}
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
 			done, err := z.FinishZoomJob(ctx, js[0].ID, js[0].Version, at(9, 31))
 			if done {
 				t.Error("an old version finished the job")
@@ -99,7 +99,7 @@ func TestZoomHeldMail(t *testing.T) {
 		ctx := context.Background()
 		deadline := at(9, 0).Add(30*time.Second + 123456*time.Nanosecond).Truncate(time.Microsecond)
 		var held []gateway.HeldMail
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
 			for _, uid := range []string{"a", "b"} {
 				m := mail(uid, at(9, 0), at(9, 0))
 				if err := tx.Enqueue(ctx, m); err != nil {
@@ -128,7 +128,7 @@ func TestZoomHeldMail(t *testing.T) {
 		if err := s.OutboxRetry(ctx, due[0].ID, deadline, "", false); err != nil {
 			t.Fatal(err)
 		}
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
 			hs, err := z.HeldMails(ctx, "ann@example.org", "a")
 			if err != nil {
 				return err
@@ -154,7 +154,7 @@ func TestZoomHeldMailReplaced(t *testing.T) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
 		deadline := at(9, 0).Add(30 * time.Second)
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
 			m := mail("a", at(9, 0), at(9, 0))
 			if err := tx.Enqueue(ctx, m); err != nil {
 				return err
@@ -187,7 +187,7 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 			JoinURL: "https://zoom.us/j/81234567890", Passcode: "Ab3", Topic: "t", Start: at(10, 0), End: at(11, 0),
 			RecordingsToken: gateway.TokenHash("tok"), RecordingsUntil: at(12, 0)}
 		var first, second bool
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
 			if err := tx.SaveBooking(ctx, bk); err != nil {
 				return err
 			}
@@ -230,7 +230,7 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 		if err != nil || len(old) != 1 {
 			t.Fatalf("expired: %v %v", old, err)
 		}
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
 			return z.MarkZoomRecordingDeleted(ctx, old[0].ID, at(12, 2))
 		})
 		if old, _ := s.ExpiredZoomRecordings(ctx, at(12, 3), 10); len(old) != 0 {
@@ -249,7 +249,7 @@ func TestZoomJobTwoRunners(t *testing.T) {
 		opt := b.newDB(t)
 		s1, s2 := openStore(t, opt), openStore(t, opt)
 		ctx := context.Background()
-		zoomUpdate(t, s1, func(_ gateway.Tx, z gateway.ZoomTx) error {
+		zoomUpdate(t, s1, func(_ gateway.Tx, z gateway.MeetingTx) error {
 			return z.QueueZoomJob(ctx, 1, gateway.ZoomJobSync, at(9, 0))
 		})
 		claim := func(s *Store, now time.Time) []gateway.ZoomJob {

@@ -81,9 +81,12 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return Outcome{}, fmt.Errorf("queue reply: %w", err)
 	}
-	if err := g.zoomHold(ctx, tx, &m, tmpl, inv.organizer, inv.uid, heldData{Key: a.key, Lang: g.opt.Lang, View: view,
-		From: from, To: to, Calendar: cal, InReplyTo: a.env.MessageID, References: a.env.References}); err != nil {
-		return Outcome{}, err
+	if tmpl == TmplAccept {
+		h := HeldAccept{Organizer: inv.organizer, UID: inv.uid, Key: a.key, Lang: g.opt.Lang, View: view,
+			From: from, To: to, Calendar: cal, InReplyTo: a.env.MessageID, References: a.env.References}
+		if err := g.meetings.AcceptQueued(ctx, tx, &m, h); err != nil {
+			return Outcome{}, err
+		}
 	}
 	out.Queued++
 	return out, nil

@@ -261,7 +261,7 @@ func (g *Gateway) approve(ctx context.Context, tx Tx, c approvalClaim, pending [
 	for i := range pending {
 		p := &pending[i]
 		p.Status, p.Reason, p.Request, p.UpdatedAt = StatusAccepted, "approved by a facilitator", nil, now
-		if err := tx.SaveBooking(ctx, p); err != nil {
+		if err := g.saveBooking(ctx, tx, p); err != nil {
 			return fmt.Errorf("save booking: %w", err)
 		}
 	}
@@ -311,7 +311,7 @@ func (g *Gateway) refuse(ctx context.Context, tx Tx, c approvalClaim, pending []
 	for i := range pending {
 		p := &pending[i]
 		p.Status, p.Reason, p.Request, p.UpdatedAt = StatusDeclined, reason, nil, now
-		if err := tx.SaveBooking(ctx, p); err != nil {
+		if err := g.saveBooking(ctx, tx, p); err != nil {
 			return fmt.Errorf("save booking: %w", err)
 		}
 	}
@@ -464,8 +464,11 @@ func (g *Gateway) queueBookingReply(ctx context.Context, tx Tx, key string, b *B
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue reply: %w", err)
 	}
-	return g.zoomHold(ctx, tx, &m, tmpl, b.Organizer, b.UID, heldData{Key: key, Lang: g.langOf(b), View: view,
-		From: from, To: to, Calendar: reply, InReplyTo: b.MessageID})
+	if tmpl != TmplAccept {
+		return nil
+	}
+	return g.meetings.AcceptQueued(ctx, tx, &m, HeldAccept{Organizer: b.Organizer, UID: b.UID, Key: key,
+		Lang: g.langOf(b), View: view, From: from, To: to, Calendar: reply, InReplyTo: b.MessageID})
 }
 
 // ExpireApprovals declines the requests no facilitator answered before

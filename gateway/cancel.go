@@ -140,7 +140,7 @@ func (g *Gateway) cancelDates(ctx context.Context, tx Tx, a *analysis, existing 
 		a.noteChange(&b, nil)
 		b.Status, b.Reason, b.Sequence, b.DTStamp = StatusCancelled, reason, ev.Sequence, ev.DTStamp.UTC()
 		b.MessageID, b.UpdatedAt = a.env.MessageID, g.opt.Now().UTC()
-		if err := tx.SaveBooking(ctx, &b); err != nil {
+		if err := g.saveBooking(ctx, tx, &b); err != nil {
 			return n, "", fmt.Errorf("cancel booking: %w", err)
 		}
 		n++

@@ -66,7 +66,7 @@ func (g *Gateway) offerCounter(ctx context.Context, tx Tx, a *analysis, inv *inv
 	now := g.opt.Now()
 	hold := g.newBooking(a, inv, ev, holdKey(rid), verdict{text: "a slot proposed to the organizer"})
 	hold.Status, hold.Start, hold.End, hold.ExpiresAt = StatusHeld, slot.Start.UTC(), slot.End.UTC(), now.Add(g.opt.Policy.CounterHold).UTC()
-	if err := tx.SaveBooking(ctx, &hold); err != nil {
+	if err := g.saveBooking(ctx, tx, &hold); err != nil {
 		return 0, fmt.Errorf("hold the proposed slot: %w", err)
 	}
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
@@ -138,7 +138,7 @@ func (g *Gateway) handleDeclineCounter(ctx context.Context, tx Tx, a *analysis) 
 			}
 			a.noteChange(&b, nil)
 			b.Status, b.Reason, b.UpdatedAt = StatusCancelled, "the organizer declined the proposal", g.opt.Now().UTC()
-			if err := tx.SaveBooking(ctx, &b); err != nil {
+			if err := g.saveBooking(ctx, tx, &b); err != nil {
 				return Outcome{}, fmt.Errorf("release the proposed slot: %w", err)
 			}
 			released++

@@ -18,6 +18,8 @@ type Gateway struct {
 	waiting waitList
 	// zoom is Zoom API mode's state; nil when it is off.
 	zoom *zoomState
+	// meetings is told what the decisions did to bookings (MeetingHooks).
+	meetings MeetingHooks
 	// dkim verifies the DKIM signatures of a batch ahead of its decisions.
 	dkim *dkimAhead
 }

@@ -78,7 +78,7 @@ func (g *Gateway) cancelByOperator(ctx context.Context, tx Tx, b *Booking, note 
 		why += ": " + note
 	}
 	b.Status, b.Reason, b.UpdatedAt = StatusCancelled, why, now
-	if err := tx.SaveBooking(ctx, b); err != nil {
+	if err := g.saveBooking(ctx, tx, b); err != nil {
 		return fmt.Errorf("cancel booking: %w", err)
 	}
 	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: operatorKey(b.ID), Kind: KindOperator,

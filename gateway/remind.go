@@ -114,7 +114,7 @@ func (g *Gateway) queueReminder(ctx context.Context, tx Tx, r Reminder, now time
 		if r.Kind == ReminderRecording {
 			tmpl = TmplRecordingReminder
 		}
-		tmpl, view, err := g.zoomReminder(ctx, tx, b, tmpl, g.reminderView(b, room))
+		tmpl, view, err := g.meetings.Reminder(ctx, tx, b, tmpl, g.reminderView(b, room))
 		if err != nil {
 			return false, err
 		}

@@ -34,7 +34,7 @@ func (g *Gateway) saveDates(ctx context.Context, tx Tx, a *analysis, inv *invita
 		a.noteChange(prev, &b)
 		save = append(save, &b)
 	}
-	if err := tx.SaveBookings(ctx, save); err != nil {
+	if err := g.saveBookings(ctx, tx, save); err != nil {
 		return fmt.Errorf("save bookings: %w", err)
 	}
 	now := g.opt.Now()
@@ -206,7 +206,7 @@ func (g *Gateway) declineWhole(ctx context.Context, tx Tx, a *analysis, inv *inv
 		}
 		a.noteChange(&b, nil)
 		b.Status, b.Reason, b.MessageID, b.UpdatedAt = StatusDeclined, joinReason(v), a.env.MessageID, g.opt.Now().UTC()
-		if err := tx.SaveBooking(ctx, &b); err != nil {
+		if err := g.saveBooking(ctx, tx, &b); err != nil {
 			return Outcome{}, fmt.Errorf("save booking: %w", err)
 		}
 	}

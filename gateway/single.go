@@ -102,7 +102,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 		b.Approval = a.approvalFor(prev, quiet)
 	}
 	a.noteChange(prev, &b)
-	if err := tx.SaveBooking(ctx, &b); err != nil {
+	if err := g.saveBooking(ctx, tx, &b); err != nil {
 		return Outcome{}, fmt.Errorf("save booking: %w", err)
 	}
 	out.Action, out.Reason = actionOf(v), v.text
@@ -159,7 +159,7 @@ func (g *Gateway) minorUpdate(ctx context.Context, tx Tx, a *analysis, inv *invi
 	ev := inv.master
 	b := *prev
 	b.Summary, b.DTStamp, b.MessageID, b.UpdatedAt = storedText(ev.Summary, maxSummaryLen), ev.DTStamp, a.env.MessageID, g.opt.Now().UTC()
-	if err := tx.SaveBooking(ctx, &b); err != nil {
+	if err := g.saveBooking(ctx, tx, &b); err != nil {
 		return Outcome{}, fmt.Errorf("save booking: %w", err)
 	}
 	v := verdictOf(prev)

@@ -531,3 +531,6 @@ func (t *memTx) PendingDue(ctx context.Context, now time.Time) ([]gateway.Bookin
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
 }
+
+// Meetings returns nil: the in-memory store keeps no meetings.
+func (t *memTx) Meetings() gateway.MeetingTx { return nil }

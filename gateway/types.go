@@ -385,6 +385,11 @@ type Tx interface {
 	// SetRecording records that a recording notice for booking id arrived
 	// at `at`. Only the first notice counts.
 	SetRecording(ctx context.Context, id int64, at time.Time) error
+	// Meetings is the meeting layer's part of this same transaction (its
+	// job queue, meetings and held mails), so that what a decision queues
+	// for the meetings commits or rolls back with the decision; nil when
+	// the store keeps no meetings (then Options.Zoom cannot be used).
+	Meetings() MeetingTx
 }
 
 // Unavailable is implemented by Store errors that say the database itself

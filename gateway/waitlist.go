@@ -129,11 +129,11 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 	if err != nil {
 		g.log.Warn("a waiting request cannot be answered; it stops waiting", "uid", w.UID, "recurrence_id", w.RecurrenceID, "err", err)
 		w.Status, w.Request = StatusDeclined, nil
-		return 0, tx.SaveBooking(ctx, w)
+		return 0, g.saveBooking(ctx, tx, w)
 	}
 	now := g.opt.Now().UTC()
 	w.Status, w.Reason, w.Request, w.UpdatedAt = StatusAccepted, "accepted when the slot freed", nil, now
-	if err := tx.SaveBooking(ctx, w); err != nil {
+	if err := g.saveBooking(ctx, tx, w); err != nil {
 		return 0, fmt.Errorf("save booking: %w", err)
 	}
 	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: key, MessageID: w.MessageID, Kind: KindRequest,
@@ -161,7 +161,7 @@ func (g *Gateway) releaseHolds(ctx context.Context, tx Tx, w *Booking) error {
 			continue
 		}
 		b.Status, b.Reason, b.UpdatedAt = StatusCancelled, "the waiting request got the slot it asked for", g.opt.Now().UTC()
-		if err := tx.SaveBooking(ctx, &b); err != nil {
+		if err := g.saveBooking(ctx, tx, &b); err != nil {
 			return fmt.Errorf("release the proposed slot: %w", err)
 		}
 	}

@@ -42,7 +42,7 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
 		return err
 	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}

@@ -14,8 +14,12 @@ import (
 // written again with their links and leaves at once; otherwise it leaves
 // as it is, and a second mail gives the links once they exist.
 
-// heldData is what a held accept mail is made of, kept to write it again.
-type heldData struct {
+// HeldAccept is what a held accept mail is made of, kept (as JSON, without
+// Organizer and UID) to write it again.
+type HeldAccept struct {
+	// Organizer and UID name the meeting the mail answers.
+	Organizer  string `json:"-"`
+	UID        string `json:"-"`
 	Key        string // the message it answers
 	Lang       string
 	View       MailView
@@ -26,13 +30,9 @@ type heldData struct {
 }
 
 // zoomHold holds the accept mail m, just queued for the meeting
-// (organizer, uid), until its meetings exist. Only accept mails are
-// held, and only in Zoom API mode.
-func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, tmpl, organizer, uid string, d heldData) error {
-	if g.zoom == nil || tmpl != TmplAccept {
-		return nil
-	}
-	ztx, err := zoomTx(tx)
+// (d.Organizer, d.UID), until its meetings exist.
+func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAccept) error {
+	ztx, err := meetingTx(tx)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, tmpl, orga
 		return fmt.Errorf("hold the accept mail: %w", err)
 	}
 	deadline := g.opt.Now().Add(g.zoom.opt.CreateTimeout).UTC().Truncate(time.Microsecond)
-	h := HeldMail{OutboxID: m.ID, Organizer: organizer, UID: uid, Deadline: deadline, State: "held", Data: data}
+	h := HeldMail{OutboxID: m.ID, Organizer: d.Organizer, UID: d.UID, Deadline: deadline, State: "held", Data: data}
 	if err := ztx.HoldMail(ctx, h); err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, tmpl, orga
 
 // zoomAnnounce tells the organizer of b that its meeting exists: through
 // the accept mails held for b's meeting, or a mail of its own.
-func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx ZoomTx, b *Booking) error {
+func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx MeetingTx, b *Booking) error {
 	hs, err := ztx.HeldMails(ctx, b.Organizer, b.UID)
 	if err != nil {
 		return err
@@ -81,13 +81,13 @@ func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx ZoomTx, b *Bookin
 // zoomResolve releases the held mail h once every accepted date of its
 // meeting has its Zoom meeting: written again with their links when it
 // has not left yet, or else followed by a second mail.
-func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx ZoomTx, h HeldMail) error {
+func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx MeetingTx, h HeldMail) error {
 	views, ready, err := g.zoomMeetingsOf(ctx, tx, ztx, h.Organizer, h.UID)
 	if err != nil || !ready {
 		return err
 	}
 	now := g.opt.Now().UTC()
-	var d heldData
+	var d HeldAccept
 	if err := json.Unmarshal(h.Data, &d); err != nil || len(views) == 0 {
 		_, rerr := ztx.ReleaseHeldMail(ctx, h, nil, now)
 		return rerr
@@ -115,7 +115,7 @@ func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx ZoomTx, h HeldMail
 // zoomMeetingsOf returns the meetings of the accepted dates of the
 // meeting (organizer, uid) that have not ended; ready is false while one
 // of them has none yet.
-func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx ZoomTx, organizer, uid string) ([]ZoomMeetingView, bool, error) {
+func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx MeetingTx, organizer, uid string) ([]ZoomMeetingView, bool, error) {
 	bs, err := tx.BookingsOf(ctx, organizer, uid)
 	if err != nil {
 		return nil, false, err
@@ -179,10 +179,10 @@ func (g *Gateway) zoomBookingView(b *Booking) MailView {
 // zoomReminder turns the reminder of a booking that has its own meeting
 // into TmplZoomReminder; other reminders are left as they are.
 func (g *Gateway) zoomReminder(ctx context.Context, tx Tx, b *Booking, tmpl string, v MailView) (string, MailView, error) {
-	if g.zoom == nil || tmpl != TmplReminder {
+	if tmpl != TmplReminder {
 		return tmpl, v, nil
 	}
-	ztx, err := zoomTx(tx)
+	ztx, err := meetingTx(tx)
 	if err != nil {
 		return tmpl, v, err
 	}

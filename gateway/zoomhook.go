@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -18,11 +17,11 @@ type zoomState struct {
 	noPasscode atomic.Bool
 }
 
-// setupZoom switches Zoom API mode on when Options.Zoom is set: every
-// transaction of the gateway then goes through zoomHookStore, so that each
-// booking saved queues the synchronisation of its meeting in the same
-// transaction, whichever decision saved it.
+// setupZoom switches Zoom API mode on when Options.Zoom is set: the
+// decisions then tell zoomHooks of every booking they save, and of every
+// accept mail they queue.
 func (g *Gateway) setupZoom() error {
+	g.meetings = noMeetings{}
 	if g.opt.Zoom == nil {
 		return nil
 	}
@@ -31,7 +30,7 @@ func (g *Gateway) setupZoom() error {
 		return err
 	}
 	g.zoom = &zoomState{opt: z, kick: make(chan struct{}, 1)}
-	g.opt.Store = &zoomHookStore{Store: g.opt.Store, g: g}
+	g.meetings = zoomHooks{g}
 	return nil
 }
 
@@ -43,77 +42,40 @@ func (g *Gateway) zoomKick() {
 	}
 }
 
-// zoomHookStore is the Store with transactions that queue Zoom jobs.
-type zoomHookStore struct {
-	Store
-	g *Gateway
-}
+// zoomHooks is Zoom API mode's MeetingHooks.
+type zoomHooks struct{ g *Gateway }
 
-// errNoZoomTx says the store cannot hold Zoom jobs.
-var errNoZoomTx = errors.New("gateway: Zoom API mode needs a store whose transactions implement ZoomTx")
-
-// Update runs fn with a transaction whose SaveBooking and SaveBookings
-// also queue the Zoom jobs the change calls for; the runner is woken
-// once the transaction committed.
-func (s *zoomHookStore) Update(ctx context.Context, fn func(Tx) error) error {
-	queued := false
-	err := s.Store.Update(ctx, func(tx Tx) error {
-		ztx, ok := tx.(ZoomTx)
-		if !ok {
-			return errNoZoomTx
-		}
-		h := &zoomHookTx{Tx: tx, ZoomTx: ztx, g: s.g}
-		err := fn(h)
-		queued = h.queued
-		return err
-	})
-	if err == nil && queued {
-		s.g.zoomKick()
-	}
-	return err
-}
-
-// zoomHookTx is a Tx that queues a sync job for every booking saved whose
-// meeting must change: an accepted booking without meeting, or whose
-// slot or title moved; a booking no longer accepted that has one.
-type zoomHookTx struct {
-	Tx
-	ZoomTx
-	g      *Gateway
-	queued bool
-}
-
-// SaveBooking saves b and queues its sync job when needed.
-func (t *zoomHookTx) SaveBooking(ctx context.Context, b *Booking) error {
-	if err := t.Tx.SaveBooking(ctx, b); err != nil {
+// BookingSaved queues the sync job of b when its meeting must change: an
+// accepted booking without meeting, or whose slot or title moved; a
+// booking no longer accepted that has one. The runner is woken once the
+// transaction committed.
+func (h zoomHooks) BookingSaved(ctx context.Context, tx Tx, b *Booking) error {
+	ztx, err := meetingTx(tx)
+	if err != nil {
 		return err
 	}
-	return t.queueSync(ctx, b)
-}
-
-// SaveBookings saves bs and queues their sync jobs when needed.
-func (t *zoomHookTx) SaveBookings(ctx context.Context, bs []*Booking) error {
-	if err := t.Tx.SaveBookings(ctx, bs); err != nil {
-		return err
-	}
-	for _, b := range bs {
-		if err := t.queueSync(ctx, b); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (t *zoomHookTx) queueSync(ctx context.Context, b *Booking) error {
-	m, err := t.ZoomTx.ZoomMeeting(ctx, b.ID)
+	m, err := ztx.ZoomMeeting(ctx, b.ID)
 	if err != nil {
 		return fmt.Errorf("read the booking's meeting: %w", err)
 	}
-	if !t.g.zoomNeedsSync(b, m) {
+	if !h.g.zoomNeedsSync(b, m) {
 		return nil
 	}
-	t.queued = true
-	return t.ZoomTx.QueueZoomJob(ctx, b.ID, ZoomJobSync, t.g.opt.Now().UTC())
+	if err := ztx.QueueZoomJob(ctx, b.ID, ZoomJobSync, h.g.opt.Now().UTC()); err != nil {
+		return err
+	}
+	ztx.AfterCommit(h.g.zoomKick)
+	return nil
+}
+
+// AcceptQueued holds the accept mail until the meetings exist (zoomHold).
+func (h zoomHooks) AcceptQueued(ctx context.Context, tx Tx, m *OutboxMail, a HeldAccept) error {
+	return h.g.zoomHold(ctx, tx, m, a)
+}
+
+// Reminder gives the meeting's own link (zoomReminder).
+func (h zoomHooks) Reminder(ctx context.Context, tx Tx, b *Booking, tmpl string, v MailView) (string, MailView, error) {
+	return h.g.zoomReminder(ctx, tx, b, tmpl, v)
 }
 
 // zoomNeedsSync reports whether the meeting m (nil when none) differs from
@@ -139,13 +101,4 @@ func (g *Gateway) zoomTopic(b *Booking) string {
 		return r.Name
 	}
 	return "Zoom"
-}
-
-// zoomTx returns the ZoomTx of a transaction of the hooked store.
-func zoomTx(tx Tx) (ZoomTx, error) {
-	z, ok := tx.(ZoomTx)
-	if !ok {
-		return nil, errNoZoomTx
-	}
-	return z, nil
 }

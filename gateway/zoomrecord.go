@@ -158,7 +158,7 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 		r := ZoomRecording{BookingID: b.ID, FileID: key, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
 			ExpiresAt: b.End.Add(z.RecordingsKeep).UTC()}
 		err = g.opt.Store.Update(ctx, func(tx Tx) error {
-			ztx, err := zoomTx(tx)
+			ztx, err := meetingTx(tx)
 			if err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ func (g *Gateway) mailRecordings(ctx context.Context, b *Booking) error {
 		return err
 	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -289,7 +289,7 @@ func (g *Gateway) zoomCleanup(ctx context.Context) error {
 			return err
 		}
 		err := g.opt.Store.Update(ctx, func(tx Tx) error {
-			ztx, err := zoomTx(tx)
+			ztx, err := meetingTx(tx)
 			if err != nil {
 				return err
 			}

@@ -100,7 +100,7 @@ func roomMeetingNumber(r *Room) int64 {
 // finishes job j when given.
 func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.Time, j *ZoomJob) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (g *Gateway) releaseBooking(ctx context.Context, j ZoomJob, b *Booking) err
 	key := "zoom-release:" + strconv.FormatInt(b.ID, 10)
 	released := false
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (g *Gateway) release(ctx context.Context, tx Tx, b *Booking, key string) er
 	after := g.zoom.opt.ReleaseAfter
 	b.Status, b.UpdatedAt = StatusReleased, now
 	b.Reason = fmt.Sprintf("released: its meeting had not started %d minutes after its start", int(after/time.Minute))
-	if err := tx.SaveBooking(ctx, b); err != nil {
+	if err := g.saveBooking(ctx, tx, b); err != nil {
 		return fmt.Errorf("release booking: %w", err)
 	}
 	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: key, Kind: KindZoom, Action: ActionReleased, UID: b.UID,

@@ -198,7 +198,7 @@ func zoomRetryDelay(err error, attempt int) time.Duration {
 // zoomFinish marks a job done in a transaction of its own.
 func (g *Gateway) zoomFinish(ctx context.Context, j ZoomJob) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func (g *Gateway) zoomCreate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 // zoomIntent records the marker of a meeting about to be created.
 func (g *Gateway) zoomIntent(ctx context.Context, m *ZoomMeeting) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (g *Gateway) zoomIntent(ctx context.Context, m *ZoomMeeting) error {
 func (g *Gateway) zoomCreated(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting, info ZoomInfo) error {
 	now := g.opt.Now().UTC()
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (g *Gateway) zoomCreated(ctx context.Context, j ZoomJob, b *Booking, m *Zoo
 
 // zoomFollowUps queues what comes after a meeting: the no-show check at
 // its start, the recordings and the report after its end.
-func (g *Gateway) zoomFollowUps(ctx context.Context, ztx ZoomTx, b *Booking, start, end bool) error {
+func (g *Gateway) zoomFollowUps(ctx context.Context, ztx MeetingTx, b *Booking, start, end bool) error {
 	z := g.zoom.opt
 	queue := func(on bool, kind string, at time.Time) error {
 		if !on {
@@ -161,7 +161,7 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 	}
 	moved, ended := !m.Start.Equal(b.Start), !m.End.Equal(b.End)
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		}
 	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (g *Gateway) zoomLeftRunning(ctx context.Context, b *Booking, id int64) err
 // zoomSetState saves m in another state.
 func (g *Gateway) zoomSetState(ctx context.Context, m *ZoomMeeting, state string) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (g *Gateway) zoomSetState(ctx context.Context, m *ZoomMeeting, state string
 // zoomEdit changes the stored meeting of a booking from its current row
 // in the transaction, so that what another writer recorded meanwhile
 // (that it started, a recordings link) is kept.
-func zoomEdit(ctx context.Context, ztx ZoomTx, bookingID int64, edit func(*ZoomMeeting)) (*ZoomMeeting, error) {
+func zoomEdit(ctx context.Context, ztx MeetingTx, bookingID int64, edit func(*ZoomMeeting)) (*ZoomMeeting, error) {
 	m, err := ztx.ZoomMeeting(ctx, bookingID)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 // gets a Zoom meeting of its own, created, moved and deleted through a
 // durable queue of jobs written in the decision's own transaction. The
 // gateway reaches Zoom only through ZoomAPI, and the queue only through
-// ZoomStore and ZoomTx, which cmd/roomgate wires to package zoomapi and
+// ZoomStore and MeetingTx (Tx.Meetings), which cmd/roomgate wires to package zoomapi and
 // package db.
 
 // StatusReleased is a booking freed because its meeting had not started
@@ -146,9 +146,9 @@ type ZoomStore interface {
 	ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]ZoomRecording, error)
 }
 
-// ZoomTx is what Zoom API mode writes inside a transaction. The db
-// package's transactions implement it beside Tx.
-type ZoomTx interface {
+// MeetingTx is what the meeting layer writes inside a transaction, reached
+// by Tx.Meetings. The db package's transactions implement it.
+type MeetingTx interface {
 	// QueueZoomJob queues the job (bookingID, kind) due at `at`: a new
 	// row, or the existing one made pending again with a new version.
 	QueueZoomJob(ctx context.Context, bookingID int64, kind string, at time.Time) error
@@ -174,6 +174,9 @@ type ZoomTx interface {
 	MarkZoomRecordingDeleted(ctx context.Context, id int64, at time.Time) error
 	// ZoomAlertOnce records the alert key and reports true the first time.
 	ZoomAlertOnce(ctx context.Context, key string, at time.Time) (bool, error)
+	// AfterCommit runs fn once the transaction committed, never when it
+	// rolled back (the job runner is woken so, once its jobs are visible).
+	AfterCommit(fn func())
 }
 
 // ZoomSpec is what a booking's meeting is to be.

@@ -112,7 +112,7 @@ func (g *Gateway) alertUnbooked(ctx context.Context, l ZoomInfo, b *Booking, now
 	}
 	sent := 0
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func (g *Gateway) nextBooking(ctx context.Context, b *Booking, from, to time.Tim
 // zoomOnce runs fn in a transaction the first time key is seen.
 func (g *Gateway) zoomOnce(ctx context.Context, key string, fn func(Tx) error) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (g *Gateway) zoomEnded(ctx context.Context, e ZoomEvent) error {
 		at = at.Add(zoomSettle)
 	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
-		ztx, err := zoomTx(tx)
+		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
