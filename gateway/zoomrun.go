@@ -11,14 +11,14 @@ import (
 )
 
 // Leases of the job runner: each job is claimed alone, under a lease of
-// its own renewed every quarter of it while the job runs (keepZoomJob);
-// a run's context ends before its lease, and at once when the lease
-// could not be renewed in time or another runner took the job over, so
-// that no two runners ever run one job. Recordings get a long lease: a
-// copy may take a while.
+// its own (ZoomOptions.JobLease, 20 s by default) renewed every quarter
+// of it while the job runs (keepZoomJob); a run's context ends at three
+// quarters of its lease (zoomDeadline), and at once when the lease could
+// not be renewed in time or another runner took the job over, so that
+// no two runners ever run one job. Recordings get a long lease: a copy
+// may take a while.
 const (
 	zoomLease         = 20 * time.Second
-	zoomDeadline      = 15 * time.Second
 	zoomLongLease     = 3 * time.Hour
 	zoomLongDeadline  = 170 * time.Minute
 	zoomJobsPerClaim  = 1
@@ -96,8 +96,17 @@ func (g *Gateway) zoomLoop(ctx context.Context, name string, every time.Duration
 // ZoomJobsOnce runs every sync, release and attendance job due now and
 // returns how many ran.
 func (g *Gateway) ZoomJobsOnce(ctx context.Context) (int, error) {
-	return g.zoomJobs(ctx, zoomLease, zoomDeadline, zoomShortKinds...)
+	if g.zoom == nil {
+		return 0, nil
+	}
+	lease := g.zoom.opt.JobLease
+	return g.zoomJobs(ctx, lease, zoomDeadline(lease), zoomShortKinds...)
 }
+
+// zoomDeadline is how long a job under lease may run: a quarter of the
+// lease is left as margin, so that a run always ends before its lease
+// (at 20 s, a 15 s run).
+func zoomDeadline(lease time.Duration) time.Duration { return lease * 3 / 4 }
 
 // ZoomRecordingsOnce runs every recordings job due now.
 func (g *Gateway) ZoomRecordingsOnce(ctx context.Context) (int, error) {

@@ -368,7 +368,13 @@ type ZoomOptions struct {
 	// when 0); JobInterval how often due jobs are looked for (5 s).
 	PollInterval time.Duration
 	JobInterval  time.Duration
-	Metrics      ZoomMetrics
+	// JobLease is how long a sync, release or attendance job is leased
+	// to the instance that claimed it (20 s when 0, at least 1 s); the
+	// run itself is bounded by three quarters of it, and the lease is
+	// renewed every quarter while it runs. A job whose runner died is
+	// taken over once its lease ended.
+	JobLease time.Duration
+	Metrics  ZoomMetrics
 }
 
 func (z ZoomOptions) withDefaults() (ZoomOptions, error) {
@@ -387,6 +393,10 @@ func (z ZoomOptions) withDefaults() (ZoomOptions, error) {
 	def(&z.OverrunWarning, 5*time.Minute)
 	def(&z.PollInterval, time.Minute)
 	def(&z.JobInterval, 5*time.Second)
+	def(&z.JobLease, zoomLease)
+	if z.JobLease < time.Second {
+		return z, errors.New("gateway: a zoom job lease must be 1 s or more")
+	}
 	switch z.Overrun {
 	case "":
 		z.Overrun = OverrunEnd

@@ -25,7 +25,7 @@ import (
 // link.
 func TestZoomCrashBetweenCreateAndRecord(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts separate processes and waits out a job's lease")
+		t.Skip("starts separate processes and waits out a job's (short) lease")
 	}
 	bin := roomgateBinary(t)
 	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
@@ -33,7 +33,9 @@ func TestZoomCrashBetweenCreateAndRecord(t *testing.T) {
 	fake := zoomtest.New(zoomtest.Options{})
 	defer fake.Close()
 	driver, dsn := dbtest.New(t)
-	cfg := zoomInstanceConfig(t, srv, sink, fake, driver, dsn)
+	// A short lease: the restarted run takes the killed run's job over
+	// once it ended. Its 3 s run still leaves the fake ample time.
+	cfg := zoomInstanceConfig(t, srv, sink, fake, driver, dsn, "job_lease = \"4s\"\n")
 
 	var mu sync.Mutex
 	var in *instance
@@ -58,7 +60,7 @@ func TestZoomCrashBetweenCreateAndRecord(t *testing.T) {
 		t.Fatalf("%d meetings on Zoom at the crash, want 1", n)
 	}
 	startInstance(t, bin, cfg)
-	got := sink.Wait(t, 2, 90*time.Second) // the crashed run's 20 s lease, then the search
+	got := sink.Wait(t, 2, 90*time.Second) // the crashed run's 4 s lease, then the search
 	m := fake.Meetings()
 	if len(m) != 1 || m[0].Deleted {
 		t.Fatalf("%d meetings after the restart, want the one made before the crash: %+v", len(m), m)
@@ -92,7 +94,8 @@ func checkZoomRecord(t *testing.T, driver, dsn string, meetingID int64) {
 }
 
 // zoomInstanceConfig writes the configuration of a daemon in Zoom API mode.
-func zoomInstanceConfig(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink, fake *zoomtest.Server, driver, dsn string) string {
+// extra is added to its [zoom_api] section.
+func zoomInstanceConfig(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink, fake *zoomtest.Server, driver, dsn, extra string) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`language = "en"
 timezone = "Europe/Paris"
@@ -123,13 +126,13 @@ api_url = %q
 oauth_url = %q
 per_booking_meetings = true
 create_timeout = "2s"
-[[rooms]]
+%s[[rooms]]
 name = "Salle Opteos"
 address = "zoom@coop.example"
 join_url = "https://zoom.us/j/85550001111?pwd=fixed"
 meeting_id = "855 5000 1111"
 `, driver, dsn, srv.Addr(), srv.Username(), srv.Password(), sink.Addr(), zoomtest.DefaultAccountID, zoomtest.DefaultClientID,
-		zoomtest.DefaultClientSecret, zoomtest.DefaultUser.Email, fake.APIURL(), fake.TokenURL())
+		zoomtest.DefaultClientSecret, zoomtest.DefaultUser.Email, fake.APIURL(), fake.TokenURL(), extra)
 	path := filepath.Join(t.TempDir(), "roomgate.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -53,6 +53,10 @@ type ZoomAPIConfig struct {
 
 	// PollInterval is how often live meetings are looked at.
 	PollInterval Duration `toml:"poll_interval"`
+	// JobLease is how long a claimed meeting job is kept from the other
+	// instances (gateway.ZoomOptions.JobLease): after a crash, its job is
+	// taken over that long after the claim at most.
+	JobLease Duration `toml:"job_lease"`
 	// Overrun is end, warn or off; OverrunWarning how long before the next
 	// booking an overrunning meeting's organizer is warned.
 	Overrun        string   `toml:"overrun"`
@@ -105,6 +109,7 @@ func (z *ZoomAPIConfig) setDefaults() {
 	def(&z.ReleaseAfter, 15*time.Minute)
 	def(&z.RecordingsKeep, 30*24*time.Hour)
 	def(&z.PollInterval, time.Minute)
+	def(&z.JobLease, 20*time.Second)
 	def(&z.OverrunWarning, 5*time.Minute)
 	if strings.TrimSpace(z.Overrun) == "" {
 		z.Overrun = gateway.OverrunEnd
@@ -212,6 +217,9 @@ func (z *ZoomAPIConfig) validateFeatures(web bool, bad func(string, ...any)) {
 	}
 	if z.PollInterval.Duration < 10*time.Second {
 		bad("zoom_api.poll_interval: at least 10s (Zoom's rate limits)")
+	}
+	if z.JobLease.Duration < time.Second {
+		bad("zoom_api.job_lease: at least 1s (a job runs for three quarters of it)")
 	}
 	if z.CreateTimeout.Duration <= 0 || z.ReleaseAfter.Duration <= 0 || z.RecordingsKeep.Duration <= 0 {
 		bad("zoom_api: create_timeout, release_after and recordings_keep must be positive")

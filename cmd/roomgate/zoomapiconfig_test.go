@@ -114,6 +114,7 @@ func TestZoomAPIConfigErrors(t *testing.T) {
 			"zoom_api.recordings needs http.public_url"},
 		{"bad overrun", zoomSection(`overrun = "kill"`), `zoom_api.overrun: "kill" is not end, warn or off`},
 		{"poll too often", zoomSection(`poll_interval = "1s"`), "zoom_api.poll_interval: at least 10s"},
+		{"job lease too short", zoomSection(`job_lease = "500ms"`), "zoom_api.job_lease: at least 1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

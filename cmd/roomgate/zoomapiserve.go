@@ -33,7 +33,8 @@ func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOp
 		ArriveEarly: z.arriveEarly, Recordings: z.Recordings, RecordingsDir: z.RecordingsDir,
 		RecordingsKeep: z.RecordingsKeep.Duration, Attendance: z.Attendance, WaitingRoom: *settings.WaitingRoom,
 		ReleaseNoShows: z.ReleaseNoShows, ReleaseAfter: z.ReleaseAfter.Duration, Overrun: z.Overrun,
-		OverrunWarning: z.OverrunWarning.Duration, PollInterval: z.PollInterval.Duration, JobInterval: z.jobInterval}, nil
+		OverrunWarning: z.OverrunWarning.Duration, PollInterval: z.PollInterval.Duration, JobInterval: z.jobInterval,
+		JobLease: z.JobLease.Duration}, nil
 }
 
 // zoomMetrics counts Zoom API mode's work in the daemon's metrics.
