@@ -18,7 +18,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 
 	"codeberg.org/opteos/roomgate/gateway"
-	"codeberg.org/opteos/roomgate/zoom"
+	"codeberg.org/opteos/roomgate/zoommail"
 )
 
 // The relay's world: the operator's receiving server and facilitators.
@@ -31,7 +31,7 @@ const (
 
 // relayOptions turns the relay on, trusting mx's Authentication-Results.
 func relayOptions(o *gateway.Options) {
-	o.Notices = zoom.New(zoom.Options{Senders: []string{zoomFrom}, Webhook: true})
+	o.Notices = zoommail.New(zoommail.Options{Senders: []string{zoomFrom}, Webhook: true})
 	o.Auth = gateway.AuthOptions{AuthservID: mx}
 	o.Relay = gateway.RelayOptions{Facilitators: []string{tech, anim},
 		RecordingsAccess: "recordings@coop.example, password from the facilitators",

@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"codeberg.org/opteos/roomgate/gateway"
-	"codeberg.org/opteos/roomgate/zoom"
+	"codeberg.org/opteos/roomgate/zoommail"
 )
 
 // memberMails are the templates members read; the others go to the
 // facilitators (codes, alerts) or are not mails (comment).
 var memberMails = []string{gateway.TmplAccept, gateway.TmplDecline, gateway.TmplUpdate, gateway.TmplCancelled, gateway.TmplHandedOver,
-	gateway.TmplReminder, zoom.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplPending, gateway.TmplZoomAccept,
+	gateway.TmplReminder, zoommail.TmplRecording, gateway.TmplRecordingReminder, gateway.TmplPending, gateway.TmplZoomAccept,
 	gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
 	gateway.TmplZoomReleased, gateway.TmplZoomReminder}
 

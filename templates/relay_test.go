@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
-	"codeberg.org/opteos/roomgate/zoom"
+	"codeberg.org/opteos/roomgate/zoommail"
 )
 
 // relayView is fullView with what the relay templates show: a code valid
@@ -35,18 +35,18 @@ func TestRelaySubjects(t *testing.T) {
 		edit       func(*gateway.MailView)
 		want       string
 	}{
-		{"fr", zoom.TmplCode, nil, "Code Zoom 483920 — valable jusqu'à 14:32"},
-		{"en", zoom.TmplCode, nil, "Zoom code 483920 — valid until 14:32"},
-		{"fr", zoom.TmplCode, func(v *gateway.MailView) { v.Relay.Expired = true }, "Code Zoom 483920 — expiré à 14:32"},
-		{"en", zoom.TmplCode, func(v *gateway.MailView) { v.Relay.Expired = true }, "Zoom code 483920 — expired at 14:32"},
+		{"fr", zoommail.TmplCode, nil, "Code Zoom 483920 — valable jusqu'à 14:32"},
+		{"en", zoommail.TmplCode, nil, "Zoom code 483920 — valid until 14:32"},
+		{"fr", zoommail.TmplCode, func(v *gateway.MailView) { v.Relay.Expired = true }, "Code Zoom 483920 — expiré à 14:32"},
+		{"en", zoommail.TmplCode, func(v *gateway.MailView) { v.Relay.Expired = true }, "Zoom code 483920 — expired at 14:32"},
 		{"fr", gateway.TmplAlert, nil, "Alerte Zoom" + nb + ": New Zoom Sign-in Detected"},
 		{"en", gateway.TmplAlert, func(v *gateway.MailView) { v.Relay.Forged = true }, `Alert: forged "Zoom" mail rejected`},
-		{"fr", zoom.TmplRecording, nil, "Enregistrement disponible" + nb + ": Point mensuel"},
-		{"en", zoom.TmplRecording, func(v *gateway.MailView) { v.Relay.Matched = false }, "Recording available: Salle Opteos"},
+		{"fr", zoommail.TmplRecording, nil, "Enregistrement disponible" + nb + ": Point mensuel"},
+		{"en", zoommail.TmplRecording, func(v *gateway.MailView) { v.Relay.Matched = false }, "Recording available: Salle Opteos"},
 		{"fr", gateway.TmplReminder, nil, "Rappel" + nb + ": Point mensuel à 10:00 (Atelier)"},
 		{"en", gateway.TmplReminder, nil, "Reminder: Point mensuel at 10:00 (Atelier)"},
 		{"fr", gateway.TmplRecordingReminder, nil, "À télécharger" + nb + ": l'enregistrement de Point mensuel"},
-		{"en", zoom.TmplChat, nil, "Zoom code 483920"},
+		{"en", zoommail.TmplChat, nil, "Zoom code 483920"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/"+tt.name, func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestRelaySubjects(t *testing.T) {
 }
 
 func TestCodeTextExact(t *testing.T) {
-	got := render(t, load(t), "en", zoom.TmplCode, relayView(t)).Text
+	got := render(t, load(t), "en", zoommail.TmplCode, relayView(t)).Text
 	want := `Hello,
 
 Someone is signing in to the shared Zoom account, and Zoom sent this
@@ -83,7 +83,7 @@ roomgate
 }
 
 func TestChatTextExact(t *testing.T) {
-	got := render(t, load(t), "fr", zoom.TmplChat, relayView(t)).Text
+	got := render(t, load(t), "fr", zoommail.TmplChat, relayView(t)).Text
 	want := "**Code Zoom" + nb + ": `483920`** — valable jusqu'à **14:32** (Europe/Paris).\n" +
 		"Si aucun facilitateur n'est en train de se connecter, ne l'utilisez pas et changez le mot de passe du compte.\n" +
 		"— roomgate\n"
@@ -102,7 +102,7 @@ func TestRelayContent(t *testing.T) {
 		}
 		wantContains(t, lang+" reminder", r.Text, map[string]string{"fr": "Activer la salle d'attente", "en": "Enable Waiting Room"}[lang],
 			map[string]string{"fr": "Terminer la réunion pour tous", "en": "End Meeting for All"}[lang])
-		r = render(t, s, lang, zoom.TmplRecording, v)
+		r = render(t, s, lang, zoommail.TmplRecording, v)
 		wantContains(t, lang+" recording", r.Text, "24", v.Relay.RecordingsAccess, "https://zoom.us/rec/share/abc", "Point mensuel")
 		wantLacks(t, lang+" recording", r.Text, v.HostKey)
 		r = render(t, s, lang, gateway.TmplRecordingReminder, v)

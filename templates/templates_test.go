@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
-	"codeberg.org/opteos/roomgate/zoom"
+	"codeberg.org/opteos/roomgate/zoommail"
 )
 
 var langs = []string{"en", "fr"}
@@ -618,7 +618,7 @@ func TestHostileData(t *testing.T) {
 					wantContains(t, "subject", r.Subject, hostile)
 				}
 				wantContains(t, "text", r.Text, hostile)
-				if r.HTML != "" || (name != zoom.TmplChat && name != gateway.TmplUpdate && name != gateway.TmplCounter && name != gateway.TmplApproval) {
+				if r.HTML != "" || (name != zoommail.TmplChat && name != gateway.TmplUpdate && name != gateway.TmplCounter && name != gateway.TmplApproval) {
 					wantContains(t, "html", r.HTML, "&lt;script&gt;alert(1)&lt;/script&gt;")
 				}
 				wantLacks(t, "html", r.HTML, "<script", `href="javascript:`)
@@ -709,8 +709,8 @@ func TestEmbeddedComplete(t *testing.T) {
 		}
 	}
 	names := load(t).Names()
-	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplApproval, gateway.TmplCancelled, zoom.TmplChat, zoom.TmplCode,
-		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplHandedOver, gateway.TmplHelp, gateway.TmplPending, zoom.TmplRecording,
+	want := []string{gateway.TmplAccept, gateway.TmplAlert, gateway.TmplApproval, gateway.TmplCancelled, zoommail.TmplChat, zoommail.TmplCode,
+		gateway.TmplComment, gateway.TmplCounter, gateway.TmplDecline, gateway.TmplForged, gateway.TmplHandedOver, gateway.TmplHelp, gateway.TmplPending, zoommail.TmplRecording,
 		gateway.TmplRecordingReminder, gateway.TmplReminder, gateway.TmplUnreadable, gateway.TmplUpdate, gateway.TmplZoomAccept,
 		gateway.TmplZoomAccount, gateway.TmplZoomAttendance, gateway.TmplZoomLink, gateway.TmplZoomOverrun, gateway.TmplZoomRecordings,
 		gateway.TmplZoomReleased, gateway.TmplZoomReminder, gateway.TmplZoomUnbooked}

@@ -7,7 +7,7 @@ import (
 
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/ical"
-	"codeberg.org/opteos/roomgate/zoom"
+	"codeberg.org/opteos/roomgate/zoommail"
 )
 
 // RelayConfig is the [relay] section: Zoom's own mail (sign-in codes,
@@ -84,7 +84,7 @@ func (r *RelayConfig) zoomRelay() gateway.NoticeHandler {
 	if len(r.Facilitators) == 0 || len(r.ZoomSenders) == 0 {
 		return nil
 	}
-	return zoom.New(zoom.Options{Senders: lower(r.ZoomSenders), CodeValidity: r.CodeValidity.Duration,
+	return zoommail.New(zoommail.Options{Senders: lower(r.ZoomSenders), CodeValidity: r.CodeValidity.Duration,
 		Webhook: r.WebhookURL != "", WebhookChannel: r.WebhookChannel})
 }
 

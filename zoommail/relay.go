@@ -1,4 +1,4 @@
-// Package zoom handles the Zoom account's own mail that lands in the room's
+// Package zoommail handles the Zoom account's own mail that lands in the room's
 // mailbox: sign-in codes (e-mail 2FA), sign-in alerts and recording
 // notices. It reads and authenticates them and relays them: codes and
 // alerts to the facilitators (and a chat webhook), recording notices to
@@ -8,7 +8,7 @@
 // decides through the gateway.Desk it is given, inside the gateway's
 // transaction. DKIM keys are looked up by the gateway's injected resolver,
 // within a deadline, before the transaction.
-package zoom
+package zoommail
 
 import (
 	"context"

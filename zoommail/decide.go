@@ -1,4 +1,4 @@
-package zoom
+package zoommail
 
 import (
 	"context"
