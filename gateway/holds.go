@@ -56,7 +56,7 @@ func (g *Gateway) loadHolds(ctx context.Context, tx Tx, inv *invitation) error {
 func (g *Gateway) holdsFor(people []string, hs []Booking) holdRoom {
 	p := g.opt.Policy
 	for i, who := range people {
-		n := meetings(hs, func(b Booking) bool { return slices.Contains(b.people(), who) })
+		n := countMeetings(hs, func(b Booking) bool { return slices.Contains(b.people(), who) })
 		if p.MaxHoldsPerSender > 0 && n >= p.MaxHoldsPerSender {
 			view := QuotaView{Count: n, Most: p.MaxHoldsPerSender}
 			if i > 0 { // who sent it for the organizer
@@ -71,7 +71,7 @@ func (g *Gateway) holdsFor(people []string, hs []Booking) holdRoom {
 			continue
 		}
 		dom := mailauth.Domain(who)
-		n := meetings(hs, func(b Booking) bool {
+		n := countMeetings(hs, func(b Booking) bool {
 			return slices.ContainsFunc(b.people(), func(x string) bool { return mailauth.Domain(x) == dom && !p.AllowedOrganizer(x) })
 		})
 		if n >= p.MaxHoldsPerDomain {
@@ -94,8 +94,8 @@ func holding(b Booking, now time.Time) bool {
 	return false
 }
 
-// meetings counts the meetings (organizer, UID) of hs that match.
-func meetings(hs []Booking, match func(Booking) bool) int {
+// countMeetings counts the meetings (organizer, UID) of hs that match.
+func countMeetings(hs []Booking, match func(Booking) bool) int {
 	seen := map[[2]string]bool{}
 	for _, b := range hs {
 		if match(b) {

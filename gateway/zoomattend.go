@@ -65,7 +65,7 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
 // returns a *zoomLater while an instance that should have a report has
 // none yet.
 func (g *Gateway) zoomReport(ctx context.Context, b *Booking, id int64) (ps, waiting []ZoomParticipant, err error) {
-	api := g.zoom.opt.API
+	api := g.zoom.caps.att
 	ins, err := g.zoomInstances(ctx, id)
 	if err != nil {
 		return nil, nil, err

@@ -10,6 +10,8 @@ import (
 // zoomState is Zoom API mode's part of a Gateway.
 type zoomState struct {
 	opt ZoomOptions
+	// caps is what opt.API can do beyond creating meetings.
+	caps zoomCaps
 	// kick wakes the job runner after a transaction queued a job.
 	kick chan struct{}
 	// noPasscode is set once the account's rules refused a passcode of
@@ -29,7 +31,7 @@ func (g *Gateway) setupZoom() error {
 	if err != nil {
 		return err
 	}
-	g.zoom = &zoomState{opt: z, kick: make(chan struct{}, 1)}
+	g.zoom = &zoomState{opt: z, caps: discover(z.API), kick: make(chan struct{}, 1)}
 	g.meetings = zoomHooks{g}
 	return nil
 }

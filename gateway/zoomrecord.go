@@ -38,7 +38,6 @@ const (
 
 // zoomRecordings is the recordings job of a booking.
 func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
-	z := g.zoom.opt
 	b, m, err := g.zoomAfterMeeting(ctx, j)
 	if b == nil || err != nil {
 		return err
@@ -69,7 +68,7 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 	// organizer told: only now may Zoom's copies go (to its trash, from
 	// which it can still be restored for 30 days).
 	for _, in := range held {
-		if err := z.API.TrashRecordings(ctx, in); err != nil {
+		if err := g.zoom.caps.rec.TrashRecordings(ctx, in); err != nil {
 			return fmt.Errorf("trash the recordings of instance %s (copies verified): %w", in, err)
 		}
 	}
@@ -80,7 +79,7 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 // zoomInstances names the instances of a meeting that ended: their UUIDs,
 // or the meeting's number (its last instance) while Zoom lists none.
 func (g *Gateway) zoomInstances(ctx context.Context, id int64) ([]string, error) {
-	past, err := g.zoom.opt.API.Instances(ctx, id)
+	past, err := g.zoom.caps.rec.Instances(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("list the meeting's instances: %w", err)
 	}
@@ -106,7 +105,7 @@ func (g *Gateway) zoomInstanceFiles(ctx context.Context, id int64) ([]string, []
 	var held []string
 	var all []ZoomFile
 	for _, in := range ins {
-		files, err := g.zoom.opt.API.Recordings(ctx, in)
+		files, err := g.zoom.caps.rec.Recordings(ctx, in)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -143,14 +142,13 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 	for _, r := range have {
 		done[r.FileID] = r.DeletedAt.IsZero()
 	}
-	dir := filepath.Join(z.RecordingsDir, strconv.FormatInt(b.ID, 10))
 	for _, f := range files {
 		key := zoomFileKey(f)
 		if done[key] {
 			continue
 		}
 		name := g.recordingName(b, f, key)
-		c, err := z.API.Download(ctx, f, dir, name)
+		c, err := g.zoom.caps.rec.Download(ctx, f, b.ID, name)
 		if err != nil {
 			z.Metrics.ZoomEvent("recording_copy_failed")
 			return fmt.Errorf("copy recording %s: %w", name, err)
@@ -284,8 +282,7 @@ func (g *Gateway) zoomCleanup(ctx context.Context) error {
 		return err
 	}
 	for _, r := range old {
-		dir := filepath.Join(z.RecordingsDir, strconv.FormatInt(r.BookingID, 10))
-		if err := z.API.RemoveCopy(dir, r.Name); err != nil {
+		if err := z.copies().Remove(r.BookingID, r.Name); err != nil {
 			return err
 		}
 		err := g.opt.Store.Update(ctx, func(tx Tx) error {

@@ -49,7 +49,7 @@ func (g *Gateway) zoomRelease(ctx context.Context, j ZoomJob) error {
 // live meetings shows scheduled meetings only, which a fixed room (a
 // personal meeting ID, a recurring meeting) may not be.
 func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *ZoomMeeting) (bool, error) {
-	api := g.zoom.opt.API
+	api := g.zoom.caps.watch
 	info, err := api.Meeting(ctx, m.MeetingID)
 	switch {
 	case err == nil && info.Status == "started":

@@ -180,8 +180,14 @@ func (g *Gateway) zoomJob(ctx context.Context, j ZoomJob) error {
 	case ZoomJobRelease:
 		return g.zoomRelease(ctx, j)
 	case ZoomJobRecordings:
+		if g.zoom.caps.rec == nil {
+			return errNotCapable("copy recordings")
+		}
 		return g.zoomRecordings(ctx, j)
 	case ZoomJobAttendance:
+		if g.zoom.caps.att == nil {
+			return errNotCapable("report attendance")
+		}
 		return g.zoomAttendance(ctx, j)
 	}
 	return fmt.Errorf("unknown zoom job kind %q", j.Kind)

@@ -62,7 +62,7 @@ func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (strin
 	case !now.Before(b.End):
 		refused.Reason = StartOver
 	default:
-		u, err := z.API.StartURL(ctx, m.MeetingID)
+		u, err := g.zoom.caps.start.StartURL(ctx, m.MeetingID)
 		if err != nil {
 			return "", fmt.Errorf("fetch the start URL: %w", err)
 		}

@@ -56,7 +56,6 @@ func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 // recorded first; with m in state creating, an earlier attempt may have
 // created it, so Zoom is asked for it by its marker before creating.
 func (g *Gateway) zoomCreate(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
-	api := g.zoom.opt.API
 	var info ZoomInfo
 	var err error
 	if m == nil {
@@ -67,7 +66,7 @@ func (g *Gateway) zoomCreate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 	} else {
 		var found bool
-		if info, found, err = api.FindMeeting(ctx, m.Marker); err == nil && !found {
+		if info, found, err = g.zoom.caps.find.FindMeeting(ctx, m.Marker); err == nil && !found {
 			info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 		}
 	}
@@ -190,7 +189,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 	}
 	id := m.MeetingID
 	if m.State == ZoomCreating {
-		info, found, err := g.zoom.opt.API.FindMeeting(ctx, m.Marker)
+		info, found, err := g.zoom.caps.find.FindMeeting(ctx, m.Marker)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Zoom API mode (see docs/zoom-api.md): each accepted booking
@@ -179,137 +181,35 @@ type MeetingTx interface {
 	AfterCommit(fn func())
 }
 
-// ZoomSpec is what a booking's meeting is to be.
-type ZoomSpec struct {
-	Topic    string
-	Start    time.Time
-	Duration time.Duration
-	Timezone string // IANA name
-	// Marker goes in the agenda (creation only).
-	Marker string
-	// NoPasscode creates the meeting without a passcode of roomgate's,
-	// Zoom generating one that fits the account's rules (creation only).
-	NoPasscode bool
-}
+// The values Zoom API mode exchanges with the provider are the meeting
+// layer's (package meetings).
+type (
+	ZoomSpec        = meetings.Spec
+	ZoomInfo        = meetings.Info
+	ZoomPast        = meetings.Past
+	ZoomFile        = meetings.File
+	ZoomCopy        = meetings.Copy
+	ZoomParticipant = meetings.Participant
+)
 
-// ZoomInfo is what Zoom answered about a meeting.
-type ZoomInfo struct {
-	ID       int64
-	UUID     string
-	Topic    string
-	JoinURL  string
-	Passcode string
-	Status   string // "waiting" or "started" when known
-}
+// ZoomAPI is Zoom's API with every capability of the meeting layer.
+// Errors may implement PermanentError (do not try again) and
+// ZoomRetryAfter; ErrZoomNotFound matches a meeting or recording that
+// does not exist.
+type ZoomAPI = meetings.Zoom
 
-// ZoomPast is a meeting, or one instance of it, that took place.
-type ZoomPast struct {
-	UUID       string
-	Start, End time.Time
-	// Participants is how many took part (0 when unknown).
-	Participants int
-}
-
-// ZoomFile is one cloud recording file: of recording_files, or of
-// participant_audio_files (Participant). Files of type CC and TIMELINE
-// come without ID, size or status.
-type ZoomFile struct {
-	ID, Type, Extension, RecordingType string
-	// Name is Zoom's file name (participant audio files).
-	Name        string
-	Participant bool
-	Size        int64
-	Start       time.Time
-	Completed   bool
-	// URLHash names the file by its download URL (a hash, in hex), for
-	// files without ID.
-	URLHash string
-	// Instance is the meeting instance it belongs to (set by the gateway).
-	Instance string
-	// Ref is what Download needs of it (opaque to the gateway).
-	Ref any
-}
-
-// ZoomCopy is a recording file copied and verified.
-type ZoomCopy struct {
-	Size   int64
-	SHA256 string
-	// Checked says how: "size" (Zoom's), "sha256", or "complete" for a
-	// file Zoom gave no size for (a clean end of transfer, not empty).
-	Checked string
-}
-
-// ZoomParticipant is one join of a participant. Waiting marks someone
-// left in the waiting room (never admitted).
-type ZoomParticipant struct {
-	Name, Email string
-	Join, Leave time.Time
-	Waiting     bool
-}
-
-// ZoomAPI is Zoom's API as the gateway uses it. Errors may implement
-// PermanentError (do not try again) and ZoomRetryAfter; ErrZoomNotFound
-// matches a meeting or recording that does not exist.
-type ZoomAPI interface {
-	CreateMeeting(ctx context.Context, s ZoomSpec) (ZoomInfo, error)
-	// FindMeeting looks for the scheduled meeting whose agenda holds
-	// marker; ok is false when there is none.
-	FindMeeting(ctx context.Context, marker string) (info ZoomInfo, ok bool, err error)
-	// UpdateMeeting sets topic, start, duration and zone (not the marker).
-	UpdateMeeting(ctx context.Context, id int64, s ZoomSpec) error
-	DeleteMeeting(ctx context.Context, id int64) error
-	// Meeting reads a meeting (its Status).
-	Meeting(ctx context.Context, id int64) (ZoomInfo, error)
-	// StartURL fetches a fresh start_url (a secret: never logged).
-	StartURL(ctx context.Context, id int64) (string, error)
-	EndMeeting(ctx context.Context, id int64) error
-	// LiveMeetings lists the account user's meetings that run now.
-	LiveMeetings(ctx context.Context) ([]ZoomInfo, error)
-	// PastMeeting tells whether and when the meeting took place (its
-	// last instance); ok false when it never did.
-	PastMeeting(ctx context.Context, id int64) (p ZoomPast, ok bool, err error)
-	// Instances lists the ended instances of a meeting held once or
-	// more (UUID and Start only), oldest first; none when it never ended.
-	Instances(ctx context.Context, id int64) ([]ZoomPast, error)
-	// PastInstance reads one instance (a UUID, or the meeting's number
-	// for its last one), with its number of participants.
-	PastInstance(ctx context.Context, instance string) (p ZoomPast, ok bool, err error)
-	// Recordings lists every cloud recording file of an instance (a UUID,
-	// or the meeting's number for its last one), participant audio files
-	// included; none (and no error) when it has none.
-	Recordings(ctx context.Context, instance string) ([]ZoomFile, error)
-	// Download copies f into dir/name (making dir) atomically and
-	// verifies the copy: its size against Zoom's, its checksum on disk.
-	Download(ctx context.Context, f ZoomFile, dir, name string) (ZoomCopy, error)
-	// RemoveCopy removes a copy (its link expired); a missing file is no
-	// error.
-	RemoveCopy(dir, name string) error
-	// TrashRecordings moves a meeting instance's recordings to Zoom's
-	// trash, participant audio files included.
-	TrashRecordings(ctx context.Context, instance string) error
-	// Participants returns the participants report of an instance. Zoom
-	// reports only instances with two or more participants.
-	Participants(ctx context.Context, instance string) ([]ZoomParticipant, error)
-}
-
-// Errors ZoomAPI errors match (errors.Is): a meeting or recording that
-// does not exist; a passcode the account's rules refuse; a meeting that
-// cannot be deleted because it is in progress (Zoom's 3002) or has ended
-// (3007); the daily limit on creating and updating meetings.
+// Errors ZoomAPI errors match (errors.Is), the meeting layer's.
 var (
-	ErrZoomNotFound   = errors.New("zoom: not found")
-	ErrZoomPasscode   = errors.New("zoom: the passcode breaks the account's passcode rules")
-	ErrZoomInProgress = errors.New("zoom: the meeting is in progress")
-	ErrZoomEnded      = errors.New("zoom: the meeting has ended")
-	ErrZoomDailyLimit = errors.New("zoom: the daily limit of meeting creations and updates is reached")
+	ErrZoomNotFound   = meetings.ErrNotFound
+	ErrZoomPasscode   = meetings.ErrPasscode
+	ErrZoomInProgress = meetings.ErrInProgress
+	ErrZoomEnded      = meetings.ErrEnded
+	ErrZoomDailyLimit = meetings.ErrDailyLimit
 )
 
 // ZoomRetryAfter is implemented by ZoomAPI errors that say when to try
 // again (Zoom's Retry-After, a daily limit).
-type ZoomRetryAfter interface {
-	error
-	RetryAfter() time.Duration
-}
+type ZoomRetryAfter = meetings.RetryAfter
 
 // ZoomMetrics counts what Zoom API mode does; web.Metrics implements it.
 type ZoomMetrics interface {
@@ -332,7 +232,12 @@ const (
 // ZoomOptions switches Zoom API mode on (Options.Zoom). API and Store are
 // required.
 type ZoomOptions struct {
-	API   ZoomAPI
+	// API is the provider. What it can do is discovered from the
+	// capabilities of package meetings it implements: it must be a
+	// meetings.Finder and a meetings.Watcher beside a Creator, and a
+	// Starter for StartLinks, a Recorder for Recordings, an Attendance for
+	// Attendance (Zoom's, meetings/zoom, is all of them).
+	API   meetings.Creator
 	Store ZoomStore
 	// CreateTimeout is how long an accept mail waits for its meeting's
 	// link before it leaves with the fixed room's details (30 s when 0).
@@ -381,6 +286,9 @@ func (z ZoomOptions) withDefaults() (ZoomOptions, error) {
 	if z.API == nil || z.Store == nil {
 		return z, errors.New("gateway: Zoom API mode needs an API and a store")
 	}
+	if err := z.capable(); err != nil {
+		return z, err
+	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -422,3 +330,8 @@ type noZoomMetrics struct{}
 func (noZoomMetrics) ZoomJob(string, string)    {}
 func (noZoomMetrics) ZoomRecordingCopied(int64) {}
 func (noZoomMetrics) ZoomEvent(string)          {}
+
+// copies is the store of the recordings' copies.
+func (z ZoomOptions) copies() meetings.Recordings {
+	return meetings.Recordings{Root: z.RecordingsDir}
+}

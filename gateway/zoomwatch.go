@@ -24,7 +24,7 @@ func (g *Gateway) ZoomWatchOnce(ctx context.Context) error {
 	if g.zoom == nil {
 		return nil
 	}
-	live, err := g.zoom.opt.API.LiveMeetings(ctx)
+	live, err := g.zoom.caps.watch.LiveMeetings(ctx)
 	if err != nil {
 		return fmt.Errorf("list live meetings: %w", err)
 	}
@@ -146,7 +146,7 @@ func (g *Gateway) zoomOverrun(ctx context.Context, l ZoomInfo, b *Booking, now t
 	}
 	pair := strconv.FormatInt(b.ID, 10) + ":" + strconv.FormatInt(next.ID, 10)
 	if !now.Before(next.Start) && z.Overrun == OverrunEnd {
-		if err := z.API.EndMeeting(ctx, l.ID); err != nil {
+		if err := g.zoom.caps.watch.EndMeeting(ctx, l.ID); err != nil {
 			return fmt.Errorf("end an overrunning meeting: %w", err)
 		}
 		g.log.Warn("overrunning meeting ended: the next booking starts", "booking_id", b.ID, "meeting_id", l.ID,

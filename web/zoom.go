@@ -6,12 +6,12 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 	"codeberg.org/opteos/roomgate/templates"
 )
 
@@ -41,8 +41,9 @@ type ZoomOptions struct {
 	// Start checks a start link and returns a fresh start_url
 	// (gateway.Gateway.ZoomStartURL); refusals are *gateway.StartRefused.
 	Start func(ctx context.Context, id int64, sig string) (string, error)
-	// RecordingsDir holds the copies, one directory per booking ID.
-	RecordingsDir string
+	// Recordings is the store of the copies; they are served when its
+	// Root is set.
+	Recordings meetings.Recordings
 	// Webhook takes Zoom's events at POST /zoom/webhook.
 	Webhook http.Handler
 }
@@ -61,7 +62,7 @@ func (s *Server) zoomRoutes(m *http.ServeMux) {
 		lim := newStartLimiter(startsPerHour)
 		m.HandleFunc("GET /start/{id}/{sig}", func(w http.ResponseWriter, r *http.Request) { s.startLink(w, r, lim) })
 	}
-	if z.RecordingsDir != "" {
+	if z.Recordings.Root != "" {
 		m.HandleFunc("GET /recordings/{token}", s.recordingsPage)
 		m.HandleFunc("GET /recordings/{token}/{file}", s.recordingFile)
 	}
@@ -194,7 +195,7 @@ func (s *Server) recordingFile(w http.ResponseWriter, r *http.Request) {
 		if rec.ID != id || !rec.DeletedAt.IsZero() {
 			continue
 		}
-		f, err := os.Open(filepath.Join(s.opt.Zoom.RecordingsDir, strconv.FormatInt(b.ID, 10), filepath.Base(rec.Name)))
+		f, err := s.opt.Zoom.Recordings.Open(b.ID, filepath.Base(rec.Name))
 		if err != nil {
 			s.fail(w, "open recording", err)
 			return

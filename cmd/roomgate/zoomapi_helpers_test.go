@@ -16,6 +16,8 @@ import (
 
 	"codeberg.org/opteos/roomgate/db/dbtest"
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
+	"codeberg.org/opteos/roomgate/meetings/zoom"
 	"codeberg.org/opteos/roomgate/web"
 	"codeberg.org/opteos/roomgate/zoomapi"
 	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
@@ -307,10 +309,10 @@ func wantOut(t *testing.T, what, s string, subs ...string) {
 }
 
 // newZoomClient is a client of the fake, as the daemon's.
-func newZoomClient(env *zoomEnv) (*zoomAdapter, error) {
+func newZoomClient(env *zoomEnv) (*zoom.Provider, error) {
 	z := &env.cfg.ZoomAPI
 	o := z.clientOptions(nil)
 	z.clientEdit(&o)
 	c, err := zoomapi.New(o)
-	return &zoomAdapter{c: c, user: z.User, settings: z.meetingSettings()}, err
+	return zoom.New(c, z.User, z.meetingSettings(), meetings.Recordings{Root: z.RecordingsDir}), err
 }

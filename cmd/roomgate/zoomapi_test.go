@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
 )
 
@@ -209,7 +210,7 @@ func TestZoomRecordings(t *testing.T) {
 	if trashed, _, _ := env.zoom.Recording(m.ID); trashed {
 		t.Fatal("recordings trashed though their copy failed")
 	}
-	dir := filepath.Join(env.cfg.ZoomAPI.RecordingsDir, strconv.FormatInt(env.booking("z-rec").ID, 10))
+	dir := meetings.Recordings{Root: env.cfg.ZoomAPI.RecordingsDir}.Dir(env.booking("z-rec").ID)
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("a failed copy left %d file(s)", len(files))
 	}

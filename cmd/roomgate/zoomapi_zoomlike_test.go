@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
 )
 
@@ -101,7 +102,7 @@ func TestZoomRecordingsAsZoomListsThem(t *testing.T) {
 	if err != nil || len(recs) != 10 {
 		t.Fatalf("%d copies (%v), want 10", len(recs), err)
 	}
-	dir := filepath.Join(env.cfg.ZoomAPI.RecordingsDir, strconv.FormatInt(b.ID, 10))
+	dir := meetings.Recordings{Root: env.cfg.ZoomAPI.RecordingsDir}.Dir(b.ID)
 	keys, names := map[string]bool{}, map[string]bool{}
 	for _, r := range recs {
 		data, err := os.ReadFile(filepath.Join(dir, r.Name))

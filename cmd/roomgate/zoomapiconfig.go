@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -289,4 +291,13 @@ func writableDir(dir string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// linkKey derives the key that signs start links from the app's client
+// secret: no key of its own to configure, and regenerating the secret
+// invalidates the links mailed before.
+func (z *ZoomAPIConfig) linkKey() []byte {
+	m := hmac.New(sha256.New, []byte(z.ClientSecret))
+	m.Write([]byte("roomgate start links v1"))
+	return m.Sum(nil)
 }

@@ -7,6 +7,8 @@ import (
 
 	"codeberg.org/opteos/roomgate/db"
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
+	"codeberg.org/opteos/roomgate/meetings/zoom"
 	"codeberg.org/opteos/roomgate/web"
 	"codeberg.org/opteos/roomgate/zoomapi"
 )
@@ -28,7 +30,7 @@ func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOp
 		return nil, err
 	}
 	settings := z.meetingSettings()
-	return &gateway.ZoomOptions{API: &zoomAdapter{c: cl, user: z.User, settings: settings}, Store: store,
+	return &gateway.ZoomOptions{API: zoom.New(cl, z.User, settings, meetings.Recordings{Root: z.RecordingsDir}), Store: store,
 		CreateTimeout: z.CreateTimeout.Duration, StartLinks: z.StartLinks, LinkKey: z.linkKey(), PublicURL: z.publicURL,
 		ArriveEarly: z.arriveEarly, Recordings: z.Recordings, RecordingsDir: z.RecordingsDir,
 		RecordingsKeep: z.RecordingsKeep.Duration, Attendance: z.Attendance, WaitingRoom: *settings.WaitingRoom,
@@ -59,7 +61,7 @@ func (a *app) zoomWeb() *web.ZoomOptions {
 		o.Start = a.gw.ZoomStartURL
 	}
 	if z.Recordings {
-		o.RecordingsDir = z.RecordingsDir
+		o.Recordings = meetings.Recordings{Root: z.RecordingsDir}
 	}
 	if z.Webhook {
 		h, err := zoomapi.NewWebhookHandler(zoomapi.WebhookOptions{Secret: zoomapi.Secret(z.WebhookSecret),
