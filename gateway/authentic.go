@@ -2,96 +2,46 @@ package gateway
 
 import (
 	"context"
-	"strings"
-	"time"
 
 	"github.com/emersion/go-message/textproto"
 
 	"codeberg.org/opteos/roomgate/mailauth"
 )
 
+// Sender authentication is package mailauth's (mailauth.Sender): the
+// gateway hands it each message and reads the answer. It reaches DNS only
+// through the TXTResolver the caller gives in AuthOptions.
+
 // AuthOptions says how roomgate learns that a message comes from the
-// domain of its From address. Without AuthservID and VerifyDKIM nothing is
-// authenticated: anybody can then write in a member's name.
-type AuthOptions struct {
-	// AuthservID is the authserv-id (RFC 8601 §2.2) of the receiving
-	// server: its Authentication-Results field is trusted, and only the
-	// top one (the last added), since lower ones may come from the sender.
-	AuthservID string
-	// VerifyDKIM also verifies DKIM signatures directly (RFC 6376), with
-	// Resolver for the keys.
-	VerifyDKIM bool
-	// Resolver looks up the DKIM keys (the caller's, e.g.
-	// net.DefaultResolver; the gateway does no I/O of its own). Without it
-	// no signature verifies. Each message's lookups share one deadline of
-	// DNSTimeout (10 s when 0), and the messages of a batch are verified
-	// ahead of their decisions, a few at a time (dkimAhead).
-	Resolver   TXTResolver
-	DNSTimeout time.Duration
-}
+// domain of its From address (mailauth.Options). Without AuthservID and
+// VerifyDKIM nothing is authenticated: anybody can then write in a
+// member's name.
+type AuthOptions = mailauth.Options
 
 // TXTResolver looks up DNS TXT records. *net.Resolver implements it.
 type TXTResolver = mailauth.TXTResolver
 
-// Configured reports whether any source of authentication is set.
-func (o AuthOptions) Configured() bool { return o.AuthservID != "" || o.VerifyDKIM }
-
 // Authentication is what is known of a message's From domain.
-type Authentication struct {
-	// From is the address of the From field, parsed strictly; "" when the
-	// header has not exactly one From field holding exactly one mailbox
-	// (two From fields, a group or two addresses: never authentic).
-	From string
-	// Pass is set when the From domain passed DMARC, or carries a passing
-	// DKIM signature aligned with it (RFC 7489 §3.1.1, relaxed).
-	Pass bool
-	// Why says how it was decided, in English, for logs and the audit.
-	Why string
-	// Signature is the b= value of the aligned DKIM signature verified
-	// here, "" otherwise. It identifies the mail across re-deliveries.
-	Signature string
+type Authentication = mailauth.Authentication
+
+// senderAuth is mailauth's Sender fed with the loop's batches: their DKIM
+// signatures are verified ahead of their decisions, a few at a time.
+type senderAuth struct{ *mailauth.Sender }
+
+func (s senderAuth) start(ctx context.Context, batch []Incoming) { s.Ahead(ctx, raws(batch)) }
+
+func (s senderAuth) forget(batch []Incoming) { s.Forget(raws(batch)) }
+
+func raws(batch []Incoming) [][]byte {
+	out := make([][]byte, len(batch))
+	for i, in := range batch {
+		out[i] = in.Raw
+	}
+	return out
 }
 
-// authenticate decides whether the From domain of a message is genuine:
-// the top Authentication-Results field of the trusted server says so
-// (mailauth.Check: dmarc=pass for it, or an aligned dkim=pass), or roomgate
-// verifies an aligned signature itself (VerifyDKIM; the verification may
-// have been started ahead, see dkimAhead). from is the strictly parsed From
-// address ("" when the From is not exactly one mailbox: never authentic).
+// authenticate decides whether the From domain of a message is genuine
+// (mailauth.Sender.Authenticate).
 func (g *Gateway) authenticate(ctx context.Context, h textproto.Header, raw []byte, from string) Authentication {
-	o := g.opt.Auth
-	au := Authentication{From: from, Why: "no authentication configured"}
-	if from == "" {
-		au.Why = "the From field is not exactly one address"
-		return au
-	}
-	if !o.Configured() {
-		return au
-	}
-	var whys []string
-	if o.AuthservID != "" {
-		// RFC 8601 §5: only the top field, the one the operator's own
-		// server added, can be trusted; lower ones may be the sender's.
-		ok, why := mailauth.Check(h.Get("Authentication-Results"), o.AuthservID, from)
-		if ok {
-			au.Pass, au.Why = true, why
-			return au
-		}
-		whys = append(whys, why)
-	}
-	if o.VerifyDKIM {
-		sig, why := g.dkim.result(ctx, raw).For(from)
-		if sig != "" {
-			au.Pass, au.Why, au.Signature = true, why, sig
-			return au
-		}
-		whys = append(whys, why)
-	}
-	au.Why = strings.Join(whys, "; ")
-	return au
+	return g.dkim.Authenticate(ctx, h, raw, from)
 }
-
-// OrgDomain returns the organizational domain of d (RFC 7489 §3.2): its
-// public suffix plus one label; "" when d is itself a public suffix. See
-// mailauth.OrgDomain.
-func OrgDomain(d string) string { return mailauth.OrgDomain(d) }

@@ -3,17 +3,8 @@ package gateway
 import (
 	"strings"
 
-	"github.com/emersion/go-message/textproto"
-
 	"codeberg.org/opteos/roomgate/mailauth"
 )
-
-// TopAuthservID returns the authserv-id of the top (last added)
-// Authentication-Results field of h, "" when there is none or it is
-// unreadable.
-func TopAuthservID(h textproto.Header) string {
-	return mailauth.AuthservID(h.Get("Authentication-Results"))
-}
 
 // authservMismatch returns the authserv-id of the top
 // Authentication-Results field of a's message when the message failed
@@ -29,7 +20,7 @@ func (g *Gateway) authservMismatch(a *analysis) string {
 	if err != nil {
 		return ""
 	}
-	if seen := TopAuthservID(h); seen != "" && !strings.EqualFold(seen, want) {
+	if seen := mailauth.TopAuthservID(h); seen != "" && !strings.EqualFold(seen, want) {
 		return printable(seen)
 	}
 	return ""

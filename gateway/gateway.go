@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"codeberg.org/opteos/roomgate/mailauth"
 )
 
 // Gateway decides what each message means and what to do about it.
@@ -20,8 +22,9 @@ type Gateway struct {
 	zoom *zoomState
 	// meetings is told what the decisions did to bookings (MeetingHooks).
 	meetings MeetingHooks
-	// dkim verifies the DKIM signatures of a batch ahead of its decisions.
-	dkim *dkimAhead
+	// dkim authenticates senders, verifying the DKIM signatures of a
+	// batch ahead of its decisions.
+	dkim senderAuth
 }
 
 // New returns a Gateway. See Options for the required fields.
@@ -31,7 +34,7 @@ func New(opt Options) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}
-	g.dkim = newDKIMAhead(o.Auth)
+	g.dkim = senderAuth{mailauth.NewSender(o.Auth)}
 	if err := g.setupZoom(); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-message/textproto"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailauth"
 )
 
 // Options configures a Relay.
@@ -130,8 +131,8 @@ func (r *Relay) candidate(from string, h textproto.Header) bool {
 	if r.isSender(from) {
 		return true
 	}
-	d := gateway.OrgDomain(domainOf(from))
-	return d != "" && slices.ContainsFunc(r.opt.Senders, func(s string) bool { return gateway.OrgDomain(domainOf(s)) == d })
+	d := mailauth.OrgDomain(domainOf(from))
+	return d != "" && slices.ContainsFunc(r.opt.Senders, func(s string) bool { return mailauth.OrgDomain(domainOf(s)) == d })
 }
 
 // claimedFrom is the first address a From field names, read leniently,

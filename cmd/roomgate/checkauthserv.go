@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailauth"
 	"codeberg.org/opteos/roomgate/mailbox"
 )
 
@@ -43,7 +44,7 @@ func authservReport(want string, hs []mailbox.MessageHeader) []string {
 	}
 	counts, none := map[string]int{}, 0
 	for _, h := range hs {
-		if id := gateway.TopAuthservID(h.Header); id != "" {
+		if id := mailauth.TopAuthservID(h.Header); id != "" {
 			counts[strings.ToLower(gateway.Printable(id))]++
 		} else {
 			none++
