@@ -105,21 +105,21 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 		g.analyzeNotice(ctx, in.Raw, h, &a)
 		if a.kind == KindMail && g.opt.Policy.RequireAuthentic && g.namesRoom(in.Raw) {
 			// A question to the room is answered only when authentic.
-			a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
+			a.auth = g.dkim.Authenticate(ctx, h, in.Raw, a.env.From)
 		}
 		return a
 	}
 	if err != nil {
 		a.kind = KindOtherCalendar
 		a.rejection = fmt.Errorf("calendar part unreadable: %w", err)
-		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
+		a.auth = g.dkim.Authenticate(ctx, h, in.Raw, a.env.From)
 		return a
 	}
 	cal, err := ical.Parse(data, ical.ParseOptions{Location: g.opt.Location})
 	if err != nil {
 		a.kind, a.calData = KindOtherCalendar, data
 		a.rejection = fmt.Errorf("invalid calendar: %w", err)
-		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
+		a.auth = g.dkim.Authenticate(ctx, h, in.Raw, a.env.From)
 		return a
 	}
 	a.cal, a.calData = cal, data
@@ -128,7 +128,7 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)
 	}
 	if speaksForOrganizer(a.kind, cal.Method) {
-		a.auth = g.authenticate(ctx, h, in.Raw, a.env.From)
+		a.auth = g.dkim.Authenticate(ctx, h, in.Raw, a.env.From)
 	}
 	return a
 }

@@ -3,8 +3,6 @@ package gateway
 import (
 	"context"
 
-	"github.com/emersion/go-message/textproto"
-
 	"codeberg.org/opteos/roomgate/mailauth"
 )
 
@@ -38,10 +36,4 @@ func raws(batch []Incoming) [][]byte {
 		out[i] = in.Raw
 	}
 	return out
-}
-
-// authenticate decides whether the From domain of a message is genuine
-// (mailauth.Sender.Authenticate).
-func (g *Gateway) authenticate(ctx context.Context, h textproto.Header, raw []byte, from string) Authentication {
-	return g.dkim.Authenticate(ctx, h, raw, from)
 }

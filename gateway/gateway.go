@@ -22,8 +22,8 @@ type Gateway struct {
 	zoom *zoomState
 	// meetings is told what the decisions did to bookings (MeetingHooks).
 	meetings MeetingHooks
-	// dkim authenticates senders, verifying the DKIM signatures of a
-	// batch ahead of its decisions.
+	// dkim authenticates senders (dkim.Authenticate), verifying the DKIM
+	// signatures of a batch ahead of its decisions.
 	dkim senderAuth
 }
 

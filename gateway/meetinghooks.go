@@ -1,9 +1,6 @@
 package gateway
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // MeetingHooks is how the decisions tell the meeting layer what they did,
 // inside the decision's own transaction, so that what the layer queues
@@ -55,15 +52,4 @@ func (g *Gateway) saveBookings(ctx context.Context, tx Tx, bs []*Booking) error 
 		}
 	}
 	return nil
-}
-
-// errNoMeetingTx says the store keeps no meetings.
-var errNoMeetingTx = errors.New("gateway: Zoom API mode needs a store whose transactions keep meetings (Tx.Meetings)")
-
-// meetingTx returns the meeting layer's part of tx.
-func meetingTx(tx Tx) (MeetingTx, error) {
-	if m := tx.Meetings(); m != nil {
-		return m, nil
-	}
-	return nil, errNoMeetingTx
 }

@@ -54,7 +54,7 @@ type Mail struct {
 // Authenticate reports whether the From domain of the mail is genuine (see
 // AuthOptions). It is computed once.
 func (m *Mail) Authenticate() Authentication {
-	m.once.Do(func() { m.auth = m.g.authenticate(m.ctx, m.Header, m.Raw, m.From) })
+	m.once.Do(func() { m.auth = m.g.dkim.Authenticate(m.ctx, m.Header, m.Raw, m.From) })
 	return m.auth
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -103,4 +104,15 @@ func (g *Gateway) zoomTopic(b *Booking) string {
 		return r.Name
 	}
 	return "Zoom"
+}
+
+// errNoMeetingTx says the store keeps no meetings.
+var errNoMeetingTx = errors.New("gateway: Zoom API mode needs a store whose transactions keep meetings (Tx.Meetings)")
+
+// meetingTx returns the meeting layer's part of tx.
+func meetingTx(tx Tx) (MeetingTx, error) {
+	if m := tx.Meetings(); m != nil {
+		return m, nil
+	}
+	return nil, errNoMeetingTx
 }
