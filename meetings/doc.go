@@ -15,6 +15,16 @@
 //   - Attendance: it reports who took part.
 //
 // A tool that needs no server call to open a room (a Jitsi Meet signed
-// link) implements Creator alone, answering from its own computation.
-// Zoom API mode (gateway.ZoomOptions) needs Zoom, all of them together.
+// link) implements Creator alone, answering from its own computation;
+// one with a create call and signed join URLs (BigBlueButton) implements
+// Creator, and Starter for the moderator's link.
+//
+// How the layer is told of bookings: gateway calls its MeetingHooks in
+// the decision's own transaction (a booking saved, an accept mail
+// queued, a reminder written), and the layer writes its jobs through
+// Tx.Meetings() in that same transaction, so a job is never lost nor
+// queued for a decision that rolled back. Zoom API mode (gateway's
+// ZoomOptions, its runner still in gateway/zoom*.go) discovers its
+// provider's capabilities at start and needs Finder and Watcher beside
+// Creator, and the capability of each feature switched on.
 package meetings
