@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Leases of the job runner: each job is claimed alone, under a lease of
 // its own (ZoomOptions.JobLease, 20 s by default) renewed every quarter
-// of it while the job runs (keepZoomJob); a run's context ends at three
-// quarters of its lease (zoomDeadline), and at once when the lease could
-// not be renewed in time or another runner took the job over, so that
-// no two runners ever run one job. Recordings get a long lease: a copy
-// may take a while.
+// of it while the job runs (meetings.Lease.Keep); a run's context ends at
+// three quarters of its lease, and at once when the lease could not be
+// renewed in time or another runner took the job over, so that no two
+// runners ever run one job. Recordings get a long lease: a copy may take
+// a while (170 minutes of a 3-hour lease).
 const (
 	zoomLease         = 20 * time.Second
 	zoomLongLease     = 3 * time.Hour
@@ -49,11 +49,8 @@ func (g *Gateway) RunZoom(ctx context.Context) error {
 	z := g.zoom.opt
 	var wg sync.WaitGroup
 	loop := func(name string, every time.Duration, kick <-chan struct{}, once func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g.zoomLoop(ctx, name, every, kick, once)
-		}()
+		w := meetings.Worker{Name: name, Every: every, Kick: kick, Once: once, Log: g.log}
+		wg.Go(func() { w.Run(ctx) })
 	}
 	loop("zoom jobs", z.JobInterval, g.zoom.kick, func(ctx context.Context) error {
 		_, err := g.ZoomJobsOnce(ctx)
@@ -68,63 +65,32 @@ func (g *Gateway) RunZoom(ctx context.Context) error {
 	return nil
 }
 
-// zoomLoop calls once every `every` (and when kicked) until ctx is done,
-// logging errors and recovering panics.
-func (g *Gateway) zoomLoop(ctx context.Context, name string, every time.Duration, kick <-chan struct{}, once func(context.Context) error) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					g.log.Error("panic in "+name, "panic", r, "stack", string(debug.Stack()))
-				}
-			}()
-			if err := once(ctx); err != nil && ctx.Err() == nil {
-				g.log.Error(name, "err", err)
-			}
-		}()
-		select {
-		case <-ctx.Done():
-			return
-		case <-kick:
-		case <-t.C:
-		}
-	}
-}
-
 // ZoomJobsOnce runs every sync, release and attendance job due now and
 // returns how many ran.
 func (g *Gateway) ZoomJobsOnce(ctx context.Context) (int, error) {
 	if g.zoom == nil {
 		return 0, nil
 	}
-	lease := g.zoom.opt.JobLease
-	return g.zoomJobs(ctx, lease, zoomDeadline(lease), zoomShortKinds...)
+	return g.zoomJobs(ctx, meetings.Lease{Length: g.zoom.opt.JobLease}, zoomShortKinds...)
 }
-
-// zoomDeadline is how long a job under lease may run: a quarter of the
-// lease is left as margin, so that a run always ends before its lease
-// (at 20 s, a 15 s run).
-func zoomDeadline(lease time.Duration) time.Duration { return lease * 3 / 4 }
 
 // ZoomRecordingsOnce runs every recordings job due now.
 func (g *Gateway) ZoomRecordingsOnce(ctx context.Context) (int, error) {
-	return g.zoomJobs(ctx, zoomLongLease, zoomLongDeadline, ZoomJobRecordings)
+	return g.zoomJobs(ctx, meetings.Lease{Length: zoomLongLease, Run: zoomLongDeadline}, ZoomJobRecordings)
 }
 
-func (g *Gateway) zoomJobs(ctx context.Context, lease, deadline time.Duration, kinds ...string) (int, error) {
+func (g *Gateway) zoomJobs(ctx context.Context, lease meetings.Lease, kinds ...string) (int, error) {
 	if g.zoom == nil {
 		return 0, nil
 	}
 	n := 0
 	for ctx.Err() == nil {
-		jobs, err := g.zoom.opt.Store.ClaimZoomJobs(ctx, g.opt.Now(), lease, zoomJobsPerClaim, kinds...)
+		jobs, err := g.zoom.opt.Store.ClaimZoomJobs(ctx, g.opt.Now(), lease.Length, zoomJobsPerClaim, kinds...)
 		if err != nil || len(jobs) == 0 {
 			return n, err
 		}
 		for _, j := range jobs {
-			if err := g.runZoomJob(ctx, j, lease, deadline); err != nil {
+			if err := g.runZoomJob(ctx, j, lease); err != nil {
 				return n, err
 			}
 			n++
@@ -135,9 +101,16 @@ func (g *Gateway) zoomJobs(ctx context.Context, lease, deadline time.Duration, k
 
 // runZoomJob runs one job and records a failure; an error means the
 // failure itself could not be recorded.
-func (g *Gateway) runZoomJob(ctx context.Context, j ZoomJob, lease, deadline time.Duration) error {
-	jctx, cancel := context.WithTimeout(ctx, deadline)
-	lost, kept := g.keepZoomJob(jctx, cancel, j, lease)
+func (g *Gateway) runZoomJob(ctx context.Context, j ZoomJob, l meetings.Lease) error {
+	l.Now = g.opt.Now
+	l.Renew = func(ctx context.Context, until time.Time) (bool, error) {
+		return g.zoom.opt.Store.RenewZoomJob(ctx, j.ID, j.Claim, until)
+	}
+	l.Warn = func(err error) {
+		g.log.Warn("renewing a zoom job's lease failed; trying again", "kind", j.Kind, "booking_id", j.BookingID, "err", err)
+	}
+	jctx, cancel := context.WithTimeout(ctx, l.Deadline())
+	lost, kept := l.Keep(jctx, cancel)
 	err := g.zoomJob(jctx, j)
 	cancel()
 	<-kept
@@ -220,43 +193,4 @@ func (g *Gateway) zoomFinish(ctx context.Context, j ZoomJob) error {
 		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
 		return err
 	})
-}
-
-// keepZoomJob renews the lease of a running job every quarter of it
-// until ctx is done. When the claim was taken over, or the lease would
-// end before the next renewal, it stops the run (stop) and lost reports
-// true. kept is closed when it is over.
-func (g *Gateway) keepZoomJob(ctx context.Context, stop context.CancelFunc, j ZoomJob, lease time.Duration) (lost func() bool, kept <-chan struct{}) {
-	var gone atomic.Bool
-	done := make(chan struct{})
-	every := lease / 4
-	until := g.opt.Now().Add(lease)
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			now := g.opt.Now()
-			held, err := g.zoom.opt.Store.RenewZoomJob(ctx, j.ID, j.Claim, now.Add(lease))
-			switch {
-			case err == nil && held:
-				until = now.Add(lease)
-				continue
-			case err != nil && ctx.Err() != nil:
-				return
-			case err != nil && now.Add(2*every).Before(until):
-				g.log.Warn("renewing a zoom job's lease failed; trying again", "kind", j.Kind, "booking_id", j.BookingID, "err", err)
-				continue
-			}
-			gone.Store(true)
-			stop()
-			return
-		}
-	}()
-	return gone.Load, done
 }
