@@ -33,7 +33,7 @@ type BotOptions struct {
 	// ButtonTTL is how long a button stays valid (default 1 hour);
 	// LinkTTL how long a mailed link does (default DefaultLinkTTL).
 	ButtonTTL, LinkTTL time.Duration
-	Log               *slog.Logger
+	Log                *slog.Logger
 }
 
 // Request is a member's command as a chat server delivered it.
