@@ -120,9 +120,21 @@ func (s *Server) Header(channelID string) string {
 }
 
 // Posts, Ephemeral and Answers return copies of what was received.
-func (s *Server) Posts() []Post     { s.mu.Lock(); defer s.mu.Unlock(); return append([]Post(nil), s.posts...) }
-func (s *Server) Ephemeral() []Post { s.mu.Lock(); defer s.mu.Unlock(); return append([]Post(nil), s.ephem...) }
-func (s *Server) Answers() []Post   { s.mu.Lock(); defer s.mu.Unlock(); return append([]Post(nil), s.answers...) }
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.posts...)
+}
+func (s *Server) Ephemeral() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.ephem...)
+}
+func (s *Server) Answers() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.answers...)
+}
 
 // Calls counts the authenticated API calls answered.
 func (s *Server) Calls() int { s.mu.Lock(); defer s.mu.Unlock(); return s.calls }

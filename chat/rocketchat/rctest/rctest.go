@@ -103,7 +103,11 @@ func (s *Server) Announcement(room string) string {
 }
 
 // Posts returns a copy of the messages posted.
-func (s *Server) Posts() []Post { s.mu.Lock(); defer s.mu.Unlock(); return append([]Post(nil), s.posts...) }
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.posts...)
+}
 
 type handler func(w http.ResponseWriter, r *http.Request, kind string)
 
