@@ -22,7 +22,9 @@ func TestParse(t *testing.T) {
 	now := testNow(t)
 	loc := now.Location()
 	d := func(m time.Month, day, y int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, loc) }
-	hm := func(day time.Time, h, m int) time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute) }
+	hm := func(day time.Time, h, m int) time.Time {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	}
 	dec2 := d(12, 2, 2026)
 	tests := []struct {
 		text string
