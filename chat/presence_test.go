@@ -82,7 +82,7 @@ func TestPresenceKeeper(t *testing.T) {
 	now := testNow(t)
 	st := RoomState{Now: now, Location: now.Location(), Lang: French, FreeUntil: now.Add(4 * time.Hour)}
 	srv := &headerServer{header: "Lien : https://zoom.us/j/1 · clé d'animateur 482913"}
-	p := NewPresence(srv, nil)
+	p := NewPresence(srv, quiet)
 	for i, want := range []bool{true, false, false} {
 		wrote, err := p.Update(t.Context(), st)
 		if err != nil || wrote != want {
@@ -92,7 +92,7 @@ func TestPresenceKeeper(t *testing.T) {
 	if strings.Contains(srv.header, "482913") || len(srv.sets) != 1 {
 		t.Errorf("after 3 updates: header %q, %d writes", srv.header, len(srv.sets))
 	}
-	restarted := NewPresence(srv, nil)
+	restarted := NewPresence(srv, quiet)
 	if wrote, err := restarted.Update(t.Context(), st); wrote || err != nil {
 		t.Errorf("after a restart, the same text: wrote %v, %v", wrote, err)
 	}
@@ -101,7 +101,7 @@ func TestPresenceKeeper(t *testing.T) {
 		t.Error("a new text was not written")
 	}
 	blind := &headerServer{readErr: ErrUnsupported}
-	p = NewPresence(blind, nil)
+	p = NewPresence(blind, quiet)
 	for range 3 {
 		if _, err := p.Update(t.Context(), st); err != nil {
 			t.Fatal(err)
@@ -111,7 +111,7 @@ func TestPresenceKeeper(t *testing.T) {
 		t.Errorf("a server without reads got %d writes, want 1", len(blind.sets))
 	}
 	failing := &headerServer{readErr: errors.New("connection refused")}
-	if _, err := NewPresence(failing, nil).Update(t.Context(), st); err == nil || len(failing.sets) != 0 {
+	if _, err := NewPresence(failing, quiet).Update(t.Context(), st); err == nil || len(failing.sets) != 0 {
 		t.Errorf("a server that fails to read: %v, %d writes", err, len(failing.sets))
 	}
 }
