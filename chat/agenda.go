@@ -116,3 +116,17 @@ func Announce(e Event) (m Message, ok bool) {
 	s := when(e.Lang, inZone(e.Booking.Slot, loc), e.Now.In(loc))
 	return Message{Text: tr(e.Lang, key, s+titled(e.Booking.Title))}, true
 }
+
+// NextMorning is the next instant, after now, when the wall clock in loc
+// reads at (an offset from midnight, as Config.MorningTime gives): the
+// time of the next morning post, right across daylight-saving changes.
+func NextMorning(now time.Time, loc *time.Location, at time.Duration) time.Time {
+	local := now.In(loc)
+	h, m := int(at/time.Hour), int(at%time.Hour/time.Minute)
+	for d := 0; ; d++ {
+		t := time.Date(local.Year(), local.Month(), local.Day()+d, h, m, 0, 0, loc)
+		if t.After(now) {
+			return t
+		}
+	}
+}

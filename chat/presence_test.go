@@ -156,3 +156,19 @@ func TestAnnounce(t *testing.T) {
 }
 
 var quiet = slog.New(slog.DiscardHandler)
+
+func TestNextMorning(t *testing.T) {
+	loc := paris(t)
+	at := 7*time.Hour + 30*time.Minute
+	tests := []struct{ now, want time.Time }{
+		{time.Date(2026, 12, 1, 6, 0, 0, 0, loc), time.Date(2026, 12, 1, 7, 30, 0, 0, loc)},
+		{time.Date(2026, 12, 1, 7, 30, 0, 0, loc), time.Date(2026, 12, 2, 7, 30, 0, 0, loc)},
+		// The night clocks go back (25 October 2026): still 07:30 local.
+		{time.Date(2026, 10, 24, 23, 0, 0, 0, loc), time.Date(2026, 10, 25, 7, 30, 0, 0, loc)},
+	}
+	for _, tt := range tests {
+		if got := NextMorning(tt.now.UTC(), loc, at); !got.Equal(tt.want) {
+			t.Errorf("NextMorning(%v) = %v, want %v", tt.now, got, tt.want)
+		}
+	}
+}
