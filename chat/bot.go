@@ -230,10 +230,7 @@ func (b *Bot) mine(ctx context.Context, r Request, cmd Command, addr string) Mes
 			lines = append(lines, "- …")
 			break
 		}
-		lines = append(lines, fmt.Sprintf("- **%d** : %s%s", bk.ID, when(cmd.Lang, inZone(bk.Slot, b.opt.Location), b.now()), titled(bk.Title)))
-	}
-	if cmd.Lang == English {
-		lines = []string{strings.ReplaceAll(strings.Join(lines, "\n"), "** : ", "**: ")}
+		lines = append(lines, tr(cmd.Lang, "mine.item", bk.ID, when(cmd.Lang, inZone(bk.Slot, b.opt.Location), b.now()), titled(bk.Title)))
 	}
 	return Message{Text: strings.Join(lines, "\n")}
 }

@@ -56,7 +56,7 @@ func (r *rig) cmd(t *testing.T, user, text string) chat.Message {
 
 func wantText(t *testing.T, what string, m chat.Message, want string) {
 	t.Helper()
-	if m.Text != want {
+	if plain(m.Text) != want {
 		t.Errorf("%s:\n got  %q\n want %q", what, m.Text, want)
 	}
 }
@@ -69,7 +69,7 @@ func TestUnlinkedUser(t *testing.T) {
 	for _, c := range []string{"réserver demain 14h-15h Réunion", "mes réservations", "annuler 1"} {
 		wantText(t, c, r.cmd(t, "u1", c), unlinked)
 	}
-	if m := r.cmd(t, "u1", "libre demain"); !strings.HasPrefix(m.Text, "Créneaux libres demain :") || len(m.Buttons) != 1 {
+	if m := r.cmd(t, "u1", "libre demain"); !strings.HasPrefix(plain(m.Text), "Créneaux libres demain :") || len(m.Buttons) != 1 {
 		t.Errorf("libre: %q, %d buttons", m.Text, len(m.Buttons))
 	}
 	if len(r.booker.Held()) != 0 {
@@ -149,6 +149,8 @@ func TestBookByCommand(t *testing.T) {
 	wantText(t, "past", r.cmd(t, "u1", "réserver 8h-9h"), "Pas de réservation pour aujourd'hui 08:00–09:00 : ce créneau est déjà passé")
 	wantText(t, "mine", r.cmd(t, "u1", "mes réservations"),
 		"Vos réservations (`/zoom annuler N` pour en annuler une) :\n- **1** : demain 14:00–15:00 — Point mensuel")
+	wantText(t, "mine en", r.cmd(t, "u1", "mine"),
+		"Your bookings (`/zoom cancel N` to cancel one):\n- **1**: tomorrow 14:00–15:00 — Point mensuel")
 	wantText(t, "not hers", r.cmd(t, "u2", "cancel 1"), "You have no booking 1.")
 	wantText(t, "cancel", r.cmd(t, "u1", "annuler 1"), "Réservation n° 1 annulée.")
 	reqs := r.booker.Requests
@@ -195,23 +197,23 @@ func TestButtons(t *testing.T) {
 		t.Fatalf("buttons: %+v", m.Buttons)
 	}
 	tok := m.Buttons[0].Context
-	if got := r.bot.Action(t.Context(), "u2", tok); got != "Ce bouton a été proposé à quelqu'un d'autre." {
+	if got := plain(r.bot.Action(t.Context(), "u2", tok)); got != "Ce bouton a été proposé à quelqu'un d'autre." {
 		t.Errorf("another user's click: %q", got)
 	}
 	altered := []byte(tok)
 	altered[5] ^= 1
-	if got := r.bot.Action(t.Context(), "u1", string(altered)); got != "Ce bouton n'est pas valable." {
+	if got := plain(r.bot.Action(t.Context(), "u1", string(altered))); got != "Ce bouton n'est pas valable." {
 		t.Errorf("an altered button: %q", got)
 	}
-	if got := r.bot.Action(t.Context(), "u1", tok); got != "Réservé : demain 08:00–09:00. L'invitation arrive dans votre agenda." {
+	if got := plain(r.bot.Action(t.Context(), "u1", tok)); got != "Réservé : demain 08:00–09:00. L'invitation arrive dans votre agenda." {
 		t.Errorf("the click: %q", got)
 	}
-	if got := r.bot.Action(t.Context(), "u1", tok); got != "Ce bouton a déjà servi." {
+	if got := plain(r.bot.Action(t.Context(), "u1", tok)); got != "Ce bouton a déjà servi." {
 		t.Errorf("a replayed click: %q", got)
 	}
 	late := r.cmd(t, "u1", "libre demain").Buttons[0].Context
 	r.now = r.now.Add(2 * time.Hour)
-	if got := r.bot.Action(t.Context(), "u1", late); got != "Ce bouton a expiré : redemandez les créneaux libres." {
+	if got := plain(r.bot.Action(t.Context(), "u1", late)); got != "Ce bouton a expiré : redemandez les créneaux libres." {
 		t.Errorf("an expired button: %q", got)
 	}
 	if n := len(r.booker.Held()); n != 1 {
@@ -221,8 +223,11 @@ func TestButtons(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	r := newRig(t)
-	fr, en := r.cmd(t, "u1", "").Text, r.cmd(t, "u1", "help").Text
+	fr, en := plain(r.cmd(t, "u1", "").Text), r.cmd(t, "u1", "help").Text
 	if !strings.HasPrefix(fr, "Commandes de la salle Zoom :") || !strings.HasPrefix(en, "Zoom room commands:") {
 		t.Errorf("help:\n%s\n%s", fr, en)
 	}
 }
+
+// plain reads the no-break spaces of French typography as spaces.
+func plain(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }

@@ -73,7 +73,6 @@ func ComposeLinkMail(c LinkClaim, token, pageURL, userName, serverName, lang str
 	u := strings.TrimRight(pageURL, "/") + "?t=" + url.QueryEscape(token)
 	exp := c.Expires.In(loc)
 	expires := fmt.Sprintf("%s %s (%s)", longDay(lang, exp), clock(exp), loc.String())
-	name := strings.Trim(oneLine(userName, 64), `\`)
 	return LinkMail{To: c.Address, Lang: lang, URL: u, Subject: tr(lang, "mail.subject"),
-		Text: tr(lang, "mail.body", oneLine(serverName, 64), name, c.Address, expires, u)}
+		Text: tr(lang, "mail.body", plainLine(serverName, 64), plainLine(userName, 64), c.Address, expires, u)}
 }

@@ -110,7 +110,7 @@ func TestParseErrors(t *testing.T) {
 		if want == "" {
 			want = tt.en
 		}
-		if got := perr.Text(); got != want {
+		if got := plain(perr.Text()); got != want {
 			t.Errorf("Parse(%q).Text()\n got  %s\n want %s", tt.text, got, want)
 		}
 	}

@@ -36,7 +36,7 @@ func TestPresenceText(t *testing.T) {
 			st := tt.st
 			st.Now, st.Location, st.Lang = now.UTC(), loc, lang
 			got, err := PresenceText(st)
-			if err != nil || got != want {
+			if err != nil || plain(got) != want {
 				t.Errorf("%s/%s:\n got  %q, %v\n want %q", tt.name, lang, got, err, want)
 			}
 		}
@@ -125,7 +125,7 @@ func TestMorningPost(t *testing.T) {
 		Free:     []Slot{{h(8, 0), h(9, 0)}, {h(10, 0), h(14, 0)}, {h(15, 30), h(20, 0)}}}
 	want := "**Salle Zoom, mardi 1er décembre**\nRéservé :\n- 09:00–10:00 — Conseil \\[urgent\\]\\(https://evil.example\\)\n- 14:00–15:30\n" +
 		"Libre :\n- 08:00–09:00\n- 10:00–14:00\n- 15:30–20:00"
-	if got := MorningPost(d).Text; got != want {
+	if got := plain(MorningPost(d).Text); got != want {
 		t.Errorf("fr:\n got  %q\n want %q", got, want)
 	}
 	d.Lang, d.Bookings, d.Free = English, nil, nil
@@ -146,7 +146,7 @@ func TestAnnounce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		m, ok := Announce(Event{Kind: tt.kind, Booking: b, Now: now, Location: loc, Lang: tt.lang})
-		if !ok || m.Text != tt.want {
+		if !ok || plain(m.Text) != tt.want {
 			t.Errorf("%s/%s: %q, %v; want %q", tt.kind, tt.lang, m.Text, ok, tt.want)
 		}
 	}
@@ -170,5 +170,19 @@ func TestNextMorning(t *testing.T) {
 		if got := NextMorning(tt.now.UTC(), loc, at); !got.Equal(tt.want) {
 			t.Errorf("NextMorning(%v) = %v, want %v", tt.now, got, tt.want)
 		}
+	}
+}
+
+// plain reads the no-break spaces of French typography as spaces.
+func plain(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
+
+// TestFrenchSpaces: French answers keep « : » with its word.
+func TestFrenchSpaces(t *testing.T) {
+	got := tr(French, "slots.head", "demain")
+	if got != "Créneaux libres demain\u00a0:" {
+		t.Errorf("%q", got)
+	}
+	if got := tr(English, "slots.head", "tomorrow"); got != "Free slots tomorrow:" {
+		t.Errorf("%q", got)
 	}
 }

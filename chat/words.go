@@ -39,6 +39,7 @@ var texts = map[string][2]string{ // [fr, en]
 	"slots.book":      {"Réserver %s", "Book %s"},
 	"mine.none":       {"Vous n'avez aucune réservation à venir.", "You have no upcoming bookings."},
 	"mine.head":       {"Vos réservations (`/zoom annuler N` pour en annuler une) :", "Your bookings (`/zoom cancel N` to cancel one):"},
+	"mine.item":       {"- **%d** : %s%s", "- **%d**: %s%s"},
 	"booked":          {"Réservé : %s. L'invitation arrive dans votre agenda.", "Booked: %s. The invitation is on its way to your calendar."},
 	"waiting":         {"Ce créneau est pris : votre demande pour %s attend sur la liste d'attente.", "This slot is taken: your request for %s is on the waiting list."},
 	"pending":         {"Votre demande pour %s attend l'accord d'un facilitateur.", "Your request for %s awaits a facilitator's approval."},
@@ -62,7 +63,7 @@ func tr(lang, key string, a ...any) string {
 	if !ok {
 		panic("chat: no text " + key) // a programming error, caught by the tests
 	}
-	s := t[0]
+	s := typeset(t[0])
 	if lang == English {
 		s = t[1]
 	}
@@ -78,6 +79,29 @@ var (
 	frMonths = [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
 	enMonths = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 )
+
+// frenchSpaces puts the no-break spaces of French typography before
+// « : ; ! ? » and inside guillemets, so that a chat never breaks a line
+// there. Only the package's own sentences get them, not what they quote.
+var frenchSpaces = strings.NewReplacer(" :", "\u00a0:", " ;", "\u202f;", " !", "\u202f!", " ?", "\u202f?",
+	"« ", "«\u00a0", " »", "\u00a0»")
+
+func typeset(s string) string { return frenchSpaces.Replace(s) }
+
+// plainLine folds a text from outside onto one bounded line for a plain
+// text (a mail): control characters become spaces, nothing is escaped.
+func plainLine(s string, max int) string {
+	r := []rune(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, s))
+	if len(r) > max {
+		r = append(r[:max], '…')
+	}
+	return strings.Join(strings.Fields(string(r)), " ")
+}
 
 // clock is "14:00".
 func clock(t time.Time) string { return t.Format("15:04") }
