@@ -33,9 +33,10 @@ type Options struct {
 	BaseURL string
 	// ChannelID is the #zoom channel's ID.
 	ChannelID string
-	// Token is the bot account's personal access token, sent as
-	// "Authorization: Bearer TOKEN" (bots.yaml; introduction.yaml,
-	// "Authentication").
+	// Token is the bot account's access token, sent as "Authorization:
+	// Bearer TOKEN" (developer docs, integrate/admin-guide/
+	// admin-bot-accounts: bots are created by a system admin, POST /bots
+	// needing create_bot in bots.yaml, and act through their token).
 	Token string
 	// ActionURL is where Mattermost sends button clicks (ActionHandler's
 	// public address); buttons are left out when it is "".
