@@ -56,6 +56,7 @@ type ParseError struct {
 	arg  string
 }
 
+// Error implements error, in English for logs.
 func (e *ParseError) Error() string { return "chat command: " + e.render(English) }
 
 // Text is the error for the member, in their language.

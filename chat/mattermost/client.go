@@ -86,6 +86,7 @@ type APIError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("mattermost: HTTP %d %s: %s", e.Status, e.ID, e.Message)
 }

@@ -85,6 +85,7 @@ type APIError struct {
 	Message string
 }
 
+// Error implements error.
 func (e *APIError) Error() string {
 	return fmt.Sprintf("rocketchat: HTTP %d %s: %s", e.Status, e.Type, e.Message)
 }

@@ -119,17 +119,21 @@ func (s *Server) Header(channelID string) string {
 	return s.headers[channelID]
 }
 
-// Posts, Ephemeral and Answers return copies of what was received.
+// Posts returns a copy of the posts created.
 func (s *Server) Posts() []Post {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Post(nil), s.posts...)
 }
+
+// Ephemeral returns a copy of the ephemeral posts created.
 func (s *Server) Ephemeral() []Post {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Post(nil), s.ephem...)
 }
+
+// Answers returns a copy of the answers POSTed to response URLs.
 func (s *Server) Answers() []Post {
 	s.mu.Lock()
 	defer s.mu.Unlock()
