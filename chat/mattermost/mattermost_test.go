@@ -275,3 +275,25 @@ func TestServerDown(t *testing.T) {
 
 // plain reads the no-break spaces of French typography as spaces.
 func plain(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
+
+// panicky is a Commander that fails the worst way.
+type panicky struct{}
+
+func (panicky) Command(context.Context, chat.Request) chat.Message { panic("bad input") }
+func (panicky) Action(context.Context, string, string) string      { panic("bad input") }
+
+// TestHandlerPanic: a panic behind a handler is a 500, not a dead daemon.
+func TestHandlerPanic(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(&mattermost.CommandHandler{Token: cmdToken, Client: e.client, Bot: panicky{}, Log: quiet})
+	defer srv.Close()
+	a, err := e.mm.RunCommand(srv.URL, mmtest.Command{Token: cmdToken, UserID: "user1", Text: "aide"})
+	if err != nil || a.Status != 500 {
+		t.Errorf("command: %d, %v", a.Status, err)
+	}
+	act := httptest.NewServer(&mattermost.ActionHandler{Bot: panicky{}, Log: quiet})
+	defer act.Close()
+	if a, err := e.mm.Click(act.URL, "user1", map[string]string{"roomgate": "x"}); err != nil || a.Status != 500 {
+		t.Errorf("click: %d, %v", a.Status, err)
+	}
+}
