@@ -3,6 +3,7 @@ package chat
 import (
 	"errors"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -44,6 +45,26 @@ func FuzzParse(f *testing.F) {
 			if _, ok := plainAddress(c.Address); !ok {
 				t.Fatalf("Parse(%q): address %q", s, c.Address)
 			}
+		}
+	})
+}
+
+// FuzzTokens: no string makes the token readers panic, and none but a
+// signed one is accepted.
+func FuzzTokens(f *testing.F) {
+	s, _ := NewSigner([]byte("0123456789abcdef0123456789abcdef"))
+	now := testNow(f)
+	good, _ := s.ActionToken(ActionClaim{Action: ActionBook, Slot: Slot{now, now.Add(time.Hour)}, Server: "mm", User: "u", Nonce: "n", Expires: now.Add(time.Hour)})
+	link, _ := s.LinkToken(LinkClaim{Server: "mm", User: "u", Address: "a@b.example", Nonce: "n", Expires: now.Add(time.Hour)})
+	f.Add(good)
+	f.Add(link)
+	f.Add("a.b")
+	f.Fuzz(func(t *testing.T, tok string) {
+		if _, err := s.ReadAction(tok, now); err == nil && tok != good {
+			t.Fatalf("an unsigned action token was accepted: %q", tok)
+		}
+		if _, err := s.ReadLink(tok, now); err == nil && tok != link {
+			t.Fatalf("an unsigned link token was accepted: %q", tok)
 		}
 	})
 }

@@ -84,8 +84,8 @@ func (s *Signer) open(label, token string, n int) ([]string, error) {
 	if !ok {
 		return nil, ErrTokenInvalid
 	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(p64)
-	sum, err2 := base64.RawURLEncoding.DecodeString(m64)
+	payload, err1 := strict.DecodeString(p64)
+	sum, err2 := strict.DecodeString(m64)
 	if err1 != nil || err2 != nil || !hmac.Equal(sum, s.mac(label, string(payload))) {
 		return nil, ErrTokenInvalid
 	}
@@ -189,3 +189,6 @@ func (s *Signer) ReadAction(token string, now time.Time) (ActionClaim, error) {
 	}
 	return c, nil
 }
+
+// strict decodes only the canonical encoding: a token has one spelling.
+var strict = base64.RawURLEncoding.Strict()
