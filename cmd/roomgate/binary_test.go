@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,52 +17,12 @@ import (
 	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
 
-// The binary built with -cover: its runs write coverage data to
-// GOCOVERDIR, so the commands themselves (serve, demo, check…) count in
-// the coverage, not only the functions tests call. ROOMGATE_COVERDIR keeps
-// the data (CI prints the coverage of cmd/roomgate from it).
-var (
-	coverOnce sync.Once
-	coverBin  string
-	coverDir  string
-	coverErr  error
-)
-
-func coverBinary(t *testing.T) (bin, dir string) {
-	t.Helper()
-	coverOnce.Do(func() {
-		tmp, err := os.MkdirTemp("", "roomgate-cover-")
-		if err != nil {
-			coverErr = err
-			return
-		}
-		coverBin = filepath.Join(tmp, "roomgate")
-		coverDir = os.Getenv("ROOMGATE_COVERDIR")
-		if coverDir == "" {
-			coverDir = filepath.Join(tmp, "cover")
-		}
-		if err := os.MkdirAll(coverDir, 0o755); err != nil {
-			coverErr = err
-			return
-		}
-		out, err := exec.Command("go", "build", "-cover", "-o", coverBin, ".").CombinedOutput()
-		if err != nil {
-			coverErr = fmt.Errorf("go build -cover: %v\n%s", err, out)
-		}
-	})
-	if coverErr != nil {
-		t.Fatal(coverErr)
-	}
-	return coverBin, coverDir
-}
-
 // runBin runs the binary to completion and returns its exit code and
 // combined output.
 func runBin(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	bin, dir := coverBinary(t)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "GOCOVERDIR="+dir)
+	cmd := exec.Command(roomgateBinary(t), args...)
+	cmd.Env = binEnv(t)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -180,9 +139,8 @@ type serveProcess struct {
 
 func startServe(t *testing.T, cfg string) *serveProcess {
 	t.Helper()
-	bin, dir := coverBinary(t)
-	p := &serveProcess{cmd: exec.Command(bin, "serve", "-config", cfg), logs: &logBuffer{t: t}, done: make(chan struct{})}
-	p.cmd.Env = append(os.Environ(), "GOCOVERDIR="+dir)
+	p := &serveProcess{cmd: exec.Command(roomgateBinary(t), "serve", "-config", cfg), logs: &logBuffer{t: t}, done: make(chan struct{})}
+	p.cmd.Env = binEnv(t)
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

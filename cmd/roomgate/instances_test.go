@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,34 +18,6 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// roomgateBinary builds the roomgate command once for the tests that run
-// it as separate processes.
-func roomgateBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "roomgate-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "roomgate")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
 
 // instanceConfig writes a configuration file for separate processes.
 func instanceConfig(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink, driver, dsn string) string {
@@ -91,13 +62,16 @@ type instance struct {
 	log *os.File
 }
 
-func startInstance(t *testing.T, bin, cfg string) *instance {
+// startInstance starts `roomgate serve` with env (NAME=value) added to
+// its environment.
+func startInstance(t *testing.T, bin, cfg string, env ...string) *instance {
 	t.Helper()
 	logf, err := os.CreateTemp(t.TempDir(), "instance-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", "-config", cfg)
+	cmd.Env = binEnv(t, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -188,7 +162,7 @@ func TestTwoInstances(t *testing.T) {
 	sink.Wait(t, n, time.Minute)
 	waitFolder(t, srv, "roomgate/Processed", n)
 	waitFolder(t, srv, "INBOX", 0)
-	time.Sleep(time.Second) // a duplicate would show up now
+	waitAllSent(t, driver, dsn) // every mail marked sent: a duplicate was accepted before its mark
 	for id, c := range repliesByInvitation(t, sink) {
 		if c != 1 {
 			t.Errorf("invitation %s got %d replies, want 1", id, c)
@@ -225,17 +199,21 @@ func TestCrashSafety(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
-	in := startInstance(t, bin, cfg)
+	// A killed instance's claimed mails wait out its lease: 3 s (1.5 times
+	// the 2 s SMTP timeout) instead of the 30 s floor, which guards
+	// against two live instances' waits for SQLite's lock (one lives here).
+	lease := envTestMinLease + "=1ms"
+	in := startInstance(t, bin, cfg, lease)
 	for k := 0; k < 4; k++ {
-		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond) // a random moment of the burst
 		in.kill()
-		in = startInstance(t, bin, cfg)
+		in = startInstance(t, bin, cfg, lease)
 	}
 	<-done
 	waitFolder(t, srv, "INBOX", 0)
 	waitFolder(t, srv, "roomgate/Processed", n)
-	sink.Wait(t, n, 2*time.Minute) // a claim of a killed instance waits out its 30 s lease
-	time.Sleep(time.Second)
+	sink.Wait(t, n, time.Minute)
+	waitAllSent(t, driver, dsn) // every mail marked sent: a duplicate was accepted before its mark
 	dup := 0
 	per := repliesByInvitation(t, sink)
 	for _, c := range per {
@@ -250,6 +228,18 @@ func TestCrashSafety(t *testing.T) {
 	}
 	checkNoOverbooking(t, driver, dsn)
 	checkDatabase(t, driver, dsn, n)
+}
+
+// waitAllSent waits until the outbox of the database holds no mail to
+// send: no reply is under way any more.
+func waitAllSent(t *testing.T, driver, dsn string) {
+	t.Helper()
+	store, err := db.Open(context.Background(), db.Options{Driver: driver, DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	waitOutboxSent(t, store)
 }
 
 // checkDatabase runs the database's integrity check and verifies that each

@@ -27,6 +27,7 @@ func (c *Config) setOpsDefaults() {
 	}
 	// A claimed mail is leased for 1.5 times the SMTP timeout.
 	c.outbox.SendTimeout = c.SMTP.Timeout.Duration
+	applyTestHooks(c)
 }
 
 func (c *Config) validateOps(bad func(string, ...any)) {

@@ -108,7 +108,7 @@ func TestProcessWarnsLikeServe(t *testing.T) {
 	}{{open, true}, {strict, false}} {
 		c := exec.Command(bin, "process", "-config", tc.cfg, "-outbox", t.TempDir(), "-now", "2026-03-01T08:00:00Z", msg)
 		var stderr strings.Builder
-		c.Stderr = &stderr
+		c.Env, c.Stderr = binEnv(t), &stderr
 		if err := c.Run(); err != nil {
 			t.Fatalf("process: %v\n%s", err, stderr.String())
 		}

@@ -1,0 +1,13 @@
+package main
+
+// Test hooks: settings a test gives a daemon it starts as a separate
+// process, through the environment, to shorten a delay it would otherwise
+// wait out. Only a binary built with -tags roomgate_testhooks reads them
+// (testhooks_on.go), as cmd/roomgate's tests build it; the binary
+// facilitators run has no such code (testhooks_off.go).
+
+// envTestMinLease shortens the outbox's lease floor (gateway.OutboxOptions
+// MinLease, 30 s), e.g. "1ms": a crash test then sees a killed instance's
+// claimed mails taken over after 1.5 times [smtp] timeout instead of half
+// a minute.
+const envTestMinLease = "ROOMGATE_TESTHOOK_OUTBOX_MIN_LEASE"
