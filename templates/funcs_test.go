@@ -2,6 +2,7 @@ package templates
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,9 +17,13 @@ const (
 	enDsh = "–" + wj
 )
 
+// parisZone is read from the zone database once: the views of every
+// template are built thousands of times.
+var parisZone = sync.OnceValues(func() (*time.Location, error) { return time.LoadLocation("Europe/Paris") })
+
 func paris(t *testing.T) *time.Location {
 	t.Helper()
-	loc, err := time.LoadLocation("Europe/Paris")
+	loc, err := parisZone()
 	if err != nil {
 		t.Fatalf("load zone: %v", err)
 	}

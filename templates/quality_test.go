@@ -3,6 +3,7 @@ package templates
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -20,21 +21,50 @@ var memberMails = []string{gateway.TmplAccept, gateway.TmplDecline, gateway.Tmpl
 // and every decline reason.
 func everyView(t *testing.T, lang string, fn func(name string, r gateway.Rendered)) {
 	t.Helper()
+	for _, r := range everyRendered(t, lang) {
+		fn(r.name, r.r)
+	}
+}
+
+// renderedMail is one mail of everyRendered.
+type renderedMail struct {
+	name string
+	r    gateway.Rendered
+}
+
+// rendered keeps everyRendered's mails by language: several tests check
+// different things in the same thousands of mails, rendered once.
+var rendered = struct {
+	sync.Mutex
+	byLang map[string][]renderedMail
+}{byLang: map[string][]renderedMail{}}
+
+// everyRendered renders every template in lang with every view and reason.
+func everyRendered(t *testing.T, lang string) []renderedMail {
+	t.Helper()
+	rendered.Lock()
+	defer rendered.Unlock()
+	if out, ok := rendered.byLang[lang]; ok {
+		return out
+	}
 	s := load(t)
 	reasons := []string{gateway.ReasonConflict, gateway.ReasonNotOrganizer, gateway.ReasonPast, gateway.ReasonTooLong,
 		gateway.ReasonBeyondWindow, gateway.ReasonInvalidTime, gateway.ReasonSeriesDisabled, gateway.ReasonTooManyDates,
 		gateway.ReasonSeriesBusy, gateway.ReasonCancelled, gateway.ReasonApprovalRefused, gateway.ReasonApprovalExpired,
 		gateway.ReasonHolds, gateway.ReasonQuotaWeek}
+	var out []renderedMail
 	for _, name := range s.Names() {
 		for _, view := range []func(*testing.T) gateway.MailView{fullView, minimalView, seriesView, relayView} {
 			for _, reason := range reasons {
 				v := view(t)
 				v.Reason, v.Note = reason, "Assemblée générale"
 				v.Accepted = name == gateway.TmplAccept || name == gateway.TmplUpdate
-				fn(name, render(t, s, lang, name, v))
+				out = append(out, renderedMail{name, render(t, s, lang, name, v)})
 			}
 		}
 	}
+	rendered.byLang[lang] = out
+	return out
 }
 
 // TestFrenchTypography: no French text leaves an ordinary space before

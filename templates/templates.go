@@ -102,9 +102,10 @@ func Load(overrideDir string) (*Set, error) {
 		srcs = append(srcs, src)
 	}
 	s := &Set{langs: make(map[string]map[string]*pair)}
+	b := bases{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
 	for _, src := range srcs {
 		if lang, name, ext, _ := splitPath(src.path); !isPart(name) {
-			if err := s.add(src, partsOf(srcs, lang, ext)); err != nil {
+			if err := s.add(src, b, partsOf(srcs, lang, ext)); err != nil {
 				return nil, err
 			}
 		}
@@ -194,9 +195,16 @@ func partsOf(srcs []source, lang, ext string) []source {
 	return parts
 }
 
+// bases holds, per language, the shared parts parsed once: each file of
+// that language and kind is parsed into a clone of them.
+type bases struct {
+	text map[string]*texttemplate.Template
+	html map[string]*htmltemplate.Template
+}
+
 // add parses one template file together with the shared parts of its
 // language and kind. Its own definitions win over the parts'.
-func (s *Set) add(src source, parts []source) error {
+func (s *Set) add(src source, b bases, parts []source) error {
 	lang, name, ext, _ := splitPath(src.path)
 	if s.langs[lang] == nil {
 		s.langs[lang] = make(map[string]*pair)
@@ -208,22 +216,32 @@ func (s *Set) add(src source, parts []source) error {
 	}
 	var err error
 	if ext == ".html" {
-		tp.html, err = parseHTML(lang, src, parts)
+		tp.html, err = parseHTML(lang, src, b, parts)
 	} else {
-		tp.text, err = parseText(lang, src, parts)
+		tp.text, err = parseText(lang, src, b, parts)
 	}
 	return err
 }
 
-// parseText parses a text file and its parts; it must define the subject.
-func parseText(lang string, src source, parts []source) (*texttemplate.Template, error) {
-	t := texttemplate.New(src.file).Funcs(locales[lang].funcs())
-	for _, p := range parts {
-		if _, err := t.New(p.file).Parse(p.text); err != nil {
-			return nil, fmt.Errorf("templates: parse %s: %w", p.file, err)
+// parseText parses a text file into a clone of its parts; it must define
+// the subject.
+func parseText(lang string, src source, b bases, parts []source) (*texttemplate.Template, error) {
+	base := b.text[lang]
+	if base == nil {
+		base = texttemplate.New("").Funcs(locales[lang].funcs())
+		for _, p := range parts {
+			if _, err := base.New(p.file).Parse(p.text); err != nil {
+				return nil, fmt.Errorf("templates: parse %s: %w", p.file, err)
+			}
 		}
+		b.text[lang] = base
 	}
-	if _, err := t.Parse(src.text); err != nil {
+	c, err := base.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("templates: parse %s: %w", src.file, err)
+	}
+	t, err := c.New(src.file).Parse(src.text)
+	if err != nil {
 		return nil, fmt.Errorf("templates: parse %s: %w", src.file, err)
 	}
 	if t.Lookup(subjectName) == nil {
@@ -232,15 +250,25 @@ func parseText(lang string, src source, parts []source) (*texttemplate.Template,
 	return t, nil
 }
 
-// parseHTML parses an HTML file and its parts.
-func parseHTML(lang string, src source, parts []source) (*htmltemplate.Template, error) {
-	t := htmltemplate.New(src.file).Funcs(locales[lang].funcs())
-	for _, p := range parts {
-		if _, err := t.New(p.file).Parse(p.text); err != nil {
-			return nil, fmt.Errorf("templates: parse %s: %w", p.file, err)
+// parseHTML parses an HTML file into a clone of its parts (never
+// executed, so they may be cloned).
+func parseHTML(lang string, src source, b bases, parts []source) (*htmltemplate.Template, error) {
+	base := b.html[lang]
+	if base == nil {
+		base = htmltemplate.New("").Funcs(locales[lang].funcs())
+		for _, p := range parts {
+			if _, err := base.New(p.file).Parse(p.text); err != nil {
+				return nil, fmt.Errorf("templates: parse %s: %w", p.file, err)
+			}
 		}
+		b.html[lang] = base
 	}
-	if _, err := t.Parse(src.text); err != nil {
+	c, err := base.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("templates: parse %s: %w", src.file, err)
+	}
+	t, err := c.New(src.file).Parse(src.text)
+	if err != nil {
 		return nil, fmt.Errorf("templates: parse %s: %w", src.file, err)
 	}
 	return t, nil
