@@ -58,6 +58,9 @@ type backend struct {
 	start func(t *testing.T) *mailtest.IMAPServer
 	// noMove, noUIDPlus, noIdle make the client ignore those capabilities.
 	noMove, noUIDPlus, noIdle bool
+	// shared: the server's account is shared with other backends (Dovecot),
+	// so their scenarios may not run at once.
+	shared bool
 }
 
 func memBackend(name string, opt mailtest.IMAPServerOptions) backend {
@@ -68,7 +71,7 @@ func memBackend(name string, opt mailtest.IMAPServerOptions) backend {
 }
 
 func dovecotBackend(name string) backend {
-	return backend{name: name, start: func(t *testing.T) *mailtest.IMAPServer {
+	return backend{name: name, shared: true, start: func(t *testing.T) *mailtest.IMAPServer {
 		return mailtest.NewDovecot(t, dovecotUser)
 	}}
 }
@@ -252,6 +255,11 @@ func TestIMAP(t *testing.T) {
 	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
+			if !be.shared {
+				// Its own server: the in-memory ones run at once, their
+				// waits overlap. The Dovecot ones share one account.
+				t.Parallel()
+			}
 			for _, sc := range scenarios {
 				t.Run(sc.name, func(t *testing.T) {
 					e := &env{t: t, be: be, srv: be.start(t), state: newFakeState()}
