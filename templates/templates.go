@@ -43,6 +43,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"unicode/utf8"
 
@@ -83,7 +84,22 @@ type pair struct {
 // embedded one. Load fails, naming the file, when a file does not parse, when
 // a text file defines no subject, when an override file under mail/ matches
 // no embedded file, or when a name lacks its text file in some language.
+//
+// Without an override directory the set is parsed once per process and
+// shared: it never changes, and a Set is safe for concurrent use (a reload
+// on SIGHUP, or the apps a test opens, need not parse it again).
 func Load(overrideDir string) (*Set, error) {
+	if overrideDir == "" {
+		return embeddedSet()
+	}
+	return parse(overrideDir)
+}
+
+// embeddedSet is the embedded templates, parsed at the first Load("").
+var embeddedSet = sync.OnceValues(func() (*Set, error) { return parse("") })
+
+// parse parses the embedded templates with the overrides of overrideDir.
+func parse(overrideDir string) (*Set, error) {
 	paths, err := embeddedPaths()
 	if err != nil {
 		return nil, err
