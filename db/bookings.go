@@ -100,7 +100,7 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 var bookingUpdates = []string{
 	"room", "organizer_name", "summary", "start_at", "end_at",
 	"sequence", "dtstamp", "status", "reason", "message_id", "lang", "updated_at",
-	"request", "expires_at", "approval", "actor",
+	"request", "expires_at", "approval", "actor", "host", "provider", "tool_room", "options",
 }
 
 // SaveBooking inserts or updates the booking keyed by (Organizer, UID,

@@ -30,7 +30,8 @@ func sqliteTime(t time.Time) string { return t.UTC().Format(sqliteTimeLayout) }
 // bookingColumns are the columns a bookingRow is scanned from.
 const bookingColumns = `b.id, b.uid, b.recurrence_id, b.room, b.organizer, b.organizer_name, b.summary,
 	b.start_at, b.end_at, b.sequence, b.dtstamp, b.status, b.reason, b.message_id, b.lang,
-	b.created_at, b.updated_at, b.expires_at, b.approval, b.request, b.actor`
+	b.created_at, b.updated_at, b.expires_at, b.approval, b.request, b.actor,
+	b.host, b.provider, b.tool_room, b.options`
 
 const (
 	// bookingsOfSQL is BookingsOf, by the unique (organizer, uid,
@@ -116,7 +117,8 @@ func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args
 		var stamp, expires sql.NullString
 		if err := rows.Scan(&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
 			&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
-			&created, &updated, &expires, &r.Approval, &r.Request, &r.Actor); err != nil {
+			&created, &updated, &expires, &r.Approval, &r.Request, &r.Actor,
+			&r.Host, &r.Provider, &r.ToolRoom, &r.Options); err != nil {
 			return err
 		}
 		for _, f := range []struct {

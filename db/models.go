@@ -1,6 +1,7 @@
 package db
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type bookingRow struct {
 	ExpiresAt     time.Time `bun:"expires_at,nullzero"`
 	Approval      string    `bun:"approval"`
 	Actor         string    `bun:"actor"`
+	Host          string    `bun:"host"`
+	Provider      string    `bun:"provider"`
+	ToolRoom      string    `bun:"tool_room"`
+	Options       string    `bun:"options"`
 }
 
 type messageRow struct {
@@ -116,6 +121,7 @@ func toBookingRow(b *gateway.Booking) *bookingRow {
 		MessageID: b.MessageID, Lang: b.Lang,
 		CreatedAt: utc(b.CreatedAt), UpdatedAt: utc(b.UpdatedAt),
 		Request: b.Request, ExpiresAt: utc(b.ExpiresAt), Approval: b.Approval, Actor: b.Actor,
+		Host: b.Host, Provider: b.Provider, ToolRoom: toolRoomText(b.ToolRoom), Options: b.Options.Key(),
 	}
 }
 
@@ -128,7 +134,30 @@ func (r *bookingRow) booking() gateway.Booking {
 		MessageID: r.MessageID, Lang: r.Lang,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
 		Request: r.Request, ExpiresAt: utc(r.ExpiresAt), Approval: r.Approval, Actor: r.Actor,
+		Host: r.Host, Provider: r.Provider, ToolRoom: toolRoom(r.ToolRoom), Options: gateway.StoredOptions(r.Options),
 	}
+}
+
+// toolRoomText stores a free tool's room as JSON; "" for none (Zoom).
+func toolRoomText(t gateway.ToolRoom) string {
+	if t == (gateway.ToolRoom{}) {
+		return ""
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return "" // a struct of strings and instants always encodes
+	}
+	return string(b)
+}
+
+// toolRoom reads what toolRoomText stored; a value it cannot read is no
+// room (the booking then shows none rather than failing every read).
+func toolRoom(s string) gateway.ToolRoom {
+	var t gateway.ToolRoom
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &t)
+	}
+	return t
 }
 
 func bookings(rows []bookingRow) []gateway.Booking {

@@ -184,10 +184,10 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 	}
 	mv.Approval = v.approval
 	g.bookedByView(&mv, inv, v.other)
-	if v.accepted && !v.pending { // a pending request learns nothing of the room yet
-		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode = inv.room.JoinURL, inv.room.MeetingID, inv.room.Passcode
-		mv.HostKey = g.opt.HostKey
-		mv.LinkInInvitation = linkInInvitation(ev, inv.room)
+	if v.tool != "" || (v.accepted && !v.pending) { // a pending request learns nothing of the room yet
+		g.hostView(&mv, inv.room, &Booking{Host: v.host, Provider: v.tool, ToolRoom: v.toolRoom})
+		mv.LinkInInvitation = v.tool == "" && linkInInvitation(ev, mv.Room.JoinURL)
+		mv.Options = optionsView(inv.options, inv.badOptions, g.opt.Zoom != nil)
 	}
 	return mv
 }
@@ -199,9 +199,9 @@ func (g *Gateway) roomOnly(in []Booking, room string, s, e time.Time) bool {
 	for _, b := range in {
 		inRoom = inRoom || b.Room == room
 	}
-	if !inRoom || g.opt.Concurrent <= 1 {
+	if !inRoom || g.opt.Concurrent <= 1 || !g.hosts().legacy {
 		return false
 	}
-	full, _ := conflicts(in, meetingKey{}, s, e, g.opt.Policy.Buffer, g.opt.Concurrent)
+	full, _ := g.conflicts(in, meetingKey{}, s, e)
 	return !full
 }

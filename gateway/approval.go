@@ -181,7 +181,9 @@ func holdForApproval(ds []dated) {
 	}
 	for i := range ds {
 		if d := &ds[i]; d.v.accepted && !d.carried {
+			host, free := d.v.host, d.v.free
 			d.v = freeVerdict(need)
+			d.v.host, d.v.free = host, free
 		}
 	}
 }

@@ -321,6 +321,7 @@ func (g *Gateway) refuse(ctx context.Context, tx Tx, c approvalClaim, pending []
 	if reply != nil && !g.mustNotAnswer(b.Organizer) {
 		mv := g.reminderView(b, room)
 		mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode, mv.HostKey = "", "", "", "" // a decline gives nothing away
+		mv.Tool, mv.Options = nil, nil
 		mv.Reason, mv.Note, mv.Refused = code, note, view.Refused
 		mv.MaxDuration, mv.WindowDays, mv.Concurrent = g.opt.Policy.MaxDuration, windowDays(g.opt.Policy), g.opt.Concurrent
 		g.seriesView(&mv, pending)

@@ -18,30 +18,6 @@ func (m meetingKey) owns(b Booking) bool {
 	return m.uid != "" && b.UID == m.uid && b.Organizer == m.organizer
 }
 
-// conflicts returns the bookings that stand in the way of [s, e): those
-// that overlap it once the buffer is kept free around each of them. The
-// slot is busy when, at some instant, at least capacity of them are under
-// way at once (buffers included), or when one of them is in the room asked
-// for: a room is one Zoom meeting ID, which hosts one meeting at a time
-// whatever the account's capacity. Bookings of the meeting being decided
-// are skipped: a reschedule never conflicts with the slot it replaces.
-func conflicts(existing []Booking, own meetingKey, s, e time.Time, buffer time.Duration, capacity int) (busy bool, in []Booking) {
-	var spans []interval
-	sameRoom := false
-	for _, b := range existing {
-		if !occupyingStatus(b.Status) || own.owns(b) {
-			continue
-		}
-		bs, be := b.Start.Add(-buffer), b.End.Add(buffer)
-		if bs.Before(e) && be.After(s) {
-			in = append(in, b)
-			spans = append(spans, interval{maxTime(bs, s), minTime(be, e)})
-			sameRoom = sameRoom || (own.room != "" && b.Room == own.room)
-		}
-	}
-	return sameRoom || maxConcurrent(spans) >= capacity, in
-}
-
 // maxConcurrent returns the largest number of spans that cover one instant.
 func maxConcurrent(spans []interval) int {
 	if len(spans) <= 1 {
@@ -154,7 +130,7 @@ func (g *Gateway) freeSlotsN(existing []Booking, own meetingKey, asked interval,
 			t = stepBefore(t, next.Add(-time.Hour))
 			continue
 		}
-		if busy, in := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
+		if busy, in := g.conflicts(existing, own, t, end); busy {
 			// Every booking in the way stays in the way until it ends
 			// (plus the buffer): so do the instants where too many of
 			// them meet. Nothing can start before the earliest end.
@@ -204,7 +180,7 @@ func (g *Gateway) freeSlotsBefore(existing []Booking, own meetingKey, asked inte
 			}
 			continue
 		}
-		if busy, in := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
+		if busy, in := g.conflicts(existing, own, t, end); busy {
 			// Going back, every booking in the way stays in the way until
 			// the slot ends before its buffer begins: nothing later than
 			// the latest such start can be free.

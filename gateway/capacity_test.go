@@ -186,7 +186,7 @@ func (g *Gateway) freeSlotsByStep(existing []Booking, own meetingKey, asked inte
 		if t.Before(now) || !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
 			continue
 		}
-		if busy, _ := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
+		if busy, _ := g.conflicts(existing, own, t, end); busy {
 			continue
 		}
 		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
@@ -278,7 +278,7 @@ func TestFreeSlotsBothSides(t *testing.T) {
 // freeSlotsBeforeByStep is freeSlotsBefore without its skips: every grid
 // instant is tried, backwards.
 func (g *Gateway) freeSlotsBeforeByStep(existing []Booking, own meetingKey, asked interval, n int, horizon time.Duration) []Slot {
-	p, loc := g.opt.Policy, g.opt.Location
+	loc := g.opt.Location
 	d := asked.end.Sub(asked.start)
 	dayStart, dayEnd := g.dayHours(asked)
 	low := maxTime(g.opt.Now(), asked.start.Add(-horizon))
@@ -288,7 +288,7 @@ func (g *Gateway) freeSlotsBeforeByStep(existing []Booking, own meetingKey, aske
 		if !withinDay(t.In(loc), end.In(loc), dayStart, dayEnd) {
 			continue
 		}
-		if busy, _ := conflicts(existing, own, t, end, p.Buffer, g.opt.Concurrent); busy {
+		if busy, _ := g.conflicts(existing, own, t, end); busy {
 			continue
 		}
 		out = append(out, Slot{Start: t.In(loc), End: end.In(loc)})
@@ -327,4 +327,12 @@ func TestFreeSlotsBeforeSkipsAgreeWithWalk(t *testing.T) {
 				asked.start.In(testParis), fmtSlots(got), fmtSlots(want))
 		}
 	}
+}
+
+// conflicts is the capacity check of a configuration without a pool (one
+// host of capacity meetings): the behaviour these tests pinned before
+// pools existed, which hostPool.place must keep.
+func conflicts(existing []Booking, own meetingKey, s, e time.Time, buffer time.Duration, capacity int) (bool, []Booking) {
+	pl := hostPool{hosts: []Host{{Meetings: capacity}}, legacy: true, total: capacity}.place(existing, own, s, e, buffer)
+	return pl.busy, pl.in
 }

@@ -66,6 +66,10 @@ func (g *Gateway) offerCounter(ctx context.Context, tx Tx, a *analysis, inv *inv
 	now := g.opt.Now()
 	hold := g.newBooking(a, inv, ev, holdKey(rid), verdict{text: "a slot proposed to the organizer"})
 	hold.Status, hold.Start, hold.End, hold.ExpiresAt = StatusHeld, slot.Start.UTC(), slot.End.UTC(), now.Add(g.opt.Policy.CounterHold).UTC()
+	var err error
+	if hold.Host, err = g.hostFor(ctx, tx, inv.key(), hold.Start, hold.End); err != nil {
+		return 0, err
+	}
 	if err := g.saveBooking(ctx, tx, &hold); err != nil {
 		return 0, fmt.Errorf("hold the proposed slot: %w", err)
 	}

@@ -25,6 +25,8 @@ type Gateway struct {
 	// dkim authenticates senders (dkim.Authenticate), verifying the DKIM
 	// signatures of a batch ahead of its decisions.
 	dkim senderAuth
+	// pool is the account's hosts (see pool.go).
+	pool hostPool
 }
 
 // New returns a Gateway. See Options for the required fields.
@@ -35,6 +37,8 @@ func New(opt Options) (*Gateway, error) {
 	}
 	g := &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}
 	g.dkim = senderAuth{mailauth.NewSender(o.Auth)}
+	g.pool = newHostPool(&g.opt)
+	g.opt.Concurrent = g.hosts().total
 	if err := g.setupZoom(); err != nil {
 		return nil, err
 	}

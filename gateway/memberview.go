@@ -74,8 +74,8 @@ var meetingPath = regexp.MustCompile(`/j/([0-9]{9,12})`)
 // already holds the room's join link: the link itself, or another Zoom
 // link to the same meeting number (members often paste the link without
 // its pwd= part, or from another Zoom host name).
-func linkInInvitation(ev *ical.Event, room *Room) bool {
-	if ev == nil || room == nil || room.JoinURL == "" {
+func linkInInvitation(ev *ical.Event, joinURL string) bool {
+	if ev == nil || joinURL == "" {
 		return false
 	}
 	var text strings.Builder
@@ -88,10 +88,10 @@ func linkInInvitation(ev *ical.Event, room *Room) bool {
 		}
 	}
 	t := text.String()
-	if strings.Contains(t, room.JoinURL) {
+	if strings.Contains(t, joinURL) {
 		return true
 	}
-	m := meetingPath.FindStringSubmatch(room.JoinURL)
+	m := meetingPath.FindStringSubmatch(joinURL)
 	if m == nil {
 		return false
 	}

@@ -17,6 +17,11 @@ type Room struct {
 	JoinURL   string
 	MeetingID string
 	Passcode  string
+	// Tools is AnyTool for an address that means "any tool" (accepted on
+	// Zoom when a host is free, else on the first free tool); "" for Zoom
+	// only (a full Zoom is declined, with a free tool's room offered when
+	// one is configured).
+	Tools string
 }
 
 // Policy holds the booking rules.
@@ -107,6 +112,13 @@ type Options struct {
 	Rooms      []Room
 	HostKey    string
 	Concurrent int // meetings the account may host at once (Pro: 1)
+	// Hosts is the pool of licensed users of the account (see Host):
+	// when set, the capacity is theirs and HostKey and Concurrent are not
+	// used; nil keeps the account's one host (HostKey, Concurrent).
+	Hosts []Host
+	// FreeTools are the video tools beside Zoom, in order: the first
+	// takes a meeting Zoom has no host for (see FreeTool).
+	FreeTools []FreeTool
 	Policy     Policy
 
 	Lang     string         // "fr" or "en"

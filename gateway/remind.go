@@ -157,9 +157,9 @@ func (g *Gateway) renderSafe(lang, tmpl string, v MailView) (text Rendered, err 
 // reminders only go to the organizer of an accepted booking.
 func (g *Gateway) reminderView(b *Booking, room *Room) MailView {
 	v := MailView{Lang: g.langOf(b), TimeZone: g.opt.Location.String(), Contact: g.opt.Contact, Service: g.opt.ServiceName,
-		RecordingHours: 24, LeadMinutes: g.opt.LeadMinutes, HostKey: g.opt.HostKey,
-		Room: RoomView{Name: room.Name, Address: room.Address, JoinURL: room.JoinURL,
-			MeetingID: room.MeetingID, Passcode: room.Passcode}}
+		RecordingHours: 24, LeadMinutes: g.opt.LeadMinutes, Room: RoomView{Name: room.Name, Address: room.Address}}
+	g.hostView(&v, room, b) // the booking's host's room and key, or its free tool's room
+	v.Options = optionsView(b.Options, nil, g.opt.Zoom != nil)
 	v.Relay.RecordingsAccess = g.opt.Relay.RecordingsAccess
 	g.bookingView(&v, b)
 	return v

@@ -36,6 +36,13 @@ type invitation struct {
 	// again only to extend it (a series without end): it needs no new
 	// approval.
 	approved bool
+	// prevHost is the host the meeting had, kept when it is still free
+	// (a moved meeting keeps its link).
+	prevHost string
+	// options are the meeting options its description asks for (see
+	// meetopts.go).
+	options    MeetingOptions
+	badOptions []string
 }
 
 // key names the invitation's meeting.
@@ -72,6 +79,7 @@ func (g *Gateway) readInvitation(cal *ical.Calendar) (*invitation, error) {
 		}
 		inv.organizer, inv.sentBy = org, sentBy
 		inv.organizerName = storedText(ev.Organizer.CommonName(), maxNameLen)
+		inv.options, inv.badOptions = ParseMeetingOptions(descriptionOf(ev))
 		return inv, nil
 	}
 	for _, l := range cal.Unreadable {
@@ -104,6 +112,16 @@ type verdict struct {
 	// other is set for a decline because the slot is taken by this very
 	// meeting (its UID) under another organizer: that organizer.
 	other string
+	// host is the pool host a Zoom booking of the slot gets (see
+	// pool.go); free lists every host free for it, for a series to keep
+	// one host.
+	host string
+	free []string
+	// tool is set when the slot is held on a free tool (see tools.go):
+	// declined on Zoom with the room offered, or accepted on it; toolRoom
+	// is that room.
+	tool     string
+	toolRoom ToolRoom
 }
 
 // ReasonApproval is the reason code of a slot pending approval.
@@ -121,6 +139,8 @@ func freeVerdict(need []string) verdict {
 // statusOf is the status a booking decided by v gets.
 func statusOf(v verdict) BookingStatus {
 	switch {
+	case v.tool != "": // held on a free tool, accepted there
+		return StatusAccepted
 	case v.pending:
 		return StatusPending
 	case v.accepted:
@@ -154,7 +174,8 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 	if err != nil {
 		return verdict{}, fmt.Errorf("read bookings: %w", err)
 	}
-	busy, in := conflicts(near, inv.key(), s, e, buf, g.opt.Concurrent)
+	pl := g.hosts().place(near, inv.key(), s, e, buf)
+	busy, in := pl.busy, pl.in
 	if !busy {
 		q, err := g.loadQuota(ctx, tx, inv, false, inv.key().owns)
 		if err != nil {
@@ -166,7 +187,9 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		if len(pv.approval) > 0 && !inv.mayHold() {
 			return inv.holds.verdict(), nil
 		}
-		return freeVerdict(pv.approval), nil
+		v := freeVerdict(pv.approval)
+		v.host, v.free = pl.first(inv.prevHost), pl.free
+		return v, nil
 	}
 	v := verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
 	if v.other = sameMeetingOf(in, inv); v.other != "" {
@@ -174,8 +197,14 @@ func (g *Gateway) checkSlot(ctx context.Context, tx Tx, inv *invitation, s, e ti
 		v.text = "the meeting is already booked by another organizer, " + v.other
 		return v, nil
 	}
-	// A request a facilitator would have to approve does not wait: the
-	// slot would free with nobody there to approve it.
+	// A request a facilitator would have to approve does not wait (the
+	// slot would free with nobody there to approve it), nor goes to a
+	// free tool; any other goes to the first free tool when there is one.
+	if len(pv.approval) == 0 && len(g.opt.FreeTools) > 0 {
+		if tv := g.offerTool(ctx, inv, "", inv.master.Summary, s, e, v); tv.tool != "" {
+			return tv, nil
+		}
+	}
 	if len(pv.approval) == 0 {
 		if v, err = g.waitVerdict(ctx, tx, inv, v, s, e); err != nil || v.reason != ReasonConflict {
 			return v, err

@@ -142,6 +142,7 @@ func (g *Gateway) planSeries(ctx context.Context, tx Tx, inv *invitation) (*seri
 	}
 	g.applySeriesLimit(inv, dates)
 	holdForApproval(dates)
+	seriesHosts(dates, existing)
 	if err := g.suggestForDates(ctx, tx, inv, dates); err != nil {
 		return nil, err
 	}
@@ -320,7 +321,8 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 	}
 	var ws []Booking // the waiting list, read when a date is busy
 	for _, i := range todo {
-		busy, in := conflicts(near, inv.key(), out[i].start, out[i].end, buf, g.opt.Concurrent)
+		pl := g.hosts().place(near, inv.key(), out[i].start, out[i].end, buf)
+		busy, in := pl.busy, pl.in
 		need := out[i].v.approval
 		switch {
 		case !busy && len(need) > 0 && !inv.mayHold():
@@ -328,6 +330,7 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 			continue
 		case !busy:
 			out[i].v = freeVerdict(need)
+			out[i].v.host, out[i].v.free = pl.first(""), pl.free
 			continue
 		}
 		out[i].v = verdict{reason: ReasonConflict, conflicts: in, text: conflictText(in, g.opt.Location)}
@@ -458,8 +461,13 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 
 // verdictOf rebuilds the verdict recorded with a booking.
 func verdictOf(b *Booking) verdict {
+	if b.Status == StatusAccepted && b.Provider != "" && strings.HasPrefix(b.Reason, ReasonConflict+": ") {
+		// Declined on Zoom, held on a free tool (see offerTool).
+		_, text := splitReason(b.Reason)
+		return verdict{reason: ReasonConflict, text: text, tool: b.Provider, toolRoom: b.ToolRoom}
+	}
 	if b.Status == StatusAccepted {
-		return verdict{accepted: true, text: "already accepted"}
+		return verdict{accepted: true, text: "already accepted", host: b.Host, tool: b.Provider, toolRoom: b.ToolRoom}
 	}
 	code, text := splitReason(b.Reason)
 	if b.Status == StatusPending {

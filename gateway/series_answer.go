@@ -95,7 +95,9 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 			}
 		}
 	}
+	first.host = seriesHost(ds)
 	view := g.mailView(inv, first, ds[0].ev, ds[0].start, ds[0].end)
+	g.otherHosts(&view, inv.room, ds, first.host)
 	if inv.master != nil {
 		view.Summary = storedText(inv.master.Summary, maxSummaryLen)
 	}
@@ -249,4 +251,32 @@ func (g *Gateway) seriesUnchanged(inv *invitation, p *seriesPlan) bool {
 		}
 	}
 	return true
+}
+
+// seriesHost is the host of a series' first date booked on Zoom: the one
+// its mail gives.
+func seriesHost(ds []dated) string {
+	for _, d := range ds {
+		if d.v.accepted && d.v.tool == "" {
+			return d.v.host
+		}
+	}
+	return ""
+}
+
+// otherHosts lists in an accepted series' mail the dates held with
+// another host than host, each with that host's room and key.
+func (g *Gateway) otherHosts(view *MailView, room *Room, ds []dated, host string) {
+	if g.hosts().legacy || !view.Accepted {
+		return
+	}
+	loc := g.opt.Location
+	for _, d := range ds {
+		if !d.v.accepted || d.v.pending || d.v.tool != "" || d.v.host == host {
+			continue
+		}
+		var mv MailView
+		g.hostView(&mv, room, &Booking{Host: d.v.host})
+		view.OtherHosts = append(view.OtherHosts, HostDate{When: Slot{d.start.In(loc), d.end.In(loc)}, Room: mv.Room, HostKey: mv.HostKey})
+	}
 }

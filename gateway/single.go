@@ -84,6 +84,9 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 		}
 	}
 	// A facilitator's approval holds as long as the slot does.
+	if prev != nil {
+		inv.prevHost = prev.Host
+	}
 	inv.approved = prev != nil && prev.Status == StatusAccepted && prev.Approval != "" &&
 		prev.Start.Equal(ev.Start) && prev.End.Equal(ev.End)
 	v, err := g.checkSlot(ctx, tx, inv, ev.Start, ev.End)
@@ -112,7 +115,7 @@ func (g *Gateway) decideRequest(ctx context.Context, tx Tx, a *analysis, inv *in
 	}
 	items := []ical.ReplyItem{g.replyItem(inv, ev, v)}
 	view := g.mailView(inv, v, ev, ev.Start, ev.End)
-	if v.reason == ReasonConflict && tmpl != TmplUpdate && g.mayCounter(a) && inv.mayHold() {
+	if v.reason == ReasonConflict && v.tool == "" && tmpl != TmplUpdate && g.mayCounter(a) && inv.mayHold() {
 		if s, ok := nearestSlot(v.suggestions, ev.Start); ok {
 			view.Counter, view.CounterHold = &s, g.opt.Policy.CounterHold
 		}
@@ -266,5 +269,6 @@ func (g *Gateway) newBooking(a *analysis, inv *invitation, ev *ical.Event, rid s
 	return Booking{UID: inv.uid, RecurrenceID: rid, Room: inv.room.Address, Organizer: inv.organizer, Actor: inv.sender(),
 		OrganizerName: inv.organizerName, Summary: storedText(ev.Summary, maxSummaryLen), Start: ev.Start.UTC(), End: ev.End.UTC(),
 		Sequence: ev.Sequence, DTStamp: ev.DTStamp.UTC(), Status: st, Reason: joinReason(v), MessageID: a.env.MessageID,
-		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now, Request: req}
+		Lang: g.opt.Lang, CreatedAt: now, UpdatedAt: now, Request: req,
+		Host: v.host, Provider: v.tool, ToolRoom: v.toolRoom, Options: inv.options}
 }

@@ -79,6 +79,16 @@ type Booking struct {
 	ExpiresAt time.Time
 	// Approval is the nonce of a pending request's signed links.
 	Approval string
+	// Host is the pool host (Host.Name) a Zoom booking was given, chosen
+	// inside the transaction that decided it; "" without a pool, and for
+	// rows recorded before pools (they count as the first host's).
+	Host string
+	// Provider is the free tool the booking is held on (FreeTool.Name)
+	// because Zoom was full; "" for Zoom. ToolRoom is that tool's room.
+	Provider string
+	ToolRoom ToolRoom
+	// Options are the meeting options its description asked for.
+	Options MeetingOptions
 }
 
 // Version is the version of one component of a meeting that was last

@@ -57,6 +57,17 @@ type MailView struct {
 	Organizer     string // organizer address
 	Room          RoomView
 	HostKey       string // only for accept
+	// HostName names the pool host whose room and key the mail gives
+	// ("" without a pool).
+	HostName string
+	// Tool is the free tool's room a booking is held on, when Zoom was
+	// full (see FreeTool); nil for Zoom.
+	Tool *ToolView
+	// Options are the meeting options the booking asked for; nil for none.
+	Options *OptionsView
+	// OtherHosts lists, in a series' accept mail, the dates held with
+	// another pool host than the mail's Room and HostKey (another room).
+	OtherHosts []HostDate
 	When          Slot   // the slot asked for (display zone)
 	TimeZone      string // display zone name, e.g. "Europe/Paris"
 	Reason        string // one of the Reason* codes, for declines
@@ -184,6 +195,14 @@ type Recurrence struct {
 	// date inside the booking window.
 	Open  bool
 	Dates int
+}
+
+// HostDate is a date of a series held with another pool host: its room
+// and host key.
+type HostDate struct {
+	When    Slot
+	Room    RoomView
+	HostKey string
 }
 
 // DateDecision is one declined date of a recurring series, as a mail

@@ -111,7 +111,8 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 		return 0, fmt.Errorf("read bookings: %w", err)
 	}
 	own := meetingKey{w.Organizer, w.UID, w.Room}
-	if busy, _ := conflicts(near, own, w.Start, w.End, buf, g.opt.Concurrent); busy {
+	pl := g.hosts().place(near, own, w.Start, w.End, buf)
+	if pl.busy {
 		return 0, nil
 	}
 	q, err := g.loadQuota(ctx, tx, &invitation{organizer: w.Organizer, uid: w.UID, actor: w.Actor}, false, own.owns)
@@ -133,6 +134,7 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 	}
 	now := g.opt.Now().UTC()
 	w.Status, w.Reason, w.Request, w.UpdatedAt = StatusAccepted, "accepted when the slot freed", nil, now
+	w.Host, w.Provider, w.ToolRoom = pl.first(w.Host), "", ToolRoom{}
 	if err := g.saveBooking(ctx, tx, w); err != nil {
 		return 0, fmt.Errorf("save booking: %w", err)
 	}
