@@ -41,3 +41,6 @@ func (g *Gateway) DecideSeries(ctx context.Context, tx Tx, in Incoming) (accepte
 
 // HandleTimeout is the bound on the work on one message.
 func HandleTimeout() time.Duration { return handleTimeout }
+
+// Options returns the gateway's options, with their defaults.
+func (g *Gateway) Options() Options { return g.opt }

@@ -119,7 +119,7 @@ type Options struct {
 	// FreeTools are the video tools beside Zoom, in order: the first
 	// takes a meeting Zoom has no host for (see FreeTool).
 	FreeTools []FreeTool
-	Policy     Policy
+	Policy    Policy
 
 	Lang     string         // "fr" or "en"
 	Location *time.Location // zone of texts, floating times and all-day dates

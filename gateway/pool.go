@@ -72,13 +72,13 @@ func (p hostPool) host(name string) *Host {
 // of is the host a Zoom booking counts against: its own, or the first
 // host for a booking recorded before the pool (Host ""), which was the
 // account's single host. A host no longer configured counts only in the
-// account's total ("").
+// account: it takes some host, unknown (goneHost).
 func (p hostPool) of(b Booking) string {
 	if b.Host == "" || p.legacy {
 		return p.hosts[0].Name
 	}
 	if p.host(b.Host) == nil {
-		return "\x00gone"
+		return goneHost
 	}
 	return b.Host
 }
@@ -107,11 +107,12 @@ func (pl placement) first(prefer string) string {
 }
 
 // place finds the hosts free for [s, e) among the existing bookings, the
-// buffer kept free around each. A slot is busy when, at some instant,
-// the account's capacity is reached (buffers included), or when no host
-// has a meeting left, or, without a pool, when the room asked for is in
-// use: a fixed room is one Zoom meeting ID, which hosts one meeting at a
-// time. Bookings of the meeting being decided are skipped (a reschedule
+// buffer kept free around each. Without a pool, a slot is busy when, at
+// some instant, the account's capacity is reached (buffers included), or
+// when the room asked for is in use (a fixed room is one Zoom meeting ID,
+// which hosts one meeting at a time), exactly as before pools. With a
+// pool, it is busy when no host has a meeting left then, the meetings of
+// hosts no longer configured taking some. Bookings of the meeting being decided are skipped (a reschedule
 // never conflicts with the slot it replaces), and so are bookings held on
 // a free tool: they take nothing of Zoom.
 func (p hostPool) place(existing []Booking, own meetingKey, s, e time.Time, buffer time.Duration) placement {
@@ -134,8 +135,11 @@ func (p hostPool) place(existing []Booking, own meetingKey, s, e time.Time, buff
 		per[h] = append(per[h], sp)
 		sameRoom = sameRoom || (p.legacy && own.room != "" && b.Room == own.room)
 	}
-	if sameRoom || maxConcurrent(all) >= p.total {
-		pl.busy = true
+	if p.legacy {
+		pl.busy = sameRoom || maxConcurrent(all) >= p.total
+		if !pl.busy {
+			pl.free = []string{p.hosts[0].Name}
+		}
 		return pl
 	}
 	for _, h := range p.hosts {
@@ -143,9 +147,15 @@ func (p hostPool) place(existing []Booking, own meetingKey, s, e time.Time, buff
 			pl.free = append(pl.free, h.Name)
 		}
 	}
-	pl.busy = len(pl.free) == 0
+	// The meetings of hosts no longer configured still take some host of
+	// the account: as many as meet at once.
+	pl.busy = len(pl.free) <= maxConcurrent(per[goneHost])
 	return pl
 }
+
+// goneHost is where place counts the bookings of hosts no longer
+// configured (see hostPool.of).
+const goneHost = "\x00gone"
 
 // conflicts reports whether [s, e) is busy (see hostPool.place) and the
 // bookings in its way.

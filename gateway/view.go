@@ -67,14 +67,14 @@ type MailView struct {
 	Options *OptionsView
 	// OtherHosts lists, in a series' accept mail, the dates held with
 	// another pool host than the mail's Room and HostKey (another room).
-	OtherHosts []HostDate
-	When          Slot   // the slot asked for (display zone)
-	TimeZone      string // display zone name, e.g. "Europe/Paris"
-	Reason        string // one of the Reason* codes, for declines
-	Conflicts     []Slot // busy bookings that overlap the asked slot
-	Suggestions   []Slot // free slots of the same length
-	MaxDuration   time.Duration
-	WindowDays    int
+	OtherHosts  []HostDate
+	When        Slot   // the slot asked for (display zone)
+	TimeZone    string // display zone name, e.g. "Europe/Paris"
+	Reason      string // one of the Reason* codes, for declines
+	Conflicts   []Slot // busy bookings that overlap the asked slot
+	Suggestions []Slot // free slots of the same length
+	MaxDuration time.Duration
+	WindowDays  int
 	// LeadMinutes is how many minutes early the host should arrive.
 	LeadMinutes int
 	// RecordingHours is how long cloud recordings are kept: 24.
