@@ -31,6 +31,7 @@ func runCheck(args []string, stdout io.Writer) error {
 	for _, w := range cfg.warnings {
 		fmt.Fprintf(stdout, "config      WARNING %s\n", w)
 	}
+	printPool(stdout, cfg)
 	failed := 0
 	if found := placeholders(cfg); len(found) > 0 && !skip["placeholders"] {
 		failed++

@@ -86,6 +86,12 @@ type AccountConfig struct {
 	HostKey            string `toml:"host_key"`
 	HostKeyFile        string `toml:"host_key_file"`
 	ConcurrentMeetings int    `toml:"concurrent_meetings"`
+	// Hosts is the pool of licensed users (poolconfig.go); none keeps the
+	// one host key above.
+	Hosts []HostConfig `toml:"hosts"`
+
+	// concurrentSet records that the file set concurrent_meetings.
+	concurrentSet bool
 }
 
 // PolicyConfig is the [policy] section.
@@ -139,6 +145,9 @@ type RoomConfig struct {
 	JoinURL   string `toml:"join_url"`
 	MeetingID string `toml:"meeting_id"`
 	Passcode  string `toml:"passcode"`
+	// Tools is "any" for an address accepted on whichever tool has room
+	// (Zoom first); "" for Zoom only.
+	Tools string `toml:"tools"`
 }
 
 // Duration is a time.Duration written as "10m" or "8h" in TOML.
@@ -239,6 +248,7 @@ func (c *Config) setDefaults() {
 	if c.IMAP.PollInterval.Duration == 0 {
 		c.IMAP.PollInterval.Duration = 30 * time.Second
 	}
+	c.Account.concurrentSet = c.Account.ConcurrentMeetings != 0
 	if c.Account.ConcurrentMeetings == 0 {
 		c.Account.ConcurrentMeetings = 1
 	}
@@ -328,7 +338,10 @@ func (c *Config) readSecrets() error {
 	}
 	get(&c.IMAP.Password, c.IMAP.PasswordFile, "ROOMGATE_IMAP_PASSWORD", "imap.password")
 	get(&c.SMTP.Password, c.SMTP.PasswordFile, "ROOMGATE_SMTP_PASSWORD", "smtp.password")
-	get(&c.Account.HostKey, c.Account.HostKeyFile, "ROOMGATE_HOST_KEY", "account.host_key")
+	if len(c.Account.Hosts) == 0 { // a pool's keys are each host's (readHostSecrets)
+		get(&c.Account.HostKey, c.Account.HostKeyFile, "ROOMGATE_HOST_KEY", "account.host_key")
+	}
+	errs = append(errs, c.readHostSecrets()...)
 	get(&c.HTTP.Token, c.HTTP.TokenFile, "ROOMGATE_HTTP_TOKEN", "http.token")
 	get(&c.HTTP.OperatorToken, c.HTTP.OperatorTokenFile, "ROOMGATE_HTTP_OPERATOR_TOKEN", "http.operator_token")
 	get(&c.Relay.WebhookURL, c.Relay.WebhookURLFile, "ROOMGATE_WEBHOOK_URL", "relay.webhook_url")
@@ -366,14 +379,10 @@ func (c *Config) validate() error {
 	if c.SMTP.Username != "" && c.SMTP.Password == "" {
 		bad("smtp.password is required with smtp.username (password, password_file or ROOMGATE_SMTP_PASSWORD)")
 	}
-	if c.Account.HostKey == "" {
-		bad("account.host_key is required (host_key, host_key_file or ROOMGATE_HOST_KEY)")
-	}
-	if c.Account.ConcurrentMeetings < 1 {
-		bad("account.concurrent_meetings must be at least 1")
-	}
 	c.validatePolicy(bad)
 	c.validateRooms(bad)
+	c.validatePool(bad)
+	c.validateTools(bad)
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
 	c.validateApproval(bad)
@@ -470,7 +479,7 @@ func (c *Config) validateRooms(bad func(string, ...any)) {
 			bad("rooms[%d].address: %q is used twice", i, r.Address)
 		}
 		seen[strings.ToLower(r.Address)] = true
-		if !strings.HasPrefix(r.JoinURL, "https://") {
+		if len(c.Account.Hosts) == 0 && !strings.HasPrefix(r.JoinURL, "https://") {
 			bad("rooms[%d].join_url must be an https:// link", i)
 		}
 	}
@@ -492,7 +501,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 	de, _ := clockOffset(p.DayEnd)
 	o := gateway.Options{
 		ServiceName: c.ServiceName,
-		HostKey:     c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings,
+		HostKey:     c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings, Hosts: c.poolHosts(),
 		Lang: c.Language, Location: c.location, MaxMessageSize: int64(c.MaxMessageSize),
 		RepliesPerHour: p.RepliesPerHour, LeadMinutes: int(p.ArriveEarly.Minutes()), Contact: c.Contact,
 		Policy: gateway.Policy{
@@ -519,7 +528,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 	}
 	for _, r := range c.Rooms {
 		o.Rooms = append(o.Rooms, gateway.Room{Name: r.Name, Address: r.Address, JoinURL: r.JoinURL,
-			MeetingID: r.MeetingID, Passcode: r.Passcode})
+			MeetingID: r.MeetingID, Passcode: r.Passcode, Tools: r.Tools})
 	}
 	return o
 }
