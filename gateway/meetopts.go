@@ -149,8 +149,9 @@ func StoredOptions(s string) MeetingOptions {
 // OptionsView is what a mail shows of a booking's options.
 type OptionsView struct {
 	MeetingOptions
-	// Applied is set in Zoom API mode, where the meeting is created with
-	// them; with fixed rooms the host sets them in the meeting.
+	// Applied is set when the meeting is created with them (Zoom API
+	// mode, Options.MeetingOptionsApplied); else the host sets them in
+	// the meeting.
 	Applied bool
 	// Unknown lists the items of an options line that were not
 	// understood (none of that line was applied).

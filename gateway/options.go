@@ -119,6 +119,10 @@ type Options struct {
 	// FreeTools are the video tools beside Zoom, in order: the first
 	// takes a meeting Zoom has no host for (see FreeTool).
 	FreeTools []FreeTool
+	// MeetingOptionsApplied is set when the meeting layer creates each
+	// booking's meeting with its MeetingOptions (Zoom API mode): the mails
+	// then say so, instead of asking the host to set them.
+	MeetingOptionsApplied bool
 	Policy    Policy
 
 	Lang     string         // "fr" or "en"

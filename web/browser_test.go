@@ -134,7 +134,24 @@ func sampleMails() []sampleMail {
 	refused := pending
 	refused.Pending, refused.Refused, refused.Reason = false, true, gateway.ReasonApprovalRefused
 	refused.Note = "La salle est réservée au conseil d'administration ce samedi-là."
+	// Zoom full: the decline offering a free tool's room, the accept of the
+	// any-tool address held on it, an accept with options, and a series
+	// of a pool split between two hosts.
+	toolOffer := decline
+	toolOffer.BufferOnly, toolOffer.Suggestions, toolOffer.Conflicts = false, nil, []gateway.Slot{slot(time.December, 1, 8, 30, 10, 0)}
+	toolOffer.Tool = &gateway.ToolView{Name: "Jitsi", JoinURL: "https://visio.coop.example/c41f0e2a9b7d5e63a1f2",
+		HostURL: "https://visio.coop.example/c41f0e2a9b7d5e63a1f2?jwt=eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoiYzQxZiJ9.x5"}
+	toolAccept := toolOffer
+	toolAccept.Reason, toolAccept.Conflicts, toolAccept.Accepted = "", nil, true
+	options := accept
+	options.Options = &gateway.OptionsView{MeetingOptions: gateway.MeetingOptions{Muted: true, VideoOff: true, CloudRecording: true}}
+	pool := series
+	pool.Declined = nil
+	pool.OtherHosts = []gateway.HostDate{{When: slot(time.December, 15, 14, 0, 16, 0), HostKey: "314159",
+		Room: gateway.RoomView{JoinURL: "https://us02web.zoom.us/j/82222222222?pwd=Ab3", MeetingID: "822 2222 2222", Passcode: "beta"}}}
 	return []sampleMail{{"accept", gateway.TmplAccept, accept, 1800}, {"decline", gateway.TmplDecline, decline, 1100},
+		{"tool-offer", gateway.TmplDecline, toolOffer, 1300}, {"tool-accept", gateway.TmplAccept, toolAccept, 900},
+		{"options", gateway.TmplAccept, options, 2000}, {"pool-series", gateway.TmplAccept, pool, 2200},
 		{"series", gateway.TmplAccept, series, 2100}, {"pending", gateway.TmplPending, pending, 900},
 		{"refused", gateway.TmplDecline, refused, 800}}
 }
