@@ -123,7 +123,7 @@ type Options struct {
 	// booking's meeting with its MeetingOptions (Zoom API mode): the mails
 	// then say so, instead of asking the host to set them.
 	MeetingOptionsApplied bool
-	Policy    Policy
+	Policy                Policy
 
 	Lang     string         // "fr" or "en"
 	Location *time.Location // zone of texts, floating times and all-day dates
