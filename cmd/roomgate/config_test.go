@@ -91,7 +91,7 @@ func TestConfigErrors(t *testing.T) {
 		{"missing secret file", []string{`password_file = "`, `password_file = "/nonexistent/`}, "imap.password_file"},
 		{"unset variable in a file name", []string{`${CREDENTIALS_DIRECTORY:-`, `${NO_SUCH_ROOMGATE_VAR}/x`}, "$NO_SUCH_ROOMGATE_VAR is not set"},
 		{"bad keep_sent", []string{`keep_sent = "30d"`, `keep_sent = "thirty days"`}, "invalid duration"},
-		{"bad join url", []string{"\njoin_url = \"https://", "\njoin_url = \"http://"}, "join_url must be an https:// link"},
+		{"bad join url", []string{`join_url = "https://`, `join_url = "http://`}, "join_url must be an https:// link"},
 		{"bad day start", []string{`day_start = "08:00"`, `day_start = "8h"`}, "policy.day_start"},
 		{"unknown approval rule", []string{`approval = []`, `approval = ["too-short"]`}, `policy.approval: "too-short" is none of`},
 		{"approval without key", []string{`approval = []`, `approval = ["too-long"]`}, "policy.approval_key: at least 32 characters"},
