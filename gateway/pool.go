@@ -71,8 +71,8 @@ func (p hostPool) host(name string) *Host {
 
 // of is the host a Zoom booking counts against: its own, or the first
 // host for a booking recorded before the pool (Host ""), which was the
-// account's single host. A host no longer configured counts only in the
-// account: it takes some host, unknown (goneHost).
+// account's single host. A booking of a host no longer configured takes
+// some host of the pool, unknown (goneHost).
 func (p hostPool) of(b Booking) string {
 	if b.Host == "" || p.legacy {
 		return p.hosts[0].Name

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -140,5 +141,43 @@ func TestPoolConfigAPIMode(t *testing.T) {
 				t.Errorf("errors %q, want one with %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestProcessPool: through `roomgate process` and the database, two
+// meetings at once get the two hosts of the pool, each mail its own
+// host's key and room only, and a third meeting then is declined.
+func TestProcessPool(t *testing.T) {
+	cfg := poolConfig(t, twoHosts, `booking_window_days = 180`, `booking_window_days = 365`,
+		`dsn = "/var/lib/roomgate/roomgate.db"`, `dsn = "`+filepath.Join(t.TempDir(), "pool.db")+`"`)
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)
+	steps := []struct {
+		who, action string
+		has, lacks  []string
+	}{
+		{"alice@coop.example", "accepted", []string{"271828", "81111111111"}, []string{"314159", "82222222222"}},
+		{"bob@coop.example", "accepted", []string{"314159", "82222222222"}, []string{"271828", "81111111111"}},
+		{"carol@coop.example", "declined", nil, []string{"271828", "314159"}},
+	}
+	for i, s := range steps {
+		req := request(fmt.Sprintf("pool-%d", i), s.who, 0, at, at.Add(time.Hour))
+		req.Stamp = t0
+		out := t.TempDir()
+		line := cmd(t, 0, "process", "-config", cfg, "-outbox", out, "-now", t0.Format(time.RFC3339), writeMail(t, "req.eml", req.mail()))
+		if !strings.Contains(line, `"action":"`+s.action+`"`) {
+			t.Fatalf("%s: %s", s.who, line)
+		}
+		sent := strings.ReplaceAll(readAll(t, out), "=\r\n", "") // quoted-printable's soft breaks
+		for _, w := range s.has {
+			if !strings.Contains(sent, w) {
+				t.Errorf("%s's mail lacks %q", s.who, w)
+			}
+		}
+		for _, w := range s.lacks {
+			if strings.Contains(sent, w) {
+				t.Errorf("%s's mail holds %q", s.who, w)
+			}
+		}
 	}
 }
