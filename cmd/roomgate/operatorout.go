@@ -65,13 +65,19 @@ type bookingLine struct {
 	End           time.Time `json:"end"`
 	Status        string    `json:"status"`
 	Reason        string    `json:"reason,omitempty"`
+	// Host is the pool host, Provider the free tool; Options the meeting
+	// options asked (see docs/operator.md, "Several hosts and free tools").
+	Host     string `json:"host,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	Options  string `json:"options,omitempty"`
 }
 
 func bookingsJSON(bs []gateway.Booking) []bookingLine {
 	out := make([]bookingLine, len(bs))
 	for i, b := range bs {
 		out[i] = bookingLine{ID: b.ID, UID: b.UID, RecurrenceID: b.RecurrenceID, Room: b.Room, Organizer: b.Organizer,
-			OrganizerName: b.OrganizerName, Summary: b.Summary, Start: b.Start, End: b.End, Status: string(b.Status), Reason: b.Reason}
+			OrganizerName: b.OrganizerName, Summary: b.Summary, Start: b.Start, End: b.End, Status: string(b.Status), Reason: b.Reason,
+			Host: b.Host, Provider: b.Provider, Options: b.Options.Key()}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -179,5 +180,17 @@ func TestProcessPool(t *testing.T) {
 				t.Errorf("%s's mail holds %q", s.who, w)
 			}
 		}
+	}
+	var bs []bookingLine
+	out := cmd(t, 0, "bookings", "list", "-config", cfg, "-from", "2026-03-09", "-to", "2026-03-10", "-status", "all", "-json")
+	if err := json.Unmarshal([]byte(out), &bs); err != nil {
+		t.Fatalf("bookings list: %v\n%s", err, out)
+	}
+	hosts := map[string]string{}
+	for _, b := range bs {
+		hosts[b.UID] = b.Status + " " + b.Host
+	}
+	if hosts["pool-0"] != "accepted salle-a" || hosts["pool-1"] != "accepted salle-b" || hosts["pool-2"] != "declined " {
+		t.Errorf("bookings list: %v", hosts)
 	}
 }
