@@ -190,7 +190,7 @@ func TestProcessPool(t *testing.T) {
 	for _, b := range bs {
 		hosts[b.UID] = b.Status + " " + b.Host
 	}
-	if hosts["pool-0"] != "accepted salle-a" || hosts["pool-1"] != "accepted salle-b" || hosts["pool-2"] != "declined " {
+	if hosts["pool-0"] != "accepted salle-a" || hosts["pool-1"] != "accepted salle-b" || hosts["pool-2"] != "waiting " {
 		t.Errorf("bookings list: %v", hosts)
 	}
 }
