@@ -360,3 +360,44 @@ func checkPlaces(t *testing.T, h *harness) {
 
 // flat is a mail text with its line breaks and spaces made one space.
 func flat(s string) string { return strings.Join(strings.Fields(plain(s)), " ") }
+
+// TestRemindersPlace: a reminder gives the booking's own place: its pool
+// host's room and key, or its free tool's links without any host key.
+func TestRemindersPlace(t *testing.T) {
+	tool := &fakeTool{name: "jitsi"}
+	h := newHarness(t, relayOptions, poolOn, toolOn(tool))
+	h.book("r-a", alice, 0, tomorrow(10, 0), tomorrow(11, 0))
+	h.book("r-b", bob, 0, tomorrow(10, 0), tomorrow(11, 0))
+	h.handle(meeting("REQUEST", "r-c", carol, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes()) // Zoom full: jitsi
+	room := h.booking("r-c", "").ToolRoom
+	h.setNow(tomorrow(9, 50).UTC())
+	got := map[string]relayed{}
+	for _, r := range h.remind() {
+		got[r.To] = r
+	}
+	checks := []struct {
+		to         string
+		has, lacks []string
+	}{
+		{alice, []string{hostA.JoinURL, hostA.HostKey}, []string{hostB.HostKey, hostKey}},
+		{bob, []string{hostB.JoinURL, hostB.HostKey}, []string{hostA.HostKey, hostKey}},
+		{carol, []string{room.HostURL, room.JoinURL, "Your room on jitsi"}, []string{hostA.HostKey, hostB.HostKey, hostKey, "Claim Host"}},
+	}
+	for _, c := range checks {
+		r, ok := got[c.to]
+		if !ok {
+			t.Errorf("no reminder to %s", c.to)
+			continue
+		}
+		for _, w := range c.has {
+			if !strings.Contains(r.Text, w) || !strings.Contains(r.HTML, w) {
+				t.Errorf("reminder to %s lacks %q:\n%s", c.to, w, r.Text)
+			}
+		}
+		for _, w := range c.lacks {
+			if strings.Contains(r.Text, w) || strings.Contains(r.HTML, w) {
+				t.Errorf("reminder to %s holds %q", c.to, w)
+			}
+		}
+	}
+}
