@@ -242,6 +242,9 @@ func (o Options) withDefaults() (Options, error) {
 	if err := o.checkApproval(); err != nil {
 		return o, err
 	}
+	if err := o.checkPool(); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 

@@ -258,3 +258,23 @@ func (g *Gateway) hosts() hostPool {
 	}
 	return g.pool
 }
+
+// checkPool checks the hosts and free tools of the options: names that
+// bookings record must be set and unique.
+func (o *Options) checkPool() error {
+	seen := map[string]bool{}
+	for _, h := range o.Hosts {
+		if h.Name == "" || seen[h.Name] || h.Name == goneHost {
+			return fmt.Errorf("gateway: host name %q: empty or used twice", h.Name)
+		}
+		seen[h.Name] = true
+	}
+	tools := map[string]bool{}
+	for _, t := range o.FreeTools {
+		if t == nil || t.Name() == "" || tools[t.Name()] {
+			return fmt.Errorf("gateway: a free tool has no name or one used twice")
+		}
+		tools[t.Name()] = true
+	}
+	return nil
+}

@@ -401,3 +401,19 @@ func TestRemindersPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolOptions: hosts and tools must be named, once each.
+func TestPoolOptions(t *testing.T) {
+	for name, edit := range map[string]func(*gateway.Options){
+		"host without name": func(o *gateway.Options) { o.Hosts = []gateway.Host{{HostKey: "271828"}} },
+		"host twice":        func(o *gateway.Options) { o.Hosts = []gateway.Host{hostA, hostA} },
+		"tool without name": func(o *gateway.Options) { o.FreeTools = []gateway.FreeTool{&fakeTool{}} },
+		"tool twice":        func(o *gateway.Options) { o.FreeTools = []gateway.FreeTool{&fakeTool{name: "j"}, &fakeTool{name: "j"}} },
+	} {
+		opt := baseOptions(t, newMemStore(), &fakeClock{now: t0})
+		edit(&opt)
+		if _, err := gateway.New(opt); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
