@@ -117,7 +117,10 @@ func (pl placement) first(prefer string) string {
 // a free tool: they take nothing of Zoom.
 func (p hostPool) place(existing []Booking, own meetingKey, s, e time.Time, buffer time.Duration) placement {
 	var all []interval
-	per := map[string][]interval{}
+	var per map[string][]interval // by host, with a pool only
+	if !p.legacy {
+		per = map[string][]interval{}
+	}
 	var pl placement
 	sameRoom := false
 	for _, b := range existing {
@@ -131,14 +134,16 @@ func (p hostPool) place(existing []Booking, own meetingKey, s, e time.Time, buff
 		pl.in = append(pl.in, b)
 		sp := interval{maxTime(bs, s), minTime(be, e)}
 		all = append(all, sp)
-		h := p.of(b)
-		per[h] = append(per[h], sp)
+		if per != nil {
+			h := p.of(b)
+			per[h] = append(per[h], sp)
+		}
 		sameRoom = sameRoom || (p.legacy && own.room != "" && b.Room == own.room)
 	}
 	if p.legacy {
 		pl.busy = sameRoom || maxConcurrent(all) >= p.total
 		if !pl.busy {
-			pl.free = []string{p.hosts[0].Name}
+			pl.free = legacyFree // read only
 		}
 		return pl
 	}
@@ -152,6 +157,10 @@ func (p hostPool) place(existing []Booking, own meetingKey, s, e time.Time, buff
 	pl.busy = len(pl.free) <= maxConcurrent(per[goneHost])
 	return pl
 }
+
+// legacyFree is the free hosts of a slot free without a pool: the one
+// host, named "".
+var legacyFree = []string{""}
 
 // goneHost is where place counts the bookings of hosts no longer
 // configured (see hostPool.of).
