@@ -8,7 +8,7 @@ import (
 )
 
 // TestBookingPlace: a booking's host, free tool, tool room and options
-// (migration 0014) come back from every read that decisions use, and a
+// (migration 0012) come back from every read that decisions use, and a
 // save updates them.
 func TestBookingPlace(t *testing.T) {
 	t.Parallel()
@@ -21,7 +21,7 @@ func TestBookingPlace(t *testing.T) {
 		tool.Provider, tool.Reason = "jitsi", "conflict: the account is full; held on jitsi"
 		tool.ToolRoom = gateway.ToolRoom{ID: "r1", JoinURL: "https://meet.coop.example/r1?jwt=g", HostURL: "https://meet.coop.example/r1?jwt=m",
 			ValidFrom: at(9, 0), ValidUntil: at(12, 0)}
-		old := booking("o", "", at(12, 0), at(13, 0), gateway.StatusAccepted) // as before 0014: nothing set
+		old := booking("o", "", at(12, 0), at(13, 0), gateway.StatusAccepted) // as before 0012: nothing set
 		saveAll(t, s, []*gateway.Booking{zoom, tool})
 		err := s.Update(ctx, func(tx gateway.Tx) error {
 			if err := tx.SaveBookings(ctx, []*gateway.Booking{old}); err != nil {
