@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"time"
 
@@ -52,7 +54,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.BoolVar(&o.noFloor, "no-floor", false, "measure only roomgate, not the floor beside it")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this `duration`")
 	fs.BoolVar(&o.empty, "empty", false, "confirm that the account's messages may be deleted (needed when it holds any)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of roomgate's run to this `file` (go tool pprof)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of roomgate's run to this `file` (go tool pprof), its block and mutex profiles to file.block and file.mutex, an execution trace to file.trace (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -207,16 +209,55 @@ func benchDatabase(ctx context.Context, o benchOptions, floor bool) (benchDB, er
 	return d, nil
 }
 
+// startProfile profiles roomgate's run: CPU into path, and beside it the
+// waits, which a backlog is mostly made of: path.block (goroutines blocked
+// on channels, locks, select), path.mutex (contended mutexes) and
+// path.trace (go tool trace: what each goroutine waited for, and when).
 func startProfile(path string) (func(), error) {
+	files := make([]*os.File, 0, 2)
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, name := range []string{path, path + ".trace"} {
+		f, err := os.Create(name)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	if err := pprof.StartCPUProfile(files[0]); err != nil {
+		closeAll()
+		return nil, err
+	}
+	if err := trace.Start(files[1]); err != nil {
+		pprof.StopCPUProfile()
+		closeAll()
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+	runtime.SetMutexProfileFraction(10)
+	return func() {
+		trace.Stop()
+		pprof.StopCPUProfile()
+		closeAll()
+		writeProfile("block", path+".block")
+		writeProfile("mutex", path+".mutex")
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+	}, nil
+}
+
+// writeProfile writes the named runtime profile; a failure only loses it.
+func writeProfile(name, path string) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	defer f.Close()
+	_ = pprof.Lookup(name).WriteTo(f, 0)
 }
 
 // startBenchReceiver starts what is measured: the daemon (o.instances of
