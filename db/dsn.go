@@ -38,6 +38,14 @@ func sqliteParams(dsn string) (sqliteDSN, error) {
 	addPragma(q, "busy_timeout", "10000")
 	addPragma(q, "foreign_keys", "1")
 	addPragma(q, "synchronous", "NORMAL")
+	// Statement journals and temporary b-trees in memory. With the default
+	// (a file, spilled after 64 KiB) SQLite cuts a statement journal into
+	// 64 KiB chunks, each one mapped and unmapped on its own by modernc's
+	// allocator at every INSERT that needs a journal; in memory the chunks
+	// are 1 KiB, served from the pages sqlitealloc.go keeps mapped. They
+	// hold a statement's undo within a transaction and a query's sort:
+	// small here. Durability is the WAL's, unchanged.
+	addPragma(q, "temp_store", "MEMORY")
 	read := cloneValues(q)
 	addPragma(q, "journal_mode", "WAL")
 	addPragma(read, "query_only", "1")

@@ -7,7 +7,7 @@ import (
 
 func TestSQLiteParams(t *testing.T) {
 	t.Parallel()
-	const std = "_pragma=busy_timeout%2810000%29&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29"
+	const std = "_pragma=busy_timeout%2810000%29&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29"
 	tests := []struct {
 		name, dsn   string
 		write, read string
@@ -22,8 +22,8 @@ func TestSQLiteParams(t *testing.T) {
 		{
 			name:  "operator pragmas kept, txlock forced",
 			dsn:   "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout(2000)&_pragma=Journal_Mode = DELETE&_txlock=deferred",
-			write: "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_txlock=immediate",
-			read:  "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=query_only%281%29&_txlock=immediate",
+			write: "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_txlock=immediate",
+			read:  "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_pragma=query_only%281%29&_txlock=immediate",
 		},
 		{
 			name:  "file URI",

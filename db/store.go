@@ -125,6 +125,7 @@ func connect(opt Options) (*Store, error) {
 }
 
 func (s *Store) openSQLite(dsn string) error {
+	pinSQLiteAllocator()
 	p, err := sqliteParams(dsn)
 	if err != nil {
 		return err
