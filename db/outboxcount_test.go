@@ -40,12 +40,35 @@ func TestCountOutboxes(t *testing.T) {
 					t.Errorf("CountOutbox(%+v) = %d, %v; CountOutboxes said %d", q, n, err, got[i])
 				}
 			}
-			return nil
+			return checkCountOutboxesLast(t, tx, qs, want)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+// checkCountOutboxesLast checks that CountOutboxesLast counts as
+// CountOutboxes and reads the instant LastOutbox reads, a row's or none.
+func checkCountOutboxesLast(t *testing.T, tx gateway.Tx, qs []gateway.OutboxQuery, want []int) error {
+	t.Helper()
+	ctx := t.Context()
+	to := mail("", at(0, 0), at(0, 0)).To[0]
+	for _, last := range []gateway.OutboxQuery{{UID: "u1", To: to}, {UID: "u2", To: to}, {UID: "none", To: to}} {
+		got, stamp, err := tx.(gateway.OutboxStamper).CountOutboxesLast(ctx, qs, last)
+		if err != nil {
+			return err
+		}
+		diff(t, "CountOutboxesLast", got, want)
+		wantStamp, err := tx.LastOutbox(ctx, last)
+		if err != nil {
+			return err
+		}
+		if !stamp.Equal(wantStamp) || (last.UID != "none" && stamp.IsZero()) {
+			t.Errorf("CountOutboxesLast(%+v) stamp %v, LastOutbox %v", last, stamp, wantStamp)
+		}
+	}
+	return nil
 }
 
 // The writes kept on PostgreSQL (writebehind.go) are seen by the reads

@@ -56,7 +56,8 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	if view.Outsider {
 		kind = OutboxOutsider
 	}
-	if why, err := g.replyLimit(ctx, tx, inv.uid, inv.organizer, kind); err != nil || why != "" {
+	why, stamp, err := g.replyLimitStamp(ctx, tx, inv.uid, inv.organizer, kind)
+	if err != nil || why != "" {
 		if why != "" {
 			out.Reason += " (no reply sent: " + why + ")"
 		}
@@ -66,10 +67,6 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("render %s mail: %w", tmpl, err)
-	}
-	stamp, err := g.itipStamp(ctx, tx, inv.uid, inv.organizer)
-	if err != nil {
-		return Outcome{}, err
 	}
 	cal := ical.BuildReply(a.cal, items, stamp, g.opt.ProdID)
 	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
@@ -107,37 +104,72 @@ func (g *Gateway) roomAttendee(inv *invitation) string {
 // around it), and OutsiderRepliesPerHour to people who may not book, all
 // together.
 func (g *Gateway) replyLimit(ctx context.Context, tx Tx, uid, to, kind string) (string, error) {
+	checks := g.limitChecks(uid, to, kind)
+	ns, err := countOutboxes(ctx, tx, checkQueries(checks))
+	if err != nil {
+		return "", fmt.Errorf("count replies: %w", err)
+	}
+	return limitReached(checks, ns), nil
+}
+
+// replyLimitStamp is replyLimit, then itipStamp for the same meeting and
+// recipient: when tx is an OutboxStamper, both read in one round trip.
+// Nothing is written between the two reads, which see the same
+// transaction, so the stamp is the one itipStamp would give.
+func (g *Gateway) replyLimitStamp(ctx context.Context, tx Tx, uid, to, kind string) (string, time.Time, error) {
+	s, ok := tx.(OutboxStamper)
+	if !ok {
+		why, err := g.replyLimit(ctx, tx, uid, to, kind)
+		if err != nil || why != "" {
+			return why, time.Time{}, err
+		}
+		stamp, err := g.itipStamp(ctx, tx, uid, to)
+		return "", stamp, err
+	}
+	checks := g.limitChecks(uid, to, kind)
+	ns, last, err := s.CountOutboxesLast(ctx, checkQueries(checks), OutboxQuery{UID: uid, To: to})
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("count replies: %w", err)
+	}
+	return limitReached(checks, ns), g.stampAfter(last), nil
+}
+
+// limitCheck is one limit on replies: at most limit rows of q.
+type limitCheck struct {
+	q     OutboxQuery
+	limit int
+	what  string
+}
+
+func (g *Gateway) limitChecks(uid, to, kind string) []limitCheck {
 	since := g.opt.Now().Add(-time.Hour)
 	p := g.opt.Policy
-	checks := []struct {
-		q     OutboxQuery
-		limit int
-		what  string
-	}{
+	checks := []limitCheck{
 		{OutboxQuery{UID: uid, To: to, Since: since}, g.opt.RepliesPerHour, "replies for this meeting"},
 		{OutboxQuery{To: to, Kind: kind, Since: since}, p.SenderRepliesPerHour, "replies to " + to},
 	}
 	if kind == OutboxOutsider {
-		checks = append(checks, struct {
-			q     OutboxQuery
-			limit int
-			what  string
-		}{OutboxQuery{Kind: OutboxOutsider, Since: since}, p.OutsiderRepliesPerHour, "replies to people who may not book"})
+		checks = append(checks, limitCheck{OutboxQuery{Kind: OutboxOutsider, Since: since}, p.OutsiderRepliesPerHour, "replies to people who may not book"})
 	}
+	return checks
+}
+
+func checkQueries(checks []limitCheck) []OutboxQuery {
 	qs := make([]OutboxQuery, len(checks))
 	for i, c := range checks {
 		qs[i] = c.q
 	}
-	ns, err := countOutboxes(ctx, tx, qs)
-	if err != nil {
-		return "", fmt.Errorf("count replies: %w", err)
-	}
+	return qs
+}
+
+// limitReached says which check the counts ns reach, or "".
+func limitReached(checks []limitCheck, ns []int) string {
 	for i, c := range checks {
 		if n := ns[i]; n >= c.limit {
-			return fmt.Sprintf("%d %s in the last hour", n, c.what), nil
+			return fmt.Sprintf("%d %s in the last hour", n, c.what)
 		}
 	}
-	return "", nil
+	return ""
 }
 
 // countOutboxes counts the rows of each query, at once when tx can.

@@ -18,13 +18,19 @@ import (
 // CreatedAt to the stamp it got), read in the transaction that decides,
 // so two decisions cannot take the same one.
 func (g *Gateway) itipStamp(ctx context.Context, tx Tx, uid, organizer string) (time.Time, error) {
-	now := g.opt.Now().UTC().Truncate(time.Second)
 	last, err := tx.LastOutbox(ctx, OutboxQuery{UID: uid, To: organizer})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read the last reply's stamp: %w", err)
 	}
+	return g.stampAfter(last), nil
+}
+
+// stampAfter is now, to the second, or the second after last when now is
+// not after it.
+func (g *Gateway) stampAfter(last time.Time) time.Time {
+	now := g.opt.Now().UTC().Truncate(time.Second)
 	if last = last.Truncate(time.Second); !now.After(last) {
 		now = last.Add(time.Second)
 	}
-	return now, nil
+	return now
 }

@@ -256,6 +256,14 @@ type OutboxCounter interface {
 	CountOutboxes(ctx context.Context, qs []OutboxQuery) ([]int, error)
 }
 
+// OutboxStamper is implemented by a Tx that also reads, in the same round
+// trip as the counts of CountOutboxes, the latest CreatedAt of the rows
+// last selects (what LastOutbox returns); a reply's limits and its DTSTAMP
+// use it when the Tx has it.
+type OutboxStamper interface {
+	CountOutboxesLast(ctx context.Context, qs []OutboxQuery, last OutboxQuery) ([]int, time.Time, error)
+}
+
 // MessageLookup is implemented by a Tx that looks up the records of
 // several messages in one query; a group of messages decided together
 // uses it instead of one Message per message. The map holds the keys
