@@ -128,12 +128,36 @@ func TestPersonBookings(t *testing.T) {
 			}
 			got, err = tx.PersonBookings(t.Context(), "bob@example.org", at(10, 0))
 			diff(t, "PersonBookings(bob)", got, []gateway.Booking{*other, *forBob})
-			return err
+			if err != nil {
+				return err
+			}
+			return checkPersonBookingsOpen(t, tx, []gateway.Booking{*now, *waiting, *held, *ahead, *forBob})
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+// checkPersonBookingsOpen checks that PersonBookingsOpen lists what
+// PersonBookings does, and marks the bookings of a meeting that is a
+// series without end of its organizer, and only those.
+func checkPersonBookingsOpen(t *testing.T, tx gateway.Tx, want []gateway.Booking) error {
+	t.Helper()
+	ctx := t.Context()
+	for _, o := range []gateway.OpenSeries{
+		{UID: "ahead", Organizer: "ann@example.org", Room: "r", Calendar: []byte("BEGIN:VCALENDAR"), Horizon: at(20, 0)},
+		{UID: "for-bob", Organizer: "bob@example.org", Room: "r", Calendar: []byte("BEGIN:VCALENDAR"), Horizon: at(20, 0)},
+		{UID: "now", Organizer: "bob@example.org", Room: "r", Calendar: []byte("BEGIN:VCALENDAR"), Horizon: at(20, 0)}, // ann's "now", not bob's
+	} {
+		if err := tx.SaveOpenSeries(ctx, o); err != nil {
+			return err
+		}
+	}
+	got, open, err := tx.(gateway.OpenBookingsReader).PersonBookingsOpen(ctx, "ann@example.org", at(10, 0))
+	diff(t, "PersonBookingsOpen(ann)", got, want)
+	diff(t, "PersonBookingsOpen(ann) open", open, []bool{false, false, false, true, true})
+	return err
 }
 
 // TestHolds: the requests not yet accepted (pending, waiting, held) that

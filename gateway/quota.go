@@ -94,11 +94,7 @@ func (inv *invitation) people() []string {
 
 // loadLedger reads one person's use of the account.
 func (g *Gateway) loadLedger(ctx context.Context, tx Tx, q *quota, who string, replaced func(Booking) bool) (*ledger, error) {
-	bs, err := tx.PersonBookings(ctx, who, weekOf(q.now, q.loc))
-	if err != nil {
-		return nil, fmt.Errorf("read the bookings of %s: %w", who, err)
-	}
-	open, err := g.openMeetings(ctx, tx, bs)
+	bs, open, err := g.personBookings(ctx, tx, who, weekOf(q.now, q.loc))
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +105,32 @@ func (g *Gateway) loadLedger(ctx context.Context, tx Tx, q *quota, who string, r
 		}
 	}
 	return l, nil
+}
+
+// personBookings reads PersonBookings and, when the policy bounds the
+// dates of series without end, which of their meetings are such series:
+// in one round trip when tx is an OpenBookingsReader.
+func (g *Gateway) personBookings(ctx context.Context, tx Tx, who string, after time.Time) ([]Booking, map[[2]string]bool, error) {
+	r, ok := tx.(OpenBookingsReader)
+	if !ok || g.opt.Policy.MaxOpenSeriesDates <= 0 {
+		bs, err := tx.PersonBookings(ctx, who, after)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the bookings of %s: %w", who, err)
+		}
+		open, err := g.openMeetings(ctx, tx, bs)
+		return bs, open, err
+	}
+	bs, opens, err := r.PersonBookingsOpen(ctx, who, after)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the bookings of %s: %w", who, err)
+	}
+	open := map[[2]string]bool{}
+	for i, b := range bs {
+		if opens[i] {
+			open[[2]string{b.Organizer, b.UID}] = true
+		}
+	}
+	return bs, open, nil
 }
 
 // openMeetings returns the meetings (organizer, UID) of bs that are

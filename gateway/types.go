@@ -264,6 +264,14 @@ type OutboxStamper interface {
 	CountOutboxesLast(ctx context.Context, qs []OutboxQuery, last OutboxQuery) ([]int, time.Time, error)
 }
 
+// OpenBookingsReader is implemented by a Tx that returns with
+// PersonBookings, in the same round trip, which of them belong to a series
+// without end (open[i] for bookings[i]); a quota uses it when the Tx has
+// it, PersonBookings and OpenSeriesUIDs otherwise.
+type OpenBookingsReader interface {
+	PersonBookingsOpen(ctx context.Context, person string, after time.Time) (bookings []Booking, open []bool, err error)
+}
+
 // MessageLookup is implemented by a Tx that looks up the records of
 // several messages in one query; a group of messages decided together
 // uses it instead of one Message per message. The map holds the keys
