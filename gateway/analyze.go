@@ -40,6 +40,9 @@ type analysis struct {
 	// nonce names the approval this message asks the facilitators for,
 	// once a slot of it is pending (see approvalNonce).
 	nonce string
+	// via names the chat account of a request made in chat (see
+	// ChatBooker); "" for mail.
+	via string
 }
 
 // approvalNonce returns the nonce of the approval this message asks for,
@@ -127,7 +130,7 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 	if len(cal.Events) == 0 && (a.kind == KindRequest || a.kind == KindCancel) {
 		a.rejection = fmt.Errorf("invalid calendar: %s without any VEVENT", cal.Method)
 	}
-	if speaksForOrganizer(a.kind, cal.Method) {
+	if speaksForOrganizer(a.kind, cal.Method) || (a.kind == KindReply && g.organizedByRoom(cal)) {
 		a.auth = g.dkim.Authenticate(ctx, h, in.Raw, a.env.From)
 	}
 	return a

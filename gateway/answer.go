@@ -52,6 +52,9 @@ func partStat(v verdict) string {
 // answer queues the iTIP REPLY with the member's mail, unless a limit on
 // replies says no (see replyLimit).
 func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitation, out Outcome, tmpl string, view MailView, items []ical.ReplyItem) (Outcome, error) {
+	if a.via != "" {
+		return g.answerChat(ctx, tx, a, inv, out, tmpl, view)
+	}
 	kind := OutboxReply
 	if view.Outsider {
 		kind = OutboxOutsider

@@ -248,6 +248,8 @@ func (g *Gateway) decide(ctx context.Context, tx Tx, a *analysis) (Outcome, erro
 		return g.handleRefresh(ctx, tx, a)
 	}
 	switch a.kind {
+	case KindReply:
+		return g.handleReply(ctx, tx, a)
 	case KindRequest:
 		return g.handleRequest(ctx, tx, a)
 	case KindCancel:
@@ -273,6 +275,9 @@ func firstUID(a *analysis) string {
 func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome) error {
 	now := g.opt.Now().UTC()
 	mid, uid, reason := printable(a.env.MessageID), printable(out.UID), printable(out.Reason)
+	if a.via != "" {
+		reason = printable(out.Reason + " (via " + a.via + ")")
+	}
 	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: a.key, MessageID: mid,
 		Kind: out.Kind, Action: out.Action, UID: uid, Organizer: organizerOf(a), Room: out.Room,
 		Start: out.Start, End: out.End, Reason: reason}); err != nil {
