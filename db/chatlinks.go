@@ -112,3 +112,14 @@ func (s *Store) PruneChatNonces(ctx context.Context, t time.Time) (int, error) {
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+// ChatLinkedAddresses lists the addresses chat accounts are linked to,
+// each once, for the retention that unlinks those no longer members.
+func (s *Store) ChatLinkedAddresses(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.r.NewSelect().Model((*chatLinkRow)(nil)).Column("address").Distinct().OrderExpr("address").Scan(ctx, &out)
+	if err != nil {
+		return nil, markUnavailable(fmt.Errorf("chat linked addresses: %w", err))
+	}
+	return out, nil
+}

@@ -40,6 +40,9 @@ func TestChatLinks(t *testing.T) {
 				t.Errorf("LinkedAddress(%s, %s) = %q, %v; want %q", tc.server, tc.user, got, err, tc.want)
 			}
 		}
+		if got, err := s.ChatLinkedAddresses(ctx); err != nil || len(got) != 1 || got[0] != "anne.martin@coop.example" {
+			t.Errorf("ChatLinkedAddresses = %q, %v", got, err)
+		}
 		n, err := s.Unlink(ctx, "anne.martin@coop.example")
 		if err != nil || n != 1 {
 			t.Errorf("Unlink = %d, %v", n, err)

@@ -112,6 +112,7 @@ func (c *ChatBooker) Book(ctx context.Context, r chat.BookRequest) (chat.Outcome
 	if err != nil {
 		return chat.Outcome{}, fmt.Errorf("record chat booking: %w", err)
 	}
+	g.observe(out, nil, 0)
 	g.log.Info("chat booking decided", "via", a.via, "organizer", member, "uid", uid, "action", out.Action, "reason", out.Reason)
 	if out.Queued > 0 {
 		g.Kick()
@@ -220,6 +221,7 @@ func (c *ChatBooker) Cancel(ctx context.Context, member string, id int64, via st
 	if err != nil {
 		return err
 	}
+	g.observe(out, nil, 0)
 	g.log.Info("chat booking cancelled", "via", printable(via), "organizer", addr, "booking_id", id)
 	g.Kick()
 	return nil

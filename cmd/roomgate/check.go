@@ -103,6 +103,14 @@ func runCheck(args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "%-11s ok  %s\n", "zoom api", what)
 		}
 	}
+	if cfg.Chat != nil {
+		if what, err := cfg.checkChat(ctx); err != nil {
+			failed++
+			fmt.Fprintf(stdout, "%-11s FAIL %v\n", "chat", err)
+		} else {
+			fmt.Fprintf(stdout, "%-11s ok  %s\n", "chat", what)
+		}
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
 	}

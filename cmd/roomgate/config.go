@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"codeberg.org/opteos/roomgate/chat"
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/ical"
 )
@@ -38,8 +39,12 @@ type Config struct {
 	Relay    RelayConfig    `toml:"relay"`
 	Auth     AuthConfig     `toml:"authentication"`
 	ZoomAPI  ZoomAPIConfig  `toml:"zoom_api"`
+	// Chat is the cooperative's chat (docs/chat.md); nil when off.
+	Chat *chat.Config `toml:"chat"`
 
 	location *time.Location
+	// chatSecrets are the [chat] secrets, read from their files.
+	chatSecrets chat.Secrets
 	// warnings are logged by serve and process (logWarnings) and printed
 	// by `roomgate check`.
 	warnings []string
@@ -226,6 +231,9 @@ func (c *Config) setDefaults() {
 		}
 	}
 	def(&c.Language, "fr")
+	if c.Chat != nil {
+		def(&c.Chat.Language, c.Language)
+	}
 	c.HTTP.setDefaults()
 	c.Relay.setDefaults()
 	c.setOpsDefaults()
@@ -346,6 +354,7 @@ func (c *Config) readSecrets() error {
 	get(&c.HTTP.OperatorToken, c.HTTP.OperatorTokenFile, "ROOMGATE_HTTP_OPERATOR_TOKEN", "http.operator_token")
 	get(&c.Relay.WebhookURL, c.Relay.WebhookURLFile, "ROOMGATE_WEBHOOK_URL", "relay.webhook_url")
 	get(&c.Policy.ApprovalKey, c.Policy.ApprovalKeyFile, "ROOMGATE_APPROVAL_KEY", "policy.approval_key")
+	errs = append(errs, c.readChatSecrets())
 	return errors.Join(errs...)
 }
 
@@ -385,6 +394,7 @@ func (c *Config) validate() error {
 	c.validateTools(bad)
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
+	c.validateChat(bad)
 	c.validateApproval(bad)
 	c.validateDelegates(bad)
 	c.holdWarnings()

@@ -132,18 +132,25 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 // serveWith runs the daemon with one configuration, logger and metrics
 // until ctx is done.
 func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.Metrics) error {
-	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = metrics.ObserveOutcome }, zoomMetrics(metrics))
+	hook := &chatHook{}
+	observe := func(o gateway.Outcome, took time.Duration) { metrics.ObserveOutcome(o, took); hook.observe(o) }
+	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = observe }, zoomMetrics(metrics))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	front, err := newChatFront(cfg, a, log)
+	if err != nil {
+		return err
+	}
+	hook.front.Store(front)
 	metrics.WatchInbox(a.gw.OldestWaiting, time.Now)
 	src, err := a.newIMAP(startedOnLogin(cfg, log, metrics), metrics.SetIMAPLoginFailed)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	stopWeb, err := startWeb(cfg, a, metrics, log)
+	stopWeb, err := startWeb(cfg, a, metrics, log, front.handlers())
 	if err != nil {
 		return err
 	}
@@ -164,6 +171,7 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 		{"retention", func(ctx context.Context) error { return runRetention(ctx, a.store, cfg.keepSent(), log) }},
 		{"zoom", a.gw.RunZoom},
 	}
+	loops = append(loops, front.loops()...)
 	errs := make([]error, len(loops)+1)
 	var wg sync.WaitGroup
 	for i, l := range loops {

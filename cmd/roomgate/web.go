@@ -35,8 +35,9 @@ func (c *Config) webOptions(store web.Store, m *web.Metrics, log *slog.Logger) w
 
 // startWeb starts the web server when [http] listen is set, beside the
 // gateway, and returns what stops it. It listens before returning, so a
-// taken port stops the daemon at start rather than later.
-func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(), err error) {
+// taken port stops the daemon at start rather than later. extra are more
+// routes (the chat's), by path.
+func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger, extra map[string]http.Handler) (stop func(), err error) {
 	if cfg.HTTP.Listen == "" {
 		return func() {}, nil
 	}
@@ -46,10 +47,11 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(
 		opt.Approvals = a.gw
 	}
 	opt.Zoom = a.zoomWeb()
-	h, err := web.New(opt)
+	wh, err := web.New(opt)
 	if err != nil {
 		return nil, err
 	}
+	h := withRoutes(wh, extra)
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("http.listen: %w", err)
@@ -78,4 +80,17 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger) (stop func(
 		}
 		<-done
 	}, nil
+}
+
+// withRoutes serves extra's paths beside h.
+func withRoutes(h http.Handler, extra map[string]http.Handler) http.Handler {
+	if len(extra) == 0 {
+		return h
+	}
+	mux := http.NewServeMux()
+	for path, x := range extra {
+		mux.Handle(path, x)
+	}
+	mux.Handle("/", h)
+	return mux
 }
