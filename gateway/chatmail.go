@@ -46,4 +46,3 @@ func (c *ChatBooker) MailLink(ctx context.Context, m chat.LinkMail) error {
 	g.Kick()
 	return nil
 }
-
