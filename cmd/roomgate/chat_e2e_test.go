@@ -14,6 +14,7 @@ import (
 
 	"codeberg.org/opteos/roomgate/chat"
 	"codeberg.org/opteos/roomgate/chat/mattermost/mmtest"
+	"codeberg.org/opteos/roomgate/chat/rocketchat/rctest"
 	"codeberg.org/opteos/roomgate/ical"
 	"codeberg.org/opteos/roomgate/mailbox/mailtest"
 )
@@ -30,6 +31,13 @@ const (
 // web server the chat calls.
 func chatConfig(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink, mm *mmtest.Server, timeout string) *Config {
 	t.Helper()
+	return chatConfigFor(t, srv, sink, &chat.Config{Kind: chat.KindMattermost, BaseURL: mm.URL, Timeout: timeout}, chatBotToken)
+}
+
+// chatConfigFor is testConfig with the [chat] section ch, completed with
+// the channel, the secret files and the web server the chat calls.
+func chatConfigFor(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink, ch *chat.Config, botToken string) *Config {
+	t.Helper()
 	cfg := testConfig(t, srv, sink)
 	dir := t.TempDir()
 	key := make([]byte, 48)
@@ -43,9 +51,10 @@ func chatConfig(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSink,
 	}
 	cfg.HTTP = HTTPConfig{Listen: freeAddr(t), Token: testMemberToken, Show: "titles"}
 	cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Listen
-	cfg.Chat = &chat.Config{Kind: chat.KindMattermost, BaseURL: mm.URL, ChannelID: chatChannel,
-		TokenFile: write("token", chatBotToken), CommandTokenFile: write("cmd", chatCmdToken),
-		LinkKeyFile: write("key", base64.StdEncoding.EncodeToString(key)), Announce: []string{chat.EventBooked}, Timeout: timeout}
+	ch.ChannelID, ch.Announce = chatChannel, []string{chat.EventBooked}
+	ch.TokenFile, ch.CommandTokenFile = write("token", botToken), write("cmd", chatCmdToken)
+	ch.LinkKeyFile = write("key", base64.StdEncoding.EncodeToString(key))
+	cfg.Chat = ch
 	cfg.setDefaults()
 	if err := cfg.readChatSecrets(); err != nil {
 		t.Fatal(err)
@@ -181,5 +190,35 @@ func TestServeChatDown(t *testing.T) {
 	checkReply(t, sink.Wait(t, 1, 20*time.Second)[0], "bob@coop.example", "ACCEPTED", true)
 	if h, calls := mm.Header(chatChannel), mm.Calls(); h != "" || calls != 0 {
 		t.Errorf("the chat answered meanwhile: header %q, %d calls", h, calls)
+	}
+}
+
+// TestServeChatRocketChat: on Rocket.Chat, "zoom libre demain" through
+// the outgoing integration lists tomorrow's free slots in the room, the
+// topic says the room is free, and a wrong integration token is refused.
+func TestServeChatRocketChat(t *testing.T) {
+	srv := mailtest.NewIMAPServer(t, "zoom@coop.example", "pw")
+	sink := mailtest.NewSMTPSink(t)
+	const botID, botToken = "rbAXPnMktTFbNpwtJ", "rc-bot-token-0123456789"
+	rc := rctest.New(botID, botToken, chatChannel, "group1")
+	t.Cleanup(rc.Close)
+	cfg := chatConfigFor(t, srv, sink, &chat.Config{Kind: chat.KindRocketChat, BaseURL: rc.URL, BotUserID: botID}, botToken)
+	startDaemon(t, cfg)
+	end := time.Now().Add(20 * time.Second)
+	for !strings.Contains(rc.Topic(chatChannel), "Libre") {
+		if time.Now().After(end) {
+			t.Fatalf("topic %q", rc.Topic(chatChannel))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	msg := rctest.Message{URL: cfg.chatPublic(chatRocketChat), Token: "forged-token-0123456789", TriggerWord: "zoom",
+		RoomID: chatChannel, UserID: "aliceRC", UserName: "alice", Text: "zoom libre demain"}
+	if status, post, err := rc.Send(msg); err != nil || post != nil || status == http.StatusOK {
+		t.Errorf("a forged token: %d, %+v, %v", status, post, err)
+	}
+	msg.Token = chatCmdToken
+	status, post, err := rc.Send(msg)
+	if err != nil || post == nil || !strings.Contains(post.Text, "08:00") {
+		t.Fatalf("zoom libre demain: %d, %+v, %v", status, post, err)
 	}
 }
