@@ -34,6 +34,7 @@ var announceKinds = []string{EventBooked, EventCancelled, EventReleased, EventFr
 //	announce = ["booked", "cancelled", "released", "freed"]
 //	trigger = "zoom"                        # Rocket.Chat: the integration's trigger word
 //	timeout = "10s"
+//	agenda_url = "https://coop.example/agenda"  # the header's link, no secret in it
 type Config struct {
 	Kind             string   `toml:"kind"`
 	BaseURL          string   `toml:"base_url"`
@@ -48,6 +49,11 @@ type Config struct {
 	Announce         []string `toml:"announce"`
 	Trigger          string   `toml:"trigger"`
 	Timeout          string   `toml:"timeout"`
+	// AgendaURL is the agenda the header links to ("" for none): an
+	// address members may open, never one that carries a secret (the web
+	// agenda's member token, a passcode), since everyone in the channel
+	// reads the header.
+	AgendaURL string `toml:"agenda_url"`
 }
 
 // Secrets are the [chat] secrets, read from their files.
@@ -100,6 +106,13 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.TimeoutOr(DefaultTimeout); err != nil {
 		bad("timeout: %v", err)
+	}
+	if c.AgendaURL != "" {
+		if err := CheckAgendaURL(c.AgendaURL); err != nil {
+			bad("agenda_url: %v", err)
+		} else if strings.Contains(strings.ToLower(c.AgendaURL), "token=") {
+			bad("agenda_url: it carries a token=, which everyone in the channel would read")
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -28,6 +28,13 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
 	}
+	for _, u := range []string{"https://agenda.coop.example/?token=0123456789abcdef", "https://zoom.us/j/1?pwd=x", "ftp://a"} {
+		withAgenda := good
+		withAgenda.AgendaURL = u
+		if err := withAgenda.Validate(); err == nil || !strings.Contains(err.Error(), "chat.agenda_url") {
+			t.Errorf("agenda_url %q: %v", u, err)
+		}
+	}
 	rc := good
 	rc.Kind = KindRocketChat
 	if err := rc.Validate(); err == nil || !strings.Contains(err.Error(), "chat.bot_user_id") {

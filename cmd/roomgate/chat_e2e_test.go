@@ -51,7 +51,7 @@ func chatConfigFor(t *testing.T, srv *mailtest.IMAPServer, sink *mailtest.SMTPSi
 	}
 	cfg.HTTP = HTTPConfig{Listen: freeAddr(t), Token: testMemberToken, Show: "titles"}
 	cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Listen
-	ch.ChannelID, ch.Announce = chatChannel, []string{chat.EventBooked}
+	ch.ChannelID, ch.Announce, ch.AgendaURL = chatChannel, []string{chat.EventBooked}, "https://coop.example/salle"
 	ch.TokenFile, ch.CommandTokenFile = write("token", botToken), write("cmd", chatCmdToken)
 	ch.LinkKeyFile = write("key", base64.StdEncoding.EncodeToString(key))
 	cfg.Chat = ch
@@ -169,6 +169,9 @@ func TestServeChatBook(t *testing.T) {
 		t.Errorf("mes réservations: %q", mine.Text)
 	}
 	h := waitHeader(t, mm, "14:00")
+	if !strings.Contains(h, "(https://coop.example/salle)") {
+		t.Errorf("the header %q lacks the agenda's link", h)
+	}
 	for _, secret := range []string{"483920", "opteos", "pwd="} {
 		if strings.Contains(h, secret) {
 			t.Errorf("the header %q shows %q", h, secret)

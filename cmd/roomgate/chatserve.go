@@ -184,7 +184,9 @@ func (f *chatFront) roomState(ctx context.Context) (chat.RoomState, error) {
 	if err != nil {
 		return chat.RoomState{}, err
 	}
-	return roomStateOf(bs, now, f.cfg.location, f.cfg.Chat.Language), nil
+	st := roomStateOf(bs, now, f.cfg.location, f.cfg.Chat.Language)
+	st.AgendaURL = f.cfg.Chat.AgendaURL
+	return st, nil
 }
 
 // roomStateOf is the header's state from the bookings around now: busy
