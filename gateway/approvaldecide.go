@@ -452,6 +452,9 @@ func (g *Gateway) wholeMeeting(ctx context.Context, tx Tx, bs []Booking) (bool, 
 // with a REPLY, answering the message that last decided the booking.
 // stamp is the REPLY's DTSTAMP (see itipStamp).
 func (g *Gateway) queueBookingReply(ctx context.Context, tx Tx, key string, b *Booking, room *Room, tmpl string, view MailView, reply []byte, stamp time.Time) error {
+	if isChatUID(b.UID) { // the room organizes the member's event (see ChatBooker)
+		return g.queueChatBookingMail(ctx, tx, key, b, room, tmpl, view)
+	}
 	text, err := g.opt.Renderer.Render(g.langOf(b), tmpl, view)
 	if err != nil {
 		return fmt.Errorf("render %s mail: %w", tmpl, err)

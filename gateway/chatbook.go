@@ -295,6 +295,20 @@ func (g *Gateway) answerChat(ctx context.Context, tx Tx, a *analysis, inv *invit
 	return out, nil
 }
 
+// queueChatBookingMail is queueBookingReply for a chat booking decided
+// later (a waiting request whose slot freed, a facilitator's answer): the
+// room's REQUEST when it is accepted, else the mail alone.
+func (g *Gateway) queueChatBookingMail(ctx context.Context, tx Tx, key string, b *Booking, room *Room, tmpl string, view MailView) error {
+	var cal []byte
+	method := ""
+	if tmpl == TmplAccept {
+		cal = ical.BuildOrganized("REQUEST", g.chatEvent(room, b.Organizer, b.OrganizerName, b.UID, b.Sequence,
+			b.Start, b.End, b.Summary, "CONFIRMED"), g.opt.Now(), g.opt.ProdID)
+		method = "REQUEST"
+	}
+	return g.queueChatMail(ctx, tx, key, b.UID, room, b.Organizer, b.OrganizerName, tmpl, view, cal, method)
+}
+
 // queueChatMail renders tmpl and queues the member's mail, with cal as
 // its text/calendar part of that method when not nil. It is not a reply
 // to any message (RFC 3834 §5: auto-generated).

@@ -152,3 +152,27 @@ func TestChatCancel(t *testing.T) {
 		t.Errorf("after the cancellation: %+v", mine)
 	}
 }
+
+// TestChatWaitingPromoted: a chat request for a taken slot waits; when
+// the slot frees, the member gets the room's REQUEST, as for a booking
+// accepted at once (not a REPLY to an invitation they never sent).
+func TestChatWaitingPromoted(t *testing.T) {
+	h := newHarness(t, authentic, waitlistOn)
+	bobs := meeting("REQUEST", "m-1", bob, 0, tomorrow(10, 0), tomorrow(11, 0))
+	h.handle(bobs.bytes())
+	n := len(h.st.outbox())
+	if out := h.chatBook(alice, tomorrow(10, 0), tomorrow(11, 0)); out.Status != chat.Waiting {
+		t.Fatalf("a taken slot: %+v, want waiting", out)
+	}
+	if q := h.queuedSince(n); len(q) != 1 || q[0].To[0] != alice || strings.Contains(string(q[0].Raw), "text/calendar") {
+		t.Errorf("the waiting mail: %d mails, or one with a calendar part", len(q))
+	}
+	cancel := bobs
+	cancel.Method, cancel.Events[0].Seq, cancel.Events[0].Stamp = "CANCEL", 1, t0.Add(time.Minute)
+	n = len(h.st.outbox())
+	h.handle(cancel.bytes())
+	m, r := h.onlyMail(n)
+	if m.To[0] != alice || r.Cal.Method != "REQUEST" || !strings.Contains(r.CalType, "method=REQUEST") {
+		t.Errorf("promoted: mail to %v, method %q (%s)", m.To, r.Cal.Method, r.CalType)
+	}
+}
