@@ -311,7 +311,8 @@ func (g *Gateway) queueChatBookingMail(ctx context.Context, tx Tx, key string, b
 
 // queueChatMail renders tmpl and queues the member's mail, with cal as
 // its text/calendar part of that method when not nil. It is not a reply
-// to any message (RFC 3834 §5: auto-generated).
+// to any message (RFC 3834 §5: auto-generated). A REQUEST is an accept
+// mail: the meeting layer is told (MeetingHooks.AcceptQueued).
 func (g *Gateway) queueChatMail(ctx context.Context, tx Tx, key, uid string, room *Room, to, toName, tmpl string, view MailView, cal []byte, method string) error {
 	text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
 	if err != nil {
@@ -330,5 +331,10 @@ func (g *Gateway) queueChatMail(ctx context.Context, tx Tx, key, uid string, roo
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return fmt.Errorf("queue chat mail: %w", err)
 	}
-	return nil
+	if method != "REQUEST" {
+		return nil
+	}
+	// The meeting layer may hold it until the booking's own meeting exists.
+	return g.meetings.AcceptQueued(ctx, tx, &m, HeldAccept{Organizer: to, UID: uid, Key: key, Lang: g.opt.Lang,
+		View: view, From: from, To: Address{Name: toName, Addr: to}, Calendar: cal, Method: method})
 }

@@ -26,6 +26,9 @@ type HeldAccept struct {
 	From, To   Address
 	Calendar   []byte
 	InReplyTo  string
+	// Method is Calendar's iTIP method: REPLY when "", REQUEST for a
+	// chat booking (the room organizes the member's event).
+	Method string `json:",omitempty"`
 	References []string
 }
 
@@ -98,7 +101,7 @@ func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx MeetingTx, h HeldM
 	if err != nil {
 		return fmt.Errorf("render %s mail: %w", TmplZoomAccept, err)
 	}
-	raw := composeReply(composeInput{From: d.From, To: d.To, Text: text, Calendar: d.Calendar,
+	raw := composeReply(composeInput{From: d.From, To: d.To, Text: text, Calendar: d.Calendar, Method: d.Method,
 		InReplyTo: d.InReplyTo, References: d.References, Date: now})
 	replaced, err := ztx.ReleaseHeldMail(ctx, h, raw, now)
 	if err != nil {
