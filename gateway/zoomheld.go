@@ -18,17 +18,17 @@ import (
 // Organizer and UID) to write it again.
 type HeldAccept struct {
 	// Organizer and UID name the meeting the mail answers.
-	Organizer  string `json:"-"`
-	UID        string `json:"-"`
-	Key        string // the message it answers
-	Lang       string
-	View       MailView
-	From, To   Address
-	Calendar   []byte
-	InReplyTo  string
+	Organizer string `json:"-"`
+	UID       string `json:"-"`
+	Key       string // the message it answers
+	Lang      string
+	View      MailView
+	From, To  Address
+	Calendar  []byte
+	InReplyTo string
 	// Method is Calendar's iTIP method: REPLY when "", REQUEST for a
 	// chat booking (the room organizes the member's event).
-	Method string `json:",omitempty"`
+	Method     string `json:",omitempty"`
 	References []string
 }
 
