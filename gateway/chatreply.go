@@ -107,7 +107,7 @@ func (g *Gateway) freeRanges(near []Booking, from, to time.Time) []chat.Slot {
 		if !withinDay(t.In(loc), e.In(loc), p.DayStart, p.DayEnd) {
 			continue
 		}
-		if busy, _ := conflicts(near, meetingKey{}, t, e, p.Buffer, g.opt.Concurrent); busy {
+		if busy, _ := g.conflicts(near, meetingKey{}, t, e); busy {
 			continue
 		}
 		if n := len(out); n > 0 && out[n-1].End.Equal(t) {
