@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // The queue of Zoom API mode's jobs (gateway.ZoomStore, gateway.MeetingTx):
@@ -31,8 +32,8 @@ type zoomJobRow struct {
 	UpdatedAt    time.Time `bun:"updated_at"`
 }
 
-func (r *zoomJobRow) job() gateway.ZoomJob {
-	return gateway.ZoomJob{ID: r.ID, BookingID: r.BookingID, Kind: r.Kind, Status: r.Status, Version: r.Version,
+func (r *zoomJobRow) job() meetings.Job {
+	return meetings.Job{ID: r.ID, BookingID: r.BookingID, Kind: r.Kind, Status: r.Status, Version: r.Version,
 		Attempts: r.Attempts, NextAttempt: utc(r.NextAttempt), LastError: r.LastError,
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)}
 }
@@ -55,8 +56,8 @@ VALUES (?, ?, 'pending', 1, 0, ?, '', ?, ?)
 ON CONFLICT (booking_id, kind) DO UPDATE SET status = 'pending', version = zoom_jobs.version + 1, attempts = 0,
 last_error = '', next_attempt = excluded.next_attempt, updated_at = excluded.updated_at`
 
-// QueueZoomJob queues the job (bookingID, kind), due at `at`.
-func (t *tx) QueueZoomJob(ctx context.Context, bookingID int64, kind string, at time.Time) error {
+// QueueJob queues the job (bookingID, kind), due at `at`.
+func (t *tx) QueueJob(ctx context.Context, bookingID int64, kind string, at time.Time) error {
 	n := now()
 	if _, err := t.db.ExecContext(ctx, queueJobSQL, bookingID, kind, utc(at), n, n); err != nil {
 		return fmt.Errorf("queue zoom job %s %d: %w", kind, bookingID, err)
@@ -64,11 +65,11 @@ func (t *tx) QueueZoomJob(ctx context.Context, bookingID int64, kind string, at 
 	return nil
 }
 
-// FinishZoomJob marks the job done if it is still at version; the lease
+// FinishJob marks the job done if it is still at version; the lease
 // ends either way. It reports whether the job was marked done.
-func (t *tx) FinishZoomJob(ctx context.Context, id int64, version int, at time.Time) (bool, error) {
+func (t *tx) FinishJob(ctx context.Context, id int64, version int, at time.Time) (bool, error) {
 	res, err := t.db.NewUpdate().Model((*zoomJobRow)(nil)).
-		Set("status = ?", gateway.ZoomJobDone).Set("claimed_until = NULL").Set("last_error = ''").
+		Set("status = ?", meetings.JobDone).Set("claimed_until = NULL").Set("last_error = ''").
 		Set("updated_at = ?", utc(at)).
 		Where("id = ?", id).Where("version = ?", version).Exec(ctx)
 	if err != nil {
@@ -84,12 +85,12 @@ func (t *tx) FinishZoomJob(ctx context.Context, id int64, version int, at time.T
 	return false, nil
 }
 
-// ClaimZoomJobs returns up to limit pending jobs of the kinds given, due
+// ClaimJobs returns up to limit pending jobs of the kinds given, due
 // at now and not leased, oldest due first, and leases them until
 // now+lease. On PostgreSQL rows a concurrent claim locked are skipped.
-func (s *Store) ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds ...string) ([]gateway.ZoomJob, error) {
+func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds ...string) ([]meetings.Job, error) {
 	due := s.w.NewSelect().Model((*zoomJobRow)(nil)).Column("id").
-		Where("status = ?", gateway.ZoomJobPending).
+		Where("status = ?", meetings.JobPending).
 		Where("next_attempt <= ?", utc(now)).
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("claimed_until IS NULL").WhereOr("claimed_until <= ?", utc(now))
@@ -109,7 +110,7 @@ func (s *Store) ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Dur
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("claim zoom jobs: %w", err))
 	}
-	out := make([]gateway.ZoomJob, len(rows))
+	out := make([]meetings.Job, len(rows))
 	for i := range rows {
 		out[i] = rows[i].job()
 		out[i].Claim = rows[i].Claim
@@ -117,9 +118,9 @@ func (s *Store) ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Dur
 	return out, nil
 }
 
-// RenewZoomJob moves the lease of the job to until while the claim holds
+// RenewJob moves the lease of the job to until while the claim holds
 // it (claimed_until set, the claim's token): see gateway.ZoomStore.
-func (s *Store) RenewZoomJob(ctx context.Context, id, claim int64, until time.Time) (bool, error) {
+func (s *Store) RenewJob(ctx context.Context, id, claim int64, until time.Time) (bool, error) {
 	res, err := s.w.NewUpdate().Model((*zoomJobRow)(nil)).
 		Set("claimed_until = ?", utc(until)).
 		Where("id = ?", id).Where("claim = ?", claim).Where("claimed_until IS NOT NULL").
@@ -134,15 +135,15 @@ func (s *Store) RenewZoomJob(ctx context.Context, id, claim int64, until time.Ti
 	return n == 1, nil
 }
 
-// RetryZoomJob records a failed attempt of the job at version; a job
+// RetryJob records a failed attempt of the job at version; a job
 // queued again since only loses its lease.
-func (s *Store) RetryZoomJob(ctx context.Context, id int64, version int, next time.Time, errText string, permanent bool) error {
+func (s *Store) RetryJob(ctx context.Context, id int64, version int, next time.Time, errText string, permanent bool) error {
 	q := s.w.NewUpdate().Model((*zoomJobRow)(nil)).
 		Set("attempts = attempts + 1").Set("next_attempt = ?", utc(next)).Set("last_error = ?", clipText(errText)).
 		Set("claimed_until = NULL").Set("updated_at = ?", now()).
 		Where("id = ?", id).Where("version = ?", version)
 	if permanent {
-		q = q.Set("status = ?", gateway.ZoomJobFailed)
+		q = q.Set("status = ?", meetings.JobFailed)
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
@@ -159,16 +160,16 @@ func (s *Store) RetryZoomJob(ctx context.Context, id int64, version int, next ti
 
 // ListZoomJobs returns up to limit jobs that are not done (pending or
 // failed), the most recently changed first.
-func (s *Store) ListZoomJobs(ctx context.Context, limit int) ([]gateway.ZoomJob, error) {
+func (s *Store) ListZoomJobs(ctx context.Context, limit int) ([]meetings.Job, error) {
 	var rows []zoomJobRow
-	q := s.r.NewSelect().Model(&rows).Where("status <> ?", gateway.ZoomJobDone).Order("updated_at DESC", "id DESC")
+	q := s.r.NewSelect().Model(&rows).Where("status <> ?", meetings.JobDone).Order("updated_at DESC", "id DESC")
 	if limit > 0 {
 		q = q.Limit(int64(limit))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list zoom jobs: %w", err)
 	}
-	out := make([]gateway.ZoomJob, len(rows))
+	out := make([]meetings.Job, len(rows))
 	for i := range rows {
 		out[i] = rows[i].job()
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // zoomUpdate runs fn with the transaction's Zoom side.
@@ -19,7 +20,7 @@ func zoomUpdate(t *testing.T, s *Store, fn func(gateway.Tx, gateway.MeetingTx) e
 
 func claimIDs(t *testing.T, s *Store, now time.Time, kinds ...string) []int64 {
 	t.Helper()
-	js, err := s.ClaimZoomJobs(context.Background(), now, time.Minute, 10, kinds...)
+	js, err := s.ClaimJobs(context.Background(), now, time.Minute, 10, kinds...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,53 +39,53 @@ func TestZoomJobQueue(t *testing.T) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
 		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
-			if err := z.QueueZoomJob(ctx, 1, gateway.ZoomJobSync, at(9, 0)); err != nil {
+			if err := z.QueueJob(ctx, 1, meetings.JobSync, at(9, 0)); err != nil {
 				return err
 			}
-			if err := z.QueueZoomJob(ctx, 2, gateway.ZoomJobSync, at(10, 0)); err != nil {
+			if err := z.QueueJob(ctx, 2, meetings.JobSync, at(10, 0)); err != nil {
 				return err
 			}
-			return z.QueueZoomJob(ctx, 1, gateway.ZoomJobRecordings, at(9, 0))
+			return z.QueueJob(ctx, 1, meetings.JobRecordings, at(9, 0))
 		})
-		diff(t, "due at 9:30", claimIDs(t, s, at(9, 30), gateway.ZoomJobSync), []int64{1})
-		diff(t, "leased", claimIDs(t, s, at(9, 30), gateway.ZoomJobSync), []int64(nil))
-		js, err := s.ClaimZoomJobs(ctx, at(9, 30), time.Minute, 10, gateway.ZoomJobRecordings)
+		diff(t, "due at 9:30", claimIDs(t, s, at(9, 30), meetings.JobSync), []int64{1})
+		diff(t, "leased", claimIDs(t, s, at(9, 30), meetings.JobSync), []int64(nil))
+		js, err := s.ClaimJobs(ctx, at(9, 30), time.Minute, 10, meetings.JobRecordings)
 		if err != nil || len(js) != 1 || js[0].Version != 1 {
 			t.Fatalf("recordings job: %+v %v", js, err)
 		}
 		// Queued again during the run: it waits for the lease, and the
 		// run cannot mark the new version done.
 		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
-			return z.QueueZoomJob(ctx, 1, gateway.ZoomJobRecordings, at(9, 30))
+			return z.QueueJob(ctx, 1, meetings.JobRecordings, at(9, 30))
 		})
-		if got := claimIDs(t, s, at(9, 30), gateway.ZoomJobRecordings); got != nil {
+		if got := claimIDs(t, s, at(9, 30), meetings.JobRecordings); got != nil {
 			t.Errorf("claimed during another run's lease: %v", got)
 		}
 		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
-			done, err := z.FinishZoomJob(ctx, js[0].ID, js[0].Version, at(9, 31))
+			done, err := z.FinishJob(ctx, js[0].ID, js[0].Version, at(9, 31))
 			if done {
 				t.Error("an old version finished the job")
 			}
 			return err
 		})
-		again, err := s.ClaimZoomJobs(ctx, at(9, 31), time.Minute, 10, gateway.ZoomJobRecordings)
+		again, err := s.ClaimJobs(ctx, at(9, 31), time.Minute, 10, meetings.JobRecordings)
 		if err != nil || len(again) != 1 || again[0].Version != 2 {
 			t.Fatalf("after the old run: %+v %v", again, err)
 		}
-		if err := s.RetryZoomJob(ctx, again[0].ID, again[0].Version, at(11, 0), "zoom: HTTP 503", false); err != nil {
+		if err := s.RetryJob(ctx, again[0].ID, again[0].Version, at(11, 0), "zoom: HTTP 503", false); err != nil {
 			t.Fatal(err)
 		}
-		diff(t, "before the retry", claimIDs(t, s, at(10, 59), gateway.ZoomJobRecordings), []int64(nil))
-		diff(t, "at the retry", claimIDs(t, s, at(11, 0), gateway.ZoomJobRecordings), []int64{1})
+		diff(t, "before the retry", claimIDs(t, s, at(10, 59), meetings.JobRecordings), []int64(nil))
+		diff(t, "at the retry", claimIDs(t, s, at(11, 0), meetings.JobRecordings), []int64{1})
 		jobs, err := s.ListZoomJobs(ctx, 0)
 		if err != nil || len(jobs) != 3 {
 			t.Fatalf("list: %d %v", len(jobs), err)
 		}
-		if err := s.RetryZoomJob(ctx, again[0].ID, again[0].Version, at(12, 0), "scope", true); err != nil {
+		if err := s.RetryJob(ctx, again[0].ID, again[0].Version, at(12, 0), "scope", true); err != nil {
 			t.Fatal(err)
 		}
 		n, err := s.CountZoomJobs(ctx)
-		diff(t, "counts", n, map[string]int{gateway.ZoomJobPending: 2, gateway.ZoomJobFailed: 1})
+		diff(t, "counts", n, map[string]int{meetings.JobPending: 2, meetings.JobFailed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,19 +251,19 @@ func TestZoomJobTwoRunners(t *testing.T) {
 		s1, s2 := openStore(t, opt), openStore(t, opt)
 		ctx := context.Background()
 		zoomUpdate(t, s1, func(_ gateway.Tx, z gateway.MeetingTx) error {
-			return z.QueueZoomJob(ctx, 1, gateway.ZoomJobSync, at(9, 0))
+			return z.QueueJob(ctx, 1, meetings.JobSync, at(9, 0))
 		})
-		claim := func(s *Store, now time.Time) []gateway.ZoomJob {
+		claim := func(s *Store, now time.Time) []meetings.Job {
 			t.Helper()
-			js, err := s.ClaimZoomJobs(ctx, now, time.Minute, 1, gateway.ZoomJobSync)
+			js, err := s.ClaimJobs(ctx, now, time.Minute, 1, meetings.JobSync)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return js
 		}
-		renew := func(s *Store, j gateway.ZoomJob, now time.Time) bool {
+		renew := func(s *Store, j meetings.Job, now time.Time) bool {
 			t.Helper()
-			ok, err := s.RenewZoomJob(ctx, j.ID, j.Claim, now.Add(time.Minute))
+			ok, err := s.RenewJob(ctx, j.ID, j.Claim, now.Add(time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}

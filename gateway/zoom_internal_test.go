@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"errors"
 	"testing"
 	"time"
 )
@@ -107,23 +106,6 @@ func TestStartSignature(t *testing.T) {
 		if other == base {
 			t.Errorf("%s: same signature", name)
 		}
-	}
-}
-
-type waitErr struct{ d time.Duration }
-
-func (e waitErr) Error() string             { return "wait" }
-func (e waitErr) RetryAfter() time.Duration { return e.d }
-
-func TestZoomRetryDelay(t *testing.T) {
-	if d := zoomRetryDelay(waitErr{7 * time.Hour}, 1); d != 7*time.Hour {
-		t.Errorf("a daily limit waits %s, want 7h", d)
-	}
-	if d := zoomRetryDelay(errors.New("503"), 1); d < 10*time.Second || d > 12*time.Second {
-		t.Errorf("first retry after %s", d)
-	}
-	if d := zoomRetryDelay(errors.New("503"), 30); d != zoomMaxRetryDelay {
-		t.Errorf("late retry after %s, want the cap", d)
 	}
 }
 

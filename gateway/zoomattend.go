@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"codeberg.org/opteos/roomgate/meetings"
 	"github.com/emersion/go-message"
 )
 
@@ -26,16 +27,16 @@ import (
 const zoomReportWait = 24 * time.Hour
 
 // zoomAttendance is the attendance job of a booking.
-func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
+func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
 	b, m, err := g.zoomAfterMeeting(ctx, j)
 	if b == nil || err != nil {
 		return err
 	}
 	now := g.opt.Now()
 	ps, waiting, err := g.zoomReport(ctx, b, m.MeetingID)
-	var later *zoomLater
+	var later *meetings.Later
 	if errors.As(err, &later) && now.After(b.End.Add(zoomReportWait)) {
-		g.log.Info("no participants report came", "booking_id", b.ID, "why", later.why)
+		g.log.Info("no participants report came", "booking_id", b.ID, "why", later.Why)
 		err = nil // the meeting never took place, or Zoom has nothing
 	}
 	if err != nil {
@@ -55,14 +56,14 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j ZoomJob) error {
 				return err
 			}
 		}
-		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, now.UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, now.UTC())
 		return err
 	})
 }
 
 // zoomReport gathers the reports of every instance of meeting id: the
 // rows of those admitted, and of those left in the waiting room. It
-// returns a *zoomLater while an instance that should have a report has
+// returns a *meetings.Later while an instance that should have a report has
 // none yet.
 func (g *Gateway) zoomReport(ctx context.Context, b *Booking, id int64) (ps, waiting []ZoomParticipant, err error) {
 	api := g.zoom.caps.att
@@ -77,7 +78,7 @@ func (g *Gateway) zoomReport(ctx context.Context, b *Booking, id int64) (ps, wai
 			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil, &zoomLater{at: now.Add(zoomRecordingsRetry), why: "the meeting has not taken place, or has not ended"}
+			return nil, nil, &meetings.Later{At: now.Add(zoomRecordingsRetry), Why: "the meeting has not taken place, or has not ended"}
 		}
 		if past.Participants > 0 && past.Participants < 2 {
 			g.log.Info("no participants report: Zoom reports only meetings with two or more participants",
@@ -86,7 +87,7 @@ func (g *Gateway) zoomReport(ctx context.Context, b *Booking, id int64) (ps, wai
 		}
 		rows, err := api.Participants(ctx, in)
 		if errors.Is(err, ErrZoomNotFound) {
-			return nil, nil, &zoomLater{at: now.Add(zoomRecordingsRetry), why: "no report yet"}
+			return nil, nil, &meetings.Later{At: now.Add(zoomRecordingsRetry), Why: "no report yet"}
 		}
 		if err != nil {
 			return nil, nil, err

@@ -50,10 +50,3 @@ func (z ZoomOptions) capable() error {
 	}
 	return nil
 }
-
-// errNotCapable is a job's permanent error when the provider lacks what the
-// job needs (a job queued before the feature was switched off).
-type errNotCapable string
-
-func (e errNotCapable) Error() string   { return "the meeting provider cannot " + string(e) }
-func (e errNotCapable) Permanent() bool { return true }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // zoomState is Zoom API mode's part of a Gateway.
@@ -13,6 +15,8 @@ type zoomState struct {
 	opt ZoomOptions
 	// caps is what opt.API can do beyond creating meetings.
 	caps zoomCaps
+	// runner runs the jobs, a handler per kind.
+	runner meetings.Runner
 	// kick wakes the job runner after a transaction queued a job.
 	kick chan struct{}
 	// noPasscode is set once the account's rules refused a passcode of
@@ -33,6 +37,7 @@ func (g *Gateway) setupZoom() error {
 		return err
 	}
 	g.zoom = &zoomState{opt: z, caps: discover(z.API), kick: make(chan struct{}, 1)}
+	g.zoom.runner = g.zoomRunner()
 	g.meetings = zoomHooks{g}
 	return nil
 }
@@ -64,7 +69,7 @@ func (h zoomHooks) BookingSaved(ctx context.Context, tx Tx, b *Booking) error {
 	if !h.g.zoomNeedsSync(b, m) {
 		return nil
 	}
-	if err := ztx.QueueZoomJob(ctx, b.ID, ZoomJobSync, h.g.opt.Now().UTC()); err != nil {
+	if err := ztx.QueueJob(ctx, b.ID, meetings.JobSync, h.g.opt.Now().UTC()); err != nil {
 		return err
 	}
 	ztx.AfterCommit(h.g.zoomKick)

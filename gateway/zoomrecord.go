@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Recordings kept: after a booking's meeting ends, the cloud recordings
@@ -37,7 +39,7 @@ const (
 )
 
 // zoomRecordings is the recordings job of a booking.
-func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
+func (g *Gateway) zoomRecordings(ctx context.Context, j meetings.Job) error {
 	b, m, err := g.zoomAfterMeeting(ctx, j)
 	if b == nil || err != nil {
 		return err
@@ -51,11 +53,11 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j ZoomJob) error {
 		if now.After(b.End.Add(zoomRecordingsWait)) {
 			return g.zoomFinish(ctx, j)
 		}
-		return &zoomLater{at: now.Add(zoomRecordingsRetry), why: "no cloud recording yet"}
+		return &meetings.Later{At: now.Add(zoomRecordingsRetry), Why: "no cloud recording yet"}
 	}
 	for _, f := range files {
 		if !f.Completed {
-			return &zoomLater{at: now.Add(zoomProcessingRetry), why: "Zoom is still processing the recording"}
+			return &meetings.Later{At: now.Add(zoomProcessingRetry), Why: "Zoom is still processing the recording"}
 		}
 	}
 	if err := g.copyRecordings(ctx, b, files); err != nil {

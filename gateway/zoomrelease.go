@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // No-show release: a booking whose meeting has not started ReleaseAfter
@@ -17,7 +19,7 @@ import (
 
 // zoomRelease is the release job of a booking, due at its start plus
 // ReleaseAfter.
-func (g *Gateway) zoomRelease(ctx context.Context, j ZoomJob) error {
+func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return err
@@ -27,7 +29,7 @@ func (g *Gateway) zoomRelease(ctx context.Context, j ZoomJob) error {
 	}
 	now := g.opt.Now()
 	if due := b.Start.Add(g.zoom.opt.ReleaseAfter); now.Before(due) {
-		return &zoomLater{at: due, why: "the booking has not reached its release time"}
+		return &meetings.Later{At: due, Why: "the booking has not reached its release time"}
 	}
 	if !now.Before(b.End) {
 		return g.zoomFinish(ctx, j)
@@ -98,7 +100,7 @@ func roomMeetingNumber(r *Room) int64 {
 
 // zoomMarkStarted records that a booking's meeting was seen live, and
 // finishes job j when given.
-func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.Time, j *ZoomJob) error {
+func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.Time, j *meetings.Job) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
@@ -117,14 +119,14 @@ func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.
 		if j == nil {
 			return nil
 		}
-		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, at.UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, at.UTC())
 		return err
 	})
 }
 
 // releaseBooking frees b, answers its organizer and lets the waiting
 // list take the slot, in one transaction.
-func (g *Gateway) releaseBooking(ctx context.Context, j ZoomJob, b *Booking) error {
+func (g *Gateway) releaseBooking(ctx context.Context, j meetings.Job, b *Booking) error {
 	key := "zoom-release:" + strconv.FormatInt(b.ID, 10)
 	released := false
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
@@ -144,7 +146,7 @@ func (g *Gateway) releaseBooking(ctx context.Context, j ZoomJob, b *Booking) err
 				return err
 			}
 		}
-		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
 		return err
 	})
 	if err != nil || !released {

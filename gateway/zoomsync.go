@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // The sync job: one Zoom meeting per accepted booking, created when it is
@@ -23,7 +25,7 @@ const zoomSettle = 10 * time.Minute
 var errZoomRace = errors.New("the booking's meeting changed meanwhile")
 
 // zoomSync brings the booking's meeting in line with the booking.
-func (g *Gateway) zoomSync(ctx context.Context, j ZoomJob) error {
+func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return err
@@ -55,7 +57,7 @@ func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 // zoomCreate creates the meeting of b. With m nil, a new marker is
 // recorded first; with m in state creating, an earlier attempt may have
 // created it, so Zoom is asked for it by its marker before creating.
-func (g *Gateway) zoomCreate(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
+func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting) error {
 	var info ZoomInfo
 	var err error
 	if m == nil {
@@ -98,7 +100,7 @@ func (g *Gateway) zoomIntent(ctx context.Context, m *ZoomMeeting) error {
 // zoomCreated records a new meeting, queues the jobs that follow it and
 // tells the organizer: the held accept mail gets the link, or a mail of
 // its own says it.
-func (g *Gateway) zoomCreated(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting, info ZoomInfo) error {
+func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting, info ZoomInfo) error {
 	now := g.opt.Now().UTC()
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
 		ztx, err := meetingTx(tx)
@@ -113,7 +115,7 @@ func (g *Gateway) zoomCreated(ctx context.Context, j ZoomJob, b *Booking, m *Zoo
 		if err := g.zoomFollowUps(ctx, ztx, b, true, true); err != nil {
 			return err
 		}
-		if _, err := ztx.FinishZoomJob(ctx, j.ID, j.Version, now); err != nil {
+		if _, err := ztx.FinishJob(ctx, j.ID, j.Version, now); err != nil {
 			return err
 		}
 		cur, err := tx.BookingByID(ctx, b.ID)
@@ -136,17 +138,17 @@ func (g *Gateway) zoomFollowUps(ctx context.Context, ztx MeetingTx, b *Booking, 
 		if !on {
 			return nil
 		}
-		return ztx.QueueZoomJob(ctx, b.ID, kind, at)
+		return ztx.QueueJob(ctx, b.ID, kind, at)
 	}
 	return errors.Join(
-		queue(start && z.ReleaseNoShows, ZoomJobRelease, b.Start.Add(z.ReleaseAfter)),
-		queue(end && z.Recordings, ZoomJobRecordings, b.End.Add(zoomSettle)),
-		queue(end && z.Attendance, ZoomJobAttendance, b.End.Add(zoomSettle)))
+		queue(start && z.ReleaseNoShows, meetings.JobRelease, b.Start.Add(z.ReleaseAfter)),
+		queue(end && z.Recordings, meetings.JobRecordings, b.End.Add(zoomSettle)),
+		queue(end && z.Attendance, meetings.JobAttendance, b.End.Add(zoomSettle)))
 }
 
 // zoomUpdate moves or renames the meeting of b. A meeting deleted on
 // Zoom's side (by hand) is made again.
-func (g *Gateway) zoomUpdate(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
+func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting) error {
 	err := g.zoom.opt.API.UpdateMeeting(ctx, m.MeetingID, g.zoomSpec(b, ""))
 	if errors.Is(err, ErrZoomNotFound) {
 		g.log.Warn("zoom meeting vanished; making it again", "booking_id", b.ID, "meeting_id", m.MeetingID)
@@ -172,7 +174,7 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		if err := g.zoomFollowUps(ctx, ztx, b, moved, ended); err != nil {
 			return err
 		}
-		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
 		return err
 	})
 }
@@ -180,7 +182,7 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 // zoomRemove deletes the meeting of a booking no longer accepted. A
 // meeting that has begun is left alone (it holds the recordings), unless
 // the booking was released because it never did.
-func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *ZoomMeeting) error {
+func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting) error {
 	if m == nil || m.State == ZoomDeleted {
 		return g.zoomFinish(ctx, j)
 	}
@@ -219,7 +221,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j ZoomJob, b *Booking, m *Zoom
 		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) { m.State = ZoomDeleted }); err != nil {
 			return err
 		}
-		_, err = ztx.FinishZoomJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
 		return err
 	})
 }
@@ -246,7 +248,7 @@ func (g *Gateway) zoomLeftRunning(ctx context.Context, b *Booking, id int64) err
 		return err
 	}
 	g.log.Warn("zoom meeting left running: in progress, Zoom refuses to delete it", "booking_id", b.ID, "meeting_id", id)
-	return &zoomLater{at: now.Add(zoomLeftInProgress), why: reason}
+	return &meetings.Later{At: now.Add(zoomLeftInProgress), Why: reason}
 }
 
 // zoomSetState saves m in another state.
@@ -280,7 +282,7 @@ func zoomEdit(ctx context.Context, ztx MeetingTx, bookingID int64, edit func(*Zo
 // (recordings, attendance). It returns a nil booking, with the error to
 // return, when the job is done (the booking is gone or has no meeting of
 // its own any more) or must wait (the meeting has not ended).
-func (g *Gateway) zoomAfterMeeting(ctx context.Context, j ZoomJob) (*Booking, *ZoomMeeting, error) {
+func (g *Gateway) zoomAfterMeeting(ctx context.Context, j meetings.Job) (*Booking, *ZoomMeeting, error) {
 	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return nil, nil, err
@@ -289,7 +291,7 @@ func (g *Gateway) zoomAfterMeeting(ctx context.Context, j ZoomJob) (*Booking, *Z
 		return nil, nil, g.zoomFinish(ctx, j)
 	}
 	if g.opt.Now().Before(b.End) {
-		return nil, nil, &zoomLater{at: b.End.Add(zoomSettle), why: "the meeting has not ended"}
+		return nil, nil, &meetings.Later{At: b.End.Add(zoomSettle), Why: "the meeting has not ended"}
 	}
 	return b, m, nil
 }

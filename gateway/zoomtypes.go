@@ -30,38 +30,6 @@ const ActionZoomLeftRunning Action = "left-running"
 // KindZoom marks the audit entries of what Zoom API mode decided.
 const KindZoom Kind = "zoom"
 
-// Kinds of Zoom jobs, one of each at most per booking.
-const (
-	ZoomJobSync       = "sync"       // create, update or delete the booking's meeting
-	ZoomJobRelease    = "release"    // free the booking if its meeting has not started
-	ZoomJobRecordings = "recordings" // copy its cloud recordings, mail them, trash them
-	ZoomJobAttendance = "attendance" // mail the participants report
-)
-
-// Job states.
-const (
-	ZoomJobPending = "pending"
-	ZoomJobDone    = "done"
-	ZoomJobFailed  = "failed"
-)
-
-// ZoomJob is one row of the queue.
-type ZoomJob struct {
-	ID          int64
-	BookingID   int64
-	Kind        string
-	Status      string
-	Version     int // grows each time the job is queued again
-	Attempts    int
-	NextAttempt time.Time
-	LastError   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	// Claim is the token of the claim that returned the job
-	// (ClaimZoomJobs), for RenewZoomJob.
-	Claim int64
-}
-
 // States of a ZoomMeeting.
 const (
 	ZoomCreating = "creating" // the marker is recorded; the meeting may exist
@@ -122,19 +90,8 @@ type HeldMail struct {
 // ZoomStore is the part of the store that Zoom API mode uses outside
 // decisions. The db package's Store implements it.
 type ZoomStore interface {
-	// ClaimZoomJobs returns up to limit pending jobs of the kinds given
-	// that are due at now, and leases them until now+lease, with a new
-	// claim token (ZoomJob.Claim).
-	ClaimZoomJobs(ctx context.Context, now time.Time, lease time.Duration, limit int, kinds ...string) ([]ZoomJob, error)
-	// RenewZoomJob moves the lease of the job to until if the claim
-	// still holds it, and reports whether it does (false once the run
-	// finished, or another runner took the job after the lease ended).
-	RenewZoomJob(ctx context.Context, id, claim int64, until time.Time) (bool, error)
-	// RetryZoomJob records a failed attempt of job version version:
-	// Attempts+1, NextAttempt=next, LastError=errText, and Status failed
-	// when permanent. A job queued again since (another version) is left
-	// as it is.
-	RetryZoomJob(ctx context.Context, id int64, version int, next time.Time, errText string, permanent bool) error
+	// The queue of jobs, as the runner claims them.
+	meetings.JobQueue
 	// ZoomBooking returns a booking and its meeting (nil when it has none);
 	// (nil, nil, nil) when there is no such booking.
 	ZoomBooking(ctx context.Context, bookingID int64) (*Booking, *ZoomMeeting, error)
@@ -151,12 +108,12 @@ type ZoomStore interface {
 // MeetingTx is what the meeting layer writes inside a transaction, reached
 // by Tx.Meetings. The db package's transactions implement it.
 type MeetingTx interface {
-	// QueueZoomJob queues the job (bookingID, kind) due at `at`: a new
+	// QueueJob queues the job (bookingID, kind) due at `at`: a new
 	// row, or the existing one made pending again with a new version.
-	QueueZoomJob(ctx context.Context, bookingID int64, kind string, at time.Time) error
-	// FinishZoomJob marks job version version done; false when the job
+	QueueJob(ctx context.Context, bookingID int64, kind string, at time.Time) error
+	// FinishJob marks job version version done; false when the job
 	// was queued again since (it stays pending).
-	FinishZoomJob(ctx context.Context, id int64, version int, at time.Time) (bool, error)
+	FinishJob(ctx context.Context, id int64, version int, at time.Time) (bool, error)
 	// ZoomMeeting returns a booking's meeting, or nil.
 	ZoomMeeting(ctx context.Context, bookingID int64) (*ZoomMeeting, error)
 	// SaveZoomMeeting inserts or replaces a booking's meeting.

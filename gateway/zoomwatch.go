@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Watching the account: every PollInterval the meetings that run now are
@@ -209,43 +211,33 @@ func (g *Gateway) zoomOnce(ctx context.Context, key string, fn func(Tx) error) e
 	})
 }
 
-// ZoomEvent is a notification of Zoom's (by webhook): a meeting started
-// or ended, its recording completed.
-type ZoomEvent struct {
-	Name      string // meeting.started, meeting.ended, recording.completed
-	MeetingID int64
-	UUID      string
-	Topic     string
-	At        time.Time
-}
-
 // HandleZoomEvent takes an event Zoom sent. It only brings forward what
 // polling does: a meeting started is looked at at once, the recordings
 // and report of a meeting that ended are looked for sooner. Events of
 // other meetings and other kinds are ignored.
-func (g *Gateway) HandleZoomEvent(ctx context.Context, e ZoomEvent) error {
+func (g *Gateway) HandleZoomEvent(ctx context.Context, e meetings.Event) error {
 	if g.zoom == nil || e.MeetingID == 0 {
 		return nil
 	}
-	switch e.Name {
-	case "meeting.started":
+	switch e.Kind {
+	case meetings.EventStarted:
 		return g.watchLive(ctx, ZoomInfo{ID: e.MeetingID, UUID: e.UUID, Topic: e.Topic, Status: "started"}, g.opt.Now())
-	case "meeting.ended", "recording.completed":
+	case meetings.EventEnded, meetings.EventRecordings:
 		return g.zoomEnded(ctx, e)
 	}
 	return nil
 }
 
 // zoomEnded makes the recordings and report jobs of the event's meeting
-// due now (recording.completed) or shortly (meeting.ended).
-func (g *Gateway) zoomEnded(ctx context.Context, e ZoomEvent) error {
+// due now (its recordings are ready) or shortly (it ended).
+func (g *Gateway) zoomEnded(ctx context.Context, e meetings.Event) error {
 	z := g.zoom.opt
 	m, err := z.Store.ZoomMeetingByID(ctx, e.MeetingID)
 	if err != nil || m == nil {
 		return err
 	}
 	at := g.opt.Now().UTC()
-	if e.Name == "meeting.ended" {
+	if e.Kind == meetings.EventEnded {
 		at = at.Add(zoomSettle)
 	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
@@ -254,12 +246,12 @@ func (g *Gateway) zoomEnded(ctx context.Context, e ZoomEvent) error {
 			return err
 		}
 		if z.Recordings {
-			if err := ztx.QueueZoomJob(ctx, m.BookingID, ZoomJobRecordings, at); err != nil {
+			if err := ztx.QueueJob(ctx, m.BookingID, meetings.JobRecordings, at); err != nil {
 				return err
 			}
 		}
-		if z.Attendance && e.Name == "meeting.ended" {
-			return ztx.QueueZoomJob(ctx, m.BookingID, ZoomJobAttendance, at)
+		if z.Attendance && e.Kind == meetings.EventEnded {
+			return ztx.QueueJob(ctx, m.BookingID, meetings.JobAttendance, at)
 		}
 		return nil
 	})

@@ -167,3 +167,20 @@ type RetryAfter interface {
 	error
 	RetryAfter() time.Duration
 }
+
+// Kinds of Event.
+const (
+	EventStarted    = "started"    // a meeting started
+	EventEnded      = "ended"      // a meeting ended
+	EventRecordings = "recordings" // a meeting's recordings are ready
+)
+
+// Event is news a provider pushed (Zoom's webhook): it only brings forward
+// what polling finds.
+type Event struct {
+	Kind      string // EventStarted, EventEnded or EventRecordings
+	MeetingID int64
+	UUID      string
+	Topic     string
+	At        time.Time
+}

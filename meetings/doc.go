@@ -19,12 +19,19 @@
 // one with a create call and signed join URLs (BigBlueButton) implements
 // Creator, and Starter for the moderator's link.
 //
+// The layer's durable queue holds Jobs, one of each kind at most per
+// booking (sync, release, recordings, attendance); a Runner claims the
+// due ones, each under a Lease of its own, runs it with the Handler of its
+// kind and records a failure for a later attempt (RetryDelay; Later for a
+// job that must only wait). A provider that pushes news (Zoom's webhook)
+// translates it into an Event.
+//
 // How the layer is told of bookings: gateway calls its MeetingHooks in
 // the decision's own transaction (a booking saved, an accept mail
 // queued, a reminder written), and the layer writes its jobs through
 // Tx.Meetings() in that same transaction, so a job is never lost nor
 // queued for a decision that rolled back. Zoom API mode (gateway's
-// ZoomOptions, its runner still in gateway/zoom*.go) discovers its
+// ZoomOptions, its job handlers still in gateway/zoom*.go) discovers its
 // provider's capabilities at start and needs Finder and Watcher beside
 // Creator, and the capability of each feature switched on.
 package meetings

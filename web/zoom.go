@@ -27,7 +27,7 @@ type ZoomStore interface {
 	// recordings link with that token hash opens; a nil booking when none.
 	ZoomRecordingsByToken(ctx context.Context, tokenHash string) (*gateway.Booking, *gateway.ZoomMeeting, []gateway.ZoomRecording, error)
 	// ListZoomJobs returns up to limit jobs not done, latest first.
-	ListZoomJobs(ctx context.Context, limit int) ([]gateway.ZoomJob, error)
+	ListZoomJobs(ctx context.Context, limit int) ([]meetings.Job, error)
 	// ListZoomRecordings returns up to limit copies, newest first.
 	ListZoomRecordings(ctx context.Context, limit int) ([]gateway.ZoomRecording, error)
 	// CountZoomJobs counts the jobs by status.

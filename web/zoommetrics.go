@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // ZoomMetrics counts Zoom API mode's work (gateway.ZoomMetrics) in the
@@ -78,7 +79,7 @@ func (c *zoomCollector) Collect(ch chan<- prometheus.Metric) {
 	if err != nil {
 		return
 	}
-	for _, st := range []string{gateway.ZoomJobPending, gateway.ZoomJobFailed} {
+	for _, st := range []string{meetings.JobPending, meetings.JobFailed} {
 		ch <- prometheus.MustNewConstMetric(zoomJobsDesc, prometheus.GaugeValue, float64(n[st]), st)
 	}
 }

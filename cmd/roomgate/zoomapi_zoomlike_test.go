@@ -24,7 +24,7 @@ import (
 
 // openJob returns the job of that kind of a booking that is not done;
 // false when there is none (done, or never queued).
-func (e *zoomEnv) openJob(bookingID int64, kind string) (gateway.ZoomJob, bool) {
+func (e *zoomEnv) openJob(bookingID int64, kind string) (meetings.Job, bool) {
 	e.t.Helper()
 	js, err := e.app.store.ListZoomJobs(context.Background(), 1000)
 	if err != nil {
@@ -35,7 +35,7 @@ func (e *zoomEnv) openJob(bookingID int64, kind string) (gateway.ZoomJob, bool) 
 			return j, true
 		}
 	}
-	return gateway.ZoomJob{}, false
+	return meetings.Job{}, false
 }
 
 // holdTwice holds meeting id twice (the second instance's UUID starts with
@@ -87,7 +87,7 @@ func TestZoomRecordingsAsZoomListsThem(t *testing.T) {
 		}
 	}
 	b := env.booking("z-files")
-	if j, ok := env.openJob(b.ID, gateway.ZoomJobRecordings); !ok || j.Status != gateway.ZoomJobPending || !strings.Contains(j.LastError, "size") {
+	if j, ok := env.openJob(b.ID, meetings.JobRecordings); !ok || j.Status != meetings.JobPending || !strings.Contains(j.LastError, "size") {
 		t.Fatalf("job after a failed copy: %+v", j)
 	}
 	env.zoom.ShortenFile("Chloe.m4a", 0)
@@ -183,7 +183,7 @@ func TestZoomAttendanceAsZoomReportsIt(t *testing.T) {
 	env.clock.Add(11 * time.Minute)
 	env.jobs()
 	env.flushN(0)
-	if j, ok := env.openJob(env.booking("z-solo").ID, gateway.ZoomJobAttendance); ok {
+	if j, ok := env.openJob(env.booking("z-solo").ID, meetings.JobAttendance); ok {
 		t.Errorf("attendance job of a one-person meeting still open: %+v", j)
 	}
 	if n := env.zoom.Count("GET", "/v2/report/meetings/"); n != 1 {
@@ -207,8 +207,8 @@ func TestZoomDailyLimit(t *testing.T) {
 	}
 	midnight := env.clock.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 	for _, uid := range []string{"z-day2", "z-day3"} {
-		j, ok := env.openJob(env.booking(uid).ID, gateway.ZoomJobSync)
-		if !ok || j.Status != gateway.ZoomJobPending || !j.NextAttempt.Equal(midnight) {
+		j, ok := env.openJob(env.booking(uid).ID, meetings.JobSync)
+		if !ok || j.Status != meetings.JobPending || !j.NextAttempt.Equal(midnight) {
 			t.Fatalf("%s: job %+v, want pending until %s", uid, j, midnight)
 		}
 	}
@@ -331,8 +331,8 @@ func TestZoomCancelInProgress(t *testing.T) {
 		env.jobs()
 	}
 	b := env.booking("z-live")
-	j, ok := env.openJob(b.ID, gateway.ZoomJobSync)
-	if !ok || j.Status != gateway.ZoomJobPending || !j.NextAttempt.Equal(env.clock.Now().Add(15*time.Minute).UTC()) {
+	j, ok := env.openJob(b.ID, meetings.JobSync)
+	if !ok || j.Status != meetings.JobPending || !j.NextAttempt.Equal(env.clock.Now().Add(15*time.Minute).UTC()) {
 		t.Fatalf("sync job: %+v (open %v), want pending, tried again in 15 minutes", j, ok)
 	}
 	if zm, _ := env.zoom.Meeting(m.ID); zm.Deleted || zm.Status != "started" {
@@ -357,7 +357,7 @@ func TestZoomCancelInProgress(t *testing.T) {
 	if zm, _ := env.zoom.Meeting(m.ID); !zm.Deleted {
 		t.Error("the meeting was not deleted once it ended")
 	}
-	if _, ok := env.openJob(b.ID, gateway.ZoomJobSync); ok {
+	if _, ok := env.openJob(b.ID, meetings.JobSync); ok {
 		t.Error("the sync job is still open")
 	}
 }

@@ -77,27 +77,12 @@ func (a *app) zoomWeb() *web.ZoomOptions {
 
 // zoomEvent hands a verified webhook event of the account to the gateway.
 func (a *app) zoomEvent(ctx context.Context, e *zoomapi.Event) error {
-	ev := gateway.ZoomEvent{Name: e.Name, At: e.Time()}
-	var account string
-	switch e.Name {
-	case zoomapi.EventMeetingStarted, zoomapi.EventMeetingEnded:
-		acc, m, err := e.Meeting()
-		if err != nil {
-			return nil // unreadable: nothing to do, and Zoom must not send it again
-		}
-		account, ev.MeetingID, ev.UUID, ev.Topic = acc, int64(m.ID), m.UUID, m.Topic
-	case zoomapi.EventRecordingCompleted:
-		acc, r, err := e.Recording()
-		if err != nil {
-			return nil
-		}
-		account, ev.MeetingID, ev.UUID, ev.Topic = acc, int64(r.ID), r.UUID, r.Topic
-	default:
-		return nil
-	}
-	if account != a.cfg.ZoomAPI.AccountID {
+	ev, ok, foreign := zoom.Event(e, a.cfg.ZoomAPI.AccountID)
+	if foreign {
 		a.log.Warn("zoom webhook: an event of another account ignored")
-		return nil
+	}
+	if !ok {
+		return nil // unreadable or of no use: Zoom must not send it again
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second) // Zoom waits three seconds
 	defer cancel()
