@@ -11,7 +11,7 @@ import (
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
-// The queue of Zoom API mode's jobs (gateway.ZoomStore, gateway.MeetingTx):
+// The queue of Zoom API mode's jobs (gateway.ZoomStore, meetings.Tx):
 // one row per booking and kind, queued in a decision's transaction,
 // claimed with a lease by the instance that runs it.
 
@@ -39,11 +39,11 @@ func (r *zoomJobRow) job() meetings.Job {
 }
 
 var _ gateway.ZoomStore = (*Store)(nil)
-var _ gateway.MeetingTx = (*tx)(nil)
+var _ meetings.Tx = (*tx)(nil)
 
 // Meetings returns the transaction itself: it keeps the meeting layer's
 // rows beside the bookings.
-func (t *tx) Meetings() gateway.MeetingTx { return t }
+func (t *tx) Meetings() meetings.Tx { return t }
 
 // AfterCommit runs fn once the transaction committed.
 func (t *tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }

@@ -10,9 +10,9 @@ import (
 )
 
 // zoomUpdate runs fn with the transaction's Zoom side.
-func zoomUpdate(t *testing.T, s *Store, fn func(gateway.Tx, gateway.MeetingTx) error) {
+func zoomUpdate(t *testing.T, s *Store, fn func(gateway.Tx, meetings.Tx) error) {
 	t.Helper()
-	err := s.Update(context.Background(), func(tx gateway.Tx) error { return fn(tx, tx.(gateway.MeetingTx)) })
+	err := s.Update(context.Background(), func(tx gateway.Tx) error { return fn(tx, tx.(meetings.Tx)) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestZoomJobQueue(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z meetings.Tx) error {
 			if err := z.QueueJob(ctx, 1, meetings.JobSync, at(9, 0)); err != nil {
 				return err
 			}
@@ -55,13 +55,13 @@ func TestZoomJobQueue(t *testing.T) {
 		}
 		// Queued again during the run: it waits for the lease, and the
 		// run cannot mark the new version done.
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z meetings.Tx) error {
 			return z.QueueJob(ctx, 1, meetings.JobRecordings, at(9, 30))
 		})
 		if got := claimIDs(t, s, at(9, 30), meetings.JobRecordings); got != nil {
 			t.Errorf("claimed during another run's lease: %v", got)
 		}
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s, func(_ gateway.Tx, z meetings.Tx) error {
 			done, err := z.FinishJob(ctx, js[0].ID, js[0].Version, at(9, 31))
 			if done {
 				t.Error("an old version finished the job")
@@ -99,14 +99,14 @@ func TestZoomHeldMail(t *testing.T) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
 		deadline := at(9, 0).Add(30*time.Second + 123456*time.Nanosecond).Truncate(time.Microsecond)
-		var held []gateway.HeldMail
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
+		var held []meetings.HeldMail
+		zoomUpdate(t, s, func(tx gateway.Tx, z meetings.Tx) error {
 			for _, uid := range []string{"a", "b"} {
 				m := mail(uid, at(9, 0), at(9, 0))
 				if err := tx.Enqueue(ctx, m); err != nil {
 					return err
 				}
-				h := gateway.HeldMail{OutboxID: m.ID, Organizer: "ann@example.org", UID: uid, Deadline: deadline, Data: []byte(`{}`)}
+				h := meetings.HeldMail{OutboxID: m.ID, Organizer: "ann@example.org", UID: uid, Deadline: deadline, Data: []byte(`{}`)}
 				if err := z.HoldMail(ctx, h); err != nil {
 					return err
 				}
@@ -129,7 +129,7 @@ func TestZoomHeldMail(t *testing.T) {
 		if err := s.OutboxRetry(ctx, due[0].ID, deadline, "", false); err != nil {
 			t.Fatal(err)
 		}
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z meetings.Tx) error {
 			hs, err := z.HeldMails(ctx, "ann@example.org", "a")
 			if err != nil {
 				return err
@@ -155,12 +155,12 @@ func TestZoomHeldMailReplaced(t *testing.T) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
 		deadline := at(9, 0).Add(30 * time.Second)
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z meetings.Tx) error {
 			m := mail("a", at(9, 0), at(9, 0))
 			if err := tx.Enqueue(ctx, m); err != nil {
 				return err
 			}
-			h := gateway.HeldMail{OutboxID: m.ID, Organizer: "ann@example.org", UID: "a", Deadline: deadline, Data: []byte(`{}`)}
+			h := meetings.HeldMail{OutboxID: m.ID, Organizer: "ann@example.org", UID: "a", Deadline: deadline, Data: []byte(`{}`)}
 			if err := z.HoldMail(ctx, h); err != nil {
 				return err
 			}
@@ -184,28 +184,28 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 		s := openStore(t, b.newDB(t))
 		ctx := context.Background()
 		bk := booking("u1", "", at(10, 0), at(11, 0), gateway.StatusAccepted)
-		m := &gateway.ZoomMeeting{Marker: "rg-1", State: gateway.ZoomCreated, MeetingID: 81234567890,
+		m := &meetings.Meeting{Marker: "rg-1", State: meetings.MeetingCreated, MeetingID: 81234567890,
 			JoinURL: "https://zoom.us/j/81234567890", Passcode: "Ab3", Topic: "t", Start: at(10, 0), End: at(11, 0),
 			RecordingsToken: gateway.TokenHash("tok"), RecordingsUntil: at(12, 0)}
 		var first, second bool
-		zoomUpdate(t, s, func(tx gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s, func(tx gateway.Tx, z meetings.Tx) error {
 			if err := tx.SaveBooking(ctx, bk); err != nil {
 				return err
 			}
 			m.BookingID = bk.ID
-			if err := z.SaveZoomMeeting(ctx, m); err != nil {
+			if err := z.SaveMeeting(ctx, m); err != nil {
 				return err
 			}
-			r := &gateway.ZoomRecording{BookingID: bk.ID, FileID: "f1", Name: "a.mp4", FileType: "MP4", Size: 3,
+			r := &meetings.Recording{BookingID: bk.ID, FileID: "f1", Name: "a.mp4", FileType: "MP4", Size: 3,
 				SHA256: "abc", ExpiresAt: at(12, 0)}
-			if err := z.SaveZoomRecording(ctx, r); err != nil {
+			if err := z.SaveRecording(ctx, r); err != nil {
 				return err
 			}
 			var err error
-			if first, err = z.ZoomAlertOnce(ctx, "k", at(10, 0)); err != nil {
+			if first, err = z.AlertOnce(ctx, "k", at(10, 0)); err != nil {
 				return err
 			}
-			second, err = z.ZoomAlertOnce(ctx, "k", at(10, 1))
+			second, err = z.AlertOnce(ctx, "k", at(10, 1))
 			return err
 		})
 		if !first || second {
@@ -231,8 +231,8 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 		if err != nil || len(old) != 1 {
 			t.Fatalf("expired: %v %v", old, err)
 		}
-		zoomUpdate(t, s, func(_ gateway.Tx, z gateway.MeetingTx) error {
-			return z.MarkZoomRecordingDeleted(ctx, old[0].ID, at(12, 2))
+		zoomUpdate(t, s, func(_ gateway.Tx, z meetings.Tx) error {
+			return z.MarkRecordingDeleted(ctx, old[0].ID, at(12, 2))
 		})
 		if old, _ := s.ExpiredZoomRecordings(ctx, at(12, 3), 10); len(old) != 0 {
 			t.Errorf("a removed copy is still listed: %v", old)
@@ -250,7 +250,7 @@ func TestZoomJobTwoRunners(t *testing.T) {
 		opt := b.newDB(t)
 		s1, s2 := openStore(t, opt), openStore(t, opt)
 		ctx := context.Background()
-		zoomUpdate(t, s1, func(_ gateway.Tx, z gateway.MeetingTx) error {
+		zoomUpdate(t, s1, func(_ gateway.Tx, z meetings.Tx) error {
 			return z.QueueJob(ctx, 1, meetings.JobSync, at(9, 0))
 		})
 		claim := func(s *Store, now time.Time) []meetings.Job {

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // The meetings of Zoom API mode, the accept mails held for them, the
@@ -34,14 +35,14 @@ type zoomMeetingRow struct {
 	UpdatedAt       time.Time `bun:"updated_at"`
 }
 
-func (r *zoomMeetingRow) meeting() *gateway.ZoomMeeting {
-	return &gateway.ZoomMeeting{BookingID: r.BookingID, Marker: r.Marker, State: r.State, MeetingID: r.MeetingID,
+func (r *zoomMeetingRow) meeting() *meetings.Meeting {
+	return &meetings.Meeting{BookingID: r.BookingID, Marker: r.Marker, State: r.State, MeetingID: r.MeetingID,
 		JoinURL: r.JoinURL, Passcode: r.Passcode, Topic: r.Topic, Start: utc(r.StartAt), End: utc(r.EndAt),
 		StartedAt: utc(r.StartedAt), RecordingsToken: r.RecordingsToken, RecordingsUntil: utc(r.RecordingsUntil),
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)}
 }
 
-func toZoomMeetingRow(m *gateway.ZoomMeeting) *zoomMeetingRow {
+func toZoomMeetingRow(m *meetings.Meeting) *zoomMeetingRow {
 	return &zoomMeetingRow{BookingID: m.BookingID, Marker: m.Marker, State: m.State, MeetingID: m.MeetingID,
 		JoinURL: m.JoinURL, Passcode: m.Passcode, Topic: m.Topic, StartAt: utc(m.Start), EndAt: utc(m.End),
 		StartedAt: utc(m.StartedAt), RecordingsToken: m.RecordingsToken, RecordingsUntil: utc(m.RecordingsUntil),
@@ -54,11 +55,11 @@ var zoomMeetingColumns = []string{"marker", "state", "meeting_id", "join_url", "
 	"end_at", "started_at", "recordings_token", "recordings_until", "updated_at"}
 
 // ZoomMeeting returns a booking's meeting, or nil.
-func (t *tx) ZoomMeeting(ctx context.Context, bookingID int64) (*gateway.ZoomMeeting, error) {
+func (t *tx) Meeting(ctx context.Context, bookingID int64) (*meetings.Meeting, error) {
 	return zoomMeeting(ctx, t.db, bookingID)
 }
 
-func zoomMeeting(ctx context.Context, db bun.IDB, bookingID int64) (*gateway.ZoomMeeting, error) {
+func zoomMeeting(ctx context.Context, db bun.IDB, bookingID int64) (*meetings.Meeting, error) {
 	var r zoomMeetingRow
 	err := db.NewSelect().Model(&r).Where("booking_id = ?", bookingID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -72,7 +73,7 @@ func zoomMeeting(ctx context.Context, db bun.IDB, bookingID int64) (*gateway.Zoo
 
 // SaveZoomMeeting inserts or replaces a booking's meeting; zero times
 // are set to now.
-func (t *tx) SaveZoomMeeting(ctx context.Context, m *gateway.ZoomMeeting) error {
+func (t *tx) SaveMeeting(ctx context.Context, m *meetings.Meeting) error {
 	n := now()
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = n
@@ -90,7 +91,7 @@ func (t *tx) SaveZoomMeeting(ctx context.Context, m *gateway.ZoomMeeting) error 
 
 // ZoomBooking returns a booking and its meeting (nil when none), or
 // (nil, nil, nil) when there is no such booking.
-func (s *Store) ZoomBooking(ctx context.Context, bookingID int64) (*gateway.Booking, *gateway.ZoomMeeting, error) {
+func (s *Store) ZoomBooking(ctx context.Context, bookingID int64) (*gateway.Booking, *meetings.Meeting, error) {
 	var r bookingRow
 	err := s.r.NewSelect().Model(&r).Where("id = ?", bookingID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -106,9 +107,9 @@ func (s *Store) ZoomBooking(ctx context.Context, bookingID int64) (*gateway.Book
 
 // ZoomMeetingByID returns the latest meeting not deleted that roomgate
 // created with that Zoom number, or nil.
-func (s *Store) ZoomMeetingByID(ctx context.Context, meetingID int64) (*gateway.ZoomMeeting, error) {
+func (s *Store) ZoomMeetingByID(ctx context.Context, meetingID int64) (*meetings.Meeting, error) {
 	var r zoomMeetingRow
-	err := s.r.NewSelect().Model(&r).Where("meeting_id = ?", meetingID).Where("state <> ?", gateway.ZoomDeleted).
+	err := s.r.NewSelect().Model(&r).Where("meeting_id = ?", meetingID).Where("state <> ?", meetings.MeetingDeleted).
 		Order("updated_at DESC").Limit(1).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) || meetingID == 0 {
 		return nil, nil
@@ -122,7 +123,7 @@ func (s *Store) ZoomMeetingByID(ctx context.Context, meetingID int64) (*gateway.
 // ZoomRecordingsByToken returns the booking, meeting and copies of the
 // recordings whose link token hashes to tokenHash; a nil booking when the
 // token names none.
-func (s *Store) ZoomRecordingsByToken(ctx context.Context, tokenHash string) (*gateway.Booking, *gateway.ZoomMeeting, []gateway.ZoomRecording, error) {
+func (s *Store) ZoomRecordingsByToken(ctx context.Context, tokenHash string) (*gateway.Booking, *meetings.Meeting, []meetings.Recording, error) {
 	var r zoomMeetingRow
 	if tokenHash == "" {
 		return nil, nil, nil, nil
@@ -156,7 +157,7 @@ type zoomHeldRow struct {
 
 // HoldMail records a held accept mail and makes its outbox row due at the
 // deadline.
-func (t *tx) HoldMail(ctx context.Context, h gateway.HeldMail) error {
+func (t *tx) HoldMail(ctx context.Context, h meetings.HeldMail) error {
 	r := &zoomHeldRow{OutboxID: h.OutboxID, Organizer: h.Organizer, UID: h.UID, Deadline: utc(h.Deadline),
 		State: "held", Data: h.Data, CreatedAt: now()}
 	if _, err := t.db.NewInsert().Model(r).Exec(ctx); err != nil {
@@ -172,16 +173,16 @@ func (t *tx) HoldMail(ctx context.Context, h gateway.HeldMail) error {
 
 // HeldMails returns the mails still held for the meeting (organizer,
 // uid), oldest first.
-func (t *tx) HeldMails(ctx context.Context, organizer, uid string) ([]gateway.HeldMail, error) {
+func (t *tx) HeldMails(ctx context.Context, organizer, uid string) ([]meetings.HeldMail, error) {
 	var rows []zoomHeldRow
 	err := t.db.NewSelect().Model(&rows).Where("organizer = ?", organizer).Where("uid = ?", uid).
 		Where("state = 'held'").Order("outbox_id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("held mails of %s: %w", uid, err)
 	}
-	out := make([]gateway.HeldMail, len(rows))
+	out := make([]meetings.HeldMail, len(rows))
 	for i, r := range rows {
-		out[i] = gateway.HeldMail{OutboxID: r.OutboxID, Organizer: r.Organizer, UID: r.UID, Deadline: utc(r.Deadline),
+		out[i] = meetings.HeldMail{OutboxID: r.OutboxID, Organizer: r.Organizer, UID: r.UID, Deadline: utc(r.Deadline),
 			State: r.State, Data: r.Data, CreatedAt: utc(r.CreatedAt)}
 	}
 	return out, nil
@@ -190,7 +191,7 @@ func (t *tx) HeldMails(ctx context.Context, organizer, uid string) ([]gateway.He
 // ReleaseHeldMail marks a held mail done and, when replace is not nil
 // and the mail has not left nor been claimed (pending, never tried, still
 // due at its deadline), gives it the new bytes, due at now.
-func (t *tx) ReleaseHeldMail(ctx context.Context, h gateway.HeldMail, replace []byte, at time.Time) (bool, error) {
+func (t *tx) ReleaseHeldMail(ctx context.Context, h meetings.HeldMail, replace []byte, at time.Time) (bool, error) {
 	replaced := false
 	if replace != nil {
 		res, err := t.db.NewUpdate().Model((*outboxRow)(nil)).Set("raw = ?", replace).Set("message_id = ?", rawMessageID(replace)).Set("next_attempt = ?", utc(at)).
@@ -226,13 +227,13 @@ type zoomRecordingRow struct {
 	CreatedAt time.Time `bun:"created_at"`
 }
 
-func (r *zoomRecordingRow) recording() gateway.ZoomRecording {
-	return gateway.ZoomRecording{ID: r.ID, BookingID: r.BookingID, FileID: r.FileID, Name: r.Name, FileType: r.FileType,
+func (r *zoomRecordingRow) recording() meetings.Recording {
+	return meetings.Recording{ID: r.ID, BookingID: r.BookingID, FileID: r.FileID, Name: r.Name, FileType: r.FileType,
 		Size: r.Size, SHA256: r.SHA256, ExpiresAt: utc(r.ExpiresAt), DeletedAt: utc(r.DeletedAt), CreatedAt: utc(r.CreatedAt)}
 }
 
-func recordings(rows []zoomRecordingRow) []gateway.ZoomRecording {
-	out := make([]gateway.ZoomRecording, len(rows))
+func recordings(rows []zoomRecordingRow) []meetings.Recording {
+	out := make([]meetings.Recording, len(rows))
 	for i := range rows {
 		out[i] = rows[i].recording()
 	}
@@ -241,7 +242,7 @@ func recordings(rows []zoomRecordingRow) []gateway.ZoomRecording {
 
 // SaveZoomRecording records a verified copy, replacing the one of the
 // same booking and file; r.ID is set.
-func (t *tx) SaveZoomRecording(ctx context.Context, r *gateway.ZoomRecording) error {
+func (t *tx) SaveRecording(ctx context.Context, r *meetings.Recording) error {
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now()
 	}
@@ -259,7 +260,7 @@ func (t *tx) SaveZoomRecording(ctx context.Context, r *gateway.ZoomRecording) er
 }
 
 // MarkZoomRecordingDeleted records that a copy was removed.
-func (t *tx) MarkZoomRecordingDeleted(ctx context.Context, id int64, at time.Time) error {
+func (t *tx) MarkRecordingDeleted(ctx context.Context, id int64, at time.Time) error {
 	_, err := t.db.NewUpdate().Model((*zoomRecordingRow)(nil)).Set("deleted_at = ?", utc(at)).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark recording %d deleted: %w", id, err)
@@ -268,7 +269,7 @@ func (t *tx) MarkZoomRecordingDeleted(ctx context.Context, id int64, at time.Tim
 }
 
 // ZoomRecordings returns the copies of a booking's recordings, by ID.
-func (s *Store) ZoomRecordings(ctx context.Context, bookingID int64) ([]gateway.ZoomRecording, error) {
+func (s *Store) ZoomRecordings(ctx context.Context, bookingID int64) ([]meetings.Recording, error) {
 	var rows []zoomRecordingRow
 	if err := s.r.NewSelect().Model(&rows).Where("booking_id = ?", bookingID).Order("id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("recordings of booking %d: %w", bookingID, err)
@@ -278,7 +279,7 @@ func (s *Store) ZoomRecordings(ctx context.Context, bookingID int64) ([]gateway.
 
 // ExpiredZoomRecordings returns up to limit copies not deleted whose link
 // expired before now.
-func (s *Store) ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]gateway.ZoomRecording, error) {
+func (s *Store) ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]meetings.Recording, error) {
 	var rows []zoomRecordingRow
 	err := s.r.NewSelect().Model(&rows).Where("deleted_at IS NULL").Where("expires_at < ?", utc(now)).
 		Order("expires_at", "id").Limit(int64(max(limit, 1))).Scan(ctx)
@@ -289,7 +290,7 @@ func (s *Store) ExpiredZoomRecordings(ctx context.Context, now time.Time, limit 
 }
 
 // ListZoomRecordings returns up to limit copies, the newest first.
-func (s *Store) ListZoomRecordings(ctx context.Context, limit int) ([]gateway.ZoomRecording, error) {
+func (s *Store) ListZoomRecordings(ctx context.Context, limit int) ([]meetings.Recording, error) {
 	var rows []zoomRecordingRow
 	q := s.r.NewSelect().Model(&rows).Order("id DESC")
 	if limit > 0 {
@@ -309,7 +310,7 @@ type zoomAlertRow struct {
 }
 
 // ZoomAlertOnce records key and reports whether it is new.
-func (t *tx) ZoomAlertOnce(ctx context.Context, key string, at time.Time) (bool, error) {
+func (t *tx) AlertOnce(ctx context.Context, key string, at time.Time) (bool, error) {
 	res, err := t.db.NewInsert().Model(&zoomAlertRow{Key: key, SentAt: utc(at)}).On("CONFLICT (key) DO NOTHING").Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("record alert %s: %w", key, err)

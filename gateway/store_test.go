@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // downError is the memStore's "database unreachable".
@@ -533,4 +534,4 @@ func (t *memTx) PendingDue(ctx context.Context, now time.Time) ([]gateway.Bookin
 }
 
 // Meetings returns nil: the in-memory store keeps no meetings.
-func (t *memTx) Meetings() gateway.MeetingTx { return nil }
+func (t *memTx) Meetings() meetings.Tx { return nil }

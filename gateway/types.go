@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // BookingStatus is the state of one booked slot.
@@ -415,7 +417,7 @@ type Tx interface {
 	// job queue, meetings and held mails), so that what a decision queues
 	// for the meetings commits or rolls back with the decision; nil when
 	// the store keeps no meetings (then Options.Zoom cannot be used).
-	Meetings() MeetingTx
+	Meetings() meetings.Tx
 }
 
 // Unavailable is implemented by Store errors that say the database itself

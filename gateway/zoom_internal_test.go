@@ -3,6 +3,8 @@ package gateway
 import (
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 func TestFormatMeetingID(t *testing.T) {
@@ -46,76 +48,13 @@ func TestCSVCell(t *testing.T) {
 	}
 }
 
-// TestRecordingName: a copy's name is a plain file name whatever Zoom
-// sends.
-func TestRecordingName(t *testing.T) {
-	paris, _ := time.LoadLocation("Europe/Paris")
-	g := &Gateway{opt: Options{Location: paris}}
-	b := &Booking{Start: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-	tests := []struct {
-		f    ZoomFile
-		want string
-	}{
-		{ZoomFile{ID: "a1b2c3d4e5f6", Type: "MP4", Extension: "MP4", RecordingType: "shared_screen_with_speaker_view"},
-			"2026-12-01_1000_shared_screen_with_speaker_view_a1b2c3d4.mp4"},
-		{ZoomFile{ID: "../../etc", Type: "TRANSCRIPT", Extension: "VTT"}, "2026-12-01_1000_TRANSCRIPT_.._.._et.vtt"},
-		{ZoomFile{Type: "CHAT", Extension: ""}, "2026-12-01_1000_CHAT_" + zoomFileKey(ZoomFile{Type: "CHAT"})[4:12] + ".bin"},
-		{ZoomFile{ID: "x", RecordingType: "a/b\\c d", Extension: "m4a"}, "2026-12-01_1000_a_b_c_d_x.m4a"},
-		{ZoomFile{Type: "CC", Extension: "VTT", Instance: "u1", URLHash: "aa", Start: b.Start.Add(time.Hour)},
-			"2026-12-01_1100_CC_" + zoomFileKey(ZoomFile{Type: "CC", Instance: "u1", URLHash: "aa"})[4:12] + ".vtt"},
-		{ZoomFile{ID: "p1", Type: "M4A", Participant: true, Name: "Anne Martin.m4a"}, "2026-12-01_1000_participant_Anne_Martin_p1.m4a"},
-	}
-	for _, tt := range tests {
-		if got := g.recordingName(b, tt.f, zoomFileKey(tt.f)); got != tt.want {
-			t.Errorf("recordingName(%+v) = %q, want %q", tt.f, got, tt.want)
-		}
-	}
-}
-
-// TestZoomFileKey: files without ID never share a key, whatever their
-// instance, type or address; a file with an ID is keyed by it.
-func TestZoomFileKey(t *testing.T) {
-	files := []ZoomFile{{Type: "CC", Instance: "u1", URLHash: "a"}, {Type: "TIMELINE", Instance: "u1", URLHash: "a"},
-		{Type: "CC", Instance: "u2", URLHash: "a"}, {Type: "CC", Instance: "u1", URLHash: "b"}, {ID: "f1"}}
-	seen := map[string]bool{}
-	for _, f := range files {
-		k := zoomFileKey(f)
-		if seen[k] || k == "" {
-			t.Fatalf("key %q twice", k)
-		}
-		seen[k] = true
-	}
-	if again := files[0]; zoomFileKey(ZoomFile{ID: "f1", Type: "MP4"}) != "f1" || zoomFileKey(again) != zoomFileKey(files[0]) {
-		t.Fatal("keys are not stable")
-	}
-}
-
-// TestStartSignature: a link names one booking and one meeting.
-func TestStartSignature(t *testing.T) {
-	key := []byte("0123456789abcdef0123456789abcdef")
-	base := startSignature(key, 42, "rg-1")
-	if len(base) != 22 || base != startSignature(key, 42, "rg-1") {
-		t.Fatalf("signature %q not stable or not 128 bits", base)
-	}
-	for name, other := range map[string]string{
-		"another booking":            startSignature(key, 43, "rg-1"),
-		"another meeting":            startSignature(key, 42, "rg-2"),
-		"another key":                startSignature([]byte("fedcba9876543210fedcba9876543210"), 42, "rg-1"),
-		"id and marker run together": startSignature(key, 4, "2\x00rg-1"),
-	} {
-		if other == base {
-			t.Errorf("%s: same signature", name)
-		}
-	}
-}
-
 // TestZoomNeedsSync: which saves of a booking call for Zoom.
 func TestZoomNeedsSync(t *testing.T) {
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	g := &Gateway{opt: Options{Now: func() time.Time { return now }}}
 	s, e := now.Add(2*time.Hour), now.Add(3*time.Hour)
 	acc := &Booking{Summary: "Point", Start: s, End: e, Status: StatusAccepted}
-	synced := &ZoomMeeting{State: ZoomCreated, Topic: "Point", Start: s, End: e}
+	synced := &meetings.Meeting{State: meetings.MeetingCreated, Topic: "Point", Start: s, End: e}
 	moved := *acc
 	moved.Start = s.Add(time.Hour)
 	renamed := *acc
@@ -127,7 +66,7 @@ func TestZoomNeedsSync(t *testing.T) {
 	tests := []struct {
 		name string
 		b    *Booking
-		m    *ZoomMeeting
+		m    *meetings.Meeting
 		want bool
 	}{
 		{"accepted, no meeting", acc, nil, true},
@@ -135,10 +74,10 @@ func TestZoomNeedsSync(t *testing.T) {
 		{"moved", &moved, synced, true},
 		{"renamed", &renamed, synced, true},
 		{"cancelled with a meeting", &cancelled, synced, true},
-		{"cancelled, meeting deleted", &cancelled, &ZoomMeeting{State: ZoomDeleted}, false},
+		{"cancelled, meeting deleted", &cancelled, &meetings.Meeting{State: meetings.MeetingDeleted}, false},
 		{"declined, never a meeting", &cancelled, nil, false},
 		{"over, no meeting", &past, nil, false},
-		{"creation in doubt", acc, &ZoomMeeting{State: ZoomCreating}, true},
+		{"creation in doubt", acc, &meetings.Meeting{State: meetings.MeetingCreating}, true},
 	}
 	for _, tt := range tests {
 		if got := g.zoomNeedsSync(tt.b, tt.m); got != tt.want {

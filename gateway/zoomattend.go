@@ -33,7 +33,7 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
 		return err
 	}
 	now := g.opt.Now()
-	ps, waiting, err := g.zoomReport(ctx, b, m.MeetingID)
+	ps, waiting, err := g.zoom.caps.Report(ctx, m.MeetingID, now.Add(zoomRecordingsRetry), g.log.With("booking_id", b.ID))
 	var later *meetings.Later
 	if errors.As(err, &later) && now.After(b.End.Add(zoomReportWait)) {
 		g.log.Info("no participants report came", "booking_id", b.ID, "why", later.Why)
@@ -47,7 +47,7 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
 		if err != nil {
 			return err
 		}
-		first, err := ztx.ZoomAlertOnce(ctx, "attendance-mail:"+strconv.FormatInt(b.ID, 10), now.UTC())
+		first, err := ztx.AlertOnce(ctx, "attendance-mail:"+strconv.FormatInt(b.ID, 10), now.UTC())
 		if err != nil {
 			return err
 		}
@@ -59,48 +59,6 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
 		_, err = ztx.FinishJob(ctx, j.ID, j.Version, now.UTC())
 		return err
 	})
-}
-
-// zoomReport gathers the reports of every instance of meeting id: the
-// rows of those admitted, and of those left in the waiting room. It
-// returns a *meetings.Later while an instance that should have a report has
-// none yet.
-func (g *Gateway) zoomReport(ctx context.Context, b *Booking, id int64) (ps, waiting []ZoomParticipant, err error) {
-	api := g.zoom.caps.att
-	ins, err := g.zoomInstances(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	now := g.opt.Now()
-	for _, in := range ins {
-		past, ok, err := api.PastInstance(ctx, in)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !ok {
-			return nil, nil, &meetings.Later{At: now.Add(zoomRecordingsRetry), Why: "the meeting has not taken place, or has not ended"}
-		}
-		if past.Participants > 0 && past.Participants < 2 {
-			g.log.Info("no participants report: Zoom reports only meetings with two or more participants",
-				"booking_id", b.ID, "instance", in, "participants", past.Participants)
-			continue
-		}
-		rows, err := api.Participants(ctx, in)
-		if errors.Is(err, ErrZoomNotFound) {
-			return nil, nil, &meetings.Later{At: now.Add(zoomRecordingsRetry), Why: "no report yet"}
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, p := range rows {
-			if p.Waiting {
-				waiting = append(waiting, p)
-			} else {
-				ps = append(ps, p)
-			}
-		}
-	}
-	return ps, waiting, nil
 }
 
 // queueAttendance queues the report mail of booking b.

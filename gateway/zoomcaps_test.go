@@ -49,8 +49,8 @@ func TestZoomCapabilities(t *testing.T) {
 			}
 		})
 	}
-	caps := discover(findWatch{})
-	if caps.find == nil || caps.watch == nil || caps.start != nil || caps.rec != nil || caps.att != nil {
-		t.Errorf("discover(findWatch) = %+v", caps)
+	caps := meetings.Discover(findWatch{})
+	if caps.Find == nil || caps.Watch == nil || caps.Start != nil || caps.Rec != nil || caps.Att != nil {
+		t.Errorf("Discover(findWatch) = %+v", caps)
 	}
 }

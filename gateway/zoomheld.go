@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // The accept mail of Zoom API mode waits, in the outbox, for the links of
@@ -48,7 +50,7 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAcce
 		return fmt.Errorf("hold the accept mail: %w", err)
 	}
 	deadline := g.opt.Now().Add(g.zoom.opt.CreateTimeout).UTC().Truncate(time.Microsecond)
-	h := HeldMail{OutboxID: m.ID, Organizer: d.Organizer, UID: d.UID, Deadline: deadline, State: "held", Data: data}
+	h := meetings.HeldMail{OutboxID: m.ID, Organizer: d.Organizer, UID: d.UID, Deadline: deadline, State: "held", Data: data}
 	if err := ztx.HoldMail(ctx, h); err != nil {
 		return err
 	}
@@ -60,7 +62,7 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAcce
 
 // zoomAnnounce tells the organizer of b that its meeting exists: through
 // the accept mails held for b's meeting, or a mail of its own.
-func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx MeetingTx, b *Booking) error {
+func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx meetings.Tx, b *Booking) error {
 	hs, err := ztx.HeldMails(ctx, b.Organizer, b.UID)
 	if err != nil {
 		return err
@@ -73,7 +75,7 @@ func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx MeetingTx, b *Boo
 	if len(hs) > 0 || g.mustNotAnswer(b.Organizer) || g.opt.roomFor(b.Room) == nil {
 		return nil
 	}
-	m, err := ztx.ZoomMeeting(ctx, b.ID)
+	m, err := ztx.Meeting(ctx, b.ID)
 	if err != nil || m == nil {
 		return err
 	}
@@ -84,7 +86,7 @@ func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx MeetingTx, b *Boo
 // zoomResolve releases the held mail h once every accepted date of its
 // meeting has its Zoom meeting: written again with their links when it
 // has not left yet, or else followed by a second mail.
-func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx MeetingTx, h HeldMail) error {
+func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx meetings.Tx, h meetings.HeldMail) error {
 	views, ready, err := g.zoomMeetingsOf(ctx, tx, ztx, h.Organizer, h.UID)
 	if err != nil || !ready {
 		return err
@@ -118,7 +120,7 @@ func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx MeetingTx, h HeldM
 // zoomMeetingsOf returns the meetings of the accepted dates of the
 // meeting (organizer, uid) that have not ended; ready is false while one
 // of them has none yet.
-func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx MeetingTx, organizer, uid string) ([]ZoomMeetingView, bool, error) {
+func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, organizer, uid string) ([]ZoomMeetingView, bool, error) {
 	bs, err := tx.BookingsOf(ctx, organizer, uid)
 	if err != nil {
 		return nil, false, err
@@ -130,11 +132,11 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx MeetingTx, orga
 		if b.Status != StatusAccepted || !b.End.After(now) {
 			continue
 		}
-		m, err := ztx.ZoomMeeting(ctx, b.ID)
+		m, err := ztx.Meeting(ctx, b.ID)
 		if err != nil {
 			return nil, false, err
 		}
-		if m == nil || m.State != ZoomCreated {
+		if m == nil || m.State != meetings.MeetingCreated {
 			return nil, false, nil
 		}
 		views = append(views, g.zoomMeetingView(b, m))
@@ -189,8 +191,8 @@ func (g *Gateway) zoomReminder(ctx context.Context, tx Tx, b *Booking, tmpl stri
 	if err != nil {
 		return tmpl, v, err
 	}
-	m, err := ztx.ZoomMeeting(ctx, b.ID)
-	if err != nil || m == nil || m.State != ZoomCreated {
+	m, err := ztx.Meeting(ctx, b.ID)
+	if err != nil || m == nil || m.State != meetings.MeetingCreated {
 		return tmpl, v, err
 	}
 	g.zoomFill(&v, []ZoomMeetingView{g.zoomMeetingView(b, m)})

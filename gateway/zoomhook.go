@@ -14,7 +14,7 @@ import (
 type zoomState struct {
 	opt ZoomOptions
 	// caps is what opt.API can do beyond creating meetings.
-	caps zoomCaps
+	caps meetings.Caps
 	// runner runs the jobs, a handler per kind.
 	runner meetings.Runner
 	// kick wakes the job runner after a transaction queued a job.
@@ -36,7 +36,7 @@ func (g *Gateway) setupZoom() error {
 	if err != nil {
 		return err
 	}
-	g.zoom = &zoomState{opt: z, caps: discover(z.API), kick: make(chan struct{}, 1)}
+	g.zoom = &zoomState{opt: z, caps: meetings.Discover(z.API), kick: make(chan struct{}, 1)}
 	g.zoom.runner = g.zoomRunner()
 	g.meetings = zoomHooks{g}
 	return nil
@@ -62,7 +62,7 @@ func (h zoomHooks) BookingSaved(ctx context.Context, tx Tx, b *Booking) error {
 	if err != nil {
 		return err
 	}
-	m, err := ztx.ZoomMeeting(ctx, b.ID)
+	m, err := ztx.Meeting(ctx, b.ID)
 	if err != nil {
 		return fmt.Errorf("read the booking's meeting: %w", err)
 	}
@@ -88,12 +88,12 @@ func (h zoomHooks) Reminder(ctx context.Context, tx Tx, b *Booking, tmpl string,
 
 // zoomNeedsSync reports whether the meeting m (nil when none) differs from
 // what booking b calls for.
-func (g *Gateway) zoomNeedsSync(b *Booking, m *ZoomMeeting) bool {
-	has := m != nil && m.State != ZoomDeleted
+func (g *Gateway) zoomNeedsSync(b *Booking, m *meetings.Meeting) bool {
+	has := m != nil && m.State != meetings.MeetingDeleted
 	if b.Status != StatusAccepted {
 		return has
 	}
-	if !has || m.State == ZoomCreating {
+	if !has || m.State == meetings.MeetingCreating {
 		return b.End.After(g.opt.Now())
 	}
 	return !m.Start.Equal(b.Start) || !m.End.Equal(b.End) || m.Topic != g.zoomTopic(b)
@@ -115,7 +115,7 @@ func (g *Gateway) zoomTopic(b *Booking) string {
 var errNoMeetingTx = errors.New("gateway: Zoom API mode needs a store whose transactions keep meetings (Tx.Meetings)")
 
 // meetingTx returns the meeting layer's part of tx.
-func meetingTx(tx Tx) (MeetingTx, error) {
+func meetingTx(tx Tx) (meetings.Tx, error) {
 	if m := tx.Meetings(); m != nil {
 		return m, nil
 	}

@@ -7,8 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +43,7 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j meetings.Job) error {
 		return err
 	}
 	now := g.opt.Now()
-	held, files, err := g.zoomInstanceFiles(ctx, m.MeetingID)
+	held, files, err := g.zoom.caps.InstanceFiles(ctx, m.MeetingID)
 	if err != nil {
 		return err
 	}
@@ -70,66 +68,12 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j meetings.Job) error {
 	// organizer told: only now may Zoom's copies go (to its trash, from
 	// which it can still be restored for 30 days).
 	for _, in := range held {
-		if err := g.zoom.caps.rec.TrashRecordings(ctx, in); err != nil {
+		if err := g.zoom.caps.Rec.TrashRecordings(ctx, in); err != nil {
 			return fmt.Errorf("trash the recordings of instance %s (copies verified): %w", in, err)
 		}
 	}
 	g.log.Info("zoom recordings copied and trashed", "booking_id", b.ID, "files", len(files), "instances", len(held))
 	return g.zoomFinish(ctx, j)
-}
-
-// zoomInstances names the instances of a meeting that ended: their UUIDs,
-// or the meeting's number (its last instance) while Zoom lists none.
-func (g *Gateway) zoomInstances(ctx context.Context, id int64) ([]string, error) {
-	past, err := g.zoom.caps.rec.Instances(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("list the meeting's instances: %w", err)
-	}
-	var out []string
-	for _, p := range past {
-		if p.UUID != "" && !slices.Contains(out, p.UUID) {
-			out = append(out, p.UUID)
-		}
-	}
-	if len(out) == 0 {
-		out = []string{strconv.FormatInt(id, 10)}
-	}
-	return out, nil
-}
-
-// zoomInstanceFiles lists the files of every instance of meeting id and
-// the instances that have some.
-func (g *Gateway) zoomInstanceFiles(ctx context.Context, id int64) ([]string, []ZoomFile, error) {
-	ins, err := g.zoomInstances(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	var held []string
-	var all []ZoomFile
-	for _, in := range ins {
-		files, err := g.zoom.caps.rec.Recordings(ctx, in)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(files) > 0 {
-			held = append(held, in)
-		}
-		for _, f := range files {
-			f.Instance = in
-			all = append(all, f)
-		}
-	}
-	return held, all, nil
-}
-
-// zoomFileKey names a file for good: Zoom's file ID, or for a file
-// without one (CC, TIMELINE) its instance, type and download URL.
-func zoomFileKey(f ZoomFile) string {
-	if f.ID != "" {
-		return f.ID
-	}
-	sum := sha256.Sum256([]byte(f.Instance + "\x00" + f.Type + "\x00" + f.URLHash))
-	return "nid-" + hex.EncodeToString(sum[:12])
 }
 
 // copyRecordings copies every file not copied yet, recording each copy
@@ -145,24 +89,24 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 		done[r.FileID] = r.DeletedAt.IsZero()
 	}
 	for _, f := range files {
-		key := zoomFileKey(f)
+		key := meetings.FileKey(f)
 		if done[key] {
 			continue
 		}
-		name := g.recordingName(b, f, key)
-		c, err := g.zoom.caps.rec.Download(ctx, f, b.ID, name)
+		name := meetings.FileName(f, key, b.Start, g.opt.Location)
+		c, err := g.zoom.caps.Rec.Download(ctx, f, b.ID, name)
 		if err != nil {
 			z.Metrics.ZoomEvent("recording_copy_failed")
 			return fmt.Errorf("copy recording %s: %w", name, err)
 		}
-		r := ZoomRecording{BookingID: b.ID, FileID: key, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
+		r := meetings.Recording{BookingID: b.ID, FileID: key, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
 			ExpiresAt: b.End.Add(z.RecordingsKeep).UTC()}
 		err = g.opt.Store.Update(ctx, func(tx Tx) error {
 			ztx, err := meetingTx(tx)
 			if err != nil {
 				return err
 			}
-			return ztx.SaveZoomRecording(ctx, &r)
+			return ztx.SaveRecording(ctx, &r)
 		})
 		if err != nil {
 			return err
@@ -173,46 +117,6 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 		z.Metrics.ZoomRecordingCopied(c.Size)
 	}
 	return nil
-}
-
-// recordingName is the file name of a copy: date and time of the file's
-// start (the booking's when unknown), kind, a piece of its key (two files
-// may be of one kind) and the extension, in letters, digits, "-", "_" and
-// "." only.
-func (g *Gateway) recordingName(b *Booking, f ZoomFile, key string) string {
-	kind := f.RecordingType
-	switch {
-	case f.Participant && f.Name != "":
-		kind = "participant_" + strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
-	case f.Participant:
-		kind = "participant"
-	case kind == "":
-		kind = f.Type
-	}
-	kind = storedText(kind, 60)
-	id := strings.TrimPrefix(key, "nid-")
-	if len(id) > 8 {
-		id = id[:8]
-	}
-	ext := strings.ToLower(f.Extension)
-	if ext == "" && f.Name != "" {
-		ext = strings.ToLower(strings.TrimPrefix(filepath.Ext(f.Name), "."))
-	}
-	if ext == "" {
-		ext = "bin"
-	}
-	at := b.Start
-	if !f.Start.IsZero() {
-		at = f.Start
-	}
-	name := fmt.Sprintf("%s_%s_%s.%s", at.In(g.opt.Location).Format("2006-01-02_1504"), kind, id, ext)
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
-		}
-		return '_'
-	}, name)
 }
 
 // mailRecordings mails the organizer the link to the copies, once.
@@ -227,12 +131,12 @@ func (g *Gateway) mailRecordings(ctx context.Context, b *Booking) error {
 		if err != nil {
 			return err
 		}
-		first, err := ztx.ZoomAlertOnce(ctx, "recordings-mail:"+strconv.FormatInt(b.ID, 10), g.opt.Now().UTC())
+		first, err := ztx.AlertOnce(ctx, "recordings-mail:"+strconv.FormatInt(b.ID, 10), g.opt.Now().UTC())
 		if err != nil || !first {
 			return err
 		}
 		token := newToken()
-		m, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) {
+		m, err := zoomEdit(ctx, ztx, b.ID, func(m *meetings.Meeting) {
 			m.RecordingsToken, m.RecordingsUntil = TokenHash(token), b.End.Add(z.RecordingsKeep).UTC()
 		})
 		if err != nil {
@@ -292,7 +196,7 @@ func (g *Gateway) zoomCleanup(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			return ztx.MarkZoomRecordingDeleted(ctx, r.ID, g.opt.Now().UTC())
+			return ztx.MarkRecordingDeleted(ctx, r.ID, g.opt.Now().UTC())
 		})
 		if err != nil {
 			return err

@@ -24,7 +24,7 @@ func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 	if err != nil {
 		return err
 	}
-	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated || !m.StartedAt.IsZero() {
+	if b == nil || b.Status != StatusAccepted || m == nil || m.State != meetings.MeetingCreated || !m.StartedAt.IsZero() {
 		return g.zoomFinish(ctx, j)
 	}
 	now := g.opt.Now()
@@ -50,8 +50,8 @@ func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 // is read by its number (GET /meetings/{id}, its status): the list of
 // live meetings shows scheduled meetings only, which a fixed room (a
 // personal meeting ID, a recurring meeting) may not be.
-func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *ZoomMeeting) (bool, error) {
-	api := g.zoom.caps.watch
+func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *meetings.Meeting) (bool, error) {
+	api := g.zoom.caps.Watch
 	info, err := api.Meeting(ctx, m.MeetingID)
 	switch {
 	case err == nil && info.Status == "started":
@@ -106,13 +106,13 @@ func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.
 		if err != nil {
 			return err
 		}
-		m, err := ztx.ZoomMeeting(ctx, bookingID)
+		m, err := ztx.Meeting(ctx, bookingID)
 		if err != nil {
 			return err
 		}
 		if m != nil && m.StartedAt.IsZero() {
 			m.StartedAt = at.UTC()
-			if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+			if err := ztx.SaveMeeting(ctx, m); err != nil {
 				return err
 			}
 		}

@@ -73,12 +73,12 @@ func (g *Gateway) ZoomRecordingsOnce(ctx context.Context) (int, error) {
 func (g *Gateway) zoomRunner() meetings.Runner {
 	z := g.zoom.opt
 	h := map[string]meetings.Handler{meetings.JobSync: g.zoomSync, meetings.JobRelease: g.zoomRelease}
-	if g.zoom.caps.rec != nil {
+	if g.zoom.caps.Rec != nil {
 		h[meetings.JobRecordings] = g.zoomRecordings
 	} else {
 		h[meetings.JobRecordings] = notCapable("copy recordings")
 	}
-	if g.zoom.caps.att != nil {
+	if g.zoom.caps.Att != nil {
 		h[meetings.JobAttendance] = g.zoomAttendance
 	} else {
 		h[meetings.JobAttendance] = notCapable("report attendance")

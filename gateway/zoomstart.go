@@ -5,10 +5,12 @@ import (
 	"crypto/hmac"
 	"fmt"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Start links: instead of the host key, the organizer of a booking gets a
-// personal link to roomgate's web server, signed (see startSignature),
+// personal link to roomgate's web server, signed (meetings.StartSignature),
 // that works from ArriveEarly before the start of the booking to its
 // end. Each use fetches a fresh start_url from Zoom (which carries a
 // short-lived token that starts the meeting as the account's user) and
@@ -48,21 +50,21 @@ func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (strin
 	if err != nil {
 		return "", err
 	}
-	if b == nil || m == nil || !hmac.Equal([]byte(sig), []byte(startSignature(z.LinkKey, id, m.Marker))) {
+	if b == nil || m == nil || !hmac.Equal([]byte(sig), []byte(meetings.StartSignature(z.LinkKey, id, m.Marker))) {
 		return "", &StartRefused{Reason: StartInvalid}
 	}
 	loc, now := g.opt.Location, g.opt.Now()
 	refused := &StartRefused{When: Slot{b.Start.In(loc), b.End.In(loc)}, Lang: g.langOf(b),
 		Opens: b.Start.Add(-z.ArriveEarly).In(loc)}
 	switch {
-	case b.Status != StatusAccepted || m.State != ZoomCreated:
+	case b.Status != StatusAccepted || m.State != meetings.MeetingCreated:
 		refused.Reason = StartGone
 	case now.Before(b.Start.Add(-z.ArriveEarly)):
 		refused.Reason = StartEarly
 	case !now.Before(b.End):
 		refused.Reason = StartOver
 	default:
-		u, err := g.zoom.caps.start.StartURL(ctx, m.MeetingID)
+		u, err := g.zoom.caps.Start.StartURL(ctx, m.MeetingID)
 		if err != nil {
 			return "", fmt.Errorf("fetch the start URL: %w", err)
 		}

@@ -35,12 +35,12 @@ func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 		return g.zoomFinish(ctx, j)
 	case b.Status != StatusAccepted:
 		return g.zoomRemove(ctx, j, b, m)
-	case m == nil || m.State == ZoomDeleted:
+	case m == nil || m.State == meetings.MeetingDeleted:
 		if !b.End.After(g.opt.Now()) {
 			return g.zoomFinish(ctx, j)
 		}
 		return g.zoomCreate(ctx, j, b, nil)
-	case m.State == ZoomCreating:
+	case m.State == meetings.MeetingCreating:
 		return g.zoomCreate(ctx, j, b, m)
 	case g.zoomNeedsSync(b, m):
 		return g.zoomUpdate(ctx, j, b, m)
@@ -57,18 +57,18 @@ func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 // zoomCreate creates the meeting of b. With m nil, a new marker is
 // recorded first; with m in state creating, an earlier attempt may have
 // created it, so Zoom is asked for it by its marker before creating.
-func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting) error {
+func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
 	var info ZoomInfo
 	var err error
 	if m == nil {
-		m = &ZoomMeeting{BookingID: b.ID, Marker: "rg-" + randomHex(12), State: ZoomCreating}
+		m = &meetings.Meeting{BookingID: b.ID, Marker: "rg-" + randomHex(12), State: meetings.MeetingCreating}
 		if err := g.zoomIntent(ctx, m); err != nil {
 			return err
 		}
 		info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 	} else {
 		var found bool
-		if info, found, err = g.zoom.caps.find.FindMeeting(ctx, m.Marker); err == nil && !found {
+		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, m.Marker); err == nil && !found {
 			info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 		}
 	}
@@ -80,36 +80,36 @@ func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m 
 }
 
 // zoomIntent records the marker of a meeting about to be created.
-func (g *Gateway) zoomIntent(ctx context.Context, m *ZoomMeeting) error {
+func (g *Gateway) zoomIntent(ctx context.Context, m *meetings.Meeting) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
-		cur, err := ztx.ZoomMeeting(ctx, m.BookingID)
+		cur, err := ztx.Meeting(ctx, m.BookingID)
 		if err != nil {
 			return err
 		}
-		if cur != nil && cur.State != ZoomDeleted {
+		if cur != nil && cur.State != meetings.MeetingDeleted {
 			return errZoomRace
 		}
-		return ztx.SaveZoomMeeting(ctx, m)
+		return ztx.SaveMeeting(ctx, m)
 	})
 }
 
 // zoomCreated records a new meeting, queues the jobs that follow it and
 // tells the organizer: the held accept mail gets the link, or a mail of
 // its own says it.
-func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting, info ZoomInfo) error {
+func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting, info ZoomInfo) error {
 	now := g.opt.Now().UTC()
 	err := g.opt.Store.Update(ctx, func(tx Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
-		m.State, m.MeetingID, m.JoinURL, m.Passcode = ZoomCreated, info.ID, info.JoinURL, info.Passcode
+		m.State, m.MeetingID, m.JoinURL, m.Passcode = meetings.MeetingCreated, info.ID, info.JoinURL, info.Passcode
 		m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
-		if err := ztx.SaveZoomMeeting(ctx, m); err != nil {
+		if err := ztx.SaveMeeting(ctx, m); err != nil {
 			return err
 		}
 		if err := g.zoomFollowUps(ctx, ztx, b, true, true); err != nil {
@@ -132,7 +132,7 @@ func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m
 
 // zoomFollowUps queues what comes after a meeting: the no-show check at
 // its start, the recordings and the report after its end.
-func (g *Gateway) zoomFollowUps(ctx context.Context, ztx MeetingTx, b *Booking, start, end bool) error {
+func (g *Gateway) zoomFollowUps(ctx context.Context, ztx meetings.Tx, b *Booking, start, end bool) error {
 	z := g.zoom.opt
 	queue := func(on bool, kind string, at time.Time) error {
 		if !on {
@@ -148,11 +148,11 @@ func (g *Gateway) zoomFollowUps(ctx context.Context, ztx MeetingTx, b *Booking, 
 
 // zoomUpdate moves or renames the meeting of b. A meeting deleted on
 // Zoom's side (by hand) is made again.
-func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting) error {
+func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
 	err := g.zoom.opt.API.UpdateMeeting(ctx, m.MeetingID, g.zoomSpec(b, ""))
 	if errors.Is(err, ErrZoomNotFound) {
 		g.log.Warn("zoom meeting vanished; making it again", "booking_id", b.ID, "meeting_id", m.MeetingID)
-		if err := g.zoomSetState(ctx, m, ZoomDeleted); err != nil {
+		if err := g.zoomSetState(ctx, m, meetings.MeetingDeleted); err != nil {
 			return err
 		}
 		return g.zoomCreate(ctx, j, b, nil)
@@ -166,7 +166,7 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m 
 		if err != nil {
 			return err
 		}
-		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) {
+		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *meetings.Meeting) {
 			m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
 		}); err != nil {
 			return err
@@ -182,16 +182,16 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m 
 // zoomRemove deletes the meeting of a booking no longer accepted. A
 // meeting that has begun is left alone (it holds the recordings), unless
 // the booking was released because it never did.
-func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m *ZoomMeeting) error {
-	if m == nil || m.State == ZoomDeleted {
+func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
+	if m == nil || m.State == meetings.MeetingDeleted {
 		return g.zoomFinish(ctx, j)
 	}
 	if b.Status != StatusReleased && !g.opt.Now().Before(b.Start) {
 		return g.zoomFinish(ctx, j)
 	}
 	id := m.MeetingID
-	if m.State == ZoomCreating {
-		info, found, err := g.zoom.caps.find.FindMeeting(ctx, m.Marker)
+	if m.State == meetings.MeetingCreating {
+		info, found, err := g.zoom.caps.Find.FindMeeting(ctx, m.Marker)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m 
 		if err != nil {
 			return err
 		}
-		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *ZoomMeeting) { m.State = ZoomDeleted }); err != nil {
+		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *meetings.Meeting) { m.State = meetings.MeetingDeleted }); err != nil {
 			return err
 		}
 		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
@@ -252,13 +252,13 @@ func (g *Gateway) zoomLeftRunning(ctx context.Context, b *Booking, id int64) err
 }
 
 // zoomSetState saves m in another state.
-func (g *Gateway) zoomSetState(ctx context.Context, m *ZoomMeeting, state string) error {
+func (g *Gateway) zoomSetState(ctx context.Context, m *meetings.Meeting, state string) error {
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
-		_, err = zoomEdit(ctx, ztx, m.BookingID, func(m *ZoomMeeting) { m.State = state })
+		_, err = zoomEdit(ctx, ztx, m.BookingID, func(m *meetings.Meeting) { m.State = state })
 		return err
 	})
 }
@@ -266,8 +266,8 @@ func (g *Gateway) zoomSetState(ctx context.Context, m *ZoomMeeting, state string
 // zoomEdit changes the stored meeting of a booking from its current row
 // in the transaction, so that what another writer recorded meanwhile
 // (that it started, a recordings link) is kept.
-func zoomEdit(ctx context.Context, ztx MeetingTx, bookingID int64, edit func(*ZoomMeeting)) (*ZoomMeeting, error) {
-	m, err := ztx.ZoomMeeting(ctx, bookingID)
+func zoomEdit(ctx context.Context, ztx meetings.Tx, bookingID int64, edit func(*meetings.Meeting)) (*meetings.Meeting, error) {
+	m, err := ztx.Meeting(ctx, bookingID)
 	if err != nil {
 		return nil, err
 	}
@@ -275,19 +275,19 @@ func zoomEdit(ctx context.Context, ztx MeetingTx, bookingID int64, edit func(*Zo
 		return nil, errZoomRace
 	}
 	edit(m)
-	return m, ztx.SaveZoomMeeting(ctx, m)
+	return m, ztx.SaveMeeting(ctx, m)
 }
 
 // zoomAfterMeeting reads the booking and the meeting of an after-the-meeting job
 // (recordings, attendance). It returns a nil booking, with the error to
 // return, when the job is done (the booking is gone or has no meeting of
 // its own any more) or must wait (the meeting has not ended).
-func (g *Gateway) zoomAfterMeeting(ctx context.Context, j meetings.Job) (*Booking, *ZoomMeeting, error) {
+func (g *Gateway) zoomAfterMeeting(ctx context.Context, j meetings.Job) (*Booking, *meetings.Meeting, error) {
 	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if b == nil || b.Status != StatusAccepted || m == nil || m.State != ZoomCreated {
+	if b == nil || b.Status != StatusAccepted || m == nil || m.State != meetings.MeetingCreated {
 		return nil, nil, g.zoomFinish(ctx, j)
 	}
 	if g.opt.Now().Before(b.End) {

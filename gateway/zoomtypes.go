@@ -12,7 +12,7 @@ import (
 // gets a Zoom meeting of its own, created, moved and deleted through a
 // durable queue of jobs written in the decision's own transaction. The
 // gateway reaches Zoom only through ZoomAPI, and the queue only through
-// ZoomStore and MeetingTx (Tx.Meetings), which cmd/roomgate wires to package zoomapi and
+// ZoomStore and meetings.Tx (Tx.Meetings), which cmd/roomgate wires to package zoomapi and
 // package db.
 
 // StatusReleased is a booking freed because its meeting had not started
@@ -30,63 +30,6 @@ const ActionZoomLeftRunning Action = "left-running"
 // KindZoom marks the audit entries of what Zoom API mode decided.
 const KindZoom Kind = "zoom"
 
-// States of a ZoomMeeting.
-const (
-	ZoomCreating = "creating" // the marker is recorded; the meeting may exist
-	ZoomCreated  = "created"
-	ZoomDeleted  = "deleted"
-)
-
-// ZoomMeeting is the Zoom meeting of one booking.
-type ZoomMeeting struct {
-	BookingID int64
-	// Marker is the booking's key, written in the meeting's agenda, by
-	// which a meeting whose creation was not recorded is found again.
-	Marker    string
-	State     string
-	MeetingID int64
-	JoinURL   string
-	Passcode  string
-	// Topic, Start and End are what Zoom was last told.
-	Topic      string
-	Start, End time.Time
-	// StartedAt is when the meeting was seen live; zero until then.
-	StartedAt time.Time
-	// RecordingsToken is the SHA-256 (hex) of the token of the link to
-	// the recordings' copies, valid until RecordingsUntil.
-	RecordingsToken string
-	RecordingsUntil time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
-
-// ZoomRecording is one verified copy of a cloud recording file.
-type ZoomRecording struct {
-	ID        int64
-	BookingID int64
-	FileID    string // Zoom's file ID
-	Name      string // file name in the booking's directory
-	FileType  string // MP4, M4A, TRANSCRIPT…
-	Size      int64
-	SHA256    string // hex, of the copy on disk
-	ExpiresAt time.Time
-	DeletedAt time.Time
-	CreatedAt time.Time
-}
-
-// HeldMail is an accept mail held in the outbox (row OutboxID, due at
-// Deadline with the fixed room's details) until the meetings of the
-// bookings of (Organizer, UID) exist; Data is what it is made of (JSON).
-type HeldMail struct {
-	OutboxID  int64
-	Organizer string
-	UID       string
-	Deadline  time.Time
-	State     string // "held" or "done"
-	Data      []byte
-	CreatedAt time.Time
-}
-
 // ZoomStore is the part of the store that Zoom API mode uses outside
 // decisions. The db package's Store implements it.
 type ZoomStore interface {
@@ -94,48 +37,15 @@ type ZoomStore interface {
 	meetings.JobQueue
 	// ZoomBooking returns a booking and its meeting (nil when it has none);
 	// (nil, nil, nil) when there is no such booking.
-	ZoomBooking(ctx context.Context, bookingID int64) (*Booking, *ZoomMeeting, error)
+	ZoomBooking(ctx context.Context, bookingID int64) (*Booking, *meetings.Meeting, error)
 	// ZoomMeetingByID returns the meeting roomgate created with that Zoom
 	// number, or nil.
-	ZoomMeetingByID(ctx context.Context, meetingID int64) (*ZoomMeeting, error)
+	ZoomMeetingByID(ctx context.Context, meetingID int64) (*meetings.Meeting, error)
 	// ZoomRecordings returns the copies of a booking's recordings.
-	ZoomRecordings(ctx context.Context, bookingID int64) ([]ZoomRecording, error)
+	ZoomRecordings(ctx context.Context, bookingID int64) ([]meetings.Recording, error)
 	// ExpiredZoomRecordings returns up to limit copies not deleted whose
 	// ExpiresAt is before now.
-	ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]ZoomRecording, error)
-}
-
-// MeetingTx is what the meeting layer writes inside a transaction, reached
-// by Tx.Meetings. The db package's transactions implement it.
-type MeetingTx interface {
-	// QueueJob queues the job (bookingID, kind) due at `at`: a new
-	// row, or the existing one made pending again with a new version.
-	QueueJob(ctx context.Context, bookingID int64, kind string, at time.Time) error
-	// FinishJob marks job version version done; false when the job
-	// was queued again since (it stays pending).
-	FinishJob(ctx context.Context, id int64, version int, at time.Time) (bool, error)
-	// ZoomMeeting returns a booking's meeting, or nil.
-	ZoomMeeting(ctx context.Context, bookingID int64) (*ZoomMeeting, error)
-	// SaveZoomMeeting inserts or replaces a booking's meeting.
-	SaveZoomMeeting(ctx context.Context, m *ZoomMeeting) error
-	// HoldMail records a held accept mail.
-	HoldMail(ctx context.Context, h HeldMail) error
-	// HeldMails returns the mails still held for the meeting (organizer, uid).
-	HeldMails(ctx context.Context, organizer, uid string) ([]HeldMail, error)
-	// ReleaseHeldMail marks a held mail done and, when replace is not nil
-	// and the mail has not left (still pending, due at its deadline,
-	// never tried), replaces its bytes and makes it due at now. It
-	// reports whether the bytes were replaced.
-	ReleaseHeldMail(ctx context.Context, h HeldMail, replace []byte, now time.Time) (bool, error)
-	// SaveZoomRecording records one verified copy (by booking and file).
-	SaveZoomRecording(ctx context.Context, r *ZoomRecording) error
-	// MarkZoomRecordingDeleted records that a copy was removed.
-	MarkZoomRecordingDeleted(ctx context.Context, id int64, at time.Time) error
-	// ZoomAlertOnce records the alert key and reports true the first time.
-	ZoomAlertOnce(ctx context.Context, key string, at time.Time) (bool, error)
-	// AfterCommit runs fn once the transaction committed, never when it
-	// rolled back (the job runner is woken so, once its jobs are visible).
-	AfterCommit(fn func())
+	ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]meetings.Recording, error)
 }
 
 // The values Zoom API mode exchanges with the provider are the meeting

@@ -1,12 +1,11 @@
 package gateway
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
+
+	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Template names of Zoom API mode's mails.
@@ -116,7 +115,7 @@ func (g *Gateway) zoomBaseView() ZoomView {
 }
 
 // zoomMeetingView shows the meeting m of booking b.
-func (g *Gateway) zoomMeetingView(b *Booking, m *ZoomMeeting) ZoomMeetingView {
+func (g *Gateway) zoomMeetingView(b *Booking, m *meetings.Meeting) ZoomMeetingView {
 	loc := g.opt.Location
 	v := ZoomMeetingView{When: Slot{b.Start.In(loc), b.End.In(loc)}, JoinURL: m.JoinURL,
 		MeetingID: FormatMeetingID(m.MeetingID), Passcode: m.Passcode}
@@ -139,16 +138,7 @@ func FormatMeetingID(id int64) string {
 // whose meeting has that marker.
 func (g *Gateway) StartLink(id int64, marker string) string {
 	return strings.TrimRight(g.zoom.opt.PublicURL, "/") + "/start/" + strconv.FormatInt(id, 10) + "/" +
-		startSignature(g.zoom.opt.LinkKey, id, marker)
-}
-
-// startSignature signs a start link: 128 bits of HMAC-SHA256 over the
-// booking's ID and its meeting's marker, so that a link names one booking
-// and dies with its meeting.
-func startSignature(key []byte, id int64, marker string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("roomgate start link\x00" + strconv.FormatInt(id, 10) + "\x00" + marker))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+		meetings.StartSignature(g.zoom.opt.LinkKey, id, marker)
 }
 
 // humanSize writes a size in bytes for people: "812 B", "12.3 MB".

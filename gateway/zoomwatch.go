@@ -26,7 +26,7 @@ func (g *Gateway) ZoomWatchOnce(ctx context.Context) error {
 	if g.zoom == nil {
 		return nil
 	}
-	live, err := g.zoom.caps.watch.LiveMeetings(ctx)
+	live, err := g.zoom.caps.Watch.LiveMeetings(ctx)
 	if err != nil {
 		return fmt.Errorf("list live meetings: %w", err)
 	}
@@ -118,7 +118,7 @@ func (g *Gateway) alertUnbooked(ctx context.Context, l ZoomInfo, b *Booking, now
 		if err != nil {
 			return err
 		}
-		first, err := ztx.ZoomAlertOnce(ctx, key, now.UTC())
+		first, err := ztx.AlertOnce(ctx, key, now.UTC())
 		if err != nil || !first {
 			return err
 		}
@@ -148,7 +148,7 @@ func (g *Gateway) zoomOverrun(ctx context.Context, l ZoomInfo, b *Booking, now t
 	}
 	pair := strconv.FormatInt(b.ID, 10) + ":" + strconv.FormatInt(next.ID, 10)
 	if !now.Before(next.Start) && z.Overrun == OverrunEnd {
-		if err := g.zoom.caps.watch.EndMeeting(ctx, l.ID); err != nil {
+		if err := g.zoom.caps.Watch.EndMeeting(ctx, l.ID); err != nil {
 			return fmt.Errorf("end an overrunning meeting: %w", err)
 		}
 		g.log.Warn("overrunning meeting ended: the next booking starts", "booking_id", b.ID, "meeting_id", l.ID,
@@ -203,7 +203,7 @@ func (g *Gateway) zoomOnce(ctx context.Context, key string, fn func(Tx) error) e
 		if err != nil {
 			return err
 		}
-		first, err := ztx.ZoomAlertOnce(ctx, key, g.opt.Now().UTC())
+		first, err := ztx.AlertOnce(ctx, key, g.opt.Now().UTC())
 		if err != nil || !first || fn == nil {
 			return err
 		}

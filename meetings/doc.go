@@ -14,6 +14,10 @@
 //   - Recorder: it lists, copies and trashes cloud recordings;
 //   - Attendance: it reports who took part.
 //
+// Discover reads them into a Caps, which also gathers what several calls
+// make: the instances of a meeting and their recording files, the
+// participants reports.
+//
 // A tool that needs no server call to open a room (a Jitsi Meet signed
 // link) implements Creator alone, answering from its own computation;
 // one with a create call and signed join URLs (BigBlueButton) implements
@@ -24,12 +28,15 @@
 // due ones, each under a Lease of its own, runs it with the Handler of its
 // kind and records a failure for a later attempt (RetryDelay; Later for a
 // job that must only wait). A provider that pushes news (Zoom's webhook)
-// translates it into an Event.
+// translates it into an Event. The store the layer writes in a
+// decision's transaction is a Tx (jobs, each booking's Meeting, the held
+// accept mails, the Recording copies, alerts sent once); the tables keep
+// their first names (zoom_jobs, zoom_meetings…).
 //
 // How the layer is told of bookings: gateway calls its MeetingHooks in
 // the decision's own transaction (a booking saved, an accept mail
 // queued, a reminder written), and the layer writes its jobs through
-// Tx.Meetings() in that same transaction, so a job is never lost nor
+// gateway's Tx.Meetings() in that same transaction, so a job is never lost nor
 // queued for a decision that rolled back. Zoom API mode (gateway's
 // ZoomOptions, its job handlers still in gateway/zoom*.go) discovers its
 // provider's capabilities at start and needs Finder and Watcher beside

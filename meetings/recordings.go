@@ -1,11 +1,17 @@
 package meetings
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Recordings is the store of the recordings' copies on disk, and the only
@@ -52,4 +58,75 @@ func (r Recordings) Remove(bookingID int64, name string) error {
 	}
 	_ = os.Remove(r.Dir(bookingID)) // only succeeds once the directory is empty
 	return nil
+}
+
+// FileKey names a file for good: the provider's file ID, or for a file
+// without one (Zoom's CC, TIMELINE) its instance, type and download URL.
+func FileKey(f File) string {
+	if f.ID != "" {
+		return f.ID
+	}
+	sum := sha256.Sum256([]byte(f.Instance + "\x00" + f.Type + "\x00" + f.URLHash))
+	return "nid-" + hex.EncodeToString(sum[:12])
+}
+
+// FileName is the file name of a copy: date and time of the file's start
+// (start, the booking's, when unknown) in loc, kind, a piece of its key
+// (two files may be of one kind) and the extension, in letters, digits,
+// "-", "_" and "." only.
+func FileName(f File, key string, start time.Time, loc *time.Location) string {
+	kind := f.RecordingType
+	switch {
+	case f.Participant && f.Name != "":
+		kind = "participant_" + strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
+	case f.Participant:
+		kind = "participant"
+	case kind == "":
+		kind = f.Type
+	}
+	kind = clip(kind, 60)
+	id := strings.TrimPrefix(key, "nid-")
+	if len(id) > 8 {
+		id = id[:8]
+	}
+	ext := strings.ToLower(f.Extension)
+	if ext == "" && f.Name != "" {
+		ext = strings.ToLower(strings.TrimPrefix(filepath.Ext(f.Name), "."))
+	}
+	if ext == "" {
+		ext = "bin"
+	}
+	if !f.Start.IsZero() {
+		start = f.Start
+	}
+	name := fmt.Sprintf("%s_%s_%s.%s", start.In(loc).Format("2006-01-02_1504"), kind, id, ext)
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// clip trims s and cuts it to at most n octets on a rune boundary (then
+// marked with an ellipsis), control characters made spaces, as gateway
+// stores texts.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

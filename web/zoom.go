@@ -25,11 +25,11 @@ import (
 type ZoomStore interface {
 	// ZoomRecordingsByToken returns the booking, meeting and copies the
 	// recordings link with that token hash opens; a nil booking when none.
-	ZoomRecordingsByToken(ctx context.Context, tokenHash string) (*gateway.Booking, *gateway.ZoomMeeting, []gateway.ZoomRecording, error)
+	ZoomRecordingsByToken(ctx context.Context, tokenHash string) (*gateway.Booking, *meetings.Meeting, []meetings.Recording, error)
 	// ListZoomJobs returns up to limit jobs not done, latest first.
 	ListZoomJobs(ctx context.Context, limit int) ([]meetings.Job, error)
 	// ListZoomRecordings returns up to limit copies, newest first.
-	ListZoomRecordings(ctx context.Context, limit int) ([]gateway.ZoomRecording, error)
+	ListZoomRecordings(ctx context.Context, limit int) ([]meetings.Recording, error)
 	// CountZoomJobs counts the jobs by status.
 	CountZoomJobs(ctx context.Context) (map[string]int, error)
 }
@@ -142,7 +142,7 @@ func (s *Server) startRefused(w http.ResponseWriter, r *http.Request, e *gateway
 
 // recordingsSet finds the copies a recordings link opens, answering the
 // request itself when it opens none.
-func (s *Server) recordingsSet(w http.ResponseWriter, r *http.Request) (*gateway.Booking, *gateway.ZoomMeeting, []gateway.ZoomRecording, bool) {
+func (s *Server) recordingsSet(w http.ResponseWriter, r *http.Request) (*gateway.Booking, *meetings.Meeting, []meetings.Recording, bool) {
 	b, m, recs, err := s.opt.Zoom.Store.ZoomRecordingsByToken(r.Context(), gateway.TokenHash(r.PathValue("token")))
 	switch {
 	case err != nil:
