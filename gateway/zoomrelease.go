@@ -34,7 +34,12 @@ func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 	if !now.Before(b.End) {
 		return g.zoomFinish(ctx, j)
 	}
-	started, err := g.zoomStarted(ctx, b, m)
+	started, err := g.zoom.caps.Started(ctx, m.MeetingID, roomMeetingNumber(g.opt.roomFor(b.Room)))
+	if errors.Is(err, meetings.ErrFixedUnknown) {
+		g.log.Warn("the room's fixed meeting is not one of the account's: cannot tell whether it is in use",
+			"room", b.Room, "err", err)
+		started, err = false, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -42,43 +47,6 @@ func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 		return g.zoomMarkStarted(ctx, m.BookingID, now, &j)
 	}
 	return g.releaseBooking(ctx, j, b)
-}
-
-// zoomStarted asks Zoom whether the booking's meeting runs or ran, or
-// whether its room's fixed meeting runs (the member may have used it,
-// having got the room's details before the meeting's). The fixed meeting
-// is read by its number (GET /meetings/{id}, its status): the list of
-// live meetings shows scheduled meetings only, which a fixed room (a
-// personal meeting ID, a recurring meeting) may not be.
-func (g *Gateway) zoomStarted(ctx context.Context, b *Booking, m *meetings.Meeting) (bool, error) {
-	api := g.zoom.caps.Watch
-	info, err := api.Meeting(ctx, m.MeetingID)
-	switch {
-	case err == nil && info.Status == "started":
-		return true, nil
-	case err != nil && !errors.Is(err, ErrZoomNotFound):
-		return false, err
-	}
-	if _, ran, err := api.PastMeeting(ctx, m.MeetingID); err != nil && !errors.Is(err, ErrZoomNotFound) {
-		return false, err
-	} else if ran {
-		return true, nil
-	}
-	room := g.opt.roomFor(b.Room)
-	fixed := roomMeetingNumber(room)
-	if fixed == 0 {
-		return false, nil
-	}
-	info, err = api.Meeting(ctx, fixed)
-	if errors.Is(err, ErrZoomNotFound) {
-		g.log.Warn("the room's fixed meeting is not one of the account's: cannot tell whether it is in use",
-			"room", b.Room, "meeting_id", fixed)
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return info.Status == "started", nil
 }
 
 // roomMeetingNumber is the number of a room's fixed meeting, 0 when none.

@@ -135,3 +135,39 @@ func StartSignature(key []byte, id int64, marker string) string {
 	m.Write([]byte("roomgate start link\x00" + strconv.FormatInt(id, 10) + "\x00" + marker))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
+
+// ErrFixedUnknown is Started's error when the room's fixed meeting is not
+// one the provider knows: whether it is in use cannot be told.
+var ErrFixedUnknown = errors.New("the room's fixed meeting is unknown to the provider")
+
+// Started asks whether meeting id runs or ran, or whether the room's fixed
+// meeting (its number, 0 when none) runs: the member may have used it,
+// having got the room's details before the meeting's. The fixed meeting
+// is read by its number (Zoom's GET /meetings/{id}, its status): the list
+// of live meetings shows scheduled meetings only, which a fixed room (a
+// personal meeting ID, a recurring meeting) may not be. It needs Watch.
+func (c Caps) Started(ctx context.Context, id, fixed int64) (bool, error) {
+	info, err := c.Watch.Meeting(ctx, id)
+	switch {
+	case err == nil && info.Status == "started":
+		return true, nil
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return false, err
+	}
+	if _, ran, err := c.Watch.PastMeeting(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
+	} else if ran {
+		return true, nil
+	}
+	if fixed == 0 {
+		return false, nil
+	}
+	info, err = c.Watch.Meeting(ctx, fixed)
+	if errors.Is(err, ErrNotFound) {
+		return false, fmt.Errorf("meeting %d: %w", fixed, ErrFixedUnknown)
+	}
+	if err != nil {
+		return false, err
+	}
+	return info.Status == "started", nil
+}

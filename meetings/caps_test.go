@@ -71,3 +71,54 @@ func TestCapsReport(t *testing.T) {
 		})
 	}
 }
+
+// live is a Watcher over fixed answers: status by meeting, meetings that
+// took place.
+type live struct {
+	status map[int64]string
+	ran    map[int64]bool
+	err    error
+}
+
+func (w live) Meeting(_ context.Context, id int64) (Info, error) {
+	if w.err != nil {
+		return Info{}, w.err
+	}
+	s, ok := w.status[id]
+	if !ok {
+		return Info{}, ErrNotFound
+	}
+	return Info{ID: id, Status: s}, nil
+}
+func (w live) LiveMeetings(context.Context) ([]Info, error) { return nil, nil }
+func (w live) EndMeeting(context.Context, int64) error      { return nil }
+func (w live) PastMeeting(_ context.Context, id int64) (Past, bool, error) {
+	return Past{}, w.ran[id], nil
+}
+
+func TestCapsStarted(t *testing.T) {
+	const own, fixed = 81234567890, 5551234567
+	for _, c := range []struct {
+		name    string
+		w       live
+		fixed   int64
+		want    bool
+		wantErr error
+	}{
+		{"own meeting runs", live{status: map[int64]string{own: "started"}}, fixed, true, nil},
+		{"own meeting ran", live{status: map[int64]string{own: "waiting"}, ran: map[int64]bool{own: true}}, fixed, true, nil},
+		{"fixed meeting runs", live{status: map[int64]string{own: "waiting", fixed: "started"}}, fixed, true, nil},
+		{"nothing runs", live{status: map[int64]string{own: "waiting", fixed: "waiting"}}, fixed, false, nil},
+		{"no fixed meeting", live{status: map[int64]string{own: "waiting"}}, 0, false, nil},
+		{"fixed meeting unknown", live{status: map[int64]string{own: "waiting"}}, fixed, false, ErrFixedUnknown},
+		{"provider down", live{err: errors.New("503")}, fixed, false, errors.New("503")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Caps{Watch: c.w}.Started(context.Background(), own, c.fixed)
+			if got != c.want || (err == nil) != (c.wantErr == nil) ||
+				(c.wantErr == ErrFixedUnknown && !errors.Is(err, ErrFixedUnknown)) {
+				t.Errorf("Started = %v, %v; want %v, %v", got, err, c.want, c.wantErr)
+			}
+		})
+	}
+}
