@@ -63,28 +63,10 @@ func (g *Gateway) zoomAccountAlert(ctx context.Context, key string, a ZoomAccoun
 	return err
 }
 
-// zoomCreateMeeting creates a meeting with roomgate's passcode; when the
-// account's passcode rules refuse it, again without one (Zoom generates a
-// passcode that fits), and from then on always without, telling the
-// facilitators once.
-func (g *Gateway) zoomCreateMeeting(ctx context.Context, s ZoomSpec) (ZoomInfo, error) {
-	api := g.zoom.opt.API
-	if g.zoom.noPasscode.Load() {
-		s.NoPasscode = true
-		return api.CreateMeeting(ctx, s)
+// zoomPasscodesRefused tells the facilitators, once, that the account's
+// passcode rules refuse roomgate's passcodes (meetings.Passcodes).
+func (g *Gateway) zoomPasscodesRefused(ctx context.Context) {
+	if err := g.zoomAccountAlert(ctx, "zoom-passcode-refused", ZoomAccountView{Problem: ZoomProblemPasscode}); err != nil {
+		g.log.Error("zoom: could not queue the passcode alert", "err", err)
 	}
-	info, err := api.CreateMeeting(ctx, s)
-	if !errors.Is(err, ErrZoomPasscode) {
-		return info, err
-	}
-	g.log.Warn("zoom: the account's passcode rules refuse roomgate's passcodes; Zoom generates them from now on", "err", err)
-	g.zoom.noPasscode.Store(true)
-	s.NoPasscode = true
-	if info, err = api.CreateMeeting(ctx, s); err != nil {
-		return info, err
-	}
-	if aerr := g.zoomAccountAlert(ctx, "zoom-passcode-refused", ZoomAccountView{Problem: ZoomProblemPasscode}); aerr != nil {
-		g.log.Error("zoom: could not queue the passcode alert", "err", aerr)
-	}
-	return info, nil
 }

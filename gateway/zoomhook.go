@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 
 	"codeberg.org/opteos/roomgate/meetings"
 )
@@ -19,9 +18,9 @@ type zoomState struct {
 	runner meetings.Runner
 	// kick wakes the job runner after a transaction queued a job.
 	kick chan struct{}
-	// noPasscode is set once the account's rules refused a passcode of
-	// roomgate's: meetings are then created with Zoom's.
-	noPasscode atomic.Bool
+	// create creates meetings, without roomgate's passcodes once the
+	// account's rules refused one.
+	create *meetings.Passcodes
 }
 
 // setupZoom switches Zoom API mode on when Options.Zoom is set: the
@@ -38,6 +37,7 @@ func (g *Gateway) setupZoom() error {
 	}
 	g.zoom = &zoomState{opt: z, caps: meetings.Discover(z.API), kick: make(chan struct{}, 1)}
 	g.zoom.runner = g.zoomRunner()
+	g.zoom.create = &meetings.Passcodes{Creator: z.API, Log: g.log.With("provider", "zoom"), Refused: g.zoomPasscodesRefused}
 	g.meetings = zoomHooks{g}
 	return nil
 }

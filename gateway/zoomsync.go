@@ -65,11 +65,11 @@ func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m 
 		if err := g.zoomIntent(ctx, m); err != nil {
 			return err
 		}
-		info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+		info, err = g.zoom.create.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 	} else {
 		var found bool
 		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, m.Marker); err == nil && !found {
-			info, err = g.zoomCreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+			info, err = g.zoom.create.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 		}
 	}
 	if err != nil {
