@@ -38,7 +38,7 @@ func TestChatConfig(t *testing.T) {
 			"token_file = \"/nonexistent/t\"\ncommand_token_file = \"/nonexistent/c\"\nlink_key_file = \"/nonexistent/k\"\n", "chat.token_file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := writeConfig(t, "[[rooms]]", tc.add+"\n[[rooms]]")
+			path := writeConfig(t, "\n[[rooms]]", "\n"+tc.add+"\n[[rooms]]") // the section, not a comment naming it
 			_, err := LoadConfig(path)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("LoadConfig: %v, want %q", err, tc.want)
