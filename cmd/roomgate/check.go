@@ -32,6 +32,7 @@ func runCheck(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "config      WARNING %s\n", w)
 	}
 	printPool(stdout, cfg)
+	printTools(stdout, cfg)
 	failed := 0
 	if found := placeholders(cfg); len(found) > 0 && !skip["placeholders"] {
 		failed++

@@ -41,6 +41,8 @@ type Config struct {
 	ZoomAPI  ZoomAPIConfig  `toml:"zoom_api"`
 	// Chat is the cooperative's chat (docs/chat.md); nil when off.
 	Chat *chat.Config `toml:"chat"`
+	// Video is the free tools beside Zoom (videoconfig.go).
+	Video VideoConfig `toml:"video"`
 
 	location *time.Location
 	// chatSecrets are the [chat] secrets, read from their files.
@@ -392,6 +394,7 @@ func (c *Config) validate() error {
 	c.validateRooms(bad)
 	c.validatePool(bad)
 	c.validateTools(bad)
+	c.Video.prepare(c, bad)
 	c.HTTP.validate(bad)
 	c.Relay.validate(bad)
 	c.validateChat(bad)
@@ -511,7 +514,7 @@ func (c *Config) gatewayOptions() gateway.Options {
 	de, _ := clockOffset(p.DayEnd)
 	o := gateway.Options{
 		ServiceName: c.ServiceName,
-		HostKey:     c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings, Hosts: c.poolHosts(),
+		HostKey:     c.Account.HostKey, Concurrent: c.Account.ConcurrentMeetings, Hosts: c.poolHosts(), FreeTools: c.Video.tools,
 		Lang: c.Language, Location: c.location, MaxMessageSize: int64(c.MaxMessageSize),
 		RepliesPerHour: p.RepliesPerHour, LeadMinutes: int(p.ArriveEarly.Minutes()), Contact: c.Contact,
 		Policy: gateway.Policy{
