@@ -80,6 +80,10 @@ func (g *Gateway) canWait(ws []Booking, inv *invitation, s, e time.Time) bool {
 	return p.WaitlistMax <= 0 || n < p.WaitlistMax
 }
 
+// ReasonPromoted is the audit reason of a waiting request accepted
+// because its slot freed (the chat announces it as such).
+const ReasonPromoted = "the slot freed: the waiting request is accepted"
+
 // promoteWaiters accepts, in the order they arrived, the waiting requests
 // whose slot is free now, and returns how many mails it queued.
 func (g *Gateway) promoteWaiters(ctx context.Context, tx Tx, key string) (int, error) {
@@ -140,7 +144,7 @@ func (g *Gateway) promote(ctx context.Context, tx Tx, key string, w *Booking) (i
 	}
 	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: key, MessageID: w.MessageID, Kind: KindRequest,
 		Action: ActionAccepted, UID: w.UID, Organizer: w.Organizer, Room: w.Room, Start: w.Start, End: w.End,
-		Reason: "the slot freed: the waiting request is accepted"}); err != nil {
+		Reason: ReasonPromoted}); err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	g.log.Info("waiting request accepted", "uid", w.UID, "recurrence_id", w.RecurrenceID, "organizer", w.Organizer, "start", w.Start)

@@ -36,6 +36,9 @@ type chatFront struct {
 	// keeps at most one header job in the queue.
 	changed      chan struct{}
 	headerQueued atomic.Bool
+	// audit finds the released and freed events (chataudit.go); used by
+	// runHeader's goroutine only.
+	audit *auditFollower
 }
 
 // chatRefresh is how often the header is recomputed without a decision:
@@ -54,6 +57,7 @@ func newChatFront(cfg *Config, a *app, log *slog.Logger) (*chatFront, error) {
 	}
 	f := &chatFront{cfg: cfg, log: log.With("component", "chat"), store: a.store, booker: a.gw.ChatBooker(),
 		now: time.Now, changed: make(chan struct{}, 1)}
+	f.audit = newAuditFollower(f.now())
 	timeout, _ := cfg.Chat.TimeoutOr(chat.DefaultTimeout)
 	f.sender = chat.NewSender(0, timeout, f.log)
 	id := cfg.chatServerID()
@@ -145,13 +149,14 @@ func (f *chatFront) loops() []loop {
 	}
 }
 
-// runHeader queues the header's update at start, after each decision and
-// every chatRefresh.
+// runHeader queues the header's update, and the announcements found in
+// the audit log, at start, after each decision and every chatRefresh.
 func (f *chatFront) runHeader(ctx context.Context) error {
 	t := time.NewTicker(chatRefresh)
 	defer t.Stop()
 	for {
 		f.queueHeader()
+		f.announceAudit(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
