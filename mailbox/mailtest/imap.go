@@ -184,3 +184,13 @@ func (s *IMAPServer) Mailboxes(t testing.TB) []string {
 	defer c.logout()
 	return c.mailboxes(t)
 }
+
+// UIDs returns the UIDs of the messages of mailbox in order, or nil when
+// the mailbox is empty or does not exist.
+func (s *IMAPServer) UIDs(t testing.TB, mailbox string) []imap.UID {
+	t.Helper()
+	c := s.dial(t)
+	defer c.logout()
+	uids, _ := c.uids(t, mailbox)
+	return uids
+}
