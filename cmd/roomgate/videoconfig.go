@@ -51,7 +51,7 @@ func (v *VideoConfig) prepare(c *Config, bad func(string, ...any)) {
 	if len(v.tools) == 0 {
 		for i, r := range c.Rooms {
 			if r.Tools == gateway.AnyTool {
-				bad("rooms[%d].tools = %q needs a free tool beside Zoom: add a [video.jitsi] section", i, r.Tools)
+				c.warnings = append(c.warnings, fmt.Sprintf("rooms[%d].tools = %q: no free tool is configured ([video.jitsi]), so this address books Zoom only", i, r.Tools))
 			}
 		}
 	}

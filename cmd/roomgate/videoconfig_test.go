@@ -46,11 +46,17 @@ func TestVideoConfig(t *testing.T) {
 	if o := c.gatewayOptions(); len(o.FreeTools) != 1 || o.FreeTools[0].Name() != "jitsi" {
 		t.Errorf("free tools %v, want jitsi", o.FreeTools)
 	}
+	c, err = LoadConfig(writeConfig(t, "# tools = \"any\"", "tools = \"any\""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Join(c.warnings, "\n"); !strings.Contains(w, `rooms[0].tools = "any": no free tool is configured`) {
+		t.Errorf("an \"any\" address without a free tool: warnings %q", w)
+	}
 	for _, tc := range []struct{ name, path, want string }{
 		{"bbb", jitsiConfig(t, "[video.bbb]\nurl = \"https://bbb.coop.example/bigbluebutton/\"\n"), "video.bbb: BigBlueButton is not offered yet"},
 		{"misspelt", jitsiConfig(t, "app_secrett = \"x\"\n"), "video.jitsi.app_secrett (did you mean video.jitsi.app_secret?)"},
 		{"short secret", jitsiConfig(t, "app_secret = \"short\"\n"), "video.jitsi.app_secret"},
-		{"any without tool", writeConfig(t, "# tools = \"any\"", "tools = \"any\""), `rooms[0].tools = "any" needs a free tool`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadConfig(tc.path)
