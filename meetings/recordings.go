@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Recordings is the store of the recordings' copies on disk, and the only
@@ -84,7 +82,9 @@ func FileName(f File, key string, start time.Time, loc *time.Location) string {
 	case kind == "":
 		kind = f.Type
 	}
-	kind = clip(kind, 60)
+	if len(kind) > 60 { // the name keeps only ASCII below: a cut rune becomes "_"
+		kind = kind[:60]
+	}
 	id := strings.TrimPrefix(key, "nid-")
 	if len(id) > 8 {
 		id = id[:8]
@@ -107,26 +107,4 @@ func FileName(f File, key string, start time.Time, loc *time.Location) string {
 		}
 		return '_'
 	}, name)
-}
-
-// clip trims s and cuts it to at most n octets on a rune boundary (then
-// marked with an ellipsis), control characters made spaces, as gateway
-// stores texts.
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
