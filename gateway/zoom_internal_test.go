@@ -62,6 +62,8 @@ func TestZoomNeedsSync(t *testing.T) {
 	cancelled := *acc
 	cancelled.Status = StatusCancelled
 	past := *acc
+	onTool := *acc
+	onTool.Provider = "jitsi"
 	past.Start, past.End = now.Add(-2*time.Hour), now.Add(-time.Hour)
 	tests := []struct {
 		name string
@@ -78,6 +80,9 @@ func TestZoomNeedsSync(t *testing.T) {
 		{"declined, never a meeting", &cancelled, nil, false},
 		{"over, no meeting", &past, nil, false},
 		{"creation in doubt", acc, &meetings.Meeting{State: meetings.MeetingCreating}, true},
+		{"held on a free tool", &onTool, nil, false},
+		{"moved to a free tool from Zoom", &onTool, synced, true},
+		{"on a free tool, Zoom's meeting deleted", &onTool, &meetings.Meeting{State: meetings.MeetingDeleted}, false},
 	}
 	for _, tt := range tests {
 		if got := g.zoomNeedsSync(tt.b, tt.m); got != tt.want {

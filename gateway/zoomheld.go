@@ -129,8 +129,8 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, or
 	var views []ZoomMeetingView
 	for i := range bs {
 		b := &bs[i]
-		if b.Status != StatusAccepted || !b.End.After(now) {
-			continue
+		if !zoomWanted(b) || !b.End.After(now) {
+			continue // no Zoom meeting to wait for
 		}
 		m, err := ztx.Meeting(ctx, b.ID)
 		if err != nil {

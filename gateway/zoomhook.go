@@ -87,16 +87,23 @@ func (h zoomHooks) Reminder(ctx context.Context, tx Tx, b *Booking, tmpl string,
 }
 
 // zoomNeedsSync reports whether the meeting m (nil when none) differs from
-// what booking b calls for.
+// what booking b calls for. A booking held on a free tool calls for no
+// Zoom meeting: one it had before it moved there is deleted.
 func (g *Gateway) zoomNeedsSync(b *Booking, m *meetings.Meeting) bool {
 	has := m != nil && m.State != meetings.MeetingDeleted
-	if b.Status != StatusAccepted {
+	if !zoomWanted(b) {
 		return has
 	}
 	if !has || m.State == meetings.MeetingCreating {
 		return b.End.After(g.opt.Now())
 	}
 	return !m.Start.Equal(b.Start) || !m.End.Equal(b.End) || m.Topic != g.zoomTopic(b)
+}
+
+// zoomWanted reports whether booking b calls for a Zoom meeting: accepted,
+// and not held on a free tool (Booking.Provider).
+func zoomWanted(b *Booking) bool {
+	return b.Status == StatusAccepted && b.Provider == ""
 }
 
 // zoomTopic is the topic of a booking's meeting: its title, else the

@@ -24,7 +24,7 @@ func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 	if err != nil {
 		return err
 	}
-	if b == nil || b.Status != StatusAccepted || m == nil || m.State != meetings.MeetingCreated || !m.StartedAt.IsZero() {
+	if b == nil || !zoomWanted(b) || m == nil || m.State != meetings.MeetingCreated || !m.StartedAt.IsZero() {
 		return g.zoomFinish(ctx, j)
 	}
 	now := g.opt.Now()

@@ -57,7 +57,7 @@ func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (strin
 	refused := &StartRefused{When: Slot{b.Start.In(loc), b.End.In(loc)}, Lang: g.langOf(b),
 		Opens: b.Start.Add(-z.ArriveEarly).In(loc)}
 	switch {
-	case b.Status != StatusAccepted || m.State != meetings.MeetingCreated:
+	case !zoomWanted(b) || m.State != meetings.MeetingCreated:
 		refused.Reason = StartGone
 	case now.Before(b.Start.Add(-z.ArriveEarly)):
 		refused.Reason = StartEarly

@@ -33,7 +33,7 @@ func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 	switch {
 	case b == nil:
 		return g.zoomFinish(ctx, j)
-	case b.Status != StatusAccepted:
+	case !zoomWanted(b):
 		return g.zoomRemove(ctx, j, b, m)
 	case m == nil || m.State == meetings.MeetingDeleted:
 		if !b.End.After(g.opt.Now()) {
@@ -119,7 +119,7 @@ func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m
 			return err
 		}
 		cur, err := tx.BookingByID(ctx, b.ID)
-		if err != nil || cur == nil || cur.Status != StatusAccepted {
+		if err != nil || cur == nil || !zoomWanted(cur) {
 			return err // the next run deletes it
 		}
 		return g.zoomAnnounce(ctx, tx, ztx, cur)
@@ -287,7 +287,7 @@ func (g *Gateway) zoomAfterMeeting(ctx context.Context, j meetings.Job) (*Bookin
 	if err != nil {
 		return nil, nil, err
 	}
-	if b == nil || b.Status != StatusAccepted || m == nil || m.State != meetings.MeetingCreated {
+	if b == nil || !zoomWanted(b) || m == nil || m.State != meetings.MeetingCreated {
 		return nil, nil, g.zoomFinish(ctx, j)
 	}
 	if g.opt.Now().Before(b.End) {
