@@ -20,7 +20,7 @@ func (creatorOnly) DeleteMeeting(context.Context, int64) error                { 
 // findWatch adds what Zoom API mode always needs.
 type findWatch struct{ creatorOnly }
 
-func (findWatch) FindMeeting(context.Context, string) (meetings.Info, bool, error) {
+func (findWatch) FindMeeting(context.Context, string, string) (meetings.Info, bool, error) {
 	return meetings.Info{}, false, nil
 }
 func (findWatch) Meeting(context.Context, int64) (meetings.Info, error) { return meetings.Info{}, nil }

@@ -144,15 +144,34 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, or
 	return views, true, nil
 }
 
-// zoomFill gives a view the meetings, and the host key only when members
-// do not start their meetings with start links.
+// zoomFill gives a view the meetings, and the host key (of the first
+// meeting's host) only when members do not start their meetings with
+// start links.
 func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
 	v.Zoom = g.zoomBaseView()
 	v.Zoom.Meetings = meetings
 	v.HostKey = ""
-	if !g.zoom.opt.StartLinks {
-		v.HostKey = g.opt.HostKey
+	if !g.zoom.opt.StartLinks && len(meetings) > 0 {
+		v.HostKey = meetings[0].hostKey
 	}
+}
+
+// zoomHostKey is the host key of booking b's meeting: its pool host's,
+// else the account's.
+func (g *Gateway) zoomHostKey(b *Booking) string {
+	if h := g.HostOf(b); h != nil {
+		return h.HostKey
+	}
+	return g.opt.HostKey
+}
+
+// zoomUser is the Zoom user under whom booking b's meeting is made: its
+// pool host's ZoomUser, or "" for the provider's own user (no pool).
+func (g *Gateway) zoomUser(b *Booking) string {
+	if h := g.HostOf(b); h != nil {
+		return h.ZoomUser
+	}
+	return ""
 }
 
 // queueZoomLink queues the mail giving an organizer the links of

@@ -51,7 +51,7 @@ func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 // zoomSpec is what the meeting of b is to be.
 func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 	return ZoomSpec{Topic: g.zoomTopic(b), Start: b.Start, Duration: b.End.Sub(b.Start),
-		Timezone: g.opt.Location.String(), Marker: marker}
+		Timezone: g.opt.Location.String(), Marker: marker, User: g.zoomUser(b)}
 }
 
 // zoomCreate creates the meeting of b. With m nil, a new marker is
@@ -68,7 +68,7 @@ func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m 
 		info, err = g.zoom.create.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 	} else {
 		var found bool
-		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, m.Marker); err == nil && !found {
+		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, g.zoomUser(b), m.Marker); err == nil && !found {
 			info, err = g.zoom.create.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
 		}
 	}
@@ -191,7 +191,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m 
 	}
 	id := m.MeetingID
 	if m.State == meetings.MeetingCreating {
-		info, found, err := g.zoom.caps.Find.FindMeeting(ctx, m.Marker)
+		info, found, err := g.zoom.caps.Find.FindMeeting(ctx, g.zoomUser(b), m.Marker)
 		if err != nil {
 			return err
 		}

@@ -77,6 +77,9 @@ type ZoomMeetingView struct {
 	Passcode  string
 	// StartLink is the member's personal start link; "" without them.
 	StartLink string
+	// hostKey is the key of the booking's host (zoomHostKey), which the
+	// mail gives without start links.
+	hostKey string
 }
 
 // ZoomFileView is one copied recording file.
@@ -118,7 +121,7 @@ func (g *Gateway) zoomBaseView() ZoomView {
 func (g *Gateway) zoomMeetingView(b *Booking, m *meetings.Meeting) ZoomMeetingView {
 	loc := g.opt.Location
 	v := ZoomMeetingView{When: Slot{b.Start.In(loc), b.End.In(loc)}, JoinURL: m.JoinURL,
-		MeetingID: FormatMeetingID(m.MeetingID), Passcode: m.Passcode}
+		MeetingID: FormatMeetingID(m.MeetingID), Passcode: m.Passcode, hostKey: g.zoomHostKey(b)}
 	if g.zoom.opt.StartLinks {
 		v.StartLink = g.StartLink(b.ID, m.Marker)
 	}

@@ -15,6 +15,10 @@ type Spec struct {
 	// Marker goes in the meeting's agenda (creation only), so that a
 	// meeting whose creation was not recorded can be found again.
 	Marker string
+	// User is the provider's user under whom the meeting is made (a
+	// pool's host, Zoom's userId: its ID or e-mail); "" is the provider's
+	// own (creation only).
+	User string
 	// NoPasscode creates the meeting without a passcode of roomgate's,
 	// the provider generating one that fits the account's rules
 	// (creation only).
@@ -87,9 +91,10 @@ type Creator interface {
 
 // Finder finds again a meeting whose creation was not recorded.
 type Finder interface {
-	// FindMeeting looks for the scheduled meeting whose agenda holds
-	// marker; ok is false when there is none.
-	FindMeeting(ctx context.Context, marker string) (info Info, ok bool, err error)
+	// FindMeeting looks for the scheduled meeting of user (as in
+	// Spec.User; "" for the provider's own) whose agenda holds marker; ok
+	// is false when there is none.
+	FindMeeting(ctx context.Context, user, marker string) (info Info, ok bool, err error)
 }
 
 // Starter gives the host a start link.
@@ -102,7 +107,8 @@ type Starter interface {
 type Watcher interface {
 	// Meeting reads a meeting (its Status).
 	Meeting(ctx context.Context, id int64) (Info, error)
-	// LiveMeetings lists the meetings that run now.
+	// LiveMeetings lists the meetings that run now, of every user the
+	// provider makes meetings for.
 	LiveMeetings(ctx context.Context) ([]Info, error)
 	EndMeeting(ctx context.Context, id int64) error
 	// PastMeeting tells whether and when the meeting took place (its

@@ -132,6 +132,16 @@ func (c *Config) poolHosts() []gateway.Host {
 	return hs
 }
 
+// hostUsers are the Zoom users of the pool's hosts (zoom_user), under
+// whom Zoom API mode makes and watches their meetings.
+func (c *Config) hostUsers() []string {
+	var us []string
+	for _, h := range c.Account.Hosts {
+		us = append(us, h.ZoomUser)
+	}
+	return us
+}
+
 // printPool writes the pool for `roomgate check`: each host's name and
 // room or Zoom user, never its key.
 func printPool(w io.Writer, c *Config) {

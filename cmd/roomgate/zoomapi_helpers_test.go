@@ -314,5 +314,5 @@ func newZoomClient(env *zoomEnv) (*zoom.Provider, error) {
 	o := z.clientOptions(nil)
 	z.clientEdit(&o)
 	c, err := zoomapi.New(o)
-	return zoom.New(c, z.User, z.meetingSettings(), meetings.Recordings{Root: z.RecordingsDir}), err
+	return zoom.New(c, z.User, z.meetingSettings(), meetings.Recordings{Root: z.RecordingsDir}).WithHosts(env.cfg.hostUsers()...), err
 }

@@ -30,7 +30,8 @@ func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOp
 		return nil, err
 	}
 	settings := z.meetingSettings()
-	return &gateway.ZoomOptions{API: zoom.New(cl, z.User, settings, meetings.Recordings{Root: z.RecordingsDir}), Store: store,
+	api := zoom.New(cl, z.User, settings, meetings.Recordings{Root: z.RecordingsDir}).WithHosts(c.hostUsers()...)
+	return &gateway.ZoomOptions{API: api, Store: store,
 		CreateTimeout: z.CreateTimeout.Duration, StartLinks: z.StartLinks, LinkKey: z.linkKey(), PublicURL: z.publicURL,
 		ArriveEarly: z.arriveEarly, Recordings: z.Recordings, RecordingsDir: z.RecordingsDir,
 		RecordingsKeep: z.RecordingsKeep.Duration, Attendance: z.Attendance, WaitingRoom: *settings.WaitingRoom,

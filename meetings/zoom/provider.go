@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"codeberg.org/opteos/roomgate/meetings"
@@ -26,6 +27,9 @@ type Provider struct {
 	user     string
 	settings *zoomapi.Settings
 	copies   meetings.Recordings
+	// hosts are the other users whose meetings are made (Spec.User) and
+	// watched (LiveMeetings): a pool's.
+	hosts []string
 }
 
 var _ meetings.Zoom = (*Provider)(nil)
@@ -34,6 +38,39 @@ var _ meetings.Zoom = (*Provider)(nil)
 // ID), each created with settings, the recordings copied into copies.
 func New(c *zoomapi.Client, user string, settings *zoomapi.Settings, copies meetings.Recordings) *Provider {
 	return &Provider{c: c, user: user, settings: settings, copies: copies}
+}
+
+// WithHosts adds the users of a pool of hosts (IDs or e-mails): meetings
+// are made under them (meetings.Spec.User) and LiveMeetings lists theirs
+// too. It returns a.
+func (a *Provider) WithHosts(users ...string) *Provider {
+	for _, u := range users {
+		if u != "" && !a.watches(u) {
+			a.hosts = append(a.hosts, u)
+		}
+	}
+	return a
+}
+
+// watches reports whether user's meetings are listed already.
+func (a *Provider) watches(user string) bool {
+	if strings.EqualFold(user, a.user) {
+		return true
+	}
+	for _, h := range a.hosts {
+		if strings.EqualFold(h, user) {
+			return true
+		}
+	}
+	return false
+}
+
+// userOf is the user a call about spec's user goes to.
+func (a *Provider) userOf(user string) string {
+	if user == "" {
+		return a.user
+	}
+	return user
 }
 
 // agendaMark is written before a booking's marker in its meeting's agenda.
@@ -91,15 +128,15 @@ func meetingInfo(m *zoomapi.Meeting) meetings.Info {
 }
 
 func (a *Provider) CreateMeeting(ctx context.Context, s meetings.Spec) (meetings.Info, error) {
-	m, err := a.c.CreateMeeting(ctx, a.user, a.request(s, true))
+	m, err := a.c.CreateMeeting(ctx, a.userOf(s.User), a.request(s, true))
 	if err != nil {
 		return meetings.Info{}, zoomErr(err)
 	}
 	return meetingInfo(m), nil
 }
 
-func (a *Provider) FindMeeting(ctx context.Context, marker string) (meetings.Info, bool, error) {
-	s, err := a.c.FindMeeting(ctx, a.user, agendaMark+marker)
+func (a *Provider) FindMeeting(ctx context.Context, user, marker string) (meetings.Info, bool, error) {
+	s, err := a.c.FindMeeting(ctx, a.userOf(user), agendaMark+marker)
 	if err != nil || s == nil {
 		return meetings.Info{}, false, zoomErr(err)
 	}
@@ -141,14 +178,18 @@ func (a *Provider) EndMeeting(ctx context.Context, id int64) error {
 	return zoomErr(a.c.EndMeeting(ctx, id))
 }
 
+// LiveMeetings lists the live meetings of the provider's user and of
+// every host's (GET /users/{userId}/meetings?type=live, a user at a time).
 func (a *Provider) LiveMeetings(ctx context.Context) ([]meetings.Info, error) {
-	list, err := a.c.ListMeetings(ctx, a.user, zoomapi.ListLive)
-	if err != nil {
-		return nil, zoomErr(err)
-	}
-	out := make([]meetings.Info, len(list))
-	for i, m := range list {
-		out[i] = meetings.Info{ID: m.ID, UUID: m.UUID, Topic: m.Topic, JoinURL: m.JoinURL, Status: "started"}
+	var out []meetings.Info
+	for _, u := range append([]string{a.user}, a.hosts...) {
+		list, err := a.c.ListMeetings(ctx, u, zoomapi.ListLive)
+		if err != nil {
+			return nil, zoomErr(err)
+		}
+		for _, m := range list {
+			out = append(out, meetings.Info{ID: m.ID, UUID: m.UUID, Topic: m.Topic, JoinURL: m.JoinURL, Status: "started"})
+		}
 	}
 	return out, nil
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
+)
+
+// The pool of these tests: two licensed users of the account besides the
+// one of [zoom_api].user, each with a host key of their own.
+var (
+	poolUserA = zoomtest.User{ID: "uAAAAAAAAAAAAAAAAAAAAA", Email: "a@coop.example", FirstName: "Salle", LastName: "A",
+		Type: 2, Timezone: "Europe/Paris"}
+	poolUserB = zoomtest.User{ID: "uBBBBBBBBBBBBBBBBBBBBB", Email: "b@coop.example", FirstName: "Salle", LastName: "B",
+		Type: 2, Timezone: "Europe/Paris"}
+)
+
+// newPoolEnv is a Zoom API mode roomgate with the pool of two hosts, the
+// host keys in the mails (no start links).
+func newPoolEnv(t *testing.T) *zoomEnv {
+	t.Helper()
+	return newZoomEnvWith(t, zoomtest.Options{Users: []zoomtest.User{zoomtest.DefaultUser, poolUserA, poolUserB}},
+		func(c *Config) {
+			c.Account = AccountConfig{Hosts: []HostConfig{
+				{Name: "salle-a", HostKey: "271828", ZoomUser: poolUserA.Email},
+				{Name: "salle-b", HostKey: "314159", ZoomUser: poolUserB.ID}}}
+			c.Rooms[0].JoinURL, c.Rooms[0].MeetingID, c.Rooms[0].Passcode = "", "", ""
+			c.ZoomAPI.StartLinks = false
+		})
+}
+
+// TestZoomPoolHosts: two overlapping bookings take the two hosts; each
+// meeting is made under its host's Zoom user, each accept mail gives its
+// own host's key only, and the watch sees both hosts' live meetings.
+func TestZoomPoolHosts(t *testing.T) {
+	env := newPoolEnv(t)
+	env.handle(request("p-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.handle(request("p-b", "bob@coop.example", 0, tomorrowAt(10, 30), tomorrowAt(11, 30)))
+	env.jobs()
+	for _, c := range []struct{ uid, host, user, key, other string }{
+		{"p-a", "salle-a", poolUserA.ID, "271828", "314159"},
+		{"p-b", "salle-b", poolUserB.ID, "314159", "271828"},
+	} {
+		if b := env.booking(c.uid); b.Status != gateway.StatusAccepted || b.Host != c.host {
+			t.Fatalf("%s: %s on host %q, want accepted on %s", c.uid, b.Status, b.Host, c.host)
+		}
+		if m := env.meeting(c.uid); m.HostID != c.user {
+			t.Errorf("%s: meeting %d made under user %s, want %s", c.uid, m.ID, m.HostID, c.user)
+		}
+	}
+	sent := env.flushN(2)
+	for i, c := range []struct{ uid, key, other string }{{"p-a", "271828", "314159"}, {"p-b", "314159", "271828"}} {
+		m := env.meeting(c.uid)
+		_, _, text := mailText(t, sent[i])
+		wantIn(t, c.uid+" accept", text, fmt.Sprintf("https://zoom.us/j/%d?pwd=", m.ID), c.key)
+		wantOut(t, c.uid+" accept", text, c.other, "483920")
+	}
+	// Both meetings run: the watch lists every host's live meetings and
+	// marks both bookings' meetings started.
+	env.clock.Set(tomorrowAt(10, 35))
+	env.zoom.StartMeeting(env.meeting("p-a").ID)
+	env.zoom.StartMeeting(env.meeting("p-b").ID)
+	env.watch()
+	for _, uid := range []string{"p-a", "p-b"} {
+		_, m, err := env.app.store.ZoomBooking(t.Context(), env.booking(uid).ID)
+		if err != nil || m == nil || m.StartedAt.IsZero() {
+			t.Errorf("%s: meeting not seen started by the watch: %+v (%v)", uid, m, err)
+		}
+	}
+}
+
+// TestZoomPoolLostAnswer: Zoom made the second host's meeting but its
+// answer was lost; the retry finds it by its marker under that host's
+// user, and makes no second one.
+func TestZoomPoolLostAnswer(t *testing.T) {
+	env := newPoolEnv(t)
+	env.handle(request("p-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.jobs()
+	env.zoom.Fail(zoomtest.Fault{Method: http.MethodPost, Path: "/v2/users/", Status: http.StatusBadGateway, After: true})
+	env.handle(request("p-b", "bob@coop.example", 0, tomorrowAt(10, 30), tomorrowAt(11, 30)))
+	env.jobs()
+	env.clock.Add(15 * time.Second) // past the first retry, before create_timeout
+	env.jobs()
+	if n := env.zoom.Count(http.MethodPost, "/v2/users/"); n != 2 {
+		t.Errorf("%d creations asked, want 2 (one per booking)", n)
+	}
+	if n := len(env.zoom.Meetings()); n != 2 {
+		t.Fatalf("%d meetings on Zoom, want 2", n)
+	}
+	if m := env.meeting("p-b"); m.HostID != poolUserB.ID {
+		t.Errorf("p-b's meeting is under %s, want %s", m.HostID, poolUserB.ID)
+	}
+	_, _, text := mailText(t, env.flushN(2)[1])
+	wantIn(t, "p-b accept", text, fmt.Sprintf("https://zoom.us/j/%d?pwd=", env.meeting("p-b").ID), "314159")
+}
