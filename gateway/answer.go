@@ -222,7 +222,7 @@ func (g *Gateway) mailView(inv *invitation, v verdict, ev *ical.Event, s, e time
 	if v.tool != "" || (v.accepted && !v.pending) { // a pending request learns nothing of the room yet
 		g.hostView(&mv, inv.room, &Booking{Host: v.host, Provider: v.tool, ToolRoom: v.toolRoom})
 		mv.LinkInInvitation = v.tool == "" && linkInInvitation(ev, mv.Room.JoinURL)
-		mv.Options = optionsView(inv.options, inv.badOptions, g.opt.MeetingOptionsApplied)
+		mv.Options = optionsView(inv.options, inv.badOptions, g.opt.MeetingOptionsApplied && v.tool == "")
 	}
 	return mv
 }

@@ -121,7 +121,8 @@ type Options struct {
 	FreeTools []FreeTool
 	// MeetingOptionsApplied is set when the meeting layer creates each
 	// booking's meeting with its MeetingOptions (Zoom API mode): the mails
-	// then say so, instead of asking the host to set them.
+	// then say so, instead of asking the host to set them (a free tool's
+	// booking still asks).
 	MeetingOptionsApplied bool
 	Policy                Policy
 

@@ -159,7 +159,7 @@ func (g *Gateway) reminderView(b *Booking, room *Room) MailView {
 	v := MailView{Lang: g.langOf(b), TimeZone: g.opt.Location.String(), Contact: g.opt.Contact, Service: g.opt.ServiceName,
 		RecordingHours: 24, LeadMinutes: g.opt.LeadMinutes, Room: RoomView{Name: room.Name, Address: room.Address}}
 	g.hostView(&v, room, b) // the booking's host's room and key, or its free tool's room
-	v.Options = optionsView(b.Options, nil, g.opt.MeetingOptionsApplied)
+	v.Options = optionsView(b.Options, nil, g.opt.MeetingOptionsApplied && b.Provider == "")
 	v.Relay.RecordingsAccess = g.opt.Relay.RecordingsAccess
 	g.bookingView(&v, b)
 	return v

@@ -51,7 +51,8 @@ func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 // zoomSpec is what the meeting of b is to be.
 func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 	return ZoomSpec{Topic: g.zoomTopic(b), Start: b.Start, Duration: b.End.Sub(b.Start),
-		Timezone: g.opt.Location.String(), Marker: marker, User: g.zoomUser(b)}
+		Timezone: g.opt.Location.String(), Marker: marker, User: g.zoomUser(b),
+		Muted: b.Options.Muted, VideoOff: b.Options.VideoOff, SignIn: b.Options.SignIn, CloudRecording: b.Options.CloudRecording}
 }
 
 // zoomCreate creates the meeting of b. With m nil, a new marker is

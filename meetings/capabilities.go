@@ -19,6 +19,13 @@ type Spec struct {
 	// pool's host, Zoom's userId: its ID or e-mail); "" is the provider's
 	// own (creation only).
 	User string
+	// Muted, VideoOff, SignIn and CloudRecording are the booking's
+	// meeting options, set on top of the provider's configured
+	// settings: participants muted on entry, host and participants
+	// joining with video off, only people signed in to the provider
+	// admitted, recording to the provider's cloud from the start. false
+	// leaves the configured setting.
+	Muted, VideoOff, SignIn, CloudRecording bool
 	// NoPasscode creates the meeting without a passcode of roomgate's,
 	// the provider generating one that fits the account's rules
 	// (creation only).

@@ -37,6 +37,8 @@ type Settings struct {
 	JoinBeforeHost   *bool `json:"join_before_host,omitempty"`
 	MuteUponEntry    *bool `json:"mute_upon_entry,omitempty"`
 	WaitingRoom      *bool `json:"waiting_room,omitempty"`
+	// MeetingAuthentication admits only users signed in to Zoom.
+	MeetingAuthentication *bool `json:"meeting_authentication,omitempty"`
 	// AutoRecording is "none", "local" or "cloud".
 	AutoRecording string `json:"auto_recording,omitempty"`
 }

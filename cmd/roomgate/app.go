@@ -41,6 +41,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 		store.Close()
 		return nil, fmt.Errorf("zoom_api: %w", err)
 	}
+	// Zoom API mode creates each meeting with its booking's options.
+	opt.MeetingOptionsApplied = opt.Zoom != nil
 	for _, e := range edit {
 		e(&opt)
 	}

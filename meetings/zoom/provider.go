@@ -114,13 +114,49 @@ func (e *retryLater) RetryAfter() time.Duration { return e.after }
 
 func (a *Provider) request(s meetings.Spec, create bool) zoomapi.MeetingRequest {
 	r := zoomapi.MeetingRequest{Topic: s.Topic, StartTime: s.Start, Duration: s.Duration, Timezone: s.Timezone}
+	if optionsAsked(s) {
+		r.Settings = a.withOptions(s)
+	}
 	if create {
-		r.Password, r.Agenda, r.Settings = zoomapi.NewPasscode(), agendaMark+s.Marker, a.settings
+		r.Password, r.Agenda = zoomapi.NewPasscode(), agendaMark+s.Marker
+		if r.Settings == nil {
+			r.Settings = a.settings
+		}
 		if s.NoPasscode {
 			r.Password, r.DefaultPassword = "", true
 		}
 	}
 	return r
+}
+
+// optionsAsked reports whether s asks for some meeting option.
+func optionsAsked(s meetings.Spec) bool {
+	return s.Muted || s.VideoOff || s.SignIn || s.CloudRecording
+}
+
+// withOptions is the configured settings with s's options on top, named as
+// in Zoom's OpenAPI document (the create and update bodies' "settings"):
+// mute_upon_entry, host_video and participant_video, meeting_authentication,
+// auto_recording "cloud".
+func (a *Provider) withOptions(s meetings.Spec) *zoomapi.Settings {
+	var st zoomapi.Settings
+	if a.settings != nil {
+		st = *a.settings
+	}
+	on, off := true, false
+	if s.Muted {
+		st.MuteUponEntry = &on
+	}
+	if s.VideoOff {
+		st.HostVideo, st.ParticipantVideo = &off, &off
+	}
+	if s.SignIn {
+		st.MeetingAuthentication = &on
+	}
+	if s.CloudRecording {
+		st.AutoRecording = "cloud"
+	}
+	return &st
 }
 
 func meetingInfo(m *zoomapi.Meeting) meetings.Info {

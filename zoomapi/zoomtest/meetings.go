@@ -26,6 +26,9 @@ type Settings struct {
 	MuteUponEntry    *bool  `json:"mute_upon_entry,omitempty"`
 	WaitingRoom      *bool  `json:"waiting_room,omitempty"`
 	AutoRecording    string `json:"auto_recording,omitempty"`
+	// MeetingAuthentication is kept, not enforced: the fake admits
+	// anyone (Zoom admits only users signed in).
+	MeetingAuthentication *bool `json:"meeting_authentication,omitempty"`
 }
 
 // Meeting is the fake's state of a meeting, for tests to inspect.
@@ -198,6 +201,7 @@ func applySettings(m *meeting, in *Settings) string {
 	set(&m.Settings.JoinBeforeHost, in.JoinBeforeHost)
 	set(&m.Settings.MuteUponEntry, in.MuteUponEntry)
 	set(&m.Settings.WaitingRoom, in.WaitingRoom)
+	set(&m.Settings.MeetingAuthentication, in.MeetingAuthentication)
 	if in.AutoRecording != "" {
 		m.Settings.AutoRecording = in.AutoRecording
 	}
@@ -278,7 +282,7 @@ func settingsJSON(st Settings) map[string]any {
 	}
 	return map[string]any{"host_video": b(st.HostVideo), "participant_video": b(st.ParticipantVideo),
 		"join_before_host": b(st.JoinBeforeHost), "mute_upon_entry": b(st.MuteUponEntry),
-		"waiting_room": b(st.WaitingRoom), "auto_recording": rec}
+		"waiting_room": b(st.WaitingRoom), "auto_recording": rec, "meeting_authentication": b(st.MeetingAuthentication)}
 }
 
 // lookup finds a live (not deleted) meeting by the path's meetingId,
