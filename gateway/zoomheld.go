@@ -35,10 +35,14 @@ type HeldAccept struct {
 }
 
 // zoomHold holds the accept mail m, just queued for the meeting
-// (d.Organizer, d.UID), until its meetings exist.
+// (d.Organizer, d.UID), until its meetings exist. A mail whose dates call
+// for no Zoom meeting (held on a free tool) is not held.
 func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAccept) error {
 	ztx, err := meetingTx(tx)
 	if err != nil {
+		return err
+	}
+	if views, ready, err := g.zoomMeetingsOf(ctx, tx, ztx, d.Organizer, d.UID); err != nil || ready && len(views) == 0 {
 		return err
 	}
 	// What is kept to write the mail again holds no secret: the fixed

@@ -86,8 +86,9 @@ func newZoomEnv(t *testing.T, edit func(*Config)) *zoomEnv {
 	return newZoomEnvWith(t, zoomtest.Options{}, edit)
 }
 
-// newZoomEnvWith is newZoomEnv with a fake Zoom of those options.
-func newZoomEnvWith(t *testing.T, zo zoomtest.Options, edit func(*Config)) *zoomEnv {
+// newZoomEnvWith is newZoomEnv with a fake Zoom of those options; gw
+// edits the gateway's options.
+func newZoomEnvWith(t *testing.T, zo zoomtest.Options, edit func(*Config), gw ...func(*gateway.Options)) *zoomEnv {
 	t.Helper()
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
 	zo.Now = clock.Now
@@ -123,7 +124,7 @@ func newZoomEnvWith(t *testing.T, zo zoomtest.Options, edit func(*Config)) *zoom
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := openApp(context.Background(), cfg, log, clock.Now)
+	a, err := openApp(context.Background(), cfg, log, clock.Now, gw...)
 	if err != nil {
 		t.Fatal(err)
 	}
