@@ -44,5 +44,7 @@
 //     host (Zoom's is another domain, to which Go's client does not
 //     forward the Authorization header); signed addresses last a minute;
 //   - one user's meetings only in AddPersonalMeeting, webhooks built on
-//     demand (MeetingEvent, RecordingCompletedEvent), never sent.
+//     demand (MeetingEvent, RecordingCompletedEvent), never sent;
+//   - settings.meeting_authentication is kept and answered, never
+//     enforced: anyone may join a meeting of the fake.
 package zoomtest
