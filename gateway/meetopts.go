@@ -178,37 +178,3 @@ func descriptionOf(ev *ical.Event) string {
 	}
 	return b.String()
 }
-
-// MeetingSettings is how Zoom API mode applies a booking's options to its
-// meeting: the fields of the "settings" object of Zoom's create and
-// update meeting bodies (POST /users/{userId}/meetings, PATCH
-// /meetings/{meetingId}), as named in Zoom's OpenAPI document. A nil
-// field (or "") leaves the configured default ([zoom_api.meeting_settings]).
-type MeetingSettings struct {
-	MuteUponEntry         *bool  // mute_upon_entry
-	HostVideo             *bool  // host_video
-	ParticipantVideo      *bool  // participant_video
-	MeetingAuthentication *bool  // meeting_authentication
-	AutoRecording         string // auto_recording: "cloud", or "" for the default
-}
-
-// ZoomSettings returns the meeting settings the options ask for; only
-// what an option asks is set, so a booking without options keeps every
-// default.
-func (o MeetingOptions) ZoomSettings() MeetingSettings {
-	on, off := true, false
-	var s MeetingSettings
-	if o.Muted {
-		s.MuteUponEntry = &on
-	}
-	if o.VideoOff {
-		s.HostVideo, s.ParticipantVideo = &off, &off
-	}
-	if o.SignIn {
-		s.MeetingAuthentication = &on
-	}
-	if o.CloudRecording {
-		s.AutoRecording = "cloud"
-	}
-	return s
-}

@@ -81,31 +81,3 @@ func FuzzParseMeetingOptions(f *testing.F) {
 		}
 	})
 }
-
-// TestZoomSettings: each option sets only its own fields of Zoom's
-// meeting settings.
-func TestZoomSettings(t *testing.T) {
-	str := func(s gateway.MeetingSettings) string {
-		b := func(p *bool) string {
-			if p == nil {
-				return "-"
-			}
-			return map[bool]string{true: "on", false: "off"}[*p]
-		}
-		return b(s.MuteUponEntry) + " " + b(s.HostVideo) + " " + b(s.ParticipantVideo) + " " + b(s.MeetingAuthentication) + " " + s.AutoRecording
-	}
-	tests := []struct {
-		o    gateway.MeetingOptions
-		want string
-	}{
-		{gateway.MeetingOptions{}, "- - - - "},
-		{gateway.MeetingOptions{Muted: true}, "on - - - "},
-		{gateway.MeetingOptions{VideoOff: true}, "- off off - "},
-		{gateway.MeetingOptions{SignIn: true, CloudRecording: true}, "- - - on cloud"},
-	}
-	for _, tt := range tests {
-		if got := str(tt.o.ZoomSettings()); got != tt.want {
-			t.Errorf("%+v: %q, want %q", tt.o, got, tt.want)
-		}
-	}
-}

@@ -47,8 +47,10 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAcce
 	}
 	// What is kept to write the mail again holds no secret: the fixed
 	// room's details are not in the new mail, and the host key is put
-	// back when it is written.
+	// back when it is written; the other hosts' dates of a split series
+	// (with their keys) are not part of the mail written from it.
 	d.View.HostKey, d.View.Room.JoinURL, d.View.Room.MeetingID, d.View.Room.Passcode = "", "", "", ""
+	d.View.OtherHosts = nil
 	data, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("hold the accept mail: %w", err)
