@@ -103,6 +103,11 @@ type IMAP struct {
 	up       bool
 	lastUID  uint32
 	lastSeen uint32 // highest UID delivered on the current connection
+	// refile is set when the server refused to file messages with a NO
+	// (a folder over quota…): Next then reconnects, after a backoff grown
+	// by fileFailures, and delivers them again to be filed.
+	refile       bool
+	fileFailures int
 
 	cmu    sync.Mutex // guards closed and conn, for Close
 	closed bool

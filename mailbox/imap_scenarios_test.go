@@ -380,3 +380,27 @@ func testTwoInstancesFile(e *env) {
 		e.t.Errorf("last UID saved %d, want %d", got, inb[0].UID)
 	}
 }
+
+// TestIMAPRefiles: a MOVE the server refuses with a plain NO (a folder
+// over quota) leaves the message in the inbox; Next then reconnects after
+// a backoff and delivers it again, so it is filed once the server takes
+// it, without waiting for new mail or a restart.
+func TestIMAPRefiles(t *testing.T) {
+	be := memBackend("memory", mailtest.IMAPServerOptions{})
+	e := &env{t: t, be: be, srv: be.start(t), state: newFakeState()}
+	e.append("one")
+	m := e.client(nil)
+	msgs := e.next(m, "one")
+	e.srv.RefuseMoves(1)
+	err := m.FileBatch(t.Context(), []gateway.Filing{{In: msgs[0], Folder: gateway.FolderProcessed}})
+	if err == nil {
+		t.Fatal("FileBatch succeeded, want the server's NO")
+	}
+	e.expectFolder("INBOX", "one")
+	again := e.next(m, "one")
+	if err := m.FileBatch(t.Context(), []gateway.Filing{{In: again[0], Folder: gateway.FolderProcessed}}); err != nil {
+		t.Fatalf("FileBatch after the reconnection: %v", err)
+	}
+	e.expectFolder("INBOX")
+	e.expectFolder("roomgate/Processed", "one")
+}

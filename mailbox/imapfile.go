@@ -113,11 +113,14 @@ func (m *IMAP) moveTo(s *session, set imap.UIDSet, dest string) error {
 		}
 	}
 	if err != nil {
-		if !isProtocolNo(err) {
+		if isProtocolNo(err) {
+			m.refile = true // Next reconnects after a backoff
+		} else {
 			m.drop() // Next reconnects
 		}
 		return fmt.Errorf("file %s to %s: %w", set.String(), dest, err)
 	}
+	m.fileFailures = 0
 	return nil
 }
 

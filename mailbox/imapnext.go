@@ -30,6 +30,10 @@ func (m *IMAP) Next(ctx context.Context) ([]gateway.Incoming, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if m.refile {
+			m.refileLater(ctx)
+			continue
+		}
 		msgs, err := m.step(ctx)
 		if err == nil && len(msgs) > 0 {
 			return msgs, nil
@@ -79,6 +83,22 @@ func (m *IMAP) fail(ctx context.Context, err error) {
 	delay := m.retryDelay(m.attempt)
 	m.log.Warn("IMAP connection failed, reconnecting",
 		"attempt", m.attempt, "delay", delay.Round(time.Millisecond), "err", err)
+	_ = sleep(ctx, delay)
+}
+
+// refileLater drops the connection after the server refused to file
+// messages, and waits before the next one, which delivers them again (the
+// gateway files them without deciding them again). Without it they would
+// stay in the inbox while the connection lives: IDLE reports only new
+// mail. The wait grows with each refusal in a row, so a folder that stays
+// over quota costs one reconnection every maxWait at most.
+func (m *IMAP) refileLater(ctx context.Context) {
+	m.refile = false
+	m.fileFailures++
+	delay := m.retryDelay(m.fileFailures)
+	m.log.Warn("the server refused to file messages; reconnecting to file them again",
+		"attempt", m.fileFailures, "delay", delay.Round(time.Millisecond))
+	m.drop()
 	_ = sleep(ctx, delay)
 }
 

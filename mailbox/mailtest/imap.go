@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
@@ -35,6 +36,29 @@ type IMAPServer struct {
 	mem                *imapserver.Server // nil for Dovecot
 	conns              *connSet
 	close              func()
+	// refuseMoves is how many MOVE commands are still to be refused
+	// (RefuseMoves).
+	refuseMoves atomic.Int32
+}
+
+// RefuseMoves makes the in-memory server answer the next n MOVE commands
+// with a tagged NO [OVERQUOTA], as a server does when the destination is
+// over quota (RFC 9208 section 4.3): the messages stay where they are.
+func (s *IMAPServer) RefuseMoves(n int) { s.refuseMoves.Store(int32(n)) }
+
+// faultSession is a session of the in-memory server whose MOVE can be
+// refused (RefuseMoves).
+type faultSession struct {
+	imapserver.SessionIMAP4rev2
+	srv *IMAPServer
+}
+
+// Move refuses the move while RefuseMoves asks, else moves.
+func (f *faultSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {
+	if f.srv.refuseMoves.Add(-1) >= 0 {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeOverQuota, Text: "Quota exceeded (mailtest)"}
+	}
+	return f.SessionIMAP4rev2.Move(w, numSet, dest)
 }
 
 // NewIMAPServer starts an in-memory IMAP4rev1 server with MOVE, UIDPLUS
@@ -59,15 +83,15 @@ func NewIMAPServerWith(t testing.TB, opt IMAPServerOptions) *IMAPServer {
 		caps[imap.CapUIDPlus] = struct{}{}
 	}
 	logger := newTestLogger(t)
+	s := &IMAPServer{username: opt.Username, password: opt.Password, conns: newConnSet()}
 	options := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return memimap.NewSession(user), nil, nil
+			return &faultSession{SessionIMAP4rev2: memimap.NewSession(user).(imapserver.SessionIMAP4rev2), srv: s}, nil, nil
 		},
 		Caps:         caps,
 		Logger:       logger,
 		InsecureAuth: true,
 	}
-	s := &IMAPServer{username: opt.Username, password: opt.Password, conns: newConnSet()}
 	if opt.TLS {
 		options.TLSConfig, s.clientTLS = NewTLS(t)
 	}
