@@ -11,12 +11,10 @@
 package mattermost
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"codeberg.org/opteos/roomgate/chat"
+	"codeberg.org/opteos/roomgate/chat/internal/rest"
 )
 
 // Options configure a Client. BaseURL, ChannelID and Token are required.
@@ -168,43 +167,15 @@ func (c *Client) api(segs ...string) string {
 // call sends a JSON request with the bot's token and decodes a 2xx
 // answer into out (when not nil); other answers become *APIError.
 func (c *Client) call(ctx context.Context, method, u string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("mattermost: %w", err)
-		}
-		body = bytes.NewReader(b)
+	status, b, err := rest.Do(ctx, rest.Call{Client: c.httpc, Name: "mattermost", Method: method, URL: u,
+		Header: map[string]string{"Authorization": "Bearer " + c.opt.Token, "Accept": "application/json"},
+		In:     in, Out: out, Limit: maxResponse, Show: redact})
+	if err != nil || status/100 == 2 {
+		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return fmt.Errorf("mattermost: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.opt.Token)
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.httpc.Do(req)
-	if err != nil {
-		return fmt.Errorf("mattermost: %s %s: %w", method, redact(req.URL), err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return fmt.Errorf("mattermost: %s %s: %w", method, redact(req.URL), err)
-	}
-	if resp.StatusCode/100 != 2 {
-		e := &APIError{Status: resp.StatusCode}
-		_ = json.Unmarshal(b, e)
-		return e
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("mattermost: %s %s: answer: %w", method, redact(req.URL), err)
-		}
-	}
-	return nil
+	e := &APIError{Status: status}
+	_ = json.Unmarshal(b, e)
+	return e
 }
 
 // UnmarshalJSON reads an AppError body.

@@ -14,18 +14,17 @@
 package rocketchat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"codeberg.org/opteos/roomgate/chat"
+	"codeberg.org/opteos/roomgate/chat/internal/rest"
 )
 
 // Options configure a Client. BaseURL, RoomID, UserID and Token are
@@ -196,43 +195,15 @@ func (c *Client) api(method string) string {
 
 // call sends a request with the bot's headers and decodes a 2xx answer.
 func (c *Client) call(ctx context.Context, method, u string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("rocketchat: %w", err)
-		}
-		body = bytes.NewReader(b)
+	status, b, err := rest.Do(ctx, rest.Call{Client: c.httpc, Name: "rocketchat", Method: method, URL: u,
+		Header: map[string]string{"X-Auth-Token": c.opt.Token, "X-User-Id": c.opt.UserID},
+		In:     in, Out: out, Limit: maxResponse})
+	if err != nil || status/100 == 2 {
+		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return fmt.Errorf("rocketchat: %w", err)
+	var e struct {
+		Error, ErrorType, Message string
 	}
-	req.Header.Set("X-Auth-Token", c.opt.Token)
-	req.Header.Set("X-User-Id", c.opt.UserID)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.httpc.Do(req)
-	if err != nil {
-		return fmt.Errorf("rocketchat: %s %s: %w", method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return fmt.Errorf("rocketchat: %s %s: %w", method, req.URL.Path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error, ErrorType, Message string
-		}
-		_ = json.Unmarshal(b, &e)
-		return &APIError{Status: resp.StatusCode, Type: e.ErrorType, Message: e.Error + e.Message}
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("rocketchat: %s %s: answer: %w", method, req.URL.Path, err)
-		}
-	}
-	return nil
+	_ = json.Unmarshal(b, &e)
+	return &APIError{Status: status, Type: e.ErrorType, Message: e.Error + e.Message}
 }
