@@ -225,7 +225,7 @@ func TestFreeToolOffered(t *testing.T) {
 	if ps := partStat(t, r.Cal.Events[0]); ps != "DECLINED" {
 		t.Errorf("REPLY %s, want DECLINED (Zoom is full)", ps)
 	}
-	for _, w := range []string{"this slot is already taken", "The room still holds a room for you on jitsi", b.ToolRoom.HostURL, b.ToolRoom.JoinURL} {
+	for _, w := range []string{"this slot is already taken", "The room still holds a room for you on Jitsi Meet", b.ToolRoom.HostURL, b.ToolRoom.JoinURL} {
 		if !strings.Contains(flat(r.Text), flat(w)) {
 			t.Errorf("decline lacks %q:\n%s", w, r.Text)
 		}
@@ -276,7 +276,7 @@ func TestFreeToolAnyAddress(t *testing.T) {
 	}
 	b := h.booking("v-2", "")
 	_, r = h.onlyMail(n)
-	if b.Provider != "jitsi" || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(flat(r.Text), "Zoom is full then, so your meeting takes place on jitsi") ||
+	if b.Provider != "jitsi" || partStat(t, r.Cal.Events[0]) != "ACCEPTED" || !strings.Contains(flat(r.Text), "Zoom is full then, so your meeting takes place on Jitsi Meet") ||
 		strings.Contains(r.Text, hostKey) || strings.Contains(r.Text, "Claim Host") {
 		t.Errorf("visio on the tool: %+v\n%s", b, r.Text)
 	}
@@ -381,7 +381,7 @@ func TestRemindersPlace(t *testing.T) {
 	}{
 		{alice, []string{hostA.JoinURL, hostA.HostKey}, []string{hostB.HostKey, hostKey}},
 		{bob, []string{hostB.JoinURL, hostB.HostKey}, []string{hostA.HostKey, hostKey}},
-		{carol, []string{room.HostURL, room.JoinURL, "Your room on jitsi"}, []string{hostA.HostKey, hostB.HostKey, hostKey, "Claim Host"}},
+		{carol, []string{room.HostURL, room.JoinURL, "Your room on Jitsi Meet"}, []string{hostA.HostKey, hostB.HostKey, hostKey, "Claim Host"}},
 	}
 	for _, c := range checks {
 		r, ok := got[c.to]

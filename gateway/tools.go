@@ -14,8 +14,8 @@ import (
 // transaction, so it must be pure (Jitsi: a signed link, no server call)
 // or fast and bounded by ctx; a provider that needs a slow server call
 // (BigBlueButton's create, Galène's group) returns links that work
-// without it and leaves the call to the meeting layer's jobs, run from the
-// booking saved with Provider set.
+// without it: roomgate's doors (meetings/door), signed links to its web
+// server that make the call when clicked.
 type FreeTool interface {
 	// Name names the tool in bookings (Booking.Provider) and in mails:
 	// short, lower case, never "" (which is Zoom).
@@ -52,7 +52,7 @@ type ToolRoom struct {
 
 // ToolView is what a mail shows of a free tool's room.
 type ToolView struct {
-	Name             string // the tool's name, as configured
+	Name             string // the tool's name as mails show it (toolTitle)
 	JoinURL, HostURL string
 	Passcode         string
 }
@@ -69,27 +69,31 @@ func toolKey(organizer, uid, rid string) string {
 	return hex.EncodeToString(h[:12])
 }
 
-// offerTool opens a room for [s, e) on the first configured free tool, and
-// turns a verdict for a slot Zoom cannot take into one held there: declined
-// on Zoom with the room offered, or, for an address meaning any tool,
-// accepted on it. It leaves v as it is when no tool is configured or the
-// tool fails (a decline is better than none: the failure is logged).
+// offerTool opens a room for [s, e) on the first configured free tool
+// that opens one (Options.FreeTools, in the configuration's order), and
+// turns a verdict for a slot Zoom cannot take into one held there:
+// declined on Zoom with the room offered, or, for an address meaning any
+// tool, accepted on it. A tool that fails is logged and the next one
+// tried; v is left as it is when no tool is configured or none opens a
+// room (a decline is better than none).
 func (g *Gateway) offerTool(ctx context.Context, inv *invitation, rid, title string, s, e time.Time, v verdict) verdict {
 	if len(g.opt.FreeTools) == 0 || v.reason != ReasonConflict || v.other != "" {
 		return v
 	}
-	t := g.opt.FreeTools[0]
 	spec := ToolSpec{Key: toolKey(inv.organizer, inv.uid, rid), Title: storedText(title, maxSummaryLen), Start: s.UTC(), End: e.UTC(),
 		HostName: inv.organizerName, HostEmail: inv.organizer, Lang: g.opt.Lang}
-	room, err := g.openSafe(ctx, t, spec)
-	if err != nil {
-		g.log.Warn("a free tool could not open a room: declined without one", "tool", t.Name(), "uid", inv.uid, "err", err)
+	for _, t := range g.opt.FreeTools {
+		room, err := g.openSafe(ctx, t, spec)
+		if err != nil {
+			g.log.Warn("a free tool could not open a room", "tool", t.Name(), "uid", inv.uid, "err", err)
+			continue
+		}
+		v.tool, v.toolRoom, v.wait = t.Name(), room, false
+		v.text += "; held on " + t.Name()
+		if inv.room.Tools == AnyTool {
+			v = verdict{accepted: true, tool: t.Name(), toolRoom: room, text: "Zoom is full: accepted on " + t.Name()}
+		}
 		return v
-	}
-	v.tool, v.toolRoom, v.wait = t.Name(), room, false
-	v.text += "; held on " + t.Name()
-	if inv.room.Tools == AnyTool {
-		v = verdict{accepted: true, tool: t.Name(), toolRoom: room, text: "Zoom is full: accepted on " + t.Name()}
 	}
 	return v
 }
@@ -110,9 +114,23 @@ func (g *Gateway) openSafe(ctx context.Context, t FreeTool, spec ToolSpec) (room
 
 // toolView fills a mail's free-tool room from a booking held on one.
 func (g *Gateway) toolView(mv *MailView, b *Booking) {
-	mv.Tool = &ToolView{Name: b.Provider, JoinURL: b.ToolRoom.JoinURL, HostURL: b.ToolRoom.HostURL, Passcode: b.ToolRoom.Passcode}
+	mv.Tool = &ToolView{Name: toolTitle(b.Provider), JoinURL: b.ToolRoom.JoinURL, HostURL: b.ToolRoom.HostURL, Passcode: b.ToolRoom.Passcode}
 	if mv.Tool.HostURL == "" {
 		mv.Tool.HostURL = mv.Tool.JoinURL
 	}
 	mv.Room.JoinURL, mv.Room.MeetingID, mv.Room.Passcode, mv.HostKey = "", "", "", ""
+}
+
+// toolTitle is how mails name a tool: the product's name for the tools
+// roomgate knows, else the name as configured.
+func toolTitle(name string) string {
+	switch name {
+	case "jitsi":
+		return "Jitsi Meet"
+	case "bbb":
+		return "BigBlueButton"
+	case "galene":
+		return "Galène"
+	}
+	return name
 }

@@ -99,6 +99,9 @@ type Options struct {
 	// Zoom serves Zoom API mode's pages (start links, recordings, the
 	// webhook, the operator's section); nil when the mode is off.
 	Zoom *ZoomOptions
+	// Doors serves the doors of the free tools whose rooms need a server
+	// call (door.go); nil when none is configured.
+	Doors *DoorOptions
 }
 
 // Server is the web front end. It is an http.Handler, safe for concurrent
@@ -185,6 +188,7 @@ func (s *Server) routes() {
 		m.HandleFunc("POST /approval", s.approvalPOST)
 	}
 	s.zoomRoutes(m)
+	s.doorRoutes(m)
 	s.mux = m
 }
 

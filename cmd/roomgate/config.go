@@ -216,6 +216,7 @@ func LoadConfig(path string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
 	}
+	c.Video.order = videoOrder(md)
 	c.setDefaults()
 	if err := c.readSecrets(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)

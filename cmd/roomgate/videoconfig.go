@@ -4,66 +4,182 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings/bbb"
+	"codeberg.org/opteos/roomgate/meetings/door"
+	"codeberg.org/opteos/roomgate/meetings/galene"
 	"codeberg.org/opteos/roomgate/meetings/jitsi"
 	"codeberg.org/opteos/roomgate/meetings/room"
+	"codeberg.org/opteos/roomgate/web"
 )
 
 // VideoConfig is the [video] section: the free tools offered when Zoom
-// has no free host (docs/video-tools.md). Only a self-hosted Jitsi Meet
-// with token authentication is offered today: its links are signed here,
-// with no server call, so a decision can open its room at once.
-// BigBlueButton and Galène (packages meetings/bbb and meetings/galene)
-// need their server to hold the meeting near its start, which the meeting
-// layer's jobs do not do yet; their sections are refused until then.
+// has no free host (docs/video-tools.md), in the order the file writes
+// their sections. A self-hosted Jitsi Meet's links are signed here, with
+// no server call. BigBlueButton's and Galène's rooms need a server call:
+// their bookings get doors (meetings/door), signed links to roomgate's
+// web server that make the call when clicked, so they need [http] listen
+// and public_url.
 type VideoConfig struct {
-	Jitsi *jitsi.Config `toml:"jitsi"`
-	// BBB and Galene are read only to refuse them with a clear reason.
-	BBB    map[string]any `toml:"bbb"`
-	Galene map[string]any `toml:"galene"`
+	Jitsi  *jitsi.Config  `toml:"jitsi"`
+	BBB    *bbb.Config    `toml:"bbb"`
+	Galene *galene.Config `toml:"galene"`
 
-	// tools are the providers built by prepare, in offering order.
-	tools []gateway.FreeTool
+	// order is the tools' names in the file's order (videoOrder).
+	order []string
+	// tools are the providers built by prepare, in offering order; doors
+	// those behind doors, by name, with their servers' origins.
+	tools   []gateway.FreeTool
+	doors   map[string]web.Door
+	origins map[string]string
+}
+
+// videoTools are the [video] sections, in the order used when the file's
+// is unknown.
+var videoTools = []string{jitsi.ProviderName, bbb.ProviderName, galene.ProviderName}
+
+// videoOrder is the order in which the file writes the [video] sections.
+func videoOrder(md toml.MetaData) []string {
+	var order []string
+	for _, k := range md.Keys() {
+		if len(k) == 2 && k[0] == "video" && slices.Contains(videoTools, k[1]) && !slices.Contains(order, k[1]) {
+			order = append(order, k[1])
+		}
+	}
+	return order
 }
 
 // prepare reads the tools' secrets, checks their keys and builds them.
 func (v *VideoConfig) prepare(c *Config, bad func(string, ...any)) {
-	v.tools = nil
-	if v.BBB != nil {
-		bad("video.bbb: BigBlueButton is not offered yet: its meetings must be created near their start, which roomgate does not do yet (docs/video-tools.md)")
-	}
-	if v.Galene != nil {
-		bad("video.galene: Galène is not offered yet: its groups must be created near their start, which roomgate does not do yet (docs/video-tools.md)")
-	}
-	if v.Jitsi != nil {
-		if err := v.Jitsi.ReadSecrets(readSecretFile); err != nil {
-			bad("%v", err)
-			return
+	v.tools, v.doors, v.origins = nil, map[string]web.Door{}, map[string]string{}
+	order := v.order
+	for _, n := range videoTools {
+		if !slices.Contains(order, n) {
+			order = append(order, n)
 		}
-		p, err := jitsi.New(*v.Jitsi)
-		if err != nil {
-			bad("%v", err)
-			return
+	}
+	for _, n := range order {
+		switch {
+		case n == jitsi.ProviderName && v.Jitsi != nil:
+			v.addJitsi(bad)
+		case n == bbb.ProviderName && v.BBB != nil:
+			v.addBBB(c, bad)
+		case n == galene.ProviderName && v.Galene != nil:
+			v.addGalene(c, bad)
 		}
-		v.tools = append(v.tools, freeTool{name: jitsi.ProviderName, open: p.Open})
 	}
 	if len(v.tools) == 0 {
 		for i, r := range c.Rooms {
 			if r.Tools == gateway.AnyTool {
-				c.warnings = append(c.warnings, fmt.Sprintf("rooms[%d].tools = %q: no free tool is configured ([video.jitsi]), so this address books Zoom only", i, r.Tools))
+				c.warnings = append(c.warnings, fmt.Sprintf("rooms[%d].tools = %q: no free tool is configured ([video.jitsi], [video.bbb] or [video.galene]), so this address books Zoom only", i, r.Tools))
 			}
 		}
 	}
 }
 
-// printTools writes the free tools for `roomgate check`, never a secret.
+func (v *VideoConfig) addJitsi(bad func(string, ...any)) {
+	if err := v.Jitsi.ReadSecrets(readSecretFile); err != nil {
+		bad("%v", err)
+		return
+	}
+	p, err := jitsi.New(*v.Jitsi)
+	if err != nil {
+		bad("%v", err)
+		return
+	}
+	v.tools = append(v.tools, freeTool{name: jitsi.ProviderName, open: p.Open})
+}
+
+func (v *VideoConfig) addBBB(c *Config, bad func(string, ...any)) {
+	if err := v.BBB.ReadSecrets(readSecretFile); err != nil {
+		bad("%v", err)
+		return
+	}
+	p, err := bbb.New(*v.BBB, bbb.Deps{})
+	if err != nil {
+		bad("%v", err)
+		return
+	}
+	v.BBB.SetDefaults() // for printTools and the door's margin
+	v.addDoor(c, bad, "video.bbb", bbb.ProviderName, v.BBB.URL, v.BBB.Secret.Reveal(), v.BBB.Early.Duration, p)
+}
+
+func (v *VideoConfig) addGalene(c *Config, bad func(string, ...any)) {
+	if err := v.Galene.ReadSecrets(readSecretFile); err != nil {
+		bad("%v", err)
+		return
+	}
+	p, err := galene.New(*v.Galene, galene.Deps{})
+	if err != nil {
+		bad("%v", err)
+		return
+	}
+	v.Galene.SetDefaults()
+	v.addDoor(c, bad, "video.galene", galene.ProviderName, v.Galene.URL, v.Galene.RoomKey.Reveal(), v.Galene.Early.Duration, p)
+}
+
+// addDoor puts a tool whose rooms need a server call behind doors. Their
+// signing key is derived from the tool's secret, as start links' is from
+// Zoom's client secret: nothing more to configure, and a new secret voids
+// the doors mailed before.
+func (v *VideoConfig) addDoor(c *Config, bad func(string, ...any), section, name, server, secret string, early time.Duration, p door.Provider) {
+	switch {
+	case c.HTTP.Listen == "":
+		bad("%s: its links lead to roomgate's web server, which needs [http] listen", section)
+		return
+	case c.HTTP.PublicURL == "":
+		bad("%s: its links lead to roomgate's web server, which needs http.public_url (the web server's address as members reach it)", section)
+		return
+	case !secureURL(c.HTTP.PublicURL):
+		bad("%s: http.public_url must be an https:// URL (http only on a loopback address) for its links", section)
+		return
+	}
+	d, err := door.New(door.Config{Name: name, PublicURL: c.HTTP.PublicURL, Key: door.LinkKey(secret), Early: early}, p)
+	if err != nil {
+		bad("%s: %v", section, err)
+		return
+	}
+	v.tools = append(v.tools, freeTool{name: name, open: d.Open})
+	v.doors[name] = d
+	v.origins[name] = web.DoorOrigin(server)
+}
+
+// doorOptions are the web server's doors; nil when no tool is behind
+// them.
+func (v *VideoConfig) doorOptions() *web.DoorOptions {
+	if len(v.doors) == 0 {
+		return nil
+	}
+	return &web.DoorOptions{Tools: v.doors, Origins: v.origins}
+}
+
+// printTools writes the free tools for `roomgate check`, in offering
+// order, never a secret.
 func printTools(w io.Writer, c *Config) {
-	if c.Video.Jitsi == nil {
+	if len(c.Video.tools) == 0 {
 		fmt.Fprintf(w, "%-11s none: a slot Zoom cannot take is declined\n", "free tools")
 		return
 	}
-	fmt.Fprintf(w, "%-11s jitsi %s (app_id %s, guests %s)\n", "free tools", c.Video.Jitsi.BaseURL, c.Video.Jitsi.AppID, c.Video.Jitsi.Guests)
+	for i, t := range c.Video.tools {
+		label := ""
+		if i == 0 {
+			label = "free tools"
+		}
+		switch t.Name() {
+		case jitsi.ProviderName:
+			fmt.Fprintf(w, "%-11s jitsi %s (app_id %s, guests %s)\n", label, c.Video.Jitsi.BaseURL, c.Video.Jitsi.AppID, c.Video.Jitsi.Guests)
+		case bbb.ProviderName:
+			fmt.Fprintf(w, "%-11s bbb %s (checksum %s; doors at %s/door/bbb/…)\n", label, c.Video.BBB.URL, c.Video.BBB.Checksum, strings.TrimRight(c.HTTP.PublicURL, "/"))
+		case galene.ProviderName:
+			fmt.Fprintf(w, "%-11s galene %s (prefix %s; doors at %s/door/galene/…)\n", label, c.Video.Galene.URL, c.Video.Galene.Prefix, strings.TrimRight(c.HTTP.PublicURL, "/"))
+		}
+	}
 }
 
 // freeTool adapts a provider of meetings/room to gateway.FreeTool.

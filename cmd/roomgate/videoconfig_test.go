@@ -35,9 +35,9 @@ func jitsiConfig(t *testing.T, extra string, edit ...string) string {
 	return path
 }
 
-// TestVideoConfig: [video.jitsi] becomes the gateway's free tool; the
-// tools not offered yet, an "any" address without a tool and a misspelt
-// key are refused with their key's name.
+// TestVideoConfig: [video.jitsi] becomes the gateway's free tool; a tool
+// behind doors without the web server, an "any" address without a tool
+// and a misspelt key are refused with their key's name.
 func TestVideoConfig(t *testing.T) {
 	c, err := LoadConfig(jitsiConfig(t, ""))
 	if err != nil {
@@ -54,7 +54,8 @@ func TestVideoConfig(t *testing.T) {
 		t.Errorf("an \"any\" address without a free tool: warnings %q", w)
 	}
 	for _, tc := range []struct{ name, path, want string }{
-		{"bbb", jitsiConfig(t, "[video.bbb]\nurl = \"https://bbb.coop.example/bigbluebutton/\"\n"), "video.bbb: BigBlueButton is not offered yet"},
+		{"bbb without web server", jitsiConfig(t, "[video.bbb]\nurl = \"https://bbb.coop.example/bigbluebutton/\"\nsecret = \""+jitsiSecret+"\"\n"), "video.bbb: its links lead to roomgate's web server, which needs [http] listen"},
+		{"bbb short secret", jitsiConfig(t, "[video.bbb]\nurl = \"https://bbb.coop.example/bigbluebutton/\"\nsecret = \"short\"\n"), "video.bbb.secret: at least 16"},
 		{"misspelt", jitsiConfig(t, "app_secrett = \"x\"\n"), "video.jitsi.app_secrett (did you mean video.jitsi.app_secret?)"},
 		{"short secret", jitsiConfig(t, "app_secret = \"short\"\n"), "video.jitsi.app_secret"},
 	} {

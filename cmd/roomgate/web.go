@@ -47,6 +47,7 @@ func startWeb(cfg *Config, a *app, m *web.Metrics, log *slog.Logger, extra map[s
 		opt.Approvals = a.gw
 	}
 	opt.Zoom = a.zoomWeb()
+	opt.Doors = cfg.Video.doorOptions()
 	wh, err := web.New(opt)
 	if err != nil {
 		return nil, err

@@ -59,24 +59,57 @@ func (p *Provider) Client() *Client { return p.c }
 // same meeting and links) and returns the booker's and the guests' join
 // URLs.
 func (p *Provider) Open(ctx context.Context, s room.Spec) (room.Room, error) {
-	if err := checkSpec(s); err != nil {
-		return room.Room{}, err
-	}
-	until := s.End.Add(p.cfg.Late.Duration)
-	id := p.derive("meeting", s.Key, 32)
-	apw, mpw := p.derive("attendee", s.Key, 20), p.derive("moderator", s.Key, 20)
-	_, err := p.c.Create(ctx, CreateParams{MeetingID: id, Name: meetingName(s.Title),
-		AttendeePW: apw, ModeratorPW: mpw, Record: p.cfg.Record,
-		ExpireIfNoUserJoined:   min(max(until.Sub(p.now()), 5*time.Minute), maxUnjoined),
-		ExpireWhenLastUserLeft: p.cfg.Linger.Duration,
-		Meta:                   map[string]string{"bbb-origin": "roomgate"}})
+	id, apw, mpw, _, err := p.create(ctx, s)
 	if err != nil {
 		return room.Room{}, err
 	}
 	host := p.c.JoinURL(JoinParams{MeetingID: id, FullName: hostName(s.Host), Role: Moderator, Password: mpw})
 	guest := p.c.JoinURL(JoinParams{MeetingID: id, FullName: p.cfg.GuestName, Role: Viewer, Password: apw})
 	return room.Room{Provider: ProviderName, ID: id, JoinURL: guest, HostURL: host,
-		ValidFrom: s.Start.Add(-p.cfg.Early.Duration), ValidUntil: until}, nil
+		ValidFrom: s.Start.Add(-p.cfg.Early.Duration), ValidUntil: s.End.Add(p.cfg.Late.Duration)}, nil
+}
+
+// create creates the meeting of s, or finds it ("The create call is
+// idempotent"), and returns its ID, passwords and session.
+func (p *Provider) create(ctx context.Context, s room.Spec) (id, apw, mpw string, m Meeting, err error) {
+	if err := checkSpec(s); err != nil {
+		return "", "", "", Meeting{}, err
+	}
+	until := s.End.Add(p.cfg.Late.Duration)
+	id = p.RoomID(s.Key)
+	apw, mpw = p.derive("attendee", s.Key, 20), p.derive("moderator", s.Key, 20)
+	m, err = p.c.Create(ctx, CreateParams{MeetingID: id, Name: meetingName(s.Title),
+		AttendeePW: apw, ModeratorPW: mpw, Record: p.cfg.Record,
+		ExpireIfNoUserJoined:   min(max(until.Sub(p.now()), 5*time.Minute), maxUnjoined),
+		ExpireWhenLastUserLeft: p.cfg.Linger.Duration,
+		Meta:                   map[string]string{"bbb-origin": "roomgate"}})
+	return id, apw, mpw, m, err
+}
+
+// RoomID is the meeting ID of booking key, with no call.
+func (p *Provider) RoomID(key string) string { return p.derive("meeting", key, 32) }
+
+// AsksName is true: a join URL names its user, so a guest's door asks
+// for the name.
+func (p *Provider) AsksName() bool { return true }
+
+// Enter creates the meeting of s, or finds it, and returns a join URL
+// for this session of it (createTime): the booker's as moderator under
+// their name, or a guest's as viewer under name (GuestName when "").
+// It is what a roomgate door calls when clicked.
+func (p *Provider) Enter(ctx context.Context, s room.Spec, host bool, name string) (string, error) {
+	id, apw, mpw, m, err := p.create(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	j := JoinParams{MeetingID: id, FullName: hostName(s.Host), Role: Moderator, Password: mpw, CreateTime: m.CreateTime}
+	if !host {
+		j.FullName, j.Role, j.Password = vtool.Title(name, 64), Viewer, apw
+		if len([]rune(j.FullName)) < 2 {
+			j.FullName = p.cfg.GuestName
+		}
+	}
+	return p.c.JoinURL(j), nil
 }
 
 // derive is an identifier of the booking key for purpose, an HMAC keyed

@@ -79,7 +79,7 @@ func (p *Provider) Open(ctx context.Context, s room.Spec) (room.Room, error) {
 	if err := checkSpec(s); err != nil {
 		return room.Room{}, err
 	}
-	name := p.cfg.Prefix + vtool.RoomID([]byte(p.cfg.RoomKey.Reveal()), "roomgate galene group", s.Key, 26)
+	name := p.RoomID(s.Key)
 	from, until := s.Start.Add(-p.cfg.Early.Duration).UTC(), s.End.Add(p.cfg.Late.Duration).UTC()
 	g := group{DisplayName: vtool.Title(s.Title, 100), NotBefore: &from, Expires: &until}
 	_, err := p.a.do(ctx, "create group", http.MethodPut, ".groups/"+name+"/", http.Header{"If-None-Match": {"*"}}, g)
@@ -92,6 +92,29 @@ func (p *Provider) Open(ctx context.Context, s room.Spec) (room.Room, error) {
 	}
 	return room.Room{Provider: ProviderName, ID: name, HostURL: p.link(name, host), JoinURL: p.link(name, guest),
 		ValidFrom: from, ValidUntil: until}, nil
+}
+
+// RoomID is the group name of booking key, with no call.
+func (p *Provider) RoomID(key string) string {
+	return p.cfg.Prefix + vtool.RoomID([]byte(p.cfg.RoomKey.Reveal()), "roomgate galene group", key, 26)
+}
+
+// AsksName is false: Galène asks each guest for a name itself.
+func (p *Provider) AsksName() bool { return false }
+
+// Enter creates the group of s and its tokens, or finds them, and
+// returns the booker's link (operator) or the guests'. name is not used:
+// the guests' token carries no user name and Galène asks for one. It is
+// what a roomgate door calls when clicked.
+func (p *Provider) Enter(ctx context.Context, s room.Spec, host bool, _ string) (string, error) {
+	r, err := p.Open(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	if host {
+		return r.HostURL, nil
+	}
+	return r.JoinURL, nil
 }
 
 // tokens finds the group's host and guest tokens, creating the missing
