@@ -14,7 +14,7 @@ import (
 func runCheck(args []string, stdout io.Writer) error {
 	fs := newFlagSet("check")
 	path := fs.String("config", "roomgate.toml", "configuration `file`")
-	skipFlag := fs.String("skip", "", "`checks` to leave out, comma-separated: imap, smtp (say, before the servers exist), placeholders (a test set-up with .example addresses)")
+	skipFlag := fs.String("skip", "", "`checks` to leave out, comma-separated: imap, smtp, bbb, galene (say, before the servers exist), placeholders (a test set-up with .example addresses)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +96,9 @@ func runCheck(args []string, stdout io.Writer) error {
 		}
 		return s.Check(ctx)
 	})
+	for _, p := range cfg.Video.probes {
+		step(p.name, func() error { return p.probe(ctx) })
+	}
 	if cfg.ZoomAPI.Enabled {
 		if what, err := cfg.ZoomAPI.check(ctx, log); err != nil {
 			failed++
@@ -124,10 +127,10 @@ func checkSkips(list string) (map[string]bool, error) {
 	for name := range strings.SplitSeq(list, ",") {
 		switch name = strings.TrimSpace(name); name {
 		case "":
-		case "imap", "smtp", "placeholders":
+		case "imap", "smtp", "placeholders", "bbb", "galene":
 			skip[name] = true
 		default:
-			return nil, fmt.Errorf("-skip: %q is not imap, smtp or placeholders", name)
+			return nil, fmt.Errorf("-skip: %q is not imap, smtp, placeholders, bbb or galene", name)
 		}
 	}
 	return skip, nil

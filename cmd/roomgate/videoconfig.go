@@ -38,6 +38,14 @@ type VideoConfig struct {
 	tools   []gateway.FreeTool
 	doors   map[string]web.Door
 	origins map[string]string
+	// probes make one call to each tool's server, for `roomgate check`.
+	probes []toolProbe
+}
+
+// toolProbe is one tool's check.
+type toolProbe struct {
+	name  string
+	probe func(context.Context) error
 }
 
 // videoTools are the [video] sections, in the order used when the file's
@@ -57,7 +65,7 @@ func videoOrder(md toml.MetaData) []string {
 
 // prepare reads the tools' secrets, checks their keys and builds them.
 func (v *VideoConfig) prepare(c *Config, bad func(string, ...any)) {
-	v.tools, v.doors, v.origins = nil, map[string]web.Door{}, map[string]string{}
+	v.tools, v.doors, v.origins, v.probes = nil, map[string]web.Door{}, map[string]string{}, nil
 	order := v.order
 	for _, n := range videoTools {
 		if !slices.Contains(order, n) {
@@ -107,6 +115,7 @@ func (v *VideoConfig) addBBB(c *Config, bad func(string, ...any)) {
 		return
 	}
 	v.BBB.SetDefaults() // for printTools and the door's margin
+	v.probes = append(v.probes, toolProbe{bbb.ProviderName, p.Probe})
 	v.addDoor(c, bad, "video.bbb", bbb.ProviderName, v.BBB.URL, v.BBB.Secret.Reveal(), v.BBB.Early.Duration, p)
 }
 
@@ -121,6 +130,7 @@ func (v *VideoConfig) addGalene(c *Config, bad func(string, ...any)) {
 		return
 	}
 	v.Galene.SetDefaults()
+	v.probes = append(v.probes, toolProbe{galene.ProviderName, p.Probe})
 	v.addDoor(c, bad, "video.galene", galene.ProviderName, v.Galene.URL, v.Galene.RoomKey.Reveal(), v.Galene.Early.Duration, p)
 }
 

@@ -118,6 +118,14 @@ func (p *Provider) derive(purpose, key string, n int) string {
 	return "rg-" + vtool.RoomID(p.secret, "roomgate bbb "+purpose, key, n)
 }
 
+// Probe makes one call that proves the server answers the API and
+// accepts the shared secret: isMeetingRunning of a meeting that does not
+// exist (a wrong secret answers checksumError).
+func (p *Provider) Probe(ctx context.Context) error {
+	_, err := p.c.IsMeetingRunning(ctx, p.derive("meeting", "roomgate check", 32))
+	return err
+}
+
 // Close ends the meeting; a meeting already gone is not an error.
 func (p *Provider) Close(ctx context.Context, id string) error {
 	if err := p.c.End(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {

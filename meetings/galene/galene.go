@@ -194,6 +194,17 @@ func (p *Provider) link(name, tok string) string {
 	return u.String()
 }
 
+// Probe makes one call that proves the server answers the API and
+// accepts the administrator: it reads a group that does not exist (404),
+// where a refused administrator gets 401.
+func (p *Provider) Probe(ctx context.Context) error {
+	_, err := p.a.do(ctx, "probe", http.MethodGet, ".groups/"+p.cfg.Prefix+"check/", nil, nil)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
 // Close deletes the group's tokens, then the group; a group already gone
 // is not an error.
 func (p *Provider) Close(ctx context.Context, id string) error {
