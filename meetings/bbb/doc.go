@@ -17,19 +17,23 @@
 // when nobody joined it within meetingExpireIfNoUserJoinedInMinutes (Open
 // asks for the time until the booking's end plus the late margin), when
 // the last user left some minutes ago (Config.Linger), or when the server
-// restarts. Open is idempotent and cheap: the meeting layer should call it
-// again shortly before the start, which recreates a lost meeting under
-// the same meetingID, so that links already mailed keep working. That is
-// also why the join URLs carry no createTime: a recreated meeting has a
-// new one, which would void them. The meetingID is an HMAC of the
-// booking key, unguessable, and used for that booking only, so a join URL
-// cannot be replayed into another booking's session.
+// restarts. roomgate therefore mails no join URL: its links are doors
+// (meetings/door) whose every click calls Enter, which creates the meeting
+// again if it was lost (create is idempotent, under the same meetingID)
+// and returns a join URL made for that click, as moderator or viewer under
+// the name given, bound to the session it found (createTime), so that it
+// cannot be kept and reused in a later session. Open, which mails join
+// URLs directly, leaves createTime out: a recreated meeting has a new
+// one, which would void them. The meetingID is an HMAC of the booking
+// key, unguessable, and used for that booking only, so a join URL cannot
+// be replayed into another booking's session.
 //
 // The server needs nothing beyond a standard installation: its API URL
 // and shared secret are what `bbb-conf --secret` prints (securitySalt in
 // /etc/bigbluebutton/bbb-web.properties). If supportedChecksumAlgorithms
 // is narrowed there, set Config.Checksum to one it keeps.
 //
-// A BigBlueButton join URL names its user (fullName is required): the
-// guests' link shows everyone who uses it under Config.GuestName.
+// A BigBlueButton join URL names its user (fullName is required): Open's
+// guests' link shows everyone who uses it under Config.GuestName; Enter
+// takes each guest's name (the door asks it).
 package bbb

@@ -9,7 +9,9 @@
 // tokens, POST /galene-api/v0/.groups/NAME/.tokens/ (the token's name in
 // the Location header): the booker's with the "op" permission, the
 // guests' without. The links are https://HOST/group/NAME/?token=TOKEN
-// (galene.md, "Inviting users"). Close deletes the tokens and the group.
+// (galene.md, "Inviting users"). Enter, what a roomgate door calls when
+// clicked, opens the same way and returns one of the two links. Close
+// deletes the tokens and the group.
 // Galène has no documented live status (".stats" is "undocumented, and
 // may change"), so there is no Live.
 //
