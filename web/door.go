@@ -98,6 +98,11 @@ func (s *Server) door(w http.ResponseWriter, r *http.Request, hostLim, guestLim 
 		s.doorName(w, r, name, b, r.URL.Query().Has("name"))
 		return
 	}
+	if r.Method == http.MethodHead {
+		// A link checker's HEAD opens nothing on the tool.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if !lim.allow(b.ID, now) {
 		s.notice(w, r, http.StatusTooManyRequests, "title.door", "door.busy", time.Time{}, gateway.Slot{})
 		return

@@ -98,6 +98,11 @@ func newDoorWorld(t *testing.T, lang string) *doorWorld {
 // forged, early, late, cancelled and failing cases get their page.
 func TestDoor(t *testing.T) {
 	w := newDoorWorld(t, "en")
+	head := httptest.NewRecorder()
+	w.srv.ServeHTTP(head, httptest.NewRequest(http.MethodHead, w.host, nil))
+	if head.Code != http.StatusNoContent || len(w.tool.calls) != 0 {
+		t.Errorf("HEAD on a door: %d, calls %v", head.Code, w.tool.calls)
+	}
 	res, body := get(t, w.srv, w.host)
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "role=MODERATOR") || strings.Contains(body, "checksum") {
 		t.Fatalf("booker's door: %d %q %s", res.StatusCode, res.Header.Get("Location"), body)
