@@ -243,3 +243,39 @@ func flipMAC(p string) string {
 	}
 	return p[:i] + string(c) + p[i+1:]
 }
+
+// TestGaleneConfig: [video.galene] becomes a free tool behind doors, its
+// password read from the environment and never printed; without the web
+// server's public address it is refused.
+func TestGaleneConfig(t *testing.T) {
+	const password = "galene-admin-password-0123"
+	t.Setenv("ROOMGATE_GALENE_ADMIN_PASSWORD", password)
+	section := "\n[video.galene]\nurl = \"https://galene.coop.example:8443\"\nadmin_user = \"roomgate\"\n"
+	web := []string{`listen = ""`, `listen = "127.0.0.1:8089"`, `token_file = ""`, `token = "` + testMemberToken + `"`}
+	appendTo := func(path string) string {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.WriteString(section)
+		return path
+	}
+	_, err := LoadConfig(appendTo(writeConfig(t, web...)))
+	if err == nil || !strings.Contains(err.Error(), "video.galene: its links lead to roomgate's web server, which needs http.public_url") {
+		t.Errorf("without public_url: %v", err)
+	}
+	c, err := LoadConfig(appendTo(writeConfig(t, append(web, `public_url = ""`, `public_url = "`+testPublicURL+`"`)...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.gatewayOptions(); len(o.FreeTools) != 1 || o.FreeTools[0].Name() != "galene" || c.Video.doorOptions() == nil ||
+		c.Video.doorOptions().Origins["galene"] != "https://galene.coop.example:8443" {
+		t.Errorf("free tools %v, doors %+v", o.FreeTools, c.Video.doorOptions())
+	}
+	var out strings.Builder
+	printTools(&out, c)
+	if !strings.Contains(out.String(), "galene https://galene.coop.example:8443") || strings.Contains(out.String(), password) {
+		t.Errorf("check prints:\n%s", out.String())
+	}
+}
