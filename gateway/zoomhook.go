@@ -53,11 +53,18 @@ func (g *Gateway) zoomKick() {
 // zoomHooks is Zoom API mode's MeetingHooks.
 type zoomHooks struct{ g *Gateway }
 
-// BookingSaved queues the sync job of b when its meeting must change: an
-// accepted booking without meeting, or whose slot or title moved; a
-// booking no longer accepted that has one. The runner is woken once the
-// transaction committed.
+// BookingSaved is BookingReplaced without the row replaced.
 func (h zoomHooks) BookingSaved(ctx context.Context, tx Tx, b *Booking) error {
+	return h.BookingReplaced(ctx, tx, nil, b)
+}
+
+// BookingReplaced queues the sync job of b when its meeting must change:
+// an accepted booking without meeting, or whose slot or title moved, or
+// whose meeting options changed from prev's (what the meeting row records
+// does not hold them: the job then sends them all, zoomUpdate); a booking
+// no longer accepted that has one. The runner is woken once the
+// transaction committed.
+func (h zoomHooks) BookingReplaced(ctx context.Context, tx Tx, prev, b *Booking) error {
 	ztx, err := meetingTx(tx)
 	if err != nil {
 		return err
@@ -66,7 +73,7 @@ func (h zoomHooks) BookingSaved(ctx context.Context, tx Tx, b *Booking) error {
 	if err != nil {
 		return fmt.Errorf("read the booking's meeting: %w", err)
 	}
-	if !h.g.zoomNeedsSync(b, m) {
+	if !h.g.zoomNeedsSync(b, m) && !h.g.zoomOptionsChanged(prev, b, m) {
 		return nil
 	}
 	if err := ztx.QueueJob(ctx, b.ID, meetings.JobSync, h.g.opt.Now().UTC()); err != nil {
@@ -98,6 +105,14 @@ func (g *Gateway) zoomNeedsSync(b *Booking, m *meetings.Meeting) bool {
 		return b.End.After(g.opt.Now())
 	}
 	return !m.Start.Equal(b.Start) || !m.End.Equal(b.End) || m.Topic != g.zoomTopic(b)
+}
+
+// zoomOptionsChanged reports whether b, whose meeting m exists (or is
+// being created, maybe with the options read before) and has not ended,
+// asks for other meeting options than prev, the booking it replaces.
+func (g *Gateway) zoomOptionsChanged(prev, b *Booking, m *meetings.Meeting) bool {
+	return prev != nil && prev.Options != b.Options && zoomWanted(b) && m != nil &&
+		m.State != meetings.MeetingDeleted && b.End.After(g.opt.Now())
 }
 
 // zoomWanted reports whether booking b calls for a Zoom meeting: accepted,

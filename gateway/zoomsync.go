@@ -42,7 +42,9 @@ func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 		return g.zoomCreate(ctx, j, b, nil)
 	case m.State == meetings.MeetingCreating:
 		return g.zoomCreate(ctx, j, b, m)
-	case g.zoomNeedsSync(b, m):
+	case g.zoomNeedsSync(b, m) || b.End.After(g.opt.Now()):
+		// Queued for a change the meeting row does not record (the
+		// options, zoomOptionsChanged): the update sends them all.
 		return g.zoomUpdate(ctx, j, b, m)
 	}
 	return g.zoomFinish(ctx, j)
@@ -147,10 +149,13 @@ func (g *Gateway) zoomFollowUps(ctx context.Context, ztx meetings.Tx, b *Booking
 		queue(end && z.Attendance, meetings.JobAttendance, b.End.Add(zoomSettle)))
 }
 
-// zoomUpdate moves or renames the meeting of b. A meeting deleted on
-// Zoom's side (by hand) is made again.
+// zoomUpdate moves or renames the meeting of b and sets its options, all
+// of them (meetings.Spec.SetOptions): one removed is turned off. A meeting
+// deleted on Zoom's side (by hand) is made again.
 func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
-	err := g.zoom.opt.API.UpdateMeeting(ctx, m.MeetingID, g.zoomSpec(b, ""))
+	spec := g.zoomSpec(b, "")
+	spec.SetOptions = true
+	err := g.zoom.opt.API.UpdateMeeting(ctx, m.MeetingID, spec)
 	if errors.Is(err, ErrZoomNotFound) {
 		g.log.Warn("zoom meeting vanished; making it again", "booking_id", b.ID, "meeting_id", m.MeetingID)
 		if err := g.zoomSetState(ctx, m, meetings.MeetingDeleted); err != nil {

@@ -26,6 +26,11 @@ type Spec struct {
 	// admitted, recording to the provider's cloud from the start. false
 	// leaves the configured setting.
 	Muted, VideoOff, SignIn, CloudRecording bool
+	// SetOptions (update only) sends every option's setting, so that one
+	// no longer asked is turned off: an option not asked gets its
+	// configured setting, or else the provider's "off" (not muted, video
+	// on, no sign-in required, no automatic recording).
+	SetOptions bool
 	// NoPasscode creates the meeting without a passcode of roomgate's,
 	// the provider generating one that fits the account's rules
 	// (creation only).

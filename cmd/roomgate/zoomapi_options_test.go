@@ -71,3 +71,54 @@ func TestZoomMeetingOptions(t *testing.T) {
 	}
 	want("moved", env.meeting("o-1").Settings)
 }
+
+// TestZoomOptionsOnlyChange: a new version of the event that changes only
+// the options line (same slot, same title) updates the meeting's
+// settings; removing the line turns the options off again.
+func TestZoomOptionsOnlyChange(t *testing.T) {
+	env := newZoomEnv(t, nil)
+	inv := request("oc-1", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0))
+	env.handleRaw(withDescription(inv, `Ordre du jour`))
+	env.jobs()
+	created := env.meeting("oc-1")
+	if st := created.Settings; st.MeetingAuthentication != nil && *st.MeetingAuthentication || st.AutoRecording == "cloud" {
+		t.Fatalf("created with options none asked: %+v", st)
+	}
+	patches := func() int { return env.zoom.Count(http.MethodPatch, "/v2/meetings/") }
+	before := patches()
+
+	next := inv
+	next.Sequence, next.Stamp = 1, inv.Stamp.Add(time.Minute)
+	env.handleRaw(withDescription(next, `Ordre du jour\nroomgate: connexion obligatoire\, cloud recording`))
+	env.jobs()
+	if n := patches() - before; n != 1 {
+		t.Fatalf("%d updates after an options-only change, want 1", n)
+	}
+	st := env.meeting("oc-1").Settings
+	if st.MeetingAuthentication == nil || !*st.MeetingAuthentication || st.AutoRecording != "cloud" {
+		t.Errorf("after the options were asked: meeting_authentication %v, auto_recording %q", st.MeetingAuthentication, st.AutoRecording)
+	}
+	if env.meeting("oc-1").ID != created.ID {
+		t.Errorf("the meeting was made again instead of updated")
+	}
+
+	// The same version again (a resent copy) changes nothing.
+	env.handleRaw(withDescription(next, `Ordre du jour\nroomgate: connexion obligatoire\, cloud recording`))
+	env.jobs()
+	if n := patches() - before; n != 1 {
+		t.Errorf("%d updates after a resent copy, want still 1", n)
+	}
+
+	last := next
+	last.Sequence, last.Stamp = 2, next.Stamp.Add(time.Minute)
+	env.handleRaw(withDescription(last, `Ordre du jour`))
+	env.jobs()
+	if n := patches() - before; n != 2 {
+		t.Fatalf("%d updates after the options were removed, want 2", n)
+	}
+	st = env.meeting("oc-1").Settings
+	if st.MeetingAuthentication == nil || *st.MeetingAuthentication || st.AutoRecording != "none" {
+		t.Errorf("after the options were removed: meeting_authentication %v, auto_recording %q, want false and none",
+			st.MeetingAuthentication, st.AutoRecording)
+	}
+}

@@ -114,7 +114,7 @@ func (e *retryLater) RetryAfter() time.Duration { return e.after }
 
 func (a *Provider) request(s meetings.Spec, create bool) zoomapi.MeetingRequest {
 	r := zoomapi.MeetingRequest{Topic: s.Topic, StartTime: s.Start, Duration: s.Duration, Timezone: s.Timezone}
-	if optionsAsked(s) {
+	if optionsAsked(s) || s.SetOptions && !create {
 		r.Settings = a.withOptions(s)
 	}
 	if create {
@@ -155,6 +155,24 @@ func (a *Provider) withOptions(s meetings.Spec) *zoomapi.Settings {
 	}
 	if s.CloudRecording {
 		st.AutoRecording = "cloud"
+	}
+	if s.SetOptions {
+		// An option no longer asked goes back to the configured setting,
+		// or else to Zoom's off: the OpenAPI document's defaults
+		// (mute_upon_entry false, auto_recording "none"), video on, and
+		// no sign-in required.
+		unset := func(p **bool, v bool) {
+			if *p == nil {
+				*p = &[]bool{v}[0]
+			}
+		}
+		unset(&st.MuteUponEntry, false)
+		unset(&st.HostVideo, true)
+		unset(&st.ParticipantVideo, true)
+		unset(&st.MeetingAuthentication, false)
+		if st.AutoRecording == "" {
+			st.AutoRecording = "none"
+		}
 	}
 	return &st
 }
