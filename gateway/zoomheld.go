@@ -50,7 +50,7 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAcce
 	// back when it is written; the other hosts' dates of a split series
 	// (with their keys) are not part of the mail written from it.
 	d.View.HostKey, d.View.Room.JoinURL, d.View.Room.MeetingID, d.View.Room.Passcode = "", "", "", ""
-	d.View.OtherHosts = nil
+	d.View.OtherHosts, d.View.Zoom = nil, ZoomView{} // zoomFill writes Zoom again, keys included
 	data, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("hold the accept mail: %w", err)
@@ -150,15 +150,28 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, or
 	return views, true, nil
 }
 
-// zoomFill gives a view the meetings, and the host key (of the first
-// meeting's host) only when members do not start their meetings with
-// start links.
+// zoomFill gives a view the meetings, and their host keys only when
+// members do not start their meetings with start links: one key for the
+// mail when every meeting has the same, else each meeting's own beside it
+// (a series whose dates got different pool hosts).
 func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
 	v.Zoom = g.zoomBaseView()
 	v.Zoom.Meetings = meetings
 	v.HostKey = ""
-	if !g.zoom.opt.StartLinks && len(meetings) > 0 {
-		v.HostKey = meetings[0].hostKey
+	if g.zoom.opt.StartLinks || len(meetings) == 0 {
+		return
+	}
+	v.HostKey = meetings[0].hostKey
+	for _, m := range meetings[1:] {
+		if m.hostKey != v.HostKey {
+			v.HostKey, v.Zoom.KeyPerDate = "", true
+			break
+		}
+	}
+	if v.Zoom.KeyPerDate {
+		for i := range meetings {
+			meetings[i].HostKey = meetings[i].hostKey
+		}
 	}
 }
 

@@ -50,6 +50,9 @@ type ZoomView struct {
 	ReleaseMinutes int
 	// Recordings is set when cloud recordings are copied and mailed.
 	Recordings bool
+	// KeyPerDate is set when each meeting shows its own host's key
+	// (ZoomMeetingView.HostKey) instead of one MailView.HostKey.
+	KeyPerDate bool
 	// RecordingsURL, RecordingsUntil and Files describe the copies of a
 	// meeting's recordings.
 	RecordingsURL   string
@@ -77,6 +80,10 @@ type ZoomMeetingView struct {
 	Passcode  string
 	// StartLink is the member's personal start link; "" without them.
 	StartLink string
+	// HostKey is the key of this date's host, shown beside the date when
+	// the dates of the mail have hosts of different keys (a series split
+	// between pool hosts, without start links); "" otherwise.
+	HostKey string
 	// hostKey is the key of the booking's host (zoomHostKey), which the
 	// mail gives without start links.
 	hostKey string

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,8 +24,15 @@ var (
 // host keys in the mails (no start links).
 func newPoolEnv(t *testing.T) *zoomEnv {
 	t.Helper()
+	return newPoolEnvLang(t, "en")
+}
+
+// newPoolEnvLang is newPoolEnv writing its mails in lang.
+func newPoolEnvLang(t *testing.T, lang string) *zoomEnv {
+	t.Helper()
 	return newZoomEnvWith(t, zoomtest.Options{Users: []zoomtest.User{zoomtest.DefaultUser, poolUserA, poolUserB}},
 		func(c *Config) {
+			c.Language = lang
 			c.Account = AccountConfig{Hosts: []HostConfig{
 				{Name: "salle-a", HostKey: "271828", ZoomUser: poolUserA.Email},
 				{Name: "salle-b", HostKey: "314159", ZoomUser: poolUserB.ID}}}
@@ -96,4 +104,49 @@ func TestZoomPoolLostAnswer(t *testing.T) {
 	}
 	_, _, text := mailText(t, env.flushN(2)[1])
 	wantIn(t, "p-b accept", text, fmt.Sprintf("https://zoom.us/j/%d?pwd=", env.meeting("p-b").ID), "314159")
+}
+
+// TestZoomPoolSeriesKeys: a series whose dates got different hosts,
+// without start links, gives each date's host key beside that date (and
+// no single key for the whole mail), in both languages.
+func TestZoomPoolSeriesKeys(t *testing.T) {
+	for _, lang := range []string{"en", "fr"} {
+		t.Run(lang, func(t *testing.T) {
+			env := newPoolEnvLang(t, lang)
+			// The second week, alice holds salle-a; the third, dave holds
+			// salle-b (carol, on salle-a, cancelled): no host is free at
+			// every date, so the dates go to salle-a, salle-b, salle-a.
+			week := func(n, h int) time.Time { return tomorrowAt(h, 0).AddDate(0, 0, 7*n) }
+			env.handle(request("k-a", "alice@coop.example", 0, week(1, 10), week(1, 11)))
+			carol := request("k-c", "carol@coop.example", 0, week(2, 10), week(2, 11))
+			env.handle(carol)
+			if out := env.handle(request("k-d", "dave@coop.example", 0, week(2, 10), week(2, 11))); out.Action != gateway.ActionAccepted {
+				t.Fatalf("setup: dave %+v", out)
+			}
+			cancel := carol
+			cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 1, carol.Stamp.Add(time.Minute)
+			env.handle(cancel)
+			env.jobs()
+			env.flush()
+			inv := request("k-s", "bob@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0))
+			raw := strings.ReplaceAll(string(inv.mail()), "SUMMARY:", "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:")
+			if out := env.handleRaw(raw); out.Action != gateway.ActionAccepted {
+				t.Fatalf("series: %+v", out)
+			}
+			env.jobs()
+			_, _, text := mailText(t, env.flushN(1)[0])
+			label, note := "Host key:", "the dates have different"
+			if lang == "fr" {
+				label, note = "Clé hôte :", "les dates ont des hôtes"
+			}
+			flat := strings.Join(strings.Fields(text), " ")
+			if n := strings.Count(flat, label+" 271828"); n != 2 {
+				t.Errorf("salle-a's key given %d times, want beside its 2 dates:\n%s", n, text)
+			}
+			if n := strings.Count(flat, label+" 314159"); n != 1 {
+				t.Errorf("salle-b's key given %d times, want beside its date:\n%s", n, text)
+			}
+			wantIn(t, "series accept", flat, note)
+		})
+	}
 }
