@@ -176,22 +176,58 @@ func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
 }
 
 // zoomHostKey is the host key of booking b's meeting: its pool host's,
-// else the account's.
+// else the account's; "" when its host is no longer configured (the
+// meeting stays under that host's Zoom user, whose key roomgate no longer
+// knows: the account's would not open it).
 func (g *Gateway) zoomHostKey(b *Booking) string {
 	if h := g.HostOf(b); h != nil {
 		return h.HostKey
 	}
+	if g.zoomHostGone(b) {
+		return ""
+	}
 	return g.opt.HostKey
 }
 
-// zoomUser is the Zoom user under whom booking b's meeting is made: its
-// pool host's ZoomUser, or "" for the provider's own user (no pool).
-func (g *Gateway) zoomUser(b *Booking) string {
+// zoomUser is the Zoom user under whom booking b's meeting is made or
+// looked for: its pool host's ZoomUser, or "" for the provider's own user
+// (no pool). A booking whose host is no longer configured has none
+// (errHostGone): its meeting is never made, nor looked for, under another
+// user than the one it may already be under.
+func (g *Gateway) zoomUser(b *Booking) (string, error) {
 	if h := g.HostOf(b); h != nil {
-		return h.ZoomUser
+		return h.ZoomUser, nil
 	}
-	return ""
+	if g.zoomHostGone(b) {
+		return "", hostGoneError{booking: b.ID, host: b.Host}
+	}
+	return "", nil
 }
+
+// zoomHostGone reports whether b is a Zoom booking of a pool host no
+// longer configured.
+func (g *Gateway) zoomHostGone(b *Booking) bool {
+	p := g.hosts()
+	return !p.legacy && b.Provider == "" && b.Host != "" && p.host(b.Host) == nil
+}
+
+// hostGoneError is the permanent error of a sync job that would have to
+// make, or look for, the meeting of a booking whose pool host is no
+// longer configured. It does not fall back to [zoom_api] user: that
+// would make a second meeting when one exists under the removed host's
+// user, or put a meeting on a user the pool may count as busy then.
+type hostGoneError struct {
+	booking int64
+	host    string
+}
+
+func (e hostGoneError) Error() string {
+	return fmt.Sprintf("booking %d: its host %q is no longer in [[account.hosts]]: no meeting is made or looked for under "+
+		"another Zoom user; add the host back (the job runs again when the booking is next saved), or have the booking cancelled and booked again",
+		e.booking, e.host)
+}
+
+func (hostGoneError) Permanent() bool { return true }
 
 // queueZoomLink queues the mail giving an organizer the links of
 // meetings made after their accept mail left.

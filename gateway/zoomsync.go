@@ -45,15 +45,19 @@ func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
 	case g.zoomNeedsSync(b, m) || b.End.After(g.opt.Now()):
 		// Queued for a change the meeting row does not record (the
 		// options, zoomOptionsChanged): the update sends them all.
+		if err := g.zoomKeptUnderGoneHost(ctx, b, m); err != nil {
+			return err
+		}
 		return g.zoomUpdate(ctx, j, b, m)
 	}
 	return g.zoomFinish(ctx, j)
 }
 
-// zoomSpec is what the meeting of b is to be.
+// zoomSpec is what the meeting of b is to be (its User is set by
+// zoomCreate).
 func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 	return ZoomSpec{Topic: g.zoomTopic(b), Start: b.Start, Duration: b.End.Sub(b.Start),
-		Timezone: g.opt.Location.String(), Marker: marker, User: g.zoomUser(b),
+		Timezone: g.opt.Location.String(), Marker: marker,
 		Muted: b.Options.Muted, VideoOff: b.Options.VideoOff, SignIn: b.Options.SignIn, CloudRecording: b.Options.CloudRecording}
 }
 
@@ -61,18 +65,25 @@ func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
 // recorded first; with m in state creating, an earlier attempt may have
 // created it, so Zoom is asked for it by its marker before creating.
 func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
+	user, err := g.zoomUser(b)
+	if err != nil {
+		return err
+	}
 	var info ZoomInfo
-	var err error
 	if m == nil {
 		m = &meetings.Meeting{BookingID: b.ID, Marker: "rg-" + randomHex(12), State: meetings.MeetingCreating}
 		if err := g.zoomIntent(ctx, m); err != nil {
 			return err
 		}
-		info, err = g.zoom.create.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+		spec := g.zoomSpec(b, m.Marker)
+		spec.User = user
+		info, err = g.zoom.create.CreateMeeting(ctx, spec)
 	} else {
 		var found bool
-		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, g.zoomUser(b), m.Marker); err == nil && !found {
-			info, err = g.zoom.create.CreateMeeting(ctx, g.zoomSpec(b, m.Marker))
+		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, user, m.Marker); err == nil && !found {
+			spec := g.zoomSpec(b, m.Marker)
+			spec.User = user
+			info, err = g.zoom.create.CreateMeeting(ctx, spec)
 		}
 	}
 	if err != nil {
@@ -80,6 +91,21 @@ func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m 
 	}
 	g.log.Info("zoom meeting created", "booking_id", b.ID, "uid", b.UID, "recurrence_id", b.RecurrenceID, "meeting_id", info.ID)
 	return g.zoomCreated(ctx, j, b, m, info)
+}
+
+// zoomKeptUnderGoneHost warns once, when b's pool host is no longer
+// configured, that its meeting stays under the Zoom user it was made
+// under: it is updated and deleted by its number, never made again
+// elsewhere, and its mails give no host key (zoomHostKey).
+func (g *Gateway) zoomKeptUnderGoneHost(ctx context.Context, b *Booking, m *meetings.Meeting) error {
+	if !g.zoomHostGone(b) {
+		return nil
+	}
+	return g.zoomOnce(ctx, "zoom-host-gone:"+strconv.FormatInt(b.ID, 10), func(Tx) error {
+		g.log.Warn("zoom: a booking's host is no longer configured; its meeting stays under the Zoom user it was made under, "+
+			"and its mails give no host key", "booking_id", b.ID, "uid", b.UID, "host", b.Host, "meeting_id", m.MeetingID)
+		return nil
+	})
 }
 
 // zoomIntent records the marker of a meeting about to be created.
@@ -197,7 +223,11 @@ func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m 
 	}
 	id := m.MeetingID
 	if m.State == meetings.MeetingCreating {
-		info, found, err := g.zoom.caps.Find.FindMeeting(ctx, g.zoomUser(b), m.Marker)
+		user, err := g.zoomUser(b)
+		if err != nil {
+			return err
+		}
+		info, found, err := g.zoom.caps.Find.FindMeeting(ctx, user, m.Marker)
 		if err != nil {
 			return err
 		}

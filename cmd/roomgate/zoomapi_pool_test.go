@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings"
 	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
 )
 
@@ -148,5 +153,86 @@ func TestZoomPoolSeriesKeys(t *testing.T) {
 			}
 			wantIn(t, "series accept", flat, note)
 		})
+	}
+}
+
+// restartWithout reopens the env's roomgate over the same database with
+// the pool host name removed from the configuration.
+func (e *zoomEnv) restartWithout(name string) {
+	e.t.Helper()
+	if err := e.app.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	cfg := *e.cfg
+	cfg.Account.Hosts = slices.DeleteFunc(slices.Clone(cfg.Account.Hosts), func(h HostConfig) bool { return h.Name == name })
+	a, err := openApp(context.Background(), &cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), e.clock.Now)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { a.Close() })
+	e.app, e.cfg = a, &cfg
+}
+
+// TestZoomPoolHostRemoved: a booking whose host was removed from the
+// configuration keeps the meeting it has, under the Zoom user it was made
+// under, and its reminder gives no host key (not the account's, which
+// would not open it); a booking of that host without a meeting gets none
+// under another user: its job fails for good, saying why.
+func TestZoomPoolHostRemoved(t *testing.T) {
+	env := newPoolEnvLang(t, "en")
+	env.cfg.Relay.ReminderBefore = &Duration{time.Hour}
+	env.restartWithout("") // the reminder setting
+	env.handle(request("r-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.handle(request("r-b", "bob@coop.example", 0, tomorrowAt(10, 30), tomorrowAt(11, 30)))
+	env.jobs()
+	env.flush()
+	kept := env.meeting("r-b")
+	if kept.HostID != poolUserB.ID {
+		t.Fatalf("setup: r-b's meeting under %s", kept.HostID)
+	}
+	// carol's booking takes salle-b too (14:00), its meeting not made yet.
+	env.handle(request("r-c", "carol@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	env.handle(request("r-d", "dave@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	if b := env.booking("r-d"); b.Host != "salle-b" {
+		t.Fatalf("setup: r-d on %q", b.Host)
+	}
+
+	env.restartWithout("salle-b")
+	before := len(env.zoom.Meetings())
+	env.jobs()
+	env.clock.Add(time.Minute)
+	env.jobs()
+	if n := len(env.zoom.Meetings()); n != before+1 {
+		t.Errorf("%d meetings made after salle-b was removed, want 1 (r-c's on salle-a, none for r-d)", n-before)
+	}
+	for _, m := range env.zoom.Meetings() {
+		if m.HostID == zoomtest.DefaultUser.ID {
+			t.Errorf("meeting %d %q made under [zoom_api] user", m.ID, m.Topic)
+		}
+	}
+	if j, ok := env.openJob(env.booking("r-d").ID, meetings.JobSync); !ok || j.Status != meetings.JobFailed ||
+		!strings.Contains(j.LastError, `host "salle-b" is no longer in [[account.hosts]]`) {
+		t.Errorf("r-d's sync job: %+v (open %v), want failed for good, saying its host is gone", j, ok)
+	}
+
+	// r-b keeps its meeting; its reminder gives no host key.
+	env.clock.Set(tomorrowAt(10, 30).Add(-50 * time.Minute))
+	if _, err := env.app.gw.QueueReminders(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	for _, s := range env.flush() {
+		if _, subject, body := mailText(t, s); strings.Contains(subject, "Réunion de bob") {
+			text = body
+		}
+	}
+	if text == "" {
+		t.Fatal("no reminder for r-b")
+	}
+	wantIn(t, "r-b reminder", strings.Join(strings.Fields(text), " "), fmt.Sprintf("https://zoom.us/j/%d?pwd=", kept.ID),
+		"ask the facilitators for the host key")
+	wantOut(t, "r-b reminder", text, "483920", "314159")
+	if m := env.meeting("r-b"); m.ID != kept.ID || m.HostID != poolUserB.ID {
+		t.Errorf("r-b's meeting %d under %s, want %d under %s", m.ID, m.HostID, kept.ID, poolUserB.ID)
 	}
 }
