@@ -44,3 +44,24 @@ func HandleTimeout() time.Duration { return handleTimeout }
 
 // Options returns the gateway's options, with their defaults.
 func (g *Gateway) Options() Options { return g.opt }
+
+// SetMeetingHooks replaces the meeting layer the decisions tell (tests
+// record the calls).
+func (g *Gateway) SetMeetingHooks(h MeetingHooks) { g.meetings = h }
+
+// ReleaseForTest runs the no-show release of the booking with that ID in
+// one transaction, as Zoom API mode's release job does, with a release
+// delay of 15 minutes when the mode is off.
+func (g *Gateway) ReleaseForTest(ctx context.Context, id int64) error {
+	if g.zoom == nil {
+		g.zoom = &zoomState{opt: ZoomOptions{ReleaseAfter: 15 * time.Minute}}
+		defer func() { g.zoom = nil }()
+	}
+	return g.opt.Store.Update(ctx, func(tx Tx) error {
+		b, err := tx.BookingByID(ctx, id)
+		if err != nil || b == nil {
+			return errors.Join(err, errors.New("no such booking"))
+		}
+		return g.release(ctx, tx, b, "zoom-release:test")
+	})
+}
