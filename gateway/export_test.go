@@ -50,18 +50,16 @@ func (g *Gateway) Options() Options { return g.opt }
 func (g *Gateway) SetMeetingHooks(h MeetingHooks) { g.meetings = h }
 
 // ReleaseForTest runs the no-show release of the booking with that ID in
-// one transaction, as Zoom API mode's release job does, with a release
-// delay of 15 minutes when the mode is off.
+// one transaction, as the meeting layer's release job asks for it
+// (ReleaseBooking without the waiting list), with a release delay of 15
+// minutes.
 func (g *Gateway) ReleaseForTest(ctx context.Context, id int64) error {
-	if g.zoom == nil {
-		g.zoom = &zoomState{opt: ZoomOptions{ReleaseAfter: 15 * time.Minute}}
-		defer func() { g.zoom = nil }()
-	}
 	return g.opt.Store.Update(ctx, func(tx Tx) error {
 		b, err := tx.BookingByID(ctx, id)
 		if err != nil || b == nil {
 			return errors.Join(err, errors.New("no such booking"))
 		}
-		return g.release(ctx, tx, b, "zoom-release:test")
+		return g.release(ctx, tx, b, Release{Key: "zoom-release:test", Template: TmplZoomReleased, View: g.BookingView(b),
+			Reason: "released: its meeting had not started 15 minutes after its start"})
 	})
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/meetings"
-	"github.com/emersion/go-message"
 )
 
 // Attendance report: after a booking's meeting ends, its organizer gets
@@ -134,39 +133,4 @@ func csvCell(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// composeWithFile writes a mail as compose does, with a file attached:
-// multipart/mixed holding the multipart/alternative text and HTML, then
-// the file (RFC 2183 Content-Disposition: attachment).
-func composeWithFile(in composeInput, name, ctype string, data []byte) []byte {
-	h := composeHeader(in, "multipart/mixed")
-	var b bytes.Buffer
-	w, err := message.CreateWriter(&b, h.Header)
-	if err != nil {
-		panic(fmt.Sprintf("compose: %v", err))
-	}
-	var ah message.Header
-	ah.SetContentType("multipart/alternative", map[string]string{"boundary": "roomgate-" + randomHex(12)})
-	alt, err := w.CreatePart(ah)
-	if err != nil {
-		panic(fmt.Sprintf("compose part: %v", err))
-	}
-	writePart(alt, "text/plain; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.Text)))
-	if in.Text.HTML != "" {
-		writePart(alt, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
-	}
-	alt.Close()
-	var fh message.Header
-	fh.Set("Content-Type", ctype)
-	fh.Set("Content-Transfer-Encoding", "base64")
-	fh.SetContentDisposition("attachment", map[string]string{"filename": name})
-	fw, err := w.CreatePart(fh)
-	if err != nil {
-		panic(fmt.Sprintf("compose part: %v", err))
-	}
-	fw.Write(data)
-	fw.Close()
-	w.Close()
-	return b.Bytes()
 }

@@ -107,10 +107,10 @@ func (g *Gateway) releaseBooking(ctx context.Context, j meetings.Job, b *Booking
 			return err
 		}
 		if released = cur != nil && cur.Status == StatusAccepted && cur.Start.Equal(b.Start); released {
-			if err := g.release(ctx, tx, cur, key); err != nil {
-				return err
-			}
-			if _, err := g.promoteWaiters(ctx, tx, key); err != nil {
+			view := g.zoomBookingView(cur)
+			view.Zoom = g.zoomBaseView()
+			reason := fmt.Sprintf("released: its meeting had not started %d minutes after its start", int(g.zoom.opt.ReleaseAfter/time.Minute))
+			if err := g.ReleaseBooking(ctx, tx, cur, Release{Key: key, Reason: reason, Template: TmplZoomReleased, View: view}); err != nil {
 				return err
 			}
 		}
@@ -124,45 +124,5 @@ func (g *Gateway) releaseBooking(ctx context.Context, j meetings.Job, b *Booking
 	g.log.Info("booking released: its meeting had not started", "booking_id", b.ID, "uid", b.UID,
 		"recurrence_id", b.RecurrenceID, "organizer", b.Organizer, "start", b.Start)
 	g.Kick()
-	return nil
-}
-
-// release saves b released, audits it and queues the organizer's mail
-// with the REPLY declining that occurrence.
-func (g *Gateway) release(ctx context.Context, tx Tx, b *Booking, key string) error {
-	now := g.opt.Now().UTC()
-	after := g.zoom.opt.ReleaseAfter
-	b.Status, b.UpdatedAt = StatusReleased, now
-	b.Reason = fmt.Sprintf("released: its meeting had not started %d minutes after its start", int(after/time.Minute))
-	if err := g.saveBooking(ctx, tx, b); err != nil {
-		return fmt.Errorf("release booking: %w", err)
-	}
-	if err := tx.Audit(ctx, AuditEntry{At: now, MessageKey: key, Kind: KindZoom, Action: ActionReleased, UID: b.UID,
-		Organizer: b.Organizer, Room: b.Room, Start: b.Start, End: b.End, Reason: b.Reason}); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	if g.mustNotAnswer(b.Organizer) {
-		return nil
-	}
-	view := g.zoomBookingView(b)
-	view.Zoom = g.zoomBaseView()
-	text, err := g.opt.Renderer.Render(view.Lang, TmplZoomReleased, view)
-	if err != nil {
-		return fmt.Errorf("render %s mail: %w", TmplZoomReleased, err)
-	}
-	room := Room{Name: view.Room.Name, Address: b.Room}
-	_, comment := g.renderReplyTexts(MailView{Reason: ReasonCancelled}, view.Lang, "The room is no longer booked for this meeting.")
-	from, to := Address{Name: room.Name, Addr: b.Room}, Address{Name: b.OrganizerName, Addr: b.Organizer}
-	stamp, err := g.itipStamp(ctx, tx, b.UID, b.Organizer)
-	if err != nil {
-		return err
-	}
-	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cancelReply(b, room, comment, stamp, g.opt.ProdID),
-		InReplyTo: b.MessageID, Date: now})
-	m := OutboxMail{MessageKey: key, UID: b.UID, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now, CreatedAt: stamp}
-	if err := tx.Enqueue(ctx, &m); err != nil {
-		return fmt.Errorf("queue reply: %w", err)
-	}
 	return nil
 }

@@ -15,21 +15,6 @@ import (
 // ZoomStore and meetings.Tx (Tx.Meetings), which cmd/roomgate wires to package zoomapi and
 // package db.
 
-// StatusReleased is a booking freed because its meeting had not started
-// ZoomOptions.ReleaseAfter after its start. It does not occupy the
-// account.
-const StatusReleased BookingStatus = "released"
-
-// ActionReleased is the audit action of a no-show release.
-const ActionReleased Action = "released"
-
-// ActionZoomLeftRunning is the audit action of a meeting left running:
-// its booking was withdrawn while it was in progress.
-const ActionZoomLeftRunning Action = "left-running"
-
-// KindZoom marks the audit entries of what Zoom API mode decided.
-const KindZoom Kind = "zoom"
-
 // ZoomStore is the part of the store that Zoom API mode uses outside
 // decisions. The db package's Store implements it.
 type ZoomStore interface {
