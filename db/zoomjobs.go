@@ -7,11 +7,10 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
-// The queue of Zoom API mode's jobs (gateway.ZoomStore, meetings.Tx):
+// The queue of Zoom API mode's jobs (layer.Store of package meetings/layer, meetings.Tx):
 // one row per booking and kind, queued in a decision's transaction,
 // claimed with a lease by the instance that runs it.
 
@@ -38,7 +37,6 @@ func (r *zoomJobRow) job() meetings.Job {
 		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt)}
 }
 
-var _ gateway.ZoomStore = (*Store)(nil)
 var _ meetings.Tx = (*tx)(nil)
 
 // Meetings returns the transaction itself: it keeps the meeting layer's
@@ -119,7 +117,7 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 }
 
 // RenewJob moves the lease of the job to until while the claim holds
-// it (claimed_until set, the claim's token): see gateway.ZoomStore.
+// it (claimed_until set, the claim's token): see meetings.JobQueue.
 func (s *Store) RenewJob(ctx context.Context, id, claim int64, until time.Time) (bool, error) {
 	res, err := s.w.NewUpdate().Model((*zoomJobRow)(nil)).
 		Set("claimed_until = ?", utc(until)).

@@ -186,7 +186,7 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 		bk := booking("u1", "", at(10, 0), at(11, 0), gateway.StatusAccepted)
 		m := &meetings.Meeting{Marker: "rg-1", State: meetings.MeetingCreated, MeetingID: 81234567890,
 			JoinURL: "https://zoom.us/j/81234567890", Passcode: "Ab3", Topic: "t", Start: at(10, 0), End: at(11, 0),
-			RecordingsToken: gateway.TokenHash("tok"), RecordingsUntil: at(12, 0)}
+			RecordingsToken: meetings.TokenHash("tok"), RecordingsUntil: at(12, 0)}
 		var first, second bool
 		zoomUpdate(t, s, func(tx gateway.Tx, z meetings.Tx) error {
 			if err := tx.SaveBooking(ctx, bk); err != nil {
@@ -220,11 +220,11 @@ func TestZoomMeetingsAndCopies(t *testing.T) {
 		if byID, _ := s.ZoomMeetingByID(ctx, 81234567890); byID == nil || byID.BookingID != bk.ID {
 			t.Errorf("by Zoom number: %+v", byID)
 		}
-		b2, _, recs, err := s.ZoomRecordingsByToken(ctx, gateway.TokenHash("tok"))
+		b2, _, recs, err := s.ZoomRecordingsByToken(ctx, meetings.TokenHash("tok"))
 		if err != nil || b2 == nil || len(recs) != 1 || recs[0].SHA256 != "abc" {
 			t.Fatalf("by token: %v %v %v", b2, recs, err)
 		}
-		if b3, _, _, _ := s.ZoomRecordingsByToken(ctx, gateway.TokenHash("other")); b3 != nil {
+		if b3, _, _, _ := s.ZoomRecordingsByToken(ctx, meetings.TokenHash("other")); b3 != nil {
 			t.Error("another token opened the copies")
 		}
 		old, err := s.ExpiredZoomRecordings(ctx, at(12, 1), 10)

@@ -18,8 +18,6 @@ type Gateway struct {
 	kick chan struct{}
 	// waiting holds the messages whose decision could not be recorded.
 	waiting waitList
-	// zoom is Zoom API mode's state; nil when it is off.
-	zoom *zoomState
 	// meetings is told what the decisions did to bookings (MeetingHooks).
 	meetings MeetingHooks
 	// dkim authenticates senders (dkim.Authenticate), verifying the DKIM
@@ -39,8 +37,15 @@ func New(opt Options) (*Gateway, error) {
 	g.dkim = senderAuth{mailauth.NewSender(o.Auth)}
 	g.pool = newHostPool(&g.opt)
 	g.opt.Concurrent = g.hosts().total
-	if err := g.setupZoom(); err != nil {
-		return nil, err
+	g.meetings = noMeetings{}
+	if o.Meetings != nil {
+		h, err := o.Meetings(g)
+		if err != nil {
+			return nil, err
+		}
+		if h != nil {
+			g.meetings = h
+		}
 	}
 	return g, nil
 }

@@ -24,6 +24,24 @@ type MeetingHooks interface {
 	Reminder(ctx context.Context, tx Tx, b *Booking, tmpl string, v MailView) (string, MailView, error)
 }
 
+// HeldAccept is what a held accept mail is made of, kept (as JSON, without
+// Organizer and UID) to write it again.
+type HeldAccept struct {
+	// Organizer and UID name the meeting the mail answers.
+	Organizer string `json:"-"`
+	UID       string `json:"-"`
+	Key       string // the message it answers
+	Lang      string
+	View      MailView
+	From, To  Address
+	Calendar  []byte
+	InReplyTo string
+	// Method is Calendar's iTIP method: REPLY when "", REQUEST for a
+	// chat booking (the room organizes the member's event).
+	Method     string `json:",omitempty"`
+	References []string
+}
+
 // noMeetings is the meeting layer when there is none: the room's fixed
 // details are all there is.
 type noMeetings struct{}

@@ -41,6 +41,15 @@ func (g *Gateway) MeetingEnv() MeetingEnv {
 // RoomOf returns the configured room of that address, or nil.
 func (g *Gateway) RoomOf(addr string) *Room { return g.opt.roomFor(addr) }
 
+// HostGone reports whether b is a Zoom booking of a pool host no longer
+// configured (HostOf is then nil, as it is without a pool): its meeting
+// stays under that host's Zoom user, whose key the gateway no longer
+// knows.
+func (g *Gateway) HostGone(b *Booking) bool {
+	p := g.hosts()
+	return !p.legacy && b.Provider == "" && b.Host != "" && p.host(b.Host) == nil
+}
+
 // MustNotAnswer reports addresses that never get an automatic mail
 // (RFC 3834 §2): daemons, and the rooms themselves.
 func (g *Gateway) MustNotAnswer(addr string) bool { return g.mustNotAnswer(addr) }

@@ -169,9 +169,11 @@ type Options struct {
 	// (or found already decided), with how long it took. It must be quick
 	// and safe for concurrent use; metrics hang here.
 	OnOutcome func(Outcome, time.Duration)
-	// Zoom switches Zoom API mode on (see ZoomOptions); nil keeps the
-	// fixed rooms only.
-	Zoom *ZoomOptions
+	// Meetings, when set, builds the meeting layer (package
+	// meetings/layer: Zoom API mode) at the end of New, from the gateway
+	// it is given (see MeetingEnv); the decisions then tell it what they
+	// did through its MeetingHooks. nil keeps the fixed rooms only.
+	Meetings func(*Gateway) (MeetingHooks, error)
 }
 
 // withDefaults fills zero values with sensible defaults and checks the

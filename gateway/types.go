@@ -416,7 +416,7 @@ type Tx interface {
 	// Meetings is the meeting layer's part of this same transaction (its
 	// job queue, meetings and held mails), so that what a decision queues
 	// for the meetings commits or rolls back with the decision; nil when
-	// the store keeps no meetings (then Options.Zoom cannot be used).
+	// the store keeps no meetings (then Options.Meetings cannot be used).
 	Meetings() meetings.Tx
 }
 

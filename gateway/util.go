@@ -58,6 +58,10 @@ const (
 	maxSummaryLen = 500
 )
 
+// StoredText is storedText, for the meeting layer's texts read from its
+// provider (a participant's name, a meeting's title).
+func StoredText(s string, n int) string { return storedText(s, n) }
+
 // storedText makes a text read from a message fit for the database and
 // for mails: valid UTF-8, each control character (a line break in a
 // SUMMARY, a NUL) made a space, at most n octets.

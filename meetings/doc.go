@@ -37,8 +37,8 @@
 // the decision's own transaction (a booking saved, an accept mail
 // queued, a reminder written), and the layer writes its jobs through
 // gateway's Tx.Meetings() in that same transaction, so a job is never lost nor
-// queued for a decision that rolled back. Zoom API mode (gateway's
-// ZoomOptions, its job handlers still in gateway/zoom*.go) discovers its
-// provider's capabilities at start and needs Finder and Watcher beside
-// Creator, and the capability of each feature switched on.
+// queued for a decision that rolled back. Zoom API mode (package
+// meetings/layer, whose Layer is those hooks and runs the jobs) discovers
+// its provider's capabilities at start and needs Finder and Watcher
+// beside Creator, and the capability of each feature switched on.
 package meetings

@@ -108,3 +108,10 @@ func FileName(f File, key string, start time.Time, loc *time.Location) string {
 		return '_'
 	}, name)
 }
+
+// TokenHash is what is stored of a link's token: its SHA-256, in hex, so
+// that the database alone does not open the links.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

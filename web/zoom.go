@@ -12,6 +12,7 @@ import (
 
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
+	"codeberg.org/opteos/roomgate/meetings/layer"
 	"codeberg.org/opteos/roomgate/templates"
 )
 
@@ -39,7 +40,8 @@ type ZoomStore interface {
 type ZoomOptions struct {
 	Store ZoomStore
 	// Start checks a start link and returns a fresh start_url
-	// (gateway.Gateway.ZoomStartURL); refusals are *gateway.StartRefused.
+	// (layer.Layer.StartURL, package meetings/layer); refusals are
+	// *layer.StartRefused.
 	Start func(ctx context.Context, id int64, sig string) (string, error)
 	// Recordings is the store of the copies; they are served when its
 	// Root is set.
@@ -103,7 +105,7 @@ func (s *Server) notice(w http.ResponseWriter, r *http.Request, status int, titl
 func (s *Server) startLink(w http.ResponseWriter, r *http.Request, lim *startLimiter) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.startRefused(w, r, &gateway.StartRefused{Reason: gateway.StartInvalid})
+		s.startRefused(w, r, &layer.StartRefused{Reason: layer.StartInvalid})
 		return
 	}
 	if !lim.allow(id, s.opt.Now()) {
@@ -111,7 +113,7 @@ func (s *Server) startLink(w http.ResponseWriter, r *http.Request, lim *startLim
 		return
 	}
 	u, err := s.opt.Zoom.Start(r.Context(), id, r.PathValue("sig"))
-	var refused *gateway.StartRefused
+	var refused *layer.StartRefused
 	switch {
 	case errors.As(err, &refused):
 		s.startRefused(w, r, refused)
@@ -127,13 +129,13 @@ func (s *Server) startLink(w http.ResponseWriter, r *http.Request, lim *startLim
 }
 
 // startRefused says why a start link does not work now.
-func (s *Server) startRefused(w http.ResponseWriter, r *http.Request, e *gateway.StartRefused) {
+func (s *Server) startRefused(w http.ResponseWriter, r *http.Request, e *layer.StartRefused) {
 	switch e.Reason {
-	case gateway.StartEarly:
+	case layer.StartEarly:
 		s.notice(w, r, http.StatusForbidden, "title.start", "start.early", e.Opens, gateway.Slot{})
-	case gateway.StartOver:
+	case layer.StartOver:
 		s.notice(w, r, http.StatusGone, "title.start", "start.over", time.Time{}, e.When)
-	case gateway.StartGone:
+	case layer.StartGone:
 		s.notice(w, r, http.StatusGone, "title.start", "start.gone", time.Time{}, e.When)
 	default:
 		s.notice(w, r, http.StatusForbidden, "title.start", "start.invalid", time.Time{}, gateway.Slot{})
@@ -143,7 +145,7 @@ func (s *Server) startRefused(w http.ResponseWriter, r *http.Request, e *gateway
 // recordingsSet finds the copies a recordings link opens, answering the
 // request itself when it opens none.
 func (s *Server) recordingsSet(w http.ResponseWriter, r *http.Request) (*gateway.Booking, *meetings.Meeting, []meetings.Recording, bool) {
-	b, m, recs, err := s.opt.Zoom.Store.ZoomRecordingsByToken(r.Context(), gateway.TokenHash(r.PathValue("token")))
+	b, m, recs, err := s.opt.Zoom.Store.ZoomRecordingsByToken(r.Context(), meetings.TokenHash(r.PathValue("token")))
 	switch {
 	case err != nil:
 		s.fail(w, "recordings", err)

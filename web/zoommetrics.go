@@ -6,11 +6,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
+	"codeberg.org/opteos/roomgate/meetings/layer"
 )
 
-// ZoomMetrics counts Zoom API mode's work (gateway.ZoomMetrics) in the
+// ZoomMetrics counts Zoom API mode's work (layer.Metrics) in the
 // registry of a Metrics.
 type ZoomMetrics struct {
 	jobs   *prometheus.CounterVec
@@ -19,7 +19,7 @@ type ZoomMetrics struct {
 	events *prometheus.CounterVec
 }
 
-var _ gateway.ZoomMetrics = (*ZoomMetrics)(nil)
+var _ layer.Metrics = (*ZoomMetrics)(nil)
 
 // Zoom returns the counters of Zoom API mode, registered on first use.
 func (m *Metrics) Zoom() *ZoomMetrics {

@@ -134,7 +134,7 @@ func serveOnceLogger(ctx context.Context, cfg *Config, log *slog.Logger) error {
 func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.Metrics) error {
 	hook := &chatHook{}
 	observe := func(o gateway.Outcome, took time.Duration) { metrics.ObserveOutcome(o, took); hook.observe(o) }
-	a, err := openApp(ctx, cfg, log, nil, func(o *gateway.Options) { o.OnOutcome = observe }, zoomMetrics(metrics))
+	a, err := openAppMetered(ctx, cfg, log, nil, metrics, func(o *gateway.Options) { o.OnOutcome = observe })
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 		{"reminders", a.gw.RunReminders},
 		{"open series", func(ctx context.Context) error { return a.gw.RunSeries(ctx, 15*time.Minute) }},
 		{"retention", func(ctx context.Context) error { return runRetention(ctx, a.store, cfg.keepSent(), log) }},
-		{"zoom", a.gw.RunZoom},
+		{"zoom", a.meet.Run},
 	}
 	loops = append(loops, front.loops()...)
 	errs := make([]error, len(loops)+1)

@@ -156,7 +156,7 @@ func (e *zoomEnv) handleRaw(raw string) gateway.Outcome {
 // jobs runs the due sync, release and attendance jobs.
 func (e *zoomEnv) jobs() {
 	e.t.Helper()
-	if _, err := e.app.gw.ZoomJobsOnce(context.Background()); err != nil {
+	if _, err := e.app.meet.JobsOnce(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -164,7 +164,7 @@ func (e *zoomEnv) jobs() {
 // recordings runs the due recordings jobs.
 func (e *zoomEnv) recordings() {
 	e.t.Helper()
-	if _, err := e.app.gw.ZoomRecordingsOnce(context.Background()); err != nil {
+	if _, err := e.app.meet.RecordingsOnce(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -172,7 +172,7 @@ func (e *zoomEnv) recordings() {
 // watch looks at the live meetings once.
 func (e *zoomEnv) watch() {
 	e.t.Helper()
-	if err := e.app.gw.ZoomWatchOnce(context.Background()); err != nil {
+	if err := e.app.meet.WatchOnce(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
+	"codeberg.org/opteos/roomgate/meetings/layer"
 	"codeberg.org/opteos/roomgate/zoomapi/zoomtest"
 )
 
@@ -88,7 +89,7 @@ func TestZoomAcceptMoveCancel(t *testing.T) {
 }
 
 // FormatID is how mails write a meeting number.
-func FormatID(id int64) string { return gateway.FormatMeetingID(id) }
+func FormatID(id int64) string { return layer.FormatMeetingID(id) }
 
 // TestZoomLostAnswer: Zoom creates the meeting but its answer is lost
 // (a 502 after the work); the retry finds it by its marker instead of
@@ -424,7 +425,7 @@ func createStray(t *testing.T, env *zoomEnv) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := c.CreateMeeting(context.Background(), gateway.ZoomSpec{Topic: "Stray meeting", Start: env.clock.Now(),
+	info, err := c.CreateMeeting(context.Background(), meetings.Spec{Topic: "Stray meeting", Start: env.clock.Now(),
 		Duration: time.Hour, Timezone: "Europe/Paris", Marker: "not-ours"})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/meetings/layer"
 	"codeberg.org/opteos/roomgate/zoomapi"
 )
 
@@ -114,7 +114,7 @@ func (z *ZoomAPIConfig) setDefaults() {
 	def(&z.JobLease, 20*time.Second)
 	def(&z.OverrunWarning, 5*time.Minute)
 	if strings.TrimSpace(z.Overrun) == "" {
-		z.Overrun = gateway.OverrunEnd
+		z.Overrun = layer.OverrunEnd
 	}
 	s := &z.MeetingSettings
 	defBool := func(b **bool, v bool) {
@@ -213,7 +213,7 @@ func (z *ZoomAPIConfig) validateFeatures(web bool, bad func(string, ...any)) {
 		bad("http.public_url must be an https:// URL (http only on a loopback address) for the start and recordings links")
 	}
 	switch z.Overrun {
-	case gateway.OverrunEnd, gateway.OverrunWarn, gateway.OverrunOff:
+	case layer.OverrunEnd, layer.OverrunWarn, layer.OverrunOff:
 	default:
 		bad("zoom_api.overrun: %q is not end, warn or off", z.Overrun)
 	}

@@ -6,17 +6,17 @@ import (
 	"time"
 
 	"codeberg.org/opteos/roomgate/db"
-	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
+	"codeberg.org/opteos/roomgate/meetings/layer"
 	"codeberg.org/opteos/roomgate/meetings/zoom"
 	"codeberg.org/opteos/roomgate/web"
 	"codeberg.org/opteos/roomgate/zoomapi"
 )
 
-// zoomGateway returns the gateway's Zoom API mode options, nil unless
-// [zoom_api] enabled and per_booking_meetings are on: the other features
-// all hang on a meeting per booking.
-func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOptions, error) {
+// zoomLayer returns the options of the meeting layer (Zoom API mode), nil
+// unless [zoom_api] enabled and per_booking_meetings are on: the other
+// features all hang on a meeting per booking.
+func (c *Config) zoomLayer(store *db.Store, log *slog.Logger) (*layer.Options, error) {
 	z := &c.ZoomAPI
 	if !z.Enabled || !z.PerBookingMeetings {
 		return nil, nil
@@ -31,22 +31,13 @@ func (c *Config) zoomGateway(store *db.Store, log *slog.Logger) (*gateway.ZoomOp
 	}
 	settings := z.meetingSettings()
 	api := zoom.New(cl, z.User, settings, meetings.Recordings{Root: z.RecordingsDir}).WithHosts(c.hostUsers()...)
-	return &gateway.ZoomOptions{API: api, Store: store,
+	return &layer.Options{API: api, Store: store,
 		CreateTimeout: z.CreateTimeout.Duration, StartLinks: z.StartLinks, LinkKey: z.linkKey(), PublicURL: z.publicURL,
 		ArriveEarly: z.arriveEarly, Recordings: z.Recordings, RecordingsDir: z.RecordingsDir,
 		RecordingsKeep: z.RecordingsKeep.Duration, Attendance: z.Attendance, WaitingRoom: *settings.WaitingRoom,
 		ReleaseNoShows: z.ReleaseNoShows, ReleaseAfter: z.ReleaseAfter.Duration, Overrun: z.Overrun,
 		OverrunWarning: z.OverrunWarning.Duration, PollInterval: z.PollInterval.Duration, JobInterval: z.jobInterval,
 		JobLease: z.JobLease.Duration}, nil
-}
-
-// zoomMetrics counts Zoom API mode's work in the daemon's metrics.
-func zoomMetrics(m *web.Metrics) func(*gateway.Options) {
-	return func(o *gateway.Options) {
-		if o.Zoom != nil {
-			o.Zoom.Metrics = m.Zoom()
-		}
-	}
 }
 
 // zoomWeb returns what the web server serves of Zoom API mode: start
@@ -59,7 +50,7 @@ func (a *app) zoomWeb() *web.ZoomOptions {
 	}
 	o := &web.ZoomOptions{Store: a.store}
 	if z.StartLinks {
-		o.Start = a.gw.ZoomStartURL
+		o.Start = a.meet.StartURL
 	}
 	if z.Recordings {
 		o.Recordings = meetings.Recordings{Root: z.RecordingsDir}
@@ -76,7 +67,8 @@ func (a *app) zoomWeb() *web.ZoomOptions {
 	return o
 }
 
-// zoomEvent hands a verified webhook event of the account to the gateway.
+// zoomEvent hands a verified webhook event of the account to the meeting
+// layer.
 func (a *app) zoomEvent(ctx context.Context, e *zoomapi.Event) error {
 	ev, ok, foreign := zoom.Event(e, a.cfg.ZoomAPI.AccountID)
 	if foreign {
@@ -87,5 +79,5 @@ func (a *app) zoomEvent(ctx context.Context, e *zoomapi.Event) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second) // Zoom waits three seconds
 	defer cancel()
-	return a.gw.HandleZoomEvent(ctx, ev)
+	return a.meet.HandleEvent(ctx, ev)
 }

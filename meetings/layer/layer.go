@@ -1,28 +1,69 @@
-package gateway
+package layer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
-// Zoom API mode (see docs/zoom-api.md): each accepted booking
-// gets a Zoom meeting of its own, created, moved and deleted through a
-// durable queue of jobs written in the decision's own transaction. The
-// gateway reaches Zoom only through ZoomAPI, and the queue only through
-// ZoomStore and meetings.Tx (Tx.Meetings), which cmd/roomgate wires to package zoomapi and
-// package db.
+// Layer is the meeting layer of Zoom API mode: the gateway's
+// MeetingHooks, the job runner, the watch of live meetings, the start
+// links and Zoom's events.
+type Layer struct {
+	// g is the gateway whose decisions the layer is told of.
+	g *gateway.Gateway
+	// store, now, loc and log are the gateway's (gateway.MeetingEnv).
+	store gateway.Store
+	now   func() time.Time
+	loc   *time.Location
+	log   *slog.Logger
+	// rooms and hostKey are the gateway's rooms and account host key.
+	rooms   []gateway.Room
+	hostKey string
+	opt     Options
+	// caps is what opt.API can do beyond creating meetings.
+	caps meetings.Caps
+	// runner runs the jobs, a handler per kind.
+	runner meetings.Runner
+	// kick wakes the job runner after a transaction queued a job.
+	kick chan struct{}
+	// create creates meetings, without roomgate's passcodes once the
+	// account's rules refused one.
+	create *meetings.Passcodes
+}
 
-// ZoomStore is the part of the store that Zoom API mode uses outside
+var _ gateway.MeetingHooks = (*Layer)(nil)
+
+// New returns the meeting layer of gateway g; g's decisions tell it of
+// every booking they save and of every accept mail they queue once it is
+// their MeetingHooks (gateway.Options.Meetings).
+func New(g *gateway.Gateway, opt Options) (*Layer, error) {
+	z, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	env := g.MeetingEnv()
+	l := &Layer{g: g, store: env.Store, now: env.Now, loc: env.Location, log: env.Logger, rooms: env.Rooms,
+		hostKey: env.HostKey, opt: z, caps: meetings.Discover(z.API), kick: make(chan struct{}, 1)}
+	l.runner = l.zoomRunner()
+	l.create = &meetings.Passcodes{Creator: z.API, Log: l.log.With("provider", "zoom"), Refused: l.zoomPasscodesRefused}
+	return l, nil
+}
+
+// Store is the part of the store that Zoom API mode uses outside
 // decisions. The db package's Store implements it.
-type ZoomStore interface {
+type Store interface {
 	// The queue of jobs, as the runner claims them.
 	meetings.JobQueue
 	// ZoomBooking returns a booking and its meeting (nil when it has none);
 	// (nil, nil, nil) when there is no such booking.
-	ZoomBooking(ctx context.Context, bookingID int64) (*Booking, *meetings.Meeting, error)
+	ZoomBooking(ctx context.Context, bookingID int64) (*gateway.Booking, *meetings.Meeting, error)
 	// ZoomMeetingByID returns the meeting roomgate created with that Zoom
 	// number, or nil.
 	ZoomMeetingByID(ctx context.Context, meetingID int64) (*meetings.Meeting, error)
@@ -33,38 +74,8 @@ type ZoomStore interface {
 	ExpiredZoomRecordings(ctx context.Context, now time.Time, limit int) ([]meetings.Recording, error)
 }
 
-// The values Zoom API mode exchanges with the provider are the meeting
-// layer's (package meetings).
-type (
-	ZoomSpec        = meetings.Spec
-	ZoomInfo        = meetings.Info
-	ZoomPast        = meetings.Past
-	ZoomFile        = meetings.File
-	ZoomCopy        = meetings.Copy
-	ZoomParticipant = meetings.Participant
-)
-
-// ZoomAPI is Zoom's API with every capability of the meeting layer.
-// Errors may implement PermanentError (do not try again) and
-// ZoomRetryAfter; ErrZoomNotFound matches a meeting or recording that
-// does not exist.
-type ZoomAPI = meetings.Zoom
-
-// Errors ZoomAPI errors match (errors.Is), the meeting layer's.
-var (
-	ErrZoomNotFound   = meetings.ErrNotFound
-	ErrZoomPasscode   = meetings.ErrPasscode
-	ErrZoomInProgress = meetings.ErrInProgress
-	ErrZoomEnded      = meetings.ErrEnded
-	ErrZoomDailyLimit = meetings.ErrDailyLimit
-)
-
-// ZoomRetryAfter is implemented by ZoomAPI errors that say when to try
-// again (Zoom's Retry-After, a daily limit).
-type ZoomRetryAfter = meetings.RetryAfter
-
-// ZoomMetrics counts what Zoom API mode does; web.Metrics implements it.
-type ZoomMetrics interface {
+// Metrics counts what Zoom API mode does; web.Metrics implements it.
+type Metrics interface {
 	// ZoomJob counts one run of a job: result is "done", "retry",
 	// "failed" or "later".
 	ZoomJob(kind, result string)
@@ -74,23 +85,23 @@ type ZoomMetrics interface {
 	ZoomEvent(what string)
 }
 
-// Overrun handling (ZoomOptions.Overrun).
+// Overrun handling (Options.Overrun).
 const (
 	OverrunOff  = "off"  // do nothing
 	OverrunWarn = "warn" // warn the organizer before the next booking
 	OverrunEnd  = "end"  // warn, then end the meeting when the next booking starts
 )
 
-// ZoomOptions switches Zoom API mode on (Options.Zoom). API and Store are
+// Options switches Zoom API mode on (Options.Zoom). API and Store are
 // required.
-type ZoomOptions struct {
+type Options struct {
 	// API is the provider. What it can do is discovered from the
 	// capabilities of package meetings it implements: it must be a
 	// meetings.Finder and a meetings.Watcher beside a Creator, and a
 	// Starter for StartLinks, a Recorder for Recordings, an Attendance for
 	// Attendance (Zoom's, meetings/zoom, is all of them).
 	API   meetings.Creator
-	Store ZoomStore
+	Store Store
 	// CreateTimeout is how long an accept mail waits for its meeting's
 	// link before it leaves with the fixed room's details (30 s when 0).
 	CreateTimeout time.Duration
@@ -131,12 +142,12 @@ type ZoomOptions struct {
 	// renewed every quarter while it runs. A job whose runner died is
 	// taken over once its lease ended.
 	JobLease time.Duration
-	Metrics  ZoomMetrics
+	Metrics  Metrics
 }
 
-func (z ZoomOptions) withDefaults() (ZoomOptions, error) {
+func (z Options) withDefaults() (Options, error) {
 	if z.API == nil || z.Store == nil {
-		return z, errors.New("gateway: Zoom API mode needs an API and a store")
+		return z, errors.New("layer: Zoom API mode needs an API and a store")
 	}
 	if err := z.capable(); err != nil {
 		return z, err
@@ -155,35 +166,44 @@ func (z ZoomOptions) withDefaults() (ZoomOptions, error) {
 	def(&z.JobInterval, 5*time.Second)
 	def(&z.JobLease, zoomLease)
 	if z.JobLease < time.Second {
-		return z, errors.New("gateway: a zoom job lease must be 1 s or more")
+		return z, errors.New("layer: a zoom job lease must be 1 s or more")
 	}
 	switch z.Overrun {
 	case "":
 		z.Overrun = OverrunEnd
 	case OverrunEnd, OverrunWarn, OverrunOff:
 	default:
-		return z, errors.New("gateway: zoom overrun must be end, warn or off")
+		return z, errors.New("layer: zoom overrun must be end, warn or off")
 	}
 	if z.StartLinks && (len(z.LinkKey) < 16 || z.PublicURL == "") {
-		return z, errors.New("gateway: start links need a key and the public URL")
+		return z, errors.New("layer: start links need a key and the public URL")
 	}
 	if z.Recordings && (z.RecordingsDir == "" || z.PublicURL == "") {
-		return z, errors.New("gateway: recordings need a directory and the public URL")
+		return z, errors.New("layer: recordings need a directory and the public URL")
 	}
 	if z.Metrics == nil {
-		z.Metrics = noZoomMetrics{}
+		z.Metrics = noMetrics{}
 	}
 	return z, nil
 }
 
-// noZoomMetrics counts nothing.
-type noZoomMetrics struct{}
+// noMetrics counts nothing.
+type noMetrics struct{}
 
-func (noZoomMetrics) ZoomJob(string, string)    {}
-func (noZoomMetrics) ZoomRecordingCopied(int64) {}
-func (noZoomMetrics) ZoomEvent(string)          {}
+func (noMetrics) ZoomJob(string, string)    {}
+func (noMetrics) ZoomRecordingCopied(int64) {}
+func (noMetrics) ZoomEvent(string)          {}
 
 // copies is the store of the recordings' copies.
-func (z ZoomOptions) copies() meetings.Recordings {
+func (z Options) copies() meetings.Recordings {
 	return meetings.Recordings{Root: z.RecordingsDir}
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	buf := make([]byte, n)
+	if _, err := rand.Read(buf); err != nil {
+		panic("layer: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(buf)
 }

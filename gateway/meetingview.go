@@ -1,12 +1,11 @@
 package gateway
 
-import (
-	"strconv"
-	"strings"
-	"time"
+import "time"
 
-	"codeberg.org/opteos/roomgate/meetings"
-)
+// The mails of the meeting layer (package meetings/layer, Zoom API mode)
+// are rendered from the gateway's templates with a MailView: their
+// template names and what they show (MailView.Zoom) are defined here,
+// with the other mails' vocabulary.
 
 // Template names of Zoom API mode's mails.
 const (
@@ -84,9 +83,6 @@ type ZoomMeetingView struct {
 	// the dates of the mail have hosts of different keys (a series split
 	// between pool hosts, without start links); "" otherwise.
 	HostKey string
-	// hostKey is the key of the booking's host (zoomHostKey), which the
-	// mail gives without start links.
-	hostKey string
 }
 
 // ZoomFileView is one copied recording file.
@@ -113,54 +109,19 @@ type ZoomLiveView struct {
 	When   Slot
 }
 
-// zoomBaseView is the part of ZoomView every mail of the mode shares.
-func (g *Gateway) zoomBaseView() ZoomView {
-	z := g.zoom.opt
-	v := ZoomView{StartLinks: z.StartLinks, OpensMinutes: int(z.ArriveEarly / time.Minute), Recordings: z.Recordings}
-	if z.ReleaseNoShows {
-		v.ReleaseMinutes = int(z.ReleaseAfter / time.Minute)
-	}
-	v.WaitingRoom = g.zoom.opt.WaitingRoom
-	return v
-}
+// TmplZoomAccount tells the facilitators of a problem of the Zoom account.
+const TmplZoomAccount = "zoom-account"
 
-// zoomMeetingView shows the meeting m of booking b.
-func (g *Gateway) zoomMeetingView(b *Booking, m *meetings.Meeting) ZoomMeetingView {
-	loc := g.opt.Location
-	v := ZoomMeetingView{When: Slot{b.Start.In(loc), b.End.In(loc)}, JoinURL: m.JoinURL,
-		MeetingID: FormatMeetingID(m.MeetingID), Passcode: m.Passcode, hostKey: g.zoomHostKey(b)}
-	if g.zoom.opt.StartLinks {
-		v.StartLink = g.StartLink(b.ID, m.Marker)
-	}
-	return v
-}
+// The problems ZoomAccountView.Problem names.
+const (
+	ZoomProblemDailyLimit = "daily-limit"
+	ZoomProblemPasscode   = "passcode"
+)
 
-// FormatMeetingID writes a meeting number as Zoom shows it: "812 3456 7890".
-func FormatMeetingID(id int64) string {
-	s := strconv.FormatInt(id, 10)
-	if len(s) < 10 {
-		return s
-	}
-	return s[:len(s)-8] + " " + s[len(s)-8:len(s)-4] + " " + s[len(s)-4:]
-}
-
-// StartLink is the signed address of the start link of booking id
-// whose meeting has that marker.
-func (g *Gateway) StartLink(id int64, marker string) string {
-	return strings.TrimRight(g.zoom.opt.PublicURL, "/") + "/start/" + strconv.FormatInt(id, 10) + "/" +
-		meetings.StartSignature(g.zoom.opt.LinkKey, id, marker)
-}
-
-// humanSize writes a size in bytes for people: "812 B", "12.3 MB".
-func humanSize(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64) + " " + string("kMGTPE"[exp]) + "B"
+// ZoomAccountView is a problem of the account (TmplZoomAccount).
+type ZoomAccountView struct {
+	Problem string
+	// ResumeAt is when Zoom takes creations and updates again (daily
+	// limit), in the display zone.
+	ResumeAt time.Time
 }

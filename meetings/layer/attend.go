@@ -1,16 +1,16 @@
-package gateway
+package layer
 
 import (
 	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -26,22 +26,22 @@ import (
 const zoomReportWait = 24 * time.Hour
 
 // zoomAttendance is the attendance job of a booking.
-func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
-	b, m, err := g.zoomAfterMeeting(ctx, j)
+func (l *Layer) zoomAttendance(ctx context.Context, j meetings.Job) error {
+	b, m, err := l.zoomAfterMeeting(ctx, j)
 	if b == nil || err != nil {
 		return err
 	}
-	now := g.opt.Now()
-	ps, waiting, err := g.zoom.caps.Report(ctx, m.MeetingID, now.Add(zoomRecordingsRetry), g.log.With("booking_id", b.ID))
+	now := l.now()
+	ps, waiting, err := l.caps.Report(ctx, m.MeetingID, now.Add(zoomRecordingsRetry), l.log.With("booking_id", b.ID))
 	var later *meetings.Later
 	if errors.As(err, &later) && now.After(b.End.Add(zoomReportWait)) {
-		g.log.Info("no participants report came", "booking_id", b.ID, "why", later.Why)
+		l.log.Info("no participants report came", "booking_id", b.ID, "why", later.Why)
 		err = nil // the meeting never took place, or Zoom has nothing
 	}
 	if err != nil {
 		return err
 	}
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
@@ -50,8 +50,8 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
 		if err != nil {
 			return err
 		}
-		if first && len(ps) > 0 && !g.mustNotAnswer(b.Organizer) {
-			if err := g.queueAttendance(ctx, tx, b, ps, waiting); err != nil {
+		if first && len(ps) > 0 && !l.g.MustNotAnswer(b.Organizer) {
+			if err := l.queueAttendance(ctx, tx, b, ps, waiting); err != nil {
 				return err
 			}
 		}
@@ -61,39 +61,29 @@ func (g *Gateway) zoomAttendance(ctx context.Context, j meetings.Job) error {
 }
 
 // queueAttendance queues the report mail of booking b.
-func (g *Gateway) queueAttendance(ctx context.Context, tx Tx, b *Booking, ps, waiting []ZoomParticipant) error {
-	v := g.zoomBookingView(b)
-	v.Zoom = g.zoomBaseView()
-	v.Zoom.Attendance = g.attendees(ps)
-	v.Zoom.Waiting = g.attendees(waiting)
-	text, err := g.opt.Renderer.Render(v.Lang, TmplZoomAttendance, v)
-	if err != nil {
-		return fmt.Errorf("render %s mail: %w", TmplZoomAttendance, err)
-	}
-	name := attendanceFile[v.Lang] + b.Start.In(g.opt.Location).Format("2006-01-02") + ".csv"
-	now := g.opt.Now()
-	from, to := g.roomSender(b), Address{Name: b.OrganizerName, Addr: b.Organizer}
-	raw := composeWithFile(composeInput{From: from, To: to, Text: text, Date: now, AutoSubmitted: "auto-generated"},
-		name, "text/csv; charset=UTF-8", attendanceCSV(v.Lang, v.Zoom.Attendance))
-	m := OutboxMail{MessageKey: "zoom-attendance:" + strconv.FormatInt(b.ID, 10), From: from.Addr, To: []string{to.Addr},
-		Raw: raw, Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: now.UTC()}
-	if err := tx.Enqueue(ctx, &m); err != nil {
-		return fmt.Errorf("queue mail: %w", err)
-	}
-	return nil
+func (l *Layer) queueAttendance(ctx context.Context, tx gateway.Tx, b *gateway.Booking, ps, waiting []meetings.Participant) error {
+	v := l.zoomBookingView(b)
+	v.Zoom = l.zoomBaseView()
+	v.Zoom.Attendance = l.attendees(ps)
+	v.Zoom.Waiting = l.attendees(waiting)
+	name := attendanceFile[v.Lang] + b.Start.In(l.loc).Format("2006-01-02") + ".csv"
+	return l.g.QueueNotice(ctx, tx, gateway.NoticeMail{Key: "zoom-attendance:" + strconv.FormatInt(b.ID, 10),
+		From: l.g.RoomSender(b), To: gateway.Address{Name: b.OrganizerName, Addr: b.Organizer},
+		Template: gateway.TmplZoomAttendance, View: v,
+		File: &gateway.Attachment{Name: name, ContentType: "text/csv; charset=UTF-8", Data: attendanceCSV(v.Lang, v.Zoom.Attendance)}})
 }
 
 // attendees turns the report into rows for people, by join time.
-func (g *Gateway) attendees(ps []ZoomParticipant) []ZoomAttendeeView {
-	loc := g.opt.Location
-	out := make([]ZoomAttendeeView, 0, len(ps))
+func (l *Layer) attendees(ps []meetings.Participant) []gateway.ZoomAttendeeView {
+	loc := l.loc
+	out := make([]gateway.ZoomAttendeeView, 0, len(ps))
 	for _, p := range ps {
 		mins := 0
 		if p.Leave.After(p.Join) {
 			mins = int((p.Leave.Sub(p.Join) + 30*time.Second) / time.Minute)
 		}
-		out = append(out, ZoomAttendeeView{Name: storedText(p.Name, 200), Email: storedText(p.Email, 254),
-			Time: Slot{p.Join.In(loc), p.Leave.In(loc)}, Minutes: mins})
+		out = append(out, gateway.ZoomAttendeeView{Name: gateway.StoredText(p.Name, 200), Email: gateway.StoredText(p.Email, 254),
+			Time: gateway.Slot{Start: p.Join.In(loc), End: p.Leave.In(loc)}, Minutes: mins})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Start.Before(out[j].Time.Start) })
 	return out
@@ -111,7 +101,7 @@ var (
 // attendanceCSV writes the report as CSV (RFC 4180), times in the display
 // zone. A cell that a spreadsheet would read as a formula is quoted with
 // an apostrophe: a participant's name is anyone's to choose.
-func attendanceCSV(lang string, rows []ZoomAttendeeView) []byte {
+func attendanceCSV(lang string, rows []gateway.ZoomAttendeeView) []byte {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true

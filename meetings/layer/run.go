@@ -1,15 +1,16 @@
-package gateway
+package layer
 
 import (
 	"context"
 	"sync"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
 // Leases of the job runner: each job is claimed alone, under a lease of
-// its own (ZoomOptions.JobLease, 20 s by default) renewed every quarter
+// its own (Options.JobLease, 20 s by default) renewed every quarter
 // of it while the job runs (meetings.Lease.Keep); a run's context ends at
 // three quarters of its lease, and at once when the lease could not be
 // renewed in time or another runner took the job over, so that no two
@@ -24,69 +25,69 @@ const (
 // zoomShortKinds are the jobs that only call the API.
 var zoomShortKinds = []string{meetings.JobSync, meetings.JobRelease, meetings.JobAttendance}
 
-// RunZoom runs Zoom API mode until ctx is done: the jobs (as soon as a
+// Run runs Zoom API mode until ctx is done: the jobs (as soon as a
 // decision queued one, and every JobInterval), the copies of recordings
 // beside them, and the watch of live meetings every PollInterval. It does
 // nothing when the mode is off.
-func (g *Gateway) RunZoom(ctx context.Context) error {
-	if g.zoom == nil {
+func (l *Layer) Run(ctx context.Context) error {
+	if l == nil {
 		return nil
 	}
-	z := g.zoom.opt
+	z := l.opt
 	var wg sync.WaitGroup
 	loop := func(name string, every time.Duration, kick <-chan struct{}, once func(context.Context) error) {
-		w := meetings.Worker{Name: name, Every: every, Kick: kick, Once: once, Log: g.log}
+		w := meetings.Worker{Name: name, Every: every, Kick: kick, Once: once, Log: l.log}
 		wg.Go(func() { w.Run(ctx) })
 	}
-	loop("zoom jobs", z.JobInterval, g.zoom.kick, func(ctx context.Context) error {
-		_, err := g.ZoomJobsOnce(ctx)
+	loop("zoom jobs", z.JobInterval, l.kick, func(ctx context.Context) error {
+		_, err := l.JobsOnce(ctx)
 		return err
 	})
 	loop("zoom recordings", z.JobInterval, nil, func(ctx context.Context) error {
-		_, err := g.ZoomRecordingsOnce(ctx)
+		_, err := l.RecordingsOnce(ctx)
 		return err
 	})
-	loop("zoom watch", z.PollInterval, nil, g.ZoomWatchOnce)
+	loop("zoom watch", z.PollInterval, nil, l.WatchOnce)
 	wg.Wait()
 	return nil
 }
 
-// ZoomJobsOnce runs every sync, release and attendance job due now and
+// JobsOnce runs every sync, release and attendance job due now and
 // returns how many ran.
-func (g *Gateway) ZoomJobsOnce(ctx context.Context) (int, error) {
-	if g.zoom == nil {
+func (l *Layer) JobsOnce(ctx context.Context) (int, error) {
+	if l == nil {
 		return 0, nil
 	}
-	return g.zoom.runner.RunDue(ctx, meetings.Lease{Length: g.zoom.opt.JobLease}, zoomShortKinds...)
+	return l.runner.RunDue(ctx, meetings.Lease{Length: l.opt.JobLease}, zoomShortKinds...)
 }
 
-// ZoomRecordingsOnce runs every recordings job due now.
-func (g *Gateway) ZoomRecordingsOnce(ctx context.Context) (int, error) {
-	if g.zoom == nil {
+// RecordingsOnce runs every recordings job due now.
+func (l *Layer) RecordingsOnce(ctx context.Context) (int, error) {
+	if l == nil {
 		return 0, nil
 	}
-	return g.zoom.runner.RunDue(ctx, meetings.Lease{Length: zoomLongLease, Run: zoomLongDeadline}, meetings.JobRecordings)
+	return l.runner.RunDue(ctx, meetings.Lease{Length: zoomLongLease, Run: zoomLongDeadline}, meetings.JobRecordings)
 }
 
 // zoomRunner is the job runner of Zoom API mode: a handler per kind of
 // job, the daily limit's alert on failures.
-func (g *Gateway) zoomRunner() meetings.Runner {
-	z := g.zoom.opt
-	h := map[string]meetings.Handler{meetings.JobSync: g.zoomSync, meetings.JobRelease: g.zoomRelease}
-	if g.zoom.caps.Rec != nil {
-		h[meetings.JobRecordings] = g.zoomRecordings
+func (l *Layer) zoomRunner() meetings.Runner {
+	z := l.opt
+	h := map[string]meetings.Handler{meetings.JobSync: l.zoomSync, meetings.JobRelease: l.zoomRelease}
+	if l.caps.Rec != nil {
+		h[meetings.JobRecordings] = l.zoomRecordings
 	} else {
 		h[meetings.JobRecordings] = notCapable("copy recordings")
 	}
-	if g.zoom.caps.Att != nil {
-		h[meetings.JobAttendance] = g.zoomAttendance
+	if l.caps.Att != nil {
+		h[meetings.JobAttendance] = l.zoomAttendance
 	} else {
 		h[meetings.JobAttendance] = notCapable("report attendance")
 	}
-	return meetings.Runner{Queue: z.Store, Handlers: h, Now: g.opt.Now, Log: g.log, Count: z.Metrics.ZoomJob,
+	return meetings.Runner{Queue: z.Store, Handlers: h, Now: l.now, Log: l.log, Count: z.Metrics.ZoomJob,
 		Failed: func(ctx context.Context, _ meetings.Job, err error) {
-			if aerr := g.zoomDailyLimit(ctx, err); aerr != nil {
-				g.log.Error("zoom: could not queue the daily limit alert", "err", aerr)
+			if aerr := l.zoomDailyLimit(ctx, err); aerr != nil {
+				l.log.Error("zoom: could not queue the daily limit alert", "err", aerr)
 			}
 		}}
 }
@@ -97,13 +98,13 @@ func notCapable(what string) meetings.Handler {
 }
 
 // zoomFinish marks a job done in a transaction of its own.
-func (g *Gateway) zoomFinish(ctx context.Context, j meetings.Job) error {
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+func (l *Layer) zoomFinish(ctx context.Context, j meetings.Job) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
-		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, l.now().UTC())
 		return err
 	})
 }

@@ -1,4 +1,4 @@
-package gateway
+package layer
 
 import (
 	"context"
@@ -33,14 +33,14 @@ func (findWatch) PastMeeting(context.Context, int64) (meetings.Past, bool, error
 func TestZoomCapabilities(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		opt  ZoomOptions
+		opt  Options
 		want string // "" when accepted
 	}{
-		{"creator only", ZoomOptions{API: creatorOnly{}}, "cannot find a meeting by its marker"},
-		{"find and watch", ZoomOptions{API: findWatch{}}, ""},
-		{"start links without Starter", ZoomOptions{API: findWatch{}, StartLinks: true}, "cannot give start links"},
-		{"recordings without Recorder", ZoomOptions{API: findWatch{}, Recordings: true}, "cannot copy recordings"},
-		{"attendance without Attendance", ZoomOptions{API: findWatch{}, Attendance: true}, "cannot report attendance"},
+		{"creator only", Options{API: creatorOnly{}}, "cannot find a meeting by its marker"},
+		{"find and watch", Options{API: findWatch{}}, ""},
+		{"start links without Starter", Options{API: findWatch{}, StartLinks: true}, "cannot give start links"},
+		{"recordings without Recorder", Options{API: findWatch{}, Recordings: true}, "cannot copy recordings"},
+		{"attendance without Attendance", Options{API: findWatch{}, Attendance: true}, "cannot report attendance"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.opt.capable()

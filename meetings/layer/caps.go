@@ -1,4 +1,4 @@
-package gateway
+package layer
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 // capable checks that the provider can do what the options switch on:
 // find a meeting whose creation was not recorded, and watch the live
 // meetings, always; the rest with its feature.
-func (z ZoomOptions) capable() error {
+func (z Options) capable() error {
 	c := meetings.Discover(z.API)
 	for _, need := range []struct {
 		on   bool
@@ -23,7 +23,7 @@ func (z ZoomOptions) capable() error {
 		{z.Attendance, c.Att != nil, "report attendance (meetings.Attendance)"},
 	} {
 		if need.on && !need.has {
-			return fmt.Errorf("gateway: the meeting provider cannot %s", need.what)
+			return fmt.Errorf("layer: the meeting provider cannot %s", need.what)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package gateway
+package layer
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -31,21 +32,21 @@ type StartRefused struct {
 	// Opens is when the link opens (StartEarly), When the booking's slot;
 	// both in the display zone.
 	Opens time.Time
-	When  Slot
+	When  gateway.Slot
 	// Lang is the language of the booking's organizer ("" when unknown).
 	Lang string
 }
 
 func (e *StartRefused) Error() string { return "start link refused: " + e.Reason }
 
-// ZoomStartURL checks the start link (booking id, signature sig) and
+// StartURL checks the start link (booking id, signature sig) and
 // returns a fresh start_url of the booking's meeting. Refusals are a
 // *StartRefused; other errors mean Zoom could not be asked.
-func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (string, error) {
-	if g.zoom == nil || !g.zoom.opt.StartLinks {
+func (l *Layer) StartURL(ctx context.Context, id int64, sig string) (string, error) {
+	if l == nil || !l.opt.StartLinks {
 		return "", &StartRefused{Reason: StartInvalid}
 	}
-	z := g.zoom.opt
+	z := l.opt
 	b, m, err := z.Store.ZoomBooking(ctx, id)
 	if err != nil {
 		return "", err
@@ -53,8 +54,8 @@ func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (strin
 	if b == nil || m == nil || !hmac.Equal([]byte(sig), []byte(meetings.StartSignature(z.LinkKey, id, m.Marker))) {
 		return "", &StartRefused{Reason: StartInvalid}
 	}
-	loc, now := g.opt.Location, g.opt.Now()
-	refused := &StartRefused{When: Slot{b.Start.In(loc), b.End.In(loc)}, Lang: g.langOf(b),
+	loc, now := l.loc, l.now()
+	refused := &StartRefused{When: gateway.Slot{Start: b.Start.In(loc), End: b.End.In(loc)}, Lang: l.g.BookingView(b).Lang,
 		Opens: b.Start.Add(-z.ArriveEarly).In(loc)}
 	switch {
 	case !zoomWanted(b) || m.State != meetings.MeetingCreated:
@@ -64,13 +65,13 @@ func (g *Gateway) ZoomStartURL(ctx context.Context, id int64, sig string) (strin
 	case !now.Before(b.End):
 		refused.Reason = StartOver
 	default:
-		u, err := g.zoom.caps.Start.StartURL(ctx, m.MeetingID)
+		u, err := l.caps.Start.StartURL(ctx, m.MeetingID)
 		if err != nil {
 			return "", fmt.Errorf("fetch the start URL: %w", err)
 		}
-		g.log.Info("start link used", "booking_id", id, "meeting_id", m.MeetingID)
+		l.log.Info("start link used", "booking_id", id, "meeting_id", m.MeetingID)
 		return u, nil
 	}
-	g.log.Info("start link refused", "booking_id", id, "reason", refused.Reason)
+	l.log.Info("start link refused", "booking_id", id, "reason", refused.Reason)
 	return "", refused
 }

@@ -1,4 +1,4 @@
-package gateway
+package layer
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -16,33 +17,15 @@ import (
 // written again with their links and leaves at once; otherwise it leaves
 // as it is, and a second mail gives the links once they exist.
 
-// HeldAccept is what a held accept mail is made of, kept (as JSON, without
-// Organizer and UID) to write it again.
-type HeldAccept struct {
-	// Organizer and UID name the meeting the mail answers.
-	Organizer string `json:"-"`
-	UID       string `json:"-"`
-	Key       string // the message it answers
-	Lang      string
-	View      MailView
-	From, To  Address
-	Calendar  []byte
-	InReplyTo string
-	// Method is Calendar's iTIP method: REPLY when "", REQUEST for a
-	// chat booking (the room organizes the member's event).
-	Method     string `json:",omitempty"`
-	References []string
-}
-
 // zoomHold holds the accept mail m, just queued for the meeting
 // (d.Organizer, d.UID), until its meetings exist. A mail whose dates call
 // for no Zoom meeting (held on a free tool) is not held.
-func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAccept) error {
+func (l *Layer) zoomHold(ctx context.Context, tx gateway.Tx, m *gateway.OutboxMail, d gateway.HeldAccept) error {
 	ztx, err := meetingTx(tx)
 	if err != nil {
 		return err
 	}
-	if views, ready, err := g.zoomMeetingsOf(ctx, tx, ztx, d.Organizer, d.UID); err != nil || ready && len(views) == 0 {
+	if views, ready, err := l.zoomMeetingsOf(ctx, tx, ztx, d.Organizer, d.UID); err != nil || ready && len(views) == 0 {
 		return err
 	}
 	// What is kept to write the mail again holds no secret: the fixed
@@ -50,12 +33,12 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAcce
 	// back when it is written; the other hosts' dates of a split series
 	// (with their keys) are not part of the mail written from it.
 	d.View.HostKey, d.View.Room.JoinURL, d.View.Room.MeetingID, d.View.Room.Passcode = "", "", "", ""
-	d.View.OtherHosts, d.View.Zoom = nil, ZoomView{} // zoomFill writes Zoom again, keys included
+	d.View.OtherHosts, d.View.Zoom = nil, gateway.ZoomView{} // zoomFill writes Zoom again, keys included
 	data, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("hold the accept mail: %w", err)
 	}
-	deadline := g.opt.Now().Add(g.zoom.opt.CreateTimeout).UTC().Truncate(time.Microsecond)
+	deadline := l.now().Add(l.opt.CreateTimeout).UTC().Truncate(time.Microsecond)
 	h := meetings.HeldMail{OutboxID: m.ID, Organizer: d.Organizer, UID: d.UID, Deadline: deadline, State: "held", Data: data}
 	if err := ztx.HoldMail(ctx, h); err != nil {
 		return err
@@ -63,76 +46,74 @@ func (g *Gateway) zoomHold(ctx context.Context, tx Tx, m *OutboxMail, d HeldAcce
 	m.NextAttempt = deadline
 	// An edit of a meeting whose dates all have a meeting already need
 	// not wait.
-	return g.zoomResolve(ctx, tx, ztx, h)
+	return l.zoomResolve(ctx, tx, ztx, h)
 }
 
 // zoomAnnounce tells the organizer of b that its meeting exists: through
 // the accept mails held for b's meeting, or a mail of its own.
-func (g *Gateway) zoomAnnounce(ctx context.Context, tx Tx, ztx meetings.Tx, b *Booking) error {
+func (l *Layer) zoomAnnounce(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, b *gateway.Booking) error {
 	hs, err := ztx.HeldMails(ctx, b.Organizer, b.UID)
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
-		if err := g.zoomResolve(ctx, tx, ztx, h); err != nil {
+		if err := l.zoomResolve(ctx, tx, ztx, h); err != nil {
 			return err
 		}
 	}
-	if len(hs) > 0 || g.mustNotAnswer(b.Organizer) || g.opt.roomFor(b.Room) == nil {
+	if len(hs) > 0 || l.g.MustNotAnswer(b.Organizer) || l.g.RoomOf(b.Room) == nil {
 		return nil
 	}
 	m, err := ztx.Meeting(ctx, b.ID)
 	if err != nil || m == nil {
 		return err
 	}
-	return g.queueZoomLink(ctx, tx, "zoom-link:"+strconv.FormatInt(b.ID, 10), g.zoomBookingView(b),
-		[]ZoomMeetingView{g.zoomMeetingView(b, m)})
+	return l.queueZoomLink(ctx, tx, "zoom-link:"+strconv.FormatInt(b.ID, 10), l.zoomBookingView(b),
+		[]meetingView{l.zoomMeetingView(b, m)})
 }
 
 // zoomResolve releases the held mail h once every accepted date of its
 // meeting has its Zoom meeting: written again with their links when it
 // has not left yet, or else followed by a second mail.
-func (g *Gateway) zoomResolve(ctx context.Context, tx Tx, ztx meetings.Tx, h meetings.HeldMail) error {
-	views, ready, err := g.zoomMeetingsOf(ctx, tx, ztx, h.Organizer, h.UID)
+func (l *Layer) zoomResolve(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, h meetings.HeldMail) error {
+	views, ready, err := l.zoomMeetingsOf(ctx, tx, ztx, h.Organizer, h.UID)
 	if err != nil || !ready {
 		return err
 	}
-	now := g.opt.Now().UTC()
-	var d HeldAccept
+	now := l.now().UTC()
+	var d gateway.HeldAccept
 	if err := json.Unmarshal(h.Data, &d); err != nil || len(views) == 0 {
 		_, rerr := ztx.ReleaseHeldMail(ctx, h, nil, now)
 		return rerr
 	}
 	view := d.View
-	g.zoomFill(&view, views)
-	text, err := g.opt.Renderer.Render(d.Lang, TmplZoomAccept, view)
+	l.zoomFill(&view, views)
+	raw, err := l.g.ComposeAccept(d, gateway.TmplZoomAccept, view, now)
 	if err != nil {
-		return fmt.Errorf("render %s mail: %w", TmplZoomAccept, err)
+		return err
 	}
-	raw := composeReply(composeInput{From: d.From, To: d.To, Text: text, Calendar: d.Calendar, Method: d.Method,
-		InReplyTo: d.InReplyTo, References: d.References, Date: now})
 	replaced, err := ztx.ReleaseHeldMail(ctx, h, raw, now)
 	if err != nil {
 		return err
 	}
-	g.log.Info("zoom meetings ready for an accept mail", "uid", h.UID, "organizer", h.Organizer,
+	l.log.Info("zoom meetings ready for an accept mail", "uid", h.UID, "organizer", h.Organizer,
 		"meetings", len(views), "in_the_accept_mail", replaced)
 	if replaced {
 		return nil
 	}
-	return g.queueZoomLink(ctx, tx, d.Key, d.View, views)
+	return l.queueZoomLink(ctx, tx, d.Key, d.View, views)
 }
 
 // zoomMeetingsOf returns the meetings of the accepted dates of the
 // meeting (organizer, uid) that have not ended; ready is false while one
 // of them has none yet.
-func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, organizer, uid string) ([]ZoomMeetingView, bool, error) {
+func (l *Layer) zoomMeetingsOf(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, organizer, uid string) ([]meetingView, bool, error) {
 	bs, err := tx.BookingsOf(ctx, organizer, uid)
 	if err != nil {
 		return nil, false, err
 	}
-	now := g.opt.Now()
-	var views []ZoomMeetingView
+	now := l.now()
+	var views []meetingView
 	for i := range bs {
 		b := &bs[i]
 		if !zoomWanted(b) || !b.End.After(now) {
@@ -145,7 +126,7 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, or
 		if m == nil || m.State != meetings.MeetingCreated {
 			return nil, false, nil
 		}
-		views = append(views, g.zoomMeetingView(b, m))
+		views = append(views, l.zoomMeetingView(b, m))
 	}
 	return views, true, nil
 }
@@ -154,24 +135,25 @@ func (g *Gateway) zoomMeetingsOf(ctx context.Context, tx Tx, ztx meetings.Tx, or
 // members do not start their meetings with start links: one key for the
 // mail when every meeting has the same, else each meeting's own beside it
 // (a series whose dates got different pool hosts).
-func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
-	v.Zoom = g.zoomBaseView()
-	v.Zoom.Meetings = meetings
+func (l *Layer) zoomFill(v *gateway.MailView, meetings []meetingView) {
+	v.Zoom = l.zoomBaseView()
 	v.HostKey = ""
-	if g.zoom.opt.StartLinks || len(meetings) == 0 {
-		return
-	}
-	v.HostKey = meetings[0].hostKey
-	for _, m := range meetings[1:] {
-		if m.hostKey != v.HostKey {
-			v.HostKey, v.Zoom.KeyPerDate = "", true
-			break
+	keyPerDate := false
+	if !l.opt.StartLinks && len(meetings) > 0 {
+		v.HostKey = meetings[0].hostKey
+		for _, m := range meetings[1:] {
+			if m.hostKey != v.HostKey {
+				v.HostKey, keyPerDate = "", true
+				break
+			}
 		}
 	}
-	if v.Zoom.KeyPerDate {
-		for i := range meetings {
-			meetings[i].HostKey = meetings[i].hostKey
+	v.Zoom.KeyPerDate = keyPerDate
+	for _, m := range meetings {
+		if keyPerDate {
+			m.HostKey = m.hostKey
 		}
+		v.Zoom.Meetings = append(v.Zoom.Meetings, m.ZoomMeetingView)
 	}
 }
 
@@ -179,14 +161,14 @@ func (g *Gateway) zoomFill(v *MailView, meetings []ZoomMeetingView) {
 // else the account's; "" when its host is no longer configured (the
 // meeting stays under that host's Zoom user, whose key roomgate no longer
 // knows: the account's would not open it).
-func (g *Gateway) zoomHostKey(b *Booking) string {
-	if h := g.HostOf(b); h != nil {
+func (l *Layer) zoomHostKey(b *gateway.Booking) string {
+	if h := l.g.HostOf(b); h != nil {
 		return h.HostKey
 	}
-	if g.zoomHostGone(b) {
+	if l.g.HostGone(b) {
 		return ""
 	}
-	return g.opt.HostKey
+	return l.hostKey
 }
 
 // zoomUser is the Zoom user under whom booking b's meeting is made or
@@ -194,21 +176,14 @@ func (g *Gateway) zoomHostKey(b *Booking) string {
 // (no pool). A booking whose host is no longer configured has none
 // (errHostGone): its meeting is never made, nor looked for, under another
 // user than the one it may already be under.
-func (g *Gateway) zoomUser(b *Booking) (string, error) {
-	if h := g.HostOf(b); h != nil {
+func (l *Layer) zoomUser(b *gateway.Booking) (string, error) {
+	if h := l.g.HostOf(b); h != nil {
 		return h.ZoomUser, nil
 	}
-	if g.zoomHostGone(b) {
+	if l.g.HostGone(b) {
 		return "", hostGoneError{booking: b.ID, host: b.Host}
 	}
 	return "", nil
-}
-
-// zoomHostGone reports whether b is a Zoom booking of a pool host no
-// longer configured.
-func (g *Gateway) zoomHostGone(b *Booking) bool {
-	p := g.hosts()
-	return !p.legacy && b.Provider == "" && b.Host != "" && p.host(b.Host) == nil
 }
 
 // hostGoneError is the permanent error of a sync job that would have to
@@ -231,34 +206,27 @@ func (hostGoneError) Permanent() bool { return true }
 
 // queueZoomLink queues the mail giving an organizer the links of
 // meetings made after their accept mail left.
-func (g *Gateway) queueZoomLink(ctx context.Context, tx Tx, key string, view MailView, meetings []ZoomMeetingView) error {
-	g.zoomFill(&view, meetings)
-	text, err := g.opt.Renderer.Render(view.Lang, TmplZoomLink, view)
-	if err != nil {
-		return fmt.Errorf("render %s mail: %w", TmplZoomLink, err)
-	}
-	from := Address{Name: view.Room.Name, Addr: view.Room.Address}
-	return g.queueNotice(ctx, tx, key, "", from, Address{Name: view.OrganizerName, Addr: view.Organizer}, text)
+func (l *Layer) queueZoomLink(ctx context.Context, tx gateway.Tx, key string, view gateway.MailView, meetings []meetingView) error {
+	l.zoomFill(&view, meetings)
+	from := gateway.Address{Name: view.Room.Name, Addr: view.Room.Address}
+	return l.g.QueueNotice(ctx, tx, gateway.NoticeMail{Key: key, From: from,
+		To: gateway.Address{Name: view.OrganizerName, Addr: view.Organizer}, Template: gateway.TmplZoomLink, View: view})
 }
 
 // zoomBookingView is the view of a mail about one booking: its title,
 // slot, room and the facilitators' contact.
-func (g *Gateway) zoomBookingView(b *Booking) MailView {
-	room := Room{Name: b.Room, Address: b.Room}
-	if r := g.opt.roomFor(b.Room); r != nil {
-		room = *r
-	}
-	v := g.reminderView(b, &room)
-	if g.zoom.opt.StartLinks {
+func (l *Layer) zoomBookingView(b *gateway.Booking) gateway.MailView {
+	v := l.g.BookingView(b)
+	if l.opt.StartLinks {
 		v.HostKey = ""
 	}
 	return v
 }
 
 // zoomReminder turns the reminder of a booking that has its own meeting
-// into TmplZoomReminder; other reminders are left as they are.
-func (g *Gateway) zoomReminder(ctx context.Context, tx Tx, b *Booking, tmpl string, v MailView) (string, MailView, error) {
-	if tmpl != TmplReminder {
+// into gateway.TmplZoomReminder; other reminders are left as they are.
+func (l *Layer) zoomReminder(ctx context.Context, tx gateway.Tx, b *gateway.Booking, tmpl string, v gateway.MailView) (string, gateway.MailView, error) {
+	if tmpl != gateway.TmplReminder {
 		return tmpl, v, nil
 	}
 	ztx, err := meetingTx(tx)
@@ -269,6 +237,6 @@ func (g *Gateway) zoomReminder(ctx context.Context, tx Tx, b *Booking, tmpl stri
 	if err != nil || m == nil || m.State != meetings.MeetingCreated {
 		return tmpl, v, err
 	}
-	g.zoomFill(&v, []ZoomMeetingView{g.zoomMeetingView(b, m)})
-	return TmplZoomReminder, v, nil
+	l.zoomFill(&v, []meetingView{l.zoomMeetingView(b, m)})
+	return gateway.TmplZoomReminder, v, nil
 }

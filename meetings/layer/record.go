@@ -1,16 +1,15 @@
-package gateway
+package layer
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -37,19 +36,19 @@ const (
 )
 
 // zoomRecordings is the recordings job of a booking.
-func (g *Gateway) zoomRecordings(ctx context.Context, j meetings.Job) error {
-	b, m, err := g.zoomAfterMeeting(ctx, j)
+func (l *Layer) zoomRecordings(ctx context.Context, j meetings.Job) error {
+	b, m, err := l.zoomAfterMeeting(ctx, j)
 	if b == nil || err != nil {
 		return err
 	}
-	now := g.opt.Now()
-	held, files, err := g.zoom.caps.InstanceFiles(ctx, m.MeetingID)
+	now := l.now()
+	held, files, err := l.caps.InstanceFiles(ctx, m.MeetingID)
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
 		if now.After(b.End.Add(zoomRecordingsWait)) {
-			return g.zoomFinish(ctx, j)
+			return l.zoomFinish(ctx, j)
 		}
 		return &meetings.Later{At: now.Add(zoomRecordingsRetry), Why: "no cloud recording yet"}
 	}
@@ -58,28 +57,28 @@ func (g *Gateway) zoomRecordings(ctx context.Context, j meetings.Job) error {
 			return &meetings.Later{At: now.Add(zoomProcessingRetry), Why: "Zoom is still processing the recording"}
 		}
 	}
-	if err := g.copyRecordings(ctx, b, files); err != nil {
+	if err := l.copyRecordings(ctx, b, files); err != nil {
 		return err
 	}
-	if err := g.mailRecordings(ctx, b); err != nil {
+	if err := l.mailRecordings(ctx, b); err != nil {
 		return err
 	}
 	// Every file of every instance is copied and verified, and the
 	// organizer told: only now may Zoom's copies go (to its trash, from
 	// which it can still be restored for 30 days).
 	for _, in := range held {
-		if err := g.zoom.caps.Rec.TrashRecordings(ctx, in); err != nil {
+		if err := l.caps.Rec.TrashRecordings(ctx, in); err != nil {
 			return fmt.Errorf("trash the recordings of instance %s (copies verified): %w", in, err)
 		}
 	}
-	g.log.Info("zoom recordings copied and trashed", "booking_id", b.ID, "files", len(files), "instances", len(held))
-	return g.zoomFinish(ctx, j)
+	l.log.Info("zoom recordings copied and trashed", "booking_id", b.ID, "files", len(files), "instances", len(held))
+	return l.zoomFinish(ctx, j)
 }
 
 // copyRecordings copies every file not copied yet, recording each copy
 // once verified.
-func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFile) error {
-	z := g.zoom.opt
+func (l *Layer) copyRecordings(ctx context.Context, b *gateway.Booking, files []meetings.File) error {
+	z := l.opt
 	have, err := z.Store.ZoomRecordings(ctx, b.ID)
 	if err != nil {
 		return err
@@ -93,15 +92,15 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 		if done[key] {
 			continue
 		}
-		name := meetings.FileName(f, key, b.Start, g.opt.Location)
-		c, err := g.zoom.caps.Rec.Download(ctx, f, b.ID, name)
+		name := meetings.FileName(f, key, b.Start, l.loc)
+		c, err := l.caps.Rec.Download(ctx, f, b.ID, name)
 		if err != nil {
 			z.Metrics.ZoomEvent("recording_copy_failed")
 			return fmt.Errorf("copy recording %s: %w", name, err)
 		}
 		r := meetings.Recording{BookingID: b.ID, FileID: key, Name: name, FileType: f.Type, Size: c.Size, SHA256: c.SHA256,
 			ExpiresAt: b.End.Add(z.RecordingsKeep).UTC()}
-		err = g.opt.Store.Update(ctx, func(tx Tx) error {
+		err = l.store.Update(ctx, func(tx gateway.Tx) error {
 			ztx, err := meetingTx(tx)
 			if err != nil {
 				return err
@@ -112,7 +111,7 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 			return err
 		}
 		done[key] = true
-		g.log.Info("zoom recording copied", "booking_id", b.ID, "file", name, "type", f.Type, "bytes", c.Size,
+		l.log.Info("zoom recording copied", "booking_id", b.ID, "file", name, "type", f.Type, "bytes", c.Size,
 			"checked", c.Checked)
 		z.Metrics.ZoomRecordingCopied(c.Size)
 	}
@@ -120,44 +119,41 @@ func (g *Gateway) copyRecordings(ctx context.Context, b *Booking, files []ZoomFi
 }
 
 // mailRecordings mails the organizer the link to the copies, once.
-func (g *Gateway) mailRecordings(ctx context.Context, b *Booking) error {
-	z := g.zoom.opt
+func (l *Layer) mailRecordings(ctx context.Context, b *gateway.Booking) error {
+	z := l.opt
 	recs, err := z.Store.ZoomRecordings(ctx, b.ID)
 	if err != nil {
 		return err
 	}
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
-		first, err := ztx.AlertOnce(ctx, "recordings-mail:"+strconv.FormatInt(b.ID, 10), g.opt.Now().UTC())
+		first, err := ztx.AlertOnce(ctx, "recordings-mail:"+strconv.FormatInt(b.ID, 10), l.now().UTC())
 		if err != nil || !first {
 			return err
 		}
 		token := newToken()
 		m, err := zoomEdit(ctx, ztx, b.ID, func(m *meetings.Meeting) {
-			m.RecordingsToken, m.RecordingsUntil = TokenHash(token), b.End.Add(z.RecordingsKeep).UTC()
+			m.RecordingsToken, m.RecordingsUntil = meetings.TokenHash(token), b.End.Add(z.RecordingsKeep).UTC()
 		})
 		if err != nil {
 			return err
 		}
-		if g.mustNotAnswer(b.Organizer) {
+		if l.g.MustNotAnswer(b.Organizer) {
 			return nil
 		}
-		v := g.zoomBookingView(b)
-		v.Zoom = g.zoomBaseView()
+		v := l.zoomBookingView(b)
+		v.Zoom = l.zoomBaseView()
 		v.Zoom.RecordingsURL = strings.TrimRight(z.PublicURL, "/") + "/recordings/" + token
-		v.Zoom.RecordingsUntil = m.RecordingsUntil.In(g.opt.Location)
+		v.Zoom.RecordingsUntil = m.RecordingsUntil.In(l.loc)
 		for _, r := range recs {
-			v.Zoom.Files = append(v.Zoom.Files, ZoomFileView{Name: r.Name, Type: r.FileType, Size: humanSize(r.Size)})
-		}
-		text, err := g.opt.Renderer.Render(v.Lang, TmplZoomRecordings, v)
-		if err != nil {
-			return fmt.Errorf("render %s mail: %w", TmplZoomRecordings, err)
+			v.Zoom.Files = append(v.Zoom.Files, gateway.ZoomFileView{Name: r.Name, Type: r.FileType, Size: humanSize(r.Size)})
 		}
 		key := "zoom-recordings:" + strconv.FormatInt(b.ID, 10)
-		return g.queueNotice(ctx, tx, key, "", g.roomSender(b), Address{Name: b.OrganizerName, Addr: b.Organizer}, text)
+		return l.g.QueueNotice(ctx, tx, gateway.NoticeMail{Key: key, From: l.g.RoomSender(b),
+			To: gateway.Address{Name: b.OrganizerName, Addr: b.Organizer}, Template: gateway.TmplZoomRecordings, View: v})
 	})
 }
 
@@ -165,25 +161,18 @@ func (g *Gateway) mailRecordings(ctx context.Context, b *Booking) error {
 func newToken() string {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		panic("gateway: crypto/rand failed: " + err.Error())
+		panic("layer: crypto/rand failed: " + err.Error())
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// TokenHash is what is stored of a link's token: its SHA-256, in hex, so
-// that the database alone does not open the links.
-func TokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // zoomCleanup removes the copies whose link expired.
-func (g *Gateway) zoomCleanup(ctx context.Context) error {
-	z := g.zoom.opt
+func (l *Layer) zoomCleanup(ctx context.Context) error {
+	z := l.opt
 	if !z.Recordings {
 		return nil
 	}
-	old, err := z.Store.ExpiredZoomRecordings(ctx, g.opt.Now(), 100)
+	old, err := z.Store.ExpiredZoomRecordings(ctx, l.now(), 100)
 	if err != nil {
 		return err
 	}
@@ -191,17 +180,17 @@ func (g *Gateway) zoomCleanup(ctx context.Context) error {
 		if err := z.copies().Remove(r.BookingID, r.Name); err != nil {
 			return err
 		}
-		err := g.opt.Store.Update(ctx, func(tx Tx) error {
+		err := l.store.Update(ctx, func(tx gateway.Tx) error {
 			ztx, err := meetingTx(tx)
 			if err != nil {
 				return err
 			}
-			return ztx.MarkRecordingDeleted(ctx, r.ID, g.opt.Now().UTC())
+			return ztx.MarkRecordingDeleted(ctx, r.ID, l.now().UTC())
 		})
 		if err != nil {
 			return err
 		}
-		g.log.Info("recording copy removed: its link expired", "booking_id", r.BookingID, "file", r.Name)
+		l.log.Info("recording copy removed: its link expired", "booking_id", r.BookingID, "file", r.Name)
 	}
 	return nil
 }

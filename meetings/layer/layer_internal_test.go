@@ -1,9 +1,10 @@
-package gateway
+package layer
 
 import (
 	"testing"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -51,23 +52,23 @@ func TestCSVCell(t *testing.T) {
 // TestZoomNeedsSync: which saves of a booking call for Zoom.
 func TestZoomNeedsSync(t *testing.T) {
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
-	g := &Gateway{opt: Options{Now: func() time.Time { return now }}}
+	l := &Layer{now: func() time.Time { return now }}
 	s, e := now.Add(2*time.Hour), now.Add(3*time.Hour)
-	acc := &Booking{Summary: "Point", Start: s, End: e, Status: StatusAccepted}
+	acc := &gateway.Booking{Summary: "Point", Start: s, End: e, Status: gateway.StatusAccepted}
 	synced := &meetings.Meeting{State: meetings.MeetingCreated, Topic: "Point", Start: s, End: e}
 	moved := *acc
 	moved.Start = s.Add(time.Hour)
 	renamed := *acc
 	renamed.Summary = "Point mensuel"
 	cancelled := *acc
-	cancelled.Status = StatusCancelled
+	cancelled.Status = gateway.StatusCancelled
 	past := *acc
 	onTool := *acc
 	onTool.Provider = "jitsi"
 	past.Start, past.End = now.Add(-2*time.Hour), now.Add(-time.Hour)
 	tests := []struct {
 		name string
-		b    *Booking
+		b    *gateway.Booking
 		m    *meetings.Meeting
 		want bool
 	}{
@@ -85,7 +86,7 @@ func TestZoomNeedsSync(t *testing.T) {
 		{"on a free tool, Zoom's meeting deleted", &onTool, &meetings.Meeting{State: meetings.MeetingDeleted}, false},
 	}
 	for _, tt := range tests {
-		if got := g.zoomNeedsSync(tt.b, tt.m); got != tt.want {
+		if got := l.zoomNeedsSync(tt.b, tt.m); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package gateway
+package layer
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -19,24 +20,24 @@ import (
 
 // zoomRelease is the release job of a booking, due at its start plus
 // ReleaseAfter.
-func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
-	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
+func (l *Layer) zoomRelease(ctx context.Context, j meetings.Job) error {
+	b, m, err := l.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return err
 	}
 	if b == nil || !zoomWanted(b) || m == nil || m.State != meetings.MeetingCreated || !m.StartedAt.IsZero() {
-		return g.zoomFinish(ctx, j)
+		return l.zoomFinish(ctx, j)
 	}
-	now := g.opt.Now()
-	if due := b.Start.Add(g.zoom.opt.ReleaseAfter); now.Before(due) {
+	now := l.now()
+	if due := b.Start.Add(l.opt.ReleaseAfter); now.Before(due) {
 		return &meetings.Later{At: due, Why: "the booking has not reached its release time"}
 	}
 	if !now.Before(b.End) {
-		return g.zoomFinish(ctx, j)
+		return l.zoomFinish(ctx, j)
 	}
-	started, err := g.zoom.caps.Started(ctx, m.MeetingID, roomMeetingNumber(g.opt.roomFor(b.Room)))
+	started, err := l.caps.Started(ctx, m.MeetingID, roomMeetingNumber(l.g.RoomOf(b.Room)))
 	if errors.Is(err, meetings.ErrFixedUnknown) {
-		g.log.Warn("the room's fixed meeting is not one of the account's: cannot tell whether it is in use",
+		l.log.Warn("the room's fixed meeting is not one of the account's: cannot tell whether it is in use",
 			"room", b.Room, "err", err)
 		started, err = false, nil
 	}
@@ -44,13 +45,13 @@ func (g *Gateway) zoomRelease(ctx context.Context, j meetings.Job) error {
 		return err
 	}
 	if started {
-		return g.zoomMarkStarted(ctx, m.BookingID, now, &j)
+		return l.zoomMarkStarted(ctx, m.BookingID, now, &j)
 	}
-	return g.releaseBooking(ctx, j, b)
+	return l.releaseBooking(ctx, j, b)
 }
 
 // roomMeetingNumber is the number of a room's fixed meeting, 0 when none.
-func roomMeetingNumber(r *Room) int64 {
+func roomMeetingNumber(r *gateway.Room) int64 {
 	if r == nil {
 		return 0
 	}
@@ -68,8 +69,8 @@ func roomMeetingNumber(r *Room) int64 {
 
 // zoomMarkStarted records that a booking's meeting was seen live, and
 // finishes job j when given.
-func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.Time, j *meetings.Job) error {
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+func (l *Layer) zoomMarkStarted(ctx context.Context, bookingID int64, at time.Time, j *meetings.Job) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
@@ -92,12 +93,13 @@ func (g *Gateway) zoomMarkStarted(ctx context.Context, bookingID int64, at time.
 	})
 }
 
-// releaseBooking frees b, answers its organizer and lets the waiting
-// list take the slot, in one transaction.
-func (g *Gateway) releaseBooking(ctx context.Context, j meetings.Job, b *Booking) error {
+// releaseBooking has the gateway free b, answer its organizer and let the
+// waiting list take the slot (gateway.ReleaseBooking, a booking
+// decision), and finishes the job, in one transaction.
+func (l *Layer) releaseBooking(ctx context.Context, j meetings.Job, b *gateway.Booking) error {
 	key := "zoom-release:" + strconv.FormatInt(b.ID, 10)
 	released := false
-	err := g.opt.Store.Update(ctx, func(tx Tx) error {
+	err := l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
@@ -106,23 +108,23 @@ func (g *Gateway) releaseBooking(ctx context.Context, j meetings.Job, b *Booking
 		if err != nil {
 			return err
 		}
-		if released = cur != nil && cur.Status == StatusAccepted && cur.Start.Equal(b.Start); released {
-			view := g.zoomBookingView(cur)
-			view.Zoom = g.zoomBaseView()
-			reason := fmt.Sprintf("released: its meeting had not started %d minutes after its start", int(g.zoom.opt.ReleaseAfter/time.Minute))
-			if err := g.ReleaseBooking(ctx, tx, cur, Release{Key: key, Reason: reason, Template: TmplZoomReleased, View: view}); err != nil {
+		if released = cur != nil && cur.Status == gateway.StatusAccepted && cur.Start.Equal(b.Start); released {
+			view := l.zoomBookingView(cur)
+			view.Zoom = l.zoomBaseView()
+			reason := fmt.Sprintf("released: its meeting had not started %d minutes after its start", int(l.opt.ReleaseAfter/time.Minute))
+			if err := l.g.ReleaseBooking(ctx, tx, cur, gateway.Release{Key: key, Reason: reason, Template: gateway.TmplZoomReleased, View: view}); err != nil {
 				return err
 			}
 		}
-		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, l.now().UTC())
 		return err
 	})
 	if err != nil || !released {
 		return err
 	}
-	g.zoom.opt.Metrics.ZoomEvent("released")
-	g.log.Info("booking released: its meeting had not started", "booking_id", b.ID, "uid", b.UID,
+	l.opt.Metrics.ZoomEvent("released")
+	l.log.Info("booking released: its meeting had not started", "booking_id", b.ID, "uid", b.UID,
 		"recurrence_id", b.RecurrenceID, "organizer", b.Organizer, "start", b.Start)
-	g.Kick()
+	l.g.Kick()
 	return nil
 }

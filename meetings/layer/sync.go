@@ -1,4 +1,4 @@
-package gateway
+package layer
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/meetings"
 )
 
@@ -25,92 +26,92 @@ const zoomSettle = 10 * time.Minute
 var errZoomRace = errors.New("the booking's meeting changed meanwhile")
 
 // zoomSync brings the booking's meeting in line with the booking.
-func (g *Gateway) zoomSync(ctx context.Context, j meetings.Job) error {
-	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
+func (l *Layer) zoomSync(ctx context.Context, j meetings.Job) error {
+	b, m, err := l.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return err
 	}
 	switch {
 	case b == nil:
-		return g.zoomFinish(ctx, j)
+		return l.zoomFinish(ctx, j)
 	case !zoomWanted(b):
-		return g.zoomRemove(ctx, j, b, m)
+		return l.zoomRemove(ctx, j, b, m)
 	case m == nil || m.State == meetings.MeetingDeleted:
-		if !b.End.After(g.opt.Now()) {
-			return g.zoomFinish(ctx, j)
+		if !b.End.After(l.now()) {
+			return l.zoomFinish(ctx, j)
 		}
-		return g.zoomCreate(ctx, j, b, nil)
+		return l.zoomCreate(ctx, j, b, nil)
 	case m.State == meetings.MeetingCreating:
-		return g.zoomCreate(ctx, j, b, m)
-	case g.zoomNeedsSync(b, m) || b.End.After(g.opt.Now()):
+		return l.zoomCreate(ctx, j, b, m)
+	case l.zoomNeedsSync(b, m) || b.End.After(l.now()):
 		// Queued for a change the meeting row does not record (the
 		// options, zoomOptionsChanged): the update sends them all.
-		if err := g.zoomKeptUnderGoneHost(ctx, b, m); err != nil {
+		if err := l.zoomKeptUnderGoneHost(ctx, b, m); err != nil {
 			return err
 		}
-		return g.zoomUpdate(ctx, j, b, m)
+		return l.zoomUpdate(ctx, j, b, m)
 	}
-	return g.zoomFinish(ctx, j)
+	return l.zoomFinish(ctx, j)
 }
 
 // zoomSpec is what the meeting of b is to be (its User is set by
 // zoomCreate).
-func (g *Gateway) zoomSpec(b *Booking, marker string) ZoomSpec {
-	return ZoomSpec{Topic: g.zoomTopic(b), Start: b.Start, Duration: b.End.Sub(b.Start),
-		Timezone: g.opt.Location.String(), Marker: marker,
+func (l *Layer) zoomSpec(b *gateway.Booking, marker string) meetings.Spec {
+	return meetings.Spec{Topic: l.zoomTopic(b), Start: b.Start, Duration: b.End.Sub(b.Start),
+		Timezone: l.loc.String(), Marker: marker,
 		Muted: b.Options.Muted, VideoOff: b.Options.VideoOff, SignIn: b.Options.SignIn, CloudRecording: b.Options.CloudRecording}
 }
 
 // zoomCreate creates the meeting of b. With m nil, a new marker is
 // recorded first; with m in state creating, an earlier attempt may have
 // created it, so Zoom is asked for it by its marker before creating.
-func (g *Gateway) zoomCreate(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
-	user, err := g.zoomUser(b)
+func (l *Layer) zoomCreate(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting) error {
+	user, err := l.zoomUser(b)
 	if err != nil {
 		return err
 	}
-	var info ZoomInfo
+	var info meetings.Info
 	if m == nil {
 		m = &meetings.Meeting{BookingID: b.ID, Marker: "rg-" + randomHex(12), State: meetings.MeetingCreating}
-		if err := g.zoomIntent(ctx, m); err != nil {
+		if err := l.zoomIntent(ctx, m); err != nil {
 			return err
 		}
-		spec := g.zoomSpec(b, m.Marker)
+		spec := l.zoomSpec(b, m.Marker)
 		spec.User = user
-		info, err = g.zoom.create.CreateMeeting(ctx, spec)
+		info, err = l.create.CreateMeeting(ctx, spec)
 	} else {
 		var found bool
-		if info, found, err = g.zoom.caps.Find.FindMeeting(ctx, user, m.Marker); err == nil && !found {
-			spec := g.zoomSpec(b, m.Marker)
+		if info, found, err = l.caps.Find.FindMeeting(ctx, user, m.Marker); err == nil && !found {
+			spec := l.zoomSpec(b, m.Marker)
 			spec.User = user
-			info, err = g.zoom.create.CreateMeeting(ctx, spec)
+			info, err = l.create.CreateMeeting(ctx, spec)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	g.log.Info("zoom meeting created", "booking_id", b.ID, "uid", b.UID, "recurrence_id", b.RecurrenceID, "meeting_id", info.ID)
-	return g.zoomCreated(ctx, j, b, m, info)
+	l.log.Info("zoom meeting created", "booking_id", b.ID, "uid", b.UID, "recurrence_id", b.RecurrenceID, "meeting_id", info.ID)
+	return l.zoomCreated(ctx, j, b, m, info)
 }
 
 // zoomKeptUnderGoneHost warns once, when b's pool host is no longer
 // configured, that its meeting stays under the Zoom user it was made
 // under: it is updated and deleted by its number, never made again
 // elsewhere, and its mails give no host key (zoomHostKey).
-func (g *Gateway) zoomKeptUnderGoneHost(ctx context.Context, b *Booking, m *meetings.Meeting) error {
-	if !g.zoomHostGone(b) {
+func (l *Layer) zoomKeptUnderGoneHost(ctx context.Context, b *gateway.Booking, m *meetings.Meeting) error {
+	if !l.g.HostGone(b) {
 		return nil
 	}
-	return g.zoomOnce(ctx, "zoom-host-gone:"+strconv.FormatInt(b.ID, 10), func(Tx) error {
-		g.log.Warn("zoom: a booking's host is no longer configured; its meeting stays under the Zoom user it was made under, "+
+	return l.zoomOnce(ctx, "zoom-host-gone:"+strconv.FormatInt(b.ID, 10), func(gateway.Tx) error {
+		l.log.Warn("zoom: a booking's host is no longer configured; its meeting stays under the Zoom user it was made under, "+
 			"and its mails give no host key", "booking_id", b.ID, "uid", b.UID, "host", b.Host, "meeting_id", m.MeetingID)
 		return nil
 	})
 }
 
 // zoomIntent records the marker of a meeting about to be created.
-func (g *Gateway) zoomIntent(ctx context.Context, m *meetings.Meeting) error {
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+func (l *Layer) zoomIntent(ctx context.Context, m *meetings.Meeting) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
@@ -129,19 +130,19 @@ func (g *Gateway) zoomIntent(ctx context.Context, m *meetings.Meeting) error {
 // zoomCreated records a new meeting, queues the jobs that follow it and
 // tells the organizer: the held accept mail gets the link, or a mail of
 // its own says it.
-func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting, info ZoomInfo) error {
-	now := g.opt.Now().UTC()
-	err := g.opt.Store.Update(ctx, func(tx Tx) error {
+func (l *Layer) zoomCreated(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting, info meetings.Info) error {
+	now := l.now().UTC()
+	err := l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
 		m.State, m.MeetingID, m.JoinURL, m.Passcode = meetings.MeetingCreated, info.ID, info.JoinURL, info.Passcode
-		m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
+		m.Topic, m.Start, m.End = l.zoomTopic(b), b.Start, b.End
 		if err := ztx.SaveMeeting(ctx, m); err != nil {
 			return err
 		}
-		if err := g.zoomFollowUps(ctx, ztx, b, true, true); err != nil {
+		if err := l.zoomFollowUps(ctx, ztx, b, true, true); err != nil {
 			return err
 		}
 		if _, err := ztx.FinishJob(ctx, j.ID, j.Version, now); err != nil {
@@ -151,18 +152,18 @@ func (g *Gateway) zoomCreated(ctx context.Context, j meetings.Job, b *Booking, m
 		if err != nil || cur == nil || !zoomWanted(cur) {
 			return err // the next run deletes it
 		}
-		return g.zoomAnnounce(ctx, tx, ztx, cur)
+		return l.zoomAnnounce(ctx, tx, ztx, cur)
 	})
 	if err == nil {
-		g.Kick()
+		l.g.Kick()
 	}
 	return err
 }
 
 // zoomFollowUps queues what comes after a meeting: the no-show check at
 // its start, the recordings and the report after its end.
-func (g *Gateway) zoomFollowUps(ctx context.Context, ztx meetings.Tx, b *Booking, start, end bool) error {
-	z := g.zoom.opt
+func (l *Layer) zoomFollowUps(ctx context.Context, ztx meetings.Tx, b *gateway.Booking, start, end bool) error {
+	z := l.opt
 	queue := func(on bool, kind string, at time.Time) error {
 		if !on {
 			return nil
@@ -178,35 +179,35 @@ func (g *Gateway) zoomFollowUps(ctx context.Context, ztx meetings.Tx, b *Booking
 // zoomUpdate moves or renames the meeting of b and sets its options, all
 // of them (meetings.Spec.SetOptions): one removed is turned off. A meeting
 // deleted on Zoom's side (by hand) is made again.
-func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
-	spec := g.zoomSpec(b, "")
+func (l *Layer) zoomUpdate(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting) error {
+	spec := l.zoomSpec(b, "")
 	spec.SetOptions = true
-	err := g.zoom.opt.API.UpdateMeeting(ctx, m.MeetingID, spec)
-	if errors.Is(err, ErrZoomNotFound) {
-		g.log.Warn("zoom meeting vanished; making it again", "booking_id", b.ID, "meeting_id", m.MeetingID)
-		if err := g.zoomSetState(ctx, m, meetings.MeetingDeleted); err != nil {
+	err := l.opt.API.UpdateMeeting(ctx, m.MeetingID, spec)
+	if errors.Is(err, meetings.ErrNotFound) {
+		l.log.Warn("zoom meeting vanished; making it again", "booking_id", b.ID, "meeting_id", m.MeetingID)
+		if err := l.zoomSetState(ctx, m, meetings.MeetingDeleted); err != nil {
 			return err
 		}
-		return g.zoomCreate(ctx, j, b, nil)
+		return l.zoomCreate(ctx, j, b, nil)
 	}
 	if err != nil {
 		return err
 	}
 	moved, ended := !m.Start.Equal(b.Start), !m.End.Equal(b.End)
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
 		}
 		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *meetings.Meeting) {
-			m.Topic, m.Start, m.End = g.zoomTopic(b), b.Start, b.End
+			m.Topic, m.Start, m.End = l.zoomTopic(b), b.Start, b.End
 		}); err != nil {
 			return err
 		}
-		if err := g.zoomFollowUps(ctx, ztx, b, moved, ended); err != nil {
+		if err := l.zoomFollowUps(ctx, ztx, b, moved, ended); err != nil {
 			return err
 		}
-		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, l.now().UTC())
 		return err
 	})
 }
@@ -214,20 +215,20 @@ func (g *Gateway) zoomUpdate(ctx context.Context, j meetings.Job, b *Booking, m 
 // zoomRemove deletes the meeting of a booking no longer accepted. A
 // meeting that has begun is left alone (it holds the recordings), unless
 // the booking was released because it never did.
-func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m *meetings.Meeting) error {
+func (l *Layer) zoomRemove(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting) error {
 	if m == nil || m.State == meetings.MeetingDeleted {
-		return g.zoomFinish(ctx, j)
+		return l.zoomFinish(ctx, j)
 	}
-	if b.Status != StatusReleased && !g.opt.Now().Before(b.Start) {
-		return g.zoomFinish(ctx, j)
+	if b.Status != gateway.StatusReleased && !l.now().Before(b.Start) {
+		return l.zoomFinish(ctx, j)
 	}
 	id := m.MeetingID
 	if m.State == meetings.MeetingCreating {
-		user, err := g.zoomUser(b)
+		user, err := l.zoomUser(b)
 		if err != nil {
 			return err
 		}
-		info, found, err := g.zoom.caps.Find.FindMeeting(ctx, user, m.Marker)
+		info, found, err := l.caps.Find.FindMeeting(ctx, user, m.Marker)
 		if err != nil {
 			return err
 		}
@@ -237,19 +238,19 @@ func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m 
 		}
 	}
 	if id != 0 {
-		err := g.zoom.opt.API.DeleteMeeting(ctx, id)
+		err := l.opt.API.DeleteMeeting(ctx, id)
 		switch {
-		case errors.Is(err, ErrZoomInProgress):
-			return g.zoomLeftRunning(ctx, b, id)
-		case errors.Is(err, ErrZoomEnded):
-			g.log.Info("zoom meeting not deleted: it has ended", "booking_id", b.ID, "meeting_id", id)
-		case err != nil && !errors.Is(err, ErrZoomNotFound):
+		case errors.Is(err, meetings.ErrInProgress):
+			return l.zoomLeftRunning(ctx, b, id)
+		case errors.Is(err, meetings.ErrEnded):
+			l.log.Info("zoom meeting not deleted: it has ended", "booking_id", b.ID, "meeting_id", id)
+		case err != nil && !errors.Is(err, meetings.ErrNotFound):
 			return err
 		default:
-			g.log.Info("zoom meeting deleted", "booking_id", b.ID, "status", b.Status, "meeting_id", id)
+			l.log.Info("zoom meeting deleted", "booking_id", b.ID, "status", b.Status, "meeting_id", id)
 		}
 	}
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
@@ -257,7 +258,7 @@ func (g *Gateway) zoomRemove(ctx context.Context, j meetings.Job, b *Booking, m 
 		if _, err := zoomEdit(ctx, ztx, b.ID, func(m *meetings.Meeting) { m.State = meetings.MeetingDeleted }); err != nil {
 			return err
 		}
-		_, err = ztx.FinishJob(ctx, j.ID, j.Version, g.opt.Now().UTC())
+		_, err = ztx.FinishJob(ctx, j.ID, j.Version, l.now().UTC())
 		return err
 	})
 }
@@ -271,25 +272,25 @@ const zoomLeftInProgress = 15 * time.Minute
 // it is left running, never ended under its participants' feet, with an
 // audit line once, and its deletion is tried again later; once the
 // booking's slot has begun the job stops trying (zoomRemove).
-func (g *Gateway) zoomLeftRunning(ctx context.Context, b *Booking, id int64) error {
-	now := g.opt.Now().UTC()
+func (l *Layer) zoomLeftRunning(ctx context.Context, b *gateway.Booking, id int64) error {
+	now := l.now().UTC()
 	reason := fmt.Sprintf("zoom meeting %s left running: in progress when its booking was %s; deleted once it ends",
 		FormatMeetingID(id), b.Status)
-	err := g.zoomOnce(ctx, "zoom-left-running:"+strconv.FormatInt(b.ID, 10)+":"+strconv.FormatInt(id, 10), func(tx Tx) error {
-		return tx.Audit(ctx, AuditEntry{At: now, MessageKey: "zoom-left-running:" + strconv.FormatInt(b.ID, 10), Kind: KindZoom,
-			Action: ActionZoomLeftRunning, UID: b.UID, Organizer: b.Organizer, Room: b.Room, Start: b.Start, End: b.End,
+	err := l.zoomOnce(ctx, "zoom-left-running:"+strconv.FormatInt(b.ID, 10)+":"+strconv.FormatInt(id, 10), func(tx gateway.Tx) error {
+		return tx.Audit(ctx, gateway.AuditEntry{At: now, MessageKey: "zoom-left-running:" + strconv.FormatInt(b.ID, 10), Kind: gateway.KindZoom,
+			Action: gateway.ActionZoomLeftRunning, UID: b.UID, Organizer: b.Organizer, Room: b.Room, Start: b.Start, End: b.End,
 			Reason: reason})
 	})
 	if err != nil {
 		return err
 	}
-	g.log.Warn("zoom meeting left running: in progress, Zoom refuses to delete it", "booking_id", b.ID, "meeting_id", id)
+	l.log.Warn("zoom meeting left running: in progress, Zoom refuses to delete it", "booking_id", b.ID, "meeting_id", id)
 	return &meetings.Later{At: now.Add(zoomLeftInProgress), Why: reason}
 }
 
 // zoomSetState saves m in another state.
-func (g *Gateway) zoomSetState(ctx context.Context, m *meetings.Meeting, state string) error {
-	return g.opt.Store.Update(ctx, func(tx Tx) error {
+func (l *Layer) zoomSetState(ctx context.Context, m *meetings.Meeting, state string) error {
+	return l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
 		if err != nil {
 			return err
@@ -318,15 +319,15 @@ func zoomEdit(ctx context.Context, ztx meetings.Tx, bookingID int64, edit func(*
 // (recordings, attendance). It returns a nil booking, with the error to
 // return, when the job is done (the booking is gone or has no meeting of
 // its own any more) or must wait (the meeting has not ended).
-func (g *Gateway) zoomAfterMeeting(ctx context.Context, j meetings.Job) (*Booking, *meetings.Meeting, error) {
-	b, m, err := g.zoom.opt.Store.ZoomBooking(ctx, j.BookingID)
+func (l *Layer) zoomAfterMeeting(ctx context.Context, j meetings.Job) (*gateway.Booking, *meetings.Meeting, error) {
+	b, m, err := l.opt.Store.ZoomBooking(ctx, j.BookingID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if b == nil || !zoomWanted(b) || m == nil || m.State != meetings.MeetingCreated {
-		return nil, nil, g.zoomFinish(ctx, j)
+		return nil, nil, l.zoomFinish(ctx, j)
 	}
-	if g.opt.Now().Before(b.End) {
+	if l.now().Before(b.End) {
 		return nil, nil, &meetings.Later{At: b.End.Add(zoomSettle), Why: "the meeting has not ended"}
 	}
 	return b, m, nil
