@@ -56,7 +56,7 @@ type ZoomAPIConfig struct {
 	// PollInterval is how often live meetings are looked at.
 	PollInterval Duration `toml:"poll_interval"`
 	// JobLease is how long a claimed meeting job is kept from the other
-	// instances (gateway.ZoomOptions.JobLease): after a crash, its job is
+	// instances (layer.Options.JobLease): after a crash, its job is
 	// taken over that long after the claim at most.
 	JobLease Duration `toml:"job_lease"`
 	// Overrun is end, warn or off; OverrunWarning how long before the next
