@@ -13,6 +13,12 @@ func (t *tx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = now()
 	}
+	if t.s.hot != nil {
+		if err := t.auditHot(ctx, toAuditRow(e)); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	}
 	q := t.db.NewInsert().Model(toAuditRow(e)).ExcludeColumn("id")
 	if kept, err := t.deferWrite(q); kept {
 		return err

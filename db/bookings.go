@@ -64,6 +64,9 @@ type personBookingRow struct {
 }
 
 func (t *tx) personBookings(ctx context.Context, person string, after time.Time, open bool) ([]gateway.Booking, []bool, error) {
+	if t.s.hot != nil {
+		return t.personBookingsHot(ctx, person, after)
+	}
 	var rows []personBookingRow
 	part := func(col string) *bun.SelectQuery {
 		q := t.db.NewSelect().Model((*bookingRow)(nil))
@@ -91,6 +94,33 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 		bs[i], opens[i] = rows[i].booking(), rows[i].OpenSeries
 	}
 	return bs, opens, nil
+}
+
+// personBookingsHot is personBookings by a prepared statement (hot.go),
+// which always says which bookings are open series.
+func (t *tx) personBookingsHot(ctx context.Context, person string, after time.Time) ([]gateway.Booking, []bool, error) {
+	var rows []bookingRow
+	var opens []bool
+	a := sqliteTime(after)
+	if err := t.scanHotOpen(ctx, t.s.hot.personBookings, &rows, &opens, person, a, person, person, a); err != nil {
+		return nil, nil, fmt.Errorf("bookings of a person: %w", err)
+	}
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		a, b := &rows[idx[i]], &rows[idx[j]]
+		if !a.StartAt.Equal(b.StartAt) {
+			return a.StartAt.Before(b.StartAt)
+		}
+		return a.ID < b.ID
+	})
+	bs, os := make([]gateway.Booking, len(rows)), make([]bool, len(rows))
+	for i, k := range idx {
+		bs[i], os[i] = rows[k].booking(), opens[k]
+	}
+	return bs, os, nil
 }
 
 // occupying are the statuses of bookings that take the account: accepted,
@@ -145,6 +175,13 @@ func (t *tx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 		b.CreatedAt = b.UpdatedAt
 	}
 	r := toBookingRow(b)
+	if t.s.hot != nil {
+		if err := t.saveBookingHot(ctx, r); err != nil {
+			return fmt.Errorf("save booking %s: %w", b.UID, err)
+		}
+		b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
+		return nil
+	}
 	q := t.db.NewInsert().Model(r).ExcludeColumn("id").
 		On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE")
 	for _, c := range bookingUpdates {
@@ -331,6 +368,13 @@ var holdStatuses = []string{string(gateway.StatusPending), string(gateway.Status
 // (as Overlapping), so that the expired proposals of the past are not read.
 func (t *tx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, error) {
 	var rows []bookingRow
+	if t.s.hot != nil {
+		lower := after.Add(-time.Duration(t.s.maxLen.Load()))
+		if err := t.scanHot(ctx, t.s.hot.holds, &rows, sqliteTime(lower), sqliteTime(after)); err != nil {
+			return nil, fmt.Errorf("requests not yet accepted: %w", err)
+		}
+		return bookings(rows), nil
+	}
 	err := t.db.NewSelect().Model(&rows).
 		Where("status IN (?)", bun.List(holdStatuses)).
 		Where("start_at > ?", utc(after.Add(-time.Duration(t.s.maxLen.Load())))).

@@ -58,7 +58,21 @@ const (
 
 // hotStatements are the prepared statements of one SQLite database.
 type hotStatements struct {
-	bookingsOf, overlapping, overlappingAny *sql.Stmt
+	bookingsOf, overlapping, overlappingAny          *sql.Stmt
+	personBookings, holds, versions                  *sql.Stmt
+	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
+	// counts are the reply limits' statements (hotwrite.go), by SQL text.
+	counts map[string]*sql.Stmt
+}
+
+// all are the statements, for closing.
+func (h *hotStatements) all() []*sql.Stmt {
+	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
+		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion}
+	for _, st := range h.counts {
+		sts = append(sts, st)
+	}
+	return sts
 }
 
 // prepareHot prepares the hot statements on the writer pool. It runs once
@@ -73,6 +87,14 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.bookingsOf, bookingsOfSQL},
 		{&h.overlapping, overlappingSQL},
 		{&h.overlappingAny, overlappingAnySQL},
+		{&h.personBookings, personBookingsSQL},
+		{&h.holds, holdsSQL},
+		{&h.versions, versionsSQL},
+		{&h.saveBooking, saveBookingSQL},
+		{&h.enqueue, enqueueSQL},
+		{&h.audit, auditSQL},
+		{&h.record, recordMessageSQL},
+		{&h.saveVersion, saveVersionSQL},
 	} {
 		st, err := s.w.DB.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -80,6 +102,10 @@ func (s *Store) prepareHot(ctx context.Context) error {
 			return fmt.Errorf("prepare statement: %w", err)
 		}
 		*p.dst = st
+	}
+	if err := s.prepareCounts(ctx, h); err != nil {
+		h.close()
+		return err
 	}
 	s.hot = h
 	return nil
@@ -90,7 +116,7 @@ func (h *hotStatements) close() error {
 		return nil
 	}
 	var err error
-	for _, st := range []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny} {
+	for _, st := range h.all() {
 		if st != nil {
 			err = errors.Join(err, st.Close())
 		}
@@ -103,6 +129,15 @@ func (h *hotStatements) close() error {
 // transaction's connection. The rows are read without bun: its reflection
 // costs more than the query.
 func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args ...any) error {
+	return t.scanHotOpen(ctx, st, dest, nil, args...)
+}
+
+// scanHotOpen is scanHot for a statement whose rows end with one more
+// column, a boolean, appended to open.
+func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, open *[]bool, args ...any) error {
+	if err := sqliteArgs(args); err != nil {
+		return err
+	}
 	ts := t.db.StmtContext(ctx, st)
 	defer ts.Close()
 	statements.Add(1)
@@ -115,10 +150,15 @@ func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args
 		var r bookingRow
 		var start, end, created, updated string
 		var stamp, expires sql.NullString
-		if err := rows.Scan(&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
+		var isOpen bool
+		cols := []any{&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
 			&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
 			&created, &updated, &expires, &r.Approval, &r.Request, &r.Actor,
-			&r.Host, &r.Provider, &r.ToolRoom, &r.Options); err != nil {
+			&r.Host, &r.Provider, &r.ToolRoom, &r.Options}
+		if open != nil {
+			cols = append(cols, &isOpen)
+		}
+		if err := rows.Scan(cols...); err != nil {
 			return err
 		}
 		for _, f := range []struct {
@@ -133,6 +173,9 @@ func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args
 			}
 		}
 		*dest = append(*dest, r)
+		if open != nil {
+			*open = append(*open, isOpen)
+		}
 	}
 	return rows.Err()
 }

@@ -64,9 +64,13 @@ func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) erro
 	if m.At.IsZero() {
 		m.At = now()
 	}
-	q := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING")
 	var n int64
-	if t.s.driver == DriverPostgres {
+	if t.s.hot != nil {
+		var err error
+		if n, err = t.recordMessageHot(ctx, toMessageRow(m)); err != nil {
+			return fmt.Errorf("record message: %w", err)
+		}
+	} else if q := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING"); t.s.driver == DriverPostgres {
 		// With the writes kept before it, in one round trip.
 		b, err := q.AppendQuery(q.DB().QueryGen(), nil)
 		if err == nil {

@@ -35,6 +35,13 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 		m.MessageID = rawMessageID(m.Raw)
 	}
 	r := toOutboxRow(m)
+	if t.s.hot != nil {
+		if err := t.enqueueHot(ctx, r); err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+		m.ID = r.ID
+		return nil
+	}
 	if err := t.db.NewInsert().Model(r).ExcludeColumn("id").Returning("id").Scan(ctx); err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
 	}

@@ -24,6 +24,11 @@ func (t *tx) CountOutboxes(ctx context.Context, qs []gateway.OutboxQuery) ([]int
 // a reply's limits and its DTSTAMP in one round trip instead of two. It
 // implements gateway.OutboxStamper.
 func (t *tx) CountOutboxesLast(ctx context.Context, qs []gateway.OutboxQuery, last gateway.OutboxQuery) ([]int, time.Time, error) {
+	if t.s.hot != nil {
+		if out, at, ok, err := t.countOutboxesHot(ctx, qs, last); ok {
+			return out, at, err
+		}
+	}
 	return t.countOutboxes(ctx, qs, t.selectOutbox(last).Column("created_at").Order("created_at DESC").Limit(1))
 }
 

@@ -28,6 +28,13 @@ func (t *tx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Ver
 	if _, err := t.flush(ctx, ""); err != nil {
 		return nil, err
 	}
+	if t.s.hot != nil {
+		out, err := t.versionsHot(ctx, organizer, uid)
+		if err != nil {
+			return nil, fmt.Errorf("meeting versions: %w", err)
+		}
+		return out, nil
+	}
 	var rows []versionRow
 	err := t.db.NewSelect().Model(&rows).Where("organizer = ?", organizer).Where("uid = ?", uid).
 		Order("recurrence_id").Scan(ctx)
@@ -51,6 +58,12 @@ func (t *tx) SaveVersions(ctx context.Context, organizer, uid string, vs []gatew
 	for i, v := range vs {
 		rows[i] = versionRow{Organizer: organizer, UID: uid, RecurrenceID: v.RecurrenceID, Sequence: v.Sequence,
 			DTStamp: utc(v.DTStamp), UpdatedAt: now()}
+	}
+	if t.s.hot != nil {
+		if err := t.saveVersionsHot(ctx, rows); err != nil {
+			return fmt.Errorf("save meeting versions: %w", err)
+		}
+		return nil
 	}
 	q := t.db.NewInsert().Model(&rows).On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE").
 		Set("sequence = EXCLUDED.sequence").Set("dtstamp = EXCLUDED.dtstamp").Set("updated_at = EXCLUDED.updated_at")

@@ -1,0 +1,281 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// The rest of a decision's statements on SQLite, prepared once as those of
+// hot.go: the person's bookings, the holds, the meeting's versions, the
+// reply limits, and the writes (booking, outbox row, versions, audit entry,
+// message record). Each is the statement bun would send, with the same
+// values bound instead of written in: bun writes an instant as
+// sqliteTimeLayout text, a nullzero zero instant and a nil []byte as NULL,
+// and refuses a string holding NUL, as sqliteArgs does.
+
+// personBookingsSQL is personBookings with open: the bookings a person
+// organizes, by the (organizer, status, end_at) index, then those they
+// asked for and do not organize, by the (actor, status, end_at) index.
+// Arguments: person, after, person, person, after.
+const personBookingsSQL = `SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM open_series AS o
+		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
+	FROM bookings AS b WHERE b.organizer = ? AND b.status IN ('accepted', 'pending', 'waiting', 'held') AND b.end_at > ?
+	UNION ALL
+	SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM open_series AS o
+		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
+	FROM bookings AS b WHERE b.actor = ? AND b.organizer <> ? AND b.status IN ('accepted', 'pending', 'waiting', 'held') AND b.end_at > ?`
+
+// holdsSQL is Holds. Arguments: lower bound of start_at, after.
+const holdsSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b
+	WHERE b.status IN ('pending', 'waiting', 'held') AND b.start_at > ? AND b.end_at > ?
+	ORDER BY b.start_at, b.id`
+
+const versionsSQL = `SELECT recurrence_id, sequence, dtstamp FROM meeting_versions
+	WHERE organizer = ? AND uid = ? ORDER BY recurrence_id`
+
+const saveVersionSQL = `INSERT INTO meeting_versions (organizer, uid, recurrence_id, sequence, dtstamp, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?)
+	ON CONFLICT (organizer, uid, recurrence_id) DO UPDATE
+	SET sequence = EXCLUDED.sequence, dtstamp = EXCLUDED.dtstamp, updated_at = EXCLUDED.updated_at`
+
+// bookingInsertColumns are bookingRow's columns but id, in field order.
+var bookingInsertColumns = []string{"uid", "recurrence_id", "room", "organizer", "organizer_name", "summary",
+	"start_at", "end_at", "sequence", "dtstamp", "status", "reason", "message_id", "lang",
+	"created_at", "updated_at", "request", "expires_at", "approval", "actor",
+	"host", "provider", "tool_room", "options"}
+
+var saveBookingSQL = func() string {
+	set := make([]string, len(bookingUpdates))
+	for i, c := range bookingUpdates {
+		set[i] = c + " = EXCLUDED." + c
+	}
+	return `INSERT INTO bookings (` + strings.Join(bookingInsertColumns, ", ") + `) VALUES (` + placeholders(len(bookingInsertColumns)) + `)
+	ON CONFLICT (organizer, uid, recurrence_id) DO UPDATE SET ` + strings.Join(set, ", ") + `
+	RETURNING id, created_at`
+}()
+
+const enqueueSQL = `INSERT INTO outbox (message_key, uid, mail_from, rcpt_to, raw, status, attempts, next_attempt,
+	last_error, created_at, sent_at, channel, kind, message_id, claim)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+const auditSQL = `INSERT INTO audit_log (logged_at, message_key, message_id, kind, action, uid, organizer, room,
+	start_at, end_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const recordMessageSQL = `INSERT INTO processed_messages (key, message_id, kind, action, uid, reason, folder, processed_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// hotCountShapes are the reply-limit statements the gateway runs for every
+// reply (gateway.limitChecks, then the DTSTAMP's query): they are prepared;
+// any other combination goes through bun.
+var hotCountShapes = [][]gateway.OutboxQuery{
+	{{UID: "u", To: "t", Since: time.Unix(1, 0)}, {To: "t", Kind: "k", Since: time.Unix(1, 0)}, {UID: "u", To: "t"}},
+	{{UID: "u", To: "t", Since: time.Unix(1, 0)}, {To: "t", Kind: "k", Since: time.Unix(1, 0)}, {Kind: "k", Since: time.Unix(1, 0)}, {UID: "u", To: "t"}},
+}
+
+// outboxWhere is selectOutbox's condition with placeholders, and its
+// arguments.
+func outboxWhere(q gateway.OutboxQuery) (string, []any) {
+	var conds []string
+	var args []any
+	if !q.Since.IsZero() {
+		conds, args = append(conds, "created_at >= ?"), append(args, sqliteTime(q.Since))
+	}
+	if q.UID != "" {
+		conds, args = append(conds, "uid = ?"), append(args, q.UID)
+	}
+	if q.To != "" {
+		conds, args = append(conds, "rcpt_to = ?"), append(args, q.To)
+	}
+	if q.Kind != "" {
+		conds, args = append(conds, "kind = ?"), append(args, q.Kind)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// countSQL is countOutboxes's statement for qs and last (the latest
+// created_at of last's rows), with placeholders, and its arguments.
+func countSQL(qs []gateway.OutboxQuery, last gateway.OutboxQuery) (string, []any) {
+	parts := make([]string, 0, len(qs)+1)
+	var args []any
+	for _, q := range qs {
+		w, a := outboxWhere(q)
+		parts, args = append(parts, "(SELECT count(*) FROM outbox"+w+")"), append(args, a...)
+	}
+	w, a := outboxWhere(last)
+	parts, args = append(parts, "(SELECT created_at FROM outbox"+w+" ORDER BY created_at DESC LIMIT 1)"), append(args, a...)
+	return "SELECT " + strings.Join(parts, ", "), args
+}
+
+// prepareCounts prepares the statements of hotCountShapes, keyed by their
+// SQL text.
+func (s *Store) prepareCounts(ctx context.Context, h *hotStatements) error {
+	h.counts = make(map[string]*sql.Stmt, len(hotCountShapes))
+	for _, shape := range hotCountShapes {
+		text, _ := countSQL(shape[:len(shape)-1], shape[len(shape)-1])
+		st, err := s.w.DB.PrepareContext(ctx, text)
+		if err != nil {
+			return fmt.Errorf("prepare statement: %w", err)
+		}
+		h.counts[text] = st
+	}
+	return nil
+}
+
+var errStringNUL = errors.New("string contains a NUL byte")
+
+// sqliteArgs checks the arguments as bun would format them: a string with
+// a NUL byte is refused.
+func sqliteArgs(args []any) error {
+	for _, a := range args {
+		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return errStringNUL
+		}
+	}
+	return nil
+}
+
+// nullTime is a nullzero instant's argument.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return sqliteTime(t)
+}
+
+// execHot runs a prepared statement in the transaction.
+func (t *tx) execHot(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
+	if err := sqliteArgs(args); err != nil {
+		return nil, err
+	}
+	ts := t.db.StmtContext(ctx, st)
+	defer ts.Close()
+	statements.Add(1)
+	return ts.ExecContext(ctx, args...)
+}
+
+// queryRowHot runs a prepared statement that returns one row and scans it.
+func (t *tx) queryRowHot(ctx context.Context, st *sql.Stmt, dest []any, args ...any) error {
+	if err := sqliteArgs(args); err != nil {
+		return err
+	}
+	ts := t.db.StmtContext(ctx, st)
+	defer ts.Close()
+	statements.Add(1)
+	return ts.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
+func (t *tx) saveBookingHot(ctx context.Context, r *bookingRow) error {
+	var created string
+	err := t.queryRowHot(ctx, t.s.hot.saveBooking, []any{&r.ID, &created},
+		r.UID, r.RecurrenceID, r.Room, r.Organizer, r.OrganizerName, r.Summary,
+		sqliteTime(r.StartAt), sqliteTime(r.EndAt), int64(r.Sequence), nullTime(r.DTStamp), r.Status, r.Reason, r.MessageID, r.Lang,
+		sqliteTime(r.CreatedAt), sqliteTime(r.UpdatedAt), r.Request, nullTime(r.ExpiresAt), r.Approval, r.Actor,
+		r.Host, r.Provider, r.ToolRoom, r.Options)
+	if err != nil {
+		return err
+	}
+	r.CreatedAt, err = time.Parse(sqliteTimeLayout, created)
+	return err
+}
+
+func (t *tx) enqueueHot(ctx context.Context, r *outboxRow) error {
+	return t.queryRowHot(ctx, t.s.hot.enqueue, []any{&r.ID},
+		r.MessageKey, r.UID, r.MailFrom, r.RcptTo, r.Raw, r.Status, int64(r.Attempts), sqliteTime(r.NextAttempt),
+		r.LastError, sqliteTime(r.CreatedAt), nullTime(r.SentAt), r.Channel, r.Kind, r.MessageID, r.Claim)
+}
+
+func (t *tx) auditHot(ctx context.Context, r *auditRow) error {
+	_, err := t.execHot(ctx, t.s.hot.audit, sqliteTime(r.LoggedAt), r.MessageKey, r.MessageID, r.Kind, r.Action,
+		r.UID, r.Organizer, r.Room, nullTime(r.StartAt), nullTime(r.EndAt), r.Reason)
+	return err
+}
+
+func (t *tx) recordMessageHot(ctx context.Context, r *messageRow) (int64, error) {
+	res, err := t.execHot(ctx, t.s.hot.record, r.Key, r.MessageID, r.Kind, r.Action, r.UID, r.Reason, r.Folder,
+		sqliteTime(r.ProcessedAt))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (t *tx) saveVersionsHot(ctx context.Context, rows []versionRow) error {
+	for _, r := range rows {
+		if _, err := t.execHot(ctx, t.s.hot.saveVersion, r.Organizer, r.UID, r.RecurrenceID, int64(r.Sequence),
+			nullTime(r.DTStamp), sqliteTime(r.UpdatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) versionsHot(ctx context.Context, organizer, uid string) ([]gateway.Version, error) {
+	if err := sqliteArgs([]any{organizer, uid}); err != nil {
+		return nil, err
+	}
+	ts := t.db.StmtContext(ctx, t.s.hot.versions)
+	defer ts.Close()
+	statements.Add(1)
+	rows, err := ts.QueryContext(ctx, organizer, uid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []gateway.Version{}
+	for rows.Next() {
+		var v gateway.Version
+		var stamp sql.NullString
+		if err := rows.Scan(&v.RecurrenceID, &v.Sequence, &stamp); err != nil {
+			return nil, err
+		}
+		if stamp.String != "" {
+			if v.DTStamp, err = time.Parse(sqliteTimeLayout, stamp.String); err != nil {
+				return nil, err
+			}
+			v.DTStamp = v.DTStamp.UTC()
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// countOutboxesHot runs countOutboxes's statement when it is prepared,
+// and reports false when it is not.
+func (t *tx) countOutboxesHot(ctx context.Context, qs []gateway.OutboxQuery, last gateway.OutboxQuery) ([]int, time.Time, bool, error) {
+	text, args := countSQL(qs, last)
+	st := t.s.hot.counts[text]
+	if st == nil {
+		return nil, time.Time{}, false, nil
+	}
+	out := make([]int, len(qs))
+	dest := make([]any, len(qs)+1)
+	for i := range out {
+		dest[i] = &out[i]
+	}
+	var stamp sql.NullString
+	dest[len(qs)] = &stamp
+	if err := t.queryRowHot(ctx, st, dest, args...); err != nil {
+		return nil, time.Time{}, true, fmt.Errorf("count outbox: %w", err)
+	}
+	if !stamp.Valid {
+		return out, time.Time{}, true, nil
+	}
+	at, err := parseStoredTime(stamp.String)
+	if err != nil {
+		return nil, time.Time{}, true, fmt.Errorf("last outbox row: %w", err)
+	}
+	return out, at, true, nil
+}

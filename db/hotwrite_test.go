@@ -1,0 +1,173 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// TestHotStatementsMatchBun runs the same decision writes and reads on two
+// SQLite databases, one through the prepared statements of hot.go and
+// hotwrite.go, the other through bun (hot statements switched off), and
+// compares every stored value with its SQLite type and every value read.
+func TestHotStatementsMatchBun(t *testing.T) {
+	hot := openStore(t, sqliteBackend.newDB(t))
+	plain := openStore(t, sqliteBackend.newDB(t))
+	if hot.hot == nil {
+		t.Fatal("no prepared statements on SQLite")
+	}
+	h := plain.hot
+	plain.hot = nil
+	t.Cleanup(func() { plain.hot = h })
+
+	stamp := at(9, 0).Add(123456 * time.Microsecond)
+	type result struct {
+		Bookings []gateway.Booking
+		Open     []bool
+		Holds    []gateway.Booking
+		Versions []gateway.Version
+		Counts   []int
+		Last     time.Time
+		IDs      []int64
+		Dup      error
+	}
+	run := func(s *Store) result {
+		var res result
+		err := s.Update(t.Context(), func(gtx gateway.Tx) error {
+			tx := gtx.(*tx)
+			ctx := context.Background()
+			bs := []gateway.Booking{
+				{UID: "u1", Room: "r", Organizer: "a@x.test", OrganizerName: "A 'quoted'", Summary: "S\nline",
+					Start: at(10, 0), End: at(11, 0), Sequence: 2, DTStamp: stamp, Status: gateway.StatusAccepted,
+					MessageID: "<m1@x>", Lang: "fr", Request: []byte("BEGIN:VCALENDAR"), Actor: "a@x.test",
+					CreatedAt: stamp, UpdatedAt: stamp},
+				{UID: "u2", RecurrenceID: "20300107T120000Z", Room: "r", Organizer: "b@x.test", Start: at(12, 0), End: at(13, 0),
+					Status: gateway.StatusHeld, ExpiresAt: at(12, 30), Actor: "a@x.test", Approval: "n",
+					Request: []byte{}, CreatedAt: stamp, UpdatedAt: stamp},
+				{UID: "u3", Room: "r", Organizer: "a@x.test", Start: at(14, 0), End: at(15, 0),
+					Status: gateway.StatusPending, CreatedAt: stamp, UpdatedAt: stamp},
+			}
+			for i := range bs {
+				if err := tx.SaveBooking(ctx, &bs[i]); err != nil {
+					return err
+				}
+				res.IDs = append(res.IDs, bs[i].ID)
+			}
+			// An update keeps id and created_at.
+			bs[0].Summary, bs[0].CreatedAt, bs[0].UpdatedAt = "changed", time.Time{}, stamp.Add(time.Second)
+			if err := tx.SaveBooking(ctx, &bs[0]); err != nil {
+				return err
+			}
+			res.IDs = append(res.IDs, bs[0].ID, bs[0].CreatedAt.UnixMicro())
+			if err := tx.SaveOpenSeries(ctx, gateway.OpenSeries{Organizer: "b@x.test", UID: "u2", Room: "r", Calendar: []byte("x"), Horizon: at(20, 0)}); err != nil {
+				return err
+			}
+			var err error
+			if res.Bookings, res.Open, err = tx.PersonBookingsOpen(ctx, "a@x.test", at(9, 0)); err != nil {
+				return err
+			}
+			if res.Holds, err = tx.Holds(ctx, at(9, 0)); err != nil {
+				return err
+			}
+			if err := tx.SaveVersions(ctx, "a@x.test", "u1", []gateway.Version{{Sequence: 2, DTStamp: stamp}, {RecurrenceID: "x", Sequence: 1}}); err != nil {
+				return err
+			}
+			if res.Versions, err = tx.Versions(ctx, "a@x.test", "u1"); err != nil {
+				return err
+			}
+			for i, raw := range [][]byte{[]byte("Message-ID: <r1@x>\r\n\r\nbody"), {}} {
+				m := &gateway.OutboxMail{MessageKey: fmt.Sprint("k", i), UID: "u1", From: "room@x.test",
+					To: []string{"a@x.test"}, Raw: raw, Channel: gateway.ChannelMail, Kind: "reply",
+					CreatedAt: stamp.Add(time.Duration(i) * time.Minute)}
+				if err := tx.Enqueue(ctx, m); err != nil {
+					return err
+				}
+				res.IDs = append(res.IDs, m.ID)
+			}
+			since := stamp.Add(-time.Hour)
+			for _, qs := range [][]gateway.OutboxQuery{
+				{{UID: "u1", To: "a@x.test", Since: since}, {To: "a@x.test", Kind: "reply", Since: since}},
+				{{UID: "u1", To: "a@x.test", Since: since}, {To: "a@x.test", Kind: "reply", Since: since}, {Kind: "reply", Since: since}},
+			} {
+				ns, last, err := tx.CountOutboxesLast(ctx, qs, gateway.OutboxQuery{UID: "u1", To: "a@x.test"})
+				if err != nil {
+					return err
+				}
+				res.Counts, res.Last = append(res.Counts, ns...), last
+			}
+			if _, last, err := tx.CountOutboxesLast(ctx, []gateway.OutboxQuery{{UID: "none", To: "a@x.test", Since: since}, {To: "a@x.test", Kind: "reply", Since: since}},
+				gateway.OutboxQuery{UID: "none", To: "a@x.test"}); err != nil || !last.IsZero() {
+				return fmt.Errorf("no row: %v %v", last, err)
+			}
+			if err := tx.Audit(ctx, gateway.AuditEntry{At: stamp, MessageKey: "k0", Kind: "request", Action: "accepted",
+				UID: "u1", Organizer: "a@x.test", Start: at(10, 0), End: at(11, 0), Reason: "ok"}); err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, gateway.AuditEntry{At: stamp, MessageKey: "k1", Action: "ignored"}); err != nil {
+				return err
+			}
+			pm := gateway.ProcessedMessage{Key: "k0", MessageID: "<m1@x>", Kind: "request", Action: "accepted", UID: "u1", Folder: "Processed", At: stamp}
+			if err := tx.RecordMessage(ctx, pm); err != nil {
+				return err
+			}
+			res.Dup = tx.RecordMessage(ctx, pm)
+			if err := tx.Audit(ctx, gateway.AuditEntry{Reason: "nul\x00"}); err == nil {
+				return fmt.Errorf("a string with NUL was stored")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		return res
+	}
+	got, want := run(hot), run(plain)
+	diff(t, "results", fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
+	if got.Dup == nil {
+		t.Error("a second record of a message was not a duplicate")
+	}
+	for _, table := range []string{"bookings", "meeting_versions", "outbox", "audit_log", "processed_messages"} {
+		diff(t, table, dumpTable(t, hot, table), dumpTable(t, plain, table))
+	}
+}
+
+// dumpTable prints every value of table with its SQLite type, except the
+// updated_at of meeting versions (now()).
+func dumpTable(t *testing.T, s *Store, table string) string {
+	t.Helper()
+	rows, err := s.r.DB.QueryContext(t.Context(), "SELECT * FROM "+table+" ORDER BY rowid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cols {
+			if table == "meeting_versions" && c == "updated_at" {
+				continue
+			}
+			fmt.Fprintf(&b, "%s=%T:%q ", c, vals[i], fmt.Sprint(vals[i]))
+		}
+		b.WriteString("\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
