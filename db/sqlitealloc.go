@@ -4,7 +4,6 @@ import (
 	"sync"
 
 	"modernc.org/libc"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // modernc.org/sqlite allocates SQLite's memory with modernc.org/libc's
@@ -37,28 +36,7 @@ func pinSQLiteAllocator() {
 		for size := 16; size <= 16<<10; size <<= 1 {
 			pinClass(tls, size)
 		}
-		noBulkPageCache(tls)
 	})
-}
-
-// noBulkPageCache stops SQLite's page caches from allocating their first
-// 20 pages in one block (SQLITE_DEFAULT_PCACHE_INITSZ): about 86 KiB,
-// above the allocator's largest class (16 KiB), so mapped on its own and
-// unmapped when the cache closes. Every ephemeral table (the RETURNING
-// clause of an insert, an IN list driving an index, a sort's temporary
-// b-tree) has a page cache, so each such statement mapped and unmapped one
-// block. Pages are then allocated one by one, from the 8 KiB class.
-// SQLITE_CONFIG_PAGECACHE with no buffer and N = 0 sets that initial
-// count to 0 (pcache1Init); it is only accepted before SQLite initializes,
-// which it does at the first connection: later, the call fails and
-// nothing changes.
-func noBulkPageCache(tls *libc.TLS) {
-	va := libc.NewVaList(uintptr(0), int32(0), int32(0))
-	if va == 0 {
-		return
-	}
-	defer libc.Xfree(tls, va)
-	_ = sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PAGECACHE, va)
 }
 
 // pinClass allocates the slots of pinnedPages pages of one size class,
