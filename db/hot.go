@@ -61,6 +61,8 @@ type hotStatements struct {
 	bookingsOf, overlapping, overlappingAny          *sql.Stmt
 	personBookings, holds, versions                  *sql.Stmt
 	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
+	// message is on the writer, messageRead on the readers' pool.
+	message, messageRead *sql.Stmt
 	// counts are the reply limits' statements (hotwrite.go), by SQL text.
 	counts map[string]*sql.Stmt
 }
@@ -68,7 +70,7 @@ type hotStatements struct {
 // all are the statements, for closing.
 func (h *hotStatements) all() []*sql.Stmt {
 	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
-		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion}
+		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead}
 	for _, st := range h.counts {
 		sts = append(sts, st)
 	}
@@ -95,6 +97,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.audit, auditSQL},
 		{&h.record, recordMessageSQL},
 		{&h.saveVersion, saveVersionSQL},
+		{&h.message, messageSQL},
 	} {
 		st, err := s.w.DB.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -103,6 +106,12 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		}
 		*p.dst = st
 	}
+	st, err := s.r.DB.PrepareContext(ctx, messageSQL)
+	if err != nil {
+		h.close()
+		return fmt.Errorf("prepare statement: %w", err)
+	}
+	h.messageRead = st
 	if err := s.prepareCounts(ctx, h); err != nil {
 		h.close()
 		return err
@@ -151,9 +160,10 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 		var start, end, created, updated string
 		var stamp, expires sql.NullString
 		var isOpen bool
+		var request any
 		cols := []any{&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
 			&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
-			&created, &updated, &expires, &r.Approval, &r.Request, &r.Actor,
+			&created, &updated, &expires, &r.Approval, &request, &r.Actor,
 			&r.Host, &r.Provider, &r.ToolRoom, &r.Options}
 		if open != nil {
 			cols = append(cols, &isOpen)
@@ -161,6 +171,7 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 		if err := rows.Scan(cols...); err != nil {
 			return err
 		}
+		r.Request = requestBytes(request)
 		for _, f := range []struct {
 			dst *time.Time
 			src string
@@ -178,6 +189,22 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 		}
 	}
 	return rows.Err()
+}
+
+// requestBytes is a scanned request column as bun gives it: nil for NULL,
+// a non-nil slice for a blob, even an empty one (which the driver returns
+// as a nil []byte).
+func requestBytes(v any) []byte {
+	switch v := v.(type) {
+	case []byte:
+		if v == nil {
+			return []byte{}
+		}
+		return v
+	case string:
+		return []byte(v)
+	}
+	return nil
 }
 
 // spansJSON encodes spans as overlappingAnySQL expects them.

@@ -70,6 +70,36 @@ const auditSQL = `INSERT INTO audit_log (logged_at, message_key, message_id, kin
 const recordMessageSQL = `INSERT INTO processed_messages (key, message_id, kind, action, uid, reason, folder, processed_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`
 
+// messageSQL is message: a processed message by its key.
+const messageSQL = `SELECT key, message_id, kind, action, uid, reason, folder, processed_at
+	FROM processed_messages WHERE key = ?`
+
+// messageHot is message by a prepared statement, on the transaction's
+// connection when t is not nil, else on st's pool.
+func messageHot(ctx context.Context, t *tx, st *sql.Stmt, key string) (*gateway.ProcessedMessage, error) {
+	if err := sqliteArgs([]any{key}); err != nil {
+		return nil, fmt.Errorf("get processed message: %w", err)
+	}
+	if t != nil {
+		st = t.db.StmtContext(ctx, st)
+		defer st.Close()
+	}
+	statements.Add(1)
+	var r messageRow
+	var at string
+	err := st.QueryRowContext(ctx, key).Scan(&r.Key, &r.MessageID, &r.Kind, &r.Action, &r.UID, &r.Reason, &r.Folder, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err == nil {
+		r.ProcessedAt, err = time.Parse(sqliteTimeLayout, at)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get processed message: %w", err)
+	}
+	return r.message(), nil
+}
+
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

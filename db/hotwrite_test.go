@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +35,8 @@ func TestHotStatementsMatchBun(t *testing.T) {
 		Counts   []int
 		Last     time.Time
 		IDs      []int64
-		Dup      error
+		Dup      string
+		Msg      []gateway.ProcessedMessage
 	}
 	run := func(s *Store) result {
 		var res result
@@ -114,7 +117,16 @@ func TestHotStatementsMatchBun(t *testing.T) {
 			if err := tx.RecordMessage(ctx, pm); err != nil {
 				return err
 			}
-			res.Dup = tx.RecordMessage(ctx, pm)
+			if err := tx.RecordMessage(ctx, pm); errors.Is(err, gateway.ErrDuplicate) {
+				res.Dup = err.Error()
+			}
+			for _, key := range []string{"k0", "missing"} {
+				m, err := tx.Message(ctx, key)
+				if err != nil {
+					return err
+				}
+				res.Msg = append(res.Msg, deref(m))
+			}
 			if err := tx.Audit(ctx, gateway.AuditEntry{Reason: "nul\x00"}); err == nil {
 				return fmt.Errorf("a string with NUL was stored")
 			}
@@ -123,16 +135,38 @@ func TestHotStatementsMatchBun(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Update: %v", err)
 		}
+		for _, key := range []string{"k0", "missing"} {
+			m, err := s.Message(t.Context(), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Msg = append(res.Msg, deref(m))
+		}
 		return res
 	}
 	got, want := run(hot), run(plain)
-	diff(t, "results", fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
-	if got.Dup == nil {
+	for i, f := range []string{"Bookings", "Open", "Holds", "Versions", "Counts", "Last", "IDs", "Dup", "Msg"} {
+		g, w := reflect.ValueOf(got).Field(i).Interface(), reflect.ValueOf(want).Field(i).Interface()
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: %#v\nwant %#v", f, g, w)
+		}
+	}
+	if got.Msg[0].Key != "k0" || got.Msg[1].Key != "" || got.Msg[2].Key != "k0" || got.Msg[3].Key != "" {
+		t.Errorf("messages read = %+v, want k0 and none, twice", got.Msg)
+	}
+	if got.Dup == "" {
 		t.Error("a second record of a message was not a duplicate")
 	}
 	for _, table := range []string{"bookings", "meeting_versions", "outbox", "audit_log", "processed_messages"} {
 		diff(t, table, dumpTable(t, hot, table), dumpTable(t, plain, table))
 	}
+}
+
+func deref(m *gateway.ProcessedMessage) gateway.ProcessedMessage {
+	if m == nil {
+		return gateway.ProcessedMessage{}
+	}
+	return *m
 }
 
 // dumpTable prints every value of table with its SQLite type, except the

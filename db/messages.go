@@ -14,6 +14,10 @@ import (
 // Message returns the record of an already processed message, or (nil, nil)
 // when the key is unknown.
 func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
+	if s.hot != nil {
+		m, err := messageHot(ctx, nil, s.hot.messageRead, key)
+		return m, markUnavailable(err)
+	}
 	m, err := message(ctx, s.r, key)
 	return m, markUnavailable(err)
 }
@@ -22,6 +26,9 @@ func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMess
 func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
 	if _, err := t.flush(ctx, ""); err != nil {
 		return nil, err
+	}
+	if t.s.hot != nil {
+		return messageHot(ctx, t, t.s.hot.message, key)
 	}
 	return message(ctx, t.db, key)
 }

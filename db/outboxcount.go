@@ -57,7 +57,7 @@ func (t *tx) countOutboxes(ctx context.Context, qs []gateway.OutboxQuery, last *
 	if last != nil {
 		dest[len(qs)] = &stamp
 	}
-	statements.Add(1)
+	// bun's hook counts the statement.
 	if err := t.db.QueryRowContext(ctx, "SELECT "+strings.Join(parts, ", ")).Scan(dest...); err != nil {
 		return nil, time.Time{}, fmt.Errorf("count outbox: %w", err)
 	}
