@@ -101,26 +101,15 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 func (t *tx) personBookingsHot(ctx context.Context, person string, after time.Time) ([]gateway.Booking, []bool, error) {
 	var rows []bookingRow
 	var opens []bool
-	a := sqliteTime(after)
-	if err := t.scanHotOpen(ctx, t.s.hot.personBookings, &rows, &opens, person, a, person, person, a); err != nil {
+	if err := t.scanHotOpen(ctx, t.s.hot.personBookings, &rows, &opens, person, sqliteTime(after)); err != nil {
 		return nil, nil, fmt.Errorf("bookings of a person: %w", err)
 	}
-	idx := make([]int, len(rows))
-	for i := range idx {
-		idx[i] = i
+	sortBookingRows(rows, func(i, j int) { opens[i], opens[j] = opens[j], opens[i] })
+	bs, isOpen := make([]gateway.Booking, len(rows)), make([]bool, len(rows))
+	for i := range rows {
+		bs[i], isOpen[i] = rows[i].booking(), opens[i]
 	}
-	sort.Slice(idx, func(i, j int) bool {
-		a, b := &rows[idx[i]], &rows[idx[j]]
-		if !a.StartAt.Equal(b.StartAt) {
-			return a.StartAt.Before(b.StartAt)
-		}
-		return a.ID < b.ID
-	})
-	bs, os := make([]gateway.Booking, len(rows)), make([]bool, len(rows))
-	for i, k := range idx {
-		bs[i], os[i] = rows[k].booking(), opens[k]
-	}
-	return bs, os, nil
+	return bs, isOpen, nil
 }
 
 // occupying are the statuses of bookings that take the account: accepted,
@@ -139,6 +128,7 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 		if err := t.scanHot(ctx, t.s.hot.overlapping, &rows, sqliteTime(lower), sqliteTime(to), sqliteTime(from)); err != nil {
 			return nil, fmt.Errorf("overlapping bookings: %w", err)
 		}
+		sortBookingRows(rows, nil)
 		return bookings(rows), nil
 	}
 	err := t.db.NewSelect().Model(&rows).
@@ -373,6 +363,7 @@ func (t *tx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, err
 		if err := t.scanHot(ctx, t.s.hot.holds, &rows, sqliteTime(lower), sqliteTime(after)); err != nil {
 			return nil, fmt.Errorf("requests not yet accepted: %w", err)
 		}
+		sortBookingRows(rows, nil)
 		return bookings(rows), nil
 	}
 	err := t.db.NewSelect().Model(&rows).

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -39,11 +41,11 @@ const (
 	bookingsOfSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b WHERE b.organizer = ? AND b.uid = ? ORDER BY b.recurrence_id`
 
 	// overlappingSQL is Overlapping: one range scan of the (status,
-	// start_at, end_at) index. Arguments: lower bound of start_at (from
-	// minus the longest booking), to, from.
+	// start_at, end_at) index per status (byStatus), unordered.
+	// Arguments: lower bound of start_at (from minus the longest
+	// booking), to, from.
 	overlappingSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b
-	WHERE b.status IN ('accepted', 'held', 'pending') AND b.start_at > ? AND b.start_at < ? AND b.end_at > ?
-	ORDER BY b.start_at, b.id`
+	WHERE b.status = {status} AND b.start_at > ?1 AND b.start_at < ?2 AND b.end_at > ?3`
 
 	// overlappingAnySQL is OverlappingAny in one statement: the spans come
 	// as one JSON array of [lower, to, from] triples and each drives one
@@ -87,10 +89,10 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		sql string
 	}{
 		{&h.bookingsOf, bookingsOfSQL},
-		{&h.overlapping, overlappingSQL},
+		{&h.overlapping, byStatus(overlappingSQL, occupying)},
 		{&h.overlappingAny, overlappingAnySQL},
-		{&h.personBookings, personBookingsSQL},
-		{&h.holds, holdsSQL},
+		{&h.personBookings, byStatus(personBookingsSQL, quotaStatuses)},
+		{&h.holds, byStatus(holdsSQL, holdStatuses)},
 		{&h.versions, versionsSQL},
 		{&h.saveBooking, saveBookingSQL},
 		{&h.enqueue, enqueueSQL},
@@ -189,6 +191,46 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 		}
 	}
 	return rows.Err()
+}
+
+// byStatus joins with UNION ALL one copy of query per status, {status}
+// replaced by the status as a literal. An IN list on an indexed column
+// makes SQLite build an ephemeral table at every run of the statement (a
+// page cache mapped and unmapped); equalities do not, and each copy is
+// still a range scan of the index. The rows come unordered: the callers
+// sort them (sortBookingRows).
+func byStatus(query string, statuses []string) string {
+	parts := make([]string, len(statuses))
+	for i, st := range statuses {
+		parts[i] = strings.ReplaceAll(query, "{status}", "'"+st+"'")
+	}
+	return strings.Join(parts, "\n\tUNION ALL\n\t")
+}
+
+// sortBookingRows orders rows by start, then ID, as the ORDER BY of bun's
+// queries; swap, when not nil, follows each move (a parallel slice).
+func sortBookingRows(rows []bookingRow, swap func(i, j int)) {
+	sort.Sort(bookingOrder{rows, swap})
+}
+
+type bookingOrder struct {
+	rows []bookingRow
+	swap func(i, j int)
+}
+
+func (o bookingOrder) Len() int { return len(o.rows) }
+func (o bookingOrder) Less(i, j int) bool {
+	a, b := &o.rows[i], &o.rows[j]
+	if !a.StartAt.Equal(b.StartAt) {
+		return a.StartAt.Before(b.StartAt)
+	}
+	return a.ID < b.ID
+}
+func (o bookingOrder) Swap(i, j int) {
+	o.rows[i], o.rows[j] = o.rows[j], o.rows[i]
+	if o.swap != nil {
+		o.swap(i, j)
+	}
 }
 
 // requestBytes is a scanned request column as bun gives it: nil for NULL,

@@ -19,22 +19,22 @@ import (
 // sqliteTimeLayout text, a nullzero zero instant and a nil []byte as NULL,
 // and refuses a string holding NUL, as sqliteArgs does.
 
-// personBookingsSQL is personBookings with open: the bookings a person
-// organizes, by the (organizer, status, end_at) index, then those they
-// asked for and do not organize, by the (actor, status, end_at) index.
-// Arguments: person, after, person, person, after.
+// personBookingsSQL is personBookings with open, for one status
+// (byStatus): the bookings a person organizes, by the (organizer, status,
+// end_at) index, then those they asked for and do not organize, by the
+// (actor, status, end_at) index. Arguments: person, after.
 const personBookingsSQL = `SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM open_series AS o
 		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
-	FROM bookings AS b WHERE b.organizer = ? AND b.status IN ('accepted', 'pending', 'waiting', 'held') AND b.end_at > ?
+	FROM bookings AS b WHERE b.organizer = ?1 AND b.status = {status} AND b.end_at > ?2
 	UNION ALL
 	SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM open_series AS o
 		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
-	FROM bookings AS b WHERE b.actor = ? AND b.organizer <> ? AND b.status IN ('accepted', 'pending', 'waiting', 'held') AND b.end_at > ?`
+	FROM bookings AS b WHERE b.actor = ?1 AND b.organizer <> ?1 AND b.status = {status} AND b.end_at > ?2`
 
-// holdsSQL is Holds. Arguments: lower bound of start_at, after.
+// holdsSQL is Holds for one status (byStatus), by the (status, start_at,
+// end_at) index. Arguments: lower bound of start_at, after.
 const holdsSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b
-	WHERE b.status IN ('pending', 'waiting', 'held') AND b.start_at > ? AND b.end_at > ?
-	ORDER BY b.start_at, b.id`
+	WHERE b.status = {status} AND b.start_at > ?1 AND b.end_at > ?2`
 
 const versionsSQL = `SELECT recurrence_id, sequence, dtstamp FROM meeting_versions
 	WHERE organizer = ? AND uid = ? ORDER BY recurrence_id`
@@ -60,9 +60,12 @@ var saveBookingSQL = func() string {
 	RETURNING id, created_at`
 }()
 
+// enqueueSQL is Enqueue's insert. The new id is the connection's last
+// inserted rowid (id is the INTEGER PRIMARY KEY): a RETURNING clause would
+// make SQLite build an ephemeral table for it.
 const enqueueSQL = `INSERT INTO outbox (message_key, uid, mail_from, rcpt_to, raw, status, attempts, next_attempt,
 	last_error, created_at, sent_at, channel, kind, message_id, claim)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const auditSQL = `INSERT INTO audit_log (logged_at, message_key, message_id, kind, action, uid, organizer, room,
 	start_at, end_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -222,9 +225,14 @@ func (t *tx) saveBookingHot(ctx context.Context, r *bookingRow) error {
 }
 
 func (t *tx) enqueueHot(ctx context.Context, r *outboxRow) error {
-	return t.queryRowHot(ctx, t.s.hot.enqueue, []any{&r.ID},
+	res, err := t.execHot(ctx, t.s.hot.enqueue,
 		r.MessageKey, r.UID, r.MailFrom, r.RcptTo, r.Raw, r.Status, int64(r.Attempts), sqliteTime(r.NextAttempt),
 		r.LastError, sqliteTime(r.CreatedAt), nullTime(r.SentAt), r.Channel, r.Kind, r.MessageID, r.Claim)
+	if err != nil {
+		return err
+	}
+	r.ID, err = res.LastInsertId()
+	return err
 }
 
 func (t *tx) auditHot(ctx context.Context, r *auditRow) error {
