@@ -205,3 +205,40 @@ func dumpTable(t *testing.T, s *Store, table string) string {
 	}
 	return b.String()
 }
+
+// TestHotStatementsWriteEveryColumn fails when a row type gains a column
+// that the prepared inserts (hotwrite.go) do not write: bun would write
+// it, the prepared statement would silently store its default.
+func TestHotStatementsWriteEveryColumn(t *testing.T) {
+	s := openStore(t, sqliteBackend.newDB(t))
+	for _, c := range []struct {
+		model any
+		sql   string
+	}{
+		{(*bookingRow)(nil), saveBookingSQL},
+		{(*outboxRow)(nil), enqueueSQL},
+		{(*auditRow)(nil), auditSQL},
+		{(*messageRow)(nil), recordMessageSQL},
+		{(*versionRow)(nil), saveVersionSQL},
+	} {
+		table := s.w.Table(reflect.TypeOf(c.model).Elem())
+		open := strings.Index(c.sql, "(")
+		cols := strings.Split(c.sql[open+1:strings.Index(c.sql, ")")], ",")
+		written := map[string]bool{}
+		for _, col := range cols {
+			written[strings.TrimSpace(col)] = true
+		}
+		for _, f := range table.Fields {
+			if f.Name == "id" {
+				continue // autoincrement
+			}
+			if !written[f.Name] {
+				t.Errorf("%s: column %s is not written by %q", table.Name, f.Name, c.sql)
+			}
+			delete(written, f.Name)
+		}
+		for col := range written {
+			t.Errorf("%s: %s written but not in the model", table.Name, col)
+		}
+	}
+}
