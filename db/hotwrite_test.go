@@ -207,8 +207,9 @@ func dumpTable(t *testing.T, s *Store, table string) string {
 }
 
 // TestHotStatementsWriteEveryColumn fails when a row type gains a column
-// that the prepared inserts (hotwrite.go) do not write: bun would write
-// it, the prepared statement would silently store its default.
+// that the prepared inserts (hotwrite.go) do not write, or that the
+// prepared reads of bookings do not read: bun would, the prepared
+// statements would silently store its default or return it zero.
 func TestHotStatementsWriteEveryColumn(t *testing.T) {
 	s := openStore(t, sqliteBackend.newDB(t))
 	for _, c := range []struct {
@@ -239,6 +240,16 @@ func TestHotStatementsWriteEveryColumn(t *testing.T) {
 		}
 		for col := range written {
 			t.Errorf("%s: %s written but not in the model", table.Name, col)
+		}
+	}
+	// And the prepared reads scan every column of a booking.
+	read := map[string]bool{}
+	for _, col := range strings.Split(bookingColumns, ",") {
+		read[strings.TrimPrefix(strings.TrimSpace(col), "b.")] = true
+	}
+	for _, f := range s.w.Table(reflect.TypeOf(bookingRow{})).Fields {
+		if !read[f.Name] {
+			t.Errorf("bookings: column %s is not read by the prepared statements (bookingColumns)", f.Name)
 		}
 	}
 }
