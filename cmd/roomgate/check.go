@@ -100,7 +100,7 @@ func runCheck(args []string, stdout io.Writer) error {
 		step(p.name, func() error { return p.probe(ctx) })
 	}
 	if cfg.ZoomAPI.Enabled {
-		if what, err := cfg.ZoomAPI.check(ctx, log); err != nil {
+		if what, err := cfg.ZoomAPI.check(ctx, log, cfg.Account.Hosts); err != nil {
 			failed++
 			fmt.Fprintf(stdout, "%-11s FAIL %v\n", "zoom api", err)
 		} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -248,9 +249,11 @@ func (z *ZoomAPIConfig) meetingSettings() *zoomapi.Settings {
 }
 
 // check is `roomgate check`'s step: it gets a token, reads the user and,
-// for per-booking meetings, lists the user's meetings, so that a missing
-// scope or a wrong credential shows now rather than at the first booking.
-func (z *ZoomAPIConfig) check(ctx context.Context, log *slog.Logger) (string, error) {
+// for per-booking meetings, lists the user's meetings, and does the same
+// for each pool host's zoom_user (checkHosts), so that a missing scope, a
+// wrong credential or a wrong host shows now rather than at the first
+// booking.
+func (z *ZoomAPIConfig) check(ctx context.Context, log *slog.Logger, hosts []HostConfig) (string, error) {
 	c, err := zoomapi.New(z.clientOptions(log))
 	if err != nil {
 		return "", err
@@ -276,7 +279,50 @@ func (z *ZoomAPIConfig) check(ctx context.Context, log *slog.Logger) (string, er
 			return "", fmt.Errorf("zoom_api.recordings_dir: %w", err)
 		}
 	}
-	return fmt.Sprintf("user %s (licensed), %d scope(s) granted", u.Email, len(scopes)), nil
+	what := fmt.Sprintf("user %s (licensed), %d scope(s) granted", u.Email, len(scopes))
+	if n, err := z.checkHosts(ctx, c, hosts); err != nil {
+		return "", err
+	} else if n > 0 {
+		what += fmt.Sprintf(", %d pool host(s) licensed", n)
+	}
+	return what, nil
+}
+
+// checkHosts reads each pool host's zoom_user (GET /users/{userId}): a
+// pool host must be an active licensed user (Zoom type 2) of the account,
+// whose meetings the app may list when each booking gets its meeting.
+// Every wrong host is named, with why. It returns how many were checked.
+func (z *ZoomAPIConfig) checkHosts(ctx context.Context, c *zoomapi.Client, hosts []HostConfig) (int, error) {
+	var errs []error
+	n := 0
+	for _, h := range hosts {
+		if h.ZoomUser == "" {
+			continue
+		}
+		n++
+		u, err := c.GetUser(ctx, h.ZoomUser)
+		switch {
+		case errors.Is(err, zoomapi.ErrNotFound):
+			errs = append(errs, fmt.Errorf("host %q: zoom_user %q is no user of the account (Zoom answers 404)", h.Name, h.ZoomUser))
+			continue
+		case err != nil:
+			errs = append(errs, fmt.Errorf("host %q: zoom_user %q: %w", h.Name, h.ZoomUser, err))
+			continue
+		case u.Type != zoomapi.Licensed:
+			errs = append(errs, fmt.Errorf("host %q: zoom_user %q is not a licensed user (Zoom type %d): a pool host needs a licence of its own",
+				h.Name, h.ZoomUser, u.Type))
+			continue
+		case u.Status != "" && u.Status != "active":
+			errs = append(errs, fmt.Errorf("host %q: zoom_user %q is %s, not active: it cannot host", h.Name, h.ZoomUser, u.Status))
+			continue
+		}
+		if z.PerBookingMeetings {
+			if _, err := c.ListMeetings(ctx, h.ZoomUser, zoomapi.ListUpcoming); err != nil {
+				errs = append(errs, fmt.Errorf("host %q: zoom_user %q: its meetings cannot be listed: %w", h.Name, h.ZoomUser, err))
+			}
+		}
+	}
+	return n, errors.Join(errs...)
 }
 
 // writableDir makes dir if needed and checks that a file can be written

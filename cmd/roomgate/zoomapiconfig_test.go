@@ -163,7 +163,7 @@ func TestZoomAPICheck(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			what, err := z.check(ctx, slog.New(slog.DiscardHandler))
+			what, err := z.check(ctx, slog.New(slog.DiscardHandler), nil)
 			switch {
 			case tt.wantText == "" && (err != nil || what != "user host@coop.example (licensed), 6 scope(s) granted"):
 				t.Fatalf("check = %q, %v", what, err)
@@ -191,6 +191,48 @@ func TestZoomAPIKeysDocumented(t *testing.T) {
 			if !strings.Contains(example, "# "+key+" = ") && !strings.Contains(example, "# "+key+"_file = ") {
 				t.Errorf("roomgate.example.toml does not show zoom_api key %s", key)
 			}
+		}
+	}
+}
+
+// TestZoomAPICheckHosts: `roomgate check` reads each pool host's
+// zoom_user and names every wrong one with why: no such user, not
+// licensed (Zoom type 2 hosts), not active.
+func TestZoomAPICheckHosts(t *testing.T) {
+	srv := zoomtest.New(zoomtest.Options{Users: []zoomtest.User{zoomtest.DefaultUser,
+		{ID: "u-a", Email: "a@coop.example", Type: 2}, {ID: "u-b", Email: "b@coop.example", Type: 2},
+		{ID: "u-basic", Email: "basic@coop.example", Type: 1},
+		{ID: "u-gone", Email: "gone@coop.example", Type: 2, Status: "inactive"}}})
+	defer srv.Close()
+	z := ZoomAPIConfig{Enabled: true, AccountID: zoomtest.DefaultAccountID, ClientID: zoomtest.DefaultClientID,
+		ClientSecret: zoomtest.DefaultClientSecret, User: "host@coop.example", PerBookingMeetings: true,
+		APIURL: srv.APIURL(), OAuthURL: srv.TokenURL()}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+
+	good := []HostConfig{{Name: "salle-a", ZoomUser: "a@coop.example"}, {Name: "salle-b", ZoomUser: "u-b"}}
+	if what, err := z.check(ctx, log, good); err != nil || !strings.HasSuffix(what, ", 2 pool host(s) licensed") {
+		t.Fatalf("check = %q, %v", what, err)
+	}
+	bad := append(good, HostConfig{Name: "salle-c", ZoomUser: "nobody@coop.example"},
+		HostConfig{Name: "salle-d", ZoomUser: "basic@coop.example"}, HostConfig{Name: "salle-e", ZoomUser: "gone@coop.example"})
+	_, err := z.check(ctx, log, bad)
+	if err == nil {
+		t.Fatal("check passed with three wrong hosts")
+	}
+	for _, want := range []string{
+		`host "salle-c": zoom_user "nobody@coop.example" is no user of the account (Zoom answers 404)`,
+		`host "salle-d": zoom_user "basic@coop.example" is not a licensed user (Zoom type 1)`,
+		`host "salle-e": zoom_user "gone@coop.example" is inactive, not active`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("check error lacks %q:\n%v", want, err)
+		}
+	}
+	for _, ok := range []string{"salle-a", "salle-b"} {
+		if strings.Contains(err.Error(), ok) {
+			t.Errorf("check blames %s:\n%v", ok, err)
 		}
 	}
 }

@@ -90,9 +90,13 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		zoomError(w, http.StatusNotFound, 1001, "User does not exist: "+r.PathValue("userId")+".")
 		return
 	}
+	status := u.Status
+	if status == "" {
+		status = "active"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "first_name": u.FirstName,
 		"last_name": u.LastName, "type": u.Type, "timezone": u.Timezone, "account_id": s.opt.AccountID,
-		"status": "active"})
+		"status": status})
 }
 
 // createMeeting is POST /users/{userId}/meetings, answered 201.

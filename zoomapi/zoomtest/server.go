@@ -53,6 +53,9 @@ type User struct {
 	ID, Email, FirstName, LastName string
 	Type                           int // 2: licensed
 	Timezone                       string
+	// Status is "pending", "active" or "inactive" (the OpenAPI
+	// document's enum); "" is active.
+	Status string
 }
 
 // Call is one request the server received, in order.
