@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -415,5 +416,52 @@ func TestPoolOptions(t *testing.T) {
 		if _, err := gateway.New(opt); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+// TestFreeToolSeriesDates: a weekly series whose second date Zoom cannot
+// take gets, for that date, a room on the free tool held like a booking;
+// the other dates are on Zoom, and the accept mail says which date is on
+// which tool, with its links, in English and in French.
+func TestFreeToolSeriesDates(t *testing.T) {
+	for _, lang := range []string{"en", "fr"} {
+		t.Run(lang, func(t *testing.T) {
+			tool := &fakeTool{name: "jitsi"}
+			h := newHarness(t, toolOn(tool), func(o *gateway.Options) { o.Lang = lang })
+			second := firstThursday.AddDate(0, 0, 7)
+			h.handle(meeting("REQUEST", "o-1", bob, 0, second, second.Add(time.Hour)).bytes())
+			n := len(h.st.outbox())
+			if o := h.handle(weekly("w", alice, 0, firstThursday, 3).bytes()); o.Action != gateway.ActionAccepted {
+				t.Fatalf("series: %+v", o)
+			}
+			on := map[string]string{}
+			var held gateway.Booking
+			for _, b := range h.st.bookings() {
+				if b.UID == "w" {
+					on[b.RecurrenceID] = string(b.Status) + " " + b.Provider
+					if b.Provider != "" {
+						held = b
+					}
+				}
+			}
+			want := map[string]string{weeklyKeys[0]: "accepted ", weeklyKeys[1]: "accepted jitsi", weeklyKeys[2]: "accepted "}
+			if fmt.Sprint(on) != fmt.Sprint(want) {
+				t.Fatalf("dates: %v, want %v", on, want)
+			}
+			if !held.Start.Equal(second) || held.ToolRoom.JoinURL == "" {
+				t.Fatalf("the date on the tool: %+v", held)
+			}
+			_, r := h.onlyMail(n)
+			heading := "On this date Zoom is full: your meeting takes place on"
+			if lang == "fr" {
+				heading = "À cette date, Zoom est complet : votre réunion a lieu sur"
+			}
+			for _, w := range []string{heading, "Jitsi Meet", held.ToolRoom.HostURL, held.ToolRoom.JoinURL} {
+				if !strings.Contains(flat(r.Text), flat(w)) {
+					t.Errorf("series mail lacks %q:\n%s", w, r.Text)
+				}
+			}
+			checkPlaces(t, h)
+		})
 	}
 }

@@ -341,6 +341,10 @@ func (g *Gateway) decideDates(ctx context.Context, tx Tx, inv *invitation, wants
 		if len(need) > 0 {
 			continue // no waiting for what a facilitator must approve
 		}
+		if tv := g.offerTool(ctx, inv, out[i].key, out[i].ev.Summary, out[i].start, out[i].end, out[i].v); tv.tool != "" {
+			out[i].v = tv // held on a free tool, as a single request would be
+			continue
+		}
 		if p := g.opt.Policy; !inv.mayHold() {
 			out[i].v.holdsFull, out[i].v.quota = p.Waitlist || p.Counter, inv.holds.view
 			continue
@@ -442,7 +446,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	}
 	busy := 0
 	for _, d := range ds {
-		if !d.v.accepted && !quotaReason(d.v.reason) && d.v.reason != ReasonHolds { // a quota is no busy date
+		if !d.v.accepted && d.v.tool == "" && !quotaReason(d.v.reason) && d.v.reason != ReasonHolds { // a quota, or a date held on a free tool, is no busy date
 			busy++
 		}
 	}
@@ -453,7 +457,7 @@ func (g *Gateway) applySeriesLimit(inv *invitation, ds []dated) {
 	text := fmt.Sprintf("%d of the series' %d dates are busy (at most %d and %d%% may be)", busy, len(ds), p.SeriesMaxBusy, p.SeriesMaxBusyPercent)
 	for i := range ds {
 		ds[i].v.wait = false // a series declined whole waits for nothing
-		if ds[i].v.accepted {
+		if ds[i].v.accepted || ds[i].v.tool != "" {
 			ds[i].v = verdict{reason: ReasonSeriesBusy, text: "declined with the rest of the series: " + text}
 		}
 	}

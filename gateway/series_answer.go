@@ -102,7 +102,7 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 		view.Summary = storedText(inv.master.Summary, maxSummaryLen)
 	}
 	view.Series, view.Dates = true, len(ds)
-	view.Declined = g.declinedDates(ds)
+	view.Declined, view.ToolDates = g.declinedDates(ds), g.toolDates(ds)
 	for _, d := range ds {
 		view.Waiting = view.Waiting || d.v.wait
 		if d.v.holdsFull && !view.HoldsFull && !quotaReason(view.Reason) && view.Reason != ReasonHolds {
@@ -141,7 +141,7 @@ func (g *Gateway) declinedDates(ds []dated) []DateDecision {
 	loc := g.opt.Location
 	var out []DateDecision
 	for _, d := range ds {
-		if d.v.accepted || d.v.reason == ReasonSeriesBusy { // list only the dates that are busy
+		if d.v.accepted || d.v.tool != "" || d.v.reason == ReasonSeriesBusy { // list only the dates that are busy (toolDates lists those held on a tool)
 			continue
 		}
 		dd := DateDecision{When: Slot{d.start.In(loc), d.end.In(loc)}, Reason: d.v.reason}

@@ -98,6 +98,29 @@ func (g *Gateway) offerTool(ctx context.Context, inv *invitation, rid, title str
 	return v
 }
 
+// ToolDate is a date of a series held on a free tool, as a mail lists it.
+type ToolDate struct {
+	When Slot
+	Tool ToolView
+}
+
+// toolDates lists the dates of a series held on a free tool because Zoom
+// was full then (declined on Zoom, the tool's room kept for them), with
+// their rooms' links.
+func (g *Gateway) toolDates(ds []dated) []ToolDate {
+	loc := g.opt.Location
+	var out []ToolDate
+	for _, d := range ds {
+		if d.v.tool == "" || d.v.pending {
+			continue
+		}
+		var mv MailView
+		g.toolView(&mv, &Booking{Provider: d.v.tool, ToolRoom: d.v.toolRoom})
+		out = append(out, ToolDate{When: Slot{d.start.In(loc), d.end.In(loc)}, Tool: *mv.Tool})
+	}
+	return out
+}
+
 // openSafe calls a tool's Open, turning a panic into an error.
 func (g *Gateway) openSafe(ctx context.Context, t FreeTool, spec ToolSpec) (room ToolRoom, err error) {
 	defer func() {

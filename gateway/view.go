@@ -67,7 +67,10 @@ type MailView struct {
 	Options *OptionsView
 	// OtherHosts lists, in a series' accept mail, the dates held with
 	// another pool host than the mail's Room and HostKey (another room).
-	OtherHosts  []HostDate
+	OtherHosts []HostDate
+	// ToolDates lists, in a series' mail, the dates held on a free tool
+	// because Zoom was full then, each with its room's links.
+	ToolDates   []ToolDate
 	When        Slot   // the slot asked for (display zone)
 	TimeZone    string // display zone name, e.g. "Europe/Paris"
 	Reason      string // one of the Reason* codes, for declines
