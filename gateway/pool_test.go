@@ -465,3 +465,37 @@ func TestFreeToolSeriesDates(t *testing.T) {
 		})
 	}
 }
+
+// TestFreeToolSeriesLimit: dates held on a free tool are no busy dates for
+// the series limit (series_max_busy_percent): a series whose dates are
+// mostly busy on Zoom is accepted when the tool takes them; without a
+// tool that opens rooms it is declined whole, and nothing is held.
+func TestFreeToolSeriesLimit(t *testing.T) {
+	for _, works := range []bool{true, false} {
+		t.Run(fmt.Sprint("tool works ", works), func(t *testing.T) {
+			tool := &fakeTool{name: "jitsi"}
+			if !works {
+				tool.fail = errors.New("jitsi down")
+			}
+			h := newHarness(t, toolOn(tool))
+			for w := 1; w <= 2; w++ {
+				s := firstThursday.AddDate(0, 0, 7*w)
+				h.handle(meeting("REQUEST", fmt.Sprint("o-", w), bob, 0, s, s.Add(time.Hour)).bytes())
+			}
+			o := h.handle(weekly("w", alice, 0, firstThursday, 3).bytes())
+			held := 0
+			for _, b := range h.st.bookings() {
+				if b.UID == "w" && b.Provider != "" && b.Status == gateway.StatusAccepted {
+					held++
+				}
+			}
+			switch {
+			case works && (o.Action != gateway.ActionAccepted || held != 2):
+				t.Errorf("2 of 3 dates busy, the tool works: %+v, %d held on the tool; want accepted, 2", o, held)
+			case !works && (o.Action != gateway.ActionDeclined || held != 0):
+				t.Errorf("2 of 3 dates busy, no tool: %+v, %d held on the tool; want declined whole, none", o, held)
+			}
+			checkPlaces(t, h)
+		})
+	}
+}
