@@ -499,3 +499,47 @@ func TestFreeToolSeriesLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestFreeToolSeriesAllDates: a series none of whose dates Zoom can take
+// is declined on Zoom, and its mail lists every date held on the tool,
+// each with its own links (not the first date's room alone).
+func TestFreeToolSeriesAllDates(t *testing.T) {
+	tool := &fakeTool{name: "jitsi"}
+	h := newHarness(t, toolOn(tool))
+	for w := range 2 {
+		s := firstThursday.AddDate(0, 0, 7*w)
+		h.handle(meeting("REQUEST", fmt.Sprint("o-", w), bob, 0, s, s.Add(time.Hour)).bytes())
+	}
+	n := len(h.st.outbox())
+	if o := h.handle(weekly("w", alice, 0, firstThursday, 2).bytes()); o.Action != gateway.ActionDeclined {
+		t.Fatalf("series: %+v", o)
+	}
+	var rooms []gateway.ToolRoom
+	for _, b := range h.st.bookings() {
+		if b.UID == "w" && b.Provider == "jitsi" && b.Status == gateway.StatusAccepted {
+			rooms = append(rooms, b.ToolRoom)
+		}
+	}
+	if len(rooms) != 2 || rooms[0].JoinURL == rooms[1].JoinURL {
+		t.Fatalf("rooms on the tool: %+v", rooms)
+	}
+	_, r := h.onlyMail(n)
+	want := []string{"On these dates Zoom is full: your meeting takes place on another tool"}
+	for _, room := range rooms {
+		want = append(want, room.HostURL, room.JoinURL)
+	}
+	for _, w := range want {
+		if !strings.Contains(flat(r.Text), flat(w)) {
+			t.Errorf("decline lacks %q:\n%s", w, r.Text)
+		}
+	}
+	if c := strings.Count(r.Text, rooms[0].HostURL); c != 1 {
+		t.Errorf("the first date's moderator link given %d times:\n%s", c, r.Text)
+	}
+	for _, e := range r.Cal.Events {
+		if ps := partStat(t, e); ps != "DECLINED" {
+			t.Errorf("REPLY component %s, want DECLINED on Zoom", ps)
+		}
+	}
+	checkPlaces(t, h)
+}

@@ -103,6 +103,9 @@ func (g *Gateway) answerSeries(ctx context.Context, tx Tx, a *analysis, inv *inv
 	}
 	view.Series, view.Dates = true, len(ds)
 	view.Declined, view.ToolDates = g.declinedDates(ds), g.toolDates(ds)
+	if len(view.ToolDates) > 0 {
+		view.Tool = nil // the first date's room: ToolDates lists each date's
+	}
 	for _, d := range ds {
 		view.Waiting = view.Waiting || d.v.wait
 		if d.v.holdsFull && !view.HoldsFull && !quotaReason(view.Reason) && view.Reason != ReasonHolds {
