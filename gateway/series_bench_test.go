@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"codeberg.org/opteos/roomgate/db"
+	"codeberg.org/opteos/roomgate/db/dbtest"
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/templates"
 )
@@ -67,15 +67,11 @@ func seedBookings(b *testing.B, store *db.Store, n int) {
 			Start: s.UTC(), End: s.Add(time.Hour).UTC(), Status: gateway.StatusAccepted, CreatedAt: benchNow, UpdatedAt: benchNow})
 	}
 	for i := 0; i < len(all); i += 5000 {
-		chunk := all[i:min(i+5000, len(all))]
-		err := store.Update(ctx, func(tx gateway.Tx) error {
-			for j := range chunk {
-				if err := tx.SaveBooking(ctx, &chunk[j]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		chunk := make([]*gateway.Booking, 0, 5000)
+		for j := i; j < min(i+5000, len(all)); j++ {
+			chunk = append(chunk, &all[j])
+		}
+		err := store.Update(ctx, func(tx gateway.Tx) error { return tx.SaveBookings(ctx, chunk) })
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -93,12 +89,15 @@ func weeklySeries() []byte {
 		"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:zoom@coop.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 }
 
-// benchSeriesGateway opens a SQLite database holding n bookings (see
+// benchSeriesGateway opens a database holding n bookings (see
 // seedBookings) and a gateway on it whose transactions are all rolled back.
+// The database is SQLite, or a schema of its own on PostgreSQL with
+// ROOMGATE_TEST_BACKEND=postgres and ROOMGATE_TEST_POSTGRES (see dbtest).
 func benchSeriesGateway(b *testing.B, n int) (*gateway.Gateway, *db.Store) {
 	b.Helper()
 	ctx := context.Background()
-	store, err := db.Open(ctx, db.Options{DSN: filepath.Join(b.TempDir(), "bench.db")})
+	driver, dsn := dbtest.New(b)
+	store, err := db.Open(ctx, db.Options{Driver: driver, DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -124,7 +123,8 @@ func benchSeriesGateway(b *testing.B, n int) (*gateway.Gateway, *db.Store) {
 }
 
 // BenchmarkDecideWeeklySeries times the decision about a weekly one-year
-// series (52 dates, two of them busy) against n stored bookings, on SQLite:
+// series (52 dates, two of them busy) against n stored bookings, on SQLite
+// (on PostgreSQL with ROOMGATE_TEST_BACKEND=postgres, see benchSeriesGateway):
 // parsing the message, expanding the series, reading the bookings of its
 // UID and those around its dates, deciding each date and finding a free
 // slot for each busy one, in a transaction of its own. Storing the
