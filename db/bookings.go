@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -275,8 +276,13 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 // bookingsPerInsert bounds the rows of one SaveBookings statement.
 const bookingsPerInsert = 100
 
-// SaveBookings is SaveBooking for many bookings, in a few statements.
+// SaveBookings is SaveBooking for many bookings: on PostgreSQL in a few
+// statements (one per bookingsPerInsert rows), on SQLite by a prepared
+// statement per row (see saveBookingSQL).
 func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
+	if t.s.hot != nil {
+		return t.saveBookingsHot(ctx, bs)
+	}
 	for len(bs) > 0 {
 		chunk := bs[:min(bookingsPerInsert, len(bs))]
 		bs = bs[len(chunk):]
@@ -311,6 +317,78 @@ func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 			}
 			b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
 		}
+	}
+	return nil
+}
+
+// saveBookingsHot is SaveBookings on SQLite: each row upserted by the
+// prepared saveBookingSQL, then the ids and creation times of the saved
+// rows read back, one statement per meeting (organizer, uid) saved.
+func (t *tx) saveBookingsHot(ctx context.Context, bs []*gateway.Booking) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	type meeting struct{ organizer, uid string }
+	var meetings []meeting
+	for _, b := range bs {
+		if b.UpdatedAt.IsZero() {
+			b.UpdatedAt = now()
+		}
+		if b.CreatedAt.IsZero() {
+			b.CreatedAt = b.UpdatedAt
+		}
+		r := toBookingRow(b)
+		_, err := t.execHot(ctx, t.s.hot.upsertBooking,
+			r.UID, r.RecurrenceID, r.Room, r.Organizer, r.OrganizerName, r.Summary,
+			sqliteTime(r.StartAt), sqliteTime(r.EndAt), int64(r.Sequence), nullTime(r.DTStamp), r.Status, r.Reason, r.MessageID, r.Lang,
+			sqliteTime(r.CreatedAt), sqliteTime(r.UpdatedAt), r.Request, nullTime(r.ExpiresAt), r.Approval, r.Actor,
+			r.Host, r.Provider, r.ToolRoom, r.Options)
+		if err != nil {
+			return fmt.Errorf("save booking %s: %w", b.UID, err)
+		}
+		if m := (meeting{b.Organizer, b.UID}); len(meetings) == 0 || meetings[len(meetings)-1] != m {
+			meetings = append(meetings, m)
+		}
+	}
+	type saved struct {
+		id      int64
+		created time.Time
+	}
+	byKey := make(map[[3]string]saved, len(bs))
+	keys := t.db.StmtContext(ctx, t.s.hot.bookingKeys)
+	defer keys.Close()
+	read := map[meeting]bool{}
+	for _, m := range meetings {
+		if read[m] {
+			continue
+		}
+		read[m] = true
+		statements.Add(1)
+		rows, err := keys.QueryContext(ctx, m.organizer, m.uid)
+		if err != nil {
+			return fmt.Errorf("save bookings: %w", err)
+		}
+		for rows.Next() {
+			var rid, created string
+			var s saved
+			if err = rows.Scan(&rid, &s.id, &created); err != nil {
+				break
+			}
+			if s.created, err = time.Parse(sqliteTimeLayout, created); err != nil {
+				break
+			}
+			byKey[[3]string{m.organizer, m.uid, rid}] = s
+		}
+		if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("save bookings: %w", err)
+		}
+	}
+	for _, b := range bs {
+		s, ok := byKey[[3]string{b.Organizer, b.UID, b.RecurrenceID}]
+		if !ok {
+			return fmt.Errorf("save bookings: %s %s not found after saving", b.UID, b.RecurrenceID)
+		}
+		b.ID, b.CreatedAt = s.id, utc(s.created)
 	}
 	return nil
 }

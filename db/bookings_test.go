@@ -465,3 +465,89 @@ func TestOverlappingSubSecond(t *testing.T) {
 		}
 	})
 }
+
+// TestSaveBookingsSameRows: SaveBookings (on SQLite a prepared upsert per
+// row without RETURNING, see upsertBookingSQL) stores byte for byte the
+// rows SaveBooking stores, NULLs and empty blobs included, and returns the
+// same IDs and creation times, on insert and on update.
+func TestSaveBookingsSameRows(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		one, many := openStore(t, b.newDB(t)), openStore(t, b.newDB(t))
+		ctx := t.Context()
+		versions := func() [][]*gateway.Booking {
+			full := &gateway.Booking{UID: "series", RecurrenceID: gateway.RecurrenceKey(at(14, 0)), Room: "room@example.org",
+				Organizer: "ann@example.org", OrganizerName: "Ann", Summary: "Board – Q1 'quoted'", Start: at(14, 0), End: at(15, 30),
+				Sequence: 2, DTStamp: at(7, 59), Status: gateway.StatusPending, Reason: "approval: rule", MessageID: "<1@example.org>",
+				Lang: "fr", CreatedAt: at(8, 0), UpdatedAt: at(8, 0), Request: []byte("BEGIN:VCALENDAR\r\n\x00\xff"),
+				ExpiresAt: at(20, 0), Approval: "nonce", Actor: "bob@example.org", Host: "host2", Provider: "jitsi",
+				ToolRoom: gateway.ToolRoom{ID: "r1", JoinURL: "https://meet.example/r1", ValidFrom: at(13, 0)},
+				Options: gateway.StoredOptions("muted")}
+			bare := booking("series", gateway.RecurrenceKey(at(14, 0).AddDate(0, 0, 7)), at(14, 0).AddDate(0, 0, 7), at(15, 0).AddDate(0, 0, 7), gateway.StatusAccepted)
+			empty := booking("single", "", at(9, 0), at(10, 0), gateway.StatusWaiting)
+			empty.Request = []byte{} // an empty blob, not NULL
+			// The second version changes every stored column of the first
+			// two dates (the stored created_at stays) and adds one.
+			full2, bare2 := *full, *bare
+			full2.ID, full2.Start, full2.End, full2.Sequence, full2.DTStamp = 0, at(16, 0), at(17, 0), 3, time.Time{}
+			full2.Status, full2.Reason, full2.Request, full2.ExpiresAt, full2.Approval = gateway.StatusAccepted, "", nil, time.Time{}, ""
+			full2.CreatedAt, full2.UpdatedAt, full2.Provider, full2.ToolRoom, full2.Options = at(9, 0), at(9, 0), "", gateway.ToolRoom{}, gateway.MeetingOptions{}
+			bare2.ID, bare2.Status, bare2.Reason, bare2.CreatedAt, bare2.UpdatedAt = 0, gateway.StatusDeclined, "conflict: busy", time.Time{}, time.Time{}
+			added := booking("series", gateway.RecurrenceKey(at(14, 0).AddDate(0, 0, 14)), at(14, 0).AddDate(0, 0, 14), at(15, 0).AddDate(0, 0, 14), gateway.StatusAccepted)
+			return [][]*gateway.Booking{{full, bare, empty}, {&full2, &bare2, added}}
+		}
+		for i, v := range versions() {
+			w := versions()[i]
+			saveAll(t, one, v)
+			if err := many.Update(ctx, func(tx gateway.Tx) error { return tx.SaveBookings(ctx, w) }); err != nil {
+				t.Fatal(err)
+			}
+			for j := range v {
+				if v[j].ID == 0 {
+					t.Errorf("version %d, booking %d: no ID", i, j)
+				}
+				got := *w[j]
+				got.UpdatedAt = v[j].UpdatedAt // now when zero
+				diff(t, fmt.Sprintf("version %d, booking %d as returned", i, j), got, *v[j])
+			}
+			// updated_at defaults to now: align it before comparing rows.
+			const align = `UPDATE bookings SET updated_at = created_at WHERE uid = 'series' AND recurrence_id = ?`
+			for _, s := range []*Store{one, many} {
+				if _, err := s.w.ExecContext(ctx, align, v[1].RecurrenceID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			diff(t, fmt.Sprintf("rows after version %d", i), rawBookings(t, many), rawBookings(t, one))
+		}
+	})
+}
+
+// rawBookings reads every stored booking column as the driver returns it,
+// with its Go type.
+func rawBookings(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.w.DB.QueryContext(t.Context(), `SELECT * FROM bookings ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cols {
+			out = append(out, fmt.Sprintf("%s=%T %#v", c, vals[i], vals[i]))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

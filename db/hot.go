@@ -51,6 +51,11 @@ const (
 	// as one JSON array of [lower, to, from] triples and each drives one
 	// range scan of the index, as overlappingSQL does. The spans are
 	// materialized first so that they form the outer loop.
+	// bookingKeysSQL reads back what SaveBookings needs of the rows of one
+	// meeting (organizer, uid) it saved: their id and created_at, by the
+	// unique (organizer, uid, recurrence_id) index.
+	bookingKeysSQL = `SELECT recurrence_id, id, created_at FROM bookings WHERE organizer = ? AND uid = ?`
+
 	overlappingAnySQL = `WITH w AS MATERIALIZED (
 		SELECT value->>0 AS lo, value->>1 AS hi, value->>2 AS fr FROM json_each(?)
 	)
@@ -58,11 +63,23 @@ const (
 	WHERE b.status IN ('accepted', 'held', 'pending') AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr`
 )
 
+// upsertBookingSQL is saveBookingSQL without RETURNING, for SaveBookings.
+// SQLite runs an INSERT of several rows, or one with RETURNING (a
+// trigger), in a statement transaction: every page it touches is first
+// copied to a statement journal, freed at the end of the statement. For
+// the 52 dates of a weekly series that copying and freeing cost more than
+// the inserts themselves. A one-row upsert that no trigger follows needs
+// no statement journal (if it fails, the decision's transaction is rolled
+// back anyway), so SaveBookings runs this statement once per row and reads
+// the ids back with bookingKeysSQL, once per meeting.
+var upsertBookingSQL = strings.TrimSuffix(strings.TrimSpace(saveBookingSQL), "RETURNING id, created_at")
+
 // hotStatements are the prepared statements of one SQLite database.
 type hotStatements struct {
 	bookingsOf, overlapping, overlappingAny          *sql.Stmt
 	personBookings, holds, versions                  *sql.Stmt
 	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
+	upsertBooking, bookingKeys                       *sql.Stmt
 	// message is on the writer, messageRead on the readers' pool.
 	message, messageRead *sql.Stmt
 	// counts are the reply limits' statements (hotwrite.go), by SQL text.
@@ -72,7 +89,7 @@ type hotStatements struct {
 // all are the statements, for closing.
 func (h *hotStatements) all() []*sql.Stmt {
 	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
-		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead}
+		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys}
 	for _, st := range h.counts {
 		sts = append(sts, st)
 	}
@@ -100,6 +117,8 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.record, recordMessageSQL},
 		{&h.saveVersion, saveVersionSQL},
 		{&h.message, messageSQL},
+		{&h.upsertBooking, upsertBookingSQL},
+		{&h.bookingKeys, bookingKeysSQL},
 	} {
 		st, err := s.w.DB.PrepareContext(ctx, p.sql)
 		if err != nil {
