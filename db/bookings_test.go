@@ -482,7 +482,7 @@ func TestSaveBookingsSameRows(t *testing.T) {
 				Lang: "fr", CreatedAt: at(8, 0), UpdatedAt: at(8, 0), Request: []byte("BEGIN:VCALENDAR\r\n\x00\xff"),
 				ExpiresAt: at(20, 0), Approval: "nonce", Actor: "bob@example.org", Host: "host2", Provider: "jitsi",
 				ToolRoom: gateway.ToolRoom{ID: "r1", JoinURL: "https://meet.example/r1", ValidFrom: at(13, 0)},
-				Options: gateway.StoredOptions("muted")}
+				Options:  gateway.StoredOptions("muted")}
 			bare := booking("series", gateway.RecurrenceKey(at(14, 0).AddDate(0, 0, 7)), at(14, 0).AddDate(0, 0, 7), at(15, 0).AddDate(0, 0, 7), gateway.StatusAccepted)
 			empty := booking("single", "", at(9, 0), at(10, 0), gateway.StatusWaiting)
 			empty.Request = []byte{} // an empty blob, not NULL
