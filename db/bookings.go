@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -238,23 +239,8 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 	for len(spans) > 0 {
 		chunk := spans[:min(spansPerQuery, len(spans))]
 		spans = spans[len(chunk):]
-		// One indexed range scan per span, joined with UNION ALL: an OR of
-		// ranges is not planned as index scans by every database.
-		var q *bun.SelectQuery
-		for _, sp := range chunk {
-			part := t.db.NewSelect().Model((*bookingRow)(nil)).
-				Where("status IN (?)", bun.List(occupying)).
-				Where("start_at > ?", utc(sp.Start.Add(-maxLen))).
-				Where("start_at < ?", utc(sp.End)).
-				Where("end_at > ?", utc(sp.Start))
-			if q == nil {
-				q = part
-			} else {
-				q = q.UnionAll(part)
-			}
-		}
 		var rows []bookingRow
-		if err := q.Scan(ctx, &rows); err != nil {
+		if err := overlappingAnyQuery(t.db, chunk, maxLen).Scan(ctx, &rows); err != nil {
 			return nil, fmt.Errorf("overlapping bookings: %w", err)
 		}
 		for i := range rows {
@@ -271,6 +257,24 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 		return out[i].ID < out[j].ID
 	})
 	return out, nil
+}
+
+// overlappingAnyQuery is OverlappingAny's query on PostgreSQL: the spans
+// as three arrays, each row of their unnest driving one range scan of the
+// (status, start_at) index in a nested loop. A UNION ALL of one SELECT per
+// span, as before, cost PostgreSQL about 90 ms of planning for the 52
+// dates of a weekly series.
+func overlappingAnyQuery(db bun.IDB, spans []gateway.Span, maxLen time.Duration) *bun.RawQuery {
+	lo, hi, fr := make([]time.Time, len(spans)), make([]time.Time, len(spans)), make([]time.Time, len(spans))
+	for i, sp := range spans {
+		lo[i], hi[i], fr[i] = utc(sp.Start.Add(-maxLen)), utc(sp.End), utc(sp.Start)
+	}
+	// OFFSET 0 keeps the subquery a subquery, so that it is planned as a
+	// range scan per span whatever the table's statistics.
+	return db.NewRaw(`SELECT b.* FROM unnest(?::timestamptz[], ?::timestamptz[], ?::timestamptz[]) AS w(lo, hi, fr)
+		CROSS JOIN LATERAL (SELECT `+bookingColumns+` FROM bookings AS b
+			WHERE b.status IN (?) AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr OFFSET 0) AS b`,
+		pgdialect.Array(lo), pgdialect.Array(hi), pgdialect.Array(fr), bun.List(occupying))
 }
 
 // bookingsPerInsert bounds the rows of one SaveBookings statement.

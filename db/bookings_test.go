@@ -298,7 +298,8 @@ func TestOverlappingUsesIndex(t *testing.T) {
 				Where("start_at < ?", at(10, 0)).
 				Where("end_at > ?", at(9, 0)).
 				Order("start_at", "id")
-			queries = []string{q.String()}
+			anyQ := overlappingAnyQuery(s.w, []gateway.Span{{Start: at(9, 0), End: at(10, 0)}, {Start: at(11, 0), End: at(12, 0)}}, time.Hour)
+			queries = []string{q.String(), anyQ.String()}
 		}
 		for _, query := range queries {
 			var plan []string
@@ -313,6 +314,9 @@ func TestOverlappingUsesIndex(t *testing.T) {
 			}
 			text := strings.Join(plan, "\n")
 			usesIndex := strings.Contains(text, "bookings_status_start") || strings.Contains(text, "bookings_start")
+			if s.driver == DriverPostgres && strings.Contains(query, "unnest") && !regexp.MustCompile(`Index Cond: [^\n]*start_at > w\.lo`).MatchString(text) {
+				t.Errorf("OverlappingAny's plan is not a range scan per span:\n%s", text)
+			}
 			if !usesIndex || strings.Contains(text, "SCAN b\n") || strings.HasSuffix(text, "SCAN b") ||
 				strings.Contains(text, "SCAN booking") || strings.Contains(text, "Seq Scan") {
 				t.Errorf("plan is not a range scan of a start_at index:\n%s", text)
