@@ -71,6 +71,10 @@ type Store struct {
 	// hot holds the prepared statements of the decision's hot path, on
 	// SQLite only (see hot.go).
 	hot *hotStatements
+	// pgConfig (PostgreSQL) and file (SQLite, "" in memory) let Lease
+	// open what it holds outside the pools.
+	pgConfig *pgx.ConnConfig
+	file     string
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -133,6 +137,7 @@ func (s *Store) openSQLite(dsn string) error {
 	if err := s.prepareSQLiteFile(dsn); err != nil {
 		return err
 	}
+	s.file = sqliteFilePath(dsn)
 	w, err := sql.Open(sqliteDriverName, p.write)
 	if err != nil {
 		return err
@@ -166,6 +171,7 @@ func (s *Store) openPostgres(dsn string) error {
 	// bun sends queries with their arguments inlined (and escaped), so
 	// statements would rarely be reused: skip the prepare round trip.
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	s.pgConfig = cfg.Copy()
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(10)
 	sqldb.SetMaxIdleConns(4)

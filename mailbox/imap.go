@@ -255,3 +255,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// Disconnect ends the current connection, if any, as an instance that
+// stops reading the mailbox does (it lost its lease); the next Next
+// connects again.
+func (m *IMAP) Disconnect() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.drop()
+}

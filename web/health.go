@@ -10,7 +10,7 @@ import (
 // healthReport is the body of /healthz. It says what works, never why not.
 type healthReport struct {
 	Status   string `json:"status"`   // "ok" or "failing"
-	IMAP     string `json:"imap"`     // "connected", "disconnected" or "login failed"
+	IMAP     string `json:"imap"`     // "connected", "standby", "disconnected" or "login failed"
 	Database string `json:"database"` // "ok" or "unreachable"
 	Outbox   string `json:"outbox"`   // "ok", "stuck" or "unknown"
 	// Inbox is "stuck" when a message read from the inbox has waited
@@ -19,7 +19,8 @@ type healthReport struct {
 	Version string `json:"version,omitempty"`
 }
 
-// health answers 200 when IMAP is connected, the database answers, no
+// health answers 200 when IMAP is connected (or another instance reads
+// the mailbox while this one stands by), the database answers, no
 // mail has waited in the outbox longer than StuckAfter and no message in
 // the inbox longer than InboxStuckAfter; 503 otherwise. It
 // needs no token and reveals nothing sensitive.
@@ -30,7 +31,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Waiting != nil && waitedFor(s.opt.Waiting(), s.opt.Now()) > s.opt.InboxStuckAfter {
 		rep.Inbox, rep.Status = "stuck", "failing"
 	}
-	if !s.opt.Metrics.IMAPConnected() {
+	if s.opt.Metrics.MailboxStandby() && !s.opt.Metrics.IMAPConnected() {
+		rep.IMAP = "standby" // another instance reads the mailbox
+	} else if !s.opt.Metrics.IMAPConnected() {
 		rep.IMAP, rep.Status = "disconnected", "failing"
 		if s.opt.Metrics.IMAPLoginFailed() {
 			rep.IMAP = "login failed"

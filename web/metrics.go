@@ -30,9 +30,11 @@ type Metrics struct {
 	lastHandled prometheus.Gauge
 	logRecords  *prometheus.CounterVec
 	loginFailed prometheus.Gauge
+	// standby is 1 while another instance holds the mailbox lease.
+	standby prometheus.Gauge
 
-	imapUp, imapSeen, imapLoginFailed atomic.Bool
-	storeOnce, inboxOnce              sync.Once
+	imapUp, imapSeen, imapLoginFailed, standingBy atomic.Bool
+	storeOnce, inboxOnce                          sync.Once
 	// store is the Store the outbox gauges are read from: the one of the
 	// latest Server, so that metrics survive a reload that opens the
 	// database again.
@@ -62,9 +64,11 @@ func NewMetrics() *Metrics {
 			Help: "1 while the IMAP inbox is selected."}),
 		codes: prometheus.NewCounter(prometheus.CounterOpts{Name: "roomgate_zoom_codes_relayed_total",
 			Help: "Zoom sign-in codes relayed to a member."}),
+		standby: prometheus.NewGauge(prometheus.GaugeOpts{Name: "roomgate_mailbox_standby",
+			Help: "1 while another instance reads the mailbox (holds its lease) and this one stands by."}),
 	}
 	m.addAlertMetrics()
-	m.reg.MustRegister(m.messages, m.latency, m.reconnects, m.connected, m.codes,
+	m.reg.MustRegister(m.messages, m.latency, m.reconnects, m.connected, m.codes, m.standby,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -123,6 +127,21 @@ func (m *Metrics) SetIMAPConnected(up bool) {
 
 // IMAPConnected reports whether the IMAP inbox is selected now.
 func (m *Metrics) IMAPConnected() bool { return m.imapUp.Load() }
+
+// SetMailboxStandby records whether this instance stands by while another
+// one reads the mailbox: it then has no IMAP connection, and is healthy
+// without one.
+func (m *Metrics) SetMailboxStandby(standby bool) {
+	m.standingBy.Store(standby)
+	if standby {
+		m.standby.Set(1)
+	} else {
+		m.standby.Set(0)
+	}
+}
+
+// MailboxStandby reports what SetMailboxStandby recorded last.
+func (m *Metrics) MailboxStandby() bool { return m.standingBy.Load() }
 
 // handler serves the registry in the Prometheus text format.
 func (m *Metrics) handler() http.Handler {

@@ -29,6 +29,13 @@ func TestHealth(t *testing.T) {
 			healthReport{Status: "ok", IMAP: "connected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"IMAP down", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false) }, http.StatusServiceUnavailable,
 			healthReport{Status: "failing", IMAP: "disconnected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
+		{"standing by for the mailbox", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false); m.SetMailboxStandby(true) },
+			http.StatusOK, healthReport{Status: "ok", IMAP: "standby", Database: "ok", Outbox: "ok", Inbox: "ok"}},
+		{"took the mailbox over, IMAP down", func(_ *fakeStore, m *Metrics) {
+			m.SetMailboxStandby(true)
+			m.SetIMAPConnected(false)
+			m.SetMailboxStandby(false)
+		}, http.StatusServiceUnavailable, healthReport{Status: "failing", IMAP: "disconnected", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"IMAP login failed", func(_ *fakeStore, m *Metrics) { m.SetIMAPConnected(false); m.SetIMAPLoginFailed() },
 			http.StatusServiceUnavailable, healthReport{Status: "failing", IMAP: "login failed", Database: "ok", Outbox: "ok", Inbox: "ok"}},
 		{"IMAP back after a failed login", func(_ *fakeStore, m *Metrics) {
@@ -89,7 +96,7 @@ func TestMetrics(t *testing.T) {
 		`roomgate_messages_total{action="accepted",kind="request"} 1`,
 		`roomgate_messages_total{action="relayed",kind="zoom-code"} 1`,
 		"# TYPE roomgate_decision_duration_seconds histogram", "roomgate_decision_duration_seconds_count 2",
-		"roomgate_imap_reconnects_total 1", "roomgate_imap_connected 1",
+		"roomgate_imap_reconnects_total 1", "roomgate_imap_connected 1", "roomgate_mailbox_standby 0",
 		"roomgate_zoom_codes_relayed_total 1", "roomgate_outbox_depth 1", "roomgate_inbox_oldest_waiting_seconds 90",
 		"# TYPE roomgate_outbox_oldest_pending_seconds gauge", "go_goroutines",
 		`roomgate_log_messages_total{level="error"} 1`, `roomgate_log_messages_total{level="warn"} 2`,

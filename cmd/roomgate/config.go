@@ -52,6 +52,10 @@ type Config struct {
 	warnings []string
 	// outbox tunes the dispatcher; tests shorten its delays.
 	outbox gateway.OutboxOptions
+	// leaseEvery is how often an instance standing by tries the mailbox
+	// lease and its holder checks it (mailbox.LeaseOptions Retry and
+	// Check; 5 s when zero); tests shorten it.
+	leaseEvery time.Duration
 }
 
 // DatabaseConfig is the [database] section.

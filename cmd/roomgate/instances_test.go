@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -143,7 +145,9 @@ func checkNoOverbooking(t *testing.T, driver, dsn string) int {
 }
 
 // TestTwoInstances: two daemons on one mailbox and one database behave as
-// one: every invitation decided and answered once, no slot overbooked.
+// one: every invitation decided and answered once, no slot overbooked,
+// and one of them reads the mailbox while the other stands by (and
+// sends), so each message is moved once.
 func TestTwoInstances(t *testing.T) {
 	t.Parallel() // its own servers and database
 	if testing.Short() {
@@ -154,15 +158,17 @@ func TestTwoInstances(t *testing.T) {
 	sink := mailtest.NewSMTPSink(t)
 	driver, dsn := dbtest.New(t)
 	cfg := instanceConfig(t, srv, sink, driver, dsn)
-	startInstance(t, bin, cfg)
-	startInstance(t, bin, cfg)
+	verbose(t, cfg) // the mailbox lease is logged at INFO
+	ins := []*instance{startInstance(t, bin, cfg, leaseEvery), startInstance(t, bin, cfg, leaseEvery)}
 	const n, slots = 300, 12
 	for _, raw := range burst(n, slots) {
 		srv.Append(t, "INBOX", raw)
 	}
+	// With the cores busy, PostgreSQL's round trips slow the reader down:
+	// wait as long as it makes progress.
+	waitInboxEmpty(t, srv, openStore(t, driver, dsn), waitReader(t, ins))
 	sink.Wait(t, n, time.Minute)
 	waitFolder(t, srv, "roomgate/Processed", n)
-	waitFolder(t, srv, "INBOX", 0)
 	waitAllSent(t, driver, dsn) // every mail marked sent: a duplicate was accepted before its mark
 	for id, c := range repliesByInvitation(t, sink) {
 		if c != 1 {
@@ -175,12 +181,89 @@ func TestTwoInstances(t *testing.T) {
 	if acc := checkNoOverbooking(t, driver, dsn); acc != slots {
 		t.Errorf("%d bookings accepted, want one per slot: %d", acc, slots)
 	}
+	if got := len(srv.UIDs(t, "roomgate/Processed")); got != n {
+		t.Errorf("Processed holds %d messages, want %d: each moved once", got, n)
+	}
+	waitReader(t, ins) // one reads, the other stands by
+	everRead := 0
+	for _, in := range ins {
+		for line, holds := range leaseLines {
+			if holds && strings.Contains(in.logText(), line) {
+				everRead++
+				break
+			}
+		}
+	}
+	if everRead != 1 {
+		t.Errorf("%d instances read the mailbox, want 1: the other stands by throughout", everRead)
+	}
 }
 
-// TestCrashSafety kills an instance with SIGKILL at random moments during a
-// burst, several times, and restarts it: nothing is lost, nothing decided
-// twice, and the only duplicate replies are those whose crash fell between
-// the SMTP server's acceptance and the mail being marked sent.
+// leaseEvery has an instance standing by try the mailbox lease, and its
+// holder check it, every 100 ms instead of every 5 s.
+var leaseEvery = envTestLease + "=100ms"
+
+// logText is what the instance logged so far.
+func (in *instance) logText() string {
+	b, _ := os.ReadFile(in.log.Name())
+	return string(b)
+}
+
+// leaseLines are the log messages that say whether an instance reads
+// the mailbox (true) or stands by (false).
+var leaseLines = map[string]bool{
+	"reading the mailbox: this instance holds its lease": true,
+	"took over the mailbox":                              true,
+	"standing by: another instance reads the mailbox":    false,
+	"lost the mailbox lease":                             false,
+}
+
+// reads reports whether the instance's last word on the mailbox lease is
+// that it holds it, and whether it said anything about it yet.
+func (in *instance) reads() (reading, said bool) {
+	text, last := in.logText(), -1
+	for line, holds := range leaseLines {
+		if i := strings.LastIndex(text, line); i > last {
+			last, reading = i, holds
+		}
+	}
+	return reading, last >= 0
+}
+
+// waitReader waits until exactly one of the instances reads the mailbox
+// and the others stand by, and returns the reader; it fails after
+// stallLimit.
+func waitReader(t *testing.T, ins []*instance) *instance {
+	t.Helper()
+	start := time.Now()
+	for {
+		var readers []*instance
+		standing := 0
+		for _, in := range ins {
+			switch reading, said := in.reads(); {
+			case reading:
+				readers = append(readers, in)
+			case said:
+				standing++
+			}
+		}
+		if len(readers) == 1 && standing == len(ins)-1 {
+			return readers[0]
+		}
+		if time.Since(start) > stallLimit {
+			t.Fatalf("%d instances read the mailbox after %s, want 1; logs:\n%s\n---\n%s", len(readers), stallLimit,
+				ins[0].logText(), ins[1].logText())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCrashSafety runs two instances and kills the one that reads the
+// mailbox with SIGKILL at random moments during a burst, several times,
+// restarting it: the other takes the mailbox over; nothing is lost,
+// nothing decided twice, and the only duplicate replies are those whose
+// crash fell between the SMTP server's acceptance and the mail being
+// marked sent.
 func TestCrashSafety(t *testing.T) {
 	t.Parallel() // its own servers and database
 	if testing.Short() {
@@ -203,25 +286,32 @@ func TestCrashSafety(t *testing.T) {
 	}()
 	// A killed instance's claimed mails wait out its lease: 3 s (1.5 times
 	// the 2 s SMTP timeout) instead of the 30 s floor, which guards
-	// against two live instances' waits for SQLite's lock (one lives here).
-	lease := envTestMinLease + "=1ms"
+	// against two live instances' waits for SQLite's lock.
+	env := []string{envTestMinLease + "=1ms", leaseEvery}
 	store := openStore(t, driver, dsn)
-	in := startInstance(t, bin, cfg, lease)
-	kills := 0
+	ins := []*instance{startInstance(t, bin, cfg, env...), startInstance(t, bin, cfg, env...)}
+	kills, takeovers := 0, 0
 	for k := 0; k < 4; k++ {
-		// A random moment once the instance decides: started under load
+		reader := waitReader(t, ins)
+		// A random moment once the reader decides: started under load
 		// it needs a second or more before its first decision, and a kill
 		// before that would test nothing.
-		if !waitDeciding(t, srv, store, n, in) {
+		if !waitDeciding(t, srv, store, n, reader) {
 			break
 		}
 		time.Sleep(time.Duration(rand.IntN(300)) * time.Millisecond)
-		in.kill()
+		reader.kill()
 		kills++
-		in = startInstance(t, bin, cfg, lease)
+		i := slices.Index(ins, reader)
+		other := ins[1-i]
+		ins[i] = startInstance(t, bin, cfg, env...)
+		if waitReader(t, ins) == other && strings.Contains(other.logText(), "took over the mailbox") {
+			takeovers++
+		}
 	}
 	<-done
-	waitInboxEmpty(t, srv, store, in)
+	last := waitReader(t, ins)
+	waitInboxEmpty(t, srv, store, last)
 	waitFolder(t, srv, "roomgate/Processed", n)
 	sink.Wait(t, n, time.Minute)
 	waitAllSent(t, driver, dsn) // every mail marked sent: a duplicate was accepted before its mark
@@ -233,9 +323,13 @@ func TestCrashSafety(t *testing.T) {
 	if len(per) != n {
 		t.Errorf("%d invitations answered, want %d", len(per), n)
 	}
-	t.Logf("%d duplicate replies after %d crashes while deciding (allowed only for a crash between SMTP acceptance and marking sent)", dup, kills)
+	t.Logf("%d duplicate replies after %d crashes while deciding, %d take-overs by the instance standing by (allowed only for a crash between SMTP acceptance and marking sent)",
+		dup, kills, takeovers)
 	if dup > kills {
 		t.Errorf("%d duplicate replies for %d crashes", dup, kills)
+	}
+	if kills > 0 && takeovers == 0 {
+		t.Errorf("after %d kills of the reader, the instance standing by never took the mailbox over", kills)
 	}
 	checkNoOverbooking(t, driver, dsn)
 	checkDatabase(t, driver, dsn, n)

@@ -145,7 +145,8 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 	}
 	hook.front.Store(front)
 	metrics.WatchInbox(a.gw.OldestWaiting, time.Now)
-	src, err := a.newIMAP(startedOnLogin(cfg, log, metrics), metrics.SetIMAPLoginFailed)
+	onConnect, started := startedOnLogin(cfg, log, metrics)
+	src, err := a.newIMAP(onConnect, metrics.SetIMAPLoginFailed)
 	if err != nil {
 		return err
 	}
@@ -177,23 +178,48 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 	for i, l := range loops {
 		wg.Go(func() { errs[i] = supervise(ctx, log, l) })
 	}
-	errs[len(loops)] = supervise(ctx, log, loop{"mailbox", func(ctx context.Context) error { return a.gw.Run(ctx, src) }})
+	lease, err := a.store.Lease("mailbox")
+	if err != nil {
+		return err
+	}
+	read := mailbox.LeaseOptions{Lease: lease, Retry: cfg.leaseEvery, Check: cfg.leaseEvery, Logger: log,
+		Run: func(ctx context.Context) error {
+			defer src.Disconnect() // standing by, an instance holds no IMAP connection
+			return a.gw.Run(ctx, src)
+		},
+		OnChange: func(held bool) {
+			metrics.SetMailboxStandby(!held)
+			if !held {
+				started(false)
+			}
+		}}
+	errs[len(loops)] = supervise(ctx, log, loop{"mailbox", func(ctx context.Context) error { return mailbox.RunLeased(ctx, read) }})
 	wg.Wait()
 	log.Info("roomgate stopped")
 	return errors.Join(errs...)
 }
 
 // startedOnLogin returns the IMAP connection callback of the daemon: it
-// feeds the metrics and, at the first login, logs "roomgate started".
-func startedOnLogin(cfg *Config, log *slog.Logger, metrics *web.Metrics) func(bool) {
+// feeds the metrics and, at the first login, logs "roomgate started". An
+// instance that stands by while another reads the mailbox logs it with
+// started(false) instead, with mailbox=standby.
+func startedOnLogin(cfg *Config, log *slog.Logger, metrics *web.Metrics) (onConnect func(bool), started func(reading bool)) {
 	var once sync.Once
-	return func(up bool) {
+	started = func(reading bool) {
+		once.Do(func() {
+			role := "reading"
+			if !reading {
+				role = "standby"
+			}
+			log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address,
+				"rooms", len(cfg.Rooms), "database", cfg.Database.Driver, "mailbox", role)
+		})
+	}
+	onConnect = func(up bool) {
 		metrics.SetIMAPConnected(up)
 		if up {
-			once.Do(func() {
-				log.Info("roomgate started", "imap", cfg.IMAP.Address, "smtp", cfg.SMTP.Address,
-					"rooms", len(cfg.Rooms), "database", cfg.Database.Driver)
-			})
+			started(true)
 		}
 	}
+	return onConnect, started
 }

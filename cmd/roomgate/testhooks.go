@@ -11,3 +11,8 @@ package main
 // claimed mails taken over after 1.5 times [smtp] timeout instead of half
 // a minute.
 const envTestMinLease = "ROOMGATE_TESTHOOK_OUTBOX_MIN_LEASE"
+
+// envTestLease shortens how often an instance standing by tries the
+// mailbox lease and its holder checks it (5 s), e.g. "100ms": a test
+// then sees a killed holder's mailbox taken over at once.
+const envTestLease = "ROOMGATE_TESTHOOK_MAILBOX_LEASE"

@@ -10,13 +10,19 @@ import (
 // applyTestHooks applies the test-only settings of the environment; a
 // value that is not a positive duration is refused with a warning.
 func applyTestHooks(c *Config) {
-	v := os.Getenv(envTestMinLease)
+	testDuration(c, envTestMinLease, &c.outbox.MinLease)
+	testDuration(c, envTestLease, &c.leaseEvery)
+}
+
+// testDuration sets *d from the environment variable name, when set.
+func testDuration(c *Config, name string, d *time.Duration) {
+	v := os.Getenv(name)
 	if v == "" {
 		return
 	}
-	if d, err := time.ParseDuration(v); err == nil && d > 0 {
-		c.outbox.MinLease = d
+	if v, err := time.ParseDuration(v); err == nil && v > 0 {
+		*d = v
 		return
 	}
-	c.warnings = append(c.warnings, envTestMinLease+" is not a positive duration: ignored")
+	c.warnings = append(c.warnings, name+" is not a positive duration: ignored")
 }

@@ -1,0 +1,101 @@
+package db
+
+import (
+	"context"
+	"testing"
+)
+
+// TestLeaseOneHolder: of two Stores on one database (two instances), one
+// holds a lease at a time; the other takes it once the holder releases
+// it, and a lease of another name or another database is independent.
+func TestLeaseOneHolder(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		opt := b.newDB(t)
+		a, c := openStore(t, opt), openStore(t, opt)
+		la, lc := lease(t, a, "mailbox"), lease(t, c, "mailbox")
+		acquire(t, ctx, "first", la, true)
+		acquire(t, ctx, "second, while the first holds it", lc, false)
+		acquire(t, ctx, "first again", la, true)
+		if err := la.Check(ctx); err != nil {
+			t.Fatalf("Check of the holder: %v", err)
+		}
+		other := lease(t, c, "other")
+		acquire(t, ctx, "another name", other, true)
+		elsewhere := lease(t, openStore(t, b.newDB(t)), "mailbox")
+		acquire(t, ctx, "another database", elsewhere, true)
+
+		la.Release()
+		if err := la.Check(ctx); err == nil {
+			t.Error("Check after Release: nil, want an error")
+		}
+		acquire(t, ctx, "second, once the first released it", lc, true)
+		acquire(t, ctx, "first, now that the second holds it", la, false)
+	})
+}
+
+// TestLeaseEndsWithTheHolder: a holder whose Store is closed without
+// releasing (the process ends) leaves the lease to the next.
+func TestLeaseEndsWithTheHolder(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		opt := b.newDB(t)
+		holder, err := Open(ctx, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lh := lease(t, holder, "mailbox")
+		acquire(t, ctx, "holder", lh, true)
+		lw := lease(t, openStore(t, opt), "mailbox")
+		acquire(t, ctx, "waiting one", lw, false)
+		// What the process's end does: its sessions and files close.
+		if lh.conn != nil {
+			_ = lh.conn.Close(ctx)
+		}
+		if lh.file != nil {
+			_ = lh.file.Close()
+		}
+		_ = holder.Close()
+		acquire(t, ctx, "waiting one, after the holder ended", lw, true)
+		if err := lh.Check(ctx); err == nil {
+			t.Error("Check of the ended holder: nil, want an error")
+		}
+	})
+}
+
+// TestLeaseInMemory: an in-memory SQLite database is one process's own:
+// its lease is always granted.
+func TestLeaseInMemory(t *testing.T) {
+	s := openStore(t, Options{DSN: ":memory:"})
+	acquire(t, t.Context(), "in memory", lease(t, s, "mailbox"), true)
+}
+
+func TestLeaseName(t *testing.T) {
+	s := openStore(t, Options{DSN: ":memory:"})
+	for _, name := range []string{"", "../x", "a b", "é"} {
+		if _, err := s.Lease(name); err == nil {
+			t.Errorf("Lease(%q): nil error, want one", name)
+		}
+	}
+}
+
+func lease(t *testing.T, s *Store, name string) *Lease {
+	t.Helper()
+	l, err := s.Lease(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Release)
+	return l
+}
+
+func acquire(t *testing.T, ctx context.Context, what string, l *Lease, want bool) {
+	t.Helper()
+	got, err := l.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("%s: Acquire: %v", what, err)
+	}
+	if got != want {
+		t.Fatalf("%s: Acquire = %v, want %v", what, got, want)
+	}
+}
