@@ -284,10 +284,12 @@ func TestCrashSafety(t *testing.T) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}()
-	// A killed instance's claimed mails wait out its lease: 3 s (1.5 times
-	// the 2 s SMTP timeout) instead of the 30 s floor, which guards
-	// against two live instances' waits for SQLite's lock.
-	env := []string{envTestMinLease + "=1ms", leaseEvery}
+	// A killed instance's claimed mails wait out their outbox lease, 30 s:
+	// two instances live here, and that floor guards each against the
+	// other's waits for SQLite's lock (a shorter lease would let one
+	// resend what the other sent but could not mark yet, a duplicate no
+	// crash caused).
+	env := []string{leaseEvery}
 	store := openStore(t, driver, dsn)
 	ins := []*instance{startInstance(t, bin, cfg, env...), startInstance(t, bin, cfg, env...)}
 	kills, takeovers := 0, 0
