@@ -4,13 +4,9 @@ package main
 // process, through the environment, to shorten a delay it would otherwise
 // wait out. Only a binary built with -tags roomgate_testhooks reads them
 // (testhooks_on.go), as cmd/roomgate's tests build it; the binary
-// facilitators run has no such code (testhooks_off.go).
-
-// envTestMinLease shortens the outbox's lease floor (gateway.OutboxOptions
-// MinLease, 30 s), e.g. "1ms": a crash test then sees a killed instance's
-// claimed mails taken over after 1.5 times [smtp] timeout instead of half
-// a minute.
-const envTestMinLease = "ROOMGATE_TESTHOOK_OUTBOX_MIN_LEASE"
+// facilitators run has no such code (testhooks_off.go). The outbox's
+// lease floor (envTestMinLease) is declared in testhooks_on.go: no test
+// uses it now that the crash test runs two live instances.
 
 // envTestLease shortens how often an instance standing by tries the
 // mailbox lease and its holder checks it (5 s), e.g. "100ms": a test

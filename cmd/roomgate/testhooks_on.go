@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// envTestMinLease shortens the outbox's lease floor (gateway.OutboxOptions
+// MinLease, 30 s), e.g. "1ms": a test with one live instance at a time
+// then sees a killed instance's claimed mails taken over after 1.5 times
+// [smtp] timeout instead of half a minute.
+const envTestMinLease = "ROOMGATE_TESTHOOK_OUTBOX_MIN_LEASE"
+
 // applyTestHooks applies the test-only settings of the environment; a
 // value that is not a positive duration is refused with a warning.
 func applyTestHooks(c *Config) {
