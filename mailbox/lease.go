@@ -19,6 +19,9 @@ type Lease interface {
 	Release()
 }
 
+// checkTimeout is the least a lease check waits for its answer.
+const checkTimeout = 10 * time.Second
+
 // LeaseOptions configure RunLeased. Lease and Run are required.
 type LeaseOptions struct {
 	Lease Lease
@@ -28,9 +31,11 @@ type LeaseOptions struct {
 	// and so how long, at most, the mailbox goes unread once its holder
 	// died (5 s when zero).
 	Retry time.Duration
-	// Check is how often the holder checks that it still holds the lease,
-	// and so how long, at most, it goes on reading after losing it (5 s
-	// when zero). Each check waits for an answer at most as long.
+	// Check is how often the holder checks that it still holds the lease
+	// (5 s when zero). Each check waits for an answer at most
+	// checkTimeout or Check, the longer: a slow answer on a loaded machine
+	// is not a lost lease. A holder cut off thus stops reading within
+	// Check plus that.
 	Check time.Duration
 	// OnChange, when set, is called with true when this instance takes
 	// the lease and with false when it stands by (also at the start).
@@ -115,7 +120,7 @@ func (r *leaseRun) hold(ctx context.Context) error {
 			}
 			return err
 		case <-t.C:
-			cctx, ccancel := context.WithTimeout(ctx, r.opt.Check)
+			cctx, ccancel := context.WithTimeout(ctx, max(r.opt.Check, checkTimeout))
 			err := r.opt.Lease.Check(cctx)
 			ccancel()
 			if err == nil || ctx.Err() != nil {

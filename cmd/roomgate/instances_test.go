@@ -195,7 +195,8 @@ func TestTwoInstances(t *testing.T) {
 		}
 	}
 	if everRead != 1 {
-		t.Errorf("%d instances read the mailbox, want 1: the other stands by throughout", everRead)
+		t.Errorf("%d instances read the mailbox, want 1: the other stands by throughout; their lease lines:\n%s\n---\n%s",
+			everRead, leaseLog(ins[0]), leaseLog(ins[1]))
 	}
 }
 
@@ -228,6 +229,17 @@ func (in *instance) reads() (reading, said bool) {
 		}
 	}
 	return reading, last >= 0
+}
+
+// leaseLog is what the instance logged about the mailbox lease.
+func leaseLog(in *instance) string {
+	var out []string
+	for _, l := range strings.Split(in.logText(), "\n") {
+		if strings.Contains(l, "lease") || strings.Contains(l, "took over") || strings.Contains(l, "standing by") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // waitReader waits until exactly one of the instances reads the mailbox
