@@ -99,18 +99,25 @@ func (l *Lease) Check(ctx context.Context) error {
 		err = l.checkFile()
 	}
 	if err != nil {
+		l.held = false // no unlock on a session that failed: closing ends it
 		l.Release()
 		return fmt.Errorf("lease %s: %w", l.name, err)
 	}
 	return nil
 }
 
-// Release gives the lease up (for PostgreSQL by ending its session).
+// Release gives the lease up. For PostgreSQL it unlocks, so that the next
+// holder may take it as soon as Release returns, then ends the session
+// (which frees the lock anyway, once the server has ended the backend).
 func (l *Lease) Release() {
+	held := l.held
 	l.held = false
 	if l.conn != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		if held {
+			_, _ = l.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", l.key)
+		}
 		_ = l.conn.Close(ctx)
 		l.conn = nil
 	}
