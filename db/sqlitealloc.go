@@ -22,6 +22,29 @@ import (
 // worth of chunks.
 const pinnedPages = 4
 
+// pageCacheClass is the size class of the page cache's slots: a 4 KiB
+// database page with its headers (about 4.4 KiB) takes an 8 KiB slot, 8
+// to an allocator page. The page cache (SQLite's default cache_size, 2
+// MiB, about 470 pages) drops the pages a rolled-back or invalidated
+// transaction had read and reads them again at the next, so with only
+// pinnedPages kept, a transaction that touches a few hundred pages (a
+// 52-date series: its bookings, versions and their indexes) mapped and
+// unmapped dozens of allocator pages. pageCachePinned keeps a whole
+// cache's worth mapped (4 MiB of address space; memory is used only
+// where a slot was written).
+const (
+	pageCacheClass  = 8 << 10
+	pageCachePinned = 64
+)
+
+// pinnedPagesOf is how many allocator pages of size class size stay mapped.
+func pinnedPagesOf(size int) int {
+	if size == pageCacheClass {
+		return pageCachePinned
+	}
+	return pinnedPages
+}
+
 // allocatorPage is modernc.org/memory's page: a slot's page is its
 // address rounded down to it.
 const allocatorPage = 64 << 10
@@ -34,7 +57,7 @@ func pinSQLiteAllocator() {
 		tls := libc.NewTLS()
 		defer tls.Close()
 		for size := 16; size <= 16<<10; size <<= 1 {
-			pinClass(tls, size)
+			pinClass(tls, size, pinnedPagesOf(size))
 		}
 	})
 }
@@ -42,7 +65,7 @@ func pinSQLiteAllocator() {
 // pinClass allocates the slots of pinnedPages pages of one size class,
 // then frees all but one slot in each page. An allocation that fails only
 // loses the gain.
-func pinClass(tls *libc.TLS, size int) {
+func pinClass(tls *libc.TLS, size, pinnedPages int) {
 	kept := map[uintptr]bool{}
 	var free []uintptr
 	for n := 0; n < pinnedPages*allocatorPage/size; n++ {
