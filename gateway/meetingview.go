@@ -83,6 +83,10 @@ type ZoomMeetingView struct {
 	// the dates of the mail have hosts of different keys (a series split
 	// between pool hosts, without start links); "" otherwise.
 	HostKey string
+	// NewLink marks a meeting made again under another pool host (the
+	// booking moved to a time its host was busy): the link an earlier
+	// mail gave for this date no longer works.
+	NewLink bool
 }
 
 // ZoomFileView is one copied recording file.

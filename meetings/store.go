@@ -10,6 +10,12 @@ const (
 	MeetingCreating = "creating" // the marker is recorded; the meeting may exist
 	MeetingCreated  = "created"
 	MeetingDeleted  = "deleted"
+	// MeetingMoving: the meeting MeetingID (JoinURL, Passcode) was made
+	// under another user of the provider than the one the booking's host
+	// now is (a pool host changed by a move): a meeting is to be made
+	// under the new one, with Marker (recorded before the call, as in
+	// state creating), and MeetingID deleted.
+	MeetingMoving = "moving"
 )
 
 // Meeting is the provider's meeting of one booking (the table

@@ -236,3 +236,69 @@ func TestZoomPoolHostRemoved(t *testing.T) {
 		t.Errorf("r-b's meeting %d under %s, want %d under %s", m.ID, m.HostID, kept.ID, poolUserB.ID)
 	}
 }
+
+// TestZoomPoolMoveChangesHost: a booking moved to a time its host is busy
+// gets the other host; its meeting is made again under that host's Zoom
+// user and the old one deleted, even when the answer to the creation was
+// lost (the retry finds the new meeting by its marker): Zoom holds one
+// meeting for it, and the accept mail of the move gives the new meeting's
+// link, says that link is new, and gives the new host's key only.
+func TestZoomPoolMoveChangesHost(t *testing.T) {
+	env := newPoolEnv(t)
+	env.handle(request("m-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.handle(request("m-b", "bob@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	env.jobs()
+	env.flushN(2)
+	old := env.meeting("m-a")
+	if b := env.booking("m-a"); b.Host != "salle-a" || old.HostID != poolUserA.ID {
+		t.Fatalf("setup: m-a on %q, meeting under %s", b.Host, old.HostID)
+	}
+	if b := env.booking("m-b"); b.Host != "salle-a" {
+		t.Fatalf("setup: m-b on %q", b.Host)
+	}
+
+	// alice moves to 14:00, when salle-a holds bob's meeting.
+	move := request("m-a", "alice@coop.example", 1, tomorrowAt(14, 0), tomorrowAt(15, 0))
+	move.Stamp = move.Stamp.Add(time.Minute)
+	if out := env.handle(move); out.Action != gateway.ActionAccepted {
+		t.Fatalf("move: %+v", out)
+	}
+	if b := env.booking("m-a"); b.Host != "salle-b" {
+		t.Fatalf("moved m-a on %q, want salle-b", b.Host)
+	}
+	env.zoom.Fail(zoomtest.Fault{Method: http.MethodPost, Path: "/v2/users/", Status: http.StatusBadGateway, After: true})
+	env.jobs()
+	env.clock.Add(15 * time.Second) // past the first retry, before create_timeout
+	env.jobs()
+
+	var mine []zoomtest.Meeting
+	for _, m := range env.zoom.Meetings() {
+		if m.ID != env.meeting("m-b").ID && !m.Deleted {
+			mine = append(mine, m)
+		}
+	}
+	if len(mine) != 1 {
+		t.Fatalf("Zoom holds %d meetings for m-a, want 1: %+v", len(mine), mine)
+	}
+	now := env.meeting("m-a")
+	if now.ID == old.ID || now.HostID != poolUserB.ID || mine[0].ID != now.ID {
+		t.Errorf("m-a's meeting %d under %s, want a new one under %s (old %d)", now.ID, now.HostID, poolUserB.ID, old.ID)
+	}
+	if !now.StartTime.Equal(tomorrowAt(14, 0)) {
+		t.Errorf("m-a's meeting starts %v, want %v", now.StartTime, tomorrowAt(14, 0))
+	}
+	_, _, text := mailText(t, env.flushN(1)[0])
+	flat := strings.Join(strings.Fields(text), " ")
+	wantIn(t, "move accept", flat, fmt.Sprintf("https://zoom.us/j/%d?pwd=", now.ID), "314159",
+		"New link: the meeting moved to another of the room's hosts")
+	wantOut(t, "move accept", flat, fmt.Sprintf("https://zoom.us/j/%d?pwd=", old.ID), "271828", "483920")
+
+	// A later edit that keeps the host moves nothing.
+	retitle := move
+	retitle.Sequence, retitle.Stamp, retitle.Summary = 2, move.Stamp.Add(time.Minute), "Réunion d'alice, déplacée"
+	env.handle(retitle)
+	env.jobs()
+	if m := env.meeting("m-a"); m.ID != now.ID || m.Topic != retitle.Summary {
+		t.Errorf("after a retitle: meeting %d %q, want %d %q", m.ID, m.Topic, now.ID, retitle.Summary)
+	}
+}

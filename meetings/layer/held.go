@@ -46,18 +46,20 @@ func (l *Layer) zoomHold(ctx context.Context, tx gateway.Tx, m *gateway.OutboxMa
 	m.NextAttempt = deadline
 	// An edit of a meeting whose dates all have a meeting already need
 	// not wait.
-	return l.zoomResolve(ctx, tx, ztx, h)
+	return l.zoomResolve(ctx, tx, ztx, h, 0)
 }
 
 // zoomAnnounce tells the organizer of b that its meeting exists: through
-// the accept mails held for b's meeting, or a mail of its own.
-func (l *Layer) zoomAnnounce(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, b *gateway.Booking) error {
+// the accept mails held for b's meeting, or a mail of its own. moved is
+// b's ID when the meeting replaces one whose link an earlier mail gave
+// (zoomMove): the mails say that link changed.
+func (l *Layer) zoomAnnounce(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, b *gateway.Booking, moved int64) error {
 	hs, err := ztx.HeldMails(ctx, b.Organizer, b.UID)
 	if err != nil {
 		return err
 	}
 	for _, h := range hs {
-		if err := l.zoomResolve(ctx, tx, ztx, h); err != nil {
+		if err := l.zoomResolve(ctx, tx, ztx, h, moved); err != nil {
 			return err
 		}
 	}
@@ -68,18 +70,34 @@ func (l *Layer) zoomAnnounce(ctx context.Context, tx gateway.Tx, ztx meetings.Tx
 	if err != nil || m == nil {
 		return err
 	}
-	return l.queueZoomLink(ctx, tx, "zoom-link:"+strconv.FormatInt(b.ID, 10), l.zoomBookingView(b),
-		[]meetingView{l.zoomMeetingView(b, m)})
+	key := "zoom-link:" + strconv.FormatInt(b.ID, 10)
+	if moved != 0 {
+		key = "zoom-moved:" + strconv.FormatInt(b.ID, 10) + ":" + strconv.FormatInt(m.MeetingID, 10)
+	}
+	return l.queueZoomLink(ctx, tx, key, l.zoomBookingView(b), markMoved([]meetingView{l.zoomMeetingView(b, m)}, moved))
+}
+
+// markMoved marks, among views, the meeting of booking moved (an ID, or
+// 0 for none) as replacing one whose link an earlier mail gave.
+func markMoved(views []meetingView, moved int64) []meetingView {
+	for i := range views {
+		if moved != 0 && views[i].bookingID == moved {
+			views[i].NewLink = true
+		}
+	}
+	return views
 }
 
 // zoomResolve releases the held mail h once every accepted date of its
 // meeting has its Zoom meeting: written again with their links when it
-// has not left yet, or else followed by a second mail.
-func (l *Layer) zoomResolve(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, h meetings.HeldMail) error {
+// has not left yet, or else followed by a second mail. moved is as for
+// zoomAnnounce.
+func (l *Layer) zoomResolve(ctx context.Context, tx gateway.Tx, ztx meetings.Tx, h meetings.HeldMail, moved int64) error {
 	views, ready, err := l.zoomMeetingsOf(ctx, tx, ztx, h.Organizer, h.UID)
 	if err != nil || !ready {
 		return err
 	}
+	views = markMoved(views, moved)
 	now := l.now().UTC()
 	var d gateway.HeldAccept
 	if err := json.Unmarshal(h.Data, &d); err != nil || len(views) == 0 {

@@ -38,6 +38,13 @@ func (l *Layer) BookingReplaced(ctx context.Context, tx gateway.Tx, prev, b *gat
 	if err != nil {
 		return fmt.Errorf("read the booking's meeting: %w", err)
 	}
+	if l.zoomHostChanged(prev, b, m) {
+		// Marked in the decision's transaction, so that the accept mail
+		// queued with it waits for the new meeting's link (zoomHold).
+		if err := l.zoomMarkMoving(ctx, ztx, m); err != nil {
+			return err
+		}
+	}
 	if !l.zoomNeedsSync(b, m) && !l.zoomOptionsChanged(prev, b, m) {
 		return nil
 	}
@@ -66,10 +73,41 @@ func (l *Layer) zoomNeedsSync(b *gateway.Booking, m *meetings.Meeting) bool {
 	if !zoomWanted(b) {
 		return has
 	}
-	if !has || m.State == meetings.MeetingCreating {
+	if !has || m.State == meetings.MeetingCreating || m.State == meetings.MeetingMoving {
 		return b.End.After(l.now())
 	}
 	return !m.Start.Equal(b.Start) || !m.End.Equal(b.End) || m.Topic != l.zoomTopic(b)
+}
+
+// zoomHostChanged reports whether the meeting m of booking b, made for
+// prev (the booking b replaces), is under another Zoom user than b's pool
+// host's: a move gave b another host (its own was busy at the new time).
+// The meeting must then be made again under the new host's user, whose
+// key and start link the mails give (zoomMove).
+func (l *Layer) zoomHostChanged(prev, b *gateway.Booking, m *meetings.Meeting) bool {
+	if prev == nil || m == nil || m.State != meetings.MeetingCreated || !zoomWanted(prev) || !zoomWanted(b) ||
+		prev.Host == b.Host || !b.End.After(l.now()) {
+		return false
+	}
+	h := l.g.HostOf(b)
+	if h == nil {
+		return false // no pool, or b's host is gone: no other user to make it under
+	}
+	if old := l.g.HostOf(prev); old != nil && old.ZoomUser == h.ZoomUser {
+		return false // two names of one user
+	}
+	return true // prev's host is another user, or one no longer configured
+}
+
+// zoomMarkMoving records that the created meeting m is to be made again
+// under its booking's host's user (state moving) with a new marker: the
+// intent of the creation, recorded before the call as zoomIntent does.
+func (l *Layer) zoomMarkMoving(ctx context.Context, ztx meetings.Tx, m *meetings.Meeting) error {
+	m.State, m.Marker = meetings.MeetingMoving, "rg-"+randomHex(12)
+	if err := ztx.SaveMeeting(ctx, m); err != nil {
+		return fmt.Errorf("record the meeting's move to another host: %w", err)
+	}
+	return nil
 }
 
 // zoomOptionsChanged reports whether b, whose meeting m exists (or is

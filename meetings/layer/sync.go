@@ -43,6 +43,8 @@ func (l *Layer) zoomSync(ctx context.Context, j meetings.Job) error {
 		return l.zoomCreate(ctx, j, b, nil)
 	case m.State == meetings.MeetingCreating:
 		return l.zoomCreate(ctx, j, b, m)
+	case m.State == meetings.MeetingMoving:
+		return l.zoomMove(ctx, j, b, m)
 	case l.zoomNeedsSync(b, m) || b.End.After(l.now()):
 		// Queued for a change the meeting row does not record (the
 		// options, zoomOptionsChanged): the update sends them all.
@@ -91,7 +93,50 @@ func (l *Layer) zoomCreate(ctx context.Context, j meetings.Job, b *gateway.Booki
 		return err
 	}
 	l.log.Info("zoom meeting created", "booking_id", b.ID, "uid", b.UID, "recurrence_id", b.RecurrenceID, "meeting_id", info.ID)
-	return l.zoomCreated(ctx, j, b, m, info)
+	return l.zoomCreated(ctx, j, b, m, user, info, 0)
+}
+
+// zoomMove replaces the meeting m of b, made under the Zoom user of the
+// host b had before a move (state moving, zoomMarkMoving), by one made
+// under the user of b's host now, and deletes the old one. It is crash
+// safe as a creation is: the new meeting's marker was recorded before
+// any call, so a second run finds the meeting the first made, and the
+// old one, deleted by its number, may be deleted twice.
+func (l *Layer) zoomMove(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting) error {
+	if !b.End.After(l.now()) {
+		// Ended before the move was done: the old meeting is what it had.
+		if err := l.zoomSetState(ctx, m, meetings.MeetingCreated); err != nil {
+			return err
+		}
+		return l.zoomFinish(ctx, j)
+	}
+	user, err := l.zoomUser(b)
+	if err != nil {
+		return err
+	}
+	info, found, err := l.caps.Find.FindMeeting(ctx, user, m.Marker)
+	if err == nil && !found {
+		spec := l.zoomSpec(b, m.Marker)
+		spec.User = user
+		info, err = l.create.CreateMeeting(ctx, spec)
+	}
+	if err != nil {
+		return err
+	}
+	if old := m.MeetingID; old != 0 && old != info.ID {
+		err := l.opt.API.DeleteMeeting(ctx, old)
+		switch {
+		case errors.Is(err, meetings.ErrInProgress), errors.Is(err, meetings.ErrEnded):
+			// Someone is in it, or was: it is not ended under their feet.
+			l.log.Warn("zoom meeting of a moved booking not deleted: it is in progress or has ended",
+				"booking_id", b.ID, "meeting_id", old, "error", err)
+		case err != nil && !errors.Is(err, meetings.ErrNotFound):
+			return err
+		}
+	}
+	l.log.Info("zoom meeting moved to the booking's new host", "booking_id", b.ID, "uid", b.UID,
+		"host", b.Host, "old_meeting_id", m.MeetingID, "meeting_id", info.ID)
+	return l.zoomCreated(ctx, j, b, m, user, info, b.ID)
 }
 
 // zoomKeptUnderGoneHost warns once, when b's pool host is no longer
@@ -127,10 +172,13 @@ func (l *Layer) zoomIntent(ctx context.Context, m *meetings.Meeting) error {
 	})
 }
 
-// zoomCreated records a new meeting, queues the jobs that follow it and
-// tells the organizer: the held accept mail gets the link, or a mail of
-// its own says it.
-func (l *Layer) zoomCreated(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting, info meetings.Info) error {
+// zoomCreated records a new meeting, made under user, queues the jobs
+// that follow it and tells the organizer: the held accept mail gets the
+// link, or a mail of its own says it. moved is b's ID when the meeting
+// replaces one whose link an earlier mail gave (zoomMove), else 0. A
+// booking whose host changed meanwhile to another user gets its meeting
+// moved there next (zoomMarkMoving), before anyone is told.
+func (l *Layer) zoomCreated(ctx context.Context, j meetings.Job, b *gateway.Booking, m *meetings.Meeting, user string, info meetings.Info, moved int64) error {
 	now := l.now().UTC()
 	err := l.store.Update(ctx, func(tx gateway.Tx) error {
 		ztx, err := meetingTx(tx)
@@ -145,14 +193,25 @@ func (l *Layer) zoomCreated(ctx context.Context, j meetings.Job, b *gateway.Book
 		if err := l.zoomFollowUps(ctx, ztx, b, true, true); err != nil {
 			return err
 		}
+		cur, err := tx.BookingByID(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		if cur != nil && zoomWanted(cur) && l.g.HostOf(cur) != nil {
+			if cu, err := l.zoomUser(cur); err == nil && cu != user {
+				if err := l.zoomMarkMoving(ctx, ztx, m); err != nil {
+					return err
+				}
+				return ztx.QueueJob(ctx, b.ID, meetings.JobSync, l.now().UTC())
+			}
+		}
 		if _, err := ztx.FinishJob(ctx, j.ID, j.Version, now); err != nil {
 			return err
 		}
-		cur, err := tx.BookingByID(ctx, b.ID)
-		if err != nil || cur == nil || !zoomWanted(cur) {
-			return err // the next run deletes it
+		if cur == nil || !zoomWanted(cur) {
+			return nil // the next run deletes it
 		}
-		return l.zoomAnnounce(ctx, tx, ztx, cur)
+		return l.zoomAnnounce(ctx, tx, ztx, cur, moved)
 	})
 	if err == nil {
 		l.g.Kick()
@@ -222,8 +281,13 @@ func (l *Layer) zoomRemove(ctx context.Context, j meetings.Job, b *gateway.Booki
 	if b.Status != gateway.StatusReleased && !l.now().Before(b.Start) {
 		return l.zoomFinish(ctx, j)
 	}
-	id := m.MeetingID
-	if m.State == meetings.MeetingCreating {
+	ids := []int64{m.MeetingID}
+	if m.State == meetings.MeetingCreating || m.State == meetings.MeetingMoving {
+		// The meeting of the marker may exist; a moving one's old meeting
+		// (MeetingID) does.
+		if m.State == meetings.MeetingCreating {
+			ids = nil
+		}
 		user, err := l.zoomUser(b)
 		if err != nil {
 			return err
@@ -232,12 +296,14 @@ func (l *Layer) zoomRemove(ctx context.Context, j meetings.Job, b *gateway.Booki
 		if err != nil {
 			return err
 		}
-		id = 0
 		if found {
-			id = info.ID
+			ids = append(ids, info.ID)
 		}
 	}
-	if id != 0 {
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
 		err := l.opt.API.DeleteMeeting(ctx, id)
 		switch {
 		case errors.Is(err, meetings.ErrInProgress):

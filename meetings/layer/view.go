@@ -24,7 +24,8 @@ func (l *Layer) zoomBaseView() gateway.ZoomView {
 // host, which the mail gives without start links (zoomFill).
 type meetingView struct {
 	gateway.ZoomMeetingView
-	hostKey string
+	hostKey   string
+	bookingID int64
 }
 
 // zoomMeetingView shows the meeting m of booking b.
@@ -35,7 +36,7 @@ func (l *Layer) zoomMeetingView(b *gateway.Booking, m *meetings.Meeting) meeting
 	if l.opt.StartLinks {
 		v.StartLink = l.StartLink(b.ID, m.Marker)
 	}
-	return meetingView{ZoomMeetingView: v, hostKey: l.zoomHostKey(b)}
+	return meetingView{ZoomMeetingView: v, hostKey: l.zoomHostKey(b), bookingID: b.ID}
 }
 
 // FormatMeetingID writes a meeting number as Zoom shows it: "812 3456 7890".
