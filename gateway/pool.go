@@ -189,7 +189,11 @@ func (g *Gateway) hostView(mv *MailView, room *Room, b *Booking) {
 	}
 	h := g.hosts().host(g.hosts().of(*b))
 	if h == nil {
-		return // a host removed from the configuration: the room's details
+		// A host removed from the configuration: the room's details, and
+		// no key (the account's would not open that host's room; the mail
+		// sends the member to the facilitators for it).
+		mv.HostKey = ""
+		return
 	}
 	mv.HostKey, mv.HostName = h.HostKey, h.Name
 	if h.JoinURL != "" {

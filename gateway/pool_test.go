@@ -403,6 +403,45 @@ func TestRemindersPlace(t *testing.T) {
 	}
 }
 
+// TestPoolHostGoneReminder: in fixed-rooms mode, the reminder of a
+// booking whose host was removed from the configuration gives no host
+// key (the account's would not open that host's room, another host's is
+// not the member's) and sends the member to the facilitators for it, in
+// both languages.
+func TestPoolHostGoneReminder(t *testing.T) {
+	for _, c := range []struct{ lang, ask string }{
+		{"en", "ask the facilitators for the host key of this meeting"},
+		{"fr", "demandez aux animateurs la clé hôte de cette réunion"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			h := newHarness(t, relayOptions, poolOn, func(o *gateway.Options) { o.Lang = c.lang })
+			err := h.st.Update(context.Background(), func(tx gateway.Tx) error {
+				return tx.SaveBooking(context.Background(), &gateway.Booking{UID: "gone-1", Room: roomAddr, Organizer: dave,
+					Summary: "Atelier", Start: tomorrow(10, 0), End: tomorrow(11, 0), Status: gateway.StatusAccepted, Host: "salle-z"})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.setNow(tomorrow(9, 50).UTC())
+			rs := h.remind()
+			if len(rs) != 1 || rs[0].To != dave {
+				t.Fatalf("reminders: %+v", rs)
+			}
+			for _, part := range []string{rs[0].Text, rs[0].HTML} {
+				flat := strings.NewReplacer("<strong>", "", "</strong>", "").Replace(strings.Join(strings.Fields(part), " "))
+				if !strings.Contains(flat, c.ask) {
+					t.Errorf("reminder lacks %q:\n%s", c.ask, part)
+				}
+				for _, key := range []string{hostKey, hostA.HostKey, hostB.HostKey} {
+					if strings.Contains(part, key) {
+						t.Errorf("reminder gives key %q:\n%s", key, part)
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestPoolOptions: hosts and tools must be named, once each.
 func TestPoolOptions(t *testing.T) {
 	for name, edit := range map[string]func(*gateway.Options){
