@@ -500,6 +500,16 @@ func TestFreeToolSeriesDates(t *testing.T) {
 					t.Errorf("series mail lacks %q:\n%s", w, r.Text)
 				}
 			}
+			// The count says where the dates are, not that all are on Zoom.
+			count, untrue := "All 3 dates of the series are booked: 2 on Zoom, 1 on Jitsi Meet.", "All 3 dates of the series are booked."
+			if lang == "fr" {
+				count, untrue = "Les 3 dates de la série sont réservées : 2 sur Zoom, 1 sur Jitsi Meet.", "Les 3 dates de la série sont réservées."
+			}
+			for _, part := range []string{r.Text, r.HTML} {
+				if !strings.Contains(flat(part), count) || strings.Contains(flat(part), untrue) {
+					t.Errorf("series mail lacks %q, or says %q:\n%s", count, untrue, part)
+				}
+			}
 			checkPlaces(t, h)
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -103,6 +104,31 @@ type ToolDate struct {
 	When Slot
 	Tool ToolView
 }
+
+// ToolCount is how many dates of a series' mail one free tool holds.
+type ToolCount struct {
+	Name  string
+	Dates int
+}
+
+// ToolCounts counts the dates of a series' mail held on each free tool
+// (ToolDates), in the order the tools first come.
+func (v MailView) ToolCounts() []ToolCount {
+	var out []ToolCount
+	for _, d := range v.ToolDates {
+		i := slices.IndexFunc(out, func(c ToolCount) bool { return c.Name == d.Tool.Name })
+		if i < 0 {
+			out = append(out, ToolCount{Name: d.Tool.Name})
+			i = len(out) - 1
+		}
+		out[i].Dates++
+	}
+	return out
+}
+
+// ZoomDates is how many dates of a series' mail are booked on Zoom: its
+// dates less those declined and those held on a free tool.
+func (v MailView) ZoomDates() int { return max(v.Dates-len(v.Declined)-len(v.ToolDates), 0) }
 
 // toolDates lists the dates of a series held on a free tool because Zoom
 // was full then (declined on Zoom, the tool's room kept for them), with
