@@ -244,7 +244,16 @@ func TestZoomPoolHostRemoved(t *testing.T) {
 // meeting for it, and the accept mail of the move gives the new meeting's
 // link, says that link is new, and gives the new host's key only.
 func TestZoomPoolMoveChangesHost(t *testing.T) {
-	env := newPoolEnv(t)
+	for _, c := range []struct{ lang, note string }{
+		{"en", "New link: the meeting moved to another of the room's hosts"},
+		{"fr", "Nouveau lien : la réunion est passée à un autre hôte de la salle"},
+	} {
+		t.Run(c.lang, func(t *testing.T) { testZoomPoolMoveChangesHost(t, c.lang, c.note) })
+	}
+}
+
+func testZoomPoolMoveChangesHost(t *testing.T, lang, note string) {
+	env := newPoolEnvLang(t, lang)
 	env.handle(request("m-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
 	env.handle(request("m-b", "bob@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
 	env.jobs()
@@ -289,8 +298,7 @@ func TestZoomPoolMoveChangesHost(t *testing.T) {
 	}
 	_, _, text := mailText(t, env.flushN(1)[0])
 	flat := strings.Join(strings.Fields(text), " ")
-	wantIn(t, "move accept", flat, fmt.Sprintf("https://zoom.us/j/%d?pwd=", now.ID), "314159",
-		"New link: the meeting moved to another of the room's hosts")
+	wantIn(t, "move accept", flat, fmt.Sprintf("https://zoom.us/j/%d?pwd=", now.ID), "314159", note)
 	wantOut(t, "move accept", flat, fmt.Sprintf("https://zoom.us/j/%d?pwd=", old.ID), "271828", "483920")
 
 	// A later edit that keeps the host moves nothing.
@@ -300,5 +308,34 @@ func TestZoomPoolMoveChangesHost(t *testing.T) {
 	env.jobs()
 	if m := env.meeting("m-a"); m.ID != now.ID || m.Topic != retitle.Summary {
 		t.Errorf("after a retitle: meeting %d %q, want %d %q", m.ID, m.Topic, now.ID, retitle.Summary)
+	}
+}
+
+// TestZoomPoolMoveThenCancel: a booking cancelled while its meeting was
+// being moved to its new host (the answer to the creation lost) leaves
+// no meeting on Zoom: neither the old one nor the new one.
+func TestZoomPoolMoveThenCancel(t *testing.T) {
+	env := newPoolEnv(t)
+	env.handle(request("c-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.handle(request("c-b", "bob@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	env.jobs()
+	keep := env.meeting("c-b").ID
+	move := request("c-a", "alice@coop.example", 1, tomorrowAt(14, 0), tomorrowAt(15, 0))
+	move.Stamp = move.Stamp.Add(time.Minute)
+	env.handle(move)
+	env.zoom.Fail(zoomtest.Fault{Method: http.MethodPost, Path: "/v2/users/", Status: http.StatusBadGateway, After: true})
+	env.jobs() // the new meeting is made, its answer lost: the job will try again
+	cancel := move
+	cancel.Method, cancel.Sequence, cancel.Stamp = "CANCEL", 2, move.Stamp.Add(time.Minute)
+	env.handle(cancel)
+	env.clock.Add(15 * time.Second)
+	env.jobs()
+	for _, m := range env.zoom.Meetings() {
+		if !m.Deleted && m.ID != keep {
+			t.Errorf("meeting %d under %s left on Zoom after the cancellation", m.ID, m.HostID)
+		}
+	}
+	if n := env.zoom.Count(http.MethodPost, "/v2/users/"); n != 3 {
+		t.Errorf("%d creations asked, want 3 (two bookings, one move)", n)
 	}
 }
