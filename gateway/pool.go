@@ -211,6 +211,15 @@ func (g *Gateway) HostOf(b *Booking) *Host {
 	return g.hosts().host(g.hosts().of(*b))
 }
 
+// Hosts returns the pool's hosts, in the configuration's order (nil
+// without a pool).
+func (g *Gateway) Hosts() []Host {
+	if g.hosts().legacy {
+		return nil
+	}
+	return slices.Clone(g.hosts().hosts)
+}
+
 // hostFor returns the first host free for [s, e), read in tx; "" when
 // none is (the caller checked the slot is free) or without a pool.
 func (g *Gateway) hostFor(ctx context.Context, tx Tx, own meetingKey, s, e time.Time) (string, error) {

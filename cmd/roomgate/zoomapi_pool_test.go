@@ -339,3 +339,47 @@ func TestZoomPoolMoveThenCancel(t *testing.T) {
 		t.Errorf("%d creations asked, want 3 (two bookings, one move)", n)
 	}
 }
+
+// TestZoomPoolLostAnswerThenMove: Zoom made a booking's meeting under its
+// host's user but the answer was lost, and the booking moved onto the
+// other host before the retry: the retry finds the meeting under the
+// first user, moves it to the new host's, and Zoom holds one meeting
+// for the booking, under the new user, whose link the mail gives.
+func TestZoomPoolLostAnswerThenMove(t *testing.T) {
+	env := newPoolEnv(t)
+	env.handle(request("l-b", "bob@coop.example", 0, tomorrowAt(14, 0), tomorrowAt(15, 0)))
+	env.jobs()
+	keep := env.meeting("l-b").ID
+	env.flushN(1)
+	env.zoom.Fail(zoomtest.Fault{Method: http.MethodPost, Path: "/v2/users/", Status: http.StatusBadGateway, After: true})
+	env.handle(request("l-a", "alice@coop.example", 0, tomorrowAt(10, 0), tomorrowAt(11, 0)))
+	env.jobs()
+	move := request("l-a", "alice@coop.example", 1, tomorrowAt(14, 0), tomorrowAt(15, 0))
+	move.Stamp = move.Stamp.Add(time.Minute)
+	env.handle(move)
+	if b := env.booking("l-a"); b.Host != "salle-b" {
+		t.Fatalf("moved l-a on %q, want salle-b", b.Host)
+	}
+	env.clock.Add(15 * time.Second)
+	env.jobs()
+	var mine []zoomtest.Meeting
+	for _, m := range env.zoom.Meetings() {
+		if !m.Deleted && m.ID != keep {
+			mine = append(mine, m)
+		}
+	}
+	if len(mine) != 1 || mine[0].HostID != poolUserB.ID {
+		t.Fatalf("Zoom holds for l-a %+v, want one meeting under %s", mine, poolUserB.ID)
+	}
+	if m := env.meeting("l-a"); m.ID != mine[0].ID {
+		t.Errorf("l-a records meeting %d, Zoom holds %d", m.ID, mine[0].ID)
+	}
+	sent := env.flush()
+	if len(sent) == 0 {
+		t.Fatal("no mail to alice")
+	}
+	_, _, text := mailText(t, sent[len(sent)-1])
+	flat := strings.Join(strings.Fields(text), " ")
+	wantIn(t, "l-a accept", flat, fmt.Sprintf("https://zoom.us/j/%d?pwd=", mine[0].ID), "314159")
+	wantOut(t, "l-a accept", flat, "271828", "483920")
+}

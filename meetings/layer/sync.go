@@ -84,9 +84,16 @@ func (l *Layer) zoomCreate(ctx context.Context, j meetings.Job, b *gateway.Booki
 	} else {
 		var found bool
 		if info, found, err = l.caps.Find.FindMeeting(ctx, user, m.Marker); err == nil && !found {
-			spec := l.zoomSpec(b, m.Marker)
-			spec.User = user
-			info, err = l.create.CreateMeeting(ctx, spec)
+			var under string
+			if info, under, found, err = l.zoomFindElsewhere(ctx, user, m.Marker); err == nil && found {
+				// Made under the user of a host b had before a move: it
+				// is recorded, then moved (zoomCreated).
+				user = under
+			} else if err == nil {
+				spec := l.zoomSpec(b, m.Marker)
+				spec.User = user
+				info, err = l.create.CreateMeeting(ctx, spec)
+			}
 		}
 	}
 	if err != nil {
@@ -137,6 +144,24 @@ func (l *Layer) zoomMove(ctx context.Context, j meetings.Job, b *gateway.Booking
 	l.log.Info("zoom meeting moved to the booking's new host", "booking_id", b.ID, "uid", b.UID,
 		"host", b.Host, "old_meeting_id", m.MeetingID, "meeting_id", info.ID)
 	return l.zoomCreated(ctx, j, b, m, user, info, b.ID)
+}
+
+// zoomFindElsewhere looks for the meeting of marker under the users of
+// the pool's other hosts than user: a creation whose answer was lost,
+// then the booking moved onto another host before the retry, left its
+// meeting under the first host's user. It costs one list per other host,
+// on the retry of a creation only.
+func (l *Layer) zoomFindElsewhere(ctx context.Context, user, marker string) (meetings.Info, string, bool, error) {
+	for _, h := range l.g.Hosts() {
+		if h.ZoomUser == user {
+			continue
+		}
+		info, found, err := l.caps.Find.FindMeeting(ctx, h.ZoomUser, marker)
+		if err != nil || found {
+			return info, h.ZoomUser, found, err
+		}
+	}
+	return meetings.Info{}, "", false, nil
 }
 
 // zoomKeptUnderGoneHost warns once, when b's pool host is no longer
@@ -202,7 +227,12 @@ func (l *Layer) zoomCreated(ctx context.Context, j meetings.Job, b *gateway.Book
 				if err := l.zoomMarkMoving(ctx, ztx, m); err != nil {
 					return err
 				}
-				return ztx.QueueJob(ctx, b.ID, meetings.JobSync, l.now().UTC())
+				// Queued again, the lease ended: the move runs next.
+				if err := ztx.QueueJob(ctx, b.ID, meetings.JobSync, now); err != nil {
+					return err
+				}
+				_, err := ztx.FinishJob(ctx, j.ID, j.Version, now)
+				return err
 			}
 		}
 		if _, err := ztx.FinishJob(ctx, j.ID, j.Version, now); err != nil {
