@@ -412,7 +412,11 @@ func (g *Gateway) sendBatch(ctx context.Context, s Sender, due []OutboxMail, opt
 				"outbox_id", m.ID, "uid", m.UID)
 			continue
 		}
-		g.gate <- struct{}{} // see Gateway.gate
+		select { // see Gateway.gate
+		case g.gate <- struct{}{}:
+		case <-ctx.Done():
+			return sent, false, k.release(ctx, due[i:], g.opt.Now())
+		}
 		delivered, retryAt, err := g.sendOne(ctx, s, m, opt, k)
 		k.settled(ctx)
 		<-g.gate
