@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"codeberg.org/opteos/roomgate/mailauth"
@@ -26,17 +25,6 @@ type Gateway struct {
 	dkim senderAuth
 	// pool is the account's hosts (see pool.go).
 	pool hostPool
-	// group is the size of the next decision group (0: maxGroup); see
-	// groupTime.
-	group atomic.Int64
-	// gate is held by the outbox from the start of a delivery until its
-	// "sent" mark stuck, and by a decision group for its transaction, so
-	// that on SQLite a mark never waits for a group's write lock: a crash
-	// between a server's acceptance and the mark sends the mail again
-	// (same Message-ID), and that window stays a few milliseconds wide.
-	// A group waits for it at most gateWait (a server that hangs holds a
-	// delivery for up to its SendTimeout).
-	gate chan struct{}
 }
 
 // New returns a Gateway. See Options for the required fields.
@@ -45,7 +33,7 @@ func New(opt Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1), gate: make(chan struct{}, 1)}
+	g := &Gateway{opt: o, log: o.Logger, kick: make(chan struct{}, 1)}
 	g.dkim = senderAuth{mailauth.NewSender(o.Auth)}
 	g.pool = newHostPool(&g.opt)
 	g.opt.Concurrent = g.hosts().total

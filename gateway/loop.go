@@ -63,23 +63,16 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 	var done []Filing
 	solo := -1 // the index of a message to decide alone
 	for i := 0; i < len(batch) && ctx.Err() == nil; {
-		n := min(g.groupSize(), len(batch)-i)
+		n := min(maxGroup, len(batch)-i)
 		if solo >= i {
 			n = min(n, max(solo-i, 1))
 		}
 		group := batch[i : i+n]
 		if len(batch) >= groupFrom && len(group) > 1 {
 			work, cancel := workContext(ctx)
-			start := time.Now()
-			held := g.waitGate(work, gateWait)
 			outs, bad, err := g.handleGroup(work, group)
-			if held {
-				<-g.gate
-			}
-			took := time.Since(start)
 			cancel()
 			if err == nil {
-				g.sizeGroups(len(group), took)
 				for k, in := range group {
 					g.waiting.done(in)
 					done = append(done, Filing{In: in, Folder: outs[k].Folder})
@@ -109,63 +102,6 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 	}
 	g.fileBounded(ctx, src, done)
 	return nil
-}
-
-// groupTime is how long a decision group should last: on SQLite a group
-// holds the only write lock until it commits, and the "sent" mark of a
-// reply the SMTP server just accepted waits behind it. A crash (kill -9)
-// during that wait sends the reply again after its lease. Within one
-// instance the marks do not wait for groups (Gateway.gate), but a delivery
-// waits for the group under way before it starts: the groups are sized
-// from the pace of the last one (its wait for the gate included) so that
-// a group of 32, 0.3 to 1.5 s on a loaded machine, does not hold the
-// replies back that long.
-const groupTime = 50 * time.Millisecond
-
-// gateWait is the longest a decision group waits for a delivery and its
-// mark (Gateway.gate) before it goes ahead anyway.
-const gateWait = time.Second
-
-// waitGate takes g.gate within wait and reports whether it did.
-func (g *Gateway) waitGate(ctx context.Context, wait time.Duration) bool {
-	select {
-	case g.gate <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case g.gate <- struct{}{}:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return false
-}
-
-// groupSize is the number of messages of the next decision group.
-func (g *Gateway) groupSize() int {
-	if n := int(g.group.Load()); n > 0 {
-		return n
-	}
-	return maxGroup
-}
-
-// sizeGroups sizes the next groups after one of n messages took took:
-// as many messages as the last ones' pace decides within groupTime, at
-// least 2 (a group) and at most maxGroup.
-func (g *Gateway) sizeGroups(n int, took time.Duration) {
-	g.group.Store(int64(nextGroupSize(n, took, groupTime)))
-}
-
-// nextGroupSize is how many messages fit in bound when n took took.
-func nextGroupSize(n int, took, bound time.Duration) int {
-	if n <= 0 || took <= 0 {
-		return maxGroup
-	}
-	fit := int64(bound) * int64(n) / int64(took)
-	return int(min(max(fit, 2), maxGroup))
 }
 
 // handleOne decides one message in its own transaction and adds it to
@@ -412,14 +348,7 @@ func (g *Gateway) sendBatch(ctx context.Context, s Sender, due []OutboxMail, opt
 				"outbox_id", m.ID, "uid", m.UID)
 			continue
 		}
-		select { // see Gateway.gate
-		case g.gate <- struct{}{}:
-		case <-ctx.Done():
-			return sent, false, k.release(ctx, due[i:], g.opt.Now())
-		}
 		delivered, retryAt, err := g.sendOne(ctx, s, m, opt, k)
-		k.settled(ctx)
-		<-g.gate
 		if delivered {
 			sent++
 		}
