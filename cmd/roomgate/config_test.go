@@ -41,6 +41,34 @@ func writeConfig(t *testing.T, replace ...string) string {
 	return path
 }
 
+// appendConfig appends text (whole sections) to the configuration file at
+// path and returns path.
+func appendConfig(t *testing.T, path, text string) string {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// writeSecret writes value as the secret file name beside the
+// configuration file at path, as an operator would, and returns its path.
+func writeSecret(t *testing.T, path, name, value string) string {
+	t.Helper()
+	secret := filepath.Join(filepath.Dir(path), name)
+	if err := os.WriteFile(secret, []byte(value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 func TestExampleConfigLoads(t *testing.T) {
 	c, err := LoadConfig(writeConfig(t))
 	if err != nil {

@@ -27,16 +27,7 @@ func poolConfig(t *testing.T, hosts string, edit ...string) string {
 	repl := append([]string{"\nhost_key_file = ", "\n# host_key_file = ", "\nconcurrent_meetings = 1", "\n# concurrent_meetings = 1",
 		"\njoin_url = \"https://zoom.us/j/81234567890", "\n# join_url = \"", "\nmeeting_id = \"812", "\n# meeting_id = \"",
 		"\npasscode = \"…\"\n# tools", "\n# passcode\n# tools"}, edit...)
-	path := writeConfig(t, repl...)
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(strings.ReplaceAll(hosts, "DIR", dir)); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return appendConfig(t, writeConfig(t, repl...), strings.ReplaceAll(hosts, "DIR", dir))
 }
 
 const twoHosts = `

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,17 +21,8 @@ const jitsiSecret = "0123456789abcdef0123456789abcdef"
 func jitsiConfig(t *testing.T, extra string, edit ...string) string {
 	t.Helper()
 	path := writeConfig(t, edit...)
-	secret := filepath.Join(filepath.Dir(path), "jitsi_app_secret")
-	if err := os.WriteFile(secret, []byte(jitsiSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "\n[video.jitsi]\nbase_url = \"https://meet.coop.example\"\napp_id = \"roomgate\"\napp_secret_file = %q\n%s", secret, extra)
-	return path
+	secret := writeSecret(t, path, "jitsi_app_secret", jitsiSecret)
+	return appendConfig(t, path, fmt.Sprintf("\n[video.jitsi]\nbase_url = \"https://meet.coop.example\"\napp_id = \"roomgate\"\napp_secret_file = %q\n%s", secret, extra))
 }
 
 // TestVideoConfig: [video.jitsi] becomes the gateway's free tool; a tool

@@ -31,17 +31,8 @@ func doorConfig(t *testing.T, apiURL, extra string, edit ...string) string {
 	edit = append(edit, `listen = ""`, `listen = "127.0.0.1:8089"`, `token_file = ""`, `token = "`+testMemberToken+`"`,
 		`public_url = ""`, `public_url = "`+testPublicURL+`"`)
 	path := writeConfig(t, edit...)
-	secret := filepath.Join(filepath.Dir(path), "bbb_secret")
-	if err := os.WriteFile(secret, []byte(bbbSecret+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	fmt.Fprintf(f, "\n[video.bbb]\nurl = %q\nsecret_file = %q\n%s", apiURL, secret, extra)
-	return path
+	secret := writeSecret(t, path, "bbb_secret", bbbSecret)
+	return appendConfig(t, path, fmt.Sprintf("\n[video.bbb]\nurl = %q\nsecret_file = %q\n%s", apiURL, secret, extra))
 }
 
 // TestProcessBBBDoor: with Zoom taken, a member's request is declined on
@@ -252,15 +243,7 @@ func TestGaleneConfig(t *testing.T) {
 	t.Setenv("ROOMGATE_GALENE_ADMIN_PASSWORD", password)
 	section := "\n[video.galene]\nurl = \"https://galene.coop.example:8443\"\nadmin_user = \"roomgate\"\n"
 	web := []string{`listen = ""`, `listen = "127.0.0.1:8089"`, `token_file = ""`, `token = "` + testMemberToken + `"`}
-	appendTo := func(path string) string {
-		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		f.WriteString(section)
-		return path
-	}
+	appendTo := func(path string) string { return appendConfig(t, path, section) }
 	_, err := LoadConfig(appendTo(writeConfig(t, web...)))
 	if err == nil || !strings.Contains(err.Error(), "video.galene: its links lead to roomgate's web server, which needs http.public_url") {
 		t.Errorf("without public_url: %v", err)
