@@ -98,7 +98,9 @@ func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, 
 // outbox_pending_id index, in id order, and stops at limit: on PostgreSQL
 // rows locked by a concurrent claim are skipped (FOR UPDATE SKIP LOCKED);
 // on SQLite the single writer serializes claims. The mails are returned
-// leased: NextAttempt is the lease's end.
+// leased: NextAttempt is the lease's end. On a SQLite file, a mail the
+// accept log (acceptlog.go) says the server accepted is marked sent
+// instead of returned.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
 	var rows []outboxRow
 	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
@@ -111,6 +113,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 		return nil, markUnavailable(fmt.Errorf("claim outbox: %w", err))
 	}
 	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
+	if s.accepted != nil && len(rows) > 0 {
+		if rows, err = s.dropAccepted(ctx, now, rows); err != nil {
+			return nil, markUnavailable(fmt.Errorf("claim outbox: %w", err))
+		}
+	}
 	out := mails(rows)
 	for i := range out {
 		out[i].Claim = rows[i].Claim

@@ -98,8 +98,8 @@ func checkBackup(ctx context.Context, path string, log *slog.Logger) (Summary, e
 	return s.Summarize(ctx)
 }
 
-// moveAside renames the database and its -wal away, and drops its -shm
-// (an index of the -wal, rebuilt by SQLite). It returns the new name of the
+// moveAside renames the database, its -wal and its outbox accept log
+// away, and drops its -shm (an index of the -wal, rebuilt by SQLite). It returns the new name of the
 // database, or "" when there was none.
 func moveAside(target string) (string, error) {
 	if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
@@ -113,6 +113,10 @@ func moveAside(target string) (string, error) {
 		return aside, err
 	}
 	if err := os.Remove(target + "-shm"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return aside, err
+	}
+	// The outbox's accept log (acceptlog.go) names rows of the old file.
+	if err := os.Rename(target+"-outbox-accepted", aside+"-outbox-accepted"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return aside, err
 	}
 	return filepath.Clean(aside), nil

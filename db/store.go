@@ -75,6 +75,9 @@ type Store struct {
 	// open what it holds outside the pools.
 	pgConfig *pgx.ConnConfig
 	file     string
+	// accepted is the accept log of a SQLite file (acceptlog.go); nil
+	// otherwise.
+	accepted *acceptLog
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -138,6 +141,9 @@ func (s *Store) openSQLite(dsn string) error {
 		return err
 	}
 	s.file = sqliteFilePath(dsn)
+	if s.file != "" {
+		s.accepted = newAcceptLog(s.file)
+	}
 	w, err := sql.Open(sqliteDriverName, p.write)
 	if err != nil {
 		return err
@@ -184,7 +190,7 @@ func (s *Store) openPostgres(dsn string) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
-	err := errors.Join(s.hot.close(), s.w.Close())
+	err := errors.Join(s.hot.close(), s.accepted.close(), s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}

@@ -383,7 +383,7 @@ func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt Outbo
 	serr := g.deliver(sctx, s, m, opt)
 	cancel()
 	if serr == nil {
-		k.sent(m.ID)
+		k.sent(m.ID, g.recordAccepted(ctx, m))
 		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "message_id", m.MessageID)
 		return true, time.Time{}, nil
 	}
@@ -400,6 +400,19 @@ func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt Outbo
 		return false, time.Time{}, err
 	}
 	return false, next, err
+}
+
+// recordAccepted records at once that the server accepted m, where the
+// store keeps such a record apart from its "sent" marks (SQLite: a line
+// in a file beside the database, written without waiting for the write
+// lock a group of decisions may hold). It reports whether m is recorded;
+// if not, the mark alone records it and the sender waits for the mark.
+func (g *Gateway) recordAccepted(ctx context.Context, m OutboxMail) bool {
+	ok, err := g.opt.Store.OutboxAccepted(context.WithoutCancel(ctx), AcceptedMail{ID: m.ID, MessageID: m.MessageID})
+	if err != nil {
+		g.log.Warn("recording a mail the server accepted failed; its mark alone will record it", "outbox_id", m.ID, "err", err)
+	}
+	return ok && err == nil
 }
 
 // retryDelay is an exponential backoff from base to 2 h, with jitter.

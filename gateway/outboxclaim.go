@@ -33,6 +33,7 @@ type claimKeeper struct {
 	mu        sync.Mutex
 	held      map[int64]bool // claimed, not marked, not taken over
 	toMark    []int64        // accepted by the server, mark not yet stuck
+	logged    map[int64]bool // of toMark, those in the store's accept record
 	until     time.Time      // lease end of every held mail
 	finishing bool
 
@@ -47,7 +48,7 @@ type claimKeeper struct {
 // FlushTimeout once ctx is done.
 func (g *Gateway) keepClaim(ctx context.Context, due []OutboxMail, opt OutboxOptions) *claimKeeper {
 	k := &claimKeeper{g: g, claim: due[0].Claim, lease: opt.Lease(), every: opt.Lease() / 4, retry: opt.MarkRetry,
-		held: map[int64]bool{}, until: due[0].NextAttempt, marked: make(chan struct{}),
+		held: map[int64]bool{}, logged: map[int64]bool{}, until: due[0].NextAttempt, marked: make(chan struct{}),
 		wake: make(chan struct{}, 1), done: make(chan struct{}), renewed: make(chan struct{})}
 	for _, m := range due {
 		k.held[m.ID] = true
@@ -120,6 +121,7 @@ func (k *claimKeeper) mark(ctx context.Context, ids []int64) bool {
 	defer k.mu.Unlock()
 	for _, id := range ids {
 		delete(k.held, id)
+		delete(k.logged, id)
 	}
 	k.toMark = slices.DeleteFunc(k.toMark, func(id int64) bool { return slices.Contains(ids, id) })
 	close(k.marked)
@@ -127,16 +129,23 @@ func (k *claimKeeper) mark(ctx context.Context, ids []int64) bool {
 	return true
 }
 
-// settled waits until every mail the server accepted is marked sent. The
-// next mail is sent only then, so that a crash (kill -9) leaves at most
-// the one mail accepted last unmarked, sent again after its lease with
-// the same Message-ID; a mark that waits for the database holds the
-// sending back rather than widening that window. It reports false when
-// ctx ends, or the marks were given up, first.
+// settled waits until every mail the server accepted is marked sent or
+// in the store's accept record (Store.OutboxAccepted). The next mail is
+// sent only then, so that a crash (kill -9) leaves at most the one mail
+// accepted last unrecorded, sent again after its lease with the same
+// Message-ID; a mark that waits for the database holds the sending back
+// rather than widening that window, unless the accept record already
+// covers the mail. It reports false when ctx ends, or the marks were
+// given up, first.
 func (k *claimKeeper) settled(ctx context.Context) bool {
 	for {
 		k.mu.Lock()
-		n, marked := len(k.toMark), k.marked
+		n, marked := 0, k.marked
+		for _, id := range k.toMark {
+			if !k.logged[id] {
+				n++
+			}
+		}
 		k.mu.Unlock()
 		if n == 0 {
 			return true
@@ -200,10 +209,14 @@ func (k *claimKeeper) mayStart(ctx context.Context, id int64, need time.Duration
 	return held && long
 }
 
-// sent queues the mark of a mail the server accepted.
-func (k *claimKeeper) sent(id int64) {
+// sent queues the mark of a mail the server accepted; logged tells that
+// the store's accept record already holds it.
+func (k *claimKeeper) sent(id int64, logged bool) {
 	k.mu.Lock()
 	k.toMark = append(k.toMark, id)
+	if logged {
+		k.logged[id] = true
+	}
 	k.mu.Unlock()
 	k.poke()
 }

@@ -208,3 +208,82 @@ func TestOutboxResendAfterCrash(t *testing.T) {
 		t.Errorf("Message-ID of the resend %q, of the first %q: want the same", again, first)
 	}
 }
+
+// acceptingMarks is slowMarks whose store records the server's
+// acceptance apart from its marks, as db.Store does on a SQLite file.
+type acceptingMarks struct {
+	*slowMarks
+	mu       sync.Mutex
+	accepted []int64
+}
+
+func (s *acceptingMarks) OutboxAccepted(ctx context.Context, ms ...gateway.AcceptedMail) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range ms {
+		s.accepted = append(s.accepted, m.ID)
+	}
+	return true, nil
+}
+
+// TestOutboxAcceptedDoesNotWaitForMarks: where the store records each
+// accepted mail at once, a "sent" mark that waits (SQLite's write lock
+// held by decisions) does not hold the next mail back; without such a
+// record (slowMarks alone) the next mail waits for the mark, so that a
+// crash leaves at most one accepted mail unrecorded.
+func TestOutboxAcceptedDoesNotWaitForMarks(t *testing.T) {
+	for _, recorded := range []bool{true, false} {
+		slow := &slowMarks{memStore: newMemStore(), gate: make(chan struct{}), renewed: make(chan struct{}, 1)}
+		var st gateway.Store = slow
+		acc := &acceptingMarks{slowMarks: slow}
+		if recorded {
+			st = acc
+		}
+		clock := &fakeClock{now: t0}
+		g, err := gateway.New(baseOptions(t, st, clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &harness{t: t, g: g, st: slow.memStore, clock: clock}
+		h.handle(meeting("REQUEST", "m-1", alice, 0, tomorrow(10, 0), tomorrow(11, 0)).bytes())
+		h.handle(meeting("REQUEST", "m-2", bob, 0, tomorrow(14, 0), tomorrow(15, 0)).bytes())
+		s := newRawSender()
+		done := make(chan int)
+		go func() {
+			n, err := g.FlushOutbox(t.Context(), s, gateway.OutboxOptions{})
+			if err != nil {
+				t.Error(err)
+			}
+			done <- n
+		}()
+		<-s.accepted // the first mail left; its mark waits at the gate
+		if recorded {
+			select {
+			case <-s.accepted: // the second left without waiting for the first's mark
+			case <-time.After(10 * time.Second):
+				t.Fatal("the second mail waited for the first one's mark although the store recorded the first as accepted")
+			}
+			if acc.accepted == nil || len(acc.accepted) != 2 {
+				t.Errorf("accepted recorded %v, want both mails", acc.accepted)
+			}
+		} else {
+			// Nothing but the mark records the first mail: the second
+			// must not leave before it. The gate is closed only below,
+			// so a second delivery now would be a wrong one.
+			select {
+			case <-s.accepted:
+				t.Fatal("the second mail left before the first one's mark stuck, with no other record of the first")
+			default:
+			}
+		}
+		close(slow.gate)
+		if n := <-done; n != 2 {
+			t.Errorf("recorded=%v: sent %d, want 2", recorded, n)
+		}
+		for _, m := range h.st.outbox() {
+			if m.Status != gateway.OutboxSent {
+				t.Errorf("recorded=%v: mail %d is %s after the flush, want sent (FlushOutbox returns once the marks stuck)", recorded, m.ID, m.Status)
+			}
+		}
+	}
+}

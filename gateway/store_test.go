@@ -148,6 +148,12 @@ func (s *memStore) OutboxPostpone(ctx context.Context, channel string, dueBy, un
 	return nil
 }
 
+// OutboxAccepted records nothing, as on PostgreSQL: the mark is the
+// record, and the sender waits for it.
+func (s *memStore) OutboxAccepted(context.Context, ...gateway.AcceptedMail) (bool, error) {
+	return false, nil
+}
+
 func (s *memStore) OutboxSent(ctx context.Context, at time.Time, ids ...int64) error {
 	for _, id := range ids {
 		err := s.editOutbox(id, func(m *gateway.OutboxMail) {

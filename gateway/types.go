@@ -191,6 +191,13 @@ const (
 	OutboxFailed  OutboxStatus = "failed" // permanent failure, not retried
 )
 
+// AcceptedMail names an outbox mail the server accepted, for
+// Store.OutboxAccepted.
+type AcceptedMail struct {
+	ID        int64
+	MessageID string
+}
+
 // OutboxMail is a mail waiting to be sent, written in the same transaction
 // as the decision that produced it.
 type OutboxMail struct {
@@ -307,6 +314,14 @@ type Store interface {
 	// OutboxPostpone makes every pending row of the channel due at or
 	// before dueBy due at until instead.
 	OutboxPostpone(ctx context.Context, channel string, dueBy, until time.Time) error
+	// OutboxAccepted records, as soon as the server accepted them and
+	// without waiting for a lock a decision may hold, that the mails
+	// left: a later claim marks them sent instead of returning them, so
+	// a crash before their mark stuck does not send them again. It
+	// reports whether every mail was recorded; a store whose marks take
+	// no such lock may record nothing (false), and the sender then waits
+	// for the mark before the next mail.
+	OutboxAccepted(ctx context.Context, ms ...AcceptedMail) (bool, error)
 	// OutboxSent marks mails sent, whatever claim holds them; marking a
 	// mail already sent again does nothing (a mark may be retried after
 	// its answer was lost).
