@@ -48,29 +48,22 @@ func vtimezoneNamed(loc *time.Location, tzid string, from, to time.Time) string 
 	return b.String()
 }
 
-// transitions lists the offset changes of loc in [lo, hi), found by
-// stepping 12 hours at a time and bisecting to the second.
+// transitions lists the offset changes of loc in [lo, hi), read from the
+// location's own table (time.Time.ZoneBounds): a change of abbreviation or
+// of daylight saving alone, with the same offset, is not one.
 func transitions(loc *time.Location, lo, hi time.Time) []transition {
-	const step = 12 * time.Hour
 	var out []transition
 	_, prev := lo.In(loc).Zone()
-	for t := lo; t.Before(hi); t = t.Add(step) {
-		next := t.Add(step)
-		name, off := next.In(loc).Zone()
-		if off == prev {
-			continue
+	for t := lo; t.Before(hi); {
+		_, end := t.In(loc).ZoneBounds()
+		if end.IsZero() || !end.Before(hi) || !end.After(t) {
+			break
 		}
-		a, z := t, next // offset prev at a, off at z
-		for z.Sub(a) > time.Second {
-			mid := a.Add(z.Sub(a) / 2).Truncate(time.Second)
-			if _, o := mid.In(loc).Zone(); o == prev {
-				a = mid
-			} else {
-				z = mid
-			}
+		if name, off := end.In(loc).Zone(); off != prev {
+			out = append(out, transition{at: end, from: prev, to: off, name: name, dst: end.In(loc).IsDST()})
+			prev = off
 		}
-		out = append(out, transition{at: z, from: prev, to: off, name: name, dst: z.In(loc).IsDST()})
-		prev = off
+		t = end
 	}
 	return out
 }

@@ -90,3 +90,63 @@ func TestFormatOffset(t *testing.T) {
 		}
 	}
 }
+
+// bisectTransitions is the reference for transitions: it probes the
+// offset every hour and bisects each change to the second.
+func bisectTransitions(loc *time.Location, lo, hi time.Time) []transition {
+	var out []transition
+	_, prev := lo.In(loc).Zone()
+	for t := lo; t.Before(hi); t = t.Add(time.Hour) {
+		next := t.Add(time.Hour)
+		if !next.Before(hi) {
+			next = hi.Add(-time.Nanosecond)
+		}
+		name, off := next.In(loc).Zone()
+		if off == prev {
+			continue
+		}
+		a, z := t, next
+		for z.Sub(a) > time.Second {
+			mid := a.Add(z.Sub(a) / 2).Truncate(time.Second)
+			if _, o := mid.In(loc).Zone(); o == prev {
+				a = mid
+			} else {
+				z = mid
+			}
+		}
+		out = append(out, transition{at: z, from: prev, to: off, name: name, dst: z.In(loc).IsDST()})
+		prev = off
+	}
+	return out
+}
+
+// TestTransitionsMatchProbing: the transitions read from the zone table
+// are those found by probing every hour, for zones with half-hour
+// changes, several changes a year, and none.
+func TestTransitionsMatchProbing(t *testing.T) {
+	zones := []string{"Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Africa/Casablanca",
+		"America/Sao_Paulo", "Pacific/Apia", "Asia/Tehran", "Asia/Kolkata", "UTC", "Europe/Moscow"}
+	for _, name := range zones {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skipf("zone %s: %v", name, err)
+		}
+		for _, r := range [][2]time.Time{
+			{time.Date(2025, 11, 30, 7, 0, 0, 0, time.UTC), time.Date(2027, 12, 1, 7, 0, 0, 0, time.UTC)},
+			{time.Date(2010, 3, 28, 0, 30, 0, 0, time.UTC), time.Date(2013, 10, 27, 1, 0, 0, 0, time.UTC)},
+			{time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)},
+		} {
+			got, want := transitions(loc, r[0], r[1]), bisectTransitions(loc, r[0], r[1])
+			if len(got) != len(want) {
+				t.Errorf("%s %v–%v: %d transitions, want %d:\n got %v\nwant %v", name, r[0], r[1], len(got), len(want), got, want)
+				continue
+			}
+			for i := range got {
+				if !got[i].at.Equal(want[i].at) || got[i].from != want[i].from || got[i].to != want[i].to ||
+					got[i].name != want[i].name || got[i].dst != want[i].dst {
+					t.Errorf("%s: transition %d = %+v, want %+v", name, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
