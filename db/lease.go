@@ -36,6 +36,9 @@ type Lease struct {
 	name string
 	pg   *pgx.ConnConfig
 	path string
+	base string // SQLite: the database file, for probe
+
+	schema string // PostgreSQL: the session's schema, for probe
 
 	conn *pgx.Conn // PostgreSQL: the lease's session, also while waiting
 	key  int64
@@ -52,6 +55,7 @@ func (s *Store) Lease(name string) (*Lease, error) {
 	l := &Lease{name: name, pg: s.pgConfig}
 	if s.driver == DriverSQLite && s.file != "" {
 		l.path = s.file + "-" + name + ".lock"
+		l.base = s.file
 	}
 	return l, nil
 }
@@ -158,7 +162,7 @@ func (l *Lease) connect(ctx context.Context) error {
 		_ = c.Close(ctx)
 		return fmt.Errorf("lease %s: set up the session: %w", l.name, err)
 	}
-	l.conn, l.key = c, leaseKey(schema, l.name)
+	l.conn, l.key, l.schema = c, leaseKey(schema, l.name), schema
 	return nil
 }
 

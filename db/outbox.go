@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -102,10 +101,13 @@ func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, 
 // accept log (acceptlog.go) says the server accepted is marked sent
 // instead of returned.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]gateway.OutboxMail, error) {
+	if err := s.releaseDeadHolders(ctx, now); err != nil {
+		s.log.Warn("looking for outbox mails held by stopped instances failed; they wait for their lease", "err", err)
+	}
 	var rows []outboxRow
 	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
 		Set("next_attempt = ?", utc(now.Add(lease))).
-		Set("claim = ?", newClaim()).
+		Set("claim = ?", s.newClaim(ctx, now)).
 		Where("id IN (?)", s.dueOutbox(now, limit)).
 		Returning("*").
 		Scan(ctx, &rows)
@@ -143,15 +145,6 @@ func (s *Store) dueOutbox(now time.Time, limit int) *bun.SelectQuery {
 		due = due.For("UPDATE SKIP LOCKED")
 	}
 	return due
-}
-
-// newClaim returns a claim token: random, never 0 (no claim).
-func newClaim() int64 {
-	for {
-		if c := rand.Int64(); c != 0 {
-			return c
-		}
-	}
 }
 
 // LeaseOutbox sets the next attempt of the mails of ids that are pending

@@ -78,6 +78,8 @@ type Store struct {
 	// accepted is the accept log of a SQLite file (acceptlog.go); nil
 	// otherwise.
 	accepted *acceptLog
+	// holder names this Store in its outbox claims (outboxholder.go).
+	holder outboxHolder
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -190,6 +192,7 @@ func (s *Store) openPostgres(dsn string) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	s.closeHolder()
 	err := errors.Join(s.hot.close(), s.accepted.close(), s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

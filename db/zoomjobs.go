@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -101,7 +102,7 @@ func (s *Store) ClaimJobs(ctx context.Context, now time.Time, lease time.Duratio
 	var rows []zoomJobRow
 	err := s.w.NewUpdate().Model((*zoomJobRow)(nil)).
 		Set("claimed_until = ?", utc(now.Add(lease))).
-		Set("claim = ?", newClaim()).
+		Set("claim = ?", randomClaim()).
 		Where("id IN (?)", due).
 		Returning("*").
 		Scan(ctx, &rows)
@@ -199,4 +200,13 @@ func clipText(s string) string {
 		return s[:most]
 	}
 	return s
+}
+
+// randomClaim returns a job claim token: random, never 0 (no claim).
+func randomClaim() int64 {
+	for {
+		if c := rand.Int64(); c != 0 {
+			return c
+		}
+	}
 }
