@@ -311,21 +311,38 @@ func (g *Gateway) RunOutbox(ctx context.Context, s Sender, opt OutboxOptions) er
 // FlushOutbox sends every mail that is due, oldest first, and returns how
 // many were sent. Mails are claimed in batches (OutboxOptions.Batch), sent one
 // after the other; each is marked sent as soon as the server accepted it,
-// and the next one is sent once that mark stuck, so that a crash leaves
-// at most one accepted mail unmarked; the claim is renewed until every
-// mark stuck (claimKeeper), so that no other instance sends them again. At the
-// first temporary failure of the server it stops: every mail due waits
-// with the one that failed, and they leave in order once it answers
-// again. A failure of one mail only (PerMailError) delays that mail alone.
+// and the next one is sent once that mark stuck, or at once when the store
+// recorded the acceptance apart (Store.OutboxAccepted), so that a crash
+// leaves at most one accepted mail unrecorded; the claim is renewed until
+// every mark stuck (claimKeeper), so that no other instance sends them
+// again. The marks of a batch may still wait (for SQLite's write lock)
+// while the next batch is claimed and sent; FlushOutbox returns once
+// every mark stuck. At the first temporary failure of the server it
+// stops: every mail due waits with the one that failed, and they leave in
+// order once it answers again. A failure of one mail only (PerMailError)
+// delays that mail alone.
 func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) (int, error) {
 	opt = opt.withDefaults()
 	sent := 0
+	var keepers []*claimKeeper
+	defer func() {
+		for _, k := range keepers {
+			k.finish()
+		}
+	}()
 	for {
+		// The last batch's mails must be recorded (marked, or in the
+		// store's accept record) before another leaves.
+		if n := len(keepers); n > 0 && !keepers[n-1].settled(ctx) {
+			return sent, nil
+		}
 		due, err := g.opt.Store.ClaimOutbox(ctx, g.opt.Now(), opt.Lease(), opt.Batch)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
-		n, more, err := g.sendBatch(ctx, s, due, opt)
+		k := g.keepClaim(ctx, due, opt)
+		keepers = append(keepers, k)
+		n, more, err := g.sendBatch(ctx, s, due, opt, k)
 		sent += n
 		if err != nil || !more {
 			return sent, err
@@ -333,12 +350,11 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 	}
 }
 
-// sendBatch sends the mails of one claim. It reports whether to go on
-// with the next claim: not after a temporary failure of the server, nor
-// once ctx is done.
-func (g *Gateway) sendBatch(ctx context.Context, s Sender, due []OutboxMail, opt OutboxOptions) (sent int, more bool, err error) {
-	k := g.keepClaim(ctx, due, opt)
-	defer k.finish()
+// sendBatch sends the mails of one claim, kept by k. It reports whether
+// to go on with the next claim: not after a temporary failure of the
+// server, nor once ctx is done. The claim's marks may still be under way
+// when it returns (k.finish waits for them).
+func (g *Gateway) sendBatch(ctx context.Context, s Sender, due []OutboxMail, opt OutboxOptions, k *claimKeeper) (sent int, more bool, err error) {
 	for i, m := range due {
 		if !k.settled(ctx) || ctx.Err() != nil {
 			return sent, false, k.release(ctx, due[i:], g.opt.Now())

@@ -231,8 +231,15 @@ func (s *acceptingMarks) OutboxAccepted(ctx context.Context, ms ...gateway.Accep
 // held by decisions) does not hold the next mail back; without such a
 // record (slowMarks alone) the next mail waits for the mark, so that a
 // crash leaves at most one accepted mail unrecorded.
+//
+// With Batch 1 each mail is a claim of its own: the next claim does not
+// wait for the last one's marks either, when they are recorded.
 func TestOutboxAcceptedDoesNotWaitForMarks(t *testing.T) {
-	for _, recorded := range []bool{true, false} {
+	for _, c := range []struct {
+		recorded bool
+		batch    int
+	}{{true, 16}, {false, 16}, {true, 1}, {false, 1}} {
+		recorded := c.recorded
 		slow := &slowMarks{memStore: newMemStore(), gate: make(chan struct{}), renewed: make(chan struct{}, 1)}
 		var st gateway.Store = slow
 		acc := &acceptingMarks{slowMarks: slow}
@@ -250,7 +257,7 @@ func TestOutboxAcceptedDoesNotWaitForMarks(t *testing.T) {
 		s := newRawSender()
 		done := make(chan int)
 		go func() {
-			n, err := g.FlushOutbox(t.Context(), s, gateway.OutboxOptions{})
+			n, err := g.FlushOutbox(t.Context(), s, gateway.OutboxOptions{Batch: c.batch})
 			if err != nil {
 				t.Error(err)
 			}
@@ -261,7 +268,7 @@ func TestOutboxAcceptedDoesNotWaitForMarks(t *testing.T) {
 			select {
 			case <-s.accepted: // the second left without waiting for the first's mark
 			case <-time.After(10 * time.Second):
-				t.Fatal("the second mail waited for the first one's mark although the store recorded the first as accepted")
+				t.Fatalf("batch %d: the second mail waited for the first one's mark although the store recorded the first as accepted", c.batch)
 			}
 			if acc.accepted == nil || len(acc.accepted) != 2 {
 				t.Errorf("accepted recorded %v, want both mails", acc.accepted)
@@ -272,7 +279,7 @@ func TestOutboxAcceptedDoesNotWaitForMarks(t *testing.T) {
 			// so a second delivery now would be a wrong one.
 			select {
 			case <-s.accepted:
-				t.Fatal("the second mail left before the first one's mark stuck, with no other record of the first")
+				t.Fatalf("batch %d: the second mail left before the first one's mark stuck, with no other record of the first", c.batch)
 			default:
 			}
 		}
