@@ -80,6 +80,7 @@ type hotStatements struct {
 	personBookings, holds, versions                  *sql.Stmt
 	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
 	upsertBooking, bookingKeys                       *sql.Stmt
+	outboxSent                                       *sql.Stmt
 	// message is on the writer, messageRead on the readers' pool.
 	message, messageRead *sql.Stmt
 	// counts are the reply limits' statements (hotwrite.go), by SQL text.
@@ -89,7 +90,7 @@ type hotStatements struct {
 // all are the statements, for closing.
 func (h *hotStatements) all() []*sql.Stmt {
 	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
-		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys}
+		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys, h.outboxSent}
 	for _, st := range h.counts {
 		sts = append(sts, st)
 	}
@@ -119,6 +120,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.message, messageSQL},
 		{&h.upsertBooking, upsertBookingSQL},
 		{&h.bookingKeys, bookingKeysSQL},
+		{&h.outboxSent, outboxSentSQL},
 	} {
 		st, err := s.w.DB.PrepareContext(ctx, p.sql)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -253,3 +254,45 @@ func TestHotStatementsWriteEveryColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestHotOutboxSentMatchesBun: the prepared "sent" mark stores what bun's
+// statement stores (status, sent_at with its SQLite type, attempts,
+// claim), leaves a mail already sent as it is, and fails with
+// ErrNotFound for an unknown ID, as bun's does.
+func TestHotOutboxSentMatchesBun(t *testing.T) {
+	hot := openStore(t, sqliteBackend.newDB(t))
+	plain := openStore(t, sqliteBackend.newDB(t))
+	h := plain.hot
+	plain.hot = nil
+	t.Cleanup(func() { plain.hot = h })
+	var dumps []string
+	for _, s := range []*Store{hot, plain} {
+		ms := []*gateway.OutboxMail{withMessageID("a", at(9, 0)), withMessageID("b", at(9, 0)), withMessageID("c", at(9, 0))}
+		enqueueAll(t, s, ms)
+		if _, err := s.ClaimOutbox(t.Context(), at(9, 0), time.Minute, 10); err != nil {
+			t.Fatal(err)
+		}
+		sent := at(9, 1).Add(123456789 * time.Nanosecond)
+		if err := s.OutboxSent(t.Context(), sent, ms[0].ID, ms[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OutboxSent(t.Context(), at(10, 0), ms[0].ID); err != nil { // already sent: unchanged
+			t.Fatal(err)
+		}
+		if err := s.OutboxSent(t.Context(), sent, 999); !errors.Is(err, ErrNotFound) {
+			t.Errorf("hot=%v: mark of an unknown ID: %v, want ErrNotFound", s.hot != nil, err)
+		}
+		d := dumpTable(t, s, "outbox")
+		// The claim token names the Store's holder: random.
+		d = regexpClaim.ReplaceAllString(d, "claim=int64:X")
+		dumps = append(dumps, d)
+	}
+	if dumps[0] != dumps[1] {
+		t.Errorf("outbox rows differ:\nprepared:\n%s\nbun:\n%s", dumps[0], dumps[1])
+	}
+	if !strings.Contains(dumps[0], `status=string:"sent"`) {
+		t.Errorf("no mail marked sent:\n%s", dumps[0])
+	}
+}
+
+var regexpClaim = regexp.MustCompile(`claim=int64:"[0-9]+"`)

@@ -198,6 +198,9 @@ func (s *Store) OutboxSent(ctx context.Context, at time.Time, ids ...int64) erro
 	if len(ids) == 0 {
 		return nil
 	}
+	if s.hot != nil {
+		return s.outboxSentHot(ctx, at, ids)
+	}
 	res, err := s.w.NewUpdate().Model((*outboxRow)(nil)).
 		Set("status = ?", string(gateway.OutboxSent)).
 		Set("sent_at = ?", utc(at)).
@@ -210,6 +213,41 @@ func (s *Store) OutboxSent(ctx context.Context, at time.Time, ids ...int64) erro
 		return markUnavailable(fmt.Errorf("mark outbox mails %v sent: %w", ids, err))
 	}
 	if n, err := res.RowsAffected(); err == nil && int(n) == len(ids) {
+		return nil
+	}
+	return s.outboxExist(ctx, "mark outbox mail sent", ids)
+}
+
+// outboxSentSQL is OutboxSent for one mail, prepared on SQLite (hot.go):
+// bun's statement with an IN list was parsed anew for every mark, and the
+// list made SQLite build an ephemeral table each time. Arguments: the
+// instant, the id.
+const outboxSentSQL = `UPDATE outbox SET status = 'sent', sent_at = ?1, attempts = attempts + 1, claim = 0
+	WHERE id = ?2 AND status <> 'sent'`
+
+// outboxSentHot is OutboxSent on SQLite: the prepared statement once per
+// mail, in one transaction.
+func (s *Store) outboxSentHot(ctx context.Context, at time.Time, ids []int64) error {
+	var n int64
+	err := s.inTx(ctx, func(btx bun.Tx) error {
+		t := &tx{s: s, db: btx}
+		for _, id := range ids {
+			res, err := t.execHot(ctx, s.hot.outboxSent, sqliteTime(at), id)
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	})
+	if err != nil {
+		return markUnavailable(fmt.Errorf("mark outbox mails %v sent: %w", ids, err))
+	}
+	if int(n) == len(ids) {
 		return nil
 	}
 	return s.outboxExist(ctx, "mark outbox mail sent", ids)
