@@ -220,12 +220,9 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 	seen := map[int64]bool{}
 	var out []gateway.Booking
 	if t.s.hot != nil && len(spans) > 0 {
-		js, err := spansJSON(spans, maxLen)
-		if err != nil {
-			return nil, fmt.Errorf("overlapping bookings: %w", err)
-		}
+		js, width := spansText(spans, maxLen)
 		var rows []bookingRow
-		if err := t.scanHot(ctx, t.s.hot.overlappingAny, &rows, js); err != nil {
+		if err := t.scanHot(ctx, t.s.hot.overlappingAny, &rows, js, int64(width)); err != nil {
 			return nil, fmt.Errorf("overlapping bookings: %w", err)
 		}
 		for i := range rows {

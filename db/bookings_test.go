@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -283,13 +284,10 @@ func TestOverlappingUsesIndex(t *testing.T) {
 		// The statements Overlapping and OverlappingAny run.
 		var queries []string
 		if s.driver == DriverSQLite {
-			spans, err := spansJSON([]gateway.Span{{Start: at(9, 0), End: at(10, 0)}, {Start: at(11, 0), End: at(12, 0)}}, time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
+			spans, width := spansText([]gateway.Span{{Start: at(9, 0), End: at(10, 0)}, {Start: at(11, 0), End: at(12, 0)}}, time.Hour)
 			queries = []string{
 				regexp.MustCompile(`\?\d`).ReplaceAllString(byStatus(overlappingSQL, occupying), "'x'"),
-				strings.Replace(overlappingAnySQL, "?", "'"+spans+"'", 1),
+				strings.NewReplacer("?1", "'"+spans+"'", "?2", strconv.Itoa(width)).Replace(overlappingAnySQL),
 			}
 		} else {
 			q := s.w.NewSelect().Model((*bookingRow)(nil)).
@@ -328,7 +326,7 @@ func TestOverlappingUsesIndex(t *testing.T) {
 
 // OverlappingAny must return what one Overlapping per span returns, each
 // booking once, ordered by start: spans that touch, nest, share bookings
-// or fall between them.
+// or fall between them, and spans that a booking only touches.
 func TestOverlappingAny(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
@@ -349,7 +347,18 @@ func TestOverlappingAny(t *testing.T) {
 			var spans []gateway.Span
 			for range 1 + rnd.IntN(70) {
 				from := at(0, 0).Add(time.Duration(rnd.IntN(80*60)-4*60) * time.Minute)
-				spans = append(spans, gateway.Span{Start: from, End: from.Add(time.Duration(1+rnd.IntN(180)) * time.Minute)})
+				to := from.Add(time.Duration(1+rnd.IntN(180)) * time.Minute)
+				if rnd.IntN(2) == 0 {
+					// Bounds that a booking's start or end meets exactly,
+					// written longer (microseconds) or shorter than the
+					// other instants of the query.
+					b := all[rnd.IntN(len(all))]
+					from, to = b.End, b.End.Add(time.Duration(1+rnd.IntN(180))*time.Minute)
+					if rnd.IntN(2) == 0 {
+						from, to = b.Start.Add(-time.Duration(1+rnd.IntN(180))*time.Minute), b.Start
+					}
+				}
+				spans = append(spans, gateway.Span{Start: from, End: to})
 			}
 			err := s.Update(t.Context(), func(tx gateway.Tx) error {
 				got, err := tx.OverlappingAny(t.Context(), spans)

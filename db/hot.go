@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -47,17 +46,23 @@ const (
 	overlappingSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b
 	WHERE b.status = {status} AND b.start_at > ?1 AND b.start_at < ?2 AND b.end_at > ?3`
 
-	// overlappingAnySQL is OverlappingAny in one statement: the spans come
-	// as one JSON array of [lower, to, from] triples and each drives one
-	// range scan of the index, as overlappingSQL does. The spans are
-	// materialized first so that they form the outer loop.
 	// bookingKeysSQL reads back what SaveBookings needs of the rows of one
 	// meeting (organizer, uid) it saved: their id and created_at, by the
 	// unique (organizer, uid, recurrence_id) index.
 	bookingKeysSQL = `SELECT recurrence_id, id, created_at FROM bookings WHERE organizer = ? AND uid = ?`
 
+	// overlappingAnySQL is OverlappingAny in one statement: the spans come
+	// as one JSON array of strings (spansText), each the [lower, to, from]
+	// instants of one span padded to ?2 characters, and each span drives
+	// one range scan of the index, as overlappingSQL does. The spans are
+	// materialized first so that they form the outer loop. Cutting a plain
+	// string costs less than reading a JSON array per span (value->>0,
+	// value->>1, value->>2 parsed each span's array three times): 52 spans
+	// took 500 µs of CPU that way, 425 µs cut.
 	overlappingAnySQL = `WITH w AS MATERIALIZED (
-		SELECT value->>0 AS lo, value->>1 AS hi, value->>2 AS fr FROM json_each(?)
+		SELECT rtrim(substr(value, 1, ?2)) AS lo, rtrim(substr(value, ?2 + 1, ?2)) AS hi,
+			rtrim(substr(value, 2 * ?2 + 1, ?2)) AS fr
+		FROM json_each(?1)
 	)
 	SELECT ` + bookingColumns + ` FROM w CROSS JOIN bookings AS b
 	WHERE b.status IN ('accepted', 'held', 'pending') AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr`
@@ -270,12 +275,35 @@ func requestBytes(v any) []byte {
 	return nil
 }
 
-// spansJSON encodes spans as overlappingAnySQL expects them.
-func spansJSON(spans []gateway.Span, maxLen time.Duration) (string, error) {
+// spansText encodes spans as overlappingAnySQL expects them: a JSON array
+// with one string per span, its lower bound of start_at (Start minus
+// maxLen), End and Start, each padded with spaces to width characters.
+// An instant never ends with a space, so rtrim gives it back whole; it is
+// digits, spaces and "-:.+", which JSON writes as they are.
+func spansText(spans []gateway.Span, maxLen time.Duration) (text string, width int) {
 	triples := make([][3]string, len(spans))
 	for i, sp := range spans {
 		triples[i] = [3]string{sqliteTime(sp.Start.Add(-maxLen)), sqliteTime(sp.End), sqliteTime(sp.Start)}
+		for _, s := range triples[i] {
+			width = max(width, len(s))
+		}
 	}
-	b, err := json.Marshal(triples)
-	return string(b), err
+	var b strings.Builder
+	b.Grow(2 + len(spans)*(3*width+3))
+	b.WriteByte('[')
+	for i, tr := range triples {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		for _, s := range tr {
+			b.WriteString(s)
+			for range width - len(s) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String(), width
 }
