@@ -43,7 +43,7 @@ var quotaStatuses = []string{string(gateway.StatusAccepted), string(gateway.Stat
 // PersonBookings returns the bookings that count in a person's quotas and
 // holds (see gateway.Tx), in any room, that end after `after`, ordered by
 // Start: those they organize, by the (organizer, status, end_at) index,
-// and those they asked for, by the (actor, status, end_at) index.
+// and those they asked for, by the partial (actor, status, end_at) index.
 func (t *tx) PersonBookings(ctx context.Context, person string, after time.Time) ([]gateway.Booking, error) {
 	bs, _, err := t.personBookings(ctx, person, after, false)
 	return bs, err
@@ -70,19 +70,7 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 		return t.personBookingsHot(ctx, person, after)
 	}
 	var rows []personBookingRow
-	part := func(col string) *bun.SelectQuery {
-		q := t.db.NewSelect().Model((*bookingRow)(nil))
-		if open {
-			q = q.ColumnExpr("?TableColumns").ColumnExpr(`EXISTS (SELECT 1 FROM open_series AS o
-				WHERE o.organizer = booking_row.organizer AND o.uid = booking_row.uid) AS open_series`)
-		}
-		return q.Where("? = ?", bun.Ident(col), person).
-			Where("status IN (?)", bun.List(quotaStatuses)).
-			Where("end_at > ?", utc(after))
-	}
-	// A row both organized and asked for is read once, by its organizer.
-	asked := part("actor").Where("organizer <> ?", person)
-	if err := part("organizer").UnionAll(asked).Scan(ctx, &rows); err != nil {
+	if err := personBookingsQuery(t.db, person, after, open).Scan(ctx, &rows); err != nil {
 		return nil, nil, fmt.Errorf("bookings of a person: %w", err)
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -96,6 +84,27 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 		bs[i], opens[i] = rows[i].booking(), rows[i].OpenSeries
 	}
 	return bs, opens, nil
+}
+
+// personBookingsQuery is personBookings's query through bun: the rows
+// organized by person, then those asked for by person and organized by
+// someone else.
+func personBookingsQuery(db bun.IDB, person string, after time.Time, open bool) *bun.SelectQuery {
+	part := func(col string) *bun.SelectQuery {
+		q := db.NewSelect().Model((*bookingRow)(nil))
+		if open {
+			q = q.ColumnExpr("?TableColumns").ColumnExpr(`EXISTS (SELECT 1 FROM open_series AS o
+				WHERE o.organizer = booking_row.organizer AND o.uid = booking_row.uid) AS open_series`)
+		}
+		return q.Where("? = ?", bun.Ident(col), person).
+			Where("status IN (?)", bun.List(quotaStatuses)).
+			Where("end_at > ?", utc(after))
+	}
+	// A row both organized and asked for is read once, by its organizer.
+	// The actor index holds only the rows with an actor: the condition
+	// actor <> '' lets the planner use it.
+	asked := part("actor").Where("actor <> ''").Where("organizer <> ?", person)
+	return part("organizer").UnionAll(asked)
 }
 
 // personBookingsHot is personBookings by a prepared statement (hot.go),

@@ -22,14 +22,16 @@ import (
 // personBookingsSQL is personBookings with open, for one status
 // (byStatus): the bookings a person organizes, by the (organizer, status,
 // end_at) index, then those they asked for and do not organize, by the
-// (actor, status, end_at) index. Arguments: person, after.
+// (actor, status, end_at) index, which holds only the rows whose actor is
+// not empty: the condition saying so lets the planner use it. Arguments:
+// person, after.
 const personBookingsSQL = `SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM open_series AS o
 		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
 	FROM bookings AS b WHERE b.organizer = ?1 AND b.status = {status} AND b.end_at > ?2
 	UNION ALL
 	SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM open_series AS o
 		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
-	FROM bookings AS b WHERE b.actor = ?1 AND b.organizer <> ?1 AND b.status = {status} AND b.end_at > ?2`
+	FROM bookings AS b WHERE b.actor = ?1 AND b.actor <> '' AND b.organizer <> ?1 AND b.status = {status} AND b.end_at > ?2`
 
 // holdsSQL is Holds for one status (byStatus), by the (status, start_at,
 // end_at) index. Arguments: lower bound of start_at, after.

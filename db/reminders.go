@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -36,19 +37,33 @@ func (t *tx) RemindersDue(ctx context.Context, q gateway.ReminderQuery) ([]gatew
 	}
 	if q.Recordings {
 		var rows []bookingRow
-		sel := t.db.NewSelect().Model(&rows).
-			Where("recording_reminded_at IS NULL").
-			Where("recording_at IS NOT NULL").
-			Where("recording_at <= ?", utc(q.Now.Add(-q.RecordingAfter))).
-			Where("status = ?", string(gateway.StatusAccepted)).
-			Where("end_at <= ?", utc(q.Now)).
-			Order("start_at", "id")
-		if err := limit(sel, q.Limit).Scan(ctx); err != nil {
+		if err := recordingsDueQuery(t.db, &rows, q).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("due recording reminders: %w", err)
 		}
 		out = appendReminders(out, gateway.ReminderRecording, rows)
 	}
 	return out, nil
+}
+
+// recordingsDueQuery is RemindersDue's query of recording reminders, into
+// rows. Its first two conditions are those of the partial index on
+// recording_at, which holds only the bookings it looks for (migration
+// 0013). SQLite, without statistics, preferred the equality on status and
+// read every accepted booking ever stored through the (status, start_at)
+// index: it is told which index to use.
+func recordingsDueQuery(db bun.IDB, rows *[]bookingRow, q gateway.ReminderQuery) *bun.SelectQuery {
+	sel := db.NewSelect().Model(rows)
+	if db.Dialect().Name() == dialect.SQLite {
+		sel = sel.ModelTableExpr("bookings AS booking_row INDEXED BY bookings_recording_due")
+	}
+	sel = sel.
+		Where("recording_reminded_at IS NULL").
+		Where("recording_at IS NOT NULL").
+		Where("recording_at <= ?", utc(q.Now.Add(-q.RecordingAfter))).
+		Where("status = ?", string(gateway.StatusAccepted)).
+		Where("end_at <= ?", utc(q.Now)).
+		Order("start_at", "id")
+	return limit(sel, q.Limit)
 }
 
 func appendReminders(out []gateway.Reminder, kind gateway.ReminderKind, rows []bookingRow) []gateway.Reminder {
