@@ -340,6 +340,8 @@ func (t *tx) saveBookingsHot(ctx context.Context, bs []*gateway.Booking) error {
 	}
 	type meeting struct{ organizer, uid string }
 	var meetings []meeting
+	upsert := t.db.StmtContext(ctx, t.s.hot.upsertBooking)
+	defer upsert.Close()
 	for _, b := range bs {
 		if b.UpdatedAt.IsZero() {
 			b.UpdatedAt = now()
@@ -348,7 +350,7 @@ func (t *tx) saveBookingsHot(ctx context.Context, bs []*gateway.Booking) error {
 			b.CreatedAt = b.UpdatedAt
 		}
 		r := toBookingRow(b)
-		_, err := t.execHot(ctx, t.s.hot.upsertBooking,
+		_, err := execStmt(ctx, upsert,
 			r.UID, r.RecurrenceID, r.Room, r.Organizer, r.OrganizerName, r.Summary,
 			sqliteTime(r.StartAt), sqliteTime(r.EndAt), int64(r.Sequence), nullTime(r.DTStamp), r.Status, r.Reason, r.MessageID, r.Lang,
 			sqliteTime(r.CreatedAt), sqliteTime(r.UpdatedAt), r.Request, nullTime(r.ExpiresAt), r.Approval, r.Actor,

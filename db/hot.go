@@ -183,19 +183,22 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 		return err
 	}
 	defer rows.Close()
+	// The columns are scanned into the same variables row after row, and
+	// each row copied out: one set of destinations, not one per row.
+	var r bookingRow
+	var start, end, created, updated string
+	var stamp, expires sql.NullString
+	var isOpen bool
+	var request any
+	cols := []any{&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
+		&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
+		&created, &updated, &expires, &r.Approval, &request, &r.Actor,
+		&r.Host, &r.Provider, &r.ToolRoom, &r.Options}
+	if open != nil {
+		cols = append(cols, &isOpen)
+	}
 	for rows.Next() {
-		var r bookingRow
-		var start, end, created, updated string
-		var stamp, expires sql.NullString
-		var isOpen bool
-		var request any
-		cols := []any{&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
-			&start, &end, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
-			&created, &updated, &expires, &r.Approval, &request, &r.Actor,
-			&r.Host, &r.Provider, &r.ToolRoom, &r.Options}
-		if open != nil {
-			cols = append(cols, &isOpen)
-		}
+		r = bookingRow{}
 		if err := rows.Scan(cols...); err != nil {
 			return err
 		}

@@ -192,11 +192,18 @@ func nullTime(t time.Time) any {
 
 // execHot runs a prepared statement in the transaction.
 func (t *tx) execHot(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
+	ts := t.db.StmtContext(ctx, st)
+	defer ts.Close()
+	return execStmt(ctx, ts, args...)
+}
+
+// execStmt runs ts, a prepared statement already bound to the
+// transaction (Tx.StmtContext): a loop that runs one statement for many
+// rows binds it once.
+func execStmt(ctx context.Context, ts *sql.Stmt, args ...any) (sql.Result, error) {
 	if err := sqliteArgs(args); err != nil {
 		return nil, err
 	}
-	ts := t.db.StmtContext(ctx, st)
-	defer ts.Close()
 	statements.Add(1)
 	return ts.ExecContext(ctx, args...)
 }
@@ -253,8 +260,10 @@ func (t *tx) recordMessageHot(ctx context.Context, r *messageRow) (int64, error)
 }
 
 func (t *tx) saveVersionsHot(ctx context.Context, rows []versionRow) error {
+	ts := t.db.StmtContext(ctx, t.s.hot.saveVersion)
+	defer ts.Close()
 	for _, r := range rows {
-		if _, err := t.execHot(ctx, t.s.hot.saveVersion, r.Organizer, r.UID, r.RecurrenceID, int64(r.Sequence),
+		if _, err := execStmt(ctx, ts, r.Organizer, r.UID, r.RecurrenceID, int64(r.Sequence),
 			nullTime(r.DTStamp), sqliteTime(r.UpdatedAt)); err != nil {
 			return err
 		}

@@ -24,9 +24,10 @@ func (a Address) String() string {
 // displayName makes a display name safe to format: a header text without
 // backslashes or double quotes, which net/mail's encoder would copy
 // unescaped into an encoded word that no parser then reads.
-func displayName(s string) string {
-	return strings.NewReplacer(`\`, "/", `"`, "'").Replace(headerText(s))
-}
+func displayName(s string) string { return displayNameQuotes.Replace(headerText(s)) }
+
+// displayNameQuotes replaces what displayName removes.
+var displayNameQuotes = strings.NewReplacer(`\`, "/", `"`, "'")
 
 // composeInput is everything a mail roomgate sends is made of.
 type composeInput struct {

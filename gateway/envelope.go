@@ -110,9 +110,10 @@ func hasGroup(v string) bool {
 }
 
 // unfoldHeader removes the line breaks of a folded field (RFC 5322 §2.2.3).
-func unfoldHeader(v string) string {
-	return strings.NewReplacer("\r\n", "", "\n", "", "\r", "").Replace(v)
-}
+func unfoldHeader(v string) string { return lineBreaks.Replace(v) }
+
+// lineBreaks removes line breaks.
+var lineBreaks = strings.NewReplacer("\r\n", "", "\n", "", "\r", "")
 
 // msgIDs returns the valid message identifiers of a field such as
 // References (RFC 5322 §3.6.4): each "<id-left@id-right>" of printable

@@ -36,11 +36,14 @@ func (g *Gateway) renderReplyTexts(view MailView, lang, fallback string) (status
 	return statusText(r.Subject), strings.TrimSpace(r.Text)
 }
 
+// statusSeparators replaces what statusText removes but commas.
+var statusSeparators = strings.NewReplacer(";", ",", "\\", "")
+
 // statusText makes a REQUEST-STATUS description of s: one TEXT component
 // (RFC 5545 §3.8.8.3), so without the separators ";" and "\", and commas
 // escaped.
 func statusText(s string) string {
-	s = strings.NewReplacer(";", ",", "\\", "").Replace(strings.TrimSpace(s))
+	s = statusSeparators.Replace(strings.TrimSpace(s))
 	return strings.ReplaceAll(s, ",", "\\,")
 }
 

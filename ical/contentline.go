@@ -365,11 +365,13 @@ func unescapeText(s string) string {
 	return b.String()
 }
 
+// textEscaper escapes a TEXT value (RFC 5545 §3.3.11). A Replacer is
+// safe for concurrent use, and building one costs more than most of the
+// replacements it makes: it is built once.
+var textEscaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
+
 // escapeText escapes a TEXT value (RFC 5545 §3.3.11).
-func escapeText(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
-	return r.Replace(s)
-}
+func escapeText(s string) string { return textEscaper.Replace(s) }
 
 // Mailbox reads the value of an ORGANIZER or ATTENDEE as exactly one
 // mailbox (see ParseCalAddress).

@@ -72,11 +72,14 @@ func BuildOrganized(method string, e Organized, now time.Time, prodID string) []
 	return []byte(b.String())
 }
 
+// cnQuoting makes a CN parameter value safe to quote.
+var cnQuoting = strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ")
+
 // party is an ORGANIZER or ATTENDEE line: mailto: the address, with CN
 // quoted (RFC 5545 §3.2.2) and, for an attendee, PARTSTAT and RSVP.
 func party(name string, p Party) *Property {
 	out := &Property{Name: name, Value: "mailto:" + noControl(p.Addr)}
-	if cn := strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(noControl(p.Name)); cn != "" {
+	if cn := cnQuoting.Replace(noControl(p.Name)); cn != "" {
 		out.Params = append(out.Params, Param{Name: "CN", Values: []string{cn}})
 	}
 	if p.PartStat != "" {

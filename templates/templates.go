@@ -388,6 +388,7 @@ func oneLine(s string) string {
 // one newline, so that templates may be written loosely around actions.
 func tidy(s string) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	blank := true // at the start, blank lines are dropped
 	for l := range strings.SplitSeq(s, "\n") {
 		l = strings.TrimRight(l, " \t\r")
