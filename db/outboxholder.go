@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,12 +90,56 @@ func (s *Store) takeHolder(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// A prober may have locked and removed a new file between its
+		// creation and our flock (it took it for a dead holder's): the
+		// file at the path must be the one locked.
+		if ok && l.Check(ctx) != nil {
+			continue
+		}
 		if ok {
 			s.holder.id, s.holder.lease = id, l
+			s.removeDeadHolderFiles(l)
 			return nil
 		}
 	}
 	return errors.New("no free holder found")
+}
+
+// removeDeadHolderFiles removes, on SQLite, the lock files of holders
+// whose process ended without closing (a kill, a crash) and whose mails,
+// if any, are already given back: nobody holds their flock.
+func (s *Store) removeDeadHolderFiles(mine *Lease) {
+	if mine.path == "" {
+		return
+	}
+	files, err := filepath.Glob(globEscape(s.file) + "-outbox-*.lock")
+	if err != nil {
+		return
+	}
+	for _, f := range files {
+		if f == mine.path {
+			continue
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(f, s.file+"-"), ".lock")
+		if !validLeaseName(name) {
+			continue
+		}
+		if alive, err := mine.probe(context.Background(), name); err == nil && !alive {
+			s.log.Debug("removed the lock file of an outbox holder that stopped", "file", f)
+		}
+	}
+}
+
+// globEscape escapes the metacharacters of filepath.Match in a path.
+func globEscape(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // closeHolder gives the holder's lease up and removes its file.

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -76,5 +77,32 @@ func TestOutboxHolderInMemory(t *testing.T) {
 	}
 	if again, err := s.ClaimOutbox(t.Context(), at(9, 0).Add(30*time.Second), time.Minute, 10); err != nil || len(again) != 0 {
 		t.Errorf("claimed again %v, %v during the lease", ids(again), err)
+	}
+}
+
+// TestOutboxHolderFilesCleaned: the lock file a holder left when its
+// process died (here: a file nobody locks) is removed when the next Store
+// takes its holder; a live holder's file stays.
+func TestOutboxHolderFilesCleaned(t *testing.T) {
+	t.Parallel()
+	opt := sqliteBackend.newDB(t)
+	live := openStore(t, opt)
+	enqueueAll(t, live, []*gateway.OutboxMail{withMessageID("x", at(9, 0))})
+	if _, err := live.ClaimOutbox(t.Context(), at(9, 0), time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	dead := opt.DSN + "-outbox-abc123.lock"
+	if err := os.WriteFile(dead, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	next := openStore(t, opt)
+	if _, err := next.ClaimOutbox(t.Context(), at(9, 0), time.Minute, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("the dead holder's file is still there (%v)", err)
+	}
+	if _, err := os.Stat(live.holder.lease.path); err != nil {
+		t.Errorf("the live holder's file: %v", err)
 	}
 }
