@@ -23,15 +23,21 @@ func (t *tx) BookingsOf(ctx context.Context, organizer, uid string) ([]gateway.B
 		}
 		return bookings(rows), nil
 	}
-	err := t.db.NewSelect().Model(&rows).
-		Where("organizer = ?", organizer).
-		Where("uid = ?", uid).
-		Order("recurrence_id").
-		Scan(ctx)
-	if err != nil {
+	if rows, ok := t.ahead.bookingsOf(organizer, uid); ok {
+		return rows, nil
+	}
+	if err := t.bookingsOfQuery(&rows, organizer, uid).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("bookings of a meeting: %w", err)
 	}
 	return bookings(rows), nil
+}
+
+// bookingsOfQuery is BookingsOf's query, scanned into model.
+func (t *tx) bookingsOfQuery(model any, organizer, uid string) *bun.SelectQuery {
+	return t.db.NewSelect().Model(model).
+		Where("organizer = ?", organizer).
+		Where("uid = ?", uid).
+		Order("recurrence_id")
 }
 
 // quotaStatuses are the statuses of bookings that count in a person's
@@ -69,8 +75,11 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 	if t.s.hot != nil {
 		return t.personBookingsHot(ctx, person, after)
 	}
+	if bs, opens, ok := t.ahead.personBookings(person, after); ok {
+		return bs, opens, nil
+	}
 	var rows []personBookingRow
-	if err := personBookingsQuery(t.db, person, after, open).Scan(ctx, &rows); err != nil {
+	if err := t.personQuery(person, after, open).Scan(ctx, &rows); err != nil {
 		return nil, nil, fmt.Errorf("bookings of a person: %w", err)
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -84,6 +93,12 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 		bs[i], opens[i] = rows[i].booking(), rows[i].OpenSeries
 	}
 	return bs, opens, nil
+}
+
+// personQuery is personBookings' query on PostgreSQL, unordered: the
+// booking's columns, then whether it is an open series when open.
+func (t *tx) personQuery(person string, after time.Time, open bool) *bun.SelectQuery {
+	return personBookingsQuery(t.db, person, after, open)
 }
 
 // personBookingsQuery is personBookings's query through bun: the rows
@@ -142,17 +157,24 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 		sortBookingRows(rows, nil)
 		return bookings(rows), nil
 	}
-	err := t.db.NewSelect().Model(&rows).
+	if bs, ok := t.ahead.overlapping(from, to, time.Duration(t.s.maxLen.Load())); ok {
+		return bs, nil
+	}
+	if err := t.overlappingQuery(&rows, from, to).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("overlapping bookings: %w", err)
+	}
+	return bookings(rows), nil
+}
+
+// overlappingQuery is Overlapping's query on PostgreSQL, scanned into model.
+func (t *tx) overlappingQuery(model any, from, to time.Time) *bun.SelectQuery {
+	lower := from.Add(-time.Duration(t.s.maxLen.Load()))
+	return t.db.NewSelect().Model(model).
 		Where("status IN (?)", bun.List(occupying)).
 		Where("start_at > ?", utc(lower)).
 		Where("start_at < ?", utc(to)).
 		Where("end_at > ?", utc(from)).
-		Order("start_at", "id").
-		Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("overlapping bookings: %w", err)
-	}
-	return bookings(rows), nil
+		Order("start_at", "id")
 }
 
 // bookingUpdates are the columns an existing booking takes from a save;
@@ -456,15 +478,22 @@ func (t *tx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, err
 		sortBookingRows(rows, nil)
 		return bookings(rows), nil
 	}
-	err := t.db.NewSelect().Model(&rows).
-		Where("status IN (?)", bun.List(holdStatuses)).
-		Where("start_at > ?", utc(after.Add(-time.Duration(t.s.maxLen.Load())))).
-		Where("end_at > ?", utc(after)).
-		Order("start_at", "id").Scan(ctx)
-	if err != nil {
+	if bs, ok := t.ahead.holdsAfter(after, time.Duration(t.s.maxLen.Load())); ok {
+		return bs, nil
+	}
+	if err := t.holdsQuery(&rows, after).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("requests not yet accepted: %w", err)
 	}
 	return bookings(rows), nil
+}
+
+// holdsQuery is Holds' query on PostgreSQL, scanned into model.
+func (t *tx) holdsQuery(model any, after time.Time) *bun.SelectQuery {
+	return t.db.NewSelect().Model(model).
+		Where("status IN (?)", bun.List(holdStatuses)).
+		Where("start_at > ?", utc(after.Add(-time.Duration(t.s.maxLen.Load())))).
+		Where("end_at > ?", utc(after)).
+		Order("start_at", "id")
 }
 
 // ApprovalBookings returns the bookings whose approval nonce is nonce.

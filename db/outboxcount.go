@@ -29,7 +29,15 @@ func (t *tx) CountOutboxesLast(ctx context.Context, qs []gateway.OutboxQuery, la
 			return out, at, err
 		}
 	}
-	return t.countOutboxes(ctx, qs, t.selectOutbox(last).Column("created_at").Order("created_at DESC").Limit(1))
+	if ns, at, ok := t.ahead.countsLast(qs, last); ok {
+		return ns, at, nil
+	}
+	return t.countOutboxes(ctx, qs, t.lastOutboxQuery(last))
+}
+
+// lastOutboxQuery selects the latest created_at of the rows q selects.
+func (t *tx) lastOutboxQuery(q gateway.OutboxQuery) *bun.SelectQuery {
+	return t.selectOutbox(q).Column("created_at").Order("created_at DESC").Limit(1)
 }
 
 func (t *tx) countOutboxes(ctx context.Context, qs []gateway.OutboxQuery, last *bun.SelectQuery) ([]int, time.Time, error) {

@@ -230,8 +230,17 @@ func (s *Store) SetMaxBookingLength(d time.Duration) {
 // read-only…) implements gateway.Unavailable.
 func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 	var after []func()
-	err := markUnavailable(s.inTx(ctx, func(btx bun.Tx) error {
-		t := &tx{s: s, db: btx}
+	db, hook := s.w, (*prefetchHook)(nil)
+	pg := s.driver == DriverPostgres
+	if pg {
+		hook = &prefetchHook{}
+		db = db.WithQueryHook(hook)
+	}
+	err := markUnavailable(s.inTxOn(ctx, db, pg, func(btx bun.Tx, conn *sql.Conn) error {
+		t := &tx{s: s, db: btx, conn: conn}
+		if hook != nil {
+			hook.t = t
+		}
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -249,7 +258,27 @@ func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 
 // inTx runs fn in a serialized write transaction.
 func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
-	btx, err := s.w.BeginTx(ctx, nil)
+	return s.inTxOn(ctx, s.w, false, func(btx bun.Tx, _ *sql.Conn) error { return fn(btx) })
+}
+
+// inTxOn is inTx on db (s.w, or a copy of it with a hook); with conn, on a
+// connection taken from the pool for the transaction, given to fn (to
+// reach the driver's connection, see Prefetch), else nil.
+func (s *Store) inTxOn(ctx context.Context, db *bun.DB, conn bool, fn func(bun.Tx, *sql.Conn) error) error {
+	var btx bun.Tx
+	var c *sql.Conn
+	var err error
+	if conn {
+		var bc bun.Conn
+		if bc, err = db.Conn(ctx); err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer bc.Close()
+		c = bc.Conn
+		btx, err = bc.BeginTx(ctx, nil)
+	} else {
+		btx, err = db.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -264,7 +293,7 @@ func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
 			return fmt.Errorf("take advisory lock: %w", err)
 		}
 	}
-	if err := fn(btx); err != nil {
+	if err := fn(btx, c); err != nil {
 		return err
 	}
 	done = true
@@ -283,6 +312,12 @@ type tx struct {
 	pending []string
 	// after runs once the transaction committed (AfterCommit).
 	after []func()
+	// conn is the transaction's connection on PostgreSQL, for Prefetch;
+	// ahead is what it read (prefetch.go).
+	conn  *sql.Conn
+	ahead *ahead
+	// sent counts the statements sent through bun (PostgreSQL only).
+	sent int
 }
 
 var _ gateway.Tx = (*tx)(nil)

@@ -35,17 +35,28 @@ func (t *tx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Ver
 		}
 		return out, nil
 	}
+	if vs, ok := t.ahead.versionsOf(organizer, uid); ok {
+		return vs, nil
+	}
 	var rows []versionRow
-	err := t.db.NewSelect().Model(&rows).Where("organizer = ?", organizer).Where("uid = ?", uid).
-		Order("recurrence_id").Scan(ctx)
-	if err != nil {
+	if err := t.versionsQuery(&rows, organizer, uid).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("meeting versions: %w", err)
 	}
+	return versions(rows), nil
+}
+
+// versionsQuery is Versions' query on PostgreSQL, scanned into model.
+func (t *tx) versionsQuery(model any, organizer, uid string) *bun.SelectQuery {
+	return t.db.NewSelect().Model(model).Where("organizer = ?", organizer).Where("uid = ?", uid).
+		Order("recurrence_id")
+}
+
+func versions(rows []versionRow) []gateway.Version {
 	out := make([]gateway.Version, len(rows))
 	for i, r := range rows {
 		out[i] = gateway.Version{RecurrenceID: r.RecurrenceID, Sequence: r.Sequence, DTStamp: utc(r.DTStamp)}
 	}
-	return out, nil
+	return out
 }
 
 // SaveVersions inserts or replaces the versions of components of the

@@ -30,6 +30,7 @@ func (t *tx) deferWrite(q *bun.InsertQuery) (bool, error) {
 		return true, err
 	}
 	t.pending = append(t.pending, string(b))
+	t.ahead = t.ahead.wrote(q.GetTableName())
 	return true, nil
 }
 

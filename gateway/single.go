@@ -30,6 +30,9 @@ func (g *Gateway) handleRequest(ctx context.Context, tx Tx, a *analysis) (Outcom
 	if !g.admitted(a, inv) {
 		return g.declineOutsider(ctx, tx, a, inv, out)
 	}
+	if err := g.prefetch(ctx, tx, a, inv); err != nil {
+		return Outcome{}, err
+	}
 	if why, err := g.staleness(ctx, tx, inv.organizer, inv.uid, inv.events); err != nil || why != "" {
 		out.Action, out.Reason = ActionIgnored, why
 		return out, err

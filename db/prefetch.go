@@ -1,0 +1,522 @@
+package db
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// Reading ahead on PostgreSQL. Each read of a decision is a round trip
+// of its own, and once an invitation is analysed the gateway knows what
+// its decision will read (gateway.Reads). Prefetch sends those reads
+// together as one simple-protocol query of several statements (one round
+// trip), after the writes kept by write-behind, and keeps the rows. The
+// reads then answer from them when asked the same question: the same
+// statement's rows, scanned by pgx instead of bun.
+//
+// What was read is forgotten as soon as the transaction writes to a table
+// it came from (prefetchHook sees every statement bun sends in the
+// transaction): an INSERT or UPDATE of bookings forgets the bookings read,
+// one of the outbox the counts, and so on; any other statement but a
+// plain SELECT forgets everything. A read after a write therefore goes to
+// the database and sees the write. This relies on no trigger or cascade
+// making a write to one table change another (the schema has none).
+//
+// A question asked with a later instant than the one read ahead (the
+// holds and a person's bookings "ending after now", the replies "since an
+// hour ago") is answered from the rows read, filtered as the statement
+// would have: the later bound only leaves out rows. The counts of replies
+// are read with the instants of the rows in the first minute of the hour,
+// so that a later count is the earlier one less the rows the hour has
+// since left behind.
+
+// countMargin is how long after the read ahead a count of replies may be
+// answered from it.
+const countMargin = time.Minute
+
+// ahead is what Prefetch read in the current transaction.
+type ahead struct {
+	maxLen   time.Duration
+	meetings map[gateway.MeetingRef][]bookingRow
+	versions map[gateway.MeetingRef][]gateway.Version
+	windows  map[[2]time.Time][]bookingRow
+	holds    *afterRows
+	people   map[string]*afterRows
+	counts   *countsAhead
+}
+
+// afterRows are the rows of a read bounded by an instant, after.
+type afterRows struct {
+	after time.Time
+	rows  []bookingRow
+	open  []bool
+}
+
+// countsAhead are CountOutboxesLast's answers for qs and last: n[i] rows
+// for qs[i], early[i] the instants of those created before until.
+type countsAhead struct {
+	qs     []gateway.OutboxQuery
+	n      []int
+	early  [][]time.Time
+	until  []time.Time
+	last   gateway.OutboxQuery
+	lastAt time.Time
+}
+
+// pgTime is an instant as bun writes it in a PostgreSQL statement: UTC,
+// truncated to the microsecond.
+func pgTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// prefetchHook forgets, before each statement the transaction sends
+// through bun, what was read ahead that the statement may change.
+type prefetchHook struct{ t *tx }
+
+func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
+	if h.t != nil {
+		h.t.sent++
+		if h.t.ahead != nil {
+			h.t.ahead = h.t.ahead.after(e)
+		}
+	}
+	return ctx
+}
+
+func (*prefetchHook) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// after returns what remains valid of a once the statement e runs (nil
+// for nothing).
+func (a *ahead) after(e *bun.QueryEvent) *ahead {
+	q := strings.TrimSpace(e.Query)
+	if strings.Contains(q, ";") {
+		return nil // several statements, or a literal that looks so
+	}
+	op := strings.ToUpper(queryWord(q))
+	switch e.IQuery.(type) {
+	case *bun.InsertQuery, *bun.UpdateQuery:
+		if op == "INSERT" || op == "UPDATE" {
+			return a.wrote(e.IQuery.GetTableName())
+		}
+		return nil
+	}
+	if op == "SELECT" {
+		return a
+	}
+	return nil
+}
+
+// queryWord is the first word of a statement.
+func queryWord(q string) string {
+	if i := strings.IndexFunc(q, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '(' }); i >= 0 {
+		return q[:i]
+	}
+	return q
+}
+
+// wrote returns what remains valid of a once table was written.
+func (a *ahead) wrote(table string) *ahead {
+	if a == nil {
+		return nil
+	}
+	switch table {
+	case "bookings":
+		a.meetings, a.windows, a.holds, a.people = nil, nil, nil, nil
+	case "open_series":
+		a.people = nil
+	case "meeting_versions":
+		a.versions = nil
+	case "outbox":
+		a.counts = nil
+	case "":
+		return nil
+	}
+	return a
+}
+
+// aheadBookings is bookings for rows kept to be returned again: each
+// answer has its own Request bytes.
+func aheadBookings(rows []bookingRow) []gateway.Booking {
+	out := bookings(rows)
+	for i := range out {
+		out[i].Request = bytes.Clone(out[i].Request)
+	}
+	return out
+}
+
+func (a *ahead) bookingsOf(organizer, uid string) ([]gateway.Booking, bool) {
+	if a == nil || a.meetings == nil {
+		return nil, false
+	}
+	rows, ok := a.meetings[gateway.MeetingRef{Organizer: organizer, UID: uid}]
+	if !ok {
+		return nil, false
+	}
+	return aheadBookings(rows), true
+}
+
+func (a *ahead) versionsOf(organizer, uid string) ([]gateway.Version, bool) {
+	if a == nil || a.versions == nil {
+		return nil, false
+	}
+	vs, ok := a.versions[gateway.MeetingRef{Organizer: organizer, UID: uid}]
+	return slices.Clone(vs), ok
+}
+
+func (a *ahead) overlapping(from, to time.Time, maxLen time.Duration) ([]gateway.Booking, bool) {
+	if a == nil || a.windows == nil || maxLen != a.maxLen {
+		return nil, false
+	}
+	rows, ok := a.windows[[2]time.Time{pgTime(from), pgTime(to)}]
+	if !ok {
+		return nil, false
+	}
+	return aheadBookings(rows), true
+}
+
+// holdsAfter answers Holds(after) when the rows read ahead hold its rows:
+// those that start after after-maxLen and end after after.
+func (a *ahead) holdsAfter(after time.Time, maxLen time.Duration) ([]gateway.Booking, bool) {
+	if a == nil || a.holds == nil || maxLen != a.maxLen || pgTime(after).Before(a.holds.after) {
+		return nil, false
+	}
+	lower, end := pgTime(after.Add(-maxLen)), pgTime(after)
+	var rows []bookingRow
+	for _, r := range a.holds.rows {
+		if r.StartAt.After(lower) && r.EndAt.After(end) {
+			rows = append(rows, r)
+		}
+	}
+	return aheadBookings(rows), true
+}
+
+// personBookings answers PersonBookingsOpen(person, after) when the rows
+// read ahead hold its rows: those that end after after.
+func (a *ahead) personBookings(person string, after time.Time) ([]gateway.Booking, []bool, bool) {
+	if a == nil || a.people == nil {
+		return nil, nil, false
+	}
+	p, ok := a.people[person]
+	if !ok || pgTime(after).Before(p.after) {
+		return nil, nil, false
+	}
+	end := pgTime(after)
+	var rows []bookingRow
+	open := make([]bool, 0, len(p.rows))
+	for i, r := range p.rows {
+		if r.EndAt.After(end) {
+			rows, open = append(rows, r), append(open, p.open[i])
+		}
+	}
+	return aheadBookings(rows), open, true
+}
+
+// countsLast answers CountOutboxesLast(qs, last) when each query is one
+// read ahead with the same Since or a later one within countMargin.
+func (a *ahead) countsLast(qs []gateway.OutboxQuery, last gateway.OutboxQuery) ([]int, time.Time, bool) {
+	if a == nil || a.counts == nil {
+		return nil, time.Time{}, false
+	}
+	c := a.counts
+	if len(qs) != len(c.qs) || last != c.last {
+		return nil, time.Time{}, false
+	}
+	ns := make([]int, len(qs))
+	for i, q := range qs {
+		r := c.qs[i]
+		since := pgTime(q.Since)
+		if q.UID != r.UID || q.To != r.To || q.Kind != r.Kind || q.Since.IsZero() != r.Since.IsZero() {
+			return nil, time.Time{}, false
+		}
+		if q.Since.IsZero() {
+			ns[i] = c.n[i]
+			continue
+		}
+		if since.Before(pgTime(r.Since)) || since.After(c.until[i]) {
+			return nil, time.Time{}, false
+		}
+		ns[i] = c.n[i]
+		for _, at := range c.early[i] {
+			if at.Before(since) {
+				ns[i]--
+			}
+		}
+	}
+	return ns, c.lastAt, true
+}
+
+// aheadRead is one statement of a read ahead and what scans its rows.
+type aheadRead struct {
+	sql  string
+	scan func(pgx.Rows) error
+}
+
+// Prefetch reads r in one round trip and keeps the rows for the reads
+// that follow (see above). It implements gateway.Prefetcher; on SQLite,
+// where a read is no round trip, it does nothing.
+func (t *tx) Prefetch(ctx context.Context, r gateway.Reads) error {
+	if t.conn == nil {
+		return nil
+	}
+	t.ahead = nil
+	a := &ahead{maxLen: time.Duration(t.s.maxLen.Load())}
+	reads, err := t.aheadReads(a, r)
+	if err != nil {
+		return err
+	}
+	stmts := t.pending
+	t.pending = nil
+	if err := t.runAhead(ctx, stmts, reads); err != nil {
+		return err
+	}
+	t.ahead = a
+	return nil
+}
+
+// aheadReads builds the statements that read r into a.
+func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
+	var reads []aheadRead
+	var err error
+	add := func(q bun.Query, scan func(pgx.Rows) error) {
+		if err != nil {
+			return
+		}
+		var b []byte
+		if b, err = q.AppendQuery(t.s.w.QueryGen(), nil); err == nil {
+			reads = append(reads, aheadRead{string(b), scan})
+		}
+	}
+	if len(r.Bookings) > 0 {
+		a.meetings = map[gateway.MeetingRef][]bookingRow{}
+	}
+	for _, m := range r.Bookings {
+		add(t.bookingsOfQuery((*bookingRow)(nil), m.Organizer, m.UID), func(rows pgx.Rows) error {
+			bs, _, err := scanBookingRows(rows, false)
+			a.meetings[m] = bs
+			return err
+		})
+	}
+	if len(r.Versions) > 0 {
+		a.versions = map[gateway.MeetingRef][]gateway.Version{}
+	}
+	for _, m := range r.Versions {
+		add(t.versionsQuery((*versionRow)(nil), m.Organizer, m.UID), func(rows pgx.Rows) error {
+			vs, err := scanVersionRows(rows)
+			a.versions[m] = vs
+			return err
+		})
+	}
+	if len(r.Overlapping) > 0 {
+		a.windows = map[[2]time.Time][]bookingRow{}
+	}
+	for _, w := range r.Overlapping {
+		add(t.overlappingQuery((*bookingRow)(nil), w.Start, w.End), func(rows pgx.Rows) error {
+			bs, _, err := scanBookingRows(rows, false)
+			a.windows[[2]time.Time{pgTime(w.Start), pgTime(w.End)}] = bs
+			return err
+		})
+	}
+	if r.Holds {
+		add(t.holdsQuery((*bookingRow)(nil), r.HoldsAfter), func(rows pgx.Rows) error {
+			bs, _, err := scanBookingRows(rows, false)
+			a.holds = &afterRows{after: pgTime(r.HoldsAfter), rows: bs}
+			return err
+		})
+	}
+	if len(r.People) > 0 {
+		a.people = map[string]*afterRows{}
+	}
+	for _, p := range r.People {
+		add(t.personQuery(p, r.PeopleAfter, true), func(rows pgx.Rows) error {
+			bs, open, err := scanBookingRows(rows, true)
+			sortBookingRows(bs, func(i, j int) { open[i], open[j] = open[j], open[i] })
+			a.people[p] = &afterRows{after: pgTime(r.PeopleAfter), rows: bs, open: open}
+			return err
+		})
+	}
+	if r.Last != nil {
+		c := &countsAhead{qs: r.Counts, n: make([]int, len(r.Counts)), early: make([][]time.Time, len(r.Counts)),
+			until: make([]time.Time, len(r.Counts)), last: *r.Last}
+		for i, q := range r.Counts {
+			c.until[i] = pgTime(q.Since).Add(countMargin)
+			sel := t.selectOutbox(q).ColumnExpr("count(*)").
+				ColumnExpr("array_agg(created_at) FILTER (WHERE created_at < ?)", c.until[i])
+			add(sel, func(rows pgx.Rows) error {
+				return scanOne(rows, &c.n[i], &c.early[i])
+			})
+		}
+		add(t.lastOutboxQuery(*r.Last), func(rows pgx.Rows) error {
+			var at *time.Time
+			for rows.Next() {
+				if err := rows.Scan(&at); err != nil {
+					return err
+				}
+			}
+			if at != nil {
+				c.lastAt = utc(*at)
+			}
+			return rows.Err()
+		})
+		a.counts = c
+	}
+	return reads, err
+}
+
+// runAhead sends the kept writes and the reads as one simple-protocol
+// query on the transaction's connection, and scans each read's rows.
+func (t *tx) runAhead(ctx context.Context, writes []string, reads []aheadRead) error {
+	stmts := slices.Clone(writes)
+	for _, r := range reads {
+		stmts = append(stmts, r.sql)
+	}
+	if len(stmts) == 0 {
+		return nil
+	}
+	statements.Add(1)
+	err := t.conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		pc := sc.Conn()
+		mrr := pc.PgConn().Exec(ctx, strings.Join(stmts, ";\n"))
+		var err error
+		for i := range stmts {
+			if !mrr.NextResult() {
+				err = fmt.Errorf("%d results for %d statements", i, len(stmts))
+				break
+			}
+			if i < len(writes) {
+				if _, err = mrr.ResultReader().Close(); err != nil {
+					break
+				}
+				continue
+			}
+			rows := pgx.RowsFromResultReader(pc.TypeMap(), mrr.ResultReader())
+			err = reads[i-len(writes)].scan(rows)
+			rows.Close()
+			if err == nil {
+				err = rows.Err()
+			}
+			if err != nil {
+				break
+			}
+		}
+		if cerr := mrr.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read %d statement(s) ahead: %w", len(stmts), err)
+	}
+	return nil
+}
+
+// bookingRowColumns are the columns of a bookingRow, in the order bun
+// selects them (the struct's).
+var bookingRowColumns = []string{"id", "uid", "recurrence_id", "room", "organizer", "organizer_name", "summary",
+	"start_at", "end_at", "sequence", "dtstamp", "status", "reason", "message_id", "lang",
+	"created_at", "updated_at", "request", "expires_at", "approval", "actor", "host", "provider", "tool_room", "options"}
+
+// checkColumns fails unless the rows' columns are names.
+func checkColumns(rows pgx.Rows, names []string) error {
+	fds := rows.FieldDescriptions()
+	if len(fds) != len(names) {
+		return fmt.Errorf("%d columns, want %d", len(fds), len(names))
+	}
+	for i, fd := range fds {
+		if fd.Name != names[i] {
+			return fmt.Errorf("column %d is %q, want %q", i, fd.Name, names[i])
+		}
+	}
+	return nil
+}
+
+// scanBookingRows scans bookingRows as bun would, followed, when open,
+// by the open_series column.
+func scanBookingRows(rows pgx.Rows, open bool) ([]bookingRow, []bool, error) {
+	names := bookingRowColumns
+	if open {
+		names = append(slices.Clone(names), "open_series")
+	}
+	if err := checkColumns(rows, names); err != nil {
+		return nil, nil, err
+	}
+	var out []bookingRow
+	var opens []bool
+	for rows.Next() {
+		var r bookingRow
+		var stamp, expires *time.Time
+		var isOpen bool
+		dest := []any{&r.ID, &r.UID, &r.RecurrenceID, &r.Room, &r.Organizer, &r.OrganizerName, &r.Summary,
+			&r.StartAt, &r.EndAt, &r.Sequence, &stamp, &r.Status, &r.Reason, &r.MessageID, &r.Lang,
+			&r.CreatedAt, &r.UpdatedAt, &r.Request, &expires, &r.Approval, &r.Actor, &r.Host, &r.Provider, &r.ToolRoom, &r.Options}
+		if open {
+			dest = append(dest, &isOpen)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, nil, err
+		}
+		r.StartAt, r.EndAt, r.CreatedAt, r.UpdatedAt = utc(r.StartAt), utc(r.EndAt), utc(r.CreatedAt), utc(r.UpdatedAt)
+		if stamp != nil {
+			r.DTStamp = utc(*stamp)
+		}
+		if expires != nil {
+			r.ExpiresAt = utc(*expires)
+		}
+		out, opens = append(out, r), append(opens, isOpen)
+	}
+	return out, opens, rows.Err()
+}
+
+// scanVersionRows scans a versionRow query's rows.
+func scanVersionRows(rows pgx.Rows) ([]gateway.Version, error) {
+	if err := checkColumns(rows, []string{"organizer", "uid", "recurrence_id", "sequence", "dtstamp", "updated_at"}); err != nil {
+		return nil, err
+	}
+	out := []gateway.Version{}
+	for rows.Next() {
+		var org, uid string
+		var v gateway.Version
+		var stamp *time.Time
+		var updated time.Time
+		if err := rows.Scan(&org, &uid, &v.RecurrenceID, &v.Sequence, &stamp, &updated); err != nil {
+			return nil, err
+		}
+		if stamp != nil {
+			v.DTStamp = utc(*stamp)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// scanOne scans the one row of rows into dest.
+func scanOne(rows pgx.Rows, n *int, early *[]time.Time) error {
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	var ats []time.Time
+	if err := rows.Scan(n, &ats); err != nil {
+		return err
+	}
+	for i := range ats {
+		ats[i] = utc(ats[i])
+	}
+	*early = ats
+	for rows.Next() {
+	}
+	return rows.Err()
+}

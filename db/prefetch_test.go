@@ -1,0 +1,298 @@
+package db
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// aheadAnswers are the answers of every read Prefetch serves, to the
+// questions of aheadQuestions.
+type aheadAnswers struct {
+	Meetings    [][]gateway.Booking
+	Versions    [][]gateway.Version
+	Overlapping [][]gateway.Booking
+	Holds       [][]gateway.Booking
+	People      [][]gateway.Booking
+	PeopleOpen  [][]bool
+	Counts      [][]int
+	Last        []time.Time
+}
+
+// aheadQuestions are the reads asked after a Prefetch of reads: the same
+// questions, and the time-bounded ones with later instants, all still
+// within what was read ahead.
+type aheadQuestions struct {
+	reads       gateway.Reads
+	holdsAfter  []time.Time
+	peopleAfter []time.Time
+	since       []time.Time
+}
+
+func (q aheadQuestions) ask(ctx context.Context, gtx gateway.Tx) (aheadAnswers, error) {
+	var a aheadAnswers
+	for _, m := range q.reads.Bookings {
+		bs, err := gtx.BookingsOf(ctx, m.Organizer, m.UID)
+		if err != nil {
+			return a, err
+		}
+		a.Meetings = append(a.Meetings, bs)
+	}
+	for _, m := range q.reads.Versions {
+		vs, err := gtx.Versions(ctx, m.Organizer, m.UID)
+		if err != nil {
+			return a, err
+		}
+		a.Versions = append(a.Versions, vs)
+	}
+	for _, w := range q.reads.Overlapping {
+		bs, err := gtx.Overlapping(ctx, w.Start, w.End)
+		if err != nil {
+			return a, err
+		}
+		a.Overlapping = append(a.Overlapping, bs)
+	}
+	for _, after := range q.holdsAfter {
+		bs, err := gtx.Holds(ctx, after)
+		if err != nil {
+			return a, err
+		}
+		a.Holds = append(a.Holds, bs)
+	}
+	for _, p := range q.reads.People {
+		for _, after := range q.peopleAfter {
+			bs, open, err := gtx.(gateway.OpenBookingsReader).PersonBookingsOpen(ctx, p, after)
+			if err != nil {
+				return a, err
+			}
+			plain, err := gtx.PersonBookings(ctx, p, after)
+			if err != nil {
+				return a, err
+			}
+			a.People = append(a.People, bs, plain)
+			a.PeopleOpen = append(a.PeopleOpen, open)
+		}
+	}
+	for _, since := range q.since {
+		qs := make([]gateway.OutboxQuery, len(q.reads.Counts))
+		for i, c := range q.reads.Counts {
+			qs[i] = c
+			qs[i].Since = since
+		}
+		ns, last, err := gtx.(gateway.OutboxStamper).CountOutboxesLast(ctx, qs, *q.reads.Last)
+		if err != nil {
+			return a, err
+		}
+		a.Counts, a.Last = append(a.Counts, ns), append(a.Last, last)
+	}
+	return a, nil
+}
+
+// TestPrefetchSameAnswers checks, on PostgreSQL, that each read Prefetch
+// serves gives what the plain read gives on the same data: at once,
+// with later instants, and after each kind of write in the same
+// transaction (which must make it read again, not answer stale rows).
+func TestPrefetchSameAnswers(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	ctx := t.Context()
+	s := openStore(t, newPostgresDB(t))
+	s.SetMaxBookingLength(6 * time.Hour)
+	const ann, bob = "ann@example.org", "bob@example.org"
+	day := 24 * time.Hour
+	var series []*gateway.Booking
+	for i := range 3 {
+		st := at(9, 0).Add(time.Duration(i) * day)
+		series = append(series, booking("weekly", gateway.RecurrenceKey(st), st, st.Add(time.Hour), gateway.StatusAccepted))
+	}
+	pending := booking("single", "", at(10, 0), at(11, 0), gateway.StatusPending)
+	pending.Request, pending.Approval = []byte("BEGIN:VCALENDAR"), "nonce"
+	waiting := booking("asked", "", at(12, 0), at(13, 0), gateway.StatusWaiting)
+	waiting.Organizer, waiting.Actor, waiting.Request = bob, ann, []byte{}
+	held := booking("held", "", at(14, 0), at(15, 0), gateway.StatusHeld)
+	held.ExpiresAt, held.DTStamp = at(11, 0), at(7, 0)
+	declined := booking("declined", "", at(9, 30), at(10, 30), gateway.StatusDeclined)
+	saveAll(t, s, append(series, pending, waiting, held, declined))
+
+	now := at(12, 0)
+	since := now.Add(-time.Hour)
+	err := s.Update(ctx, func(gtx gateway.Tx) error {
+		if err := gtx.SaveOpenSeries(ctx, gateway.OpenSeries{Organizer: ann, UID: "weekly", Room: "room@example.org", Calendar: []byte("x"), Horizon: at(20, 0)}); err != nil {
+			return err
+		}
+		if err := gtx.SaveVersions(ctx, ann, "weekly", []gateway.Version{{Sequence: 2, DTStamp: at(7, 0)}, {RecurrenceID: series[1].RecurrenceID, Sequence: 3}}); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			uid     string
+			created time.Time
+		}{{"weekly", since.Add(-time.Minute)}, {"weekly", since.Add(10 * time.Second)}, {"weekly", since.Add(2 * time.Minute)}, {"other", since.Add(20 * time.Second)}} {
+			m := &gateway.OutboxMail{MessageKey: "k", UID: c.uid, From: "room@example.org", To: []string{ann}, Raw: []byte("x"),
+				Status: gateway.OutboxPending, NextAttempt: now, CreatedAt: c.created, Kind: gateway.OutboxReply}
+			if err := gtx.Enqueue(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	q := aheadQuestions{
+		reads: gateway.Reads{
+			Bookings:    []gateway.MeetingRef{{Organizer: ann, UID: "weekly"}, {Organizer: ann, UID: "single"}, {Organizer: bob, UID: "weekly"}},
+			Versions:    []gateway.MeetingRef{{Organizer: ann, UID: "weekly"}, {Organizer: bob, UID: "weekly"}},
+			Overlapping: []gateway.Span{{Start: at(9, 30), End: at(12, 30)}},
+			Holds:       true, HoldsAfter: at(9, 0),
+			People: []string{ann, bob}, PeopleAfter: at(9, 0),
+			Counts: []gateway.OutboxQuery{{UID: "weekly", To: ann, Since: since}, {To: ann, Kind: gateway.OutboxReply, Since: since}},
+			Last:   &gateway.OutboxQuery{UID: "weekly", To: ann},
+		},
+		// Later instants leave rows out: the 9:00 series date, the
+		// waiting request, the replies of the first 30 s of the hour.
+		holdsAfter:  []time.Time{at(9, 0), at(12, 30).Add(time.Nanosecond), at(14, 30)},
+		peopleAfter: []time.Time{at(9, 0), at(10, 30), at(13, 0)},
+		since:       []time.Time{since, since.Add(15 * time.Second), since.Add(30*time.Second + 500*time.Nanosecond)},
+	}
+	same := func(t *testing.T, gtx gateway.Tx, what string) {
+		t.Helper()
+		got, err := q.ask(ctx, gtx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := gtx.(*tx).ahead
+		gtx.(*tx).ahead = nil
+		want, err := q.ask(ctx, gtx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gtx.(*tx).ahead = saved
+		diff(t, what, got, want)
+	}
+	prefetch := func(t *testing.T, gtx gateway.Tx) {
+		t.Helper()
+		if err := gtx.(gateway.Prefetcher).Prefetch(ctx, q.reads); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("read ahead", func(t *testing.T) {
+		rollback(t, s, func(gtx gateway.Tx) {
+			prefetch(t, gtx)
+			sent := gtx.(*tx).sent
+			got, err := q.ask(ctx, gtx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := gtx.(*tx).sent - sent; n != 0 {
+				t.Errorf("%d statements sent after the read ahead, want none", n)
+			}
+			gtx.(*tx).ahead = nil
+			want, err := q.ask(ctx, gtx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff(t, "answers read ahead", got, want)
+			// The later instants did leave rows out.
+			if len(want.Holds[0]) == len(want.Holds[1]) || len(want.People[0]) == len(want.People[2]) || want.Counts[0][0] == want.Counts[1][0] {
+				t.Errorf("the later instants change nothing: %+v", want)
+			}
+		})
+	})
+	t.Run("count beyond the margin", func(t *testing.T) {
+		rollback(t, s, func(gtx gateway.Tx) {
+			prefetch(t, gtx)
+			q := q
+			q.since = []time.Time{since.Add(countMargin + time.Microsecond)}
+			sent := gtx.(*tx).sent
+			same(t, gtx, "count read again")
+			if gtx.(*tx).sent == sent {
+				t.Error("a count beyond the margin was answered from the read ahead")
+			}
+		})
+	})
+
+	writes := []struct {
+		name  string
+		write func(gtx gateway.Tx) error
+	}{
+		{"a date added to the series", func(gtx gateway.Tx) error {
+			b := booking("weekly", gateway.RecurrenceKey(at(10, 0)), at(10, 0), at(10, 30), gateway.StatusAccepted)
+			return gtx.SaveBooking(ctx, b)
+		}},
+		{"a pending request held", func(gtx gateway.Tx) error {
+			b := *pending
+			b.Status, b.ExpiresAt = gateway.StatusHeld, at(23, 0)
+			return gtx.SaveBooking(ctx, &b)
+		}},
+		{"bookings saved together", func(gtx gateway.Tx) error {
+			b := *waiting
+			b.Status = gateway.StatusAccepted
+			return gtx.SaveBookings(ctx, []*gateway.Booking{&b})
+		}},
+		{"a reply queued", func(gtx gateway.Tx) error {
+			return gtx.Enqueue(ctx, &gateway.OutboxMail{MessageKey: "k2", UID: "weekly", From: "room@example.org", To: []string{ann}, Raw: []byte("y"),
+				Status: gateway.OutboxPending, NextAttempt: now, CreatedAt: since.Add(5 * time.Minute), Kind: gateway.OutboxReply})
+		}},
+		{"versions saved", func(gtx gateway.Tx) error {
+			return gtx.SaveVersions(ctx, ann, "weekly", []gateway.Version{{Sequence: 5, DTStamp: at(8, 0)}})
+		}},
+		{"the open series forgotten", func(gtx gateway.Tx) error { return gtx.DeleteOpenSeries(ctx, ann, "weekly") }},
+		{"a series without end saved", func(gtx gateway.Tx) error {
+			return gtx.SaveOpenSeries(ctx, gateway.OpenSeries{Organizer: bob, UID: "asked", Room: "room@example.org", Calendar: []byte("x"), Horizon: at(20, 0)})
+		}},
+		{"a meeting handed over", func(gtx gateway.Tx) error {
+			return gtx.HandOver(ctx, gateway.Handover{UID: "weekly", From: ann, To: bob, At: now})
+		}},
+		{"waiting requests expired", func(gtx gateway.Tx) error {
+			_, err := gtx.ExpireWaiting(ctx, at(12, 30))
+			return err
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			rollback(t, s, func(gtx gateway.Tx) {
+				prefetch(t, gtx)
+				before, err := q.ask(ctx, gtx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.write(gtx); err != nil {
+					t.Fatal(err)
+				}
+				same(t, gtx, "answers after the write")
+				after, err := q.ask(ctx, gtx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diffAnswers(before, after) {
+					return
+				}
+				t.Errorf("the write changed no answer: the test proves nothing")
+			})
+		})
+	}
+}
+
+func diffAnswers(a, b aheadAnswers) bool { return !reflect.DeepEqual(a, b) }
+
+// rollback runs fn in a transaction of s that is rolled back.
+func rollback(t *testing.T, s *Store, fn func(gtx gateway.Tx)) {
+	t.Helper()
+	errRollback := errorString("rolled back")
+	err := s.Update(t.Context(), func(gtx gateway.Tx) error {
+		fn(gtx)
+		return errRollback
+	})
+	if err != errRollback {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

@@ -1,0 +1,86 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Prefetcher is implemented by a Tx that can read ahead, in one round
+// trip, what a decision is about to ask it (Reads), and answer those
+// questions later from what it read. The answers are those the plain
+// reads would give at the time they are asked: a Tx forgets what it read
+// as soon as something written in the transaction could change it, and
+// then reads again. The PostgreSQL store implements it, where each read
+// is a round trip; a store without it is asked question by question.
+type Prefetcher interface {
+	Prefetch(ctx context.Context, r Reads) error
+}
+
+// MeetingRef names a meeting: a UID is only unique for its organizer.
+type MeetingRef struct{ Organizer, UID string }
+
+// Reads are the questions a decision is about to ask its Tx. The instants
+// (HoldsAfter, PeopleAfter, each OutboxQuery's Since) are those of the
+// time of the prefetch: a question asked later with a later instant is
+// answered from what was read, filtered to the later one (a bound that
+// only narrows the rows).
+type Reads struct {
+	// Bookings lists the meetings whose BookingsOf is asked.
+	Bookings []MeetingRef
+	// Versions lists the meetings whose Versions are asked.
+	Versions []MeetingRef
+	// Overlapping lists the windows [Start, End) of Overlapping.
+	Overlapping []Span
+	// Holds asks Holds(HoldsAfter) when set.
+	Holds      bool
+	HoldsAfter time.Time
+	// People are the persons whose PersonBookings (or
+	// PersonBookingsOpen) is asked, with PeopleAfter.
+	People      []string
+	PeopleAfter time.Time
+	// Counts and Last are the arguments of CountOutboxesLast, when Last
+	// is not nil.
+	Counts []OutboxQuery
+	Last   *OutboxQuery
+}
+
+// prefetch tells a Tx that reads ahead (Prefetcher) what deciding the
+// invitation of a member is about to ask it, so that it reads it all in
+// one round trip: the meeting's versions (staleness) and bookings
+// (handOver, decideRequest), those of the attendees that may be its
+// previous organizer (handOver), the holds (loadHolds), the slot's
+// neighbours (checkSlot, a single event), its people's bookings
+// (loadQuota) and the limits on the reply and its stamp (answer). It
+// only reads: every decision stays the one the plain reads give.
+func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitation) error {
+	pf, ok := tx.(Prefetcher)
+	if !ok {
+		return nil
+	}
+	now, p := g.opt.Now(), g.opt.Policy
+	own := MeetingRef{inv.organizer, inv.uid}
+	r := Reads{Bookings: []MeetingRef{own}, Versions: []MeetingRef{own}}
+	if p.AllowedOrganizer(inv.organizer) && g.speaksFor(a, inv.organizer, inv.sentBy) {
+		for _, att := range g.otherAttendees(inv) {
+			r.Bookings = append(r.Bookings, MeetingRef{att, inv.uid})
+		}
+	}
+	if ev := inv.master; ev != nil && !ev.IsRecurring() && len(inv.events) == 1 {
+		r.Overlapping = []Span{{ev.Start.Add(-p.Buffer), ev.End.Add(p.Buffer)}}
+	}
+	if p.MaxHoldsPerSender > 0 || p.MaxHoldsPerDomain > 0 {
+		r.Holds, r.HoldsAfter = true, now
+	}
+	if p.MaxWeekHours > 0 || p.MaxFutureBookings > 0 || p.MaxOpenSeriesDates > 0 {
+		r.People, r.PeopleAfter = inv.people(), weekOf(now, g.opt.Location)
+	}
+	if a.via == "" {
+		r.Counts = checkQueries(g.limitChecks(inv.uid, inv.organizer, OutboxReply))
+		r.Last = &OutboxQuery{UID: inv.uid, To: inv.organizer}
+	}
+	if err := pf.Prefetch(ctx, r); err != nil {
+		return fmt.Errorf("read ahead: %w", err)
+	}
+	return nil
+}
