@@ -205,16 +205,27 @@ func (t *tx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 		b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
 		return nil
 	}
+	if kept, err := t.saveBookingBehind(b, r); kept {
+		if err != nil {
+			return fmt.Errorf("save booking %s: %w", b.UID, err)
+		}
+		return nil
+	}
+	if err := t.upsertBookingQuery(r).Returning("id, created_at").Scan(ctx); err != nil {
+		return fmt.Errorf("save booking %s: %w", b.UID, err)
+	}
+	b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
+	return nil
+}
+
+// upsertBookingQuery is SaveBooking's statement on PostgreSQL.
+func (t *tx) upsertBookingQuery(r *bookingRow) *bun.InsertQuery {
 	q := t.db.NewInsert().Model(r).ExcludeColumn("id").
 		On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE")
 	for _, c := range bookingUpdates {
 		q = q.Set(c + " = EXCLUDED." + c)
 	}
-	if err := q.Returning("id, created_at").Scan(ctx); err != nil {
-		return fmt.Errorf("save booking %s: %w", b.UID, err)
-	}
-	b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
-	return nil
+	return q
 }
 
 // ListBookings returns the bookings of any status that overlap [from, to)

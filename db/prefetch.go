@@ -53,6 +53,9 @@ type ahead struct {
 	holds    *afterRows
 	people   map[string]*afterRows
 	counts   *countsAhead
+	// ids are the IDs reserved for new rows of bookings (Reads.Saves),
+	// valid with meetings.
+	ids map[gateway.BookingKey]int64
 }
 
 // afterRows are the rows of a read bounded by an instant, after.
@@ -82,13 +85,68 @@ func pgTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 type prefetchHook struct{ t *tx }
 
 func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context {
-	if h.t != nil {
-		h.t.sent++
-		if h.t.ahead != nil {
-			h.t.ahead = h.t.ahead.after(e)
+	t := h.t
+	if t == nil {
+		return ctx
+	}
+	t.sent++
+	if t.ahead != nil {
+		t.ahead = t.ahead.after(e)
+	}
+	if t.pendingBookings && readsBookings(e) {
+		// flush clears pendingBookings first: its own statement
+		// comes back here without sending anything.
+		if _, err := t.flush(ctx, ""); err != nil && t.flushErr == nil {
+			t.flushErr = err
 		}
 	}
 	return ctx
+}
+
+// behindTables are tables whose INSERT statements never read bookings:
+// a kept write of bookings may wait behind them.
+var behindTables = map[string]bool{"outbox": true, "audit_log": true, "processed_messages": true, "meeting_versions": true}
+
+// readsBookings reports whether the statement e may read bookings (or
+// depend on their rows): anything but an INSERT into behindTables.
+func readsBookings(e *bun.QueryEvent) bool {
+	q, ok := e.IQuery.(*bun.InsertQuery)
+	return !ok || !behindTables[q.GetTableName()] || !strings.EqualFold(queryWord(strings.TrimSpace(e.Query)), "INSERT")
+}
+
+// saveBookingBehind keeps the save of r, b's row, to be sent with the
+// next flush (write-behind), when what was read ahead tells what the plain
+// save would return: the row's ID and stored creation time when it
+// exists (read with its meeting and unchanged since), or, for a new row,
+// the ID reserved for it (gateway.Reads.Saves), then inserted with that
+// ID (without ON CONFLICT: a row that appeared meanwhile is an error, not
+// a row with another ID). It reports whether it kept the save; until it
+// is sent, any statement that may read bookings sends it first.
+func (t *tx) saveBookingBehind(b *gateway.Booking, r *bookingRow) (bool, error) {
+	a := t.ahead
+	if t.conn == nil || a == nil || a.meetings == nil {
+		return false, nil
+	}
+	rows, ok := a.meetings[gateway.MeetingRef{Organizer: r.Organizer, UID: r.UID}]
+	if !ok {
+		return false, nil
+	}
+	var q *bun.InsertQuery
+	var id int64
+	created := pgTime(r.CreatedAt)
+	if i := slices.IndexFunc(rows, func(s bookingRow) bool { return s.RecurrenceID == r.RecurrenceID }); i >= 0 {
+		q, id, created = t.upsertBookingQuery(r), rows[i].ID, rows[i].CreatedAt
+	} else if id, ok = a.ids[gateway.BookingKey{Organizer: r.Organizer, UID: r.UID, RecurrenceID: r.RecurrenceID}]; ok {
+		r.ID = id
+		q = t.db.NewInsert().Model(r)
+	} else {
+		return false, nil
+	}
+	if _, err := t.deferWrite(q); err != nil {
+		return true, err
+	}
+	b.ID, b.CreatedAt = id, utc(created)
+	return true, nil
 }
 
 func (*prefetchHook) AfterQuery(context.Context, *bun.QueryEvent) {}
@@ -129,7 +187,7 @@ func (a *ahead) wrote(table string) *ahead {
 	}
 	switch table {
 	case "bookings":
-		a.meetings, a.windows, a.holds, a.people = nil, nil, nil, nil
+		a.meetings, a.windows, a.holds, a.people, a.ids = nil, nil, nil, nil, nil
 	case "open_series":
 		a.people = nil
 	case "meeting_versions":
@@ -273,7 +331,7 @@ func (t *tx) Prefetch(ctx context.Context, r gateway.Reads) error {
 		return err
 	}
 	stmts := t.pending
-	t.pending = nil
+	t.pending, t.pendingBookings = nil, false
 	if err := t.runAhead(ctx, stmts, reads); err != nil {
 		return err
 	}
@@ -340,6 +398,28 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 			sortBookingRows(bs, func(i, j int) { open[i], open[j] = open[j], open[i] })
 			a.people[p] = &afterRows{after: pgTime(r.PeopleAfter), rows: bs, open: open}
 			return err
+		})
+	}
+	for _, k := range r.Saves {
+		// Only for a row that does not exist: an ID reserved and not
+		// used is a gap in the sequence, as a rolled back insert leaves.
+		sel := t.db.NewSelect().ColumnExpr(`CASE WHEN EXISTS (SELECT 1 FROM bookings
+			WHERE organizer = ? AND uid = ? AND recurrence_id = ?) THEN NULL
+			ELSE nextval(pg_get_serial_sequence('bookings', 'id')) END`, k.Organizer, k.UID, k.RecurrenceID)
+		add(sel, func(rows pgx.Rows) error {
+			var id *int64
+			for rows.Next() {
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+			}
+			if id != nil {
+				if a.ids == nil {
+					a.ids = map[gateway.BookingKey]int64{}
+				}
+				a.ids[k] = *id
+			}
+			return rows.Err()
 		})
 	}
 	if r.Last != nil {

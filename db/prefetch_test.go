@@ -296,3 +296,137 @@ func rollback(t *testing.T, s *Store, fn func(gtx gateway.Tx)) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestSaveBookingBehind checks, on PostgreSQL, that a save kept behind
+// after a read ahead gives what the plain save gives: the same ID and
+// creation time in the booking, the same row, seen by the reads that
+// follow, and stored at the commit.
+func TestSaveBookingBehind(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	ctx := t.Context()
+	s := openStore(t, newPostgresDB(t))
+	const ann = "ann@example.org"
+	stored := booking("stored", "", at(9, 0), at(10, 0), gateway.StatusPending)
+	stored.CreatedAt = at(7, 0)
+	saveAll(t, s, []*gateway.Booking{stored})
+
+	reads := func(uid string) gateway.Reads {
+		return gateway.Reads{Bookings: []gateway.MeetingRef{{Organizer: ann, UID: uid}},
+			Saves: []gateway.BookingKey{{Organizer: ann, UID: uid}}}
+	}
+	// Sub-microsecond instants: the stored row keeps microseconds.
+	late := at(11, 0).Add(1500 * time.Nanosecond)
+	tests := []struct {
+		name   string
+		reads  gateway.Reads
+		b      gateway.Booking
+		behind bool
+	}{
+		{"a stored row updated", reads("stored"), gateway.Booking{UID: "stored", Organizer: ann, Room: "room@example.org",
+			Start: at(9, 0), End: at(10, 30), Status: gateway.StatusAccepted, Summary: "moved", UpdatedAt: late}, true},
+		{"a new row", reads("fresh"), gateway.Booking{UID: "fresh", Organizer: ann, Room: "room@example.org",
+			Start: at(12, 0), End: at(13, 0), Status: gateway.StatusWaiting, Request: []byte("BEGIN"), CreatedAt: late, UpdatedAt: late, DTStamp: late}, true},
+		{"a new date of a meeting read", reads("stored"), gateway.Booking{UID: "stored", RecurrenceID: "20300107T090000Z", Organizer: ann,
+			Start: at(9, 0), End: at(10, 0), Status: gateway.StatusAccepted, CreatedAt: late, UpdatedAt: late}, false},
+		{"a meeting not read ahead", reads("other"), gateway.Booking{UID: "fresh", Organizer: ann,
+			Start: at(12, 0), End: at(13, 0), Status: gateway.StatusAccepted, CreatedAt: late, UpdatedAt: late}, false},
+	}
+	type result struct {
+		Saved gateway.Booking
+		Rows  []gateway.Booking
+		kept  bool // the save was kept behind
+	}
+	run := func(t *testing.T, b gateway.Booking, r *gateway.Reads, commit bool) (res result) {
+		t.Helper()
+		errRollback := errorString("rolled back")
+		err := s.Update(ctx, func(gtx gateway.Tx) error {
+			x := gtx.(*tx)
+			if r != nil {
+				if err := x.Prefetch(ctx, *r); err != nil {
+					return err
+				}
+			}
+			sent := x.sent
+			if err := gtx.SaveBooking(ctx, &b); err != nil {
+				return err
+			}
+			res.kept = len(x.pending) > 0
+			if behind := x.sent == sent; behind != res.kept {
+				t.Errorf("sent %d statements with %d kept", x.sent-sent, len(x.pending))
+			}
+			res.Saved = b
+			if r != nil {
+				kept := len(x.pending)
+				if err := gtx.Enqueue(ctx, &gateway.OutboxMail{MessageKey: "k", From: "room@example.org", To: []string{ann}, Raw: []byte("x")}); err != nil {
+					return err
+				}
+				if len(x.pending) != kept {
+					t.Errorf("queueing a mail sent the kept save")
+				}
+			}
+			rows, err := gtx.BookingsOf(ctx, b.Organizer, b.UID)
+			if err != nil {
+				return err
+			}
+			if len(x.pending) > 0 {
+				t.Errorf("a read of bookings left %d writes kept", len(x.pending))
+			}
+			res.Rows = rows
+			if commit {
+				return nil
+			}
+			return errRollback
+		})
+		if err != nil && err != errRollback {
+			t.Fatal(err)
+		}
+		return res
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain := run(t, tt.b, nil, false)
+			behind := run(t, tt.b, &tt.reads, false)
+			if behind.kept != tt.behind || plain.kept {
+				t.Errorf("kept behind: %v without reading ahead, %v after, want %v", plain.kept, behind.kept, tt.behind)
+			}
+			for _, res := range []*result{&plain, &behind} {
+				found := false
+				for i := range res.Rows {
+					if res.Rows[i].RecurrenceID == res.Saved.RecurrenceID {
+						found = true
+						diff(t, "the row saved", res.Rows[i].ID, res.Saved.ID)
+						diff(t, "its creation time", res.Rows[i].CreatedAt, res.Saved.CreatedAt)
+						res.Rows[i].ID = 0
+					}
+				}
+				if !found {
+					t.Fatalf("the row saved is not read back: %+v", res.Rows)
+				}
+				res.Saved.ID, res.kept = 0, false
+			}
+			diff(t, "the save", behind, plain)
+		})
+	}
+	t.Run("committed", func(t *testing.T) {
+		b := tests[1].b
+		b.UID = "committed"
+		r := reads("committed")
+		res := run(t, b, &r, true)
+		var got []gateway.Booking
+		err := s.Update(ctx, func(gtx gateway.Tx) (err error) {
+			got, err = gtx.BookingsOf(ctx, ann, "committed")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.kept {
+			t.Error("the save was not kept behind")
+		}
+		diff(t, "the rows stored", got, res.Rows)
+		if len(got) != 1 || got[0].ID != res.Saved.ID {
+			t.Errorf("stored %+v, saved with ID %d", got, res.Saved.ID)
+		}
+	})
+}

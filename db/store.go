@@ -242,7 +242,13 @@ func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 			hook.t = t
 		}
 		if err := fn(t); err != nil {
+			if t.flushErr != nil {
+				return t.flushErr
+			}
 			return err
+		}
+		if t.flushErr != nil {
+			return t.flushErr
 		}
 		after = t.after
 		_, err := t.flush(ctx, "")
@@ -318,6 +324,11 @@ type tx struct {
 	ahead *ahead
 	// sent counts the statements sent through bun (PostgreSQL only).
 	sent int
+	// pendingBookings is set while pending holds a write of bookings:
+	// it is then sent before any statement that may read them
+	// (prefetchHook); flushErr is the error of such a send.
+	pendingBookings bool
+	flushErr        error
 }
 
 var _ gateway.Tx = (*tx)(nil)

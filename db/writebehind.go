@@ -30,7 +30,9 @@ func (t *tx) deferWrite(q *bun.InsertQuery) (bool, error) {
 		return true, err
 	}
 	t.pending = append(t.pending, string(b))
-	t.ahead = t.ahead.wrote(q.GetTableName())
+	table := q.GetTableName()
+	t.ahead = t.ahead.wrote(table)
+	t.pendingBookings = t.pendingBookings || table == "bookings"
 	return true, nil
 }
 
@@ -41,7 +43,7 @@ func (t *tx) flush(ctx context.Context, last string) (rows int64, err error) {
 	if last != "" {
 		stmts = append(stmts, last)
 	}
-	t.pending = nil
+	t.pending, t.pendingBookings = nil, false
 	if len(stmts) == 0 {
 		return 0, nil
 	}

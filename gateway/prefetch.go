@@ -20,6 +20,9 @@ type Prefetcher interface {
 // MeetingRef names a meeting: a UID is only unique for its organizer.
 type MeetingRef struct{ Organizer, UID string }
 
+// BookingKey names a booking: its meeting and RecurrenceID.
+type BookingKey struct{ Organizer, UID, RecurrenceID string }
+
 // Reads are the questions a decision is about to ask its Tx. The instants
 // (HoldsAfter, PeopleAfter, each OutboxQuery's Since) are those of the
 // time of the prefetch: a question asked later with a later instant is
@@ -43,6 +46,10 @@ type Reads struct {
 	// is not nil.
 	Counts []OutboxQuery
 	Last   *OutboxQuery
+	// Saves are the bookings the decision may save (SaveBooking), among
+	// the meetings of Bookings: a Tx may reserve the ID of one not yet
+	// stored, so as to keep its save for a later round trip.
+	Saves []BookingKey
 }
 
 // prefetch tells a Tx that reads ahead (Prefetcher) what deciding the
@@ -51,8 +58,9 @@ type Reads struct {
 // (handOver, decideRequest), those of the attendees that may be its
 // previous organizer (handOver), the holds (loadHolds), the slot's
 // neighbours (checkSlot, a single event), its people's bookings
-// (loadQuota) and the limits on the reply and its stamp (answer). It
-// only reads: every decision stays the one the plain reads give.
+// (loadQuota) and the limits on the reply and its stamp (answer); and
+// which booking it may save. Every decision stays the one the plain
+// reads give.
 func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitation) error {
 	pf, ok := tx.(Prefetcher)
 	if !ok {
@@ -68,6 +76,7 @@ func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitat
 	}
 	if ev := inv.master; ev != nil && !ev.IsRecurring() && len(inv.events) == 1 {
 		r.Overlapping = []Span{{ev.Start.Add(-p.Buffer), ev.End.Add(p.Buffer)}}
+		r.Saves = []BookingKey{{inv.organizer, inv.uid, ""}}
 	}
 	if p.MaxHoldsPerSender > 0 || p.MaxHoldsPerDomain > 0 {
 		r.Holds, r.HoldsAfter = true, now
