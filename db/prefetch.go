@@ -180,21 +180,27 @@ func queryWord(q string) string {
 	return q
 }
 
-// wrote returns what remains valid of a once table was written.
+// otherTables are the tables no read ahead comes from.
+var otherTables = map[string]bool{"audit_log": true, "processed_messages": true, "mailbox_state": true,
+	"chat_links": true, "chat_nonces": true, "zoom_alerts": true, "zoom_held_mails": true, "zoom_jobs": true,
+	"zoom_meetings": true, "zoom_recordings": true}
+
+// wrote returns what remains valid of a once table was written: a table
+// named otherwise (an expression, say) forgets everything.
 func (a *ahead) wrote(table string) *ahead {
 	if a == nil {
 		return nil
 	}
-	switch table {
-	case "bookings":
+	switch {
+	case table == "bookings":
 		a.meetings, a.windows, a.holds, a.people, a.ids = nil, nil, nil, nil, nil
-	case "open_series":
+	case table == "open_series":
 		a.people = nil
-	case "meeting_versions":
+	case table == "meeting_versions":
 		a.versions = nil
-	case "outbox":
+	case table == "outbox":
 		a.counts = nil
-	case "":
+	case !otherTables[table]:
 		return nil
 	}
 	return a

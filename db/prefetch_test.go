@@ -430,3 +430,34 @@ func TestSaveBookingBehind(t *testing.T) {
 		}
 	})
 }
+
+// TestAheadWrote: a write of a table a read ahead comes from forgets
+// that read, of another known table nothing, of anything else all.
+func TestAheadWrote(t *testing.T) {
+	full := func() *ahead {
+		return &ahead{meetings: map[gateway.MeetingRef][]bookingRow{}, versions: map[gateway.MeetingRef][]gateway.Version{},
+			windows: map[[2]time.Time][]bookingRow{}, holds: &afterRows{}, people: map[string]*afterRows{},
+			counts: &countsAhead{}, ids: map[gateway.BookingKey]int64{}}
+	}
+	tests := []struct {
+		table string
+		want  func(a *ahead) bool // what must remain
+	}{
+		{"bookings", func(a *ahead) bool {
+			return a.meetings == nil && a.windows == nil && a.holds == nil && a.people == nil && a.ids == nil && a.versions != nil && a.counts != nil
+		}},
+		{"open_series", func(a *ahead) bool { return a.people == nil && a.meetings != nil && a.versions != nil }},
+		{"meeting_versions", func(a *ahead) bool { return a.versions == nil && a.meetings != nil && a.counts != nil }},
+		{"outbox", func(a *ahead) bool { return a.counts == nil && a.meetings != nil && a.people != nil }},
+		{"audit_log", func(a *ahead) bool {
+			return a.meetings != nil && a.windows != nil && a.holds != nil && a.people != nil && a.versions != nil && a.counts != nil && a.ids != nil
+		}},
+		{"bookings AS b", func(a *ahead) bool { return a == nil }},
+		{"", func(a *ahead) bool { return a == nil }},
+	}
+	for _, tt := range tests {
+		if a := full().wrote(tt.table); !tt.want(a) {
+			t.Errorf("after a write of %q: %+v", tt.table, a)
+		}
+	}
+}
