@@ -17,7 +17,10 @@ import (
 // duplicate). Kept writes are also sent before any read of their tables
 // in the transaction (Message, Versions) and before the commit, so the
 // transaction sees what it wrote, and their errors belong to the message
-// that made them. SQLite, in-process, runs each write at once.
+// that made them. After a read ahead, the decision's booking can be kept
+// too (saveBookingBehind): it is sent with the next read ahead or flush,
+// or before any statement that may read bookings (prefetchHook). SQLite,
+// in-process, runs each write at once.
 
 // deferWrite keeps the query's SQL to be sent with the next flush and
 // reports true, on PostgreSQL; elsewhere it does nothing and reports false.
