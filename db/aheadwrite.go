@@ -26,7 +26,7 @@ func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) conte
 	if t.ahead != nil {
 		t.ahead = t.ahead.after(e)
 	}
-	if t.pendingBookings && readsBookings(e) {
+	if (t.pendingBookings || t.pendingOutbox) && readsBookings(e) {
 		// flush clears pendingBookings first: its own statement
 		// comes back here without sending anything.
 		if _, err := t.flush(ctx, ""); err != nil && t.flushErr == nil {
@@ -36,8 +36,9 @@ func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) conte
 	return ctx
 }
 
-// behindTables are tables whose INSERT statements never read bookings:
-// a kept write of bookings may wait behind them.
+// behindTables are tables whose INSERT statements never read bookings
+// nor the outbox: a kept write of bookings or of the outbox may wait
+// behind them.
 var behindTables = map[string]bool{"outbox": true, "audit_log": true, "processed_messages": true, "meeting_versions": true}
 
 // readsBookings reports whether the statement e may read bookings (or
@@ -136,5 +137,23 @@ func (t *tx) saveBookingBehind(b *gateway.Booking, r *bookingRow) (bool, error) 
 		return true, err
 	}
 	b.ID, b.CreatedAt = id, utc(created)
+	return true, nil
+}
+
+// enqueueBehind keeps the insert of r, m's outbox row, to be sent with the
+// next flush (write-behind), under an ID reserved by the read ahead
+// (gateway.Reads.Mails). It reports whether it kept it; until it is
+// sent, any statement that may read the outbox sends it first.
+func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow) (bool, error) {
+	a := t.ahead
+	if t.conn == nil || a == nil || len(a.mailIDs) == 0 {
+		return false, nil
+	}
+	r.ID = a.mailIDs[0]
+	a.mailIDs = a.mailIDs[1:]
+	if _, err := t.deferWrite(t.db.NewInsert().Model(r)); err != nil {
+		return true, err
+	}
+	m.ID = r.ID
 	return true, nil
 }

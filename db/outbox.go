@@ -41,6 +41,12 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 		m.ID = r.ID
 		return nil
 	}
+	if kept, err := t.enqueueBehind(m, r); kept {
+		if err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+		return nil
+	}
 	if err := t.db.NewInsert().Model(r).ExcludeColumn("id").Returning("id").Scan(ctx); err != nil {
 		return fmt.Errorf("enqueue mail: %w", err)
 	}

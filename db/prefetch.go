@@ -56,6 +56,10 @@ type ahead struct {
 	// ids are the IDs reserved for new rows of bookings (Reads.Saves),
 	// valid with meetings.
 	ids map[gateway.BookingKey]int64
+	// mailIDs are the IDs reserved for outbox rows (Reads.Mails), used
+	// in order by Enqueue; they stay valid whatever the transaction
+	// writes.
+	mailIDs []int64
 }
 
 // afterRows are the rows of a read bounded by an instant, after.
@@ -211,7 +215,7 @@ func (t *tx) Prefetch(ctx context.Context, r gateway.Reads) error {
 		return err
 	}
 	stmts := t.pending
-	t.pending, t.pendingBookings = nil, false
+	t.pending, t.pendingBookings, t.pendingOutbox = nil, false, false
 	if err := t.runAhead(ctx, stmts, reads); err != nil {
 		return err
 	}
@@ -299,6 +303,24 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 				}
 				a.ids[k] = *id
 			}
+			return rows.Err()
+		})
+	}
+	if r.Mails > 0 {
+		// IDs from the outbox's sequence, increasing: a mail queued
+		// without one later gets a higher ID, so ID order stays the
+		// order of queueing. An ID not used is a gap in the sequence.
+		sel := t.db.NewSelect().ColumnExpr("nextval(pg_get_serial_sequence('outbox', 'id'))").
+			TableExpr("generate_series(1, ?)", r.Mails)
+		add(sel, func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				a.mailIDs = append(a.mailIDs, id)
+			}
+			slices.Sort(a.mailIDs)
 			return rows.Err()
 		})
 	}

@@ -461,3 +461,71 @@ func TestAheadWrote(t *testing.T) {
 		}
 	}
 }
+
+// TestEnqueueBehind checks, on PostgreSQL, that the reply queued after a
+// read ahead that reserved its ID (gateway.Reads.Mails) is kept for the
+// transaction's last round trip; that a mail queued beyond the
+// reservation is inserted at once with a higher ID; that a read of the
+// outbox in the transaction sees both; and that both are stored at the
+// commit as the plain insert stores them (ID aside).
+func TestEnqueueBehind(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	ctx := t.Context()
+	s := openStore(t, newPostgresDB(t))
+	const ann = "ann@example.org"
+	mk := func(uid string) *gateway.OutboxMail {
+		m := withMessageID(uid, at(9, 0))
+		m.To = []string{ann}
+		return m
+	}
+	reply, extra := mk("reply"), mk("extra")
+	err := s.Update(ctx, func(gtx gateway.Tx) error {
+		x := gtx.(*tx)
+		if err := x.Prefetch(ctx, gateway.Reads{Mails: 1}); err != nil {
+			return err
+		}
+		sent := x.sent
+		if err := gtx.Enqueue(ctx, reply); err != nil {
+			return err
+		}
+		if x.sent != sent || len(x.pending) != 1 || reply.ID == 0 {
+			t.Errorf("the reply was not kept behind: %d statements sent, %d kept, ID %d", x.sent-sent, len(x.pending), reply.ID)
+		}
+		if err := gtx.Enqueue(ctx, extra); err != nil {
+			return err
+		}
+		if extra.ID <= reply.ID {
+			t.Errorf("the mail queued after the reply has ID %d, not above the reply's %d", extra.ID, reply.ID)
+		}
+		n, err := gtx.CountOutbox(ctx, gateway.OutboxQuery{To: ann})
+		if err != nil {
+			return err
+		}
+		if n != 2 || len(x.pending) != 0 {
+			t.Errorf("a count in the transaction saw %d mails with %d writes kept, want 2 and none", n, len(x.pending))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := openStore(t, newPostgresDB(t))
+	enqueueAll(t, plain, []*gateway.OutboxMail{mk("reply"), mk("extra")})
+	got, err := s.ListOutbox(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := plain.ListOutbox(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ListOutbox gives the newest first.
+	if len(got) != 2 || got[1].ID != reply.ID || got[0].ID != extra.ID {
+		t.Fatalf("stored %v, want the other mail (ID %d) then the reply (ID %d), newest first", ids(got), extra.ID, reply.ID)
+	}
+	for i := range got {
+		got[i].ID, want[i].ID = 0, 0
+	}
+	diff(t, "rows stored behind and at once", got, want)
+}

@@ -328,7 +328,9 @@ type tx struct {
 	// it is then sent before any statement that may read them
 	// (prefetchHook); flushErr is the error of such a send.
 	pendingBookings bool
-	flushErr        error
+	// pendingOutbox is the same for a write of the outbox.
+	pendingOutbox bool
+	flushErr      error
 }
 
 var _ gateway.Tx = (*tx)(nil)

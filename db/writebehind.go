@@ -17,9 +17,10 @@ import (
 // duplicate). Kept writes are also sent before any read of their tables
 // in the transaction (Message, Versions) and before the commit, so the
 // transaction sees what it wrote, and their errors belong to the message
-// that made them. After a read ahead, the decision's booking can be kept
-// too (saveBookingBehind): it is sent with the next read ahead or flush,
-// or before any statement that may read bookings (prefetchHook). SQLite,
+// that made them. After a read ahead, the decision's booking and its
+// reply's outbox row can be kept too (saveBookingBehind, enqueueBehind):
+// they are sent with the next read ahead or flush, or before any
+// statement that may read bookings or the outbox (prefetchHook). SQLite,
 // in-process, runs each write at once.
 
 // deferWrite keeps the query's SQL to be sent with the next flush and
@@ -36,6 +37,7 @@ func (t *tx) deferWrite(q *bun.InsertQuery) (bool, error) {
 	table := q.GetTableName()
 	t.ahead = t.ahead.wrote(table)
 	t.pendingBookings = t.pendingBookings || table == "bookings"
+	t.pendingOutbox = t.pendingOutbox || table == "outbox"
 	return true, nil
 }
 
@@ -46,7 +48,7 @@ func (t *tx) flush(ctx context.Context, last string) (rows int64, err error) {
 	if last != "" {
 		stmts = append(stmts, last)
 	}
-	t.pending, t.pendingBookings = nil, false
+	t.pending, t.pendingBookings, t.pendingOutbox = nil, false, false
 	if len(stmts) == 0 {
 		return 0, nil
 	}

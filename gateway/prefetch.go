@@ -50,6 +50,10 @@ type Reads struct {
 	// the meetings of Bookings: a Tx may reserve the ID of one not yet
 	// stored, so as to keep its save for a later round trip.
 	Saves []BookingKey
+	// Mails is how many mails the decision will likely queue (Enqueue):
+	// a Tx may reserve their IDs, so as to keep their inserts for a later
+	// round trip; the mails beyond are queued as usual.
+	Mails int
 }
 
 // prefetch tells a Tx that reads ahead (Prefetcher) what deciding the
@@ -87,6 +91,7 @@ func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitat
 	if a.via == "" {
 		r.Counts = checkQueries(g.limitChecks(inv.uid, inv.organizer, OutboxReply))
 		r.Last = &OutboxQuery{UID: inv.uid, To: inv.organizer}
+		r.Mails = 1 // the reply
 	}
 	if err := pf.Prefetch(ctx, r); err != nil {
 		return fmt.Errorf("read ahead: %w", err)
