@@ -343,6 +343,7 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 		k := g.keepClaim(ctx, due, opt)
 		keepers = append(keepers, k)
 		n, more, err := g.sendBatch(ctx, s, due, opt, k)
+		k.sendingDone()
 		sent += n
 		if err != nil || !more {
 			return sent, err

@@ -37,6 +37,8 @@ type claimKeeper struct {
 	until     time.Time      // lease end of every held mail
 	finishing bool
 
+	sendingOver bool // no more mail of the claim will be sent
+
 	marked  chan struct{} // closed and replaced each time a mark sticks
 	wake    chan struct{}
 	done    chan struct{} // closed when the marks are over
@@ -72,17 +74,26 @@ func (g *Gateway) keepClaim(ctx context.Context, due []OutboxMail, opt OutboxOpt
 }
 
 // marks marks the mails accepted until finish was called and every mark
-// stuck, or ctx is done.
+// stuck, or ctx is done. Mails the store's accept record holds are marked
+// together once the claim's sending is over (sendingDone, finish): one
+// write for the batch rather than one per mail, each of which would wait
+// for SQLite's write lock; a mail without such a record is marked at once.
 func (k *claimKeeper) marks(ctx context.Context) {
 	pause := k.retry
 	for {
 		k.mu.Lock()
-		ids, finishing := slices.Clone(k.toMark), k.finishing
+		ids, finishing, later := slices.Clone(k.toMark), k.finishing, !k.sendingOver
+		for _, id := range ids {
+			later = later && k.logged[id]
+		}
 		k.mu.Unlock()
 		if finishing && len(ids) == 0 {
 			return
 		}
 		var wait time.Duration = -1
+		if len(ids) > 0 && later {
+			ids = nil // wait for the end of the sending
+		}
 		if len(ids) > 0 && !k.mark(ctx, ids) {
 			wait, pause = pause, min(pause*2, markRetryMost)
 		} else if len(ids) > 0 {
@@ -243,11 +254,20 @@ func (k *claimKeeper) release(ctx context.Context, ms []OutboxMail, at time.Time
 	return err
 }
 
+// sendingDone tells the keeper that no more mail of the claim will be
+// sent: the marks waiting for that go now, while the next claim is sent.
+func (k *claimKeeper) sendingDone() {
+	k.mu.Lock()
+	k.sendingOver = true
+	k.mu.Unlock()
+	k.poke()
+}
+
 // finish waits until every mail sent is marked (or the keeper gave up,
 // ctx done and the grace over) and stops the renewals.
 func (k *claimKeeper) finish() {
 	k.mu.Lock()
-	k.finishing = true
+	k.finishing, k.sendingOver = true, true
 	k.mu.Unlock()
 	k.poke()
 	<-k.done
