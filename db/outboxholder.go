@@ -27,7 +27,11 @@ import (
 // it gives them back at once instead of waiting for their lease to run
 // out, 90 s with the default send timeout. A holder that cannot be probed
 // (an in-memory database, a failed connection) counts as alive: its mails
-// wait for their lease, as before holders existed.
+// wait for their lease, as before holders existed. A PostgreSQL holder
+// whose own session broke (the server restarted, the network cut) looks
+// dead to the others until it notices, within holderCheckEvery of its
+// next claim, and draws a new holder: a mail it was sending in that moment
+// may then leave twice, with the same Message-ID.
 //
 // The accept log (acceptlog.go) or the "sent" mark still says which of a
 // dead holder's mails the server accepted: those are marked, not resent.
@@ -106,8 +110,9 @@ func (s *Store) takeHolder(ctx context.Context) error {
 }
 
 // removeDeadHolderFiles removes, on SQLite, the lock files of holders
-// whose process ended without closing (a kill, a crash) and whose mails,
-// if any, are already given back: nobody holds their flock.
+// whose process ended without closing (a kill, a crash): nobody holds
+// their flock. Their mails still under lease, if any, are given back by
+// the next check (releaseDeadHolders), which finds no file.
 func (s *Store) removeDeadHolderFiles(mine *Lease) {
 	if mine.path == "" {
 		return
