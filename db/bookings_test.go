@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -539,13 +540,28 @@ func TestSaveBookingsSameRows(t *testing.T) {
 // with its Go type.
 func rawBookings(t *testing.T, s *Store) []string {
 	t.Helper()
-	rows, err := s.w.DB.QueryContext(t.Context(), `SELECT * FROM bookings ORDER BY id`)
+	var out []string
+	scanRaw(t, s.w.DB, `SELECT * FROM bookings ORDER BY id`, func(cols []string, vals []any) {
+		for i, c := range cols {
+			out = append(out, fmt.Sprintf("%s=%T %#v", c, vals[i], vals[i]))
+		}
+	})
+	return out
+}
+
+// scanRaw runs query on db and calls each with every row's values as the
+// driver returns them.
+func scanRaw(t *testing.T, db *sql.DB, query string, each func(cols []string, vals []any)) {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), query)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []string
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -555,12 +571,9 @@ func rawBookings(t *testing.T, s *Store) []string {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		for i, c := range cols {
-			out = append(out, fmt.Sprintf("%s=%T %#v", c, vals[i], vals[i]))
-		}
+		each(cols, vals)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
 }

@@ -174,25 +174,8 @@ func deref(m *gateway.ProcessedMessage) gateway.ProcessedMessage {
 // updated_at of meeting versions (now()).
 func dumpTable(t *testing.T, s *Store, table string) string {
 	t.Helper()
-	rows, err := s.r.DB.QueryContext(t.Context(), "SELECT * FROM "+table+" ORDER BY rowid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	scanRaw(t, s.r.DB, "SELECT * FROM "+table+" ORDER BY rowid", func(cols []string, vals []any) {
 		for i, c := range cols {
 			if table == "meeting_versions" && c == "updated_at" {
 				continue
@@ -200,10 +183,7 @@ func dumpTable(t *testing.T, s *Store, table string) string {
 			fmt.Fprintf(&b, "%s=%T:%q ", c, vals[i], fmt.Sprint(vals[i]))
 		}
 		b.WriteString("\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	})
 	return b.String()
 }
 
