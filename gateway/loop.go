@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"time"
 )
 
@@ -336,6 +337,15 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 		if n := len(keepers); n > 0 && !keepers[n-1].settled(ctx) {
 			return sent, nil
 		}
+		// Keepers whose marks all stuck are done: stop their renewals
+		// now rather than at the end of a long flush.
+		keepers = slices.DeleteFunc(keepers, func(k *claimKeeper) bool {
+			if k.marksPending() {
+				return false
+			}
+			k.finish()
+			return true
+		})
 		due, err := g.opt.Store.ClaimOutbox(ctx, g.opt.Now(), opt.Lease(), opt.Batch)
 		if err != nil || len(due) == 0 {
 			return sent, err

@@ -254,6 +254,13 @@ func (k *claimKeeper) release(ctx context.Context, ms []OutboxMail, at time.Time
 	return err
 }
 
+// marksPending reports whether mails of the claim wait for their mark.
+func (k *claimKeeper) marksPending() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.toMark) > 0
+}
+
 // sendingDone tells the keeper that no more mail of the claim will be
 // sent: the marks waiting for that go now, while the next claim is sent.
 func (k *claimKeeper) sendingDone() {
