@@ -315,13 +315,20 @@ func benchConfig(o benchOptions, env *demoServers, dsn string) *Config {
 	return cfg
 }
 
-// benchInvite is the n-th invitation: a 30-minute slot of its own, so
-// every one is accepted.
-func benchInvite(room string, i int) (uid string, raw []byte) {
+// benchMembers is how many members send the invitations of a run of n:
+// 50, or more so that none sends over 20. Each member may get at most
+// [policy] replies_per_sender_per_hour replies (30 by default, a loop
+// guard): with 50 members a run of more than 1,500 invitations waited
+// for replies that the guard held back until its timeout.
+func benchMembers(n int) int { return max(50, (n+19)/20) }
+
+// benchInvite is the i-th invitation of a run with that many members: a
+// 30-minute slot of its own, so every one is accepted.
+func benchInvite(room string, i, members int) (uid string, raw []byte) {
 	base := time.Now().UTC().Truncate(24 * time.Hour).Add(48 * time.Hour)
 	s := base.Add(time.Duration(i) * 30 * time.Minute)
 	inv := sampleInvite{Method: "REQUEST", UID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i),
-		Summary: fmt.Sprintf("Bench %d", i), Organizer: fmt.Sprintf("member%d@bench.example", i%50),
+		Summary: fmt.Sprintf("Bench %d", i), Organizer: fmt.Sprintf("member%d@bench.example", i%members),
 		OrganizerName: "Member", Room: room, Start: s, End: s.Add(30 * time.Minute), Stamp: time.Now()}
 	return inv.UID, inv.mail()
 }
@@ -351,7 +358,7 @@ func appendInvitations(ctx context.Context, o benchOptions, rec *benchRecorder) 
 				return ctx.Err()
 			}
 		}
-		_, raw := benchInvite(o.user, i)
+		_, raw := benchInvite(o.user, i, benchMembers(o.n))
 		cmd := c.Append("INBOX", int64(len(raw)), nil)
 		if _, err := cmd.Write(raw); err != nil {
 			return err

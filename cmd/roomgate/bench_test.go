@@ -55,3 +55,24 @@ func runBenchArgs(t *testing.T, args ...string) string {
 	}
 	return out.String()
 }
+
+// TestBenchMembers: however many invitations a run sends, no member is
+// sent more replies than the default loop guard lets through in an hour
+// (a run of 3,000 used to wait until its timeout for the 1,500 replies
+// held back), and runs of up to 1,000 keep their 50 members, so that
+// their figures compare with earlier ones.
+func TestBenchMembers(t *testing.T) {
+	var cfg Config
+	cfg.setDefaults()
+	limit := cfg.Policy.RepliesPerSenderPerHour
+	for _, n := range []int{1, 300, 1000, 1001, 1500, 3000, 10000, 100000} {
+		members := benchMembers(n)
+		if n <= 1000 && members != 50 {
+			t.Errorf("n=%d: %d members, want 50", n, members)
+		}
+		most := (n + members - 1) / members
+		if most > limit {
+			t.Errorf("n=%d: %d members, up to %d invitations each, over the %d replies per sender per hour", n, members, most, limit)
+		}
+	}
+}
