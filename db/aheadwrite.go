@@ -29,7 +29,7 @@ func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) conte
 	if (t.pendingBookings || t.pendingOutbox) && readsBookings(e) {
 		// flush clears pendingBookings first: its own statement
 		// comes back here without sending anything.
-		if _, err := t.flush(ctx, ""); err != nil && t.flushErr == nil {
+		if _, err := t.flush(ctx, nil); err != nil && t.flushErr == nil {
 			t.flushErr = err
 		}
 	}
@@ -122,18 +122,19 @@ func (t *tx) saveBookingBehind(b *gateway.Booking, r *bookingRow) (bool, error) 
 	if !ok {
 		return false, nil
 	}
-	var q *bun.InsertQuery
+	var sql string
+	var args []any
 	var id int64
 	created := pgTime(r.CreatedAt)
 	if i := slices.IndexFunc(rows, func(s bookingRow) bool { return s.RecurrenceID == r.RecurrenceID }); i >= 0 {
-		q, id, created = t.upsertBookingQuery(r), rows[i].ID, rows[i].CreatedAt
+		sql, args, id, created = pgUpsertBookingSQL, bookingValues(r, pgAt), rows[i].ID, rows[i].CreatedAt
 	} else if id, ok = a.ids[gateway.BookingKey{Organizer: r.Organizer, UID: r.UID, RecurrenceID: r.RecurrenceID}]; ok {
 		r.ID = id
-		q = t.db.NewInsert().Model(r)
+		sql, args = pgInsertBookingSQL, append([]any{id}, bookingValues(r, pgAt)...)
 	} else {
 		return false, nil
 	}
-	if _, err := t.deferWrite(q); err != nil {
+	if _, err := t.deferPrepared("bookings", sql, args...); err != nil {
 		return true, err
 	}
 	b.ID, b.CreatedAt = id, utc(created)
@@ -151,7 +152,7 @@ func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow) (bool, error) {
 	}
 	r.ID = a.mailIDs[0]
 	a.mailIDs = a.mailIDs[1:]
-	if _, err := t.deferWrite(t.db.NewInsert().Model(r)); err != nil {
+	if _, err := t.deferPrepared("outbox", pgEnqueueSQL, append([]any{r.ID}, outboxValues(r, pgAt)...)...); err != nil {
 		return true, err
 	}
 	m.ID = r.ID

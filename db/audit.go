@@ -19,7 +19,14 @@ func (t *tx) Audit(ctx context.Context, e gateway.AuditEntry) error {
 		}
 		return nil
 	}
-	q := t.db.NewInsert().Model(toAuditRow(e)).ExcludeColumn("id")
+	r := toAuditRow(e)
+	if kept, err := t.deferPrepared("audit_log", pgAuditSQL, auditValues(r, pgAt)...); kept {
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	}
+	q := t.db.NewInsert().Model(r).ExcludeColumn("id")
 	if kept, err := t.deferWrite(q); kept {
 		return err
 	}

@@ -26,17 +26,18 @@ func (t *tx) BookingsOf(ctx context.Context, organizer, uid string) ([]gateway.B
 	if rows, ok := t.ahead.bookingsOf(organizer, uid); ok {
 		return rows, nil
 	}
-	if err := t.bookingsOfQuery(&rows, organizer, uid).Scan(ctx); err != nil {
+	if err := t.bookingsOfQuery(&rows, nil, organizer, uid).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("bookings of a meeting: %w", err)
 	}
 	return bookings(rows), nil
 }
 
-// bookingsOfQuery is BookingsOf's query, scanned into model.
-func (t *tx) bookingsOfQuery(model any, organizer, uid string) *bun.SelectQuery {
+// bookingsOfQuery is BookingsOf's query, scanned into model, with its
+// arguments written in, or as placeholders added to p when not nil.
+func (t *tx) bookingsOfQuery(model any, p *pgArgs, organizer, uid string) *bun.SelectQuery {
 	return t.db.NewSelect().Model(model).
-		Where("organizer = ?", organizer).
-		Where("uid = ?", uid).
+		Where("organizer = ?", p.v(organizer)).
+		Where("uid = ?", p.v(uid)).
 		Order("recurrence_id")
 }
 
@@ -79,7 +80,7 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 		return bs, opens, nil
 	}
 	var rows []personBookingRow
-	if err := t.personQuery(person, after, open).Scan(ctx, &rows); err != nil {
+	if err := t.personQuery(nil, person, after, open).Scan(ctx, &rows); err != nil {
 		return nil, nil, fmt.Errorf("bookings of a person: %w", err)
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -97,28 +98,29 @@ func (t *tx) personBookings(ctx context.Context, person string, after time.Time,
 
 // personQuery is personBookings' query on PostgreSQL, unordered: the
 // booking's columns, then whether it is an open series when open.
-func (t *tx) personQuery(person string, after time.Time, open bool) *bun.SelectQuery {
-	return personBookingsQuery(t.db, person, after, open)
+func (t *tx) personQuery(p *pgArgs, person string, after time.Time, open bool) *bun.SelectQuery {
+	return personBookingsQuery(t.db, p, person, after, open)
 }
 
 // personBookingsQuery is personBookings's query through bun: the rows
 // organized by person, then those asked for by person and organized by
-// someone else.
-func personBookingsQuery(db bun.IDB, person string, after time.Time, open bool) *bun.SelectQuery {
+// someone else. Its arguments are written in, or placeholders added to p
+// when not nil.
+func personBookingsQuery(db bun.IDB, p *pgArgs, person string, after time.Time, open bool) *bun.SelectQuery {
 	part := func(col string) *bun.SelectQuery {
 		q := db.NewSelect().Model((*bookingRow)(nil))
 		if open {
 			q = q.ColumnExpr("?TableColumns").ColumnExpr(`EXISTS (SELECT 1 FROM open_series AS o
 				WHERE o.organizer = booking_row.organizer AND o.uid = booking_row.uid) AS open_series`)
 		}
-		return q.Where("? = ?", bun.Ident(col), person).
+		return q.Where("? = ?", bun.Ident(col), p.v(person)).
 			Where("status IN (?)", bun.List(quotaStatuses)).
-			Where("end_at > ?", utc(after))
+			Where("end_at > ?", p.v(utc(after)))
 	}
 	// A row both organized and asked for is read once, by its organizer.
 	// The actor index holds only the rows with an actor: the condition
 	// actor <> '' lets the planner use it.
-	asked := part("actor").Where("actor <> ''").Where("organizer <> ?", person)
+	asked := part("actor").Where("actor <> ''").Where("organizer <> ?", p.v(person))
 	return part("organizer").UnionAll(asked)
 }
 
@@ -160,20 +162,21 @@ func (t *tx) Overlapping(ctx context.Context, from, to time.Time) ([]gateway.Boo
 	if bs, ok := t.ahead.overlapping(from, to, time.Duration(t.s.maxLen.Load())); ok {
 		return bs, nil
 	}
-	if err := t.overlappingQuery(&rows, from, to).Scan(ctx); err != nil {
+	if err := t.overlappingQuery(&rows, nil, from, to).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("overlapping bookings: %w", err)
 	}
 	return bookings(rows), nil
 }
 
-// overlappingQuery is Overlapping's query on PostgreSQL, scanned into model.
-func (t *tx) overlappingQuery(model any, from, to time.Time) *bun.SelectQuery {
+// overlappingQuery is Overlapping's query on PostgreSQL, scanned into
+// model, with its arguments written in, or as placeholders added to p.
+func (t *tx) overlappingQuery(model any, p *pgArgs, from, to time.Time) *bun.SelectQuery {
 	lower := from.Add(-time.Duration(t.s.maxLen.Load()))
 	return t.db.NewSelect().Model(model).
 		Where("status IN (?)", bun.List(occupying)).
-		Where("start_at > ?", utc(lower)).
-		Where("start_at < ?", utc(to)).
-		Where("end_at > ?", utc(from)).
+		Where("start_at > ?", p.v(utc(lower))).
+		Where("start_at < ?", p.v(utc(to))).
+		Where("end_at > ?", p.v(utc(from))).
 		Order("start_at", "id")
 }
 
@@ -383,11 +386,7 @@ func (t *tx) saveBookingsHot(ctx context.Context, bs []*gateway.Booking) error {
 			b.CreatedAt = b.UpdatedAt
 		}
 		r := toBookingRow(b)
-		_, err := execStmt(ctx, upsert,
-			r.UID, r.RecurrenceID, r.Room, r.Organizer, r.OrganizerName, r.Summary,
-			sqliteTime(r.StartAt), sqliteTime(r.EndAt), int64(r.Sequence), nullTime(r.DTStamp), r.Status, r.Reason, r.MessageID, r.Lang,
-			sqliteTime(r.CreatedAt), sqliteTime(r.UpdatedAt), r.Request, nullTime(r.ExpiresAt), r.Approval, r.Actor,
-			r.Host, r.Provider, r.ToolRoom, r.Options)
+		_, err := execStmt(ctx, upsert, bookingValues(r, sqliteAt)...)
 		if err != nil {
 			return fmt.Errorf("save booking %s: %w", b.UID, err)
 		}
@@ -492,18 +491,19 @@ func (t *tx) Holds(ctx context.Context, after time.Time) ([]gateway.Booking, err
 	if bs, ok := t.ahead.holdsAfter(after, time.Duration(t.s.maxLen.Load())); ok {
 		return bs, nil
 	}
-	if err := t.holdsQuery(&rows, after).Scan(ctx); err != nil {
+	if err := t.holdsQuery(&rows, nil, after).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("requests not yet accepted: %w", err)
 	}
 	return bookings(rows), nil
 }
 
-// holdsQuery is Holds' query on PostgreSQL, scanned into model.
-func (t *tx) holdsQuery(model any, after time.Time) *bun.SelectQuery {
+// holdsQuery is Holds' query on PostgreSQL, scanned into model, with its
+// arguments written in, or as placeholders added to p.
+func (t *tx) holdsQuery(model any, p *pgArgs, after time.Time) *bun.SelectQuery {
 	return t.db.NewSelect().Model(model).
 		Where("status IN (?)", bun.List(holdStatuses)).
-		Where("start_at > ?", utc(after.Add(-time.Duration(t.s.maxLen.Load())))).
-		Where("end_at > ?", utc(after)).
+		Where("start_at > ?", p.v(utc(after.Add(-time.Duration(t.s.maxLen.Load()))))).
+		Where("end_at > ?", p.v(utc(after))).
 		Order("start_at", "id")
 }
 

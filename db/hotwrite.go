@@ -62,11 +62,14 @@ var saveBookingSQL = func() string {
 	RETURNING id, created_at`
 }()
 
+// outboxInsertColumns are outboxRow's columns but id, in field order.
+const outboxInsertColumns = `message_key, uid, mail_from, rcpt_to, raw, status, attempts, next_attempt,
+	last_error, created_at, sent_at, channel, kind, message_id, claim`
+
 // enqueueSQL is Enqueue's insert. The new id is the connection's last
 // inserted rowid (id is the INTEGER PRIMARY KEY): a RETURNING clause would
 // make SQLite build an ephemeral table for it.
-const enqueueSQL = `INSERT INTO outbox (message_key, uid, mail_from, rcpt_to, raw, status, attempts, next_attempt,
-	last_error, created_at, sent_at, channel, kind, message_id, claim)
+const enqueueSQL = `INSERT INTO outbox (` + outboxInsertColumns + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const auditSQL = `INSERT INTO audit_log (logged_at, message_key, message_id, kind, action, uid, organizer, room,
@@ -182,14 +185,6 @@ func sqliteArgs(args []any) error {
 	return nil
 }
 
-// nullTime is a nullzero instant's argument.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return sqliteTime(t)
-}
-
 // execHot runs a prepared statement in the transaction.
 func (t *tx) execHot(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
 	ts := t.db.StmtContext(ctx, st)
@@ -219,13 +214,54 @@ func (t *tx) queryRowHot(ctx context.Context, st *sql.Stmt, dest []any, args ...
 	return ts.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
+// The values of the hot writes' placeholders, in the order of their
+// statements' columns, each instant as at gives it to the driver: bun's
+// text on SQLite (sqliteAt), the time.Time itself on PostgreSQL (pgAt). A
+// nullzero instant that is zero is NULL.
+
+// bookingValues are the values of bookingInsertColumns.
+func bookingValues(r *bookingRow, at func(time.Time) any) []any {
+	return []any{r.UID, r.RecurrenceID, r.Room, r.Organizer, r.OrganizerName, r.Summary,
+		at(r.StartAt), at(r.EndAt), int64(r.Sequence), nullAt(r.DTStamp, at), r.Status, r.Reason, r.MessageID, r.Lang,
+		at(r.CreatedAt), at(r.UpdatedAt), r.Request, nullAt(r.ExpiresAt, at), r.Approval, r.Actor,
+		r.Host, r.Provider, r.ToolRoom, r.Options}
+}
+
+// outboxValues are the values of outboxInsertColumns.
+func outboxValues(r *outboxRow, at func(time.Time) any) []any {
+	return []any{r.MessageKey, r.UID, r.MailFrom, r.RcptTo, r.Raw, r.Status, int64(r.Attempts), at(r.NextAttempt),
+		r.LastError, at(r.CreatedAt), nullAt(r.SentAt, at), r.Channel, r.Kind, r.MessageID, r.Claim}
+}
+
+// auditValues are the values of auditSQL.
+func auditValues(r *auditRow, at func(time.Time) any) []any {
+	return []any{at(r.LoggedAt), r.MessageKey, r.MessageID, r.Kind, r.Action,
+		r.UID, r.Organizer, r.Room, nullAt(r.StartAt, at), nullAt(r.EndAt, at), r.Reason}
+}
+
+// messageValues are the values of recordMessageSQL.
+func messageValues(r *messageRow, at func(time.Time) any) []any {
+	return []any{r.Key, r.MessageID, r.Kind, r.Action, r.UID, r.Reason, r.Folder, at(r.ProcessedAt)}
+}
+
+// versionValues are the values of saveVersionSQL.
+func versionValues(r *versionRow, at func(time.Time) any) []any {
+	return []any{r.Organizer, r.UID, r.RecurrenceID, int64(r.Sequence), nullAt(r.DTStamp, at), at(r.UpdatedAt)}
+}
+
+func sqliteAt(t time.Time) any { return sqliteTime(t) }
+
+// nullAt is at(t), or NULL when t is zero.
+func nullAt(t time.Time, at func(time.Time) any) any {
+	if t.IsZero() {
+		return nil
+	}
+	return at(t)
+}
+
 func (t *tx) saveBookingHot(ctx context.Context, r *bookingRow) error {
 	var created string
-	err := t.queryRowHot(ctx, t.s.hot.saveBooking, []any{&r.ID, &created},
-		r.UID, r.RecurrenceID, r.Room, r.Organizer, r.OrganizerName, r.Summary,
-		sqliteTime(r.StartAt), sqliteTime(r.EndAt), int64(r.Sequence), nullTime(r.DTStamp), r.Status, r.Reason, r.MessageID, r.Lang,
-		sqliteTime(r.CreatedAt), sqliteTime(r.UpdatedAt), r.Request, nullTime(r.ExpiresAt), r.Approval, r.Actor,
-		r.Host, r.Provider, r.ToolRoom, r.Options)
+	err := t.queryRowHot(ctx, t.s.hot.saveBooking, []any{&r.ID, &created}, bookingValues(r, sqliteAt)...)
 	if err != nil {
 		return err
 	}
@@ -234,9 +270,7 @@ func (t *tx) saveBookingHot(ctx context.Context, r *bookingRow) error {
 }
 
 func (t *tx) enqueueHot(ctx context.Context, r *outboxRow) error {
-	res, err := t.execHot(ctx, t.s.hot.enqueue,
-		r.MessageKey, r.UID, r.MailFrom, r.RcptTo, r.Raw, r.Status, int64(r.Attempts), sqliteTime(r.NextAttempt),
-		r.LastError, sqliteTime(r.CreatedAt), nullTime(r.SentAt), r.Channel, r.Kind, r.MessageID, r.Claim)
+	res, err := t.execHot(ctx, t.s.hot.enqueue, outboxValues(r, sqliteAt)...)
 	if err != nil {
 		return err
 	}
@@ -245,14 +279,12 @@ func (t *tx) enqueueHot(ctx context.Context, r *outboxRow) error {
 }
 
 func (t *tx) auditHot(ctx context.Context, r *auditRow) error {
-	_, err := t.execHot(ctx, t.s.hot.audit, sqliteTime(r.LoggedAt), r.MessageKey, r.MessageID, r.Kind, r.Action,
-		r.UID, r.Organizer, r.Room, nullTime(r.StartAt), nullTime(r.EndAt), r.Reason)
+	_, err := t.execHot(ctx, t.s.hot.audit, auditValues(r, sqliteAt)...)
 	return err
 }
 
 func (t *tx) recordMessageHot(ctx context.Context, r *messageRow) (int64, error) {
-	res, err := t.execHot(ctx, t.s.hot.record, r.Key, r.MessageID, r.Kind, r.Action, r.UID, r.Reason, r.Folder,
-		sqliteTime(r.ProcessedAt))
+	res, err := t.execHot(ctx, t.s.hot.record, messageValues(r, sqliteAt)...)
 	if err != nil {
 		return 0, err
 	}
@@ -262,9 +294,8 @@ func (t *tx) recordMessageHot(ctx context.Context, r *messageRow) (int64, error)
 func (t *tx) saveVersionsHot(ctx context.Context, rows []versionRow) error {
 	ts := t.db.StmtContext(ctx, t.s.hot.saveVersion)
 	defer ts.Close()
-	for _, r := range rows {
-		if _, err := execStmt(ctx, ts, r.Organizer, r.UID, r.RecurrenceID, int64(r.Sequence),
-			nullTime(r.DTStamp), sqliteTime(r.UpdatedAt)); err != nil {
+	for i := range rows {
+		if _, err := execStmt(ctx, ts, versionValues(&rows[i], sqliteAt)...); err != nil {
 			return err
 		}
 	}

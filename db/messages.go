@@ -24,7 +24,7 @@ func (s *Store) Message(ctx context.Context, key string) (*gateway.ProcessedMess
 
 // Message is Store.Message inside the transaction.
 func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {
-	if _, err := t.flush(ctx, ""); err != nil {
+	if _, err := t.flush(ctx, nil); err != nil {
 		return nil, err
 	}
 	if t.s.hot != nil {
@@ -36,7 +36,7 @@ func (t *tx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage
 // Messages returns the records of those of keys already processed, in one
 // query. It implements gateway.MessageLookup.
 func (t *tx) Messages(ctx context.Context, keys []string) (map[string]*gateway.ProcessedMessage, error) {
-	if _, err := t.flush(ctx, ""); err != nil {
+	if _, err := t.flush(ctx, nil); err != nil {
 		return nil, err
 	}
 	var rows []messageRow
@@ -79,9 +79,17 @@ func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) erro
 		}
 	} else if q := t.db.NewInsert().Model(toMessageRow(m)).On("CONFLICT (key) DO NOTHING"); t.s.driver == DriverPostgres {
 		// With the writes kept before it, in one round trip.
-		b, err := q.AppendQuery(q.DB().QueryGen(), nil)
+		last := pgStatement{sql: pgRecordMessageSQL, args: messageValues(toMessageRow(m), pgAt), prepare: t.conn != nil}
+		var err error
+		if !last.prepare {
+			var b []byte
+			b, err = q.AppendQuery(q.DB().QueryGen(), nil)
+			last = pgStatement{sql: string(b)}
+		} else {
+			err = sqliteArgs(last.args)
+		}
 		if err == nil {
-			n, err = t.flush(ctx, string(b))
+			n, err = t.flush(ctx, &last)
 		}
 		if err != nil {
 			return fmt.Errorf("record message: %w", err)

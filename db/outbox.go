@@ -54,27 +54,28 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 	return nil
 }
 
-// selectOutbox selects the outbox rows q selects.
-func (t *tx) selectOutbox(q gateway.OutboxQuery) *bun.SelectQuery {
+// selectOutbox selects the outbox rows q selects, with its arguments
+// written in, or as placeholders added to p when not nil.
+func (t *tx) selectOutbox(p *pgArgs, q gateway.OutboxQuery) *bun.SelectQuery {
 	sel := t.db.NewSelect().Model((*outboxRow)(nil))
 	if !q.Since.IsZero() {
-		sel = sel.Where("created_at >= ?", utc(q.Since))
+		sel = sel.Where("created_at >= ?", p.v(utc(q.Since)))
 	}
 	if q.UID != "" {
-		sel = sel.Where("uid = ?", q.UID)
+		sel = sel.Where("uid = ?", p.v(q.UID))
 	}
 	if q.To != "" {
-		sel = sel.Where("rcpt_to = ?", q.To)
+		sel = sel.Where("rcpt_to = ?", p.v(q.To))
 	}
 	if q.Kind != "" {
-		sel = sel.Where("kind = ?", q.Kind)
+		sel = sel.Where("kind = ?", p.v(q.Kind))
 	}
 	return sel
 }
 
 // CountOutbox counts the outbox rows that q selects.
 func (t *tx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error) {
-	n, err := t.selectOutbox(q).Count(ctx)
+	n, err := t.selectOutbox(nil, q).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count outbox: %w", err)
 	}
@@ -85,7 +86,7 @@ func (t *tx) CountOutbox(ctx context.Context, q gateway.OutboxQuery) (int, error
 // zero when there is none.
 func (t *tx) LastOutbox(ctx context.Context, q gateway.OutboxQuery) (time.Time, error) {
 	var rows []outboxRow
-	if err := t.selectOutbox(q).Column("created_at").Order("created_at DESC").Limit(1).Scan(ctx, &rows); err != nil {
+	if err := t.selectOutbox(nil, q).Column("created_at").Order("created_at DESC").Limit(1).Scan(ctx, &rows); err != nil {
 		return time.Time{}, fmt.Errorf("last outbox row: %w", err)
 	}
 	if len(rows) == 0 {

@@ -32,18 +32,19 @@ func (t *tx) CountOutboxesLast(ctx context.Context, qs []gateway.OutboxQuery, la
 	if ns, at, ok := t.ahead.countsLast(qs, last); ok {
 		return ns, at, nil
 	}
-	return t.countOutboxes(ctx, qs, t.lastOutboxQuery(last))
+	return t.countOutboxes(ctx, qs, t.lastOutboxQuery(nil, last))
 }
 
-// lastOutboxQuery selects the latest created_at of the rows q selects.
-func (t *tx) lastOutboxQuery(q gateway.OutboxQuery) *bun.SelectQuery {
-	return t.selectOutbox(q).Column("created_at").Order("created_at DESC").Limit(1)
+// lastOutboxQuery selects the latest created_at of the rows q selects,
+// with its arguments written in, or as placeholders added to p.
+func (t *tx) lastOutboxQuery(p *pgArgs, q gateway.OutboxQuery) *bun.SelectQuery {
+	return t.selectOutbox(p, q).Column("created_at").Order("created_at DESC").Limit(1)
 }
 
 func (t *tx) countOutboxes(ctx context.Context, qs []gateway.OutboxQuery, last *bun.SelectQuery) ([]int, time.Time, error) {
 	sels := make([]*bun.SelectQuery, 0, len(qs)+1)
 	for _, q := range qs {
-		sels = append(sels, t.selectOutbox(q).ColumnExpr("count(*)"))
+		sels = append(sels, t.selectOutbox(nil, q).ColumnExpr("count(*)"))
 	}
 	if last != nil {
 		sels = append(sels, last)

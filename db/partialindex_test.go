@@ -49,7 +49,7 @@ func TestPartialBookingIndexes(t *testing.T) {
 		}
 		var rows []bookingRow
 		recordings := recordingsDueQuery(s.w, &rows, gateway.ReminderQuery{Now: at(13, 0), RecordingAfter: time.Hour})
-		person := personBookingsQuery(s.w, "bob@example.org", at(0, 0), true).String()
+		person := personBookingsQuery(s.w, nil, "bob@example.org", at(0, 0), true).String()
 		if s.driver == DriverSQLite {
 			// The statement PersonBookings runs on SQLite.
 			person = strings.NewReplacer("?1", "'bob@example.org'", "?2", "'x'").Replace(byStatus(personBookingsSQL, quotaStatuses))

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,8 +18,9 @@ import (
 // Reading ahead on PostgreSQL. Each read of a decision is a round trip
 // of its own, and once an invitation is analysed the gateway knows what
 // its decision will read (gateway.Reads). Prefetch sends those reads
-// together as one simple-protocol query of several statements (one round
-// trip), after the writes kept by write-behind, and keeps the rows. The
+// together as one pipeline of prepared statements (one round trip; see
+// pgprepared.go), after the writes kept by write-behind, and keeps the
+// rows. The
 // reads then answer from them when asked the same question: the same
 // statement's rows, scanned by pgx instead of bun.
 //
@@ -195,9 +195,11 @@ func (a *ahead) countsLast(qs []gateway.OutboxQuery, last gateway.OutboxQuery) (
 	return ns, c.lastAt, true
 }
 
-// aheadRead is one statement of a read ahead and what scans its rows.
+// aheadRead is one statement of a read ahead, with placeholders, its
+// arguments, and what scans its rows.
 type aheadRead struct {
 	sql  string
+	args []any
 	scan func(pgx.Rows) error
 }
 
@@ -227,20 +229,22 @@ func (t *tx) Prefetch(ctx context.Context, r gateway.Reads) error {
 func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 	var reads []aheadRead
 	var err error
-	add := func(q bun.Query, scan func(pgx.Rows) error) {
+	// build builds a statement with placeholders: its arguments go to p.
+	add := func(build func(p *pgArgs) bun.Query, scan func(pgx.Rows) error) {
 		if err != nil {
 			return
 		}
+		p := &pgArgs{}
 		var b []byte
-		if b, err = q.AppendQuery(t.s.w.QueryGen(), nil); err == nil {
-			reads = append(reads, aheadRead{string(b), scan})
+		if b, err = build(p).AppendQuery(t.s.w.QueryGen(), nil); err == nil {
+			reads = append(reads, aheadRead{string(b), p.vals, scan})
 		}
 	}
 	if len(r.Bookings) > 0 {
 		a.meetings = map[gateway.MeetingRef][]bookingRow{}
 	}
 	for _, m := range r.Bookings {
-		add(t.bookingsOfQuery((*bookingRow)(nil), m.Organizer, m.UID), func(rows pgx.Rows) error {
+		add(func(p *pgArgs) bun.Query { return t.bookingsOfQuery((*bookingRow)(nil), p, m.Organizer, m.UID) }, func(rows pgx.Rows) error {
 			bs, _, err := scanBookingRows(rows, false)
 			a.meetings[m] = bs
 			return err
@@ -250,7 +254,7 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 		a.versions = map[gateway.MeetingRef][]gateway.Version{}
 	}
 	for _, m := range r.Versions {
-		add(t.versionsQuery((*versionRow)(nil), m.Organizer, m.UID), func(rows pgx.Rows) error {
+		add(func(p *pgArgs) bun.Query { return t.versionsQuery((*versionRow)(nil), p, m.Organizer, m.UID) }, func(rows pgx.Rows) error {
 			vs, err := scanVersionRows(rows)
 			a.versions[m] = vs
 			return err
@@ -260,14 +264,14 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 		a.windows = map[[2]time.Time][]bookingRow{}
 	}
 	for _, w := range r.Overlapping {
-		add(t.overlappingQuery((*bookingRow)(nil), w.Start, w.End), func(rows pgx.Rows) error {
+		add(func(p *pgArgs) bun.Query { return t.overlappingQuery((*bookingRow)(nil), p, w.Start, w.End) }, func(rows pgx.Rows) error {
 			bs, _, err := scanBookingRows(rows, false)
 			a.windows[[2]time.Time{pgTime(w.Start), pgTime(w.End)}] = bs
 			return err
 		})
 	}
 	if r.Holds {
-		add(t.holdsQuery((*bookingRow)(nil), r.HoldsAfter), func(rows pgx.Rows) error {
+		add(func(p *pgArgs) bun.Query { return t.holdsQuery((*bookingRow)(nil), p, r.HoldsAfter) }, func(rows pgx.Rows) error {
 			bs, _, err := scanBookingRows(rows, false)
 			a.holds = &afterRows{after: pgTime(r.HoldsAfter), rows: bs}
 			return err
@@ -277,7 +281,7 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 		a.people = map[string]*afterRows{}
 	}
 	for _, p := range r.People {
-		add(t.personQuery(p, r.PeopleAfter, true), func(rows pgx.Rows) error {
+		add(func(args *pgArgs) bun.Query { return t.personQuery(args, p, r.PeopleAfter, true) }, func(rows pgx.Rows) error {
 			bs, open, err := scanBookingRows(rows, true)
 			sortBookingRows(bs, func(i, j int) { open[i], open[j] = open[j], open[i] })
 			a.people[p] = &afterRows{after: pgTime(r.PeopleAfter), rows: bs, open: open}
@@ -287,9 +291,11 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 	for _, k := range r.Saves {
 		// Only for a row that does not exist: an ID reserved and not
 		// used is a gap in the sequence, as a rolled back insert leaves.
-		sel := t.db.NewSelect().ColumnExpr(`CASE WHEN EXISTS (SELECT 1 FROM bookings
+		sel := func(p *pgArgs) bun.Query {
+			return t.db.NewSelect().ColumnExpr(`CASE WHEN EXISTS (SELECT 1 FROM bookings
 			WHERE organizer = ? AND uid = ? AND recurrence_id = ?) THEN NULL
-			ELSE nextval(pg_get_serial_sequence('bookings', 'id')) END`, k.Organizer, k.UID, k.RecurrenceID)
+			ELSE nextval(pg_get_serial_sequence('bookings', 'id')) END`, p.v(k.Organizer), p.v(k.UID), p.v(k.RecurrenceID))
+		}
 		add(sel, func(rows pgx.Rows) error {
 			var id *int64
 			for rows.Next() {
@@ -310,8 +316,10 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 		// IDs from the outbox's sequence, increasing: a mail queued
 		// without one later gets a higher ID, so ID order stays the
 		// order of queueing. An ID not used is a gap in the sequence.
-		sel := t.db.NewSelect().ColumnExpr("nextval(pg_get_serial_sequence('outbox', 'id'))").
-			TableExpr("generate_series(1, ?)", r.Mails)
+		sel := func(p *pgArgs) bun.Query {
+			return t.db.NewSelect().ColumnExpr("nextval(pg_get_serial_sequence('outbox', 'id'))").
+				TableExpr("generate_series(1, ?::integer)", p.v(r.Mails))
+		}
 		add(sel, func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id int64
@@ -329,13 +337,15 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 			until: make([]time.Time, len(r.Counts)), last: *r.Last}
 		for i, q := range r.Counts {
 			c.until[i] = pgTime(q.Since).Add(countMargin)
-			sel := t.selectOutbox(q).ColumnExpr("count(*)").
-				ColumnExpr("array_agg(created_at) FILTER (WHERE created_at < ?)", c.until[i])
+			sel := func(p *pgArgs) bun.Query {
+				return t.selectOutbox(p, q).ColumnExpr("count(*)").
+					ColumnExpr("array_agg(created_at) FILTER (WHERE created_at < ?)", p.v(c.until[i]))
+			}
 			add(sel, func(rows pgx.Rows) error {
 				return scanOne(rows, &c.n[i], &c.early[i])
 			})
 		}
-		add(t.lastOutboxQuery(*r.Last), func(rows pgx.Rows) error {
+		add(func(p *pgArgs) bun.Query { return t.lastOutboxQuery(p, *r.Last) }, func(rows pgx.Rows) error {
 			var at *time.Time
 			for rows.Next() {
 				if err := rows.Scan(&at); err != nil {
@@ -352,12 +362,13 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 	return reads, err
 }
 
-// runAhead sends the kept writes and the reads as one simple-protocol
-// query on the transaction's connection, and scans each read's rows.
-func (t *tx) runAhead(ctx context.Context, writes []string, reads []aheadRead) error {
-	stmts := slices.Clone(writes)
+// runAhead sends the kept writes and the reads, prepared, in one pipeline
+// on the transaction's connection (pgprepared.go), and scans each read's
+// rows.
+func (t *tx) runAhead(ctx context.Context, writes []pgStatement, reads []aheadRead) error {
+	stmts := slices.Clip(writes)
 	for _, r := range reads {
-		stmts = append(stmts, r.sql)
+		stmts = append(stmts, pgStatement{sql: r.sql, args: r.args, prepare: true})
 	}
 	if len(stmts) == 0 {
 		return nil
@@ -368,34 +379,12 @@ func (t *tx) runAhead(ctx context.Context, writes []string, reads []aheadRead) e
 		if !ok {
 			return fmt.Errorf("unexpected driver connection %T", dc)
 		}
-		pc := sc.Conn()
-		mrr := pc.PgConn().Exec(ctx, strings.Join(stmts, ";\n"))
-		var err error
-		for i := range stmts {
-			if !mrr.NextResult() {
-				err = fmt.Errorf("%d results for %d statements", i, len(stmts))
-				break
-			}
+		return pipeline(ctx, sc.Conn(), stmts, func(i int, rows pgx.Rows) error {
 			if i < len(writes) {
-				if _, err = mrr.ResultReader().Close(); err != nil {
-					break
-				}
-				continue
+				return nil
 			}
-			rows := pgx.RowsFromResultReader(pc.TypeMap(), mrr.ResultReader())
-			err = reads[i-len(writes)].scan(rows)
-			rows.Close()
-			if err == nil {
-				err = rows.Err()
-			}
-			if err != nil {
-				break
-			}
-		}
-		if cerr := mrr.Close(); err == nil {
-			err = cerr
-		}
-		return err
+			return reads[i-len(writes)].scan(rows)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("read %d statement(s) ahead: %w", len(stmts), err)

@@ -251,7 +251,7 @@ func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 			return t.flushErr
 		}
 		after = t.after
-		_, err := t.flush(ctx, "")
+		_, err := t.flush(ctx, nil)
 		return err
 	}))
 	if err == nil {
@@ -315,7 +315,7 @@ type tx struct {
 	s  *Store
 	db bun.Tx
 	// pending are writes kept to be sent together (writebehind.go).
-	pending []string
+	pending []pgStatement
 	// after runs once the transaction committed (AfterCommit).
 	after []func()
 	// conn is the transaction's connection on PostgreSQL, for Prefetch;

@@ -25,7 +25,7 @@ type versionRow struct {
 // Versions returns the versions last decided for the components of the
 // meeting (organizer, uid), ordered by RecurrenceID.
 func (t *tx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Version, error) {
-	if _, err := t.flush(ctx, ""); err != nil {
+	if _, err := t.flush(ctx, nil); err != nil {
 		return nil, err
 	}
 	if t.s.hot != nil {
@@ -39,15 +39,16 @@ func (t *tx) Versions(ctx context.Context, organizer, uid string) ([]gateway.Ver
 		return vs, nil
 	}
 	var rows []versionRow
-	if err := t.versionsQuery(&rows, organizer, uid).Scan(ctx); err != nil {
+	if err := t.versionsQuery(&rows, nil, organizer, uid).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("meeting versions: %w", err)
 	}
 	return versions(rows), nil
 }
 
-// versionsQuery is Versions' query on PostgreSQL, scanned into model.
-func (t *tx) versionsQuery(model any, organizer, uid string) *bun.SelectQuery {
-	return t.db.NewSelect().Model(model).Where("organizer = ?", organizer).Where("uid = ?", uid).
+// versionsQuery is Versions' query on PostgreSQL, scanned into model,
+// with its arguments written in, or as placeholders added to p.
+func (t *tx) versionsQuery(model any, p *pgArgs, organizer, uid string) *bun.SelectQuery {
+	return t.db.NewSelect().Model(model).Where("organizer = ?", p.v(organizer)).Where("uid = ?", p.v(uid)).
 		Order("recurrence_id")
 }
 
@@ -73,6 +74,14 @@ func (t *tx) SaveVersions(ctx context.Context, organizer, uid string, vs []gatew
 	if t.s.hot != nil {
 		if err := t.saveVersionsHot(ctx, rows); err != nil {
 			return fmt.Errorf("save meeting versions: %w", err)
+		}
+		return nil
+	}
+	if t.conn != nil {
+		for i := range rows {
+			if _, err := t.deferPrepared("meeting_versions", pgSaveVersionSQL, versionValues(&rows[i], pgAt)...); err != nil {
+				return fmt.Errorf("save meeting versions: %w", err)
+			}
 		}
 		return nil
 	}
