@@ -86,6 +86,7 @@ type hotStatements struct {
 	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
 	upsertBooking, bookingKeys                       *sql.Stmt
 	outboxSent                                       *sql.Stmt
+	outboxDue, outboxClaimOne, outboxRead            *sql.Stmt
 	// message is on the writer, messageRead on the readers' pool.
 	message, messageRead *sql.Stmt
 	// counts are the reply limits' statements (hotwrite.go), by SQL text.
@@ -95,7 +96,8 @@ type hotStatements struct {
 // all are the statements, for closing.
 func (h *hotStatements) all() []*sql.Stmt {
 	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
-		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys, h.outboxSent}
+		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys, h.outboxSent,
+		h.outboxDue, h.outboxClaimOne, h.outboxRead}
 	for _, st := range h.counts {
 		sts = append(sts, st)
 	}
@@ -126,6 +128,9 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.upsertBooking, upsertBookingSQL},
 		{&h.bookingKeys, bookingKeysSQL},
 		{&h.outboxSent, outboxSentSQL},
+		{&h.outboxDue, outboxDueSQL},
+		{&h.outboxClaimOne, outboxClaimOneSQL},
+		{&h.outboxRead, outboxReadSQL},
 	} {
 		st, err := s.w.DB.PrepareContext(ctx, p.sql)
 		if err != nil {

@@ -1,11 +1,13 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,3 +278,61 @@ func TestHotOutboxSentMatchesBun(t *testing.T) {
 }
 
 var regexpClaim = regexp.MustCompile(`claim=int64:"[0-9]+"`)
+
+// TestHotOutboxClaimMatchesBun: SQLite's prepared claim (claimOutboxHot)
+// returns the same mails, in the same order, and leaves the same rows as
+// bun's single statement: the first due mails by id, up to the limit,
+// leased until now+lease under one token; a mail not due, sent or failed
+// is left alone.
+func TestHotOutboxClaimMatchesBun(t *testing.T) {
+	hot := openStore(t, sqliteBackend.newDB(t))
+	plain := openStore(t, sqliteBackend.newDB(t))
+	h := plain.hot
+	plain.hot = nil
+	t.Cleanup(func() { plain.hot = h })
+	type result struct {
+		Claims [][]gateway.OutboxMail
+		Dump   string
+	}
+	var res []result
+	for _, s := range []*Store{hot, plain} {
+		ms := []*gateway.OutboxMail{withMessageID("a", at(9, 0)), withMessageID("later", at(11, 0)),
+			withMessageID("b", at(9, 0)), withMessageID("sent", at(9, 0)), withMessageID("c", at(8, 30)),
+			withMessageID("d", at(9, 0))}
+		ms[0].Raw = append(ms[0].Raw, bytes.Repeat([]byte("x"), 9000)...) // overflow pages
+		ms[2].To = []string{"a@x.test", "b@x.test"}
+		enqueueAll(t, s, ms)
+		if err := s.OutboxSent(t.Context(), at(9, 0), ms[3].ID); err != nil {
+			t.Fatal(err)
+		}
+		var r result
+		claim := func(now time.Time, limit int) {
+			got, err := s.ClaimOutbox(t.Context(), now, time.Minute+1500*time.Nanosecond, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if got[i].Claim != got[0].Claim || got[i].Claim == 0 {
+					t.Errorf("hot=%v: claim tokens %d and %d in one claim", s.hot != nil, got[0].Claim, got[i].Claim)
+				}
+			}
+			for i := range got {
+				got[i].Claim = 0
+			}
+			r.Claims = append(r.Claims, got)
+		}
+		claim(at(9, 0), 2)  // a, b
+		claim(at(9, 0), 10) // c, d
+		claim(at(9, 0), 10) // none: leased
+		claim(at(12, 0), 0) // all pending, no limit
+		r.Dump = regexpClaim.ReplaceAllString(dumpTable(t, s, "outbox"), "claim=int64:X")
+		res = append(res, r)
+	}
+	diff(t, "claims (prepared, then bun)", res[0].Claims, res[1].Claims)
+	if res[0].Dump != res[1].Dump {
+		t.Errorf("outbox rows differ:\nprepared:\n%s\nbun:\n%s", res[0].Dump, res[1].Dump)
+	}
+	if n := []int{len(res[0].Claims[0]), len(res[0].Claims[1]), len(res[0].Claims[2]), len(res[0].Claims[3])}; !slices.Equal(n, []int{2, 2, 0, 5}) {
+		t.Errorf("claimed %v mails, want [2 2 0 5]", n)
+	}
+}

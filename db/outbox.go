@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -112,12 +113,17 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Durat
 		s.log.Warn("looking for outbox mails held by stopped instances failed; they wait for their lease", "err", err)
 	}
 	var rows []outboxRow
-	err := s.w.NewUpdate().Model((*outboxRow)(nil)).
-		Set("next_attempt = ?", utc(now.Add(lease))).
-		Set("claim = ?", s.newClaim(ctx, now)).
-		Where("id IN (?)", s.dueOutbox(now, limit)).
-		Returning("*").
-		Scan(ctx, &rows)
+	var err error
+	if s.hot != nil {
+		rows, err = s.claimOutboxHot(ctx, now, lease, limit)
+	} else {
+		err = s.w.NewUpdate().Model((*outboxRow)(nil)).
+			Set("next_attempt = ?", utc(now.Add(lease))).
+			Set("claim = ?", s.newClaim(ctx, now)).
+			Where("id IN (?)", s.dueOutbox(now, limit)).
+			Returning("*").
+			Scan(ctx, &rows)
+	}
 	if err != nil {
 		return nil, markUnavailable(fmt.Errorf("claim outbox: %w", err))
 	}
@@ -152,6 +158,99 @@ func (s *Store) dueOutbox(now time.Time, limit int) *bun.SelectQuery {
 		due = due.For("UPDATE SKIP LOCKED")
 	}
 	return due
+}
+
+// The claim on SQLite, by prepared statements in one transaction: the
+// IDs of the due rows, in id order, through the outbox_pending_id index;
+// each leased; each read back. bun's single UPDATE … WHERE id IN (SELECT
+// …) RETURNING * made SQLite build an ephemeral table for the IN list and
+// another for RETURNING, a page cache mapped and unmapped each time, and
+// its rows were scanned by reflection: 0.26 s of CPU for 1,000 mails in a
+// backlog (a tenth of the run).
+const (
+	outboxDueSQL = `SELECT id FROM outbox INDEXED BY outbox_pending_id
+	WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY id LIMIT ?2`
+	outboxClaimOneSQL = `UPDATE outbox SET next_attempt = ?1, claim = ?2 WHERE id = ?3`
+	outboxReadSQL     = `SELECT id, ` + outboxInsertColumns + ` FROM outbox WHERE id = ?`
+)
+
+// claimOutboxHot is ClaimOutbox's claim on SQLite (see above).
+func (s *Store) claimOutboxHot(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]outboxRow, error) {
+	if limit <= 0 {
+		limit = -1 // no limit
+	}
+	until, claim := sqliteTime(now.Add(lease)), s.newClaim(ctx, now)
+	var rows []outboxRow
+	err := s.inTx(ctx, func(btx bun.Tx) error {
+		rows = nil
+		due := btx.StmtContext(ctx, s.hot.outboxDue)
+		defer due.Close()
+		statements.Add(1)
+		res, err := due.QueryContext(ctx, sqliteTime(now), limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for res.Next() {
+			var id int64
+			if err := res.Scan(&id); err != nil {
+				res.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		if err := errors.Join(res.Err(), res.Close()); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		one := btx.StmtContext(ctx, s.hot.outboxClaimOne)
+		defer one.Close()
+		read := btx.StmtContext(ctx, s.hot.outboxRead)
+		defer read.Close()
+		for _, id := range ids {
+			if _, err := execStmt(ctx, one, until, claim, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range ids {
+			r, err := scanOutboxRow(ctx, read, id)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// scanOutboxRow reads the outbox row id by st (outboxReadSQL).
+func scanOutboxRow(ctx context.Context, st *sql.Stmt, id int64) (outboxRow, error) {
+	var r outboxRow
+	var next, created string
+	var sent sql.NullString
+	var raw any
+	statements.Add(1)
+	err := st.QueryRowContext(ctx, id).Scan(&r.ID, &r.MessageKey, &r.UID, &r.MailFrom, &r.RcptTo, &raw, &r.Status,
+		&r.Attempts, &next, &r.LastError, &created, &sent, &r.Channel, &r.Kind, &r.MessageID, &r.Claim)
+	if err != nil {
+		return r, fmt.Errorf("outbox mail %d: %w", id, err)
+	}
+	r.Raw = requestBytes(raw)
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{{&r.NextAttempt, next}, {&r.CreatedAt, created}, {&r.SentAt, sent.String}} {
+		if f.src == "" {
+			continue
+		}
+		if *f.dst, err = time.Parse(sqliteTimeLayout, f.src); err != nil {
+			return r, fmt.Errorf("outbox mail %d: %w", id, err)
+		}
+	}
+	return r, nil
 }
 
 // LeaseOutbox sets the next attempt of the mails of ids that are pending
