@@ -157,11 +157,11 @@ func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor boo
 		return nil, err
 	}
 	total := time.Since(start)
-	rss, heap := mem.stop()
+	rss, heap, cpu := mem.stop()
 	cancel()
 	stop()
 	r := rec.result(o, floor, start, total)
-	r.peakRSS, r.peakHeap = rss, heap
+	r.peakRSS, r.peakHeap, r.cpu = rss, heap, cpu
 	r.duplicates = rec.duplicates()
 	stmts1, txs1 := db.Counts()
 	r.stmts, r.txs = stmts1-stmts0, txs1-txs0

@@ -23,6 +23,7 @@ func TestBenchBacklog(t *testing.T) {
 			`decisions +all decided after`,
 			`database +[0-9.]+ round trips`,
 			`memory +peak RSS [0-9]+ MiB`,
+			`(?s)floor.*cpu +[0-9.]+ ms per invitation.*roomgate.*cpu +[0-9.]+ ms per invitation`,
 			`roomgate / floor: throughput [0-9.]+`,
 		} {
 			if !regexp.MustCompile(want).MatchString(out) {

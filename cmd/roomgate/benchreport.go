@@ -89,6 +89,7 @@ type benchResult struct {
 	backlog          bool
 	peakRSS          int64 // KiB, the whole bench process
 	peakHeap         uint64
+	cpu              time.Duration // CPU time of the bench process during the phase; 0 when unknown
 	duplicates       int
 	stmts, txs       int64         // database statements and write transactions
 	decided          time.Duration // start → last decision (0 for the floor)
@@ -153,6 +154,14 @@ func (b *benchResult) print(w io.Writer) {
 	fmt.Fprintf(w, "  latency      median %s, p99 %s, max %s (%s → reply at the SMTP sink)\n", r(b.p50), r(b.p99), r(b.max), from)
 	fmt.Fprintf(w, "  memory       peak RSS %d MiB of the bench process (in-process: this run alone, with the appender and the sink), peak Go heap %d MiB (runtime/metrics)\n",
 		b.peakRSS/1024, b.peakHeap>>20)
+	if b.cpu > 0 && b.n > 0 {
+		what := "the receiver and the sink"
+		if !b.backlog {
+			what += " and the appender"
+		}
+		fmt.Fprintf(w, "  cpu          %.2f ms per invitation of the bench process (user + system, %s; not the IMAP or database server)\n",
+			float64(b.cpu)/float64(time.Millisecond)/float64(b.n), what)
+	}
 	if b.decided > 0 {
 		fmt.Fprintf(w, "  decisions    all decided after %s (the rest of the time: replies leaving the outbox)\n", b.decided.Round(time.Millisecond))
 	}
@@ -178,11 +187,14 @@ type memWatch struct {
 	stopc    chan struct{}
 	done     chan struct{}
 	peakHeap uint64
+	cpu0     time.Duration // processCPU at the start
+	cpuOK    bool
 }
 
 func startMemWatch() *memWatch {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM
 	m := &memWatch{stopc: make(chan struct{}), done: make(chan struct{})}
+	m.cpu0, m.cpuOK = processCPU()
 	go func() {
 		defer close(m.done)
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -201,11 +213,16 @@ func startMemWatch() *memWatch {
 	return m
 }
 
-// stop returns the peak RSS in KiB and the peak heap in bytes.
-func (m *memWatch) stop() (int64, uint64) {
+// stop returns the peak RSS in KiB, the peak heap in bytes and the CPU
+// time used since the start (0 when unknown).
+func (m *memWatch) stop() (int64, uint64, time.Duration) {
 	close(m.stopc)
 	<-m.done
-	return procStatusKiB("VmHWM:"), m.peakHeap
+	var cpu time.Duration
+	if c, ok := processCPU(); ok && m.cpuOK {
+		cpu = c - m.cpu0
+	}
+	return procStatusKiB("VmHWM:"), m.peakHeap, cpu
 }
 
 // procStatusKiB reads one line of /proc/self/status (0 elsewhere).
