@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -15,28 +16,36 @@ import (
 const handleTimeout = 2 * time.Minute
 
 // Run reads messages from src, decides each, and files it, until ctx is
-// done. On shutdown the message in hand is finished and filed. When the
-// database cannot record a decision, the message is left in the inbox and
-// tried again after a pause, with the rest of its batch: src.Next does not
-// deliver them a second time.
+// done. The three overlap: the next batch is read while one is decided
+// (reader), and a decided batch is filed while the next is decided
+// (filer), one filing at a time and in order. On shutdown the message in
+// hand is finished and filed, and Run returns once the filing under way is
+// over (each filing within handleTimeout). When the database cannot record
+// a decision, the message is left in the inbox and tried again after a
+// pause, with the rest of its batch: src.Next does not deliver them a
+// second time.
 func (g *Gateway) Run(ctx context.Context, src Source) error {
+	batches := make(chan []Incoming) // the reader is one batch ahead at most
+	var reading sync.WaitGroup
+	defer reading.Wait()
+	reading.Go(func() { g.read(ctx, src, batches) })
+	f := &filer{g: g, src: src}
+	defer f.wait()
 	pause := g.opt.RetryPause
 	var retry []Incoming // delivered, not yet decided
 	for ctx.Err() == nil {
 		batch := retry
 		if len(batch) == 0 {
-			var err error
-			batch, err = src.Next(ctx)
-			if ctx.Err() != nil {
-				break
-			}
-			if err != nil {
-				g.log.Error("reading the mailbox failed", "err", err)
-				sleep(ctx, pause)
-				continue
+			select {
+			case batch = <-batches:
+			case <-ctx.Done():
+				return nil
 			}
 		}
-		if retry = g.handleBatch(ctx, src, batch); len(retry) > 0 {
+		var done []Filing
+		retry, done = g.handleBatch(ctx, batch)
+		f.file(ctx, done)
+		if len(retry) > 0 {
 			sleep(ctx, pause)
 			pause = min(pause*2, time.Minute)
 		} else {
@@ -46,11 +55,9 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 	return nil
 }
 
-// handleBatch decides messages in order, then files them: all at once when
-// the source can (a MOVE per folder instead of one per message), else one
-// by one. It stops at the first message whose decision could not be
-// recorded and returns it with the messages after it; those decided before
-// it are filed.
+// handleBatch decides messages in order and returns those decided, to be
+// filed. It stops at the first message whose decision could not be
+// recorded and returns it with the messages after it (retry).
 //
 // A large batch (a backlog) is decided in groups of up to maxGroup per
 // transaction. When a message fails inside a group, the messages before it
@@ -58,10 +65,9 @@ func (g *Gateway) Run(ctx context.Context, src Source) error {
 // failed), so one bad message costs its group one more transaction, not
 // one per message. A group whose failure names no message (its lock, its
 // commit) is decided one message at a time.
-func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming) []Incoming {
+func (g *Gateway) handleBatch(ctx context.Context, batch []Incoming) (retry []Incoming, done []Filing) {
 	g.dkim.start(ctx, batch) // DKIM keys are looked up ahead, a few messages at a time
 	defer g.dkim.forget(batch)
-	var done []Filing
 	solo := -1 // the index of a message to decide alone
 	for i := 0; i < len(batch) && ctx.Err() == nil; {
 		n := min(maxGroup, len(batch)-i)
@@ -95,14 +101,12 @@ func (g *Gateway) handleBatch(ctx context.Context, src Source, batch []Incoming)
 				break
 			}
 			if !g.handleOne(ctx, in, &done) {
-				g.fileBounded(ctx, src, done)
-				return batch[i:]
+				return batch[i:], done
 			}
 			i++
 		}
 	}
-	g.fileBounded(ctx, src, done)
-	return nil
+	return nil, done
 }
 
 // handleOne decides one message in its own transaction and adds it to

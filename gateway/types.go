@@ -472,7 +472,11 @@ type Incoming struct {
 }
 
 // Source delivers the messages of the shared mailbox and files them once
-// handled. mailbox.IMAP implements it.
+// handled. mailbox.IMAP implements it. Run calls Next from one goroutine
+// and File (or FileBatch) from another, one filing at a time: the next
+// batch is read while the last one is filed, so a source must take both at
+// once, and Next must not keep a filing waiting while it waits for new
+// mail.
 type Source interface {
 	// Next blocks until at least one message not yet delivered is in the
 	// inbox (IDLE, or polling when the server lacks IDLE), then returns

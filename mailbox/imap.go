@@ -81,9 +81,13 @@ type StateStore interface {
 	SaveMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32) error
 }
 
-// IMAP reads the shared mailbox. It implements gateway.Source. Next and File
-// are meant for one goroutine but are serialized by a mutex; Close may be
-// called from any goroutine.
+// IMAP reads the shared mailbox. It implements gateway.Source. Next and the
+// filings (File, FileBatch) may be called from two goroutines, as
+// gateway.Run does to read the next batch while the last one is filed:
+// they take turns on the one connection (a mutex), and Next, when it has
+// nothing to deliver, lets a filing that waits go first rather than hold
+// the connection in IDLE (see filers). Close may be called from any
+// goroutine.
 type IMAP struct {
 	opt     IMAPOptions
 	log     *slog.Logger
@@ -92,8 +96,10 @@ type IMAP struct {
 	maxWait time.Duration
 	// After a refused login: the first delay, doubled up to loginMaxWait.
 	loginBackoff, loginMaxWait time.Duration
-	// Test knobs: pretend the server lacks IDLE, MOVE or UIDPLUS.
+	// Test knobs: pretend the server lacks IDLE, MOVE or UIDPLUS; onWait
+	// is called each time Next is about to wait for new mail.
 	noIdle, noMove, noUIDPlus bool
+	onWait                    func()
 
 	mu       sync.Mutex // serializes Next, File and Check
 	sess     *session   // nil when disconnected
@@ -101,13 +107,22 @@ type IMAP struct {
 	refusals int        // refused logins in a row
 	upKnown  bool
 	up       bool
-	lastUID  uint32
 	lastSeen uint32 // highest UID delivered on the current connection
 	// refile is set when the server refused to file messages with a NO
 	// (a folder over quota…): Next then reconnects, after a backoff grown
 	// by fileFailures, and delivers them again to be filed.
 	refile       bool
 	fileFailures int
+
+	// filers are the File and FileBatch calls waiting for mu or holding
+	// it; Next steps aside for them before it waits for new mail.
+	filers filers
+
+	// smu guards the stored state's copy: a filing records it after
+	// letting go of mu, in the order of the filings.
+	smu           sync.Mutex
+	stateValidity uint32 // UIDVALIDITY of the stored state
+	lastUID       uint32 // highest UID filed, as stored
 
 	cmu    sync.Mutex // guards closed and conn, for Close
 	closed bool
@@ -127,6 +142,7 @@ func NewIMAP(opt IMAPOptions) (*IMAP, error) {
 		opt:     opt,
 		log:     log.With("imap", opt.Address, "mailbox", opt.Inbox),
 		wake:    make(chan struct{}, 1),
+		filers:  filers{wake: make(chan struct{}, 1)},
 		backoff: time.Second,
 		maxWait: time.Minute,
 

@@ -381,6 +381,54 @@ func testTwoInstancesFile(e *env) {
 	}
 }
 
+// testFileWhileWaiting: a filing made while Next waits for new mail (IDLE,
+// or polling) on another goroutine, as gateway.Run files a batch while it
+// reads the next, goes through without waiting for new mail, and Next
+// then delivers the mail that comes.
+func testFileWhileWaiting(e *env) {
+	e.append("one")
+	m := e.client(nil)
+	waiting := make(chan struct{}, 1)
+	m.onWait = func() { notify(waiting) }
+	msgs := e.next(m, "one")
+	ctx, cancel := context.WithTimeout(e.t.Context(), 10*time.Second)
+	defer cancel()
+	type result struct {
+		msgs []gateway.Incoming
+		err  error
+	}
+	next := make(chan result, 1)
+	go func() {
+		msgs, err := m.Next(ctx)
+		next <- result{msgs, err}
+	}()
+	select {
+	case <-waiting:
+	case <-ctx.Done():
+		e.t.Fatal("Next did not wait for new mail")
+	}
+	filed := make(chan error, 1)
+	go func() { filed <- m.FileBatch(ctx, []gateway.Filing{{In: msgs[0], Folder: gateway.FolderProcessed}}) }()
+	select {
+	case err := <-filed:
+		if err != nil {
+			e.t.Fatalf("FileBatch while Next waits: %v", err)
+		}
+	case <-ctx.Done():
+		e.t.Fatal("FileBatch waited for new mail: Next held the connection")
+	}
+	e.expectFolder("INBOX")
+	e.expectFolder("roomgate/Processed", "one")
+	if got := e.state.get("INBOX"); got != [2]uint32{msgs[0].UIDValidity, msgs[0].UID} {
+		e.t.Fatalf("state = %v, want [%d %d]", got, msgs[0].UIDValidity, msgs[0].UID)
+	}
+	e.append("two")
+	r := <-next
+	if r.err != nil || fmt.Sprint(subjects(r.msgs)) != "[two]" {
+		e.t.Fatalf("Next after the filing returned %q, %v; want [two]", subjects(r.msgs), r.err)
+	}
+}
+
 // TestIMAPRefiles: a MOVE the server refuses with a plain NO (a folder
 // over quota) leaves the message in the inbox; Next then reconnects after
 // a backoff and delivers it again, so it is filed once the server takes

@@ -252,6 +252,7 @@ func TestIMAP(t *testing.T) {
 		{"FolderDeleted", testFolderDeleted},
 		{"FileBatch", testFileBatch},
 		{"TwoInstancesFile", testTwoInstancesFile},
+		{"FileWhileWaiting", testFileWhileWaiting},
 	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {

@@ -21,54 +21,79 @@ import (
 // and the message, still in the inbox, is delivered again by Next after
 // the reconnection.
 func (m *IMAP) File(ctx context.Context, in gateway.Incoming, f gateway.Folder) error {
+	validity, err := m.fileOne(ctx, in, f)
+	if err != nil {
+		return err
+	}
+	return m.saveLastUID(ctx, validity, in.UID)
+}
+
+// fileOne moves the message of File and returns the UIDVALIDITY it was
+// moved under. It holds the connection, which the state's record does not
+// need.
+func (m *IMAP) fileOne(ctx context.Context, in gateway.Incoming, f gateway.Folder) (uint32, error) {
+	m.filers.enter() // Next, waiting for new mail, steps aside
+	defer m.filers.leave()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.isClosed() {
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	s := m.sess
 	if s == nil {
-		return fmt.Errorf("file %s: not connected", in.Ref)
+		return 0, fmt.Errorf("file %s: not connected", in.Ref)
 	}
 	if in.UIDValidity != s.uidValidity {
-		return fmt.Errorf("file %s: UIDVALIDITY is now %d", in.Ref, s.uidValidity)
+		return 0, fmt.Errorf("file %s: UIDVALIDITY is now %d", in.Ref, s.uidValidity)
 	}
 	dest, ok := s.folders[f]
 	if !ok {
-		return fmt.Errorf("file %s: unknown folder %q", in.Ref, f)
+		return 0, fmt.Errorf("file %s: unknown folder %q", in.Ref, f)
 	}
 	stop := s.closeOnDone(ctx)
 	defer stop()
 	if err := m.moveTo(s, imap.UIDSetNum(imap.UID(in.UID)), dest); err != nil {
-		return fmt.Errorf("file %s: %w", in.Ref, err)
+		return 0, fmt.Errorf("file %s: %w", in.Ref, err)
 	}
 	m.log.Debug("filed message", "ref", in.Ref, "folder", dest)
-	return m.saveLastUID(ctx, in.UID)
+	return s.uidValidity, nil
 }
 
 // FileBatch files several delivered messages: one MOVE (or COPY, STORE
 // and EXPUNGE) per destination folder for all its messages, then records
 // the highest UID as filed. It implements gateway.BatchFiler.
 func (m *IMAP) FileBatch(ctx context.Context, items []gateway.Filing) error {
+	validity, highest, err := m.moveBatch(ctx, items)
+	if err != nil {
+		return err
+	}
+	return m.saveLastUID(ctx, validity, highest)
+}
+
+// moveBatch moves the messages of FileBatch and returns the UIDVALIDITY
+// they were moved under and the highest UID. It holds the connection,
+// which the state's record does not need.
+func (m *IMAP) moveBatch(ctx context.Context, items []gateway.Filing) (validity, highest uint32, err error) {
+	m.filers.enter() // Next, waiting for new mail, steps aside
+	defer m.filers.leave()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.isClosed() {
-		return ErrClosed
+		return 0, 0, ErrClosed
 	}
 	s := m.sess
 	if s == nil {
-		return errors.New("file messages: not connected")
+		return 0, 0, errors.New("file messages: not connected")
 	}
 	sets := map[string]*imap.UIDSet{}
 	var order []string
-	var highest uint32
 	for _, it := range items {
 		if it.In.UIDValidity != s.uidValidity {
-			return fmt.Errorf("file %s: UIDVALIDITY is now %d", it.In.Ref, s.uidValidity)
+			return 0, 0, fmt.Errorf("file %s: UIDVALIDITY is now %d", it.In.Ref, s.uidValidity)
 		}
 		dest, ok := s.folders[it.Folder]
 		if !ok {
-			return fmt.Errorf("file %s: unknown folder %q", it.In.Ref, it.Folder)
+			return 0, 0, fmt.Errorf("file %s: unknown folder %q", it.In.Ref, it.Folder)
 		}
 		if sets[dest] == nil {
 			sets[dest] = &imap.UIDSet{}
@@ -81,11 +106,11 @@ func (m *IMAP) FileBatch(ctx context.Context, items []gateway.Filing) error {
 	defer stop()
 	for _, dest := range order {
 		if err := m.moveTo(s, *sets[dest], dest); err != nil {
-			return err
+			return 0, 0, err
 		}
 		m.log.Debug("filed messages", "uids", sets[dest].String(), "folder", dest)
 	}
-	return m.saveLastUID(ctx, highest)
+	return s.uidValidity, highest, nil
 }
 
 // moveTo moves a set of messages, creating the folder again if it was
@@ -124,12 +149,17 @@ func (m *IMAP) moveTo(s *session, set imap.UIDSet, dest string) error {
 	return nil
 }
 
-// saveLastUID records lastUID = max(lastUID, uid).
-func (m *IMAP) saveLastUID(ctx context.Context, uid uint32) error {
-	if uid <= m.lastUID {
+// saveLastUID records lastUID = max(lastUID, uid), for messages filed
+// under UIDVALIDITY validity. It holds smu, not mu: Next goes on while
+// the store makes it wait (SQLite's one writer). A filing made under a
+// UIDVALIDITY the stored state no longer has records nothing.
+func (m *IMAP) saveLastUID(ctx context.Context, validity, uid uint32) error {
+	m.smu.Lock()
+	defer m.smu.Unlock()
+	if validity != m.stateValidity || uid <= m.lastUID {
 		return nil
 	}
-	if err := m.opt.State.SaveMailboxState(ctx, m.opt.Inbox, m.sess.uidValidity, uid); err != nil {
+	if err := m.opt.State.SaveMailboxState(ctx, m.opt.Inbox, validity, uid); err != nil {
 		return fmt.Errorf("save mailbox state: %w", err)
 	}
 	m.lastUID = uid

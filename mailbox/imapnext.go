@@ -49,7 +49,9 @@ func (m *IMAP) Next(ctx context.Context) ([]gateway.Incoming, error) {
 }
 
 // step connects if needed, returns pending messages, or waits for new
-// mail and returns none.
+// mail and returns none. With nothing to deliver it lets the filings that
+// wait go first, and returns none after them: it would hold the
+// connection in IDLE while they wait.
 func (m *IMAP) step(ctx context.Context) ([]gateway.Incoming, error) {
 	if m.sess == nil {
 		if err := m.connect(ctx); err != nil {
@@ -59,6 +61,14 @@ func (m *IMAP) step(ctx context.Context) ([]gateway.Incoming, error) {
 	msgs, err := m.pending(ctx)
 	if err != nil || len(msgs) > 0 {
 		return msgs, err
+	}
+	m.filers.forget()
+	if over := m.filers.busy(); over != nil {
+		m.yieldToFilers(ctx, over)
+		return nil, nil
+	}
+	if m.onWait != nil {
+		m.onWait()
 	}
 	return nil, m.wait(ctx)
 }
@@ -154,12 +164,14 @@ func (m *IMAP) connect(ctx context.Context) error {
 // checkValidity loads the stored state; if UIDVALIDITY changed, UIDs are
 // meaningless and the last UID restarts at 0.
 func (m *IMAP) checkValidity(ctx context.Context, uidValidity uint32) error {
+	m.smu.Lock() // a filing of the last connection may be recording it
+	defer m.smu.Unlock()
 	stored, lastUID, err := m.opt.State.LoadMailboxState(ctx, m.opt.Inbox)
 	if err != nil {
 		return fmt.Errorf("load mailbox state: %w", err)
 	}
 	if stored == uidValidity {
-		m.sess.uidValidity, m.lastUID = uidValidity, lastUID
+		m.sess.uidValidity, m.stateValidity, m.lastUID = uidValidity, uidValidity, lastUID
 		return nil
 	}
 	if stored != 0 {
@@ -169,7 +181,7 @@ func (m *IMAP) checkValidity(ctx context.Context, uidValidity uint32) error {
 	if err := m.opt.State.SaveMailboxState(ctx, m.opt.Inbox, uidValidity, 0); err != nil {
 		return fmt.Errorf("save mailbox state: %w", err)
 	}
-	m.sess.uidValidity, m.lastUID = uidValidity, 0
+	m.sess.uidValidity, m.stateValidity, m.lastUID = uidValidity, uidValidity, 0
 	return nil
 }
 
@@ -220,8 +232,9 @@ func (s *session) searchAfter(after uint32) ([]imap.UID, error) {
 	return uids, nil
 }
 
-// wait blocks until new mail may have arrived: IDLE (RFC 2177) when the
-// server has it, else NOOP every PollInterval.
+// wait blocks until new mail may have arrived, or a filing wants the
+// connection: IDLE (RFC 2177) when the server has it, else NOOP every
+// PollInterval.
 func (m *IMAP) wait(ctx context.Context) error {
 	s := m.sess
 	if s.caps.Has(imap.CapIdle) {
@@ -234,6 +247,8 @@ func (m *IMAP) idle(ctx context.Context, s *session) error {
 	select {
 	case <-m.wake: // EXISTS came with an earlier answer
 		return nil
+	case <-m.filers.wake:
+		return nil
 	default:
 	}
 	cmd, err := s.c.Idle()
@@ -245,6 +260,7 @@ func (m *IMAP) idle(ctx context.Context, s *session) error {
 	var cause error
 	select {
 	case <-m.wake:
+	case <-m.filers.wake:
 	case <-t.C:
 	case <-ctx.Done():
 		cause = ctx.Err()
@@ -286,6 +302,8 @@ func endIdle(cmd *imapclient.IdleCommand) error {
 func (m *IMAP) poll(ctx context.Context, s *session) error {
 	select {
 	case <-m.wake:
+		return nil
+	case <-m.filers.wake:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
