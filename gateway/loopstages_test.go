@@ -16,20 +16,22 @@ import (
 // ignores its context there: a filing is not cut by a shutdown.
 type slowFiler struct {
 	*fakeSource
-	begun    chan []string // the refs of each FileBatch call, as it begins
-	release  chan struct{} // closed to let every call finish
-	nextDone chan error    // what each Next call returned with
-	mu       sync.Mutex
-	over     [][]string // the refs of the calls that finished
-	ctxErrs  []error    // their context's error as they finished
+	begun     chan []string // the refs of each FileBatch call, as it begins
+	release   chan struct{} // closed to let every call finish
+	nextBegun chan struct{} // a Next call began
+	nextDone  chan error    // what each Next call returned with
+	mu        sync.Mutex
+	over      [][]string // the refs of the calls that finished
+	ctxErrs   []error    // their context's error as they finished
 }
 
 func newSlowFiler() *slowFiler {
 	return &slowFiler{fakeSource: newFakeSource(), begun: make(chan []string, 8),
-		release: make(chan struct{}), nextDone: make(chan error, 8)}
+		release: make(chan struct{}), nextBegun: make(chan struct{}, 8), nextDone: make(chan error, 8)}
 }
 
 func (s *slowFiler) Next(ctx context.Context) ([]gateway.Incoming, error) {
+	s.nextBegun <- struct{}{}
 	b, err := s.fakeSource.Next(ctx)
 	s.nextDone <- err
 	return b, err
@@ -103,37 +105,50 @@ func TestRunDecidesWhileFiling(t *testing.T) {
 	src := newSlowFiler()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	returned := make(chan error, 1)
-	go func() { returned <- h.g.Run(ctx, src) }()
+	// When Run returns, the filings must be over.
+	returned := make(chan [][]string, 1)
+	go func() {
+		if err := h.g.Run(ctx, src); err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+		over, _ := src.finished()
+		returned <- over
+	}()
 
-	a, b, c := pipelineBatch(1, 2), pipelineBatch(3, 20), pipelineBatch(23, 1)
+	a, b, c, d := pipelineBatch(1, 2), pipelineBatch(3, 20), pipelineBatch(23, 1), pipelineBatch(24, 1)
 	src.batches <- a
 	if got := receive(t, "the first filing", src.begun); !slices.Equal(got, refsOf(a)) {
 		t.Fatalf("first filing of %q, want %q", got, refsOf(a))
 	}
 	src.batches <- b
 	src.batches <- c
+	src.batches <- d
 	// Without the filing in a goroutine of its own, Run waits for it and
-	// decides nothing more.
-	waitFor(t, "the next batches decided while the first is filed", 5*time.Second, func() bool { return decided(h, b) && decided(h, c) })
+	// decides nothing more. Once d is decided, b and c wait to be filed.
+	waitFor(t, "the next batches decided while the first is filed", 5*time.Second, func() bool { return decided(h, d) })
 
+	// The reader waits for a fifth batch; it sees the shutdown.
+	for range 5 {
+		receive(t, "a call of Next", src.nextBegun)
+	}
 	cancel()
 	for receive(t, "Next seeing the shutdown", src.nextDone) == nil {
 	}
 	select {
-	case err := <-returned:
-		t.Fatalf("Run returned (%v) while a filing was under way", err)
+	case over := <-returned:
+		t.Fatalf("Run returned while a filing was under way, with %q filed", over)
 	default:
 	}
 	close(src.release)
-	if err := receive(t, "Run's return", returned); err != nil {
-		t.Errorf("Run returned %v", err)
+	over := receive(t, "Run's return", returned)
+	all := slices.Concat(refsOf(a), refsOf(b), refsOf(c), refsOf(d))
+	if got := slices.Concat(over...); !slices.Equal(got, all) {
+		t.Fatalf("filed %q when Run returned, want %q in this order", got, all)
 	}
-	over, ctxErrs := src.finished()
-	want := [][]string{refsOf(a), append(refsOf(b), refsOf(c)...)}
-	if !slices.EqualFunc(over, want, slices.Equal) {
-		t.Errorf("filings %q, want %q (the batches decided meanwhile together, in order)", over, want)
+	if bc := slices.Concat(refsOf(b), refsOf(c)); len(over) < 2 || !slices.Equal(over[1][:min(len(over[1]), len(bc))], bc) {
+		t.Errorf("filings %q, want b and c filed together after a", over)
 	}
+	_, ctxErrs := src.finished()
 	for i, err := range ctxErrs {
 		if err != nil {
 			t.Errorf("filing %d ran with a context done (%v): cut by the shutdown", i+1, err)
