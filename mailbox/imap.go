@@ -119,7 +119,8 @@ type IMAP struct {
 	filers filers
 
 	// smu guards the stored state's copy: a filing records it after
-	// letting go of mu, in the order of the filings.
+	// letting go of mu, so that Next goes on meanwhile; lastUID only
+	// grows.
 	smu           sync.Mutex
 	stateValidity uint32 // UIDVALIDITY of the stored state
 	lastUID       uint32 // highest UID filed, as stored
