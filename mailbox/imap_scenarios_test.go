@@ -429,6 +429,32 @@ func testFileWhileWaiting(e *env) {
 	}
 }
 
+// testFileTwice: a message filed again on the same connection, as
+// gateway.Run does after a failed filing when a batch it read ahead comes
+// again after the reconnection, is a success that changes nothing: the
+// second MOVE finds no message. Dovecot answers OK; the in-memory server
+// answers with an empty COPYUID that go-imap's client cannot parse (see
+// testTwoInstancesFile), so the scenario runs against Dovecot only.
+func testFileTwice(e *env) {
+	if !strings.HasPrefix(e.be.name, "dovecot") {
+		e.t.Skip("the in-memory server answers a MOVE of an expunged message with an empty COPYUID go-imap cannot parse")
+	}
+	e.append("once")
+	m := e.client(nil)
+	msgs := e.next(m, "once")
+	items := []gateway.Filing{{In: msgs[0], Folder: gateway.FolderProcessed}}
+	for i := range 2 {
+		if err := m.FileBatch(e.t.Context(), items); err != nil {
+			e.t.Fatalf("FileBatch %d: %v", i+1, err)
+		}
+	}
+	e.expectFolder("INBOX")
+	e.expectFolder("roomgate/Processed", "once")
+	if got := e.state.get("INBOX")[1]; got != msgs[0].UID {
+		e.t.Errorf("last UID saved %d, want %d", got, msgs[0].UID)
+	}
+}
+
 // TestIMAPRefiles: a MOVE the server refuses with a plain NO (a folder
 // over quota) leaves the message in the inbox; Next then reconnects after
 // a backoff and delivers it again, so it is filed once the server takes

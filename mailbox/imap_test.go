@@ -253,6 +253,7 @@ func TestIMAP(t *testing.T) {
 		{"FileBatch", testFileBatch},
 		{"TwoInstancesFile", testTwoInstancesFile},
 		{"FileWhileWaiting", testFileWhileWaiting},
+		{"FileTwice", testFileTwice},
 	}
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
