@@ -63,3 +63,6 @@ func (g *Gateway) ReleaseForTest(ctx context.Context, id int64) error {
 			Reason: "released: its meeting had not started 15 minutes after its start"})
 	})
 }
+
+// NextClaimLimit exposes nextClaimLimit.
+func NextClaimLimit(limit, n, batch int) int { return nextClaimLimit(limit, n, batch) }

@@ -240,7 +240,9 @@ type OutboxOptions struct {
 	// sending leaves it to the others after that.
 	SendTimeout time.Duration
 	// Batch is how many mails one claim takes (default 16): they are sent
-	// one after the other over one connection.
+	// one after the other over one connection. While claims come back
+	// full (a backlog), each takes twice as many as the last, up to
+	// maxClaimGrowth times Batch.
 	Batch int
 	// MinLease is the shortest lease (default 30 s): the renewals and
 	// the "sent" mark of an instance wait for the database's write lock,
@@ -335,6 +337,7 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 			k.finish()
 		}
 	}()
+	limit := opt.Batch
 	for {
 		// The last batch's mails must be recorded (marked, or in the
 		// store's accept record) before another leaves.
@@ -350,10 +353,11 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 			k.finish()
 			return true
 		})
-		due, err := g.opt.Store.ClaimOutbox(ctx, g.opt.Now(), opt.Lease(), opt.Batch)
+		due, err := g.opt.Store.ClaimOutbox(ctx, g.opt.Now(), opt.Lease(), limit)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
+		limit = nextClaimLimit(limit, len(due), opt.Batch)
 		k := g.keepClaim(ctx, due, opt)
 		keepers = append(keepers, k)
 		n, more, err := g.sendBatch(ctx, s, due, opt, k)
@@ -363,6 +367,25 @@ func (g *Gateway) FlushOutbox(ctx context.Context, s Sender, opt OutboxOptions) 
 			return sent, err
 		}
 	}
+}
+
+// maxClaimGrowth bounds how far a claim grows during a backlog, as a
+// multiple of OutboxOptions.Batch.
+const maxClaimGrowth = 16
+
+// nextClaimLimit is how many mails the next claim takes after one of
+// limit that took n: twice as many when it came back full, else Batch.
+// During a backlog on SQLite a claim needs the single writer, which the
+// decisions take back group after group: with claims of a fixed 16 the
+// outbox sent 16 replies for every 32 decided, and fell behind. A claim
+// is one transaction whatever its size, and the mails it holds are
+// renewed while they are sent; an instance that dies holding them leaves
+// them to the others (their holder is gone).
+func nextClaimLimit(limit, n, batch int) int {
+	if n < limit {
+		return batch
+	}
+	return min(limit*2, batch*maxClaimGrowth)
 }
 
 // sendBatch sends the mails of one claim, kept by k. It reports whether

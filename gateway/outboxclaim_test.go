@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -295,6 +297,45 @@ func TestOutboxAcceptedDoesNotWaitForMarks(t *testing.T) {
 			if m.Status != gateway.OutboxSent {
 				t.Errorf("recorded=%v: mail %d is %s after the flush, want sent (FlushOutbox returns once the marks stuck)", recorded, m.ID, m.Status)
 			}
+		}
+	}
+}
+
+// TestOutboxClaimsGrowInABacklog: while claims come back full, each takes
+// twice as many mails as the last (up to 16 times Batch); one that is not
+// full brings the next back to Batch. 100 mails with Batch 16: 16, 32,
+// 52 of 64, then a claim of 16 that finds none.
+func TestOutboxClaimsGrowInABacklog(t *testing.T) {
+	st := newMemStore()
+	clock := &fakeClock{now: t0}
+	g, err := gateway.New(baseOptions(t, st, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(t.Context(), func(tx gateway.Tx) error {
+		for i := range 100 {
+			m := gateway.OutboxMail{MessageKey: fmt.Sprint("k", i), UID: fmt.Sprint("u", i), From: "room@example.org",
+				To: []string{alice}, Raw: []byte("Subject: x\r\n\r\nx\r\n"), Status: gateway.OutboxPending,
+				NextAttempt: t0, CreatedAt: t0, Channel: gateway.ChannelMail}
+			if err := tx.Enqueue(t.Context(), &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := g.FlushOutbox(t.Context(), newRawSender(), gateway.OutboxOptions{Batch: 16})
+	if err != nil || n != 100 {
+		t.Fatalf("FlushOutbox = %d, %v; want 100 sent", n, err)
+	}
+	if want := []int{16, 32, 64, 16}; !slices.Equal(st.limits, want) {
+		t.Errorf("claims of %v mails, want %v", st.limits, want)
+	}
+	for _, c := range []struct{ limit, n, want int }{{16, 16, 32}, {128, 128, 256}, {256, 256, 256}, {64, 63, 16}, {16, 0, 16}} {
+		if got := gateway.NextClaimLimit(c.limit, c.n, 16); got != c.want {
+			t.Errorf("after a claim of %d that took %d: %d, want %d", c.limit, c.n, got, c.want)
 		}
 	}
 }

@@ -29,6 +29,7 @@ type memStore struct {
 	failUpdate error
 	updates    int   // Update calls, failed ones included
 	claims     int64 // ClaimOutbox calls, the claims' tokens
+	limits     []int // the limit of each ClaimOutbox call
 	// failRecord, when set, may refuse a message's record, as a database
 	// refuses a value it cannot hold.
 	failRecord func(gateway.ProcessedMessage) error
@@ -114,6 +115,7 @@ func (s *memStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Du
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.claims++
+	s.limits = append(s.limits, limit)
 	var due []gateway.OutboxMail
 	for i, m := range s.st.outbox {
 		if m.Status == gateway.OutboxPending && !m.NextAttempt.After(now) && len(due) < limit {
