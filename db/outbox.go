@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -307,6 +309,16 @@ func (s *Store) OutboxSent(ctx context.Context, at time.Time, ids ...int64) erro
 	if s.hot != nil {
 		return s.outboxSentHot(ctx, at, ids)
 	}
+	if s.driver == DriverPostgres {
+		n, err := s.outboxSentPG(ctx, at, ids)
+		if err != nil {
+			return markUnavailable(fmt.Errorf("mark outbox mails %v sent: %w", ids, err))
+		}
+		if int(n) == len(ids) {
+			return nil
+		}
+		return s.outboxExist(ctx, "mark outbox mail sent", ids)
+	}
 	res, err := s.w.NewUpdate().Model((*outboxRow)(nil)).
 		Set("status = ?", string(gateway.OutboxSent)).
 		Set("sent_at = ?", utc(at)).
@@ -322,6 +334,39 @@ func (s *Store) OutboxSent(ctx context.Context, at time.Time, ids ...int64) erro
 		return nil
 	}
 	return s.outboxExist(ctx, "mark outbox mail sent", ids)
+}
+
+// pgOutboxSentSQL is OutboxSent on PostgreSQL, prepared on each
+// connection (pgprepared.go): bun's statement was parsed and planned anew
+// for every mail sent. Arguments: the instant, the IDs.
+const pgOutboxSentSQL = `UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claim = 0
+	WHERE id = ANY($2) AND status <> 'sent'`
+
+// outboxSentPG runs pgOutboxSentSQL on a connection of the pool and
+// returns how many rows it marked.
+func (s *Store) outboxSentPG(ctx context.Context, at time.Time, ids []int64) (int64, error) {
+	c, err := s.w.DB.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	var n int64
+	statements.Add(1)
+	err = c.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		st := []pgStatement{{sql: pgOutboxSentSQL, args: []any{at.UTC(), ids}, prepare: true}}
+		return pipeline(ctx, sc.Conn(), st, func(_ int, r pgx.Rows) error {
+			for r.Next() {
+			}
+			r.Close()
+			n = r.CommandTag().RowsAffected()
+			return r.Err()
+		})
+	})
+	return n, err
 }
 
 // outboxSentSQL is OutboxSent for one mail, prepared on SQLite (hot.go):
