@@ -6,16 +6,18 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// sqliteDSN holds the two DSNs derived from the configured one: the writer
-// (the only connection that writes) and the readers.
+// sqliteDSN holds the DSNs derived from the configured one: the writer
+// (the only connection that writes), the readers and the checkpointer
+// (checkpoint.go).
 type sqliteDSN struct {
-	write, read string
-	memory      bool // a private in-memory database: one connection only
+	write, read, checkpoint string
+	memory                  bool // a private in-memory database: one connection only
 }
 
 // sqliteParams returns the modernc.org/sqlite DSNs for a configured path,
@@ -46,28 +48,50 @@ func sqliteParams(dsn string) (sqliteDSN, error) {
 	// hold a statement's undo within a transaction and a query's sort:
 	// small here. Durability is the WAL's, unchanged.
 	addPragma(q, "temp_store", "MEMORY")
+	// No checkpoint inside a commit: the Store's checkpointer runs them
+	// in the background (checkpoint.go).
+	addPragma(q, "wal_autocheckpoint", "0")
 	read := cloneValues(q)
 	addPragma(q, "journal_mode", "WAL")
 	addPragma(read, "query_only", "1")
+	ckpt := cloneValues(q)
+	setPragma(ckpt, "busy_timeout", strconv.FormatInt(checkpointBusy.Milliseconds(), 10))
 	return sqliteDSN{
-		write:  base + "?" + q.Encode(),
-		read:   base + "?" + read.Encode(),
-		memory: memory,
+		write:      base + "?" + q.Encode(),
+		read:       base + "?" + read.Encode(),
+		checkpoint: base + "?" + ckpt.Encode(),
+		memory:     memory,
 	}, nil
 }
 
 // addPragma adds _pragma=name(value) unless a pragma of that name is set.
 func addPragma(q url.Values, name, value string) {
 	for _, p := range q["_pragma"] {
-		n := strings.TrimSpace(strings.ToLower(p))
-		if i := strings.IndexAny(n, "(= "); i >= 0 {
-			n = n[:i]
-		}
-		if n == name {
+		if pragmaName(p) == name {
 			return
 		}
 	}
 	q.Add("_pragma", name+"("+value+")")
+}
+
+// setPragma sets _pragma=name(value), dropping any value set before.
+func setPragma(q url.Values, name, value string) {
+	var keep []string
+	for _, p := range q["_pragma"] {
+		if pragmaName(p) != name {
+			keep = append(keep, p)
+		}
+	}
+	q["_pragma"] = append(keep, name+"("+value+")")
+}
+
+// pragmaName returns the name of a _pragma value, in lower case.
+func pragmaName(p string) string {
+	n := strings.TrimSpace(strings.ToLower(p))
+	if i := strings.IndexAny(n, "(= "); i >= 0 {
+		n = n[:i]
+	}
+	return n
 }
 
 func cloneValues(q url.Values) url.Values {

@@ -7,43 +7,53 @@ import (
 
 func TestSQLiteParams(t *testing.T) {
 	t.Parallel()
-	const std = "_pragma=busy_timeout%2810000%29&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29"
+	const (
+		rest = "_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_pragma=wal_autocheckpoint%280%29"
+		std  = "_pragma=busy_timeout%2810000%29&" + rest
+		// The checkpointer's busy_timeout replaces any other.
+		ckpt = rest + "&_pragma=journal_mode%28WAL%29&_pragma=busy_timeout%28100%29"
+	)
 	tests := []struct {
-		name, dsn   string
-		write, read string
-		memory      bool
+		name, dsn               string
+		write, read, checkpoint string
+		memory                  bool
 	}{
 		{
-			name:  "path",
-			dsn:   "roomgate.db",
-			write: "roomgate.db?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate",
-			read:  "roomgate.db?" + std + "&_pragma=query_only%281%29&_txlock=immediate",
+			name:       "path",
+			dsn:        "roomgate.db",
+			write:      "roomgate.db?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate",
+			read:       "roomgate.db?" + std + "&_pragma=query_only%281%29&_txlock=immediate",
+			checkpoint: "roomgate.db?" + ckpt + "&_txlock=immediate",
 		},
 		{
-			name:  "operator pragmas kept, txlock forced",
-			dsn:   "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout(2000)&_pragma=Journal_Mode = DELETE&_txlock=deferred",
-			write: "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_txlock=immediate",
-			read:  "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_pragma=query_only%281%29&_txlock=immediate",
+			name:       "operator pragmas kept, txlock forced",
+			dsn:        "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout(2000)&_pragma=Journal_Mode = DELETE&_txlock=deferred&_pragma=wal_autocheckpoint(500)",
+			write:      "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=wal_autocheckpoint%28500%29&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_txlock=immediate",
+			read:       "/var/lib/roomgate/db.sqlite?_pragma=busy_timeout%282000%29&_pragma=Journal_Mode+%3D+DELETE&_pragma=wal_autocheckpoint%28500%29&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_pragma=query_only%281%29&_txlock=immediate",
+			checkpoint: "/var/lib/roomgate/db.sqlite?_pragma=Journal_Mode+%3D+DELETE&_pragma=wal_autocheckpoint%28500%29&_pragma=foreign_keys%281%29&_pragma=synchronous%28NORMAL%29&_pragma=temp_store%28MEMORY%29&_pragma=busy_timeout%28100%29&_txlock=immediate",
 		},
 		{
-			name:  "file URI",
-			dsn:   "file:roomgate.db?mode=rwc",
-			write: "file:roomgate.db?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate&mode=rwc",
-			read:  "file:roomgate.db?" + std + "&_pragma=query_only%281%29&_txlock=immediate&mode=rwc",
+			name:       "file URI",
+			dsn:        "file:roomgate.db?mode=rwc",
+			write:      "file:roomgate.db?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate&mode=rwc",
+			read:       "file:roomgate.db?" + std + "&_pragma=query_only%281%29&_txlock=immediate&mode=rwc",
+			checkpoint: "file:roomgate.db?" + ckpt + "&_txlock=immediate&mode=rwc",
 		},
 		{
-			name:   "memory",
-			dsn:    ":memory:",
-			write:  ":memory:?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate",
-			read:   ":memory:?" + std + "&_pragma=query_only%281%29&_txlock=immediate",
-			memory: true,
+			name:       "memory",
+			dsn:        ":memory:",
+			write:      ":memory:?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate",
+			read:       ":memory:?" + std + "&_pragma=query_only%281%29&_txlock=immediate",
+			checkpoint: ":memory:?" + ckpt + "&_txlock=immediate",
+			memory:     true,
 		},
 		{
-			name:   "memory URI",
-			dsn:    "file:x?mode=memory&cache=shared",
-			write:  "file:x?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate&cache=shared&mode=memory",
-			read:   "file:x?" + std + "&_pragma=query_only%281%29&_txlock=immediate&cache=shared&mode=memory",
-			memory: true,
+			name:       "memory URI",
+			dsn:        "file:x?mode=memory&cache=shared",
+			write:      "file:x?" + std + "&_pragma=journal_mode%28WAL%29&_txlock=immediate&cache=shared&mode=memory",
+			read:       "file:x?" + std + "&_pragma=query_only%281%29&_txlock=immediate&cache=shared&mode=memory",
+			checkpoint: "file:x?" + ckpt + "&_txlock=immediate&cache=shared&mode=memory",
+			memory:     true,
 		},
 	}
 	for _, tt := range tests {
@@ -51,7 +61,7 @@ func TestSQLiteParams(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		diff(t, tt.name, got, sqliteDSN{write: tt.write, read: tt.read, memory: tt.memory})
+		diff(t, tt.name, got, sqliteDSN{write: tt.write, read: tt.read, checkpoint: tt.checkpoint, memory: tt.memory})
 	}
 	if _, err := sqliteParams(""); err == nil {
 		t.Error("empty DSN accepted")
@@ -63,23 +73,30 @@ func TestSQLitePragmasApplied(t *testing.T) {
 	t.Parallel()
 	s := openStore(t, Options{DSN: filepath.Join(t.TempDir(), "p.db")})
 	tests := []struct {
-		pragma string
-		reader bool
-		want   string
+		pragma               string
+		reader, checkpointer bool
+		want                 string
 	}{
 		{pragma: "journal_mode", want: "wal"},
 		{pragma: "busy_timeout", want: "10000"},
 		{pragma: "foreign_keys", want: "1"},
 		{pragma: "synchronous", want: "1"}, // NORMAL
 		{pragma: "query_only", want: "0"},
+		{pragma: "wal_autocheckpoint", want: "0"},
+		{pragma: "busy_timeout", checkpointer: true, want: "100"},
+		{pragma: "synchronous", checkpointer: true, want: "1"},
+		{pragma: "journal_mode", checkpointer: true, want: "wal"},
 		{pragma: "journal_mode", reader: true, want: "wal"},
 		{pragma: "busy_timeout", reader: true, want: "10000"},
 		{pragma: "query_only", reader: true, want: "1"},
 	}
 	for _, tt := range tests {
-		db := s.w
-		if tt.reader {
-			db = s.r
+		db := s.w.DB
+		switch {
+		case tt.reader:
+			db = s.r.DB
+		case tt.checkpointer:
+			db = s.ckpt.db
 		}
 		var got string
 		if err := db.QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {

@@ -57,6 +57,10 @@ type Options struct {
 	DSN string
 	// Logger receives migration notices. Nil means slog.Default().
 	Logger *slog.Logger
+
+	// checkpointTicks, set by tests, drives the checkpointer of a SQLite
+	// file instead of a ticker of checkpointEvery.
+	checkpointTicks <-chan time.Time
 }
 
 // Store is roomgate's database. It is safe for concurrent use.
@@ -80,6 +84,9 @@ type Store struct {
 	accepted *acceptLog
 	// holder names this Store in its outbox claims (outboxholder.go).
 	holder outboxHolder
+	// ckpt runs the checkpoints of a SQLite file (checkpoint.go); nil
+	// otherwise.
+	ckpt *checkpointer
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -121,7 +128,7 @@ func connect(opt Options) (*Store, error) {
 	var err error
 	switch s.driver {
 	case DriverSQLite:
-		err = s.openSQLite(opt.DSN)
+		err = s.openSQLite(opt.DSN, opt.checkpointTicks)
 	case DriverPostgres:
 		err = s.openPostgres(opt.DSN)
 	default:
@@ -133,7 +140,7 @@ func connect(opt Options) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) openSQLite(dsn string) error {
+func (s *Store) openSQLite(dsn string, ticks <-chan time.Time) error {
 	pinSQLiteAllocator()
 	p, err := sqliteParams(dsn)
 	if err != nil {
@@ -168,6 +175,11 @@ func (s *Store) openSQLite(dsn string) error {
 	r.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	s.r = bun.NewDB(r, sqlitedialect.New())
 	s.r = s.r.WithQueryHook(countHook{})
+	if s.ckpt, err = startCheckpointer(p.checkpoint, s.file, s.log, ticks); err != nil {
+		_ = w.Close()
+		_ = r.Close()
+		return err
+	}
 	return nil
 }
 
@@ -193,7 +205,7 @@ func (s *Store) openPostgres(dsn string) error {
 // Close closes the database connections.
 func (s *Store) Close() error {
 	s.closeHolder()
-	err := errors.Join(s.hot.close(), s.accepted.close(), s.w.Close())
+	err := errors.Join(s.ckpt.close(), s.hot.close(), s.accepted.close(), s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
