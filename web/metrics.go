@@ -41,6 +41,9 @@ type Metrics struct {
 	store atomic.Pointer[Store]
 	// inbox reads the oldest waiting message of the latest gateway.
 	inbox atomic.Pointer[inboxWatch]
+	// wal reads the size of the latest SQLite store's WAL.
+	wal     atomic.Pointer[func() int64]
+	walOnce sync.Once
 
 	// zoom counts Zoom API mode's work, zoomStore is the latest Server's
 	// store of Zoom jobs (zoommetrics.go).
@@ -84,6 +87,19 @@ func (m *Metrics) WatchInbox(oldest, now func() time.Time) {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roomgate_inbox_oldest_waiting_seconds",
 			Help: "Age of the oldest message whose decision could not be recorded yet; 0 when none."},
 			func() float64 { w := m.inbox.Load(); return waitedFor(w.oldest(), w.now()).Seconds() }))
+	})
+}
+
+// WatchWAL publishes roomgate_sqlite_wal_bytes: the size of the SQLite
+// database's -wal file at its last checkpoint, read from size
+// (db.Store.WALBytes). The gauge reads the function of the latest call.
+// With PostgreSQL it is not called, and the gauge is absent.
+func (m *Metrics) WatchWAL(size func() int64) {
+	m.wal.Store(&size)
+	m.walOnce.Do(func() {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roomgate_sqlite_wal_bytes",
+			Help: "Size of the SQLite -wal file at its last checkpoint; it stays large while a long read keeps its pages from the database file."},
+			func() float64 { return float64((*m.wal.Load())()) }))
 	})
 }
 

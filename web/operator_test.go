@@ -84,6 +84,8 @@ func TestMetrics(t *testing.T) {
 	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindRequest, Action: gateway.ActionAccepted}, 20*time.Millisecond)
 	m.ObserveOutcome(gateway.Outcome{Kind: gateway.KindZoomCode, Action: gateway.ActionRelayed}, time.Millisecond)
 	m.WatchInbox(func() time.Time { return t0.Add(-90 * time.Second) }, func() time.Time { return t0 })
+	m.WatchWAL(func() int64 { return 1 << 20 })
+	m.WatchWAL(func() int64 { return 4 << 20 }) // a reload: the latest store counts
 	m.CountLog(slog.LevelError)
 	m.CountLog(slog.LevelWarn)
 	m.CountLog(slog.LevelWarn)
@@ -100,7 +102,7 @@ func TestMetrics(t *testing.T) {
 		"roomgate_zoom_codes_relayed_total 1", "roomgate_outbox_depth 1", "roomgate_inbox_oldest_waiting_seconds 90",
 		"# TYPE roomgate_outbox_oldest_pending_seconds gauge", "go_goroutines",
 		`roomgate_log_messages_total{level="error"} 1`, `roomgate_log_messages_total{level="warn"} 2`,
-		"roomgate_imap_login_failed 1")
+		"roomgate_imap_login_failed 1", "roomgate_sqlite_wal_bytes 4.194304e+06")
 	if !strings.Contains(body, "roomgate_last_message_handled_timestamp_seconds 1.") &&
 		!strings.Contains(body, "roomgate_last_message_handled_timestamp_seconds 2.") {
 		t.Errorf("metrics lack the time of the last message handled:\n%s", grepLines(body, "last_message"))

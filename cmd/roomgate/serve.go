@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"codeberg.org/opteos/roomgate/db"
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/mailbox"
 	"codeberg.org/opteos/roomgate/web"
@@ -145,6 +146,9 @@ func serveWith(ctx context.Context, cfg *Config, log *slog.Logger, metrics *web.
 	}
 	hook.front.Store(front)
 	metrics.WatchInbox(a.gw.OldestWaiting, time.Now)
+	if cfg.Database.Driver == db.DriverSQLite {
+		metrics.WatchWAL(a.store.WALBytes)
+	}
 	onConnect, started := startedOnLogin(cfg, log, metrics)
 	src, err := a.newIMAP(onConnect, metrics.SetIMAPLoginFailed)
 	if err != nil {
