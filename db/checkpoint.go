@@ -116,7 +116,8 @@ func (s *Store) WALBytes() int64 {
 }
 
 // run checkpoints at every tick until close. It is the checkpointer's
-// goroutine.
+// goroutine. A checkpoint that fails (a full disk) is tried again at the
+// next tick; what was committed stays in the WAL meanwhile.
 func (c *checkpointer) run(ticks <-chan time.Time, now func() time.Time) {
 	defer close(c.done)
 	defer func() {
@@ -124,14 +125,20 @@ func (c *checkpointer) run(ticks <-chan time.Time, now func() time.Time) {
 			c.log.Error("SQLite checkpointer stopped", "panic", r)
 		}
 	}()
+	failing := false // logged once per run of failures
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-ticks:
-			if _, err := c.checkpoint(context.Background(), now()); err != nil {
-				c.log.Warn("SQLite checkpoint failed", "err", err)
+			_, err := c.checkpoint(context.Background(), now())
+			switch {
+			case err != nil && !failing:
+				c.log.Warn("SQLite checkpoint failed; trying again every second", "file", c.wal, "err", err)
+			case err == nil && failing:
+				c.log.Info("SQLite checkpoints work again", "file", c.wal)
 			}
+			failing = err != nil
 		}
 	}
 }
