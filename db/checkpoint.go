@@ -23,16 +23,21 @@ import (
 // background:
 //
 //   - every checkpointEvery, a PASSIVE checkpoint (with nothing to copy,
-//     it reads the WAL's index and syncs nothing): it copies what no reader still needs,
-//     without taking the write lock, so commits go on meanwhile; once
-//     everything is copied, the next commit starts the WAL over from its
-//     beginning (the file keeps its size and is written over);
-//   - when the file has grown past walLimit all the same (a long read, a
-//     backup or another process, kept old pages needed), a TRUNCATE
-//     checkpoint: it takes the write lock, waits for the readers (at most
-//     checkpointBusy for each), copies the rest and cuts the file to zero.
-//     It blocks commits while it waits, which is why it is kept for a WAL
-//     grown too large;
+//     it reads the WAL's index and syncs nothing): it copies what no
+//     reader still needs, without taking the write lock, so commits go on
+//     meanwhile. Once everything is copied and the readers that began
+//     before have ended, the next commit starts the WAL over from its
+//     beginning (the file keeps its size and is written over). While
+//     commits follow each other faster than a checkpoint copies (a
+//     backlog), that moment does not come and the WAL grows: about 40 MB
+//     for a backlog of 1,000 invitations;
+//   - when the file has grown past walLimit (such a backlog, or a long
+//     read: a backup, another process), a TRUNCATE checkpoint: it takes
+//     the write lock between two transactions, copies what the PASSIVE
+//     one left, waits for the readers (at most checkpointBusy for each)
+//     and cuts the file to nothing. It blocks commits meanwhile: once per
+//     walLimit of WAL, where SQLite's own checkpoints blocked a commit
+//     once per 1,000 pages (4 MiB);
 //   - if the WAL stays past walLimit for walWarnAfter, a WARN, and an INFO
 //     once it is back under.
 //
@@ -206,7 +211,7 @@ func (c *checkpointer) watch(size int64, res walCheckpoint, at time.Time) {
 	}
 	if !c.warned && at.Sub(c.largeSince) >= walWarnAfter {
 		c.warned = true
-		c.log.Warn("the SQLite WAL stays large: a long read (a backup, another process) keeps its pages from the database file",
+		c.log.Warn("the SQLite WAL stays large: a long read (a backup, another program) keeps its pages from the database file, or the writes never pause",
 			"file", c.wal, "bytes", size, "limit", c.limit, "since", c.largeSince,
 			"pages", res.Frames, "copied", res.Done)
 	}
