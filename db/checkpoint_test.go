@@ -289,3 +289,58 @@ func TestCheckpointerFailureLoggedOnce(t *testing.T) {
 		t.Errorf("%d failures logged at three ticks or more, want 1; log:\n%s", got, logs)
 	}
 }
+
+// Checkpoints run while commits go on, TRUNCATE ones among them (the
+// limit is low): no commit fails, nothing is lost, and once the commits
+// are over the WAL is back under the limit.
+func TestCheckpointerDuringCommits(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "roomgate.db")
+	s, _, _ := openCheckpointed(t, file)
+	s.ckpt.limit = 256 << 10
+	if _, err := s.ckpt.checkpoint(t.Context(), at(9, 0)); err != nil { // opens its connection
+		t.Fatal(err)
+	}
+	const n = 200
+	done := make(chan error, 1)
+	go func() {
+		for range n {
+			err := s.inTx(context.Background(), func(tx bun.Tx) error {
+				_, err := tx.ExecContext(context.Background(), "INSERT INTO scratch (b) VALUES (zeroblob(12000))")
+				return err
+			})
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("commit: %v", err)
+			}
+			running = false
+		default:
+		}
+		if _, err := s.ckpt.checkpoint(t.Context(), at(9, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := s.ckpt.checkpoint(t.Context(), at(9, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := fileSize(t, file+"-wal"); size > s.ckpt.limit || res.Busy {
+		t.Errorf("WAL of %d bytes (checkpoint %+v) once the commits are over, want at most %d", size, res, s.ckpt.limit)
+	}
+	var rows int
+	if err := s.r.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM scratch").Scan(&rows); err != nil || rows != n {
+		t.Errorf("rows: %d (%v), want %d", rows, err, n)
+	}
+	if err := s.IntegrityCheck(t.Context()); err != nil {
+		t.Error(err)
+	}
+}
