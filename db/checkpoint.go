@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,18 +126,13 @@ func (s *Store) WALBytes() int64 {
 // next tick; what was committed stays in the WAL meanwhile.
 func (c *checkpointer) run(ticks <-chan time.Time, now func() time.Time) {
 	defer close(c.done)
-	defer func() {
-		if r := recover(); r != nil {
-			c.log.Error("SQLite checkpointer stopped", "panic", r)
-		}
-	}()
 	failing := false // logged once per run of failures
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-ticks:
-			_, err := c.checkpoint(context.Background(), now())
+			err := c.safeCheckpoint(now())
 			switch {
 			case err != nil && !failing:
 				c.log.Warn("SQLite checkpoint failed; trying again every second", "file", c.wal, "err", err)
@@ -146,6 +142,19 @@ func (c *checkpointer) run(ticks <-chan time.Time, now func() time.Time) {
 			failing = err != nil
 		}
 	}
+}
+
+// safeCheckpoint is checkpoint with a panic turned into an error, so that
+// the next tick tries again.
+func (c *checkpointer) safeCheckpoint(at time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("checkpoint: panic: %v", r)
+			c.log.Error("SQLite checkpoint panicked", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	_, err = c.checkpoint(context.Background(), at)
+	return err
 }
 
 // checkpoint runs a PASSIVE checkpoint, then a TRUNCATE one if the WAL
