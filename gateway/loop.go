@@ -437,7 +437,16 @@ func (g *Gateway) sendOne(ctx context.Context, s Sender, m OutboxMail, opt Outbo
 	serr := g.deliver(sctx, s, m, opt)
 	cancel()
 	if serr == nil {
-		k.sent(m.ID, g.recordAccepted(ctx, m))
+		recorded := g.recordAccepted(ctx, m)
+		k.sent(m.ID, recorded)
+		if !recorded {
+			// Without the store's accept record, the mail is recorded
+			// once its mark sticks, which the next mail waits for
+			// anyway (settled). So does this line: "mail sent" means
+			// sent and recorded, and a mail sent again after a crash
+			// was logged by its resend alone.
+			k.settled(ctx)
+		}
 		g.log.Info("mail sent", "outbox_id", m.ID, "uid", m.UID, "to", m.To, "message_id", m.MessageID)
 		return true, time.Time{}, nil
 	}
