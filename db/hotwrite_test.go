@@ -172,12 +172,17 @@ func deref(m *gateway.ProcessedMessage) gateway.ProcessedMessage {
 	return *m
 }
 
-// dumpTable prints every value of table with its SQLite type, except the
-// updated_at of meeting versions (now()).
+// dumpTable prints every value of table with the type its driver gives
+// it, except the updated_at of meeting versions (now()): rows in rowid
+// order on SQLite, by their first columns on PostgreSQL.
 func dumpTable(t *testing.T, s *Store, table string) string {
 	t.Helper()
+	order := "rowid"
+	if s.driver == DriverPostgres {
+		order = "1, 2, 3"
+	}
 	var b strings.Builder
-	scanRaw(t, s.r.DB, "SELECT * FROM "+table+" ORDER BY rowid", func(cols []string, vals []any) {
+	scanRaw(t, s.r.DB, "SELECT * FROM "+table+" ORDER BY "+order, func(cols []string, vals []any) {
 		for i, c := range cols {
 			if table == "meeting_versions" && c == "updated_at" {
 				continue
