@@ -177,7 +177,7 @@ func (t *tx) scanHot(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, args
 // scanHotOpen is scanHot for a statement whose rows end with one more
 // column, a boolean, appended to open.
 func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, open *[]bool, args ...any) error {
-	if err := sqliteArgs(args); err != nil {
+	if err := refuseNUL(args); err != nil {
 		return err
 	}
 	ts := t.db.StmtContext(ctx, st)

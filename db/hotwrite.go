@@ -17,7 +17,7 @@ import (
 // message record). Each is the statement bun would send, with the same
 // values bound instead of written in: bun writes an instant as
 // sqliteTimeLayout text, a nullzero zero instant and a nil []byte as NULL,
-// and refuses a string holding NUL, as sqliteArgs does.
+// and refuses a string holding NUL, as refuseNUL does.
 
 // personBookingsSQL is personBookings with open, for one status
 // (byStatus): the bookings a person organizes, by the (organizer, status,
@@ -85,7 +85,7 @@ const messageSQL = `SELECT key, message_id, kind, action, uid, reason, folder, p
 // messageHot is message by a prepared statement, on the transaction's
 // connection when t is not nil, else on st's pool.
 func messageHot(ctx context.Context, t *tx, st *sql.Stmt, key string) (*gateway.ProcessedMessage, error) {
-	if err := sqliteArgs([]any{key}); err != nil {
+	if err := refuseNUL([]any{key}); err != nil {
 		return nil, fmt.Errorf("get processed message: %w", err)
 	}
 	if t != nil {
@@ -174,9 +174,9 @@ func (s *Store) prepareCounts(ctx context.Context, h *hotStatements) error {
 
 var errStringNUL = errors.New("string contains a NUL byte")
 
-// sqliteArgs checks the arguments as bun would format them: a string with
+// refuseNUL checks the arguments as bun would format them: a string with
 // a NUL byte is refused.
-func sqliteArgs(args []any) error {
+func refuseNUL(args []any) error {
 	for _, a := range args {
 		if s, ok := a.(string); ok && strings.IndexByte(s, 0) >= 0 {
 			return errStringNUL
@@ -196,7 +196,7 @@ func (t *tx) execHot(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result
 // transaction (Tx.StmtContext): a loop that runs one statement for many
 // rows binds it once.
 func execStmt(ctx context.Context, ts *sql.Stmt, args ...any) (sql.Result, error) {
-	if err := sqliteArgs(args); err != nil {
+	if err := refuseNUL(args); err != nil {
 		return nil, err
 	}
 	statements.Add(1)
@@ -205,7 +205,7 @@ func execStmt(ctx context.Context, ts *sql.Stmt, args ...any) (sql.Result, error
 
 // queryRowHot runs a prepared statement that returns one row and scans it.
 func (t *tx) queryRowHot(ctx context.Context, st *sql.Stmt, dest []any, args ...any) error {
-	if err := sqliteArgs(args); err != nil {
+	if err := refuseNUL(args); err != nil {
 		return err
 	}
 	ts := t.db.StmtContext(ctx, st)
@@ -303,7 +303,7 @@ func (t *tx) saveVersionsHot(ctx context.Context, rows []versionRow) error {
 }
 
 func (t *tx) versionsHot(ctx context.Context, organizer, uid string) ([]gateway.Version, error) {
-	if err := sqliteArgs([]any{organizer, uid}); err != nil {
+	if err := refuseNUL([]any{organizer, uid}); err != nil {
 		return nil, err
 	}
 	ts := t.db.StmtContext(ctx, t.s.hot.versions)

@@ -86,7 +86,7 @@ func (t *tx) RecordMessage(ctx context.Context, m gateway.ProcessedMessage) erro
 			b, err = q.AppendQuery(q.DB().QueryGen(), nil)
 			last = pgStatement{sql: string(b)}
 		} else {
-			err = sqliteArgs(last.args)
+			err = refuseNUL(last.args)
 		}
 		if err == nil {
 			n, err = t.flush(ctx, &last)

@@ -15,8 +15,9 @@ import (
 // of the message, last. Each would be a round trip of its own; instead,
 // the first two are kept and sent with the record as one pipeline of
 // prepared statements (pgprepared.go; one round trip, whose last result,
-// the record's row count, says whether the message was a duplicate). Kept writes are also sent before any read of their tables
-// in the transaction (Message, Versions) and before the commit, so the
+// the record's row count, says whether the message was a duplicate).
+// Kept writes are also sent before any read of their tables in the
+// transaction (Message, Versions) and before the commit, so the
 // transaction sees what it wrote, and their errors belong to the message
 // that made them. After a read ahead, the decision's booking and its
 // reply's outbox row can be kept too (saveBookingBehind, enqueueBehind):
@@ -47,7 +48,7 @@ func (t *tx) deferPrepared(table, sql string, args ...any) (bool, error) {
 	if t.s.driver != DriverPostgres || t.conn == nil {
 		return false, nil
 	}
-	if err := sqliteArgs(args); err != nil {
+	if err := refuseNUL(args); err != nil {
 		return true, err
 	}
 	t.kept(table, pgStatement{sql: sql, args: args, prepare: true})
