@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -351,21 +349,8 @@ func (s *Store) outboxSentPG(ctx context.Context, at time.Time, ids []int64) (in
 	}
 	defer c.Close()
 	var n int64
-	statements.Add(1)
-	err = c.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
-		}
-		st := []pgStatement{{sql: pgOutboxSentSQL, args: []any{at.UTC(), ids}, prepare: true}}
-		return pipeline(ctx, sc.Conn(), st, func(_ int, r pgx.Rows) error {
-			for r.Next() {
-			}
-			r.Close()
-			n = r.CommandTag().RowsAffected()
-			return r.Err()
-		})
-	})
+	st := []pgStatement{{sql: pgOutboxSentSQL, args: []any{at.UTC(), ids}, prepare: true}}
+	err = pipelineOn(ctx, c, st, countRows(&n))
 	return n, err
 }
 

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun/schema"
 )
 
@@ -69,6 +71,31 @@ type pgStatement struct {
 func preparedName(sql string) string {
 	h := sha256.Sum256([]byte(sql))
 	return "rg_" + hex.EncodeToString(h[:12])
+}
+
+// pipelineOn is pipeline on the pgx connection under c, a connection of
+// the store's pool; it counts as one round trip.
+func pipelineOn(ctx context.Context, c *sql.Conn, stmts []pgStatement, result func(i int, rows pgx.Rows) error) error {
+	statements.Add(1)
+	return c.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		return pipeline(ctx, sc.Conn(), stmts, result)
+	})
+}
+
+// countRows is a pipeline result that keeps in n the number of rows each
+// statement wrote: the last statement's, once the pipeline is over.
+func countRows(n *int64) func(int, pgx.Rows) error {
+	return func(_ int, r pgx.Rows) error {
+		for r.Next() {
+		}
+		r.Close()
+		*n = r.CommandTag().RowsAffected()
+		return r.Err()
+	}
 }
 
 // pipeline sends stmts on c in one round trip (statements prepared the

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -373,18 +372,11 @@ func (t *tx) runAhead(ctx context.Context, writes []pgStatement, reads []aheadRe
 	if len(stmts) == 0 {
 		return nil
 	}
-	statements.Add(1)
-	err := t.conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
+	err := pipelineOn(ctx, t.conn, stmts, func(i int, rows pgx.Rows) error {
+		if i < len(writes) {
+			return nil
 		}
-		return pipeline(ctx, sc.Conn(), stmts, func(i int, rows pgx.Rows) error {
-			if i < len(writes) {
-				return nil
-			}
-			return reads[i-len(writes)].scan(rows)
-		})
+		return reads[i-len(writes)].scan(rows)
 	})
 	if err != nil {
 		return fmt.Errorf("read %d statement(s) ahead: %w", len(stmts), err)

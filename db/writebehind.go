@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 )
 
@@ -87,21 +85,7 @@ func (t *tx) flush(ctx context.Context, last *pgStatement) (rows int64, err erro
 		}
 		return res.RowsAffected()
 	}
-	statements.Add(1)
-	err = t.conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("unexpected driver connection %T", dc)
-		}
-		return pipeline(ctx, sc.Conn(), stmts, func(i int, r pgx.Rows) error {
-			for r.Next() {
-			}
-			r.Close()
-			rows = r.CommandTag().RowsAffected()
-			return r.Err()
-		})
-	})
-	if err != nil {
+	if err = pipelineOn(ctx, t.conn, stmts, countRows(&rows)); err != nil {
 		return 0, fmt.Errorf("write %d statement(s): %w", len(stmts), err)
 	}
 	return rows, nil
