@@ -15,19 +15,28 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
-// TestHotStatementsMatchBun runs the same decision writes and reads on two
-// SQLite databases, one through the prepared statements of hot.go and
-// hotwrite.go, the other through bun (hot statements switched off), and
-// compares every stored value with its SQLite type and every value read.
-func TestHotStatementsMatchBun(t *testing.T) {
-	hot := openStore(t, sqliteBackend.newDB(t))
-	plain := openStore(t, sqliteBackend.newDB(t))
+// hotAndPlain opens two SQLite stores: one with its prepared statements,
+// one whose statements all go through bun (switched off until the test
+// ends), to compare what each stores and reads.
+func hotAndPlain(t *testing.T) (hot, plain *Store) {
+	t.Helper()
+	hot = openStore(t, sqliteBackend.newDB(t))
+	plain = openStore(t, sqliteBackend.newDB(t))
 	if hot.hot == nil {
 		t.Fatal("no prepared statements on SQLite")
 	}
 	h := plain.hot
 	plain.hot = nil
 	t.Cleanup(func() { plain.hot = h })
+	return hot, plain
+}
+
+// TestHotStatementsMatchBun runs the same decision writes and reads on two
+// SQLite databases, one through the prepared statements of hot.go and
+// hotwrite.go, the other through bun (hot statements switched off), and
+// compares every stored value with its SQLite type and every value read.
+func TestHotStatementsMatchBun(t *testing.T) {
+	hot, plain := hotAndPlain(t)
 
 	stamp := at(9, 0).Add(123456 * time.Microsecond)
 	type result struct {
@@ -247,11 +256,7 @@ func TestHotStatementsWriteEveryColumn(t *testing.T) {
 // claim), leaves a mail already sent as it is, and fails with
 // ErrNotFound for an unknown ID, as bun's does.
 func TestHotOutboxSentMatchesBun(t *testing.T) {
-	hot := openStore(t, sqliteBackend.newDB(t))
-	plain := openStore(t, sqliteBackend.newDB(t))
-	h := plain.hot
-	plain.hot = nil
-	t.Cleanup(func() { plain.hot = h })
+	hot, plain := hotAndPlain(t)
 	var dumps []string
 	for _, s := range []*Store{hot, plain} {
 		ms := []*gateway.OutboxMail{withMessageID("a", at(9, 0)), withMessageID("b", at(9, 0)), withMessageID("c", at(9, 0))}
@@ -290,11 +295,7 @@ var regexpClaim = regexp.MustCompile(`claim=int64:"[0-9]+"`)
 // leased until now+lease under one token; a mail not due, sent or failed
 // is left alone.
 func TestHotOutboxClaimMatchesBun(t *testing.T) {
-	hot := openStore(t, sqliteBackend.newDB(t))
-	plain := openStore(t, sqliteBackend.newDB(t))
-	h := plain.hot
-	plain.hot = nil
-	t.Cleanup(func() { plain.hot = h })
+	hot, plain := hotAndPlain(t)
 	type result struct {
 		Claims [][]gateway.OutboxMail
 		Dump   string
