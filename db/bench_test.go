@@ -88,3 +88,77 @@ func seedBookings(b *testing.B, s *Store, n int) {
 		}
 	}
 }
+
+// BenchmarkReplyLimits measures the reply limits' statement of every
+// decision (CountOutboxesLast with gateway.limitChecks's queries) for a
+// new meeting of a member who already got 100, 1,000 or 10,000 replies
+// (6 KB each, over the past year). Its cost should not grow with that
+// history: the statement is answered from indexes alone
+// (TestReplyLimitPlan). On SQLite, and PostgreSQL with ROOMGATE_TEST_POSTGRES.
+//
+//	go test -run '^$' -bench ReplyLimits ./db
+func BenchmarkReplyLimits(b *testing.B) {
+	kinds := []backend{sqliteBackend}
+	if os.Getenv(envPostgres) != "" {
+		kinds = append(kinds, postgresBackend)
+	}
+	for _, k := range kinds {
+		for _, n := range []int{100, 1_000, 10_000} {
+			b.Run(fmt.Sprintf("%s/%d", k.name, n), func(b *testing.B) {
+				s := openStore(b, k.newDB(b))
+				seedReplies(b, s, n)
+				ctx := context.Background()
+				now := at(12, 0)
+				to := "ann@example.org"
+				qs := []gateway.OutboxQuery{
+					{UID: "fresh", To: to, Since: now.Add(-time.Hour)},
+					{To: to, Kind: gateway.OutboxReply, Since: now.Add(-time.Hour)},
+				}
+				err := s.Update(ctx, func(gtx gateway.Tx) error {
+					for b.Loop() {
+						ns, _, err := gtx.(*tx).CountOutboxesLast(ctx, qs, gateway.OutboxQuery{UID: "fresh", To: to})
+						if err != nil {
+							return err
+						}
+						if ns[0] != 0 {
+							return fmt.Errorf("counted %d replies for a new meeting", ns[0])
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// seedReplies queues n sent replies to ann@example.org, one every few
+// hours back from at(0, 0), for n/5 meetings.
+func seedReplies(b *testing.B, s *Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	body := make([]byte, 6000)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	ms := make([]*gateway.OutboxMail, n)
+	for i := range ms {
+		created := at(0, 0).Add(-time.Duration(i) * 3 * time.Hour)
+		m := mail(fmt.Sprintf("u-%d", i/5), created, created)
+		m.Kind, m.Status, m.Raw = gateway.OutboxReply, gateway.OutboxSent, append([]byte("Subject: x\r\n\r\n"), body...)
+		ms[i] = m
+	}
+	err := s.Update(ctx, func(tx gateway.Tx) error {
+		for _, m := range ms {
+			if err := tx.Enqueue(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}

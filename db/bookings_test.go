@@ -409,8 +409,8 @@ func TestOverlappingAny(t *testing.T) {
 	})
 }
 
-func explainSQLite(ctx context.Context, s *Store, query string) ([]string, error) {
-	rows, err := s.w.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query)
+func explainSQLite(ctx context.Context, s *Store, query string, args ...any) ([]string, error) {
+	rows, err := s.w.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return nil, err
 	}

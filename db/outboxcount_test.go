@@ -2,6 +2,7 @@ package db
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -126,4 +127,33 @@ func TestWriteBehind(t *testing.T) {
 		}
 		diff(t, "audit reasons", reasons, []string{"first", "again", "last"})
 	})
+}
+
+// TestReplyLimitPlan: on SQLite, the reply limits every decision counts
+// (hotCountShapes) are answered inside an index, without reading a row of
+// the outbox: the latest reply's query has no lower bound on created_at,
+// so reading rows would cost more with each reply the member ever got.
+func TestReplyLimitPlan(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, Options{Driver: DriverSQLite, DSN: t.TempDir() + "/plan.db"})
+	for _, shape := range hotCountShapes {
+		text, args := countSQL(shape[:len(shape)-1], shape[len(shape)-1])
+		plan, err := explainSQLite(t.Context(), s, text, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		searches := 0
+		for _, line := range plan {
+			if !strings.Contains(line, "outbox") {
+				continue
+			}
+			searches++
+			if !strings.HasPrefix(line, "SEARCH outbox USING COVERING INDEX") {
+				t.Errorf("%s:\n  %s\nwant a search inside an index (plan: %q)", text, line, plan)
+			}
+		}
+		if searches != len(shape) {
+			t.Errorf("%s: %d searches of outbox in %q, want %d", text, searches, plan, len(shape))
+		}
+	}
 }
