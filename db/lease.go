@@ -166,13 +166,13 @@ func (l *Lease) connect(ctx context.Context) error {
 	return nil
 }
 
-// leaseKey is the advisory lock key of a lease: distinct from lockKey,
-// and from the same lease in another schema.
+// leaseKey is the advisory lock key of a lease: distinct from updateKey's
+// keys, and from the same lease in another schema.
 func leaseKey(schema, name string) int64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "roomgate lease\x00%s\x00%s", schema, name)
 	k := int64(h.Sum64())
-	if k == lockKey {
+	if k == lockKey || k == updateKey(schema) {
 		k++
 	}
 	return k

@@ -2,8 +2,11 @@ package db
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/gateway"
 )
 
 // TestLeaseOneHolder: of two Stores on one database (two instances), one
@@ -113,5 +116,67 @@ func acquire(t *testing.T, ctx context.Context, what string, l *Lease, want bool
 	}
 	if got != want {
 		t.Fatalf("%s: Acquire = %v, want %v", what, got, want)
+	}
+}
+
+// TestUpdateLockPerSchema: on PostgreSQL, an Update waits for the Update
+// of another instance on the same schema (one decision at a time), not for
+// a roomgate on another schema of the same database, whose advisory lock
+// is its own.
+func TestUpdateLockPerSchema(t *testing.T) {
+	t.Parallel()
+	opt := newPostgresDB(t)
+	a, same, other := openStore(t, opt), openStore(t, opt), openStore(t, newPostgresDB(t))
+	if a.lock == other.lock || a.lock != same.lock {
+		t.Fatalf("lock keys: %x, same schema %x, other schema %x", a.lock, same.lock, other.lock)
+	}
+	ctx := t.Context()
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- a.Update(ctx, func(gateway.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	// A roomgate on another schema decides while a holds its lock. The
+	// deadline only bounds the failure: with one key for every schema,
+	// this Update waits for release, which comes after it.
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := other.Update(octx, func(gateway.Tx) error { return nil }); err != nil {
+		t.Fatalf("Update on another schema while the first holds its lock: %v", err)
+	}
+	// Another instance on the same schema waits: its Update is still
+	// waiting for the advisory lock when a lets go.
+	waited := make(chan error, 1)
+	go func() { waited <- same.Update(ctx, func(gateway.Tx) error { return nil }) }()
+	waitForLockWaiter(t, a, same.lock)
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitForLockWaiter returns once a session waits for the advisory lock
+// key (pg_locks), polling the server.
+func waitForLockWaiter(t *testing.T, s *Store, key int64) {
+	t.Helper()
+	for {
+		var n int
+		err := s.r.NewRaw(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND ((classid::bigint << 32) | objid::bigint) = ?`, key).Scan(t.Context(), &n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		runtime.Gosched()
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"runtime"
 	"sync/atomic"
@@ -39,9 +40,24 @@ const (
 const DefaultMaxBookingLength = 31 * 24 * time.Hour
 
 // lockKey is the PostgreSQL advisory lock taken by every Update (and by
-// migrations): one key per database, since a database serves one account.
-// It is "roomgate" in ASCII.
+// migrations) in the schema public: "roomgate" in ASCII. An advisory lock
+// is one per database, whatever the schema, so the Updates of a roomgate
+// in another schema of the same database (another account, or a test
+// run) take updateKey's hash of their schema, and no roomgate waits for
+// another's decisions.
 const lockKey int64 = 0x726f6f6d67617465
+
+// updateKey is the advisory lock key of the Updates of a schema: lockKey
+// for public (the key of every release before schemas had keys of their
+// own), a hash of the schema's name otherwise, never a lease's key.
+func updateKey(schema string) int64 {
+	if schema == "public" || schema == "" {
+		return lockKey
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "roomgate update\x00%s", schema)
+	return int64(h.Sum64())
+}
 
 // ErrNotFound is returned when an operation names a row that does not exist.
 var ErrNotFound = errors.New("not found")
@@ -87,6 +103,9 @@ type Store struct {
 	// ckpt runs the checkpoints of a SQLite file (checkpoint.go); nil
 	// otherwise.
 	ckpt *checkpointer
+	// lock is the advisory lock key of Update on PostgreSQL (updateKey of
+	// the connections' schema).
+	lock int64
 }
 
 var _ gateway.Store = (*Store)(nil)
@@ -101,6 +120,14 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if s.driver == DriverPostgres {
+		var schema string
+		if err := s.w.NewRaw("SELECT coalesce(current_schema(), '')").Scan(ctx, &schema); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("open database: read the schema: %w", err)
+		}
+		s.lock = updateKey(schema)
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -307,7 +334,7 @@ func (s *Store) inTxOn(ctx context.Context, db *bun.DB, conn bool, fn func(bun.T
 		}
 	}()
 	if s.driver == DriverPostgres {
-		if _, err := btx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", lockKey); err != nil {
+		if _, err := btx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", s.lock); err != nil {
 			return fmt.Errorf("take advisory lock: %w", err)
 		}
 	}
