@@ -27,11 +27,16 @@ import (
 // it gives them back at once instead of waiting for their lease to run
 // out, 90 s with the default send timeout. A holder that cannot be probed
 // (an in-memory database, a failed connection) counts as alive: its mails
-// wait for their lease, as before holders existed. A PostgreSQL holder
-// whose own session broke (the server restarted, the network cut) looks
-// dead to the others until it notices, within holderCheckEvery of its
-// next claim, and draws a new holder: a mail it was sending in that moment
-// may then leave twice, with the same Message-ID.
+// wait for their lease, as before holders existed.
+//
+// A PostgreSQL lease also ends with a session that broke while its
+// process lives (the server restarted, one connection was cut): its
+// holder then looks dead, although it may be sending one of its mails.
+// So a live holder watches its lease (holderWatch, every
+// holderCheckEvery) and takes the same one again as soon as the server
+// answers, and the others give a PostgreSQL holder's mails back only when
+// they found its lease free for holderGrace, long enough for a live
+// holder to take it again.
 //
 // The accept log (acceptlog.go) or the "sent" mark still says which of a
 // dead holder's mails the server accepted: those are marked, not resent.
@@ -40,8 +45,14 @@ import (
 // holder's claims; the bits above name the holder.
 const holderShift = 20
 
-// holderCheckEvery bounds how often a claim looks for dead holders.
+// holderCheckEvery bounds how often a claim looks for dead holders, and
+// is how often a PostgreSQL holder checks its own lease.
 const holderCheckEvery = time.Second
+
+// holderGrace is how long a PostgreSQL holder's lease must be seen free
+// before its mails are given back: several of its own checks, and the
+// connection a live holder needs to take its lease again.
+const holderGrace = 5 * time.Second
 
 // outboxHolder is this Store's identity in the claims it makes.
 type outboxHolder struct {
@@ -51,6 +62,14 @@ type outboxHolder struct {
 	lease      *Lease
 	lastCheck  time.Time // of the other holders
 	lastVerify time.Time // of this holder's own lease
+	// freeSince (PostgreSQL) are the holders whose lease the last checks
+	// found free, and since when.
+	freeSince map[int64]time.Time
+	// stopWatch ends holderWatch (PostgreSQL), nil when none runs.
+	stopWatch func()
+	// retrying: the lease was lost and taking it again failed (warned
+	// once).
+	retrying bool
 }
 
 // holderName is the lease name of holder id.
@@ -64,14 +83,8 @@ func (s *Store) newClaim(ctx context.Context, now time.Time) int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.id != 0 && holderDue(h.lastVerify, now) {
-		// A PostgreSQL session lost unnoticed would let the others give
-		// this holder's mails back while it sends them: check it, and
-		// draw a new holder when it is gone.
 		h.lastVerify = now
-		if err := h.lease.Check(ctx); err != nil {
-			s.log.Warn("the outbox holder's lease was lost; taking a new one", "err", err)
-			h.lease, h.id = nil, 0
-		}
+		s.keepHolder(ctx)
 	}
 	if h.id == 0 {
 		if err := s.takeHolder(ctx); err != nil {
@@ -103,10 +116,80 @@ func (s *Store) takeHolder(ctx context.Context) error {
 		if ok {
 			s.holder.id, s.holder.lease = id, l
 			s.removeDeadHolderFiles(l)
+			if s.driver == DriverPostgres {
+				s.holder.stopWatch = s.holderWatch()
+			}
 			return nil
 		}
 	}
 	return errors.New("no free holder found")
+}
+
+// keepHolder checks this Store's holder lease and, when its session was
+// lost, takes the same lease again (h.mu held): the claims it made name
+// this holder, and a mail it is sending must not look like a dead
+// holder's. While the lease cannot be taken again (the server is away),
+// the holder is kept and tried again at the next check; the others do not
+// give its mails back before holderGrace.
+func (s *Store) keepHolder(ctx context.Context) {
+	h := &s.holder
+	if h.lease.held {
+		err := h.lease.Check(ctx)
+		if err == nil {
+			return
+		}
+		s.log.Warn("the outbox holder's lease was lost; taking it again", "holder", fmt.Sprintf("%x", h.id), "err", err)
+	}
+	ok, err := h.lease.Acquire(ctx)
+	switch {
+	case err != nil && !h.retrying:
+		// Once per outage: the server may be away for minutes.
+		s.log.Warn("the outbox holder's lease could not be taken again yet; trying again every second", "holder", fmt.Sprintf("%x", h.id), "err", err)
+		h.retrying = true
+	case err != nil:
+		s.log.Debug("the outbox holder's lease could not be taken again yet", "holder", fmt.Sprintf("%x", h.id), "err", err)
+	case !ok:
+		// Another instance probing it holds it for an instant.
+		s.log.Debug("the outbox holder's lease is being probed; trying again", "holder", fmt.Sprintf("%x", h.id))
+	default:
+		s.log.Info("took the outbox holder's lease again", "holder", fmt.Sprintf("%x", h.id))
+		h.retrying = false
+	}
+}
+
+// holderWatch checks the holder's lease every holderCheckEvery until the
+// returned function is called (PostgreSQL): a holder sending one long mail
+// makes no claim that would check it.
+func (s *Store) holderWatch() func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(holderCheckEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			s.checkHolder(ctx)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// checkHolder is one check of holderWatch.
+func (s *Store) checkHolder(ctx context.Context) {
+	h := &s.holder
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.lease == nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s.keepHolder(cctx)
 }
 
 // removeDeadHolderFiles removes, on SQLite, the lock files of holders
@@ -151,6 +234,13 @@ func globEscape(p string) string {
 func (s *Store) closeHolder() {
 	h := &s.holder
 	h.mu.Lock()
+	stop := h.stopWatch
+	h.stopWatch = nil
+	h.mu.Unlock()
+	if stop != nil {
+		stop() // outside h.mu: a check may be waiting for it
+	}
+	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.lease == nil {
 		return
@@ -164,7 +254,8 @@ func (s *Store) closeHolder() {
 
 // releaseDeadHolders makes due at now the mails held by holders whose
 // lease nobody holds any more (their process died), at most once per
-// holderCheckEvery of now.
+// holderCheckEvery of now; on PostgreSQL, once the lease was seen free for
+// holderGrace (see keepHolder).
 func (s *Store) releaseDeadHolders(ctx context.Context, now time.Time) error {
 	h := &s.holder
 	h.mu.Lock()
@@ -184,6 +275,7 @@ func (s *Store) releaseDeadHolders(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("outbox holders: %w", err)
 	}
 	var dead []int64
+	free := map[int64]time.Time{}
 	for _, id := range holders {
 		if id == h.id {
 			continue
@@ -192,10 +284,23 @@ func (s *Store) releaseDeadHolders(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("outbox holder %x: %w", id, err)
 		}
-		if !alive {
+		if alive {
+			continue
+		}
+		if s.driver != DriverPostgres {
+			dead = append(dead, id)
+			continue
+		}
+		since, seen := h.freeSince[id]
+		if !seen || now.Before(since) {
+			since = now
+		}
+		free[id] = since
+		if now.Sub(since) >= holderGrace {
 			dead = append(dead, id)
 		}
 	}
+	h.freeSince = free
 	if len(dead) == 0 {
 		return nil
 	}

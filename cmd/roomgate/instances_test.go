@@ -381,8 +381,8 @@ func TestCrashSafety(t *testing.T) {
 	}()
 	// A killed instance's claimed mails are taken by the other's next
 	// claim once it sees that nobody holds the killed one's outbox lease
-	// (db/outboxholder.go), not after their lease: the burst's end is
-	// not held back by the kills.
+	// (db/outboxholder.go; on PostgreSQL, for 5 seconds), not after their
+	// lease: the burst's end is not held back by the kills.
 	env := []string{leaseEvery}
 	ins := []*instance{startInstance(t, bin, cfg, env...), startInstance(t, bin, cfg, env...)}
 	all := slices.Clone(ins) // every instance started, for the logs
