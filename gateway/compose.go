@@ -70,6 +70,7 @@ func composeNotice(from, to Address, text Rendered, date time.Time) []byte {
 func compose(in composeInput) []byte {
 	h := composeHeader(in, "multipart/alternative")
 	var b bytes.Buffer
+	b.Grow(composedSize(in))
 	w, err := message.CreateWriter(&b, h.Header)
 	if err != nil {
 		panic(fmt.Sprintf("compose: %v", err)) // only an unknown charset fails, and there is none
@@ -88,6 +89,14 @@ func compose(in composeInput) []byte {
 	}
 	w.Close()
 	return b.Bytes()
+}
+
+// composedSize is about the size of compose's mail, a little more, so
+// that its buffer is allocated once: quoted-printable texts (a French or
+// HTML text grows by about a fifth), the base64 calendar (4/3 and line
+// breaks), headers and part boundaries.
+func composedSize(in composeInput) int {
+	return 2048 + (len(in.Text.Text)+len(in.Text.HTML))*5/4 + len(in.Calendar)*7/5
 }
 
 // composeHeader is the header of a composed mail, of a multipart type.
