@@ -242,12 +242,47 @@ func Typeset(lang, s string) string {
 	if lang != "fr" {
 		return s
 	}
-	return frenchSpaces.Replace(s)
+	return frenchSpaces(s)
 }
 
-var frenchSpaces = strings.NewReplacer(
-	" :", nbsp+":", " ;", nbsp+";", " !", nbsp+"!", " ?", nbsp+"?",
-	"« ", "«"+nbsp, " »", nbsp+"»")
+// frenchSpaces replaces, left to right, the space of " :", " ;", " !",
+// " ?", "« " and " »" with a no-break space: what
+// strings.NewReplacer(" :", nbsp+":", …, "« ", "«"+nbsp, " »", nbsp+"»")
+// gives (TestFrenchSpacesAsReplacer), without its trie walk at every byte
+// and its copies, once for every mail. A text without such a space comes
+// back as it is.
+func frenchSpaces(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == ' ' && i+1 < len(s):
+			c := s[i+1]
+			if c != ':' && c != ';' && c != '!' && c != '?' && !strings.HasPrefix(s[i+1:], "»") {
+				continue
+			}
+			if last == 0 {
+				b.Grow(len(s) + 32)
+			}
+			b.WriteString(s[last:i])
+			b.WriteString(nbsp)
+			last = i + 1
+		case strings.HasPrefix(s[i:], "« "):
+			if last == 0 {
+				b.Grow(len(s) + 32)
+			}
+			b.WriteString(s[last : i+len("«")])
+			b.WriteString(nbsp)
+			i += len("« ") - 1
+			last = i + 1
+		}
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
 
 // RangeDash returns the separator of a time range in a language ("10:00 –
 // 11:00"), which never breaks a line.

@@ -262,3 +262,47 @@ func TestTypeset(t *testing.T) {
 		t.Errorf("RangeDash(de) = %q", got)
 	}
 }
+
+// referenceFrenchSpaces is what frenchSpaces must give: the replacer it
+// stands for.
+var referenceFrenchSpaces = strings.NewReplacer(
+	" :", nbsp+":", " ;", nbsp+";", " !", nbsp+"!", " ?", nbsp+"?",
+	"« ", "«"+nbsp, " »", nbsp+"»")
+
+// TestFrenchSpacesAsReplacer: frenchSpaces gives what the replacer gives,
+// on the mails' own texts and on every string of up to 5 signs among
+// those it looks at (spaces, punctuation, guillemets, whose first UTF-8
+// byte is shared with other signs) and a few others.
+func TestFrenchSpacesAsReplacer(t *testing.T) {
+	signs := []string{" ", ":", ";", "!", "?", "«", "»", "a", nb, "é", "\u00ab\u00bb"[:1]}
+	var walk func(prefix string, n int)
+	checked := 0
+	walk = func(prefix string, n int) {
+		if got, want := frenchSpaces(prefix), referenceFrenchSpaces.Replace(prefix); got != want {
+			t.Fatalf("frenchSpaces(%q) = %q, want %q", prefix, got, want)
+		}
+		checked++
+		if n == 0 {
+			return
+		}
+		for _, s := range signs {
+			walk(prefix+s, n-1)
+		}
+	}
+	walk("", 5)
+	for _, s := range []string{"Réservation acceptée : « Point d'équipe » ?", "Clé hôte : 483920 ; code !", "« »", " :", "« :"} {
+		if got, want := frenchSpaces(s), referenceFrenchSpaces.Replace(s); got != want {
+			t.Errorf("frenchSpaces(%q) = %q, want %q", s, got, want)
+		}
+	}
+	t.Logf("%d strings checked", checked)
+}
+
+func FuzzFrenchSpaces(f *testing.F) {
+	f.Add("Réservation acceptée : « Point d'équipe » ?")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := frenchSpaces(s), referenceFrenchSpaces.Replace(s); got != want {
+			t.Fatalf("frenchSpaces(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
