@@ -39,7 +39,8 @@ func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) conte
 // behindTables are tables whose INSERT statements never read bookings
 // nor the outbox: a kept write of bookings or of the outbox may wait
 // behind them.
-var behindTables = map[string]bool{"outbox": true, "audit_log": true, "processed_messages": true, "meeting_versions": true}
+var behindTables = map[string]bool{"outbox": true, "outbox_bodies": true, "audit_log": true, "processed_messages": true,
+	"meeting_versions": true}
 
 // readsBookings reports whether the statement e may read bookings (or
 // depend on their rows): anything but an INSERT into behindTables.
@@ -80,7 +81,7 @@ func queryWord(q string) string {
 }
 
 // otherTables are the tables no read ahead comes from.
-var otherTables = map[string]bool{"audit_log": true, "processed_messages": true, "mailbox_state": true,
+var otherTables = map[string]bool{"audit_log": true, "outbox_bodies": true, "processed_messages": true, "mailbox_state": true,
 	"chat_links": true, "chat_nonces": true, "zoom_alerts": true, "zoom_held_mails": true, "zoom_jobs": true,
 	"zoom_meetings": true, "zoom_recordings": true}
 
@@ -141,10 +142,11 @@ func (t *tx) saveBookingBehind(b *gateway.Booking, r *bookingRow) (bool, error) 
 	return true, nil
 }
 
-// enqueueBehind keeps the insert of r, m's outbox row, to be sent with the
-// next flush (write-behind), under an ID reserved by the read ahead
-// (gateway.Reads.Mails). It reports whether it kept it; until it is
-// sent, any statement that may read the outbox sends it first.
+// enqueueBehind keeps the inserts of r, m's outbox row, and of its bytes,
+// to be sent with the next flush (write-behind), under an ID reserved by
+// the read ahead (gateway.Reads.Mails). It reports whether it kept them;
+// until they are sent, any statement that may read the outbox sends them
+// first.
 func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow) (bool, error) {
 	a := t.ahead
 	if t.conn == nil || a == nil || len(a.mailIDs) == 0 {
@@ -153,6 +155,9 @@ func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow) (bool, error) {
 	r.ID = a.mailIDs[0]
 	a.mailIDs = a.mailIDs[1:]
 	if _, err := t.deferPrepared("outbox", pgEnqueueSQL, append([]any{r.ID}, outboxValues(r, pgAt)...)...); err != nil {
+		return true, err
+	}
+	if _, err := t.deferPrepared("outbox", pgEnqueueBodySQL, r.ID, r.Raw); err != nil {
 		return true, err
 	}
 	m.ID = r.ID

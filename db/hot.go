@@ -84,6 +84,7 @@ type hotStatements struct {
 	bookingsOf, overlapping, overlappingAny          *sql.Stmt
 	personBookings, holds, versions                  *sql.Stmt
 	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
+	enqueueBody                                      *sql.Stmt
 	upsertBooking, bookingKeys                       *sql.Stmt
 	outboxSent                                       *sql.Stmt
 	outboxDue, outboxClaimOne, outboxRead            *sql.Stmt
@@ -97,7 +98,7 @@ type hotStatements struct {
 func (h *hotStatements) all() []*sql.Stmt {
 	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
 		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys, h.outboxSent,
-		h.outboxDue, h.outboxClaimOne, h.outboxRead}
+		h.outboxDue, h.outboxClaimOne, h.outboxRead, h.enqueueBody}
 	for _, st := range h.counts {
 		sts = append(sts, st)
 	}
@@ -121,6 +122,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.versions, versionsSQL},
 		{&h.saveBooking, saveBookingSQL},
 		{&h.enqueue, enqueueSQL},
+		{&h.enqueueBody, enqueueBodySQL},
 		{&h.audit, auditSQL},
 		{&h.record, recordMessageSQL},
 		{&h.saveVersion, saveVersionSQL},

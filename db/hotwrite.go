@@ -62,15 +62,20 @@ var saveBookingSQL = func() string {
 	RETURNING id, created_at`
 }()
 
-// outboxInsertColumns are outboxRow's columns but id, in field order.
-const outboxInsertColumns = `message_key, uid, mail_from, rcpt_to, raw, status, attempts, next_attempt,
+// outboxInsertColumns are outboxRow's columns but id, in field order (its
+// bytes, Raw, are outbox_bodies').
+const outboxInsertColumns = `message_key, uid, mail_from, rcpt_to, status, attempts, next_attempt,
 	last_error, created_at, sent_at, channel, kind, message_id, claim`
 
 // enqueueSQL is Enqueue's insert. The new id is the connection's last
 // inserted rowid (id is the INTEGER PRIMARY KEY): a RETURNING clause would
 // make SQLite build an ephemeral table for it.
 const enqueueSQL = `INSERT INTO outbox (` + outboxInsertColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// enqueueBodySQL is Enqueue's insert of the mail's bytes. Arguments: the
+// outbox ID, the bytes.
+const enqueueBodySQL = `INSERT INTO outbox_bodies (outbox_id, raw) VALUES (?, ?)`
 
 const auditSQL = `INSERT INTO audit_log (logged_at, message_key, message_id, kind, action, uid, organizer, room,
 	start_at, end_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -229,7 +234,7 @@ func bookingValues(r *bookingRow, at func(time.Time) any) []any {
 
 // outboxValues are the values of outboxInsertColumns.
 func outboxValues(r *outboxRow, at func(time.Time) any) []any {
-	return []any{r.MessageKey, r.UID, r.MailFrom, r.RcptTo, r.Raw, r.Status, int64(r.Attempts), at(r.NextAttempt),
+	return []any{r.MessageKey, r.UID, r.MailFrom, r.RcptTo, r.Status, int64(r.Attempts), at(r.NextAttempt),
 		r.LastError, at(r.CreatedAt), nullAt(r.SentAt, at), r.Channel, r.Kind, r.MessageID, r.Claim}
 }
 
@@ -274,7 +279,10 @@ func (t *tx) enqueueHot(ctx context.Context, r *outboxRow) error {
 	if err != nil {
 		return err
 	}
-	r.ID, err = res.LastInsertId()
+	if r.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	_, err = t.execHot(ctx, t.s.hot.enqueueBody, r.ID, r.Raw)
 	return err
 }
 

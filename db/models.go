@@ -64,7 +64,6 @@ type outboxRow struct {
 	UID         string    `bun:"uid"`
 	MailFrom    string    `bun:"mail_from"`
 	RcptTo      string    `bun:"rcpt_to"`
-	Raw         []byte    `bun:"raw,notnull"`
 	Status      string    `bun:"status"`
 	Attempts    int       `bun:"attempts"`
 	NextAttempt time.Time `bun:"next_attempt"`
@@ -75,6 +74,24 @@ type outboxRow struct {
 	Kind        string    `bun:"kind"`
 	MessageID   string    `bun:"message_id"`
 	Claim       int64     `bun:"claim"`
+	// Raw is the mail's bytes, kept apart in outbox_bodies (migration
+	// 15): read with the row (outboxRaw), written by Enqueue only.
+	Raw []byte `bun:"raw,scanonly"`
+}
+
+// outboxBodyRow is the bytes of one outbox mail.
+type outboxBodyRow struct {
+	bun.BaseModel `bun:"table:outbox_bodies"`
+
+	OutboxID int64  `bun:"outbox_id,pk"`
+	Raw      []byte `bun:"raw,notnull"`
+}
+
+// outboxRaw reads an outbox row's bytes as its raw column, NULL when it
+// has none, in a query on the outbox named outer (bun's alias outbox_row,
+// or the table's name).
+func outboxRaw(outer string) string {
+	return "(SELECT b.raw FROM outbox_bodies AS b WHERE b.outbox_id = " + outer + ".id) AS raw"
 }
 
 type auditRow struct {

@@ -151,7 +151,8 @@ var (
 	pgInsertBookingSQL = pgPlaceholders(`INSERT INTO bookings (id, ` + strings.Join(bookingInsertColumns, ", ") +
 		`) VALUES (` + placeholders(len(bookingInsertColumns)+1) + `)`)
 	pgUpsertBookingSQL = pgPlaceholders(upsertBookingSQL)
-	pgEnqueueSQL       = pgPlaceholders(`INSERT INTO outbox (id, ` + outboxInsertColumns + `) VALUES (` + placeholders(16) + `)`)
+	pgEnqueueSQL       = pgPlaceholders(`INSERT INTO outbox (id, ` + outboxInsertColumns + `) VALUES (` + placeholders(15) + `)`)
+	pgEnqueueBodySQL   = pgPlaceholders(enqueueBodySQL)
 	pgAuditSQL         = pgPlaceholders(auditSQL)
 	pgRecordMessageSQL = pgPlaceholders(recordMessageSQL)
 	pgSaveVersionSQL   = pgPlaceholders(saveVersionSQL)

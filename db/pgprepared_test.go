@@ -95,7 +95,7 @@ func TestPreparedWritesMatchBun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bun: %v", err)
 	}
-	for _, table := range []string{"bookings", "meeting_versions", "outbox", "audit_log", "processed_messages"} {
+	for _, table := range []string{"bookings", "meeting_versions", "outbox", "outbox_bodies", "audit_log", "processed_messages"} {
 		diff(t, table, dumpTable(t, prepared, table), dumpTable(t, plain, table))
 	}
 }
@@ -110,6 +110,7 @@ func TestPGPlaceholders(t *testing.T) {
 		{pgInsertBookingSQL, 1 + len(bookingValues(&bookingRow{}, pgAt))},
 		{pgUpsertBookingSQL, len(bookingValues(&bookingRow{}, pgAt))},
 		{pgEnqueueSQL, 1 + len(outboxValues(&outboxRow{}, pgAt))},
+		{pgEnqueueBodySQL, 2},
 		{pgAuditSQL, len(auditValues(&auditRow{}, pgAt))},
 		{pgRecordMessageSQL, len(messageValues(&messageRow{}, pgAt))},
 		{pgSaveVersionSQL, len(versionValues(&versionRow{}, pgAt))},

@@ -10,8 +10,8 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
-// ForgetSentMails empties the bytes of the mails sent before the given
-// instant and returns how many it emptied. Their metadata stays (sender,
+// ForgetSentMails drops the bytes of the mails sent before the given
+// instant (their rows of outbox_bodies) and returns how many it dropped. Their metadata stays (sender,
 // recipients, times, attempts), for the audit and `outbox list`; a sent
 // mail with no bytes is one whose content was dropped ([database]
 // keep_sent). Mails that are pending or failed keep their bytes, since
@@ -27,10 +27,11 @@ func (s *Store) ForgetSentMails(ctx context.Context, sentBefore time.Time) (int,
 			}
 			defer tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = OFF")
 		}
-		res, err := tx.NewUpdate().Model((*outboxRow)(nil)).
-			Set("raw = ?", []byte{}).
+		sent := tx.NewSelect().Model((*outboxRow)(nil)).Column("id").
 			Where("status = ?", string(gateway.OutboxSent)).
-			Where("sent_at < ?", utc(sentBefore)).
+			Where("sent_at < ?", utc(sentBefore))
+		res, err := tx.NewDelete().Model((*outboxBodyRow)(nil)).
+			Where("outbox_id IN (?)", sent).
 			Where("length(raw) > 0").
 			Exec(ctx)
 		if err != nil {

@@ -65,6 +65,7 @@ func TestUpgradeFromFrozenV1(t *testing.T) {
 		checkV1Messages(t, s)
 		checkV1Outbox(t, s)
 		checkV1Audit(t, s)
+		checkV1PendingSent(t, s)
 		uidValidity, last, err := s.LoadMailboxState(ctx, "INBOX")
 		if err != nil || uidValidity != 1700000001 || last != 4242 {
 			t.Errorf("mailbox state: %d %d %v; want 1700000001 4242", uidValidity, last, err)
@@ -155,6 +156,22 @@ func checkV1Outbox(t *testing.T, s *Store) {
 	if !bytes.Equal(sent.Raw, []byte("Subject: ok\r\n\r\nhost key 483920\r\n")) ||
 		!bytes.Equal(pending.Raw, []byte("Subject: w\r\n\r\n\x00\xff\r\n")) {
 		t.Errorf("outbox bytes changed: %q, %q", sent.Raw, pending.Raw)
+	}
+}
+
+// checkV1PendingSent: the mail pending before the upgrade is claimed at
+// its next attempt with its bytes, and marked sent.
+func checkV1PendingSent(t *testing.T, s *Store) {
+	t.Helper()
+	due, err := s.ClaimOutbox(t.Context(), utcAt("2026-01-12 13:00:00"), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 1 || due[0].ID != 2 || !bytes.Equal(due[0].Raw, []byte("Subject: w\r\n\r\n\x00\xff\r\n")) {
+		t.Fatalf("claimed after the upgrade: %+v; want mail 2 with its bytes", due)
+	}
+	if err := s.OutboxSent(t.Context(), utcAt("2026-01-12 13:00:01"), 2); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -194,7 +194,7 @@ func (t *tx) HeldMails(ctx context.Context, organizer, uid string) ([]meetings.H
 func (t *tx) ReleaseHeldMail(ctx context.Context, h meetings.HeldMail, replace []byte, at time.Time) (bool, error) {
 	replaced := false
 	if replace != nil {
-		res, err := t.db.NewUpdate().Model((*outboxRow)(nil)).Set("raw = ?", replace).Set("message_id = ?", rawMessageID(replace)).Set("next_attempt = ?", utc(at)).
+		res, err := t.db.NewUpdate().Model((*outboxRow)(nil)).Set("message_id = ?", rawMessageID(replace)).Set("next_attempt = ?", utc(at)).
 			Where("id = ?", h.OutboxID).Where("status = ?", string(gateway.OutboxPending)).Where("attempts = 0").
 			Where("next_attempt = ?", utc(h.Deadline)).Exec(ctx)
 		if err != nil {
@@ -202,6 +202,13 @@ func (t *tx) ReleaseHeldMail(ctx context.Context, h meetings.HeldMail, replace [
 		}
 		n, _ := res.RowsAffected()
 		replaced = n == 1
+	}
+	if replaced {
+		_, err := t.db.NewInsert().Model(&outboxBodyRow{OutboxID: h.OutboxID, Raw: replace}).
+			On("CONFLICT (outbox_id) DO UPDATE").Set("raw = EXCLUDED.raw").Exec(ctx)
+		if err != nil {
+			return false, fmt.Errorf("replace held mail %d: %w", h.OutboxID, err)
+		}
 	}
 	// What the mail was made of is no longer needed: it goes.
 	_, err := t.db.NewUpdate().Model((*zoomHeldRow)(nil)).Set("state = 'done'").Set("data = ?", []byte{}).
