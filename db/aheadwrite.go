@@ -38,7 +38,10 @@ func (h *prefetchHook) BeforeQuery(ctx context.Context, e *bun.QueryEvent) conte
 
 // behindTables are tables whose INSERT statements never read bookings
 // nor the outbox: a kept write of bookings or of the outbox may wait
-// behind them.
+// behind them. An insert into outbox_bodies checks that its outbox row
+// exists (the foreign key), but bun's come right after bun inserted that
+// row (Enqueue), or updated it (ReleaseHeldMail), which sent the kept
+// writes first.
 var behindTables = map[string]bool{"outbox": true, "outbox_bodies": true, "audit_log": true, "processed_messages": true,
 	"meeting_versions": true}
 
