@@ -93,3 +93,21 @@ func seedOutbox(b *testing.B, s *Store, n int) {
 		}
 	}
 }
+
+// BenchmarkOutboxEnqueue measures the queueing of one reply of 7 KB in a
+// transaction of its own, as a decision queues it (SQLite: the prepared
+// inserts of hotwrite.go).
+func BenchmarkOutboxEnqueue(b *testing.B) {
+	s := openStore(b, sqliteBackend.newDB(b))
+	ctx := context.Background()
+	raw := bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789\r\n"), outboxBenchSize/76+1)
+	i := 0
+	for b.Loop() {
+		m := mail(fmt.Sprint("u", i), at(8, 0), at(9, 0))
+		m.Raw = append(fmt.Appendf(nil, "Message-ID: <%d@roomgate.test>\r\n\r\n", i), raw...)[:outboxBenchSize]
+		i++
+		if err := s.Update(ctx, func(tx gateway.Tx) error { return tx.Enqueue(ctx, m) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
