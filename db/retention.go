@@ -11,13 +11,14 @@ import (
 )
 
 // ForgetSentMails drops the bytes of the mails sent before the given
-// instant (their rows of outbox_bodies) and returns how many it dropped. Their metadata stays (sender,
-// recipients, times, attempts), for the audit and `outbox list`; a sent
-// mail with no bytes is one whose content was dropped ([database]
-// keep_sent). Mails that are pending or failed keep their bytes, since
-// they may still be sent. On SQLite the freed space is overwritten with
-// zeros (PRAGMA secure_delete) rather than left in free pages; on
-// PostgreSQL the old row versions go when autovacuum reclaims them.
+// instant (their rows of outbox_bodies) and returns how many it dropped.
+// Their metadata stays (sender, recipients, times, attempts), for the
+// audit and `outbox list`; a sent mail with no bytes is one whose content
+// was dropped ([database] keep_sent). Mails that are pending or failed
+// keep their bytes, since they may still be sent. On SQLite the freed
+// space is overwritten with zeros (PRAGMA secure_delete) rather than left
+// in free pages; on PostgreSQL the deleted rows go when autovacuum
+// reclaims them.
 func (s *Store) ForgetSentMails(ctx context.Context, sentBefore time.Time) (int, error) {
 	var n int64
 	err := s.inTx(ctx, func(tx bun.Tx) error {
