@@ -74,6 +74,9 @@ type personBookingRow struct {
 
 func (t *tx) personBookings(ctx context.Context, person string, after time.Time, open bool) ([]gateway.Booking, []bool, error) {
 	if t.s.hot != nil {
+		if open {
+			return t.personQuotaHot(ctx, person, after)
+		}
 		return t.personBookingsHot(ctx, person, after)
 	}
 	if bs, opens, ok := t.ahead.personBookings(person, after); ok {
@@ -138,6 +141,22 @@ func (t *tx) personBookingsHot(ctx context.Context, person string, after time.Ti
 		bs[i], isOpen[i] = rows[i].booking(), opens[i]
 	}
 	return bs, isOpen, nil
+}
+
+// personQuotaHot is PersonBookingsOpen by a prepared statement (hot.go)
+// that reads only the fields a quota reads (quotaColumns), as
+// gateway.OpenBookingsReader allows.
+func (t *tx) personQuotaHot(ctx context.Context, person string, after time.Time) ([]gateway.Booking, []bool, error) {
+	rows, opens, err := t.scanHotQuota(ctx, t.s.hot.personQuota, person, sqliteTime(after))
+	if err != nil {
+		return nil, nil, fmt.Errorf("bookings of a person: %w", err)
+	}
+	sortBookingRows(rows, func(i, j int) { opens[i], opens[j] = opens[j], opens[i] })
+	bs := make([]gateway.Booking, len(rows))
+	for i := range rows {
+		bs[i] = rows[i].booking()
+	}
+	return bs, opens, nil
 }
 
 // occupying are the statuses of bookings that take the account: accepted,

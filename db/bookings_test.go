@@ -158,7 +158,7 @@ func checkPersonBookingsOpen(t *testing.T, tx gateway.Tx, want []gateway.Booking
 		}
 	}
 	got, open, err := tx.(gateway.OpenBookingsReader).PersonBookingsOpen(ctx, "ann@example.org", at(10, 0))
-	diff(t, "PersonBookingsOpen(ann)", got, want)
+	diff(t, "PersonBookingsOpen(ann)", quotaView(got), quotaView(want))
 	diff(t, "PersonBookingsOpen(ann) open", open, []bool{false, false, false, true, true})
 	return err
 }

@@ -82,7 +82,7 @@ var upsertBookingSQL = strings.TrimSuffix(strings.TrimSpace(saveBookingSQL), "RE
 // hotStatements are the prepared statements of one SQLite database.
 type hotStatements struct {
 	bookingsOf, overlapping, overlappingAny          *sql.Stmt
-	personBookings, holds, versions                  *sql.Stmt
+	personBookings, personQuota, holds, versions     *sql.Stmt
 	saveBooking, enqueue, audit, record, saveVersion *sql.Stmt
 	enqueueBody                                      *sql.Stmt
 	upsertBooking, bookingKeys                       *sql.Stmt
@@ -96,7 +96,7 @@ type hotStatements struct {
 
 // all are the statements, for closing.
 func (h *hotStatements) all() []*sql.Stmt {
-	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.holds, h.versions,
+	sts := []*sql.Stmt{h.bookingsOf, h.overlapping, h.overlappingAny, h.personBookings, h.personQuota, h.holds, h.versions,
 		h.saveBooking, h.enqueue, h.audit, h.record, h.saveVersion, h.message, h.messageRead, h.upsertBooking, h.bookingKeys, h.outboxSent,
 		h.outboxDue, h.outboxClaimOne, h.outboxRead, h.enqueueBody}
 	for _, st := range h.counts {
@@ -118,6 +118,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&h.overlapping, byStatus(overlappingSQL, occupying)},
 		{&h.overlappingAny, overlappingAnySQL},
 		{&h.personBookings, byStatus(personBookingsSQL, quotaStatuses)},
+		{&h.personQuota, byStatus(personQuotaSQL, quotaStatuses)},
 		{&h.holds, byStatus(holdsSQL, holdStatuses)},
 		{&h.versions, versionsSQL},
 		{&h.saveBooking, saveBookingSQL},
@@ -227,6 +228,48 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 		}
 	}
 	return rows.Err()
+}
+
+// scanHotQuota runs st, a statement of quotaColumns and whether the
+// booking's meeting is a series without end, and returns its rows.
+func (t *tx) scanHotQuota(ctx context.Context, st *sql.Stmt, args ...any) ([]bookingRow, []bool, error) {
+	if err := refuseNUL(args); err != nil {
+		return nil, nil, err
+	}
+	ts := t.db.StmtContext(ctx, st)
+	defer ts.Close()
+	statements.Add(1)
+	rows, err := ts.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var out []bookingRow
+	var opens []bool
+	var r bookingRow
+	var start, end string
+	var expires sql.NullString
+	var isOpen bool
+	cols := []any{&r.ID, &r.UID, &r.RecurrenceID, &r.Organizer, &r.Actor, &r.Status, &start, &end, &expires, &isOpen}
+	for rows.Next() {
+		r = bookingRow{}
+		if err := rows.Scan(cols...); err != nil {
+			return nil, nil, err
+		}
+		for _, f := range []struct {
+			dst *time.Time
+			src string
+		}{{&r.StartAt, start}, {&r.EndAt, end}, {&r.ExpiresAt, expires.String}} {
+			if f.src == "" {
+				continue
+			}
+			if *f.dst, err = time.Parse(sqliteTimeLayout, f.src); err != nil {
+				return nil, nil, fmt.Errorf("booking %d: %w", r.ID, err)
+			}
+		}
+		out, opens = append(out, r), append(opens, isOpen)
+	}
+	return out, opens, rows.Err()
 }
 
 // byStatus joins with UNION ALL one copy of query per status, {status}

@@ -33,6 +33,15 @@ const personBookingsSQL = `SELECT ` + bookingColumns + `, EXISTS (SELECT 1 FROM 
 		WHERE o.organizer = b.organizer AND o.uid = b.uid) AS open_series
 	FROM bookings AS b WHERE b.actor = ?1 AND b.actor <> '' AND b.organizer <> ?1 AND b.status = {status} AND b.end_at > ?2`
 
+// quotaColumns are the columns of a booking that a quota reads
+// (gateway.OpenBookingsReader), in scanHotQuota's order.
+const quotaColumns = `b.id, b.uid, b.recurrence_id, b.organizer, b.actor, b.status, b.start_at, b.end_at, b.expires_at`
+
+// personQuotaSQL is personBookingsSQL reading only quotaColumns: a
+// decision reads every booking ahead of the persons it counts, and
+// modernc's SQLite costs about half a microsecond per column read.
+var personQuotaSQL = strings.ReplaceAll(personBookingsSQL, bookingColumns, quotaColumns)
+
 // holdsSQL is Holds for one status (byStatus), by the (status, start_at,
 // end_at) index. Arguments: lower bound of start_at, after.
 const holdsSQL = `SELECT ` + bookingColumns + ` FROM bookings AS b

@@ -276,7 +276,9 @@ type OutboxStamper interface {
 // OpenBookingsReader is implemented by a Tx that returns with
 // PersonBookings, in the same round trip, which of them belong to a series
 // without end (open[i] for bookings[i]); a quota uses it when the Tx has
-// it, PersonBookings and OpenSeriesUIDs otherwise.
+// it, PersonBookings and OpenSeriesUIDs otherwise. Its bookings need only
+// the fields a quota reads: ID, UID, RecurrenceID, Organizer, Actor,
+// Status, Start, End and ExpiresAt; the others may be zero.
 type OpenBookingsReader interface {
 	PersonBookingsOpen(ctx context.Context, person string, after time.Time) (bookings []Booking, open []bool, err error)
 }
