@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -297,18 +298,28 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 		}
 		spans = nil
 	}
+	var chunks [][]gateway.Span
 	for len(spans) > 0 {
-		chunk := spans[:min(spansPerQuery, len(spans))]
-		spans = spans[len(chunk):]
-		var rows []bookingRow
-		if err := overlappingAnyQuery(t.db, chunk, maxLen).Scan(ctx, &rows); err != nil {
+		chunks = append(chunks, spans[:min(spansPerQuery, len(spans))])
+		spans = spans[len(chunks[len(chunks)-1]):]
+	}
+	var rows []bookingRow
+	if t.conn != nil && len(chunks) > 0 {
+		var err error
+		if rows, err = t.overlappingAnyPrepared(ctx, chunks, maxLen); err != nil {
 			return nil, fmt.Errorf("overlapping bookings: %w", err)
 		}
-		for i := range rows {
-			if !seen[rows[i].ID] {
-				seen[rows[i].ID] = true
-				out = append(out, rows[i].booking())
-			}
+		chunks = nil
+	}
+	for _, chunk := range chunks {
+		if err := overlappingAnyQuery(t.db, nil, chunk, maxLen).Scan(ctx, &rows); err != nil {
+			return nil, fmt.Errorf("overlapping bookings: %w", err)
+		}
+	}
+	for i := range rows {
+		if !seen[rows[i].ID] {
+			seen[rows[i].ID] = true
+			out = append(out, rows[i].booking())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -324,26 +335,34 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 // as three arrays, each row of their unnest driving one range scan of the
 // (status, start_at) index in a nested loop. A UNION ALL of one SELECT per
 // span, as before, cost PostgreSQL about 90 ms of planning for the 52
-// dates of a weekly series.
-func overlappingAnyQuery(db bun.IDB, spans []gateway.Span, maxLen time.Duration) *bun.RawQuery {
+// dates of a weekly series. The arrays are written in, or are
+// placeholders added to p when not nil. The columns are a bookingRow's,
+// in its order (scanBookingRows).
+func overlappingAnyQuery(db bun.IDB, p *pgArgs, spans []gateway.Span, maxLen time.Duration) *bun.RawQuery {
 	lo, hi, fr := make([]time.Time, len(spans)), make([]time.Time, len(spans)), make([]time.Time, len(spans))
 	for i, sp := range spans {
 		lo[i], hi[i], fr[i] = utc(sp.Start.Add(-maxLen)), utc(sp.End), utc(sp.Start)
 	}
+	arrays := []any{pgdialect.Array(lo), pgdialect.Array(hi), pgdialect.Array(fr)}
+	if p != nil {
+		arrays = []any{p.v(lo), p.v(hi), p.v(fr)}
+	}
 	// OFFSET 0 keeps the subquery a subquery, so that it is planned as a
 	// range scan per span whatever the table's statistics.
-	return db.NewRaw(`SELECT b.* FROM unnest(?::timestamptz[], ?::timestamptz[], ?::timestamptz[]) AS w(lo, hi, fr)
+	return db.NewRaw(`SELECT b.`+strings.Join(bookingRowColumns, ", b.")+`
+		FROM unnest(?::timestamptz[], ?::timestamptz[], ?::timestamptz[]) AS w(lo, hi, fr)
 		CROSS JOIN LATERAL (SELECT `+bookingColumns+` FROM bookings AS b
 			WHERE b.status IN (?) AND b.start_at > w.lo AND b.start_at < w.hi AND b.end_at > w.fr OFFSET 0) AS b`,
-		pgdialect.Array(lo), pgdialect.Array(hi), pgdialect.Array(fr), bun.List(occupying))
+		append(arrays, bun.List(occupying))...)
 }
 
 // bookingsPerInsert bounds the rows of one SaveBookings statement.
 const bookingsPerInsert = 100
 
 // SaveBookings is SaveBooking for many bookings: on PostgreSQL in a few
-// statements (one per bookingsPerInsert rows), on SQLite by a prepared
-// statement per row (see saveBookingSQL).
+// statements (one per bookingsPerInsert rows; prepared within Update, see
+// pgseries.go), on SQLite by a prepared statement per row (see
+// saveBookingSQL).
 func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 	if t.s.hot != nil {
 		return t.saveBookingsHot(ctx, bs)
@@ -360,6 +379,12 @@ func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 				b.CreatedAt = b.UpdatedAt
 			}
 			rows[i] = *toBookingRow(b)
+		}
+		if t.conn != nil {
+			if err := t.saveBookingsPrepared(ctx, chunk, rows); err != nil {
+				return fmt.Errorf("save %d bookings: %w", len(rows), err)
+			}
+			continue
 		}
 		q := t.db.NewInsert().Model(&rows).ExcludeColumn("id").
 			On("CONFLICT (organizer, uid, recurrence_id) DO UPDATE")

@@ -297,7 +297,7 @@ func TestOverlappingUsesIndex(t *testing.T) {
 				Where("start_at < ?", at(10, 0)).
 				Where("end_at > ?", at(9, 0)).
 				Order("start_at", "id")
-			anyQ := overlappingAnyQuery(s.w, []gateway.Span{{Start: at(9, 0), End: at(10, 0)}, {Start: at(11, 0), End: at(12, 0)}}, time.Hour)
+			anyQ := overlappingAnyQuery(s.w, nil, []gateway.Span{{Start: at(9, 0), End: at(10, 0)}, {Start: at(11, 0), End: at(12, 0)}}, time.Hour)
 			queries = []string{q.String(), anyQ.String()}
 		}
 		for _, query := range queries {

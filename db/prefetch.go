@@ -215,10 +215,8 @@ func (t *tx) Prefetch(ctx context.Context, r gateway.Reads) error {
 	if err != nil {
 		return err
 	}
-	stmts := t.pending
-	t.pending, t.pendingBookings, t.pendingOutbox = nil, false, false
-	if err := t.runAhead(ctx, stmts, reads); err != nil {
-		return err
+	if err := t.sendKept(ctx, reads...); err != nil {
+		return fmt.Errorf("read ahead: %w", err)
 	}
 	t.ahead = a
 	return nil
@@ -379,7 +377,7 @@ func (t *tx) runAhead(ctx context.Context, writes []pgStatement, reads []aheadRe
 		return reads[i-len(writes)].scan(rows)
 	})
 	if err != nil {
-		return fmt.Errorf("read %d statement(s) ahead: %w", len(stmts), err)
+		return fmt.Errorf("%d statement(s): %w", len(stmts), err)
 	}
 	return nil
 }

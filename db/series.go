@@ -43,8 +43,15 @@ func (t *tx) SaveOpenSeries(ctx context.Context, s gateway.OpenSeries) error {
 }
 
 // DeleteOpenSeries forgets the open-ended series of the meeting
-// (organizer, uid), if any.
+// (organizer, uid), if any. On PostgreSQL the delete is kept behind
+// (writebehind.go).
 func (t *tx) DeleteOpenSeries(ctx context.Context, organizer, uid string) error {
+	if kept, err := t.deferPrepared("open_series", pgDeleteOpenSeriesSQL, organizer, uid); kept {
+		if err != nil {
+			return fmt.Errorf("delete open series %s: %w", uid, err)
+		}
+		return nil
+	}
 	if _, err := t.db.NewDelete().Model((*openSeriesRow)(nil)).Where("organizer = ?", organizer).Where("uid = ?", uid).Exec(ctx); err != nil {
 		return fmt.Errorf("delete open series %s: %w", uid, err)
 	}

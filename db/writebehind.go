@@ -53,11 +53,14 @@ func (t *tx) deferPrepared(table, sql string, args ...any) (bool, error) {
 	return true, nil
 }
 
-// kept adds a write of table to the kept writes.
+// kept adds a write of table to the kept writes. A write of open_series
+// counts as one of bookings: reads of bookings read it too (a person's
+// bookings say which are open series), and any statement that may read
+// bookings sends it first.
 func (t *tx) kept(table string, st pgStatement) {
 	t.pending = append(t.pending, st)
 	t.ahead = t.ahead.wrote(table)
-	t.pendingBookings = t.pendingBookings || table == "bookings"
+	t.pendingBookings = t.pendingBookings || table == "bookings" || table == "open_series"
 	t.pendingOutbox = t.pendingOutbox || table == "outbox"
 }
 

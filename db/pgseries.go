@@ -1,0 +1,159 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// A series on PostgreSQL: the statements of a decision about many dates
+// (OverlappingAny, SaveBookings, DeleteOpenSeries) as prepared statements
+// (pgprepared.go) sent on the transaction's connection with the writes
+// kept behind, instead of bun's with the values written in. bun formatted
+// the 52 rows of a weekly series' insert and scanned its rows back by
+// reflection, and PostgreSQL parsed and planned each statement anew.
+
+// pgBookingTypes are the types of the columns of bookings that are not
+// text, for the arrays of pgSaveBookingsSQL.
+var pgBookingTypes = map[string]string{"start_at": "timestamptz", "end_at": "timestamptz", "sequence": "integer",
+	"dtstamp": "timestamptz", "created_at": "timestamptz", "updated_at": "timestamptz", "request": "bytea",
+	"expires_at": "timestamptz"}
+
+// pgSaveBookingsSQL is SaveBookings' upsert: bookingInsertColumns, each
+// given as one array holding that column of every row (bookingArrays),
+// whatever the number of rows, so that one prepared statement serves
+// every series. unnest gives the rows in the arrays' order, in which they
+// take their IDs, as from bun's multi-row VALUES.
+var pgSaveBookingsSQL = func() string {
+	arrays := make([]string, len(bookingInsertColumns))
+	for i, c := range bookingInsertColumns {
+		typ := pgBookingTypes[c]
+		if typ == "" {
+			typ = "text"
+		}
+		arrays[i] = fmt.Sprintf("$%d::%s[]", i+1, typ)
+	}
+	upsert := upsertBookingSQL[strings.Index(upsertBookingSQL, "ON CONFLICT"):]
+	return `INSERT INTO bookings (` + strings.Join(bookingInsertColumns, ", ") + `)
+	SELECT * FROM unnest(` + strings.Join(arrays, ", ") + `)
+	` + upsert + `
+	RETURNING id, organizer, uid, recurrence_id, created_at`
+}()
+
+// bookingArrays are the values of rows (bookingValues) column by column:
+// for each column of bookingInsertColumns, one array of its values, a
+// NULL as a nil element. A string holding NUL is refused, as bun
+// refuses it.
+func bookingArrays(rows []bookingRow) ([]any, error) {
+	cols := make([][]any, len(bookingInsertColumns))
+	for i := range rows {
+		vals := bookingValues(&rows[i], pgAt)
+		if err := refuseNUL(vals); err != nil {
+			return nil, err
+		}
+		for j, v := range vals {
+			cols[j] = append(cols[j], v)
+		}
+	}
+	out := make([]any, len(cols))
+	for j, vals := range cols {
+		switch pgBookingTypes[bookingInsertColumns[j]] {
+		case "timestamptz":
+			out[j] = typedArray[*time.Time](vals, func(v any) *time.Time { t := v.(time.Time); return &t })
+		case "integer":
+			out[j] = typedArray[int64](vals, func(v any) int64 { return v.(int64) })
+		case "bytea":
+			out[j] = typedArray[[]byte](vals, func(v any) []byte { return v.([]byte) })
+		default:
+			out[j] = typedArray[string](vals, func(v any) string { return v.(string) })
+		}
+	}
+	return out, nil
+}
+
+// typedArray converts vals, each nil or of the one type conv takes: nil
+// stays the zero T (NULL for a pointer or a slice).
+func typedArray[T any](vals []any, conv func(any) T) []T {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		if v != nil {
+			out[i] = conv(v)
+		}
+	}
+	return out
+}
+
+// saveBookingsPrepared is SaveBookings on PostgreSQL within Update: rows,
+// the rows of chunk, upserted by pgSaveBookingsSQL, sent after the kept
+// writes in one round trip; each booking of chunk gets the ID and
+// creation time of its stored row.
+func (t *tx) saveBookingsPrepared(ctx context.Context, chunk []*gateway.Booking, rows []bookingRow) error {
+	args, err := bookingArrays(rows)
+	if err != nil {
+		return err
+	}
+	type saved struct {
+		id      int64
+		created time.Time
+	}
+	byKey := make(map[[3]string]saved, len(rows))
+	scan := func(r pgx.Rows) error {
+		var s saved
+		var key [3]string
+		_, err := pgx.ForEachRow(r, []any{&s.id, &key[0], &key[1], &key[2], &s.created}, func() error {
+			byKey[key] = s
+			return nil
+		})
+		return err
+	}
+	if err := t.sendKept(ctx, aheadRead{sql: pgSaveBookingsSQL, args: args, scan: scan}); err != nil {
+		return err
+	}
+	t.ahead = t.ahead.wrote("bookings")
+	for _, b := range chunk {
+		s, ok := byKey[[3]string{b.Organizer, b.UID, b.RecurrenceID}]
+		if !ok {
+			return fmt.Errorf("%s %s not returned", b.UID, b.RecurrenceID)
+		}
+		b.ID, b.CreatedAt = s.id, utc(s.created)
+	}
+	return nil
+}
+
+// overlappingAnyPrepared is OverlappingAny's queries on PostgreSQL within
+// Update, one per chunk of spans, prepared, sent after the kept writes in
+// one round trip; it returns their rows.
+func (t *tx) overlappingAnyPrepared(ctx context.Context, chunks [][]gateway.Span, maxLen time.Duration) ([]bookingRow, error) {
+	var rows []bookingRow
+	reads := make([]aheadRead, len(chunks))
+	for i, chunk := range chunks {
+		p := &pgArgs{}
+		b, err := overlappingAnyQuery(t.db, p, chunk, maxLen).AppendQuery(t.s.w.QueryGen(), nil)
+		if err != nil {
+			return nil, err
+		}
+		reads[i] = aheadRead{sql: string(b), args: p.vals, scan: func(r pgx.Rows) error {
+			bs, _, err := scanBookingRows(r, false)
+			rows = append(rows, bs...)
+			return err
+		}}
+	}
+	return rows, t.sendKept(ctx, reads...)
+}
+
+// pgDeleteOpenSeriesSQL is DeleteOpenSeries' statement, kept behind on
+// PostgreSQL.
+const pgDeleteOpenSeriesSQL = `DELETE FROM open_series WHERE organizer = $1 AND uid = $2`
+
+// sendKept sends the kept writes, then stmts, prepared, in one round trip
+// (runAhead), and scans each of stmts' rows.
+func (t *tx) sendKept(ctx context.Context, stmts ...aheadRead) error {
+	writes := t.pending
+	t.pending, t.pendingBookings, t.pendingOutbox = nil, false, false
+	return t.runAhead(ctx, writes, stmts)
+}

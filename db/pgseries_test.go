@@ -1,0 +1,119 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"codeberg.org/opteos/roomgate/gateway"
+)
+
+// TestPreparedSeriesMatchBun: a series' statements on PostgreSQL, sent
+// prepared with their values bound (pgseries.go), store and return the
+// same as bun's statements with the values written in: SaveBookings of
+// new and existing dates of two meetings (every column set to a value of
+// its own, NULLs, empty bytes), OverlappingAny, and DeleteOpenSeries kept
+// behind, which the next read sees. It fails when a column is missing,
+// bound in the wrong place or in another form.
+func TestPreparedSeriesMatchBun(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	const ann, bob = "ann@example.org", "bob@example.org"
+	stamp := at(8, 0).Add(1500 * time.Nanosecond) // sub-microsecond: stored truncated
+	week := func(n int) time.Time { return at(9, 0).AddDate(0, 0, 7*n) }
+	rid := func(n int) string { return week(n).Format("20060102T150405Z") }
+	type result struct {
+		IDs     []int64
+		Created []time.Time
+		Near    []gateway.Booking
+		Open    []string
+		ViaBun  int // statements of the series sent through bun
+	}
+	series := func(ctx context.Context, gtx gateway.Tx, res *result) error {
+		for _, m := range []gateway.MeetingRef{{Organizer: ann, UID: "s1"}, {Organizer: ann, UID: "s2"}, {Organizer: bob, UID: "s1"}} {
+			if err := gtx.SaveOpenSeries(ctx, gateway.OpenSeries{Organizer: m.Organizer, UID: m.UID, Room: "r", Calendar: []byte("x"), Horizon: at(20, 0)}); err != nil {
+				return err
+			}
+		}
+		// The first date's save is kept behind (a Tx that reads ahead):
+		// SaveBookings sends it first.
+		err := gtx.(gateway.Prefetcher).Prefetch(ctx, gateway.Reads{Bookings: []gateway.MeetingRef{{Organizer: ann, UID: "s1"}},
+			Saves: []gateway.BookingKey{{Organizer: ann, UID: "s1", RecurrenceID: rid(0)}}})
+		if err != nil {
+			return err
+		}
+		first := &gateway.Booking{UID: "s1", RecurrenceID: rid(0), Organizer: ann, Room: "room@example.org",
+			Start: week(0), End: week(0).Add(time.Hour), Status: gateway.StatusAccepted, CreatedAt: stamp.Add(-time.Hour), UpdatedAt: stamp}
+		if err := gtx.SaveBooking(ctx, first); err != nil {
+			return err
+		}
+		bs := []*gateway.Booking{
+			// The date saved above, changed: it keeps its ID and creation.
+			{UID: "s1", RecurrenceID: rid(0), Organizer: ann, OrganizerName: "Ann O'Hara", Room: "room@example.org",
+				Summary: "Formation", Start: week(0).Add(30 * time.Minute), End: week(0).Add(90 * time.Minute), Sequence: 1,
+				Status: gateway.StatusAccepted, Reason: "free", UpdatedAt: stamp.Add(time.Second)},
+			{UID: "s1", RecurrenceID: rid(1), Organizer: ann, OrganizerName: "Ann", Room: "room2@example.org",
+				Summary: "Réunion\nligne", Start: week(1), End: week(1).Add(time.Hour), Sequence: 3, DTStamp: stamp,
+				Status: gateway.StatusPending, Reason: "approval", MessageID: "<m1@x>", Lang: "fr", Request: []byte{},
+				ExpiresAt: week(1).Add(-time.Hour), Approval: "n1", Actor: "carl@example.org", Host: "host@example.org",
+				Provider: "jitsi", ToolRoom: gateway.ToolRoom{ID: "t1", JoinURL: "https://j/t1"},
+				Options: gateway.MeetingOptions{Muted: true}, CreatedAt: stamp, UpdatedAt: stamp},
+			{UID: "s1", RecurrenceID: rid(2), Organizer: ann, Start: week(2), End: week(2).Add(time.Hour),
+				Status: gateway.StatusHeld, Request: []byte("BEGIN:VCALENDAR\r\n\x00\xff"), CreatedAt: stamp, UpdatedAt: stamp},
+			{UID: "s2", Organizer: bob, Summary: "autre", Start: week(3), End: week(3).Add(time.Hour),
+				Status: gateway.StatusDeclined, Reason: "conflict", CreatedAt: stamp, UpdatedAt: stamp},
+		}
+		x := gtx.(*tx)
+		sent := x.sent
+		if err := gtx.SaveBookings(ctx, bs); err != nil {
+			return err
+		}
+		for _, b := range bs {
+			res.IDs, res.Created = append(res.IDs, b.ID), append(res.Created, b.CreatedAt)
+		}
+		if err := gtx.DeleteOpenSeries(ctx, ann, "s1"); err != nil {
+			return err
+		}
+		res.ViaBun = x.sent - sent
+		// Through bun: the kept delete is sent first.
+		if res.Open, err = gtx.OpenSeriesUIDs(ctx, ann); err != nil {
+			return err
+		}
+		sent = x.sent
+		spans := []gateway.Span{{Start: week(0), End: week(0).Add(time.Hour)}, {Start: week(2), End: week(3).Add(time.Hour)}}
+		if res.Near, err = gtx.OverlappingAny(ctx, spans); err != nil {
+			return err
+		}
+		res.ViaBun += x.sent - sent
+		return nil
+	}
+
+	ctx := t.Context()
+	prepared := openStore(t, newPostgresDB(t))
+	var got result
+	if err := prepared.Update(ctx, func(gtx gateway.Tx) error { return series(ctx, gtx, &got) }); err != nil {
+		t.Fatalf("prepared: %v", err)
+	}
+	if got.ViaBun != 0 {
+		t.Errorf("%d statements of the series went through bun", got.ViaBun)
+	}
+	got.ViaBun = 0
+
+	// The same through bun: a transaction without its connection neither
+	// keeps writes nor prepares.
+	plain := openStore(t, newPostgresDB(t))
+	var want result
+	err := plain.inTx(ctx, func(btx bun.Tx) error { return series(ctx, &tx{s: plain, db: btx}, &want) })
+	if err != nil {
+		t.Fatalf("bun: %v", err)
+	}
+	want.ViaBun = 0
+	diff(t, "series", fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
+	if len(want.Open) != 1 || len(want.Near) != 2 {
+		t.Errorf("bun's series: %d open series, %d bookings near, want 1 and 2", len(want.Open), len(want.Near))
+	}
+	diff(t, "bookings", dumpTable(t, prepared, "bookings"), dumpTable(t, plain, "bookings"))
+}
