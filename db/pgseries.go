@@ -12,11 +12,12 @@ import (
 )
 
 // A series on PostgreSQL: the statements of a decision about many dates
-// (OverlappingAny, SaveBookings, DeleteOpenSeries) as prepared statements
-// (pgprepared.go) sent on the transaction's connection with the writes
-// kept behind, instead of bun's with the values written in. bun formatted
-// the 52 rows of a weekly series' insert and scanned its rows back by
-// reflection, and PostgreSQL parsed and planned each statement anew.
+// (OverlappingAny, SaveBookings, SaveOpenSeries, DeleteOpenSeries) as
+// prepared statements (pgprepared.go), sent on the transaction's
+// connection with the writes kept behind or kept behind themselves,
+// instead of bun's with the values written in. bun formatted the 52 rows
+// of a weekly series' insert and scanned its rows back by reflection, and
+// PostgreSQL parsed and planned each statement anew.
 
 // pgBookingTypes are the types of the columns of bookings that are not
 // text, for the arrays of pgSaveBookingsSQL.
@@ -51,6 +52,9 @@ var pgSaveBookingsSQL = func() string {
 // refuses it.
 func bookingArrays(rows []bookingRow) ([]any, error) {
 	cols := make([][]any, len(bookingInsertColumns))
+	for j := range cols {
+		cols[j] = make([]any, 0, len(rows))
+	}
 	for i := range rows {
 		vals := bookingValues(&rows[i], pgAt)
 		if err := refuseNUL(vals); err != nil {
@@ -146,9 +150,15 @@ func (t *tx) overlappingAnyPrepared(ctx context.Context, chunks [][]gateway.Span
 	return rows, t.sendKept(ctx, reads...)
 }
 
-// pgDeleteOpenSeriesSQL is DeleteOpenSeries' statement, kept behind on
-// PostgreSQL.
-const pgDeleteOpenSeriesSQL = `DELETE FROM open_series WHERE organizer = $1 AND uid = $2`
+// pgSaveOpenSeriesSQL and pgDeleteOpenSeriesSQL are SaveOpenSeries' and
+// DeleteOpenSeries' statements, kept behind on PostgreSQL.
+const (
+	pgSaveOpenSeriesSQL = `INSERT INTO open_series (uid, organizer, room, calendar, message_id, horizon, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)
+	ON CONFLICT (organizer, uid) DO UPDATE SET room = EXCLUDED.room, calendar = EXCLUDED.calendar,
+		message_id = EXCLUDED.message_id, horizon = EXCLUDED.horizon, updated_at = EXCLUDED.updated_at`
+	pgDeleteOpenSeriesSQL = `DELETE FROM open_series WHERE organizer = $1 AND uid = $2`
+)
 
 // sendKept sends the kept writes, then stmts, prepared, in one round trip
 // (runAhead), and scans each of stmts' rows.

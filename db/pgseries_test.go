@@ -15,8 +15,8 @@ import (
 // prepared with their values bound (pgseries.go), store and return the
 // same as bun's statements with the values written in: SaveBookings of
 // new and existing dates of two meetings (every column set to a value of
-// its own, NULLs, empty bytes), OverlappingAny, and DeleteOpenSeries kept
-// behind, which the next read sees. It fails when a column is missing,
+// its own, NULLs, empty bytes), OverlappingAny, and SaveOpenSeries and
+// DeleteOpenSeries kept behind, which the next read sees. It fails when a column is missing,
 // bound in the wrong place or in another form.
 func TestPreparedSeriesMatchBun(t *testing.T) {
 	t.Parallel()
@@ -30,11 +30,16 @@ func TestPreparedSeriesMatchBun(t *testing.T) {
 		Created []time.Time
 		Near    []gateway.Booking
 		Open    []string
+		Due     []gateway.OpenSeries
 		ViaBun  int // statements of the series sent through bun
 	}
 	series := func(ctx context.Context, gtx gateway.Tx, res *result) error {
-		for _, m := range []gateway.MeetingRef{{Organizer: ann, UID: "s1"}, {Organizer: ann, UID: "s2"}, {Organizer: bob, UID: "s1"}} {
-			if err := gtx.SaveOpenSeries(ctx, gateway.OpenSeries{Organizer: m.Organizer, UID: m.UID, Room: "r", Calendar: []byte("x"), Horizon: at(20, 0)}); err != nil {
+		x := gtx.(*tx)
+		sent := x.sent
+		for i, m := range []gateway.MeetingRef{{Organizer: ann, UID: "s1"}, {Organizer: ann, UID: "s2"}, {Organizer: bob, UID: "s1"}, {Organizer: ann, UID: "s2"}} {
+			err := gtx.SaveOpenSeries(ctx, gateway.OpenSeries{Organizer: m.Organizer, UID: m.UID, Room: fmt.Sprint("r", i),
+				Calendar: []byte{byte(i), 0, 0xff}, MessageID: fmt.Sprintf("<m%d@x>", i), Horizon: stamp.AddDate(0, 0, i)})
+			if err != nil {
 				return err
 			}
 		}
@@ -66,8 +71,6 @@ func TestPreparedSeriesMatchBun(t *testing.T) {
 			{UID: "s2", Organizer: bob, Summary: "autre", Start: week(3), End: week(3).Add(time.Hour),
 				Status: gateway.StatusDeclined, Reason: "conflict", CreatedAt: stamp, UpdatedAt: stamp},
 		}
-		x := gtx.(*tx)
-		sent := x.sent
 		if err := gtx.SaveBookings(ctx, bs); err != nil {
 			return err
 		}
@@ -88,7 +91,8 @@ func TestPreparedSeriesMatchBun(t *testing.T) {
 			return err
 		}
 		res.ViaBun += x.sent - sent
-		return nil
+		res.Due, err = gtx.OpenSeriesDue(ctx, stamp.AddDate(1, 0, 0), 0)
+		return err
 	}
 
 	ctx := t.Context()
@@ -112,8 +116,9 @@ func TestPreparedSeriesMatchBun(t *testing.T) {
 	}
 	want.ViaBun = 0
 	diff(t, "series", fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
-	if len(want.Open) != 1 || len(want.Near) != 2 {
-		t.Errorf("bun's series: %d open series, %d bookings near, want 1 and 2", len(want.Open), len(want.Near))
+	if len(want.Open) != 1 || len(want.Near) != 2 || len(want.Due) != 2 {
+		t.Errorf("bun's series: %d open series of ann, %d bookings near, %d open series, want 1, 2 and 2",
+			len(want.Open), len(want.Near), len(want.Due))
 	}
 	diff(t, "bookings", dumpTable(t, prepared, "bookings"), dumpTable(t, plain, "bookings"))
 }

@@ -24,11 +24,20 @@ type openSeriesRow struct {
 }
 
 // SaveOpenSeries inserts or replaces the open-ended series of the meeting
-// (s.Organizer, s.UID).
+// (s.Organizer, s.UID). On PostgreSQL the save is kept behind
+// (writebehind.go).
 func (t *tx) SaveOpenSeries(ctx context.Context, s gateway.OpenSeries) error {
 	r := &openSeriesRow{UID: s.UID, Organizer: s.Organizer, Room: s.Room, Calendar: s.Calendar,
 		MessageID: s.MessageID, Horizon: utc(s.Horizon), UpdatedAt: now()}
-	_, err := t.db.NewInsert().Model(r).
+	kept, err := t.deferPrepared("open_series", pgSaveOpenSeriesSQL, r.UID, r.Organizer, r.Room, r.Calendar,
+		r.MessageID, pgAt(r.Horizon), pgAt(r.UpdatedAt))
+	if kept {
+		if err != nil {
+			return fmt.Errorf("save open series %s: %w", s.UID, err)
+		}
+		return nil
+	}
+	_, err = t.db.NewInsert().Model(r).
 		On("CONFLICT (organizer, uid) DO UPDATE").
 		Set("room = EXCLUDED.room").
 		Set("calendar = EXCLUDED.calendar").
