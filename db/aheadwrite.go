@@ -97,6 +97,7 @@ func (a *ahead) wrote(table string) *ahead {
 	switch {
 	case table == "bookings":
 		a.meetings, a.windows, a.holds, a.people, a.ids = nil, nil, nil, nil, nil
+		a.spans, a.spanRows = nil, nil
 	case table == "open_series":
 		a.people = nil
 	case table == "meeting_versions":

@@ -298,6 +298,9 @@ func (t *tx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gatewa
 		}
 		spans = nil
 	}
+	if bs, ok := t.ahead.overlappingAny(spans, maxLen); ok {
+		return bs, nil
+	}
 	var chunks [][]gateway.Span
 	for len(spans) > 0 {
 		chunks = append(chunks, spans[:min(spansPerQuery, len(spans))])

@@ -150,6 +150,36 @@ func (t *tx) overlappingAnyPrepared(ctx context.Context, chunks [][]gateway.Span
 	return rows, t.sendKept(ctx, reads...)
 }
 
+// overlappingAny answers OverlappingAny(spans) when every span was read
+// ahead: the rows read that overlap one of them as overlappingAnyQuery
+// says, each once, ordered by start and ID.
+func (a *ahead) overlappingAny(spans []gateway.Span, maxLen time.Duration) ([]gateway.Booking, bool) {
+	if a == nil || a.spans == nil || maxLen != a.maxLen || len(spans) == 0 {
+		return nil, false
+	}
+	for _, sp := range spans {
+		if !a.spans[[2]time.Time{pgTime(sp.Start), pgTime(sp.End)}] {
+			return nil, false
+		}
+	}
+	var rows []bookingRow
+	seen := map[int64]bool{}
+	for _, r := range a.spanRows {
+		for _, sp := range spans {
+			lo, hi, from := pgTime(sp.Start.Add(-maxLen)), pgTime(sp.End), pgTime(sp.Start)
+			if !seen[r.ID] && r.StartAt.After(lo) && r.StartAt.Before(hi) && r.EndAt.After(from) {
+				seen[r.ID] = true
+				rows = append(rows, r)
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return nil, true // as OverlappingAny gives none
+	}
+	sortBookingRows(rows, nil)
+	return aheadBookings(rows), true
+}
+
 // pgSaveOpenSeriesSQL and pgDeleteOpenSeriesSQL are SaveOpenSeries' and
 // DeleteOpenSeries' statements, kept behind on PostgreSQL.
 const (

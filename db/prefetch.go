@@ -49,6 +49,10 @@ type ahead struct {
 	meetings map[gateway.MeetingRef][]bookingRow
 	versions map[gateway.MeetingRef][]gateway.Version
 	windows  map[[2]time.Time][]bookingRow
+	// spans are the spans read for OverlappingAny (by their pgTime
+	// bounds), valid with spanRows, the rows read.
+	spans    map[[2]time.Time]bool
+	spanRows []bookingRow
 	holds    *afterRows
 	people   map[string]*afterRows
 	counts   *countsAhead
@@ -264,6 +268,21 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 		add(func(p *pgArgs) bun.Query { return t.overlappingQuery((*bookingRow)(nil), p, w.Start, w.End) }, func(rows pgx.Rows) error {
 			bs, _, err := scanBookingRows(rows, false)
 			a.windows[[2]time.Time{pgTime(w.Start), pgTime(w.End)}] = bs
+			return err
+		})
+	}
+	var spans []gateway.Span
+	if r.Spans != nil {
+		spans = r.Spans()
+	}
+	if len(spans) > 0 {
+		a.spans = map[[2]time.Time]bool{}
+		for _, sp := range spans {
+			a.spans[[2]time.Time{pgTime(sp.Start), pgTime(sp.End)}] = true
+		}
+		add(func(p *pgArgs) bun.Query { return overlappingAnyQuery(t.db, p, spans, a.maxLen) }, func(rows pgx.Rows) error {
+			bs, _, err := scanBookingRows(rows, false)
+			a.spanRows = bs
 			return err
 		})
 	}

@@ -15,6 +15,7 @@ type aheadAnswers struct {
 	Meetings    [][]gateway.Booking
 	Versions    [][]gateway.Version
 	Overlapping [][]gateway.Booking
+	Any         [][]gateway.Booking
 	Holds       [][]gateway.Booking
 	People      [][]gateway.Booking
 	PeopleOpen  [][]bool
@@ -27,6 +28,7 @@ type aheadAnswers struct {
 // within what was read ahead.
 type aheadQuestions struct {
 	reads       gateway.Reads
+	anySpans    [][]gateway.Span // each some of reads.Spans
 	holdsAfter  []time.Time
 	peopleAfter []time.Time
 	since       []time.Time
@@ -54,6 +56,13 @@ func (q aheadQuestions) ask(ctx context.Context, gtx gateway.Tx) (aheadAnswers, 
 			return a, err
 		}
 		a.Overlapping = append(a.Overlapping, bs)
+	}
+	for _, spans := range q.anySpans {
+		bs, err := gtx.OverlappingAny(ctx, spans)
+		if err != nil {
+			return a, err
+		}
+		a.Any = append(a.Any, bs)
 	}
 	for _, after := range q.holdsAfter {
 		bs, err := gtx.Holds(ctx, after)
@@ -142,16 +151,22 @@ func TestPrefetchSameAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// OverlappingAny's spans: the first series date with the pending
+	// request, the second, the held one, and the waiting request.
+	spans := []gateway.Span{{Start: at(8, 50), End: at(10, 10)}, {Start: at(8, 50).Add(day), End: at(10, 10).Add(day)},
+		{Start: at(13, 50), End: at(15, 10)}, {Start: at(11, 50), End: at(13, 10)}}
 	q := aheadQuestions{
 		reads: gateway.Reads{
 			Bookings:    []gateway.MeetingRef{{Organizer: ann, UID: "weekly"}, {Organizer: ann, UID: "single"}, {Organizer: bob, UID: "weekly"}},
 			Versions:    []gateway.MeetingRef{{Organizer: ann, UID: "weekly"}, {Organizer: bob, UID: "weekly"}},
 			Overlapping: []gateway.Span{{Start: at(9, 30), End: at(12, 30)}},
+			Spans:       func() []gateway.Span { return spans },
 			Holds:       true, HoldsAfter: at(9, 0),
 			People: []string{ann, bob}, PeopleAfter: at(9, 0),
 			Counts: []gateway.OutboxQuery{{UID: "weekly", To: ann, Since: since}, {To: ann, Kind: gateway.OutboxReply, Since: since}},
 			Last:   &gateway.OutboxQuery{UID: "weekly", To: ann},
 		},
+		anySpans: [][]gateway.Span{spans, spans[1:3], spans[:1], spans[3:]},
 		// Later instants leave rows out: the 9:00 series date, the
 		// waiting request, the replies of the first 30 s of the hour.
 		holdsAfter:  []time.Time{at(9, 0), at(12, 30).Add(time.Nanosecond), at(14, 30)},
@@ -191,6 +206,11 @@ func TestPrefetchSameAnswers(t *testing.T) {
 			if n := gtx.(*tx).sent - sent; n != 0 {
 				t.Errorf("%d statements sent after the read ahead, want none", n)
 			}
+			for _, spans := range q.anySpans {
+				if _, ok := gtx.(*tx).ahead.overlappingAny(spans, 6*time.Hour); !ok {
+					t.Errorf("OverlappingAny(%v) not answered from the read ahead", spans)
+				}
+			}
 			gtx.(*tx).ahead = nil
 			want, err := q.ask(ctx, gtx)
 			if err != nil {
@@ -198,7 +218,8 @@ func TestPrefetchSameAnswers(t *testing.T) {
 			}
 			diff(t, "answers read ahead", got, want)
 			// The later instants did leave rows out.
-			if len(want.Holds[0]) == len(want.Holds[1]) || len(want.People[0]) == len(want.People[2]) || want.Counts[0][0] == want.Counts[1][0] {
+			if len(want.Holds[0]) == len(want.Holds[1]) || len(want.People[0]) == len(want.People[2]) || want.Counts[0][0] == want.Counts[1][0] ||
+				len(want.Any[0]) != 4 || len(want.Any[1]) != 2 || len(want.Any[2]) != 2 || len(want.Any[3]) != 0 {
 				t.Errorf("the later instants change nothing: %+v", want)
 			}
 		})

@@ -35,6 +35,12 @@ type Reads struct {
 	Versions []MeetingRef
 	// Overlapping lists the windows [Start, End) of Overlapping.
 	Overlapping []Span
+	// Spans, when not nil, lists the spans of the OverlappingAny a series
+	// may ask: it asks for some of them (the dates it decides anew). It
+	// is a function, called only by a Tx that reads ahead: listing a
+	// series' dates costs some CPU, for nothing where a read is no round
+	// trip.
+	Spans func() []Span
 	// Holds asks Holds(HoldsAfter) when set.
 	Holds      bool
 	HoldsAfter time.Time
@@ -81,6 +87,8 @@ func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitat
 	if ev := inv.master; ev != nil && !ev.IsRecurring() && len(inv.events) == 1 {
 		r.Overlapping = []Span{{ev.Start.Add(-p.Buffer), ev.End.Add(p.Buffer)}}
 		r.Saves = []BookingKey{{inv.organizer, inv.uid, ""}}
+	} else {
+		r.Spans = func() []Span { return g.seriesSpans(inv) }
 	}
 	if p.MaxHoldsPerSender > 0 || p.MaxHoldsPerDomain > 0 {
 		r.Holds, r.HoldsAfter = true, now
@@ -97,4 +105,24 @@ func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitat
 		return fmt.Errorf("read ahead: %w", err)
 	}
 	return nil
+}
+
+// seriesSpans are the spans decideDates may ask OverlappingAny for, one
+// per date of the series: it asks for those of the dates it decides anew.
+// None when the series is refused whole or its dates cannot be listed
+// (planSeries then says why).
+func (g *Gateway) seriesSpans(inv *invitation) []Span {
+	if _, ok := g.seriesPolicy(inv); !ok {
+		return nil
+	}
+	wants, _, err := g.seriesWants(inv, nil)
+	if err != nil {
+		return nil
+	}
+	buf := g.opt.Policy.Buffer
+	spans := make([]Span, len(wants))
+	for i, w := range wants {
+		spans[i] = Span{w.start.Add(-buf), w.end.Add(buf)}
+	}
+	return spans
 }

@@ -120,6 +120,21 @@ func (t *aheadTx) CountOutboxesLast(ctx context.Context, qs []gateway.OutboxQuer
 	return ns, at, err
 }
 
+func (t *aheadTx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gateway.Booking, error) {
+	if r := t.reads; r != nil {
+		var read []gateway.Span
+		if r.Spans != nil {
+			read = r.Spans()
+		}
+		ok := true
+		for _, sp := range spans {
+			ok = ok && slices.ContainsFunc(read, func(s gateway.Span) bool { return s.Start.Equal(sp.Start) && s.End.Equal(sp.End) })
+		}
+		t.miss(ok, "OverlappingAny(%v)", spans)
+	}
+	return t.Tx.OverlappingAny(ctx, spans)
+}
+
 func (t *aheadTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
 	if t.reads != nil {
 		t.miss(slices.Contains(t.reads.Saves, gateway.BookingKey{Organizer: b.Organizer, UID: b.UID, RecurrenceID: b.RecurrenceID}),
@@ -174,6 +189,50 @@ func TestPrefetchCoversDecision(t *testing.T) {
 		}
 		if out.Action != s.action {
 			t.Errorf("%s: %+v, want %s", s.name, out, s.action)
+		}
+		if st.prefetches != ahead+1 {
+			t.Errorf("%s: %d reads ahead, want 1", s.name, st.prefetches-ahead)
+		}
+		if got := st.missed[missed:]; len(got) != s.missed {
+			t.Errorf("%s: asked without reading it ahead: %q, want %d such", s.name, got, s.missed)
+		}
+	}
+}
+
+// TestPrefetchCoversSeries: the read ahead of a series' decision names
+// the spans of the one query that reads the bookings around its dates.
+// The one read left out is that of the free slots proposed for a busy
+// date, near it.
+func TestPrefetchCoversSeries(t *testing.T) {
+	st := &aheadStore{memStore: newMemStore()}
+	clock := &fakeClock{now: t0}
+	g, err := gateway.New(baseOptions(t, st, clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(d int) time.Time { return at(2026, 12, d, 9, 0) }
+	const suggestions = 1 // the proposals' window
+	steps := []struct {
+		name   string
+		iv     invite
+		action gateway.Action
+		reason string
+		missed int
+	}{
+		{"a weekly series", weekly("s-1", alice, 0, day(7), 6), gateway.ActionAccepted, "6 date(s) accepted, 0 declined", 0},
+		{"sent again", stamped(weekly("s-1", alice, 0, day(7), 6), time.Minute), gateway.ActionAccepted, "6 date(s) accepted, 0 declined", 0},
+		{"a single meeting", meeting("REQUEST", "m-1", bob, 0, day(22).Add(-time.Hour), day(22)), gateway.ActionAccepted, "", 0},
+		{"a series with a busy date", weekly("s-2", carol, 0, day(8), 6), gateway.ActionAccepted, "5 date(s) accepted, 1 declined", suggestions},
+	}
+	for i, s := range steps {
+		raw := s.iv.bytes()
+		ahead, missed := st.prefetches, len(st.missed)
+		out, err := g.Handle(t.Context(), gateway.Incoming{Ref: fmt.Sprintf("INBOX/1/%d", i+1), Raw: raw, Size: int64(len(raw))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Action != s.action || s.reason != "" && out.Reason != s.reason {
+			t.Errorf("%s: %+v, want %s, %q", s.name, out, s.action, s.reason)
 		}
 		if st.prefetches != ahead+1 {
 			t.Errorf("%s: %d reads ahead, want 1", s.name, st.prefetches-ahead)
