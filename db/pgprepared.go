@@ -125,7 +125,10 @@ func pipeline(ctx context.Context, c *pgx.Conn, stmts []pgStatement, result func
 	var err error
 	for i := range stmts {
 		if !mrr.NextResult() {
-			err = fmt.Errorf("%d results for %d statements", i, len(stmts))
+			// The server's error, if that is what ended the results.
+			if err = mrr.Close(); err == nil {
+				err = fmt.Errorf("%d results for %d statements", i, len(stmts))
+			}
 			break
 		}
 		rows := pgx.RowsFromResultReader(c.TypeMap(), mrr.ResultReader())

@@ -2,10 +2,12 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -121,4 +123,27 @@ func TestPreparedSeriesMatchBun(t *testing.T) {
 			len(want.Open), len(want.Near), len(want.Due))
 	}
 	diff(t, "bookings", dumpTable(t, prepared, "bookings"), dumpTable(t, plain, "bookings"))
+}
+
+// TestPipelineError: a statement of a pipeline that fails gives the
+// server's error (here division_by_zero, SQLSTATE 22012), whether it is
+// the first statement or a later one, so that a failure of the database
+// itself (a connection lost, a deadlock) is still classified as such.
+func TestPipelineError(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	ctx := t.Context()
+	s := openStore(t, newPostgresDB(t))
+	fail := pgStatement{sql: `SELECT 1 / $1::integer`, args: []any{0}, prepare: true}
+	ok := pgStatement{sql: `SELECT 1`}
+	for _, stmts := range [][]pgStatement{{fail}, {ok, fail, ok}} {
+		err := s.Update(ctx, func(gtx gateway.Tx) error {
+			var n int64
+			return pipelineOn(ctx, gtx.(*tx).conn, stmts, countRows(&n))
+		})
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "22012" {
+			t.Errorf("%d statements, one failing: %v, want division_by_zero", len(stmts), err)
+		}
+	}
 }
