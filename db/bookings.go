@@ -383,6 +383,12 @@ func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 			}
 			rows[i] = *toBookingRow(b)
 		}
+		if kept, err := t.saveBookingsBehind(chunk, rows); kept {
+			if err != nil {
+				return fmt.Errorf("save %d bookings: %w", len(rows), err)
+			}
+			continue
+		}
 		if t.conn != nil {
 			if err := t.saveBookingsPrepared(ctx, chunk, rows); err != nil {
 				return fmt.Errorf("save %d bookings: %w", len(rows), err)

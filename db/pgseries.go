@@ -3,10 +3,12 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -30,21 +32,31 @@ var pgBookingTypes = map[string]string{"start_at": "timestamptz", "end_at": "tim
 // whatever the number of rows, so that one prepared statement serves
 // every series. unnest gives the rows in the arrays' order, in which they
 // take their IDs, as from bun's multi-row VALUES.
-var pgSaveBookingsSQL = func() string {
+var pgSaveBookingsSQL = `INSERT INTO bookings (` + strings.Join(bookingInsertColumns, ", ") + `)
+	SELECT * FROM unnest(` + pgBookingArrays(1) + `)
+	` + upsertBookingSQL[strings.Index(upsertBookingSQL, "ON CONFLICT"):] + `
+	RETURNING id, organizer, uid, recurrence_id, created_at`
+
+// pgInsertBookingsSQL inserts new rows under IDs reserved by a read
+// ahead (saveBookingsBehind), given as a first array, without ON
+// CONFLICT: a row that appeared meanwhile is an error, as in
+// saveBookingBehind.
+var pgInsertBookingsSQL = `INSERT INTO bookings (id, ` + strings.Join(bookingInsertColumns, ", ") + `)
+	SELECT * FROM unnest($1::bigint[], ` + pgBookingArrays(2) + `)`
+
+// pgBookingArrays are the placeholders of bookingArrays' arrays, cast to
+// their columns' types, numbered from first.
+func pgBookingArrays(first int) string {
 	arrays := make([]string, len(bookingInsertColumns))
 	for i, c := range bookingInsertColumns {
 		typ := pgBookingTypes[c]
 		if typ == "" {
 			typ = "text"
 		}
-		arrays[i] = fmt.Sprintf("$%d::%s[]", i+1, typ)
+		arrays[i] = fmt.Sprintf("$%d::%s[]", first+i, typ)
 	}
-	upsert := upsertBookingSQL[strings.Index(upsertBookingSQL, "ON CONFLICT"):]
-	return `INSERT INTO bookings (` + strings.Join(bookingInsertColumns, ", ") + `)
-	SELECT * FROM unnest(` + strings.Join(arrays, ", ") + `)
-	` + upsert + `
-	RETURNING id, organizer, uid, recurrence_id, created_at`
-}()
+	return strings.Join(arrays, ", ")
+}
 
 // bookingArrays are the values of rows (bookingValues) column by column:
 // for each column of bookingInsertColumns, one array of its values, a
@@ -127,6 +139,71 @@ func (t *tx) saveBookingsPrepared(ctx context.Context, chunk []*gateway.Booking,
 		b.ID, b.CreatedAt = s.id, utc(s.created)
 	}
 	return nil
+}
+
+// saveBookingsBehind keeps the save of chunk, whose rows are rows, to be
+// sent with the next flush (write-behind), when what was read ahead tells
+// what the plain save would return for every booking: its stored ID and
+// creation time (read with its meeting, unchanged since), or the ID
+// reserved for its key (gateway.SeriesReads.Saves, reserveQuery). The rows stored
+// are upserted, the new ones inserted under their IDs. It reports
+// whether it kept the save.
+func (t *tx) saveBookingsBehind(chunk []*gateway.Booking, rows []bookingRow) (bool, error) {
+	a := t.ahead
+	if t.conn == nil || a == nil || a.meetings == nil {
+		return false, nil
+	}
+	ids, created := make([]int64, len(rows)), make([]time.Time, len(rows))
+	var stored, fresh []bookingRow
+	var freshIDs []int64
+	for i := range rows {
+		r := &rows[i]
+		meeting, ok := a.meetings[gateway.MeetingRef{Organizer: r.Organizer, UID: r.UID}]
+		if !ok {
+			return false, nil
+		}
+		if j := slices.IndexFunc(meeting, func(s bookingRow) bool { return s.RecurrenceID == r.RecurrenceID }); j >= 0 {
+			ids[i], created[i] = meeting[j].ID, meeting[j].CreatedAt
+			stored = append(stored, *r)
+		} else if id, ok := a.ids[gateway.BookingKey{Organizer: r.Organizer, UID: r.UID, RecurrenceID: r.RecurrenceID}]; ok {
+			ids[i], created[i] = id, pgTime(r.CreatedAt)
+			fresh, freshIDs = append(fresh, *r), append(freshIDs, id)
+		} else {
+			return false, nil
+		}
+	}
+	if len(fresh) > 0 {
+		args, err := bookingArrays(fresh)
+		if err == nil {
+			_, err = t.deferPrepared("bookings", pgInsertBookingsSQL, append([]any{freshIDs}, args...)...)
+		}
+		if err != nil {
+			return true, err
+		}
+	}
+	if len(stored) > 0 {
+		args, err := bookingArrays(stored)
+		if err == nil {
+			_, err = t.deferPrepared("bookings", pgSaveBookingsSQL, args...)
+		}
+		if err != nil {
+			return true, err
+		}
+	}
+	for i, b := range chunk {
+		b.ID, b.CreatedAt = ids[i], utc(created[i])
+	}
+	return true, nil
+}
+
+// reserveQuery reserves n IDs of bookings, increasing: those of the
+// bookings a series may save (gateway.SeriesReads.Saves), used by
+// saveBookingsBehind for those not yet stored. An ID not used is a gap in
+// the sequence, as bun's upsert leaves one for each row already stored.
+// The sequence is named once (an InitPlan), not once per row.
+func reserveQuery(db bun.IDB, p *pgArgs, n int) bun.Query {
+	return db.NewSelect().ColumnExpr("nextval((SELECT pg_get_serial_sequence('bookings', 'id'))::regclass)").
+		TableExpr("generate_series(1, ?::integer)", p.v(n))
 }
 
 // overlappingAnyPrepared is OverlappingAny's queries on PostgreSQL within

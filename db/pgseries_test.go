@@ -147,3 +147,107 @@ func TestPipelineError(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveBookingsBehind: after a read ahead that names a series'
+// bookings (gateway.SeriesReads.Saves), SaveBookings keeps its writes
+// behind, sending nothing, and gives what bun's save gives: each booking
+// the ID of its row and its stored creation time, the same rows read
+// back (but for the IDs, which the sequence gives otherwise), a stored
+// date updated and new ones inserted.
+func TestSaveBookingsBehind(t *testing.T) {
+	t.Parallel()
+	requirePostgres(t)
+	ctx := t.Context()
+	const ann = "ann@example.org"
+	stamp := at(8, 0).Add(1500 * time.Nanosecond)
+	week := func(n int) time.Time { return at(9, 0).AddDate(0, 0, 7*n) }
+	rid := func(n int) string { return week(n).Format("20060102T150405Z") }
+	dates := func() []*gateway.Booking {
+		return []*gateway.Booking{
+			{UID: "s1", RecurrenceID: rid(0), Organizer: ann, Summary: "changed", Start: week(0), End: week(0).Add(time.Hour),
+				Status: gateway.StatusDeclined, Reason: "conflict", UpdatedAt: stamp.Add(time.Second)},
+			{UID: "s1", RecurrenceID: rid(1), Organizer: ann, OrganizerName: "Ann", Room: "room2@example.org",
+				Summary: "Réunion", Start: week(1), End: week(1).Add(time.Hour), Sequence: 3, DTStamp: stamp,
+				Status: gateway.StatusPending, Reason: "approval", MessageID: "<m1@x>", Lang: "fr", Request: []byte{},
+				ExpiresAt: week(1).Add(-time.Hour), Approval: "n1", Actor: "carl@example.org", Host: "host@example.org",
+				Provider: "jitsi", ToolRoom: gateway.ToolRoom{ID: "t1"}, Options: gateway.MeetingOptions{Muted: true},
+				CreatedAt: stamp, UpdatedAt: stamp},
+			{UID: "s1", RecurrenceID: rid(2), Organizer: ann, Start: week(2), End: week(2).Add(time.Hour),
+				Status: gateway.StatusAccepted, Request: []byte("BEGIN:VCALENDAR\r\n"), CreatedAt: stamp, UpdatedAt: stamp},
+		}
+	}
+	type result struct {
+		Created []time.Time
+		Rows    []gateway.Booking // read back, IDs cleared
+	}
+	// save saves the dates and checks each booking got its row's ID.
+	save := func(gtx gateway.Tx, res *result) error {
+		bs := dates()
+		if err := gtx.SaveBookings(ctx, bs); err != nil {
+			return err
+		}
+		rows, err := gtx.BookingsOf(ctx, ann, "s1")
+		if err != nil {
+			return err
+		}
+		for i, b := range bs {
+			if rows[i].ID != b.ID {
+				return fmt.Errorf("%s saved as ID %d, stored as %d", b.RecurrenceID, b.ID, rows[i].ID)
+			}
+			res.Created = append(res.Created, b.CreatedAt)
+			rows[i].ID = 0
+		}
+		res.Rows = rows
+		return nil
+	}
+	first := func(t *testing.T, s *Store) {
+		b := &gateway.Booking{UID: "s1", RecurrenceID: rid(0), Organizer: ann, Start: week(0), End: week(0).Add(time.Hour),
+			Status: gateway.StatusAccepted, CreatedAt: stamp.Add(-time.Hour), UpdatedAt: stamp}
+		if err := s.Update(ctx, func(gtx gateway.Tx) error { return gtx.SaveBooking(ctx, b) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	behind := openStore(t, newPostgresDB(t))
+	first(t, behind)
+	var got result
+	err := behind.Update(ctx, func(gtx gateway.Tx) error {
+		keys := make([]gateway.BookingKey, 3)
+		for i := range keys {
+			keys[i] = gateway.BookingKey{Organizer: ann, UID: "s1", RecurrenceID: rid(i)}
+		}
+		err := gtx.(gateway.Prefetcher).Prefetch(ctx, gateway.Reads{Bookings: []gateway.MeetingRef{{Organizer: ann, UID: "s1"}},
+			Series: func() gateway.SeriesReads { return gateway.SeriesReads{Saves: keys} }})
+		if err != nil {
+			return err
+		}
+		return save(&keptOnly{tx: gtx.(*tx)}, &got)
+	})
+	if err != nil {
+		t.Fatalf("kept behind: %v", err)
+	}
+
+	plain := openStore(t, newPostgresDB(t))
+	first(t, plain)
+	var want result
+	if err := plain.inTx(ctx, func(btx bun.Tx) error { return save(&tx{s: plain, db: btx}, &want) }); err != nil {
+		t.Fatalf("bun: %v", err)
+	}
+	diff(t, "saved", fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
+}
+
+// keptOnly is a tx whose SaveBookings must keep its writes behind: it
+// fails if the save sends anything or keeps nothing.
+type keptOnly struct{ *tx }
+
+func (k *keptOnly) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
+	sent, pending := k.sent, len(k.pending)
+	if err := k.tx.SaveBookings(ctx, bs); err != nil {
+		return err
+	}
+	if k.sent != sent || len(k.pending) <= pending {
+		return fmt.Errorf("SaveBookings sent %d statements through bun and kept %d writes, want none and some",
+			k.sent-sent, len(k.pending)-pending)
+	}
+	return nil
+}

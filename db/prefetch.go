@@ -271,11 +271,11 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 			return err
 		})
 	}
-	var spans []gateway.Span
-	if r.Spans != nil {
-		spans = r.Spans()
+	var series gateway.SeriesReads
+	if r.Series != nil {
+		series = r.Series()
 	}
-	if len(spans) > 0 {
+	if spans := series.Spans; len(spans) > 0 {
 		a.spans = map[[2]time.Time]bool{}
 		for _, sp := range spans {
 			a.spans[[2]time.Time{pgTime(sp.Start), pgTime(sp.End)}] = true
@@ -324,6 +324,28 @@ func (t *tx) aheadReads(a *ahead, r gateway.Reads) ([]aheadRead, error) {
 					a.ids = map[gateway.BookingKey]int64{}
 				}
 				a.ids[k] = *id
+			}
+			return rows.Err()
+		})
+	}
+	if keys := series.Saves; len(keys) > 0 {
+		add(func(p *pgArgs) bun.Query { return reserveQuery(t.db, p, len(keys)) }, func(rows pgx.Rows) error {
+			var ids []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			if a.ids == nil {
+				a.ids = map[gateway.BookingKey]int64{}
+			}
+			for i := range min(len(ids), len(keys)) {
+				if _, ok := a.ids[keys[i]]; !ok {
+					a.ids[keys[i]] = ids[i]
+				}
 			}
 			return rows.Err()
 		})

@@ -160,7 +160,7 @@ func TestPrefetchSameAnswers(t *testing.T) {
 			Bookings:    []gateway.MeetingRef{{Organizer: ann, UID: "weekly"}, {Organizer: ann, UID: "single"}, {Organizer: bob, UID: "weekly"}},
 			Versions:    []gateway.MeetingRef{{Organizer: ann, UID: "weekly"}, {Organizer: bob, UID: "weekly"}},
 			Overlapping: []gateway.Span{{Start: at(9, 30), End: at(12, 30)}},
-			Spans:       func() []gateway.Span { return spans },
+			Series:      func() gateway.SeriesReads { return gateway.SeriesReads{Spans: spans} },
 			Holds:       true, HoldsAfter: at(9, 0),
 			People: []string{ann, bob}, PeopleAfter: at(9, 0),
 			Counts: []gateway.OutboxQuery{{UID: "weekly", To: ann, Since: since}, {To: ann, Kind: gateway.OutboxReply, Since: since}},

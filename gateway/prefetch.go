@@ -35,12 +35,11 @@ type Reads struct {
 	Versions []MeetingRef
 	// Overlapping lists the windows [Start, End) of Overlapping.
 	Overlapping []Span
-	// Spans, when not nil, lists the spans of the OverlappingAny a series
-	// may ask: it asks for some of them (the dates it decides anew). It
-	// is a function, called only by a Tx that reads ahead: listing a
-	// series' dates costs some CPU, for nothing where a read is no round
-	// trip.
-	Spans func() []Span
+	// Series, when not nil, gives what deciding a series may ask beyond
+	// the rest (SeriesReads). It is a function, called only by a Tx that
+	// reads ahead: listing a series' dates costs some CPU, for nothing
+	// where a read is no round trip.
+	Series func() SeriesReads
 	// Holds asks Holds(HoldsAfter) when set.
 	Holds      bool
 	HoldsAfter time.Time
@@ -88,7 +87,7 @@ func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitat
 		r.Overlapping = []Span{{ev.Start.Add(-p.Buffer), ev.End.Add(p.Buffer)}}
 		r.Saves = []BookingKey{{inv.organizer, inv.uid, ""}}
 	} else {
-		r.Spans = func() []Span { return g.seriesSpans(inv) }
+		r.Series = func() SeriesReads { return g.seriesReads(inv) }
 	}
 	if p.MaxHoldsPerSender > 0 || p.MaxHoldsPerDomain > 0 {
 		r.Holds, r.HoldsAfter = true, now
@@ -107,22 +106,32 @@ func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitat
 	return nil
 }
 
-// seriesSpans are the spans decideDates may ask OverlappingAny for, one
-// per date of the series: it asks for those of the dates it decides anew.
-// None when the series is refused whole or its dates cannot be listed
+// SeriesReads are the questions of a series' decision, one per date it
+// lists: it asks for those of the dates it decides anew.
+type SeriesReads struct {
+	// Spans are the spans of its OverlappingAny.
+	Spans []Span
+	// Saves are the bookings its SaveBookings may save: a Tx may
+	// reserve the IDs of those not yet stored, as for Reads.Saves.
+	Saves []BookingKey
+}
+
+// seriesReads lists the questions of a series' decision (SeriesReads):
+// none when the series is refused whole or its dates cannot be listed
 // (planSeries then says why).
-func (g *Gateway) seriesSpans(inv *invitation) []Span {
+func (g *Gateway) seriesReads(inv *invitation) SeriesReads {
 	if _, ok := g.seriesPolicy(inv); !ok {
-		return nil
+		return SeriesReads{}
 	}
 	wants, _, err := g.seriesWants(inv, nil)
 	if err != nil {
-		return nil
+		return SeriesReads{}
 	}
 	buf := g.opt.Policy.Buffer
-	spans := make([]Span, len(wants))
+	r := SeriesReads{Spans: make([]Span, len(wants)), Saves: make([]BookingKey, len(wants))}
 	for i, w := range wants {
-		spans[i] = Span{w.start.Add(-buf), w.end.Add(buf)}
+		r.Spans[i] = Span{w.start.Add(-buf), w.end.Add(buf)}
+		r.Saves[i] = BookingKey{inv.organizer, inv.uid, w.key}
 	}
-	return spans
+	return r
 }

@@ -123,8 +123,8 @@ func (t *aheadTx) CountOutboxesLast(ctx context.Context, qs []gateway.OutboxQuer
 func (t *aheadTx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]gateway.Booking, error) {
 	if r := t.reads; r != nil {
 		var read []gateway.Span
-		if r.Spans != nil {
-			read = r.Spans()
+		if r.Series != nil {
+			read = r.Series().Spans
 		}
 		ok := true
 		for _, sp := range spans {
@@ -133,6 +133,20 @@ func (t *aheadTx) OverlappingAny(ctx context.Context, spans []gateway.Span) ([]g
 		t.miss(ok, "OverlappingAny(%v)", spans)
 	}
 	return t.Tx.OverlappingAny(ctx, spans)
+}
+
+func (t *aheadTx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
+	if r := t.reads; r != nil {
+		var saves []gateway.BookingKey
+		if r.Series != nil {
+			saves = r.Series().Saves
+		}
+		for _, b := range bs {
+			t.miss(slices.Contains(saves, gateway.BookingKey{Organizer: b.Organizer, UID: b.UID, RecurrenceID: b.RecurrenceID}),
+				"SaveBookings(%s, %s, %s)", b.Organizer, b.UID, b.RecurrenceID)
+		}
+	}
+	return t.Tx.SaveBookings(ctx, bs)
 }
 
 func (t *aheadTx) SaveBooking(ctx context.Context, b *gateway.Booking) error {
