@@ -66,10 +66,10 @@ type Reads struct {
 // one round trip: the meeting's versions (staleness) and bookings
 // (handOver, decideRequest), those of the attendees that may be its
 // previous organizer (handOver), the holds (loadHolds), the slot's
-// neighbours (checkSlot, a single event), its people's bookings
-// (loadQuota) and the limits on the reply and its stamp (answer); and
-// which booking it may save. Every decision stays the one the plain
-// reads give.
+// neighbours (checkSlot, a single event; for a series, those of each of
+// its dates, decideDates), its people's bookings (loadQuota) and the
+// limits on the reply and its stamp (answer); and which bookings it may
+// save. Every decision stays the one the plain reads give.
 func (g *Gateway) prefetch(ctx context.Context, tx Tx, a *analysis, inv *invitation) error {
 	pf, ok := tx.(Prefetcher)
 	if !ok {
