@@ -138,7 +138,6 @@ func BenchmarkReplyLimits(b *testing.B) {
 // hours back from at(0, 0), for n/5 meetings.
 func seedReplies(b *testing.B, s *Store, n int) {
 	b.Helper()
-	ctx := context.Background()
 	body := make([]byte, 6000)
 	for i := range body {
 		body[i] = 'a' + byte(i%26)
@@ -150,15 +149,5 @@ func seedReplies(b *testing.B, s *Store, n int) {
 		m.Kind, m.Status, m.Raw = gateway.OutboxReply, gateway.OutboxSent, append([]byte("Subject: x\r\n\r\n"), body...)
 		ms[i] = m
 	}
-	err := s.Update(ctx, func(tx gateway.Tx) error {
-		for _, m := range ms {
-			if err := tx.Enqueue(ctx, m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	enqueueAll(b, s, ms)
 }

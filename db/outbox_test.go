@@ -10,7 +10,7 @@ import (
 	"codeberg.org/opteos/roomgate/gateway"
 )
 
-func enqueueAll(t *testing.T, s *Store, ms []*gateway.OutboxMail) {
+func enqueueAll(t testing.TB, s *Store, ms []*gateway.OutboxMail) {
 	t.Helper()
 	ctx := context.Background()
 	err := s.Update(ctx, func(tx gateway.Tx) error {
