@@ -20,17 +20,7 @@ func TestUpgradeFromEveryVersion(t *testing.T) {
 		}
 		for k := range len(all) {
 			opt := b.newDB(t)
-			old, err := connect(Options{Driver: opt.Driver, DSN: opt.DSN, Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			migs, err := loadMigrations(migrationFS, old.driver)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := old.migrateTo(t.Context(), migs[:k]); err != nil {
-				t.Fatalf("build version %d: %v", k, err)
-			}
+			old := storeAtVersion(t, opt, k)
 			if err := old.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -98,17 +88,7 @@ func TestMeetingKeyMigration(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		opt := b.newDB(t)
-		old, err := connect(Options{Driver: opt.Driver, DSN: opt.DSN, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		migs, err := loadMigrations(migrationFS, old.driver)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := old.migrateTo(t.Context(), migs[:3]); err != nil {
-			t.Fatal(err)
-		}
+		old := storeAtVersion(t, opt, 3)
 		for _, q := range []string{
 			`INSERT INTO bookings (uid, recurrence_id, room, organizer, start_at, end_at, status, created_at, updated_at, recording_at)
 			 VALUES ('u1', '', 'zoom@coop.example', 'ann@example.org', '2030-01-07 09:00:00+00:00', '2030-01-07 10:00:00+00:00', 'accepted', '2030-01-01 00:00:00+00:00', '2030-01-01 00:00:00+00:00', '2030-01-07 11:00:00+00:00')`,
@@ -129,7 +109,7 @@ func TestMeetingKeyMigration(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := openStore(t, opt)
-		err = s.Update(t.Context(), func(tx gateway.Tx) error {
+		err := s.Update(t.Context(), func(tx gateway.Tx) error {
 			got, err := tx.BookingsOf(t.Context(), "ann@example.org", "u1")
 			if err != nil {
 				return err
@@ -160,4 +140,23 @@ func TestMeetingKeyMigration(t *testing.T) {
 			t.Errorf("reminder state of the first booking lost (%d rows, %v)", recorded, err)
 		}
 	})
+}
+
+// storeAtVersion connects to opt's database and applies its first k
+// migrations only, as a release of that schema version left it: a test
+// writes that version's rows, then opens the Store, which upgrades it.
+func storeAtVersion(t *testing.T, opt Options, k int) *Store {
+	t.Helper()
+	old, err := connect(Options{Driver: opt.Driver, DSN: opt.DSN, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	migs, err := loadMigrations(migrationFS, old.driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.migrateTo(t.Context(), migs[:k]); err != nil {
+		t.Fatalf("build version %d: %v", k, err)
+	}
+	return old
 }

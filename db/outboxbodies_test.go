@@ -3,7 +3,6 @@ package db
 import (
 	"bytes"
 	"fmt"
-	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -20,17 +19,7 @@ func TestOutboxBodiesMigration(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := t.Context()
 		opt := b.newDB(t)
-		old, err := connect(Options{Driver: opt.Driver, DSN: opt.DSN, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		migs, err := loadMigrations(migrationFS, old.driver)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := old.migrateTo(ctx, migs[:14]); err != nil {
-			t.Fatal(err)
-		}
+		old := storeAtVersion(t, opt, 14)
 		pendingRaw := append([]byte("Message-ID: <p@roomgate.test>\r\nSubject: reply\r\n\r\n\x00\xff"), bytes.Repeat([]byte("7"), 7000)...)
 		keptRaw := []byte("Message-ID: <k@roomgate.test>\r\nSubject: kept\r\n\r\nbody\r\n")
 		for _, r := range []struct {
