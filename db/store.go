@@ -117,7 +117,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := s.Ping(ctx); err != nil {
+	if err := s.pingOpening(ctx); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -237,6 +237,44 @@ func (s *Store) Close() error {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err
+}
+
+// openBusyWait bounds how long Open tries again a SQLite file that is
+// busy.
+const openBusyWait = 30 * time.Second
+
+// openPing is the Ping of pingOpening (a test counts them).
+var openPing = (*Store).Ping
+
+// pingOpening is Open's first Ping. Two processes opening a new SQLite
+// file at once (two instances started together) may each hold a lock
+// that the other needs to go on, one of them to turn the file to WAL:
+// SQLite then answers one of them SQLITE_BUSY at once, without its busy
+// timeout, to break the deadlock (sqlite3_busy_handler), and that
+// instance stopped ("ping database: database is locked", seen once in
+// CI). It now tries again, after 20 ms doubling to a second, for up to
+// openBusyWait.
+func (s *Store) pingOpening(ctx context.Context) error {
+	delay, deadline, told := 20*time.Millisecond, time.Now().Add(openBusyWait), false
+	for {
+		err := openPing(s, ctx)
+		var coded interface{ Code() int }
+		if err == nil || s.driver != DriverSQLite || !errors.As(err, &coded) || coded.Code()&0xff != 5 || time.Now().After(deadline) {
+			return err
+		}
+		if !told {
+			s.log.Info("the SQLite database is busy (another process is opening it); trying again", "err", err)
+			told = true
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		delay = min(2*delay, time.Second)
+	}
 }
 
 // Ping checks that the database is reachable.

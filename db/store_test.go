@@ -1,7 +1,10 @@
 package db
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -153,3 +156,46 @@ func TestMailboxState(t *testing.T) {
 		diff(t, "INBOX after saving Archive", [2]uint32{v, last}, [2]uint32{4294967295, 4294967295})
 	})
 }
+
+// TestOpenBusyTriedAgain: Open tries again a SQLite file that answers
+// SQLITE_BUSY at once, as SQLite does to one of two processes that turn a
+// new file to WAL together (the second instance of a CI run stopped so),
+// and gives up on any other error at once. The pings are counted by
+// openPing.
+func TestOpenBusyTriedAgain(t *testing.T) {
+	dsn := t.TempDir() + "/busy.db"
+	for _, c := range []struct {
+		name     string
+		failures []error
+		pings    int
+		ok       bool
+	}{
+		{"busy twice", []error{sqliteCodeError(5), sqliteCodeError(5)}, 3, true},
+		{"busy, extended code", []error{sqliteCodeError(5 | 2<<8)}, 2, true},
+		{"read-only", []error{sqliteCodeError(8)}, 1, false},
+		{"other", []error{errors.New("no such file")}, 1, false},
+	} {
+		pings := 0
+		t.Cleanup(func() { openPing = (*Store).Ping })
+		openPing = func(s *Store, ctx context.Context) error {
+			pings++
+			if pings <= len(c.failures) {
+				return c.failures[pings-1]
+			}
+			return s.Ping(ctx)
+		}
+		s, err := Open(t.Context(), Options{Driver: DriverSQLite, DSN: dsn, Logger: slog.New(slog.DiscardHandler)})
+		if err == nil {
+			err = s.Close()
+		}
+		if (err == nil) != c.ok || pings != c.pings {
+			t.Errorf("%s: Open = %v after %d pings; want ok %v after %d", c.name, err, pings, c.ok, c.pings)
+		}
+	}
+}
+
+// sqliteCodeError is an error with a SQLite result code, as modernc's.
+type sqliteCodeError int
+
+func (e sqliteCodeError) Error() string { return fmt.Sprintf("sqlite error %d", int(e)) }
+func (e sqliteCodeError) Code() int     { return int(e) }
