@@ -163,8 +163,13 @@ func TestServeDiskFull(t *testing.T) {
 	// reply's "sent" mark may meet the full disk too: that one is a
 	// warning, retried until it sticks, and the reply is not sent again.)
 	logs.waitLine(t, "database or disk is full", 20*time.Second, "level=ERROR")
-	if n := len(srv.List(t, "INBOX")); n != 1 {
-		t.Fatalf("with the disk full, %d message(s) in the inbox, want the new one left there", n)
+	// The decision may still fit in the pages the WAL file already has
+	// (SQLite writes it again from its start after a checkpoint): then
+	// the message is decided and filed, and only its reply waits for
+	// room (the claim that moves it to the sender writes more). Either
+	// way nothing is lost and nothing leaves.
+	if in, done := len(srv.List(t, "INBOX")), len(srv.List(t, "roomgate/Processed")); in+done != 2 {
+		t.Fatalf("with the disk full, %d message(s) in the inbox and %d processed, want the new one in one of them", in, done)
 	}
 	if n := len(sink.Messages()); n != 1 {
 		t.Fatalf("with the disk full, %d replies sent, want none more", n)
