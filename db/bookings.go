@@ -400,22 +400,33 @@ func (t *tx) SaveBookings(ctx context.Context, bs []*gateway.Booking) error {
 		for _, c := range bookingUpdates {
 			q = q.Set(c + " = EXCLUDED." + c)
 		}
-		// RETURNING promises no order: match the rows back by their key.
 		var saved []bookingRow
 		if err := q.Returning("id, organizer, uid, recurrence_id, created_at").Scan(ctx, &saved); err != nil {
 			return fmt.Errorf("save %d bookings: %w", len(rows), err)
 		}
-		byKey := make(map[[3]string]bookingRow, len(saved))
-		for _, r := range saved {
-			byKey[[3]string{r.Organizer, r.UID, r.RecurrenceID}] = r
+		if err := setSaved(chunk, saved); err != nil {
+			return fmt.Errorf("save bookings: %w", err)
 		}
-		for _, b := range chunk {
-			r, ok := byKey[[3]string{b.Organizer, b.UID, b.RecurrenceID}]
-			if !ok {
-				return fmt.Errorf("save bookings: %s %s not returned", b.UID, b.RecurrenceID)
-			}
-			b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
+	}
+	return nil
+}
+
+// setSaved gives each booking of chunk the ID and creation time of its
+// row in saved, the rows an upsert returned (ID, organizer, UID,
+// recurrence ID and creation time), matched by their key: RETURNING
+// promises no order.
+func setSaved(chunk []*gateway.Booking, saved []bookingRow) error {
+	byKey := make(map[[3]string]*bookingRow, len(saved))
+	for i := range saved {
+		r := &saved[i]
+		byKey[[3]string{r.Organizer, r.UID, r.RecurrenceID}] = r
+	}
+	for _, b := range chunk {
+		r, ok := byKey[[3]string{b.Organizer, b.UID, b.RecurrenceID}]
+		if !ok {
+			return fmt.Errorf("%s %s not returned", b.UID, b.RecurrenceID)
 		}
+		b.ID, b.CreatedAt = r.ID, utc(r.CreatedAt)
 	}
 	return nil
 }

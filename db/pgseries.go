@@ -113,16 +113,11 @@ func (t *tx) saveBookingsPrepared(ctx context.Context, chunk []*gateway.Booking,
 	if err != nil {
 		return err
 	}
-	type saved struct {
-		id      int64
-		created time.Time
-	}
-	byKey := make(map[[3]string]saved, len(rows))
+	var saved []bookingRow
 	scan := func(r pgx.Rows) error {
-		var s saved
-		var key [3]string
-		_, err := pgx.ForEachRow(r, []any{&s.id, &key[0], &key[1], &key[2], &s.created}, func() error {
-			byKey[key] = s
+		var s bookingRow
+		_, err := pgx.ForEachRow(r, []any{&s.ID, &s.Organizer, &s.UID, &s.RecurrenceID, &s.CreatedAt}, func() error {
+			saved = append(saved, s)
 			return nil
 		})
 		return err
@@ -131,14 +126,7 @@ func (t *tx) saveBookingsPrepared(ctx context.Context, chunk []*gateway.Booking,
 		return err
 	}
 	t.ahead = t.ahead.wrote("bookings")
-	for _, b := range chunk {
-		s, ok := byKey[[3]string{b.Organizer, b.UID, b.RecurrenceID}]
-		if !ok {
-			return fmt.Errorf("%s %s not returned", b.UID, b.RecurrenceID)
-		}
-		b.ID, b.CreatedAt = s.id, utc(s.created)
-	}
-	return nil
+	return setSaved(chunk, saved)
 }
 
 // saveBookingsBehind keeps the save of chunk, whose rows are rows, to be
