@@ -17,11 +17,7 @@ import (
 // hours, a third of them declined). It runs on SQLite, and on PostgreSQL
 // when ROOMGATE_TEST_POSTGRES is set.
 func BenchmarkOverlapping(b *testing.B) {
-	kinds := []backend{sqliteBackend}
-	if os.Getenv(envPostgres) != "" {
-		kinds = append(kinds, postgresBackend)
-	}
-	for _, k := range kinds {
+	for _, k := range benchBackends() {
 		for _, n := range []int{1_000, 10_000, 100_000} {
 			b.Run(fmt.Sprintf("%s/%d", k.name, n), func(b *testing.B) {
 				s := openStore(b, k.newDB(b))
@@ -98,11 +94,7 @@ func seedBookings(b *testing.B, s *Store, n int) {
 //
 //	go test -run '^$' -bench ReplyLimits ./db
 func BenchmarkReplyLimits(b *testing.B) {
-	kinds := []backend{sqliteBackend}
-	if os.Getenv(envPostgres) != "" {
-		kinds = append(kinds, postgresBackend)
-	}
-	for _, k := range kinds {
+	for _, k := range benchBackends() {
 		for _, n := range []int{100, 1_000, 10_000} {
 			b.Run(fmt.Sprintf("%s/%d", k.name, n), func(b *testing.B) {
 				s := openStore(b, k.newDB(b))
@@ -150,4 +142,13 @@ func seedReplies(b *testing.B, s *Store, n int) {
 		ms[i] = m
 	}
 	enqueueAll(b, s, ms)
+}
+
+// benchBackends are the back ends a benchmark runs on: SQLite, and
+// PostgreSQL when ROOMGATE_TEST_POSTGRES is set.
+func benchBackends() []backend {
+	if os.Getenv(envPostgres) != "" {
+		return []backend{sqliteBackend, postgresBackend}
+	}
+	return []backend{sqliteBackend}
 }

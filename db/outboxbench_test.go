@@ -20,11 +20,7 @@ import (
 // per mail. It runs on SQLite, and on PostgreSQL when
 // ROOMGATE_TEST_POSTGRES is set.
 func BenchmarkOutboxClaimAndMark(b *testing.B) {
-	kinds := []backend{sqliteBackend}
-	if os.Getenv(envPostgres) != "" {
-		kinds = append(kinds, postgresBackend)
-	}
-	for _, k := range kinds {
+	for _, k := range benchBackends() {
 		b.Run(k.name, func(b *testing.B) {
 			opt := k.newDB(b)
 			opt.checkpointTicks = make(chan time.Time) // never: the WAL keeps what the loop wrote
