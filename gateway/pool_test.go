@@ -411,7 +411,7 @@ func TestRemindersPlace(t *testing.T) {
 func TestPoolHostGoneReminder(t *testing.T) {
 	for _, c := range []struct{ lang, ask string }{
 		{"en", "ask the facilitators for the host key of this meeting"},
-		{"fr", "demandez aux animateurs la clé hôte de cette réunion"},
+		{"fr", "demandez aux facilitateurs la clé hôte de cette réunion"},
 	} {
 		t.Run(c.lang, func(t *testing.T) {
 			h := newHarness(t, relayOptions, poolOn, func(o *gateway.Options) { o.Lang = c.lang })

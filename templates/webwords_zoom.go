@@ -8,7 +8,7 @@ var zoomWebWords = map[string]map[string]string{
 		"title.recordings":   "Enregistrements",
 		"title.zoom":         "Zoom",
 		"start.invalid":      "Ce lien de départ n'est pas valable. Utilisez le lien reçu dans le dernier courriel de la salle pour cette réunion.",
-		"start.early":        "Ce lien de départ s'ouvre le %s. Revenez à ce moment-là : la réunion démarrera avec vous comme animateur.",
+		"start.early":        "Ce lien de départ s'ouvre le %s. Revenez à ce moment-là : la réunion démarrera avec vous comme hôte.",
 		"start.over":         "Cette réservation est terminée (%s) : son lien de départ ne fonctionne plus.",
 		"start.gone":         "Cette réservation (%s) a été annulée ou libérée : son lien de départ ne fonctionne plus.",
 		"start.busy":         "Ce lien de départ a servi trop souvent en peu de temps. Réessayez dans un moment.",
