@@ -62,6 +62,34 @@ func message(ctx context.Context, db bun.IDB, key string) (*gateway.ProcessedMes
 	return r.message(), nil
 }
 
+// RecordNew is RecordMessage for a message the transaction looked up and
+// did not find (gateway.NewRecorder). On PostgreSQL within Update the
+// record is kept with the writes kept before it (writebehind.go) and sent
+// with the transaction's next statement, at the latest before its commit;
+// its row count is checked then, and a record that wrote nothing fails
+// that statement with gateway.ErrDuplicate. Elsewhere it is RecordMessage.
+func (t *tx) RecordNew(ctx context.Context, m gateway.ProcessedMessage) error {
+	if m.At.IsZero() {
+		m.At = now()
+	}
+	if t.s.driver != DriverPostgres || t.conn == nil {
+		return t.RecordMessage(ctx, m)
+	}
+	args := messageValues(toMessageRow(m), pgAt)
+	if err := refuseNUL(args); err != nil {
+		return fmt.Errorf("record message: %w", err)
+	}
+	key := m.Key
+	t.kept("processed_messages", pgStatement{sql: pgRecordMessageSQL, args: args, prepare: true,
+		wrote: func(n int64) error {
+			if n == 0 {
+				return fmt.Errorf("record message %s: %w", key, gateway.ErrDuplicate)
+			}
+			return nil
+		}})
+	return nil
+}
+
 // RecordMessage stores that a message was processed. It fails with
 // gateway.ErrDuplicate if the key is already recorded. The insert does
 // nothing on conflict instead of failing, so the transaction stays usable

@@ -171,3 +171,81 @@ func TestAudit(t *testing.T) {
 		}
 	})
 }
+
+// RecordNew keeps the record of a message the transaction found new, on
+// PostgreSQL, to go with the next statement; a record that writes nothing
+// after all fails that statement, or the commit, with ErrDuplicate, and
+// the transaction's other writes are not kept.
+func TestRecordNew(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		pg := b.name == "postgres"
+		first := gateway.ProcessedMessage{Key: "k1", MessageID: "<a@example.org>", Kind: gateway.KindRequest,
+			Action: gateway.ActionAccepted, UID: "u1", Folder: gateway.FolderProcessed, At: at(9, 0)}
+		err := s.Update(ctx, func(gtx gateway.Tx) error {
+			if err := gtx.(gateway.NewRecorder).RecordNew(ctx, first); err != nil {
+				return err
+			}
+			if kept := len(gtx.(*tx).pending); pg && kept != 1 {
+				t.Errorf("%d statements kept after RecordNew, want 1 (the record, sent with the next statement)", kept)
+			}
+			// A read of the records sends it first.
+			got, err := gtx.Message(ctx, first.Key)
+			if err != nil {
+				return err
+			}
+			diff(t, "Tx.Message after RecordNew", got, &first)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audits := func() int {
+			t.Helper()
+			es, err := s.ListAudit(ctx, time.Time{}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(es)
+		}
+		again := gateway.ProcessedMessage{Key: first.Key, Action: gateway.ActionDeclined, At: at(10, 0)}
+		audit := gateway.AuditEntry{At: at(10, 0), MessageKey: first.Key, Action: gateway.ActionDeclined}
+		// Sent at the commit.
+		err = s.Update(ctx, func(gtx gateway.Tx) error {
+			if err := gtx.Audit(ctx, audit); err != nil {
+				return err
+			}
+			return gtx.(gateway.NewRecorder).RecordNew(ctx, again)
+		})
+		if !errors.Is(err, gateway.ErrDuplicate) {
+			t.Errorf("a duplicate recorded with RecordNew: Update = %v, want ErrDuplicate", err)
+		}
+		// Sent with the next read ahead.
+		err = s.Update(ctx, func(gtx gateway.Tx) error {
+			if err := gtx.(gateway.NewRecorder).RecordNew(ctx, again); err != nil {
+				return err
+			}
+			if err := gtx.Audit(ctx, audit); err != nil {
+				return err
+			}
+			err := gtx.(gateway.Prefetcher).Prefetch(ctx, gateway.Reads{Bookings: []gateway.MeetingRef{{Organizer: "ann@example.org", UID: "u1"}}})
+			if pg && !errors.Is(err, gateway.ErrDuplicate) {
+				t.Errorf("Prefetch after a duplicate's RecordNew = %v, want ErrDuplicate", err)
+			}
+			return err
+		})
+		if !errors.Is(err, gateway.ErrDuplicate) {
+			t.Errorf("a duplicate recorded with RecordNew before a read ahead: Update = %v, want ErrDuplicate", err)
+		}
+		if n := audits(); n != 0 {
+			t.Errorf("%d audit entries, want 0: the transactions of the duplicates are not kept", n)
+		}
+		got, err := s.Message(ctx, first.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "Message after the duplicates", got, &first)
+	})
+}

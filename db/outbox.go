@@ -362,7 +362,7 @@ func (s *Store) outboxSentPG(ctx context.Context, at time.Time, ids []int64) (in
 	defer c.Close()
 	var n int64
 	st := []pgStatement{{sql: pgOutboxSentSQL, args: []any{at.UTC(), ids}, prepare: true}}
-	err = pipelineOn(ctx, c, st, countRows(&n))
+	err = pipelineOn(ctx, c, st, countRows(st, &n))
 	return n, err
 }
 

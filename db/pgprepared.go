@@ -64,6 +64,26 @@ type pgStatement struct {
 	sql     string
 	args    []any
 	prepare bool
+	// wrote, when set, is given the number of rows the statement wrote
+	// once it ran; its error fails the pipeline (a kept record that wrote
+	// nothing, RecordNew).
+	wrote func(rows int64) error
+}
+
+// written drains a write's result and gives its row count to st.wrote,
+// when set.
+func (st *pgStatement) written(r pgx.Rows) (int64, error) {
+	for r.Next() {
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		return 0, err
+	}
+	n := r.CommandTag().RowsAffected()
+	if st.wrote != nil {
+		return n, st.wrote(n)
+	}
+	return n, nil
 }
 
 // preparedName names a prepared statement after its text, so that the same
@@ -86,15 +106,14 @@ func pipelineOn(ctx context.Context, c *sql.Conn, stmts []pgStatement, result fu
 	})
 }
 
-// countRows is a pipeline result that keeps in n the number of rows each
-// statement wrote: the last statement's, once the pipeline is over.
-func countRows(n *int64) func(int, pgx.Rows) error {
-	return func(_ int, r pgx.Rows) error {
-		for r.Next() {
-		}
-		r.Close()
-		*n = r.CommandTag().RowsAffected()
-		return r.Err()
+// countRows is a pipeline result of stmts, all writes, that keeps in n
+// the number of rows each statement wrote: the last statement's, once the
+// pipeline is over.
+func countRows(stmts []pgStatement, n *int64) func(int, pgx.Rows) error {
+	return func(i int, r pgx.Rows) error {
+		var err error
+		*n, err = stmts[i].written(r)
+		return err
 	}
 }
 

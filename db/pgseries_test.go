@@ -139,7 +139,7 @@ func TestPipelineError(t *testing.T) {
 	for _, stmts := range [][]pgStatement{{fail}, {ok, fail, ok}} {
 		err := s.Update(ctx, func(gtx gateway.Tx) error {
 			var n int64
-			return pipelineOn(ctx, gtx.(*tx).conn, stmts, countRows(&n))
+			return pipelineOn(ctx, gtx.(*tx).conn, stmts, countRows(stmts, &n))
 		})
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != "22012" {

@@ -413,7 +413,8 @@ func (t *tx) runAhead(ctx context.Context, writes []pgStatement, reads []aheadRe
 	}
 	err := pipelineOn(ctx, t.conn, stmts, func(i int, rows pgx.Rows) error {
 		if i < len(writes) {
-			return nil
+			_, err := writes[i].written(rows)
+			return err
 		}
 		return reads[i-len(writes)].scan(rows)
 	})

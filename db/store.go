@@ -410,7 +410,10 @@ type tx struct {
 	flushErr      error
 }
 
-var _ gateway.Tx = (*tx)(nil)
+var (
+	_ gateway.Tx          = (*tx)(nil)
+	_ gateway.NewRecorder = (*tx)(nil)
+)
 
 // now is the current instant at the precision the database keeps.
 func now() time.Time {

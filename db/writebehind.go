@@ -88,7 +88,7 @@ func (t *tx) flush(ctx context.Context, last *pgStatement) (rows int64, err erro
 		}
 		return res.RowsAffected()
 	}
-	if err = pipelineOn(ctx, t.conn, stmts, countRows(&rows)); err != nil {
+	if err = pipelineOn(ctx, t.conn, stmts, countRows(stmts, &rows)); err != nil {
 		return 0, fmt.Errorf("write %d statement(s): %w", len(stmts), err)
 	}
 	return rows, nil

@@ -226,7 +226,7 @@ func (g *Gateway) decideAfter(ctx context.Context, tx Tx, a *analysis, prev *Pro
 		}
 		out.Queued += n
 	}
-	if err := g.record(ctx, tx, a, out); err != nil {
+	if err := g.record(ctx, tx, a, out, true); err != nil {
 		return Outcome{}, err
 	}
 	return out, nil
@@ -276,8 +276,10 @@ func firstUID(a *analysis) string {
 // record writes the message record and, unless a more precise audit entry
 // was written by the decision, an audit entry. Every text is made fit for
 // a database column first: what a message says must never make its own
-// record fail.
-func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome) error {
+// record fail. looked says that the message's key was looked up in tx and
+// not found: the record may then go with tx's next statement
+// (NewRecorder).
+func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome, looked bool) error {
 	now := g.opt.Now().UTC()
 	mid, uid, reason := printable(a.env.MessageID), printable(out.UID), printable(out.Reason)
 	if a.via != "" {
@@ -288,8 +290,12 @@ func (g *Gateway) record(ctx context.Context, tx Tx, a *analysis, out Outcome) e
 		Start: out.Start, End: out.End, Reason: reason}); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	return tx.RecordMessage(ctx, ProcessedMessage{Key: a.key, MessageID: mid, Kind: out.Kind,
-		Action: out.Action, UID: uid, Reason: reason, Folder: out.Folder, At: now})
+	m := ProcessedMessage{Key: a.key, MessageID: mid, Kind: out.Kind,
+		Action: out.Action, UID: uid, Reason: reason, Folder: out.Folder, At: now}
+	if nr, ok := tx.(NewRecorder); ok && looked {
+		return nr.RecordNew(ctx, m)
+	}
+	return tx.RecordMessage(ctx, m)
 }
 
 // organizerOf is who a message is from, for logs and the audit: its

@@ -201,7 +201,7 @@ func (g *Gateway) recordFailure(ctx context.Context, in Incoming, reason string)
 		a.env = readEnvelope(h)
 	}
 	out := Outcome{Kind: KindMail, Action: ActionRejected, Reason: reason, Folder: FolderRejected}
-	err := g.opt.Store.Update(ctx, func(tx Tx) error { return g.record(ctx, tx, &a, out) })
+	err := g.opt.Store.Update(ctx, func(tx Tx) error { return g.record(ctx, tx, &a, out, false) })
 	if err != nil && !errors.Is(err, ErrDuplicate) {
 		return Outcome{}, err
 	}

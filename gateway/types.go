@@ -291,6 +291,17 @@ type MessageLookup interface {
 	Messages(ctx context.Context, keys []string) (map[string]*ProcessedMessage, error)
 }
 
+// NewRecorder is implemented by a Tx that can record a message known to
+// be new without waiting for the database's answer: the message's key was
+// looked up in the same transaction, under its lock, and not found. The
+// record then goes with the transaction's next statement instead of
+// costing a round trip of its own (PostgreSQL). Should it write nothing
+// after all, that statement, or the commit, fails with ErrDuplicate, and
+// the transaction with it.
+type NewRecorder interface {
+	RecordNew(ctx context.Context, m ProcessedMessage) error
+}
+
 // Store is the persistent state roomgate needs. Implementations must be safe
 // for concurrent use.
 type Store interface {
