@@ -78,11 +78,9 @@ func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err err
 	start := time.Now()
 	defer func() { g.observe(out, err, time.Since(start)) }()
 	a := g.analyze(ctx, in)
-	if prev, err := g.opt.Store.Message(ctx, a.key); err != nil {
-		return Outcome{}, fmt.Errorf("look up message: %w", err)
-	} else if prev != nil {
-		return alreadyDone(prev), nil
-	}
+	// The message is looked up in the transaction, under its lock
+	// (decideOnce): a look first, outside, would cost every new message a
+	// round trip to spare a message delivered again the lock.
 	err = g.opt.Store.Update(ctx, func(tx Tx) (err error) {
 		out, err = g.decideOnce(ctx, tx, &a)
 		return err
