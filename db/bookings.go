@@ -440,7 +440,7 @@ func (t *tx) saveBookingsHot(ctx context.Context, bs []*gateway.Booking) error {
 	}
 	type meeting struct{ organizer, uid string }
 	var meetings []meeting
-	upsert := t.db.StmtContext(ctx, t.s.hot.upsertBooking)
+	upsert := t.btx.StmtContext(ctx, t.s.hot.upsertBooking)
 	defer upsert.Close()
 	for _, b := range bs {
 		if b.UpdatedAt.IsZero() {
@@ -463,7 +463,7 @@ func (t *tx) saveBookingsHot(ctx context.Context, bs []*gateway.Booking) error {
 		created time.Time
 	}
 	byKey := make(map[[3]string]saved, len(bs))
-	keys := t.db.StmtContext(ctx, t.s.hot.bookingKeys)
+	keys := t.btx.StmtContext(ctx, t.s.hot.bookingKeys)
 	defer keys.Close()
 	read := map[meeting]bool{}
 	for _, m := range meetings {

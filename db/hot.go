@@ -183,7 +183,7 @@ func (t *tx) scanHotOpen(ctx context.Context, st *sql.Stmt, dest *[]bookingRow, 
 	if err := refuseNUL(args); err != nil {
 		return err
 	}
-	ts := t.db.StmtContext(ctx, st)
+	ts := t.btx.StmtContext(ctx, st)
 	defer ts.Close()
 	statements.Add(1)
 	rows, err := ts.QueryContext(ctx, args...)
@@ -236,7 +236,7 @@ func (t *tx) scanHotQuota(ctx context.Context, st *sql.Stmt, args ...any) ([]boo
 	if err := refuseNUL(args); err != nil {
 		return nil, nil, err
 	}
-	ts := t.db.StmtContext(ctx, st)
+	ts := t.btx.StmtContext(ctx, st)
 	defer ts.Close()
 	statements.Add(1)
 	rows, err := ts.QueryContext(ctx, args...)

@@ -89,8 +89,12 @@ const enqueueBodySQL = `INSERT INTO outbox_bodies (outbox_id, raw) VALUES (?, ?)
 const auditSQL = `INSERT INTO audit_log (logged_at, message_key, message_id, kind, action, uid, organizer, room,
 	start_at, end_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const recordMessageSQL = `INSERT INTO processed_messages (key, message_id, kind, action, uid, reason, folder, processed_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`
+const recordMessageSQL = insertMessageSQL + ` ON CONFLICT (key) DO NOTHING`
+
+// insertMessageSQL records a message, failing on a key already recorded
+// (RecordNew).
+const insertMessageSQL = `INSERT INTO processed_messages (key, message_id, kind, action, uid, reason, folder, processed_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // messageSQL is message: a processed message by its key.
 const messageSQL = `SELECT key, message_id, kind, action, uid, reason, folder, processed_at
@@ -103,7 +107,7 @@ func messageHot(ctx context.Context, t *tx, st *sql.Stmt, key string) (*gateway.
 		return nil, fmt.Errorf("get processed message: %w", err)
 	}
 	if t != nil {
-		st = t.db.StmtContext(ctx, st)
+		st = t.btx.StmtContext(ctx, st)
 		defer st.Close()
 	}
 	statements.Add(1)
@@ -201,7 +205,7 @@ func refuseNUL(args []any) error {
 
 // execHot runs a prepared statement in the transaction.
 func (t *tx) execHot(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
-	ts := t.db.StmtContext(ctx, st)
+	ts := t.btx.StmtContext(ctx, st)
 	defer ts.Close()
 	return execStmt(ctx, ts, args...)
 }
@@ -222,7 +226,7 @@ func (t *tx) queryRowHot(ctx context.Context, st *sql.Stmt, dest []any, args ...
 	if err := refuseNUL(args); err != nil {
 		return err
 	}
-	ts := t.db.StmtContext(ctx, st)
+	ts := t.btx.StmtContext(ctx, st)
 	defer ts.Close()
 	statements.Add(1)
 	return ts.QueryRowContext(ctx, args...).Scan(dest...)
@@ -309,7 +313,7 @@ func (t *tx) recordMessageHot(ctx context.Context, r *messageRow) (int64, error)
 }
 
 func (t *tx) saveVersionsHot(ctx context.Context, rows []versionRow) error {
-	ts := t.db.StmtContext(ctx, t.s.hot.saveVersion)
+	ts := t.btx.StmtContext(ctx, t.s.hot.saveVersion)
 	defer ts.Close()
 	for i := range rows {
 		if _, err := execStmt(ctx, ts, versionValues(&rows[i], sqliteAt)...); err != nil {
@@ -323,7 +327,7 @@ func (t *tx) versionsHot(ctx context.Context, organizer, uid string) ([]gateway.
 	if err := refuseNUL([]any{organizer, uid}); err != nil {
 		return nil, err
 	}
-	ts := t.db.StmtContext(ctx, t.s.hot.versions)
+	ts := t.btx.StmtContext(ctx, t.s.hot.versions)
 	defer ts.Close()
 	statements.Add(1)
 	rows, err := ts.QueryContext(ctx, organizer, uid)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"codeberg.org/opteos/roomgate/gateway"
@@ -65,9 +66,11 @@ func message(ctx context.Context, db bun.IDB, key string) (*gateway.ProcessedMes
 // RecordNew is RecordMessage for a message the transaction looked up and
 // did not find (gateway.NewRecorder). On PostgreSQL within Update the
 // record is kept with the writes kept before it (writebehind.go) and sent
-// with the transaction's next statement, at the latest before its commit;
-// its row count is checked then, and a record that wrote nothing fails
-// that statement with gateway.ErrDuplicate. Elsewhere it is RecordMessage.
+// with the transaction's next statement, at the latest with its commit.
+// Unlike RecordMessage's, this insert fails on a key already recorded:
+// the server's error stops the statements after it, the commit among
+// them, and is reported as gateway.ErrDuplicate. Elsewhere RecordNew is
+// RecordMessage.
 func (t *tx) RecordNew(ctx context.Context, m gateway.ProcessedMessage) error {
 	if m.At.IsZero() {
 		m.At = now()
@@ -80,15 +83,18 @@ func (t *tx) RecordNew(ctx context.Context, m gateway.ProcessedMessage) error {
 		return fmt.Errorf("record message: %w", err)
 	}
 	key := m.Key
-	t.kept("processed_messages", pgStatement{sql: pgRecordMessageSQL, args: args, prepare: true,
-		wrote: func(n int64) error {
-			if n == 0 {
+	t.kept("processed_messages", pgStatement{sql: pgInsertMessageSQL, args: args, prepare: true,
+		failed: func(err error) error {
+			if pe := (*pgconn.PgError)(nil); errors.As(err, &pe) && pe.Code == pgUniqueViolation {
 				return fmt.Errorf("record message %s: %w", key, gateway.ErrDuplicate)
 			}
-			return nil
+			return err
 		}})
 	return nil
 }
+
+// pgUniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
+const pgUniqueViolation = "23505"
 
 // RecordMessage stores that a message was processed. It fails with
 // gateway.ErrDuplicate if the key is already recorded. The insert does

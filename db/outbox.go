@@ -378,7 +378,7 @@ const outboxSentSQL = `UPDATE outbox SET status = 'sent', sent_at = ?1, attempts
 func (s *Store) outboxSentHot(ctx context.Context, at time.Time, ids []int64) error {
 	var n int64
 	err := s.inTx(ctx, func(btx bun.Tx) error {
-		t := &tx{s: s, db: btx}
+		t := &tx{s: s, db: btx, btx: btx}
 		for _, id := range ids {
 			res, err := t.execHot(ctx, s.hot.outboxSent, sqliteTime(at), id)
 			if err != nil {

@@ -64,14 +64,19 @@ type pgStatement struct {
 	sql     string
 	args    []any
 	prepare bool
-	// wrote, when set, is given the number of rows the statement wrote
-	// once it ran; its error fails the pipeline (a kept record that wrote
-	// nothing, RecordNew).
-	wrote func(rows int64) error
+	// done, when set, is given the statement's command tag once it ran;
+	// its error fails the pipeline (a COMMIT that rolled back, updatePG).
+	// The statements after it in the pipeline ran: only the server's own
+	// errors stop them.
+	done func(pgconn.CommandTag) error
+	// failed, when set, is given the statement's error and returns the
+	// one to report (a kept record's unique violation is ErrDuplicate,
+	// RecordNew).
+	failed func(error) error
 }
 
-// written drains a write's result and gives its row count to st.wrote,
-// when set.
+// written drains a write's result and returns how many rows it wrote,
+// after st.done, when set.
 func (st *pgStatement) written(r pgx.Rows) (int64, error) {
 	for r.Next() {
 	}
@@ -79,11 +84,13 @@ func (st *pgStatement) written(r pgx.Rows) (int64, error) {
 	if err := r.Err(); err != nil {
 		return 0, err
 	}
-	n := r.CommandTag().RowsAffected()
-	if st.wrote != nil {
-		return n, st.wrote(n)
+	tag := r.CommandTag()
+	if st.done != nil {
+		if err := st.done(tag); err != nil {
+			return 0, err
+		}
 	}
-	return n, nil
+	return tag.RowsAffected(), nil
 }
 
 // preparedName names a prepared statement after its text, so that the same
@@ -147,6 +154,8 @@ func pipeline(ctx context.Context, c *pgx.Conn, stmts []pgStatement, result func
 			// The server's error, if that is what ended the results.
 			if err = mrr.Close(); err == nil {
 				err = fmt.Errorf("%d results for %d statements", i, len(stmts))
+			} else if stmts[i].failed != nil {
+				err = stmts[i].failed(err)
 			}
 			break
 		}
@@ -157,6 +166,9 @@ func pipeline(ctx context.Context, c *pgx.Conn, stmts []pgStatement, result func
 			err = rows.Err()
 		}
 		if err != nil {
+			if stmts[i].failed != nil {
+				err = stmts[i].failed(err)
+			}
 			break
 		}
 	}
@@ -177,6 +189,7 @@ var (
 	pgEnqueueBodySQL   = pgPlaceholders(enqueueBodySQL)
 	pgAuditSQL         = pgPlaceholders(auditSQL)
 	pgRecordMessageSQL = pgPlaceholders(recordMessageSQL)
+	pgInsertMessageSQL = pgPlaceholders(insertMessageSQL)
 	pgSaveVersionSQL   = pgPlaceholders(saveVersionSQL)
 )
 

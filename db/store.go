@@ -12,6 +12,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -307,17 +309,7 @@ func (s *Store) SetMaxBookingLength(d time.Duration) {
 // read-only…) implements gateway.Unavailable.
 func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 	var after []func()
-	db, hook := s.w, (*prefetchHook)(nil)
-	pg := s.driver == DriverPostgres
-	if pg {
-		hook = &prefetchHook{}
-		db = db.WithQueryHook(hook)
-	}
-	err := markUnavailable(s.inTxOn(ctx, db, pg, func(btx bun.Tx, conn *sql.Conn) error {
-		t := &tx{s: s, db: btx, conn: conn}
-		if hook != nil {
-			hook.t = t
-		}
+	run := func(t *tx) error {
 		if err := fn(t); err != nil {
 			if t.flushErr != nil {
 				return t.flushErr
@@ -328,10 +320,15 @@ func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 			return t.flushErr
 		}
 		after = t.after
-		_, err := t.flush(ctx, nil)
-		return err
-	}))
-	if err == nil {
+		return nil
+	}
+	var err error
+	if s.driver == DriverPostgres {
+		err = s.updatePG(ctx, run)
+	} else {
+		err = s.inTx(ctx, func(btx bun.Tx) error { return run(&tx{s: s, db: btx, btx: btx}) })
+	}
+	if err = markUnavailable(err); err == nil {
 		for _, f := range after {
 			f()
 		}
@@ -339,29 +336,70 @@ func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 	return err
 }
 
-// inTx runs fn in a serialized write transaction.
-func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
-	return s.inTxOn(ctx, s.w, false, func(btx bun.Tx, _ *sql.Conn) error { return fn(btx) })
+// updatePG is Update's transaction on PostgreSQL. The store begins and
+// ends it itself, on a connection taken from the pool, instead of through
+// database/sql's Tx, so that its first and last round trips carry more
+// than BEGIN and COMMIT: BEGIN goes with the advisory lock, and COMMIT
+// with the writes kept until the end (writebehind.go). A connection whose
+// transaction could not be ended cleanly is closed, not given back.
+func (s *Store) updatePG(ctx context.Context, run func(*tx) error) error {
+	hook := &prefetchHook{}
+	bc, err := s.w.WithQueryHook(hook).Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	clean := false // no transaction left open on bc
+	defer func() {
+		if !clean {
+			// database/sql closes a connection whose Raw says it is bad.
+			_ = bc.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = bc.Close()
+	}()
+	if _, err := bc.ExecContext(ctx, "BEGIN; SELECT pg_advisory_xact_lock(?)", s.lock); err != nil {
+		return fmt.Errorf("begin transaction and take advisory lock: %w", err)
+	}
+	t := &tx{s: s, db: bc, conn: bc.Conn}
+	hook.t = t
+	rollback := func() {
+		hook.t = nil
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		_, err := bc.ExecContext(rctx, "ROLLBACK")
+		clean = err == nil
+	}
+	if err := run(t); err != nil {
+		rollback()
+		return err
+	}
+	hook.t = nil
+	if _, err := t.flush(ctx, &pgStatement{sql: "COMMIT", done: committed}); err != nil {
+		rollback()
+		return fmt.Errorf("commit: %w", err)
+	}
+	clean = true
+	commits.Add(1)
+	return nil
 }
 
-// inTxOn is inTx on db (s.w, or a copy of it with a hook); with conn, on a
-// connection taken from the pool for the transaction, given to fn (to
-// reach the driver's connection, see Prefetch), else nil.
-func (s *Store) inTxOn(ctx context.Context, db *bun.DB, conn bool, fn func(bun.Tx, *sql.Conn) error) error {
-	var btx bun.Tx
-	var c *sql.Conn
-	var err error
-	if conn {
-		var bc bun.Conn
-		if bc, err = db.Conn(ctx); err != nil {
-			return fmt.Errorf("begin transaction: %w", err)
-		}
-		defer bc.Close()
-		c = bc.Conn
-		btx, err = bc.BeginTx(ctx, nil)
-	} else {
-		btx, err = db.BeginTx(ctx, nil)
+// rollbackTimeout bounds the ROLLBACK of a failed Update on PostgreSQL,
+// also during a shutdown: past it the connection is closed, which ends
+// the transaction as surely.
+const rollbackTimeout = 10 * time.Second
+
+// committed fails a COMMIT that rolled back: PostgreSQL answers COMMIT in
+// a transaction a failed statement aborted with ROLLBACK, not an error.
+func committed(tag pgconn.CommandTag) error {
+	if tag.String() != "COMMIT" {
+		return fmt.Errorf("%w (%s)", pgx.ErrTxCommitRollback, tag)
 	}
+	return nil
+}
+
+// inTx runs fn in a serialized write transaction (on PostgreSQL, under
+// the same advisory lock as Update).
+func (s *Store) inTx(ctx context.Context, fn func(bun.Tx) error) error {
+	btx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -376,7 +414,7 @@ func (s *Store) inTxOn(ctx context.Context, db *bun.DB, conn bool, fn func(bun.T
 			return fmt.Errorf("take advisory lock: %w", err)
 		}
 	}
-	if err := fn(btx, c); err != nil {
+	if err := fn(btx); err != nil {
 		return err
 	}
 	done = true
@@ -389,8 +427,13 @@ func (s *Store) inTxOn(ctx context.Context, db *bun.DB, conn bool, fn func(bun.T
 
 // tx is the gateway.Tx of one Update.
 type tx struct {
-	s  *Store
-	db bun.Tx
+	s *Store
+	// db runs the transaction's statements: its bun.Tx (btx), or on
+	// PostgreSQL within Update the connection it runs on (updatePG).
+	db bun.IDB
+	// btx is the transaction on SQLite, for its prepared statements
+	// (hot.go); zero on PostgreSQL within Update.
+	btx bun.Tx
 	// pending are writes kept to be sent together (writebehind.go).
 	pending []pgStatement
 	// after runs once the transaction committed (AfterCommit).

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -47,6 +48,50 @@ func BenchmarkHandleInvitation(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := gw.Handle(ctx, gateway.Incoming{Raw: raw, Size: int64(len(raw))}); err != nil {
 			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU(b)-before)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkHandleCommitted is BenchmarkHandleInvitation with each
+// decision committed, as the daemon's are, instead of rolled back: each run
+// is a new member's invitation for an hour of its own (an evening of the
+// coming year), accepted, so every run stores a booking and queues its
+// replies. On PostgreSQL (ROOMGATE_TEST_BACKEND=postgres) it shows what a
+// decision's transaction costs with its commit, which the rollback of the
+// other benchmarks leaves out. Past 300 runs the evenings run out and the
+// invitations are declined.
+//
+//	go test -run '^$' -bench HandleCommitted -benchtime 300x ./gateway
+func BenchmarkHandleCommitted(b *testing.B) {
+	ctx := context.Background()
+	_, store := benchSeriesGateway(b, 1_000)
+	gw := benchGateway(b, store)
+	first := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	invitation := func(i int) []byte {
+		day := first.AddDate(0, 0, i%300).Format("20060102")
+		return []byte(fmt.Sprintf("From: m%[1]d@coop.example\r\nTo: zoom@coop.example\r\nSubject: Point\r\nMessage-ID: <c%[1]d@coop.example>\r\n"+
+			"MIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n\r\n"+
+			"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:commit-%[1]d\r\n"+
+			"DTSTAMP:20261130T070000Z\r\nDTSTART;TZID=Europe/Paris:%[2]sT171500\r\nDTEND;TZID=Europe/Paris:%[2]sT181500\r\n"+
+			"SUMMARY:Point d'équipe\r\nORGANIZER;CN=M:mailto:m%[1]d@coop.example\r\n"+
+			"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:zoom@coop.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", i, day))
+	}
+	raws := make([][]byte, b.N)
+	for i := range raws {
+		raws[i] = invitation(i)
+	}
+	b.ReportAllocs()
+	before := processCPU(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out, err := gw.Handle(ctx, gateway.Incoming{Raw: raws[i], Size: int64(len(raws[i]))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i < 300 && out.Action != gateway.ActionAccepted {
+			b.Fatalf("run %d: %+v, want accepted", i, out)
 		}
 	}
 	b.StopTimer()
