@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // Address is a display name and a mailbox.
@@ -62,22 +63,33 @@ func composeNotice(from, to Address, text Rendered, date time.Time) []byte {
 	return compose(composeInput{From: from, To: to, Text: text, Date: date, AutoSubmitted: "auto-generated"})
 }
 
-// compose writes a mail with go-message's writer, which folds every header
-// line under 998 octets (RFC 5322 §2.1.1) and encodes what is not ASCII
-// (RFC 2047). Every value comes from the configuration, from a template,
-// or from input checked before (addresses, msg-ids); texts lose their
-// control characters on the way.
+// compose writes a mail: its header with go-message, which folds every
+// header line under 998 octets (RFC 5322 §2.1.1) and encodes what is not
+// ASCII (RFC 2047), then its parts (see mimeParts). Every value comes from
+// the configuration, from a template, or from input checked before
+// (addresses, msg-ids); texts lose their control characters on the way.
 func compose(in composeInput) []byte {
-	h := composeHeader(in, "multipart/alternative")
+	boundary := newBoundary()
+	return composeBody(composeHeader(in, "multipart/alternative", boundary), boundary, in)
+}
+
+// composeBody writes the mail of compose with header h, whose
+// multipart/alternative type names boundary: what go-message's
+// message.CreateWriter and one CreatePart per part write
+// (TestComposeBodyAsGoMessage), without its copies of the header and its
+// writers chained for every part.
+func composeBody(h gomail.Header, boundary string, in composeInput) []byte {
 	var b bytes.Buffer
 	b.Grow(composedSize(in))
-	w, err := message.CreateWriter(&b, h.Header)
-	if err != nil {
-		panic(fmt.Sprintf("compose: %v", err)) // only an unknown charset fails, and there is none
+	// As message.CreateWriter does: MIME-Version last, so written first.
+	h.Set("MIME-Version", "1.0")
+	if err := textproto.WriteHeader(&b, h.Header.Header); err != nil {
+		panic(fmt.Sprintf("compose: %v", err)) // only a field name with a colon fails, and there is none
 	}
-	writePart(w, "text/plain; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.Text)))
+	mp := mimeParts{b: &b, boundary: boundary}
+	mp.quotedPrintable(textPlainPart, in.Text.Text)
 	if in.Text.HTML != "" {
-		writePart(w, "text/html; charset=UTF-8", "quoted-printable", []byte(crlf(in.Text.HTML)))
+		mp.quotedPrintable(textHTMLPart, in.Text.HTML)
 	}
 	if in.Calendar != nil {
 		method := in.Method
@@ -85,9 +97,9 @@ func compose(in composeInput) []byte {
 			method = "REPLY"
 		}
 		// method first, as Outlook's own replies write it.
-		writePart(w, "text/calendar; method="+method+"; charset=UTF-8", "base64", in.Calendar)
+		mp.base64(calendarPart(method), in.Calendar)
 	}
-	w.Close()
+	mp.close()
 	return b.Bytes()
 }
 
@@ -100,7 +112,7 @@ func composedSize(in composeInput) int {
 }
 
 // composeHeader is the header of a composed mail, of a multipart type.
-func composeHeader(in composeInput, multipart string) gomail.Header {
+func composeHeader(in composeInput, multipart, boundary string) gomail.Header {
 	var h gomail.Header
 	h.SetAddressList("From", []*gomail.Address{{Name: displayName(in.From.Name), Address: in.From.Addr}})
 	h.SetAddressList("To", []*gomail.Address{{Name: displayName(in.To.Name), Address: in.To.Addr}})
@@ -122,7 +134,7 @@ func composeHeader(in composeInput, multipart string) gomail.Header {
 	if in.AutoSubmitted == "auto-generated" {
 		h.Set("Precedence", "bulk")
 	}
-	h.SetContentType(multipart, map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	h.SetContentType(multipart, map[string]string{"boundary": boundary})
 	return h
 }
 
@@ -169,6 +181,9 @@ func newMessageID(addr string) string {
 	return fmt.Sprintf("%d.%s@%s", time.Now().UnixNano(), randomHex(6), domain)
 }
 
+// newBoundary returns a random multipart boundary (RFC 2046 §5.1.1).
+func newBoundary() string { return "roomgate-" + randomHex(12) }
+
 func randomHex(n int) string {
 	buf := make([]byte, n)
 	rand.Read(buf)
@@ -179,14 +194,14 @@ func randomHex(n int) string {
 // multipart/mixed holding the multipart/alternative text and HTML, then
 // the file (RFC 2183 Content-Disposition: attachment).
 func composeWithFile(in composeInput, name, ctype string, data []byte) []byte {
-	h := composeHeader(in, "multipart/mixed")
+	h := composeHeader(in, "multipart/mixed", newBoundary())
 	var b bytes.Buffer
 	w, err := message.CreateWriter(&b, h.Header)
 	if err != nil {
 		panic(fmt.Sprintf("compose: %v", err))
 	}
 	var ah message.Header
-	ah.SetContentType("multipart/alternative", map[string]string{"boundary": "roomgate-" + randomHex(12)})
+	ah.SetContentType("multipart/alternative", map[string]string{"boundary": newBoundary()})
 	alt, err := w.CreatePart(ah)
 	if err != nil {
 		panic(fmt.Sprintf("compose part: %v", err))
