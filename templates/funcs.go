@@ -252,36 +252,54 @@ func Typeset(lang, s string) string {
 // and its copies, once for every mail. A text without such a space comes
 // back as it is.
 func frenchSpaces(s string) string {
-	var b strings.Builder
-	last := 0
-	for i := 0; i < len(s); i++ {
-		switch {
-		case s[i] == ' ' && i+1 < len(s):
-			c := s[i+1]
-			if c != ':' && c != ';' && c != '!' && c != '?' && !strings.HasPrefix(s[i+1:], "»") {
-				continue
-			}
-			if last == 0 {
-				b.Grow(len(s) + 32)
-			}
-			b.WriteString(s[last:i])
-			b.WriteString(nbsp)
-			last = i + 1
-		case strings.HasPrefix(s[i:], "« "):
-			if last == 0 {
-				b.Grow(len(s) + 32)
-			}
-			b.WriteString(s[last : i+len("«")])
-			b.WriteString(nbsp)
-			i += len("« ") - 1
-			last = i + 1
-		}
-	}
-	if last == 0 {
+	i := nextFrenchSpace(s, 0)
+	if i < 0 {
 		return s
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	b := make([]byte, 0, len(s)+32)
+	return string(appendFrenchSpaces(b, s, i))
+}
+
+// appendFrenchSpaces appends s to dst, French spaces put in from
+// s[from:] on, from being at most the first place nextFrenchSpace finds.
+func appendFrenchSpaces[T string | []byte](dst []byte, s T, from int) []byte {
+	last := 0
+	for i := from; i >= 0; i = nextFrenchSpace(s, last) {
+		if s[i] == ' ' { // " :", " ;", " !", " ?", " »"
+			dst = append(dst, s[last:i]...)
+			last = i + 1
+		} else { // "« "
+			dst = append(dst, s[last:i+len("«")]...)
+			last = i + len("« ")
+		}
+		dst = append(dst, nbsp...)
+	}
+	return append(dst, s[last:]...)
+}
+
+// nextFrenchSpace finds, from s[from:] on, the first space that
+// frenchSpaces replaces, or the guillemet « before one; -1 when none. Only
+// bytes that may start such a pair stop its scan: a space, and 0xC2 (the
+// first byte of « and »).
+func nextFrenchSpace[T string | []byte](s T, from int) int {
+	for i := from; i < len(s)-1; i++ {
+		switch s[i] {
+		case ' ':
+			switch s[i+1] {
+			case ':', ';', '!', '?':
+				return i
+			case 0xC2: // » is C2 BB
+				if i+2 < len(s) && s[i+2] == 0xBB {
+					return i
+				}
+			}
+		case 0xC2: // « is C2 AB
+			if i+2 < len(s) && s[i+1] == 0xAB && s[i+2] == ' ' {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // RangeDash returns the separator of a time range in a language ("10:00 –

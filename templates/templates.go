@@ -353,63 +353,125 @@ func (s *Set) Render(lang, name string, data any) (gateway.Rendered, error) {
 	if !ok {
 		return gateway.Rendered{}, fmt.Errorf("templates: %w %q", ErrUnknownTemplate, name)
 	}
+	sc := scratches.Get().(*scratch)
+	defer sc.put()
 	var out gateway.Rendered
-	var buf bytes.Buffer
-	buf.Grow(renderBuffer) // once, rather than doubling up to the HTML's size
-	if err := tp.text.ExecuteTemplate(&buf, subjectName, data); err != nil {
+	sc.buf.Reset()
+	if err := tp.text.ExecuteTemplate(&sc.buf, subjectName, data); err != nil {
 		return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s subject: %w", lang, name, err)
 	}
 	// A subject is one line: it needs no word joiner, which some mail
 	// lists would show as a box.
-	out.Subject = strings.ReplaceAll(Typeset(lang, oneLine(buf.String())), wj, "")
-	buf.Reset()
-	if err := tp.text.Execute(&buf, data); err != nil {
+	sc.out = appendOneLine(sc.out[:0], sc.buf.Bytes())
+	out.Subject = strings.ReplaceAll(Typeset(lang, string(sc.out)), wj, "")
+	sc.buf.Reset()
+	if err := tp.text.Execute(&sc.buf, data); err != nil {
 		return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s text: %w", lang, name, err)
 	}
-	out.Text = Typeset(lang, tidy(buf.String()))
+	out.Text = sc.tidy(lang)
 	if tp.html != nil {
-		buf.Reset()
-		if err := tp.html.Execute(&buf, data); err != nil {
+		sc.buf.Reset()
+		if err := tp.html.Execute(&sc.buf, data); err != nil {
 			return gateway.Rendered{}, fmt.Errorf("templates: render %s/%s html: %w", lang, name, err)
 		}
-		out.HTML = Typeset(lang, tidy(buf.String()))
+		out.HTML = sc.tidy(lang)
 	}
 	return out, nil
 }
 
-// renderBuffer is the size of Render's buffer: more than the HTML of the
+// renderBuffer is the size of Render's buffers: more than the HTML of the
 // longest mail (an acceptance with its hosting steps, 4.6 KB in English,
 // 4.9 KB in French).
 const renderBuffer = 8 << 10
 
-// oneLine folds a subject onto one line: runs of ASCII white space become
-// one space. No-break spaces are kept: they are typography, not layout.
-func oneLine(s string) string {
-	f := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' || r == '\v' || r == '\f' })
-	return strings.Join(f, " ")
+// scratch is the buffers of one Render: what a template writes, and its
+// text tidied and typeset. Kept between calls (scratches), they make the
+// only copy of a text its string.
+type scratch struct {
+	buf bytes.Buffer
+	out []byte
 }
 
-// tidy trims trailing spaces on each line, folds runs of blank lines into
-// one, drops leading and trailing blank lines and ends the text with exactly
-// one newline, so that templates may be written loosely around actions.
-func tidy(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// scratches keeps Render's buffers.
+var scratches = sync.Pool{New: func() any {
+	sc := &scratch{out: make([]byte, 0, renderBuffer)}
+	sc.buf.Grow(renderBuffer)
+	return sc
+}}
+
+// put gives sc back to scratches, unless a very long mail (a series with
+// hundreds of dates) made it large.
+func (sc *scratch) put() {
+	if sc.buf.Cap() <= 8*renderBuffer && cap(sc.out) <= 8*renderBuffer {
+		scratches.Put(sc)
+	}
+}
+
+// tidy returns what the template wrote to sc.buf, tidied and typeset:
+// Typeset(lang, tidyText(sc.buf.String())) (TestTidyTypeset).
+func (sc *scratch) tidy(lang string) string {
+	sc.out = appendTidy(sc.out[:0], sc.buf.Bytes(), lang == "fr")
+	return string(sc.out)
+}
+
+// appendOneLine appends a subject folded onto one line: runs of ASCII
+// white space become one space, and there is none at either end. No-break
+// spaces are kept: they are typography, not layout. (No byte of a
+// multi-byte UTF-8 sequence is ASCII, so the bytes can be read one by one.)
+func appendOneLine(dst, s []byte) []byte {
+	start := len(dst)
+	space := false
+	for _, c := range s {
+		switch c {
+		case ' ', '\t', '\r', '\n', '\v', '\f':
+			space = true
+		default:
+			if space && len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			space = false
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendTidy appends s tidied: it trims trailing spaces on each line,
+// folds runs of blank lines into one, drops leading and trailing blank
+// lines and ends the text with exactly one newline, so that templates may
+// be written loosely around actions. With french, each line gets its
+// French spaces (frenchSpaces): none of the pairs it replaces spans a
+// line break, nor ends with a trailing space.
+func appendTidy(dst, s []byte, french bool) []byte {
+	start := len(dst)
 	blank := true // at the start, blank lines are dropped
-	for l := range strings.SplitSeq(s, "\n") {
-		l = strings.TrimRight(l, " \t\r")
-		if l == "" {
+	for len(s) > 0 {
+		var l []byte
+		if i := bytes.IndexByte(s, '\n'); i >= 0 {
+			l, s = s[:i], s[i+1:]
+		} else {
+			l, s = s, nil
+		}
+		l = bytes.TrimRight(l, " \t\r")
+		if len(l) == 0 {
 			blank = true
 			continue
 		}
-		if blank && b.Len() > 0 {
-			b.WriteByte('\n')
+		if blank && len(dst) > start {
+			dst = append(dst, '\n')
 		}
 		blank = false
-		b.WriteString(l)
-		b.WriteByte('\n')
+		if french {
+			if i := nextFrenchSpace(l, 0); i >= 0 {
+				dst = appendFrenchSpaces(dst, l, i)
+				dst = append(dst, '\n')
+				continue
+			}
+		}
+		dst = append(dst, l...)
+		dst = append(dst, '\n')
 	}
-	return b.String()
+	return dst
 }
 
 // Compile-time check that Set implements gateway.Renderer.

@@ -846,3 +846,34 @@ func wordsAll(ss []string) []string {
 	}
 	return out
 }
+
+// BenchmarkRender renders the French accept mail (subject, text and HTML)
+// and the reply's comment, the two renderings of each accepted
+// invitation.
+//
+//	go test -run '^$' -bench Render -benchmem ./templates
+func BenchmarkRender(b *testing.B) {
+	s, err := Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc, err := parisZone()
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := gateway.MailView{Lang: "fr", Summary: "Point d'équipe", OrganizerName: "Alice", Organizer: "alice@coop.example",
+		Room:     gateway.RoomView{Name: "Salle Opteos", Address: "zoom@coop.example", JoinURL: "https://zoom.us/j/81234567890?pwd=Xy7", MeetingID: "812 3456 7890", Passcode: "k9Pq2z"},
+		HostKey:  "482913",
+		When:     gateway.Slot{Start: time.Date(2026, 12, 3, 18, 0, 0, 0, loc), End: time.Date(2026, 12, 3, 19, 0, 0, 0, loc)},
+		TimeZone: "Europe/Paris", MaxDuration: 8 * time.Hour, WindowDays: 180, LeadMinutes: 5, RecordingHours: 24,
+		Contact: "tech@coop.example", Accepted: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Render("fr", gateway.TmplAccept, v); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Render("fr", gateway.TmplComment, gateway.MailView{Accepted: true, When: v.When}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
