@@ -111,15 +111,47 @@ const qpLineMax = 76
 // before a line break and breaks lines at 76 characters.
 func appendQuotedPrintable(dst []byte, text string) []byte {
 	q := qpEncoder{out: dst, start: len(dst)}
-	for i := 0; i < len(text); i++ {
+	for i := 0; i < len(text); {
+		if n := plainRun(text[i:]); n > 0 {
+			q.writePlain(text[i : i+n])
+			i += n
+			continue
+		}
 		c := text[i]
 		if c == '\n' && (i == 0 || text[i-1] != '\r') {
 			q.add('\r') // crlf: a LF alone gets its CR
 		}
 		q.add(c)
+		i++
 	}
 	q.checkLastByte()
 	return q.out
+}
+
+// plainRun is the length of the run of bytes at the start of s that the
+// writer's write takes one by one alike: printable ASCII but "=", spaces
+// and tabs (a space or a tab is looked at only before a line break).
+func plainRun(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '!' || c > '~' || c == '=') && c != ' ' && c != '\t' {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// writePlain is write of each byte of a plain run, a line's worth at a
+// time.
+func (q *qpEncoder) writePlain(run string) {
+	for len(run) > 0 {
+		if len(q.out)-q.start == qpLineMax-1 {
+			q.insertSoftLineBreak()
+		}
+		n := min(len(run), qpLineMax-1-(len(q.out)-q.start))
+		q.out = append(q.out, run[:n]...)
+		run = run[n:]
+	}
+	q.cr = false
 }
 
 // qpEncoder is mime/quotedprintable.Writer's state, writing its lines
