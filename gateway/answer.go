@@ -74,10 +74,11 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	cal := ical.BuildReply(a.cal, items, stamp, g.opt.ProdID)
 	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
 	to := Address{Name: inv.organizerName, Addr: inv.organizer}
+	id := newMessageID(from.Addr)
 	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
-		References: a.env.References, Date: now})
+		References: a.env.References, Date: now, MessageID: id})
 	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
-		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: kind}
+		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: kind, MessageID: messageIDField(id)}
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return Outcome{}, fmt.Errorf("queue reply: %w", err)
 	}

@@ -45,6 +45,9 @@ type composeInput struct {
 	// AutoSubmitted is "auto-replied" for an answer to a message,
 	// "auto-generated" for a notice (RFC 3834 §5).
 	AutoSubmitted string
+	// MessageID is the mail's Message-ID without angle brackets
+	// (newMessageID); a new one when "".
+	MessageID string
 }
 
 // composeReply builds the reply mail as iMIP wants it (RFC 6047 §2.4):
@@ -118,7 +121,11 @@ func composeHeader(in composeInput, multipart, boundary string) gomail.Header {
 	h.SetAddressList("To", []*gomail.Address{{Name: displayName(in.To.Name), Address: in.To.Addr}})
 	h.SetSubject(headerText(in.Text.Subject))
 	h.SetDate(in.Date)
-	h.SetMessageID(newMessageID(in.From.Addr))
+	id := in.MessageID
+	if id == "" {
+		id = newMessageID(in.From.Addr)
+	}
+	h.SetMessageID(id)
 	if in.InReplyTo != "" {
 		h.SetMsgIDList("In-Reply-To", []string{bare(in.InReplyTo)})
 		refs := make([]string, 0, len(in.References)+1)
@@ -183,6 +190,17 @@ func newMessageID(addr string) string {
 
 // newBoundary returns a random multipart boundary (RFC 2046 §5.1.1).
 func newBoundary() string { return "roomgate-" + randomHex(12) }
+
+// messageIDField is the Message-ID field that compose writes for id, as
+// the outbox reads it back from the mail (OutboxMail.MessageID): "" for an
+// id that a header line would fold (hundreds of characters, or with white
+// space), which leaves the reading to the outbox.
+func messageIDField(id string) string {
+	if len(id) > 900 || strings.ContainsAny(id, " \t\r\n") {
+		return ""
+	}
+	return "<" + id + ">"
+}
 
 func randomHex(n int) string {
 	buf := make([]byte, n)

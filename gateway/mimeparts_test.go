@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/emersion/go-message"
 	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // composeWithGoMessage is compose's body as it was written before
@@ -130,4 +132,30 @@ func FuzzQuotedPrintable(f *testing.F) {
 			t.Fatalf("appendQuotedPrintable(%q)\n = %q\nwant %q", s, got, want)
 		}
 	})
+}
+
+// TestMessageIDField: the Message-ID that answer gives the outbox is the
+// one the outbox would read from the mail (db's rawMessageID: the field,
+// trimmed, "" when longer than 998 octets or broken), or "" for the
+// outbox to read it.
+func TestMessageIDField(t *testing.T) {
+	for _, domain := range []string{"coop.example", strings.Repeat("d", 250) + ".example", strings.Repeat("d", 880) + ".example",
+		strings.Repeat("d", 1000) + ".example", "co op.example", "coop.example\t", "é.example"} {
+		id := newMessageID("zoom@" + domain)
+		raw := compose(composeInput{From: Address{"Salle", "zoom@" + domain}, To: Address{"", "alice@coop.example"},
+			Text: Rendered{Subject: "s", Text: "t"}, MessageID: id})
+		h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := strings.TrimSpace(h.Get("Message-Id"))
+		if len(read) > 998 || strings.ContainsAny(read, "\r\n") {
+			read = ""
+		}
+		if got := messageIDField(id); got != "" && got != read {
+			t.Errorf("messageIDField(%q) = %q, the mail has %q", id, got, read)
+		} else if got == "" && len(domain) < 800 && !strings.ContainsAny(domain, " \t") {
+			t.Errorf("messageIDField(%q) = \"\"", id)
+		}
+	}
 }

@@ -225,7 +225,8 @@ type OutboxMail struct {
 	// Outbox* kinds ("" for notices, alerts and reminders).
 	Kind string
 	// MessageID is the Message-ID field of Raw (with its angle brackets),
-	// read when the mail is queued; "" for a webhook row. A mail sent again
+	// read from Raw when the mail is queued unless whoever composed Raw set
+	// it; "" for a webhook row. A mail sent again
 	// (after a crash between the server's acceptance and its mark) is the
 	// same bytes, so it carries the same Message-ID.
 	MessageID string
