@@ -278,29 +278,32 @@ func appendFrenchSpaces[T string | []byte](dst []byte, s T, from int) []byte {
 }
 
 // nextFrenchSpace finds, from s[from:] on, the first space that
-// frenchSpaces replaces, or the guillemet « before one; -1 when none. Only
-// bytes that may start such a pair stop its scan: a space, and 0xC2 (the
-// first byte of « and »).
+// frenchSpaces replaces, or the guillemet « before one; -1 when none. Its
+// scan stops only at the rarer second byte of a pair (":", ";", "!", "?",
+// and 0xC2, the first byte of « and »), and looks back for the space.
 func nextFrenchSpace[T string | []byte](s T, from int) int {
-	for i := from; i < len(s)-1; i++ {
-		switch s[i] {
-		case ' ':
-			switch s[i+1] {
-			case ':', ';', '!', '?':
-				return i
-			case 0xC2: // » is C2 BB
-				if i+2 < len(s) && s[i+2] == 0xBB {
-					return i
-				}
+	for j := from; j < len(s); j++ {
+		if !frenchMarks[s[j]] {
+			continue
+		}
+		if s[j] != 0xC2 { // " :", " ;", " !", " ?"
+			if j > from && s[j-1] == ' ' {
+				return j - 1
 			}
-		case 0xC2: // « is C2 AB
-			if i+2 < len(s) && s[i+1] == 0xAB && s[i+2] == ' ' {
-				return i
-			}
+			continue
+		}
+		if j+1 < len(s) && s[j+1] == 0xBB && j > from && s[j-1] == ' ' { // " »"
+			return j - 1
+		}
+		if j+2 < len(s) && s[j+1] == 0xAB && s[j+2] == ' ' { // "« "
+			return j
 		}
 	}
 	return -1
 }
+
+// frenchMarks are the bytes nextFrenchSpace stops at.
+var frenchMarks = [256]bool{':': true, ';': true, '!': true, '?': true, 0xC2: true}
 
 // RangeDash returns the separator of a time range in a language ("10:00 –
 // 11:00"), which never breaks a line.

@@ -452,7 +452,9 @@ func appendTidy(dst, s []byte, french bool) []byte {
 		} else {
 			l, s = s, nil
 		}
-		l = bytes.TrimRight(l, " \t\r")
+		for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
+			l = l[:len(l)-1]
+		}
 		if len(l) == 0 {
 			blank = true
 			continue
