@@ -133,12 +133,21 @@ func appendQuotedPrintable(dst []byte, text string) []byte {
 // and tabs (a space or a tab is looked at only before a line break).
 func plainRun(s string) int {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '!' || c > '~' || c == '=') && c != ' ' && c != '\t' {
+		if !qpPlain[s[i]] {
 			return i
 		}
 	}
 	return len(s)
 }
+
+// qpPlain are the bytes of plainRun's runs.
+var qpPlain = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = c != '='
+	}
+	t[' '], t['\t'] = true, true
+	return t
+}()
 
 // writePlain is write of each byte of a plain run, a line's worth at a
 // time.
