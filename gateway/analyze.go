@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -93,7 +91,7 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 			a.rejection = fmt.Errorf("message could not be parsed (internal parser failure: %v)", r)
 		}
 	}()
-	h, herr := readHeader(in.Raw)
+	h, body, herr := ical.ReadHeader(in.Raw)
 	a.env = readEnvelope(h)
 	if in.Truncated || int64(len(in.Raw)) > g.opt.MaxMessageSize || in.Size > g.opt.MaxMessageSize {
 		a.rejection = fmt.Errorf("message too large: %d octets, the limit is %d", max(in.Size, int64(len(in.Raw))), g.opt.MaxMessageSize)
@@ -103,7 +101,7 @@ func (g *Gateway) analyze(ctx context.Context, in Incoming) (a analysis) {
 		a.rejection = fmt.Errorf("unreadable message header: %w", herr)
 		return a
 	}
-	data, err := ical.FindCalendar(in.Raw, g.opt.MaxCalendarSize)
+	data, err := ical.FindCalendarBody(h, body, g.opt.MaxCalendarSize)
 	if errors.Is(err, ical.ErrNoCalendar) {
 		g.analyzeNotice(ctx, in.Raw, h, &a)
 		if a.kind == KindMail && g.opt.Policy.RequireAuthentic && g.namesRoom(in.Raw) {
@@ -177,7 +175,8 @@ func kindOfMethod(method string) Kind {
 
 // readHeader parses the header block of a message.
 func readHeader(raw []byte) (textproto.Header, error) {
-	return textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw)))
+	h, _, err := ical.ReadHeader(raw)
+	return h, err
 }
 
 // mustNotAnswer reports addresses that never get an automatic reply

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/textproto"
@@ -49,20 +50,44 @@ type finder struct {
 // ErrNoCalendar is returned when there is no calendar part.
 func FindCalendar(raw []byte, maxSize int64) (cal []byte, err error) {
 	defer recoverError("find calendar", &err)
+	h, body, err := ReadHeader(raw)
+	if err != nil {
+		return nil, fmt.Errorf("ical: message header: %w", err)
+	}
+	return FindCalendarBody(h, body, maxSize)
+}
+
+// FindCalendarBody is FindCalendar for a message whose header h was read
+// already (ReadHeader); body is the rest of the message.
+func FindCalendarBody(h textproto.Header, body []byte, maxSize int64) (cal []byte, err error) {
+	defer recoverError("find calendar", &err)
 	if maxSize <= 0 {
 		maxSize = defaultMaxSize
 	}
 	f := &finder{maxSize: maxSize}
-	br := bufio.NewReader(bytes.NewReader(raw))
-	h, err := textproto.ReadHeader(br)
-	if err != nil {
-		return nil, fmt.Errorf("ical: message header: %w", err)
-	}
-	if err := f.walk(h, br, 0); err != nil {
+	if err := f.walk(h, bytes.NewReader(body), 0); err != nil {
 		return nil, fmt.Errorf("ical: %w", err)
 	}
 	return f.choose()
 }
+
+// ReadHeader reads the header block of a message (RFC 5322 §2.1) with
+// go-message, and returns the rest of the message: what follows the blank
+// line that ends the header block.
+func ReadHeader(raw []byte) (textproto.Header, []byte, error) {
+	rd := bytes.NewReader(raw)
+	br := headerReaders.Get().(*bufio.Reader)
+	br.Reset(rd)
+	h, err := textproto.ReadHeader(br) // copies what it keeps
+	body := raw[len(raw)-rd.Len()-br.Buffered():]
+	br.Reset(nil)
+	headerReaders.Put(br)
+	return h, body, err
+}
+
+// headerReaders are ReadHeader's buffered readers, of bufio's default
+// size.
+var headerReaders = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
 
 // choose returns the first inline calendar, else the first one.
 func (f *finder) choose() ([]byte, error) {
