@@ -2,7 +2,9 @@ package ical
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -34,18 +36,93 @@ func VTimezone(loc *time.Location, from, to time.Time) string {
 func vtimezoneNamed(loc *time.Location, tzid string, from, to time.Time) string {
 	lo, hi := from.AddDate(-1, 0, 0), to.AddDate(1, 0, 0)
 	ts := transitions(loc, lo, hi)
+	var first transition // the zone at lo, for a zone without changes
+	if len(ts) == 0 {
+		first.name, first.from = lo.In(loc).Zone()
+	}
+	key := vtimezoneKey(tzid, ts, first, hi)
+	if s, ok := vtimezones.get(key); ok {
+		return s
+	}
+	s := writeVTimezone(tzid, ts, first, hi)
+	vtimezones.put(key, s)
+	return s
+}
+
+// writeVTimezone writes the VTIMEZONE of vtimezoneNamed: the observances of
+// ts, or the one of first when ts is empty.
+func writeVTimezone(tzid string, ts []transition, first transition, hi time.Time) string {
 	var b strings.Builder
 	b.WriteString("BEGIN:VTIMEZONE\r\n")
 	b.WriteString(FoldLine("TZID:" + escapeText(tzid)))
 	if len(ts) == 0 {
-		name, off := lo.In(loc).Zone()
-		writeObservance(&b, []transition{{at: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), from: off, to: off, name: name}}, false, hi)
+		writeObservance(&b, []transition{{at: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), from: first.from, to: first.from, name: first.name}}, false, hi)
 	}
 	for _, group := range groupTransitions(ts) {
 		writeObservance(&b, group, true, hi)
 	}
 	b.WriteString("END:VTIMEZONE\r\n")
 	return b.String()
+}
+
+// vtimezoneKey is everything writeVTimezone's text depends on: the TZID,
+// each transition and whether it lies more than a year before hi (an
+// observance that ends with it gets an UNTIL, see writeObservance), and
+// the zone of first when there is none. Replies to meetings between the
+// same changes of offset share it.
+func vtimezoneKey(tzid string, ts []transition, first transition, hi time.Time) string {
+	b := make([]byte, 0, len(tzid)+1+len(ts)*40)
+	b = append(b, tzid...)
+	b = append(b, 0)
+	if len(ts) == 0 {
+		b = strconv.AppendInt(b, int64(first.from), 10)
+		return string(append(append(b, ' '), first.name...))
+	}
+	until := hi.AddDate(-1, 0, 0)
+	for _, t := range ts {
+		b = strconv.AppendInt(b, t.at.UnixNano(), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(t.from), 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(t.to), 10)
+		b = append(b, ' ')
+		b = strconv.AppendBool(b, t.dst)
+		b = append(b, ' ')
+		b = strconv.AppendBool(b, t.at.Before(until))
+		b = append(b, ' ')
+		b = append(b, t.name...)
+		b = append(b, 0)
+	}
+	return string(b)
+}
+
+// vtimezones keeps the VTIMEZONEs written, by vtimezoneKey: a reply names
+// its zone in every mail, and meetings months apart share their changes of
+// offset. At most vtimezonesMax are kept; beyond, the cache starts again.
+var vtimezones = &textCache{m: map[string]string{}}
+
+const vtimezonesMax = 512
+
+// textCache is a map of texts safe for concurrent use, emptied when full.
+type textCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (c *textCache) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[key]
+	return s, ok
+}
+
+func (c *textCache) put(key, s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= vtimezonesMax {
+		clear(c.m)
+	}
+	c.m[key] = s
 }
 
 // transitions lists the offset changes of loc in [lo, hi), read from the
