@@ -90,7 +90,7 @@ type hotStatements struct {
 	outboxDue, outboxClaimOne, outboxRead            *sql.Stmt
 	// message is on the writer, messageRead on the readers' pool.
 	message, messageRead *sql.Stmt
-	// counts are the reply limits' statements (hotwrite.go), by SQL text.
+	// counts are the reply limits' statements (hotwrite.go), by countShape.
 	counts map[string]*sql.Stmt
 }
 

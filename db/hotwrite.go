@@ -176,18 +176,76 @@ func countSQL(qs []gateway.OutboxQuery, last gateway.OutboxQuery) (string, []any
 }
 
 // prepareCounts prepares the statements of hotCountShapes, keyed by their
-// SQL text.
+// countShape.
 func (s *Store) prepareCounts(ctx context.Context, h *hotStatements) error {
 	h.counts = make(map[string]*sql.Stmt, len(hotCountShapes))
 	for _, shape := range hotCountShapes {
-		text, _ := countSQL(shape[:len(shape)-1], shape[len(shape)-1])
+		qs, last := shape[:len(shape)-1], shape[len(shape)-1]
+		text, _ := countSQL(qs, last)
 		st, err := s.w.DB.PrepareContext(ctx, text)
 		if err != nil {
 			return fmt.Errorf("prepare statement: %w", err)
 		}
-		h.counts[text] = st
+		h.counts[countShape(qs, last)] = st
 	}
 	return nil
+}
+
+// countShape names countSQL's statement for qs and last without writing
+// it: which fields of each query are set, of which the statement's text is
+// made (TestCountShape). A decision looks its statement up by it, and
+// countArgs gives the arguments.
+func countShape(qs []gateway.OutboxQuery, last gateway.OutboxQuery) string {
+	var b [8]byte
+	key := b[:0]
+	for _, q := range qs {
+		key = append(key, querySet(q))
+	}
+	return string(append(key, querySet(last)))
+}
+
+// querySet is a letter saying which fields of q are set.
+func querySet(q gateway.OutboxQuery) byte {
+	set := byte('@') // 0x40: the four bits below are free
+	if !q.Since.IsZero() {
+		set |= 1
+	}
+	if q.UID != "" {
+		set |= 2
+	}
+	if q.To != "" {
+		set |= 4
+	}
+	if q.Kind != "" {
+		set |= 8
+	}
+	return set
+}
+
+// countArgs are the arguments of countSQL's statement, in its order.
+func countArgs(qs []gateway.OutboxQuery, last gateway.OutboxQuery) []any {
+	args := make([]any, 0, 4*(len(qs)+1))
+	for _, q := range qs {
+		args = appendQueryArgs(args, q)
+	}
+	return appendQueryArgs(args, last)
+}
+
+// appendQueryArgs appends the arguments of outboxWhere(q).
+func appendQueryArgs(args []any, q gateway.OutboxQuery) []any {
+	if !q.Since.IsZero() {
+		args = append(args, sqliteTime(q.Since))
+	}
+	if q.UID != "" {
+		args = append(args, q.UID)
+	}
+	if q.To != "" {
+		args = append(args, q.To)
+	}
+	if q.Kind != "" {
+		args = append(args, q.Kind)
+	}
+	return args
 }
 
 var errStringNUL = errors.New("string contains a NUL byte")
@@ -356,11 +414,11 @@ func (t *tx) versionsHot(ctx context.Context, organizer, uid string) ([]gateway.
 // countOutboxesHot runs countOutboxes's statement when it is prepared,
 // and reports false when it is not.
 func (t *tx) countOutboxesHot(ctx context.Context, qs []gateway.OutboxQuery, last gateway.OutboxQuery) ([]int, time.Time, bool, error) {
-	text, args := countSQL(qs, last)
-	st := t.s.hot.counts[text]
+	st := t.s.hot.counts[countShape(qs, last)]
 	if st == nil {
 		return nil, time.Time{}, false, nil
 	}
+	args := countArgs(qs, last)
 	out := make([]int, len(qs))
 	dest := make([]any, len(qs)+1)
 	for i := range out {

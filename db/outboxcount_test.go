@@ -2,8 +2,12 @@ package db
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -154,6 +158,53 @@ func TestReplyLimitPlan(t *testing.T) {
 		}
 		if searches != len(shape) {
 			t.Errorf("%s: %d searches of outbox in %q, want %d", text, searches, plan, len(shape))
+		}
+	}
+}
+
+// TestCountShape: two lists of reply-limit queries have the same
+// countShape exactly when countSQL writes them the same statement, and
+// countArgs gives countSQL's arguments, for every combination of the
+// fields that make the statement, in lists of one to four queries.
+func TestCountShape(t *testing.T) {
+	var queries []gateway.OutboxQuery
+	for set := range 16 {
+		var q gateway.OutboxQuery
+		if set&1 != 0 {
+			q.Since = time.Date(2026, 12, 6, 10, set, 0, 0, time.UTC)
+		}
+		if set&2 != 0 {
+			q.UID = fmt.Sprintf("uid-%d", set)
+		}
+		if set&4 != 0 {
+			q.To = fmt.Sprintf("to-%d@coop.example", set)
+		}
+		if set&8 != 0 {
+			q.Kind = fmt.Sprintf("kind-%d", set)
+		}
+		queries = append(queries, q)
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	textOf := map[string]string{}  // shape -> text
+	shapeOf := map[string]string{} // text -> shape
+	for range 20000 {
+		qs := make([]gateway.OutboxQuery, r.IntN(4))
+		for i := range qs {
+			qs[i] = queries[r.IntN(len(queries))]
+		}
+		last := queries[r.IntN(len(queries))]
+		text, args := countSQL(qs, last)
+		shape := countShape(qs, last)
+		if t2, ok := textOf[shape]; ok && t2 != text {
+			t.Fatalf("shape %q names two statements:\n%s\n%s", shape, t2, text)
+		}
+		if s2, ok := shapeOf[text]; ok && s2 != shape {
+			t.Fatalf("statement %s has two shapes, %q and %q", text, s2, shape)
+		}
+		textOf[shape], shapeOf[text] = text, shape
+		// (no arguments: nil for one, empty for the other, alike in a call)
+		if got := countArgs(qs, last); (len(got) > 0 || len(args) > 0) && !reflect.DeepEqual(got, args) {
+			t.Fatalf("countArgs = %v, countSQL's %v", got, args)
 		}
 	}
 }
