@@ -164,7 +164,10 @@ func (q *qpEncoder) writePlain(run string) {
 }
 
 // qpEncoder is mime/quotedprintable.Writer's state, writing its lines
-// straight to out: start is where the current line begins.
+// straight to out: start is where the current line begins. Its methods
+// follow that writer's (Go's standard library, Copyright The Go Authors,
+// BSD-style license), whose output they must keep
+// (TestQuotedPrintableAsWriter).
 type qpEncoder struct {
 	out   []byte
 	start int
