@@ -93,7 +93,9 @@ func loadMigration(fsys fs.FS, name, driver string) (migration, error) {
 	return migration{version: v, name: base, stmts: stmts}, nil
 }
 
-// splitSQL drops whole-line "--" comments and splits at semicolons.
+// splitSQL drops whole-line "--" comments and splits at semicolons, but
+// not at those inside a dollar-quoted string ($$ … $$ or $tag$ … $tag$,
+// the body of a DO block).
 func splitSQL(src string) ([]string, error) {
 	var b strings.Builder
 	for line := range strings.Lines(src) {
@@ -102,17 +104,63 @@ func splitSQL(src string) ([]string, error) {
 		}
 	}
 	var stmts []string
-	for s := range strings.SplitSeq(b.String(), ";") {
+	add := func(s string) error {
 		s = strings.TrimSpace(s)
 		if s == "" || strings.HasPrefix(s, skipMark) {
-			continue
+			return nil
 		}
 		if strings.Contains(s, "{{") {
-			return nil, errors.New("unknown type token")
+			return errors.New("unknown type token")
 		}
 		stmts = append(stmts, s)
+		return nil
+	}
+	text, start, quote := b.String(), 0, ""
+	for i := 0; i < len(text); i++ {
+		switch {
+		case text[i] == '$':
+			tag := dollarTag(text[i:])
+			if tag == "" {
+				continue
+			}
+			if quote == "" {
+				quote = tag
+			} else if tag == quote {
+				quote = ""
+			} else {
+				continue
+			}
+			i += len(tag) - 1
+		case text[i] == ';' && quote == "":
+			if err := add(text[start:i]); err != nil {
+				return nil, err
+			}
+			start = i + 1
+		}
+	}
+	if quote != "" {
+		return nil, fmt.Errorf("unterminated dollar-quoted string %s", quote)
+	}
+	if err := add(text[start:]); err != nil {
+		return nil, err
 	}
 	return stmts, nil
+}
+
+// dollarTag returns the dollar quote s starts with ($$ or $tag$, the tag
+// a letter or an underscore, then letters, digits and underscores), or "".
+func dollarTag(s string) string {
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '$':
+			return s[:i+1]
+		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || (i > 1 && '0' <= c && c <= '9'):
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // migrate brings the schema up to date in one transaction. Concurrent Opens

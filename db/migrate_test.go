@@ -2,6 +2,7 @@ package db
 
 import (
 	"log/slog"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -159,4 +160,65 @@ func storeAtVersion(t *testing.T, opt Options, k int) *Store {
 		t.Fatalf("build version %d: %v", k, err)
 	}
 	return old
+}
+
+func TestSplitSQL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src string
+		want      []string
+		fails     bool
+	}{
+		{name: "statements", src: "CREATE TABLE a (x INT);\n-- a comment; with a semicolon\nINSERT INTO a VALUES (1);\n",
+			want: []string{"CREATE TABLE a (x INT)", "INSERT INTO a VALUES (1)"}},
+		{name: "no semicolon at the end", src: "SELECT 1; SELECT 2",
+			want: []string{"SELECT 1", "SELECT 2"}},
+		{name: "a DO block", src: "DO $$\nBEGIN\n\tPERFORM 1;\n\tPERFORM 2;\nEND\n$$;\nSELECT 3;",
+			want: []string{"DO $$\nBEGIN\n\tPERFORM 1;\n\tPERFORM 2;\nEND\n$$", "SELECT 3"}},
+		{name: "a tagged quote holding $$", src: "DO $body$ BEGIN PERFORM '$$;'; END $body$; SELECT 4;",
+			want: []string{"DO $body$ BEGIN PERFORM '$$;'; END $body$", "SELECT 4"}},
+		{name: "placeholders are no quotes", src: "PREPARE p AS SELECT $1; SELECT 5;",
+			want: []string{"PREPARE p AS SELECT $1", "SELECT 5"}},
+		{name: "unterminated", src: "DO $$ BEGIN PERFORM 1; END;", fails: true},
+		{name: "unknown token", src: "CREATE TABLE b (x {{NOPE}});", fails: true},
+	}
+	for _, tt := range tests {
+		got, err := splitSQL(tt.src)
+		if tt.fails {
+			if err == nil {
+				t.Errorf("%s: splitSQL = %q, want an error", tt.name, got)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: splitSQL = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// On PostgreSQL 14 or later built with lz4, the outbox's bytes are
+// compressed with lz4 (migration 0016); on others the migration leaves
+// the column alone.
+func TestOutboxBodiesLZ4(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, newPostgresDB(t))
+	ctx := t.Context()
+	var version int
+	if err := s.w.NewRaw("SELECT current_setting('server_version_num')::int").Scan(ctx, &version); err != nil {
+		t.Fatal(err)
+	}
+	lz4 := version >= 140000
+	if lz4 {
+		if _, err := s.w.ExecContext(ctx, "CREATE TEMPORARY TABLE lz4_probe (b BYTEA COMPRESSION lz4)"); err != nil {
+			t.Logf("this server has no lz4: %v", err)
+			lz4 = false
+		}
+	}
+	var method string
+	if err := s.w.NewRaw("SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'outbox_bodies'::regclass AND attname = 'raw'").Scan(ctx, &method); err != nil && version >= 140000 {
+		t.Fatal(err)
+	}
+	if want := map[bool]string{true: "l", false: ""}[lz4]; method != want {
+		t.Errorf("outbox_bodies.raw compression %q, want %q (server %d)", method, want, version)
+	}
 }
