@@ -2,9 +2,10 @@ package gateway
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/internal/benchcpu"
 )
 
 // BenchmarkCompose composes an accept reply of an ordinary size: a French
@@ -18,17 +19,9 @@ func BenchmarkCompose(b *testing.B) {
 		Calendar:  []byte(strings.Repeat("ATTENDEE;PARTSTAT=ACCEPTED:mailto:zoom@coop.example\r\n", 19)),
 		InReplyTo: "<one@coop.example>", Date: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)}
 	b.ReportAllocs()
-	before := benchCPU(b)
+	before := benchcpu.Used(b)
 	for b.Loop() {
 		composeReply(in)
 	}
-	b.ReportMetric(float64(benchCPU(b)-before)/float64(b.N), "cpu-ns/op")
-}
-
-func benchCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	benchcpu.Report(b, before, time.Nanosecond, "cpu-ns/op")
 }

@@ -3,9 +3,10 @@ package gateway_test
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/internal/benchcpu"
 
 	"codeberg.org/opteos/roomgate/gateway"
 )
@@ -43,7 +44,7 @@ func BenchmarkHandleInvitation(b *testing.B) {
 		b.Fatalf("decision = %+v, %v; want accepted", out, err)
 	}
 	b.ReportAllocs()
-	before := processCPU(b)
+	before := benchcpu.Used(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := gw.Handle(ctx, gateway.Incoming{Raw: raw, Size: int64(len(raw))}); err != nil {
@@ -51,7 +52,7 @@ func BenchmarkHandleInvitation(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(processCPU(b)-before)/float64(b.N), "cpu-ns/op")
+	benchcpu.Report(b, before, time.Nanosecond, "cpu-ns/op")
 }
 
 // BenchmarkHandleCommitted is BenchmarkHandleInvitation with each
@@ -83,7 +84,7 @@ func BenchmarkHandleCommitted(b *testing.B) {
 		raws[i] = invitation(i)
 	}
 	b.ReportAllocs()
-	before := processCPU(b)
+	before := benchcpu.Used(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out, err := gw.Handle(ctx, gateway.Incoming{Raw: raws[i], Size: int64(len(raws[i]))})
@@ -95,14 +96,5 @@ func BenchmarkHandleCommitted(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(processCPU(b)-before)/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is the CPU time the process has used, user and system.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	benchcpu.Report(b, before, time.Nanosecond, "cpu-ns/op")
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"codeberg.org/opteos/roomgate/internal/benchcpu"
+
 	"codeberg.org/opteos/roomgate/db"
 	"codeberg.org/opteos/roomgate/db/dbtest"
 	"codeberg.org/opteos/roomgate/gateway"
@@ -183,11 +185,11 @@ func BenchmarkDecideWeeklySeries(b *testing.B) {
 			}
 			decide()
 			b.ResetTimer()
-			cpu := processCPU(b)
+			cpu := benchcpu.Used(b)
 			for i := 0; i < b.N; i++ {
 				decide()
 			}
-			reportCPU(b, cpu)
+			benchcpu.Report(b, cpu, time.Millisecond, "cpu-ms/op")
 		})
 	}
 }
@@ -209,24 +211,13 @@ func BenchmarkHandleWeeklySeries(b *testing.B) {
 				b.Fatalf("decision = %+v, %v; want 50 accepted and 2 declined", out, err)
 			}
 			b.ResetTimer()
-			cpu := processCPU(b)
+			cpu := benchcpu.Used(b)
 			for i := 0; i < b.N; i++ {
 				if _, err := gw.Handle(ctx, gateway.Incoming{Raw: raw, Size: int64(len(raw))}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, cpu)
+			benchcpu.Report(b, cpu, time.Millisecond, "cpu-ms/op")
 		})
 	}
-}
-
-// reportCPU reports the process's CPU time per operation since `since`
-// (processCPU), as cpu-ms/op: it grows much less than ns/op with the
-// machine's load (on PostgreSQL it is roomgate's side only: the server's
-// CPU is not counted).
-func reportCPU(b *testing.B, since time.Duration) {
-	if b.N == 0 {
-		return
-	}
-	b.ReportMetric(float64(processCPU(b)-since)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }

@@ -10,9 +10,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"codeberg.org/opteos/roomgate/internal/benchcpu"
 
 	"codeberg.org/opteos/roomgate/gateway"
 	"codeberg.org/opteos/roomgate/zoommail"
@@ -869,7 +870,7 @@ func BenchmarkRender(b *testing.B) {
 		TimeZone: "Europe/Paris", MaxDuration: 8 * time.Hour, WindowDays: 180, LeadMinutes: 5, RecordingHours: 24,
 		Contact: "tech@coop.example", Accepted: true}
 	b.ReportAllocs()
-	before := processCPU(b)
+	before := benchcpu.Used(b)
 	for b.Loop() {
 		if _, err := s.Render("fr", gateway.TmplAccept, v); err != nil {
 			b.Fatal(err)
@@ -878,15 +879,5 @@ func BenchmarkRender(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(processCPU(b)-before)/float64(b.N), "cpu-ns/op")
-}
-
-// processCPU is the CPU time the process has used, user and system: a
-// figure that the machine's load inflates less than the time per run.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	benchcpu.Report(b, before, time.Nanosecond, "cpu-ns/op")
 }
