@@ -29,14 +29,23 @@ func TestUpdatePGEnds(t *testing.T) {
 		return gateway.AuditEntry{At: at(9, 0), MessageKey: key, Action: gateway.ActionAccepted}
 	}
 	// noneOpen fails if a session of s is left in a transaction, seen
-	// from another store: such a session sits idle in s's pool (until the
-	// driver's check at its next use closes it).
+	// from another store: such a session sits idle in s's pool for good
+	// (until the driver's check at its next use closes it). A connection
+	// the store closed shows so until its server process has read the
+	// close, which may take a moment on a busy machine: that is waited
+	// for, within a bound.
 	other := openStore(t, newPostgresDB(t))
 	noneOpen := func(after string) {
 		t.Helper()
 		var open int
-		if err := other.w.NewRaw("SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND state LIKE 'idle in transaction%'", app).Scan(ctx, &open); err != nil {
-			t.Fatal(err)
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			if err := other.w.NewRaw("SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND state LIKE 'idle in transaction%'", app).Scan(ctx, &open); err != nil {
+				t.Fatal(err)
+			}
+			if open == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 		if open != 0 {
 			t.Errorf("after %s: %d sessions idle in a transaction, want 0", after, open)
