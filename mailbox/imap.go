@@ -26,8 +26,9 @@ const (
 	idleRestart = 25 * time.Minute
 	// doneTimeout bounds the wait for the answer to IDLE's DONE.
 	doneTimeout = 30 * time.Second
-	// fetchBatch bounds how many messages one Next call returns.
-	fetchBatch = 64
+	// FetchBatch bounds how many messages one Next call returns: a
+	// backlog is fetched, decided and filed this many at a time.
+	FetchBatch = 64
 )
 
 // ErrClosed is returned by Next, File and Check after Close.

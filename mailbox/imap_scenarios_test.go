@@ -302,20 +302,20 @@ func TestIMAPSecurity(t *testing.T) {
 	}
 }
 
-// TestIMAPBatches returns a large inbox in batches of fetchBatch, in
+// TestIMAPBatches returns a large inbox in batches of FetchBatch, in
 // order, without loss.
 func TestIMAPBatches(t *testing.T) {
 	be := memBackend("memory", mailtest.IMAPServerOptions{})
 	e := &env{t: t, be: be, srv: be.start(t), state: newFakeState()}
 	var want []string
-	for i := range fetchBatch + 6 {
+	for i := range FetchBatch + 6 {
 		subject := fmt.Sprintf("m%03d", i)
 		e.append(subject)
 		want = append(want, subject)
 	}
 	m := e.client(nil)
-	first := e.next(m, want[:fetchBatch]...)
-	e.next(m, want[fetchBatch:]...)
+	first := e.next(m, want[:FetchBatch]...)
+	e.next(m, want[FetchBatch:]...)
 	e.file(m, first[0], gateway.FolderProcessed)
 	e.expectFolder("roomgate/Processed", "m000")
 }

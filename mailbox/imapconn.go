@@ -226,7 +226,7 @@ func (s *session) ensureMailbox(name string) error {
 		if exists {
 			continue
 		}
-		if err := s.c.Create(level, nil).Wait(); err != nil && !isAlreadyExists(err) {
+		if err := s.c.Create(level, nil).Wait(); err != nil && !IsAlreadyExists(err) {
 			return fmt.Errorf("create %s: %w", level, err)
 		}
 		s.m.log.Info("created IMAP folder", "folder", level)
@@ -248,7 +248,9 @@ func (s *session) mailboxExists(name string) (bool, error) {
 	return false, nil
 }
 
-func isAlreadyExists(err error) bool {
+// IsAlreadyExists says whether err is a NO [ALREADYEXISTS] answer (CREATE
+// of a mailbox that exists).
+func IsAlreadyExists(err error) bool {
 	var ierr *imap.Error
 	return errors.As(err, &ierr) && ierr.Code == imap.ResponseCodeAlreadyExists
 }

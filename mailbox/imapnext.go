@@ -185,7 +185,7 @@ func (m *IMAP) checkValidity(ctx context.Context, uidValidity uint32) error {
 	return nil
 }
 
-// pending fetches up to fetchBatch messages with UID > lastSeen. Right
+// pending fetches up to FetchBatch messages with UID > lastSeen. Right
 // after connecting lastSeen is 0, so everything still in the inbox comes.
 func (m *IMAP) pending(ctx context.Context) ([]gateway.Incoming, error) {
 	s := m.sess
@@ -198,8 +198,8 @@ func (m *IMAP) pending(ctx context.Context) ([]gateway.Incoming, error) {
 	if len(uids) == 0 {
 		return nil, nil
 	}
-	if len(uids) > fetchBatch {
-		uids = uids[:fetchBatch]
+	if len(uids) > FetchBatch {
+		uids = uids[:FetchBatch]
 	}
 	msgs, err := s.fetch(uids)
 	if err != nil {

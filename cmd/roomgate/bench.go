@@ -22,6 +22,7 @@ import (
 
 	"codeberg.org/opteos/roomgate/db"
 	"codeberg.org/opteos/roomgate/gateway"
+	"codeberg.org/opteos/roomgate/mailbox"
 )
 
 // benchOptions are the flags of `roomgate bench`.
@@ -30,7 +31,7 @@ type benchOptions struct {
 	n                        int
 	rate                     float64
 	driver, dsn              string
-	floor, noFloor           bool
+	floor, noFloor, floorIO  bool
 	backlog                  bool
 	instances                int
 	timeout                  time.Duration
@@ -52,6 +53,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.StringVar(&o.dsn, "dsn", "", "PostgreSQL `URL` for -driver postgres")
 	fs.BoolVar(&o.floor, "floor", false, "measure only the floor: a minimal loop that IDLEs, FETCHes and sends a fixed reply")
 	fs.BoolVar(&o.noFloor, "no-floor", false, "measure only roomgate, not the floor beside it")
+	fs.BoolVar(&o.floorIO, "floor-io", false, "after roomgate, measure the I/O floor: the floor's loop doing roomgate's mail work without deciding (whole FETCH, a reply as large as roomgate's, MOVE)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this `duration`")
 	fs.BoolVar(&o.empty, "empty", false, "confirm that the account's messages may be deleted (needed when it holds any)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of roomgate's run to this `file` (go tool pprof), its block and mutex profiles to file.block and file.mutex, an execution trace to file.trace (go tool trace)")
@@ -70,11 +72,14 @@ func runBench(args []string, stdout io.Writer) error {
 	if o.floor && o.noFloor {
 		return errors.New("-floor and -no-floor exclude each other")
 	}
+	if o.floor && o.floorIO {
+		return errors.New("-floor-io sizes its replies as roomgate's: it cannot go with -floor, which does not run roomgate")
+	}
 	return benchRun(o, stdout)
 }
 
-// benchRun measures the floor, then roomgate, on the same servers, and
-// prints both with their ratio.
+// benchRun measures the floor, then roomgate, then (-floor-io) the I/O
+// floor, on the same servers, and prints each with the ratios.
 func benchRun(o benchOptions, stdout io.Writer) error {
 	env, err := startDemoServers()
 	if err != nil {
@@ -88,34 +93,48 @@ func benchRun(o benchOptions, stdout io.Writer) error {
 	defer cancel()
 	var floor, daemon *benchResult
 	if !o.noFloor {
-		if floor, err = benchPhase(ctx, o, env, true); err != nil {
+		if floor, err = benchPhase(ctx, o, env, &floorSpec{}); err != nil {
 			return fmt.Errorf("floor: %w", err)
 		}
 		floor.print(stdout)
 		o.empty = true // the floor's own mail is left in the account
 	}
 	if !o.floor {
-		if daemon, err = benchPhase(ctx, o, env, false); err != nil {
+		if daemon, err = benchPhase(ctx, o, env, nil); err != nil {
 			return fmt.Errorf("roomgate: %w", err)
 		}
 		daemon.print(stdout)
 	}
 	if floor != nil && daemon != nil {
-		printRatio(stdout, floor, daemon)
+		printRatio(stdout, "roomgate / floor", floor, daemon)
+	}
+	if o.floorIO && daemon != nil {
+		o.empty = true
+		spec := &floorSpec{batch: mailbox.FetchBatch, whole: true, replyBytes: daemon.replyBytes, moveTo: benchConfig(o, env, "").IMAP.ProcessedFolder}
+		iof, err := benchPhase(ctx, o, env, spec)
+		if err != nil {
+			return fmt.Errorf("I/O floor: %w", err)
+		}
+		iof.print(stdout)
+		printRatio(stdout, "roomgate / I/O floor", iof, daemon)
+		if floor != nil {
+			printRatio(stdout, "I/O floor / floor", floor, iof)
+		}
 	}
 	return nil
 }
 
 // benchPhase runs one measure: the inbox is emptied, the receiver (the
-// floor or the daemon) started and the invitations appended, before it
+// floor fl, or the daemon when fl is nil) started and the invitations appended, before it
 // when o.backlog, after it reached IDLE otherwise. The clock starts with
 // the receiver for a backlog, with the first APPEND otherwise.
-func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor bool) (*benchResult, error) {
+func benchPhase(ctx context.Context, o benchOptions, env *demoServers, fl *floorSpec) (*benchResult, error) {
 	if err := emptyMailboxes(o); err != nil {
 		return nil, fmt.Errorf("empty the mailboxes of %s: %w", o.user, err)
 	}
 	env.sink.drain()
-	pctx, cancel := context.WithCancel(ctx)
+	pctx, fail := context.WithCancelCause(ctx)
+	cancel := func() { fail(nil) }
 	defer cancel()
 	rec := newBenchRecorder()
 	go rec.collect(pctx, env.sink)
@@ -125,12 +144,12 @@ func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor boo
 			return nil, err
 		}
 	}
-	prepare, err := benchDatabase(ctx, o, floor)
+	prepare, err := benchDatabase(ctx, o, fl != nil)
 	if err != nil {
 		return nil, err
 	}
 	defer prepare.drop()
-	if !floor && o.cpuProfile != "" {
+	if fl == nil && o.cpuProfile != "" {
 		stopProfile, err := startProfile(o.cpuProfile)
 		if err != nil {
 			return nil, err
@@ -141,11 +160,11 @@ func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor boo
 	stmts0, txs0 := db.Counts()
 	start := time.Now()
 	logs := &benchLog{}
-	stop, err := startBenchReceiver(pctx, o, env, floor, prepare.dsn, logs)
+	stop, err := startBenchReceiver(pctx, fail, o, env, fl, prepare.dsn, logs)
 	if err != nil {
 		return nil, err
 	}
-	defer stop() // cancel first (defer above runs after): see stopAll
+	defer func() { _ = stop() }() // cancel first (defer above runs after): see stopAll
 	if !o.backlog {
 		time.Sleep(500 * time.Millisecond) // let the receiver reach IDLE
 		start = time.Now()
@@ -154,14 +173,19 @@ func benchPhase(ctx context.Context, o benchOptions, env *demoServers, floor boo
 		}
 	}
 	if err := rec.waitAll(pctx, o.n); err != nil {
+		if cause := context.Cause(pctx); cause != nil && !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
+			return nil, cause // the receiver failed
+		}
 		return nil, err
 	}
 	total := time.Since(start)
 	rss, heap, cpu := mem.stop()
 	cancel()
-	stop()
-	r := rec.result(o, floor, start, total)
-	r.peakRSS, r.peakHeap, r.cpu = rss, heap, cpu
+	if err := stop(); err != nil {
+		return nil, err
+	}
+	r := rec.result(o, fl, start, total)
+	r.peakRSS, r.peakHeap, r.cpu, r.machineCPU, r.cores = rss, heap, cpu.process, cpu.machine, cpu.cores
 	r.duplicates = rec.duplicates()
 	stmts1, txs1 := db.Counts()
 	r.stmts, r.txs = stmts1-stmts0, txs1-txs0
@@ -261,19 +285,34 @@ func writeProfile(name, path string) {
 }
 
 // startBenchReceiver starts what is measured: the daemon (o.instances of
-// them on one database), or the floor. stop cancels it and waits until it
-// has returned; it may be called more than once.
-func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, floor bool, dsn string, logs *benchLog) (stop func(), err error) {
+// them on one database), or the floor fl. stop cancels it and waits until it
+// has returned; it may be called more than once. A floor that fails
+// before it is stopped calls fail and stop returns its error, since its
+// measure is then not of what it claims: a daemon's errors are only
+// printed, as the daemon logs them and goes on.
+func startBenchReceiver(ctx context.Context, fail context.CancelCauseFunc, o benchOptions, env *demoServers, fl *floorSpec, dsn string, logs *benchLog) (stop func() error, err error) {
 	rctx, cancel := context.WithCancel(ctx)
-	if floor {
-		done := make(chan struct{})
+	if fl != nil {
+		done := make(chan error, 1)
 		go func() {
-			defer close(done)
-			if err := floorLoop(rctx, o, env.smtpAddr); err != nil && rctx.Err() == nil {
-				fmt.Fprintln(os.Stderr, "roomgate bench: floor:", err)
+			err := floorLoop(rctx, o, env.smtpAddr, *fl)
+			if rctx.Err() != nil {
+				err = nil // stopped: its last command may have been cut
+			} else if err != nil {
+				err = fmt.Errorf("the floor failed: %w", err)
+				fail(err)
 			}
+			done <- err
 		}()
-		return func() { cancel(); <-done }, nil
+		var err error
+		stopped := false
+		return func() error {
+			cancel()
+			if !stopped {
+				stopped, err = true, <-done
+			}
+			return err
+		}, nil
 	}
 	cfg := benchConfig(o, env, dsn)
 	if err := cfg.validate(); err != nil {
@@ -287,10 +326,10 @@ func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, f
 		dones = append(dones, done)
 	}
 	stopped := false
-	return func() {
+	return func() error {
 		cancel()
 		if stopped {
-			return
+			return nil
 		}
 		stopped = true
 		for _, d := range dones {
@@ -298,6 +337,7 @@ func startBenchReceiver(ctx context.Context, o benchOptions, env *demoServers, f
 				fmt.Fprintln(os.Stderr, "roomgate bench: daemon:", err)
 			}
 		}
+		return nil
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/metrics"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,7 +21,8 @@ type benchRecorder struct {
 	mu   sync.Mutex
 	sent map[string]time.Time // by invitation Message-ID
 	got  map[string]time.Time
-	dups int // replies to an invitation already answered
+	dups int   // replies to an invitation already answered
+	size int64 // bytes of the first replies (got), as the sink received them
 }
 
 func newBenchRecorder() *benchRecorder {
@@ -51,6 +53,7 @@ func (r *benchRecorder) collect(ctx context.Context, sink *demoSink) {
 				r.dups++
 			} else {
 				r.got[id] = time.Now()
+				r.size += int64(len(m.data))
 			}
 			r.mu.Unlock()
 		}
@@ -93,13 +96,16 @@ type benchResult struct {
 	duplicates       int
 	stmts, txs       int64         // database statements and write transactions
 	decided          time.Duration // start → last decision (0 for the floor)
+	replyBytes       int           // the replies' mean size at the sink
+	machineCPU       float64       // cores busy on the whole machine during the phase (0 when unknown)
+	cores            int
 }
 
 func (b *benchResult) rate() float64 { return float64(b.n) / b.total.Seconds() }
 
 // result computes the latencies: for a burst or a paced run, from the end
 // of each APPEND to its reply; for a backlog, from the start to the reply.
-func (r *benchRecorder) result(o benchOptions, floor bool, start time.Time, total time.Duration) *benchResult {
+func (r *benchRecorder) result(o benchOptions, fl *floorSpec, start time.Time, total time.Duration) *benchResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var lat []time.Duration
@@ -129,8 +135,11 @@ func (r *benchRecorder) result(o benchOptions, floor bool, start time.Time, tota
 	if o.instances > 1 {
 		b.what = fmt.Sprintf("roomgate (%s, %d instances)", o.driver, o.instances)
 	}
-	if floor {
-		b.what = "floor (IDLE, FETCH, fixed reply)"
+	if fl != nil {
+		b.what = fl.what()
+	}
+	if len(r.got) > 0 {
+		b.replyBytes = int(r.size / int64(len(r.got)))
 	}
 	switch {
 	case o.backlog:
@@ -162,6 +171,13 @@ func (b *benchResult) print(w io.Writer) {
 		fmt.Fprintf(w, "  cpu          %.2f ms per invitation of the bench process (user + system, %s; not the IMAP or database server)\n",
 			float64(b.cpu)/float64(time.Millisecond)/float64(b.n), what)
 	}
+	if b.machineCPU > 0 && b.n > 0 {
+		fmt.Fprintf(w, "  machine      %.2f of %d cores busy on average, %.2f ms of CPU per invitation (every process, the IMAP and database servers included: /proc/stat)\n",
+			b.machineCPU, b.cores, b.machineCPU*float64(b.total)/float64(time.Millisecond)/float64(b.n))
+	}
+	if b.replyBytes > 0 {
+		fmt.Fprintf(w, "  replies      %d bytes on average at the SMTP sink\n", b.replyBytes)
+	}
 	if b.decided > 0 {
 		fmt.Fprintf(w, "  decisions    all decided after %s (the rest of the time: replies leaving the outbox)\n", b.decided.Round(time.Millisecond))
 	}
@@ -174,9 +190,9 @@ func (b *benchResult) print(w io.Writer) {
 	}
 }
 
-// printRatio compares roomgate with its floor.
-func printRatio(w io.Writer, floor, daemon *benchResult) {
-	fmt.Fprintf(w, "roomgate / floor: throughput %.2f; median %+.1f ms, p99 %+.1f ms\n",
+// printRatio compares a run with its floor.
+func printRatio(w io.Writer, label string, floor, daemon *benchResult) {
+	fmt.Fprintf(w, "%s: throughput %.2f; median %+.1f ms, p99 %+.1f ms\n", label,
 		daemon.rate()/floor.rate(),
 		float64(daemon.p50-floor.p50)/float64(time.Millisecond), float64(daemon.p99-floor.p99)/float64(time.Millisecond))
 }
@@ -189,12 +205,14 @@ type memWatch struct {
 	peakHeap uint64
 	cpu0     time.Duration // processCPU at the start
 	cpuOK    bool
+	busy0    machineTimes // readMachineTimes at the start
 }
 
 func startMemWatch() *memWatch {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM
 	m := &memWatch{stopc: make(chan struct{}), done: make(chan struct{})}
 	m.cpu0, m.cpuOK = processCPU()
+	m.busy0 = readMachineTimes()
 	go func() {
 		defer close(m.done)
 		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -213,16 +231,79 @@ func startMemWatch() *memWatch {
 	return m
 }
 
+// cpuUse is the CPU a phase used: the bench process's time, and how many
+// of the machine's cores were busy on average (0 when unknown).
+type cpuUse struct {
+	process time.Duration
+	machine float64
+	cores   int
+}
+
 // stop returns the peak RSS in KiB, the peak heap in bytes and the CPU
-// time used since the start (0 when unknown).
-func (m *memWatch) stop() (int64, uint64, time.Duration) {
+// used since the start.
+func (m *memWatch) stop() (int64, uint64, cpuUse) {
 	close(m.stopc)
 	<-m.done
-	var cpu time.Duration
+	var cpu cpuUse
 	if c, ok := processCPU(); ok && m.cpuOK {
-		cpu = c - m.cpu0
+		cpu.process = c - m.cpu0
 	}
+	t := readMachineTimes()
+	cpu.machine, cpu.cores = t.coresBusy(m.busy0), t.cores
 	return procStatusKiB("VmHWM:"), m.peakHeap, cpu
+}
+
+// machineTimes are the machine's CPU times from /proc/stat, in clock
+// ticks; zero where there is no such file.
+type machineTimes struct {
+	busy, all uint64
+	cores     int // the "cpuN" lines
+}
+
+// readMachineTimes reads the first line of /proc/stat: "cpu user nice
+// system idle iowait irq softirq steal ...", all cores together, and
+// counts the cores' own lines.
+func readMachineTimes() machineTimes {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTimes{}
+	}
+	return parseMachineTimes(string(b))
+}
+
+// parseMachineTimes reads /proc/stat's text (proc_stat(5)).
+func parseMachineTimes(stat string) machineTimes {
+	line, rest, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return machineTimes{}
+	}
+	var t machineTimes
+	for i, v := range f[1:min(len(f), 9)] { // guest times are already in user
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return machineTimes{}
+		}
+		t.all += n
+		if i != 3 && i != 4 { // idle, iowait
+			t.busy += n
+		}
+	}
+	for _, l := range strings.Split(rest, "\n") {
+		if strings.HasPrefix(l, "cpu") {
+			t.cores++
+		}
+	}
+	return t
+}
+
+// coresBusy is how many cores were busy on average between then and t:
+// the busy share of all the ticks, times the number of cores.
+func (t machineTimes) coresBusy(then machineTimes) float64 {
+	if t.all <= then.all || then.all == 0 {
+		return 0
+	}
+	return float64(t.busy-then.busy) / float64(t.all-then.all) * float64(t.cores)
 }
 
 // procStatusKiB reads one line of /proc/self/status (0 elsewhere).
