@@ -28,7 +28,7 @@ func commands() []command {
 		{"process", "-config FILE [-outbox DIR] [-now RFC3339] MESSAGE.eml…", "handle messages from files, as the daemon would", runProcess},
 		{"demo", "", "show the whole thing on this machine, with in-process servers", runDemo},
 		{"check", "-config FILE", "validate the configuration and reach the servers", runCheck},
-		{"bench", "[-imap ADDR|mem -user U -password P] [-n N] [-rate R | -backlog] [-driver sqlite|postgres -dsn URL] [-instances K] [-floor | -no-floor] [-empty]", "measure throughput and latency against a real IMAP server", runBench},
+		{"bench", "[-imap ADDR|mem -user U -password P] [-n N] [-rate R | -backlog] [-driver sqlite|postgres -dsn URL] [-instances K] [-floor | -no-floor] [-floor-io] [-empty]", "measure throughput and latency against a real IMAP server", runBench},
 		{"bookings", "list|cancel [flags]", "list the bookings, or cancel one and tell its organizer", runBookings},
 		{"audit", "[-config FILE] [-since DURATION] [-action A] [-json]", "show the decisions and their reasons", runAudit},
 		{"outbox", "list|retry [flags]", "list the mails to send, or make failed ones due again", runOutbox},
