@@ -24,15 +24,7 @@ import (
 // outbox row, so that the claim, the "sent" mark and the retries, which
 // change the outbox row, do not write them again.
 func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
-	if m.Status == "" {
-		m.Status = gateway.OutboxPending
-	}
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = now()
-	}
-	if m.NextAttempt.IsZero() {
-		m.NextAttempt = m.CreatedAt
-	}
+	outboxDefaults(m)
 	if m.MessageID == "" && m.Channel == gateway.ChannelMail {
 		m.MessageID = rawMessageID(m.Raw)
 	}
@@ -57,6 +49,75 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 		return fmt.Errorf("enqueue mail: %w", err)
 	}
 	m.ID = r.ID
+	return nil
+}
+
+// outboxDefaults fills in m's defaults (see Enqueue).
+func outboxDefaults(m *gateway.OutboxMail) {
+	if m.Status == "" {
+		m.Status = gateway.OutboxPending
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now()
+	}
+	if m.NextAttempt.IsZero() {
+		m.NextAttempt = m.CreatedAt
+	}
+}
+
+// laterBody is an outbox row whose bytes raw gives (EnqueueLater).
+type laterBody struct {
+	id  int64
+	raw func() ([]byte, error)
+}
+
+// EnqueueLater is gateway.BodyLater: on SQLite the outbox row is inserted
+// now and its bytes, in outbox_bodies, once the transaction's work is done
+// (storeBodies), so that raw, started by the caller, runs meanwhile. On
+// PostgreSQL, whose writes are kept and sent at the commit anyway
+// (writebehind.go), it waits for raw and enqueues. m.MessageID must be
+// set: it cannot be read from bytes not written yet.
+func (t *tx) EnqueueLater(ctx context.Context, m *gateway.OutboxMail, raw func() ([]byte, error)) error {
+	if m.MessageID == "" && m.Channel == gateway.ChannelMail {
+		return errors.New("enqueue mail: EnqueueLater needs the mail's Message-ID")
+	}
+	if t.s.hot == nil {
+		b, err := raw()
+		if err != nil {
+			return err
+		}
+		m.Raw = b
+		return t.Enqueue(ctx, m)
+	}
+	outboxDefaults(m)
+	r := toOutboxRow(m)
+	res, err := t.execHot(ctx, t.s.hot.enqueue, outboxValues(r, sqliteAt)...)
+	if err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	if m.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("enqueue mail: %w", err)
+	}
+	t.later = append(t.later, laterBody{id: m.ID, raw: raw})
+	return nil
+}
+
+// storeBodies waits for the bytes of the rows EnqueueLater inserted and
+// stores them, in the order they were queued. Update calls it before
+// committing; a read of outbox_bodies in the transaction must call it
+// first.
+func (t *tx) storeBodies(ctx context.Context) error {
+	for len(t.later) > 0 {
+		l := t.later[0]
+		t.later = t.later[1:]
+		b, err := l.raw()
+		if err != nil {
+			return fmt.Errorf("write mail %d: %w", l.id, err)
+		}
+		if _, err := t.execHot(ctx, t.s.hot.enqueueBody, l.id, b); err != nil {
+			return fmt.Errorf("enqueue mail %d: %w", l.id, err)
+		}
+	}
 	return nil
 }
 

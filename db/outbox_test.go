@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -316,4 +317,107 @@ func TestClaimOutboxPlan(t *testing.T) {
 	if !strings.Contains(text, "outbox_pending_id") || strings.Contains(text, "TEMP B-TREE") {
 		t.Errorf("claim plan:\n%s\nwant the outbox_pending_id index and no sort", text)
 	}
+}
+
+// TestEnqueueLater: a row queued with EnqueueLater counts at once and
+// gets its ID; its bytes, computed meanwhile (asked for only at the end
+// on SQLite), are stored before the commit as Enqueue would have stored
+// them; a failure to compute them rolls the whole transaction back.
+func TestEnqueueLater(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := openStore(t, b.newDB(t))
+		ctx := t.Context()
+		body := func(n int) []byte {
+			return []byte(fmt.Sprintf("Message-ID: <m%d@example.org>\r\n\r\nbody %d\r\n", n, n))
+		}
+		later := func(n int, started chan<- struct{}) func() ([]byte, error) {
+			return func() ([]byte, error) {
+				if started != nil {
+					started <- struct{}{}
+				}
+				return body(n), nil
+			}
+		}
+		var ms []*gateway.OutboxMail
+		calls := make(chan struct{}, 3)
+		err := s.Update(ctx, func(gtx gateway.Tx) error {
+			bl := gtx.(gateway.BodyLater)
+			for n := range 3 {
+				m := mail(fmt.Sprintf("u%d", n), at(9, n), at(9, n))
+				m.Raw, m.MessageID = nil, fmt.Sprintf("<m%d@example.org>", n)
+				if err := bl.EnqueueLater(ctx, m, later(n, calls)); err != nil {
+					return err
+				}
+				if m.ID == 0 {
+					t.Errorf("mail %d: no ID after EnqueueLater", n)
+				}
+				ms = append(ms, m)
+			}
+			cnt, err := gtx.CountOutbox(ctx, gateway.OutboxQuery{To: "ann@example.org"})
+			if err != nil {
+				return err
+			}
+			if cnt != 3 {
+				t.Errorf("CountOutbox in the transaction = %d, want 3", cnt)
+			}
+			if b.name == "sqlite" && len(calls) != 0 {
+				t.Errorf("%d bodies asked for before the transaction's end, want 0", len(calls))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(calls) != 3 {
+			t.Errorf("%d bodies asked for, want 3", len(calls))
+		}
+		got, err := s.ListOutbox(ctx, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("%d mails stored, want 3", len(got))
+		}
+		byID := map[int64]gateway.OutboxMail{}
+		for _, m := range got {
+			byID[m.ID] = m
+		}
+		for i, want := range ms {
+			if m := byID[want.ID]; string(m.Raw) != string(body(i)) || m.MessageID != want.MessageID {
+				t.Errorf("mail %d (ID %d) stored as %q, %s; want %q, %s", i, want.ID, m.Raw, m.MessageID, body(i), want.MessageID)
+			}
+		}
+
+		// A body that cannot be written fails the transaction: nothing of
+		// it is stored, not even the rows queued before.
+		failed := errors.New("render failed")
+		err = s.Update(ctx, func(gtx gateway.Tx) error {
+			bl := gtx.(gateway.BodyLater)
+			ok := mail("v1", at(10, 0), at(10, 0))
+			ok.Raw, ok.MessageID = nil, "<v1@example.org>"
+			if err := bl.EnqueueLater(ctx, ok, later(9, nil)); err != nil {
+				return err
+			}
+			bad := mail("v2", at(10, 1), at(10, 1))
+			bad.Raw, bad.MessageID = nil, "<v2@example.org>"
+			return bl.EnqueueLater(ctx, bad, func() ([]byte, error) { return nil, failed })
+		})
+		if !errors.Is(err, failed) {
+			t.Errorf("Update with a body that failed = %v, want %v", err, failed)
+		}
+		if after, err := s.ListOutbox(ctx, "", 0); err != nil || len(after) != 3 {
+			t.Errorf("%d mails stored after the failed transaction (%v), want the 3 of before", len(after), err)
+		}
+
+		// Without a Message-ID there is nothing to read it from.
+		err = s.Update(ctx, func(gtx gateway.Tx) error {
+			m := mail("w1", at(11, 0), at(11, 0))
+			m.Raw = nil
+			return gtx.(gateway.BodyLater).EnqueueLater(ctx, m, later(1, nil))
+		})
+		if err == nil {
+			t.Error("EnqueueLater of a mail without Message-ID succeeded")
+		}
+	})
 }

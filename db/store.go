@@ -319,6 +319,9 @@ func (s *Store) Update(ctx context.Context, fn func(gateway.Tx) error) error {
 		if t.flushErr != nil {
 			return t.flushErr
 		}
+		if err := t.storeBodies(ctx); err != nil {
+			return err
+		}
 		after = t.after
 		return nil
 	}
@@ -451,11 +454,15 @@ type tx struct {
 	// pendingOutbox is the same for a write of the outbox.
 	pendingOutbox bool
 	flushErr      error
+	// later are the outbox rows whose bytes are stored at the end
+	// (EnqueueLater).
+	later []laterBody
 }
 
 var (
 	_ gateway.Tx          = (*tx)(nil)
 	_ gateway.NewRecorder = (*tx)(nil)
+	_ gateway.BodyLater   = (*tx)(nil)
 )
 
 // now is the current instant at the precision the database keeps.

@@ -192,6 +192,9 @@ func (t *tx) HeldMails(ctx context.Context, organizer, uid string) ([]meetings.H
 // and the mail has not left nor been claimed (pending, never tried, still
 // due at its deadline), gives it the new bytes, due at now.
 func (t *tx) ReleaseHeldMail(ctx context.Context, h meetings.HeldMail, replace []byte, at time.Time) (bool, error) {
+	if err := t.storeBodies(ctx); err != nil { // the upsert below must find any body of this transaction
+		return false, err
+	}
 	replaced := false
 	if replace != nil {
 		res, err := t.db.NewUpdate().Model((*outboxRow)(nil)).Set("message_id = ?", rawMessageID(replace)).Set("next_attempt = ?", utc(at)).

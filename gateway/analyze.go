@@ -18,6 +18,10 @@ import (
 // A non-nil rejection means the message is bad input and goes to the
 // rejected folder.
 type analysis struct {
+	// writes wait for the mails answer started writing in the
+	// background (inBackground): the decision's transaction waits for
+	// them before it ends (written).
+	writes    []func() ([]byte, error)
 	key       string
 	env       envelope
 	kind      Kind

@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"codeberg.org/opteos/roomgate/ical"
@@ -67,18 +69,38 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 		return out, err
 	}
 	now := g.opt.Now()
-	text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("render %s mail: %w", tmpl, err)
-	}
-	cal := ical.BuildReply(a.cal, items, stamp, g.opt.ProdID)
 	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
 	to := Address{Name: inv.organizerName, Addr: inv.organizer}
 	id := newMessageID(from.Addr)
-	raw := composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
-		References: a.env.References, Date: now, MessageID: id})
-	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr}, Raw: raw,
+	// write is pure: the reply's text, its calendar, the whole mail.
+	write := func() ([]byte, []byte, error) {
+		text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
+		if err != nil {
+			return nil, nil, fmt.Errorf("render %s mail: %w", tmpl, err)
+		}
+		cal := ical.BuildReply(a.cal, items, stamp, g.opt.ProdID)
+		return cal, composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
+			References: a.env.References, Date: now, MessageID: id}), nil
+	}
+	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr},
 		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: kind, MessageID: messageIDField(id)}
+	if bl, ok := tx.(BodyLater); ok && (tmpl != TmplAccept || g.noMeetingLayer()) {
+		// Nothing reads the mail before the commit, so it is written
+		// meanwhile; not an accept mail a meeting layer holds, which it
+		// may write again in this transaction.
+		wait := inBackground(write)
+		a.writes = append(a.writes, wait)
+		if err := bl.EnqueueLater(ctx, &m, wait); err != nil {
+			return Outcome{}, fmt.Errorf("queue reply: %w", err)
+		}
+		out.Queued++
+		return out, nil
+	}
+	cal, raw, err := write()
+	if err != nil {
+		return Outcome{}, err
+	}
+	m.Raw = raw
 	if err := tx.Enqueue(ctx, &m); err != nil {
 		return Outcome{}, fmt.Errorf("queue reply: %w", err)
 	}
@@ -91,6 +113,71 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	}
 	out.Queued++
 	return out, nil
+}
+
+// noMeetingLayer says whether no meeting layer is told of the decisions
+// (a fixed room, not Zoom API mode).
+func (g *Gateway) noMeetingLayer() bool {
+	_, none := g.meetings.(noMeetings)
+	return none
+}
+
+// writePanic is a panic of a mail written in the background
+// (inBackground), as an error: value is what was passed to panic, stack
+// where. The decision's transaction panics with it again (written), so
+// that it is handled as a panic of the decision.
+type writePanic struct {
+	value any
+	stack []byte
+}
+
+func (p writePanic) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+// inBackground starts write on a goroutine of its own and returns what
+// waits for its mail: the mail, or write's error, or its panic as a
+// writePanic (a panic must not end the daemon from a goroutine nobody
+// recovers).
+func inBackground(write func() (cal, raw []byte, err error)) func() ([]byte, error) {
+	type result struct {
+		raw []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: writePanic{value: p, stack: debug.Stack()}}
+			}
+			done <- r
+		}()
+		_, r.raw, r.err = write()
+	}()
+	var r *result
+	return func() ([]byte, error) {
+		if r == nil {
+			got := <-done
+			r = &got
+		}
+		return r.raw, r.err
+	}
+}
+
+// written waits for the mails of a written in the background, and
+// returns the first one's error. A panic there is raised again here, in
+// the decision's transaction, where a panic of the decision would have
+// been.
+func (a *analysis) written() error {
+	for _, wait := range a.writes {
+		if _, err := wait(); err != nil {
+			var p writePanic
+			if errors.As(err, &p) {
+				panic(p)
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // roomAttendee is the address the room was invited under (a plus-address

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"net/mail"
 	"strings"
 	"testing"
@@ -85,4 +86,25 @@ func FuzzComposeHeaders(f *testing.F) {
 			Date: time.Unix(0, 0), AutoSubmitted: "auto-replied"})
 		checkMail(t, raw)
 	})
+}
+
+// TestInBackground: the mail written on another goroutine is returned,
+// as often as asked; its error too; and a panic there is an error, not
+// the end of the daemon.
+func TestInBackground(t *testing.T) {
+	wait := inBackground(func() ([]byte, []byte, error) { return []byte("cal"), []byte("mail"), nil })
+	for range 2 {
+		if raw, err := wait(); string(raw) != "mail" || err != nil {
+			t.Errorf("wait() = %q, %v; want the mail", raw, err)
+		}
+	}
+	failed := errors.New("render failed")
+	if _, err := inBackground(func() ([]byte, []byte, error) { return nil, nil, failed })(); !errors.Is(err, failed) {
+		t.Errorf("wait() = %v, want %v", err, failed)
+	}
+	var nilMap map[string]int
+	wait = inBackground(func() ([]byte, []byte, error) { nilMap["x"] = 1; return nil, nil, nil })
+	if _, err := wait(); err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Errorf("wait() after a panic = %v, want an error saying so", err)
+	}
 }

@@ -82,8 +82,10 @@ func (g *Gateway) Handle(ctx context.Context, in Incoming) (out Outcome, err err
 	// (decideOnce): a look first, outside, would cost every new message a
 	// round trip to spare a message delivered again the lock.
 	err = g.opt.Store.Update(ctx, func(tx Tx) (err error) {
-		out, err = g.decideOnce(ctx, tx, &a)
-		return err
+		if out, err = g.decideOnce(ctx, tx, &a); err != nil {
+			return err
+		}
+		return a.written()
 	})
 	if errors.Is(err, ErrDuplicate) {
 		if prev, err2 := g.opt.Store.Message(ctx, a.key); err2 == nil && prev != nil {
@@ -135,7 +137,11 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) (outs []Outco
 	err = g.opt.Store.Update(ctx, func(tx Tx) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("panic: %v", r)
+				if p, ok := r.(writePanic); ok {
+					err = p
+				} else {
+					err = fmt.Errorf("panic: %v", r)
+				}
 			}
 		}()
 		prev, err := lookupMessages(ctx, tx, as)
@@ -156,6 +162,13 @@ func (g *Gateway) handleGroup(ctx context.Context, ins []Incoming) (outs []Outco
 			}
 			seen[as[i].key] = true
 			took[i] = time.Since(t0)
+		}
+		// The mails written meanwhile: a failure is that message's.
+		for i := range as {
+			bad = i
+			if err := as[i].written(); err != nil {
+				return err
+			}
 		}
 		bad = -1
 		return nil

@@ -187,7 +187,11 @@ func (g *Gateway) file(ctx context.Context, src Source, items []Filing) {
 func (g *Gateway) HandleSafe(ctx context.Context, in Incoming) (out Outcome, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			g.log.Error("panic while handling a message", "ref", in.Ref, "panic", r, "stack", string(debug.Stack()))
+			stack := debug.Stack()
+			if p, ok := r.(writePanic); ok { // raised again from the goroutine that wrote a mail
+				r, stack = p.value, p.stack
+			}
+			g.log.Error("panic while handling a message", "ref", in.Ref, "panic", r, "stack", string(stack))
 			out, err = g.recordFailure(ctx, in, fmt.Sprintf("internal error while handling the message: %v", r))
 		}
 	}()

@@ -92,7 +92,11 @@ func (s *memStore) Update(ctx context.Context, fn func(gateway.Tx) error) error 
 			s.st = snap
 		}
 	}()
-	if err := fn(&memTx{s: &s.st, failRecord: s.failRecord}); err != nil {
+	tx := &memTx{s: &s.st, failRecord: s.failRecord}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.storeBodies(); err != nil {
 		return err
 	}
 	done = true
@@ -228,6 +232,40 @@ func (s *memStore) processed(key string) (gateway.ProcessedMessage, bool) {
 type memTx struct {
 	s          *memState
 	failRecord func(gateway.ProcessedMessage) error
+	// later are the outbox mails whose bytes come at the end, as the
+	// SQLite store's EnqueueLater does: every scenario runs through it.
+	later []memLater
+}
+
+type memLater struct {
+	id  int64
+	raw func() ([]byte, error)
+}
+
+// EnqueueLater is gateway.BodyLater: the mail counts at once, its bytes
+// are stored when fn returns (storeBodies).
+func (t *memTx) EnqueueLater(ctx context.Context, m *gateway.OutboxMail, raw func() ([]byte, error)) error {
+	if err := t.Enqueue(ctx, m); err != nil {
+		return err
+	}
+	t.later = append(t.later, memLater{m.ID, raw})
+	return nil
+}
+
+func (t *memTx) storeBodies() error {
+	for _, l := range t.later {
+		b, err := l.raw()
+		if err != nil {
+			return err
+		}
+		for i := range t.s.outbox {
+			if t.s.outbox[i].ID == l.id {
+				t.s.outbox[i].Raw = b
+			}
+		}
+	}
+	t.later = nil
+	return nil
 }
 
 func (t *memTx) Message(ctx context.Context, key string) (*gateway.ProcessedMessage, error) {

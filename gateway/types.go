@@ -303,6 +303,16 @@ type NewRecorder interface {
 	RecordNew(ctx context.Context, m ProcessedMessage) error
 }
 
+// BodyLater is an optional interface of a Tx: EnqueueLater queues m as
+// Enqueue does (m.ID is set, and the row counts for CountOutboxes at
+// once), but its bytes are given by raw, which the caller has started
+// computing meanwhile: the transaction calls it, and stores them, before
+// it commits, and fails if raw does. m.Raw is left nil. A decision can so
+// go on with the next message while its reply is written on another core.
+type BodyLater interface {
+	EnqueueLater(ctx context.Context, m *OutboxMail, raw func() ([]byte, error)) error
+}
+
 // Store is the persistent state roomgate needs. Implementations must be safe
 // for concurrent use.
 type Store interface {
