@@ -72,15 +72,17 @@ func (g *Gateway) answer(ctx context.Context, tx Tx, a *analysis, inv *invitatio
 	from := Address{Name: inv.room.Name, Addr: g.roomAttendee(inv)}
 	to := Address{Name: inv.organizerName, Addr: inv.organizer}
 	id := newMessageID(from.Addr)
-	// write is pure: the reply's text, its calendar, the whole mail.
+	// write is pure: the reply's text, its calendar, the whole mail. It
+	// reads only what the decision no longer changes (not a itself).
+	req, inReplyTo, refs, lang, prodID := a.cal, a.env.MessageID, a.env.References, g.opt.Lang, g.opt.ProdID
 	write := func() ([]byte, []byte, error) {
-		text, err := g.opt.Renderer.Render(g.opt.Lang, tmpl, view)
+		text, err := g.opt.Renderer.Render(lang, tmpl, view)
 		if err != nil {
 			return nil, nil, fmt.Errorf("render %s mail: %w", tmpl, err)
 		}
-		cal := ical.BuildReply(a.cal, items, stamp, g.opt.ProdID)
-		return cal, composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: a.env.MessageID,
-			References: a.env.References, Date: now, MessageID: id}), nil
+		cal := ical.BuildReply(req, items, stamp, prodID)
+		return cal, composeReply(composeInput{From: from, To: to, Text: text, Calendar: cal, InReplyTo: inReplyTo,
+			References: refs, Date: now, MessageID: id}), nil
 	}
 	m := OutboxMail{MessageKey: a.key, UID: inv.uid, From: from.Addr, To: []string{to.Addr},
 		Status: OutboxPending, NextAttempt: now.UTC(), CreatedAt: stamp, Kind: kind, MessageID: messageIDField(id)}
