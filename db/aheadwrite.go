@@ -146,12 +146,13 @@ func (t *tx) saveBookingBehind(b *gateway.Booking, r *bookingRow) (bool, error) 
 	return true, nil
 }
 
-// enqueueBehind keeps the inserts of r, m's outbox row, and of its bytes,
-// to be sent with the next flush (write-behind), under an ID reserved by
-// the read ahead (gateway.Reads.Mails). It reports whether it kept them;
+// enqueueBehind keeps the inserts of r, m's outbox row, and of its bytes
+// unless later (EnqueueLater: storeBody keeps them at the end), to be
+// sent with the next flush (write-behind), under an ID reserved by the
+// read ahead (gateway.Reads.Mails). It reports whether it kept them;
 // until they are sent, any statement that may read the outbox sends them
 // first.
-func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow) (bool, error) {
+func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow, later bool) (bool, error) {
 	a := t.ahead
 	if t.conn == nil || a == nil || len(a.mailIDs) == 0 {
 		return false, nil
@@ -161,9 +162,12 @@ func (t *tx) enqueueBehind(m *gateway.OutboxMail, r *outboxRow) (bool, error) {
 	if _, err := t.deferPrepared("outbox", pgEnqueueSQL, append([]any{r.ID}, outboxValues(r, pgAt)...)...); err != nil {
 		return true, err
 	}
+	m.ID = r.ID
+	if later {
+		return true, nil
+	}
 	if _, err := t.deferPrepared("outbox", pgEnqueueBodySQL, r.ID, r.Raw); err != nil {
 		return true, err
 	}
-	m.ID = r.ID
 	return true, nil
 }

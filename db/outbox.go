@@ -36,7 +36,7 @@ func (t *tx) Enqueue(ctx context.Context, m *gateway.OutboxMail) error {
 		m.ID = r.ID
 		return nil
 	}
-	if kept, err := t.enqueueBehind(m, r); kept {
+	if kept, err := t.enqueueBehind(m, r, false); kept {
 		if err != nil {
 			return fmt.Errorf("enqueue mail: %w", err)
 		}
@@ -71,41 +71,45 @@ type laterBody struct {
 	raw func() ([]byte, error)
 }
 
-// EnqueueLater is gateway.BodyLater: on SQLite the outbox row is inserted
-// now and its bytes, in outbox_bodies, once the transaction's work is done
-// (storeBodies), so that raw, started by the caller, runs meanwhile. On
-// PostgreSQL, whose writes are kept and sent at the commit anyway
-// (writebehind.go), it waits for raw and enqueues. m.MessageID must be
-// set: it cannot be read from bytes not written yet.
+// EnqueueLater is gateway.BodyLater: the outbox row is inserted now (on
+// PostgreSQL, kept with the other writes when it can be, as Enqueue
+// does) and its bytes, in outbox_bodies, once the transaction's work is
+// done (storeBodies), so that raw, started by the caller, runs
+// meanwhile. m.MessageID must be set: it cannot be read from bytes not
+// written yet.
 func (t *tx) EnqueueLater(ctx context.Context, m *gateway.OutboxMail, raw func() ([]byte, error)) error {
 	if m.MessageID == "" && m.Channel == gateway.ChannelMail {
 		return errors.New("enqueue mail: EnqueueLater needs the mail's Message-ID")
 	}
-	if t.s.hot == nil {
-		b, err := raw()
-		if err != nil {
-			return err
-		}
-		m.Raw = b
-		return t.Enqueue(ctx, m)
-	}
 	outboxDefaults(m)
 	r := toOutboxRow(m)
-	res, err := t.execHot(ctx, t.s.hot.enqueue, outboxValues(r, sqliteAt)...)
-	if err != nil {
+	switch kept, err := t.enqueueBehind(m, r, true); {
+	case kept && err != nil:
 		return fmt.Errorf("enqueue mail: %w", err)
-	}
-	if m.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("enqueue mail: %w", err)
+	case kept:
+	case t.s.hot != nil:
+		res, err := t.execHot(ctx, t.s.hot.enqueue, outboxValues(r, sqliteAt)...)
+		if err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+		if m.ID, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+	default:
+		if err := t.db.NewInsert().Model(r).ExcludeColumn("id").Returning("id").Scan(ctx); err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
+		}
+		m.ID = r.ID
 	}
 	t.later = append(t.later, laterBody{id: m.ID, raw: raw})
 	return nil
 }
 
 // storeBodies waits for the bytes of the rows EnqueueLater inserted and
-// stores them, in the order they were queued. Update calls it before
-// committing; a read of outbox_bodies in the transaction must call it
-// first.
+// stores them, in the order they were queued: on SQLite at once, on
+// PostgreSQL kept to go with the COMMIT when the transaction keeps its
+// writes. Update calls it before committing; a read of outbox_bodies in
+// the transaction must call it first.
 func (t *tx) storeBodies(ctx context.Context) error {
 	for len(t.later) > 0 {
 		l := t.later[0]
@@ -114,8 +118,19 @@ func (t *tx) storeBodies(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("write mail %d: %w", l.id, err)
 		}
-		if _, err := t.execHot(ctx, t.s.hot.enqueueBody, l.id, b); err != nil {
-			return fmt.Errorf("enqueue mail %d: %w", l.id, err)
+		switch kept, err := t.deferPrepared("outbox_bodies", pgEnqueueBodySQL, l.id, b); {
+		case kept:
+			if err != nil {
+				return fmt.Errorf("enqueue mail %d: %w", l.id, err)
+			}
+		case t.s.hot != nil:
+			if _, err := t.execHot(ctx, t.s.hot.enqueueBody, l.id, b); err != nil {
+				return fmt.Errorf("enqueue mail %d: %w", l.id, err)
+			}
+		default:
+			if _, err := t.db.NewInsert().Model(&outboxBodyRow{OutboxID: l.id, Raw: b}).Exec(ctx); err != nil {
+				return fmt.Errorf("enqueue mail %d: %w", l.id, err)
+			}
 		}
 	}
 	return nil

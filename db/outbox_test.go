@@ -320,9 +320,8 @@ func TestClaimOutboxPlan(t *testing.T) {
 }
 
 // TestEnqueueLater: a row queued with EnqueueLater counts at once and
-// gets its ID; its bytes, computed meanwhile (asked for only at the end
-// on SQLite), are stored before the commit as Enqueue would have stored
-// them; a failure to compute them rolls the whole transaction back.
+// gets its ID; its bytes, computed meanwhile (asked for only at the
+// end), are stored before the commit as Enqueue would have stored them; a failure to compute them rolls the whole transaction back.
 func TestEnqueueLater(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
@@ -361,7 +360,7 @@ func TestEnqueueLater(t *testing.T) {
 			if cnt != 3 {
 				t.Errorf("CountOutbox in the transaction = %d, want 3", cnt)
 			}
-			if b.name == "sqlite" && len(calls) != 0 {
+			if len(calls) != 0 {
 				t.Errorf("%d bodies asked for before the transaction's end, want 0", len(calls))
 			}
 			return nil
@@ -408,6 +407,44 @@ func TestEnqueueLater(t *testing.T) {
 		}
 		if after, err := s.ListOutbox(ctx, "", 0); err != nil || len(after) != 3 {
 			t.Errorf("%d mails stored after the failed transaction (%v), want the 3 of before", len(after), err)
+		}
+
+		// On PostgreSQL, with an ID reserved by the read ahead, the row is
+		// kept with the other writes, and its bytes go with the commit.
+		if b.name == "postgres" {
+			m := mail("x1", at(12, 0), at(12, 0))
+			m.Raw, m.MessageID = nil, "<x1@example.org>"
+			err = s.Update(ctx, func(gtx gateway.Tx) error {
+				if err := gtx.(gateway.Prefetcher).Prefetch(ctx, gateway.Reads{Mails: 1}); err != nil {
+					return err
+				}
+				if err := gtx.(gateway.BodyLater).EnqueueLater(ctx, m, later(7, nil)); err != nil {
+					return err
+				}
+				if kept := len(gtx.(*tx).pending); kept != 1 {
+					t.Errorf("%d statements kept after EnqueueLater with a reserved ID, want 1 (the row)", kept)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, err := s.ListOutbox(ctx, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, o := range all {
+				if o.ID == m.ID {
+					found = true
+					if string(o.Raw) != string(body(7)) {
+						t.Errorf("kept mail stored as %q, want %q", o.Raw, body(7))
+					}
+				}
+			}
+			if !found {
+				t.Errorf("the kept mail %d was not stored", m.ID)
+			}
 		}
 
 		// Without a Message-ID there is nothing to read it from.
